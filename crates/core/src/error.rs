@@ -1,0 +1,64 @@
+//! The one error type. It crosses the IPC boundary as data: `{ "type": "...", "data": {...} }`.
+
+use crate::model::Event;
+use serde::Serialize;
+use specta::Type;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Type)]
+#[serde(tag = "type", content = "data", rename_all_fields = "camelCase")]
+pub enum Error {
+    /// No event has this id.
+    #[error("event {id} does not exist")]
+    NotFound { id: i64 },
+
+    /// The event changed since the version the caller saw; `current` is how it is now.
+    #[error("event {} changed since version {expected}: it is now at version {}", current.id, current.version)]
+    Conflict { expected: i64, current: Box<Event> },
+
+    /// An argument is out of range or malformed. `field` names it.
+    #[error("{field}: {message}")]
+    InvalidInput { field: String, message: String },
+
+    /// The file exists but is not an Eventdesk database; it was left untouched.
+    #[error("{path} is not an Eventdesk database ({reason}); it was left untouched")]
+    NotEventdeskDatabase { path: String, reason: String },
+
+    /// SQLite or the file system failed. Nothing was written.
+    #[error("storage error: {message}")]
+    Storage { message: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn storage(message: impl std::fmt::Display) -> Self {
+        Error::Storage {
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::storage(e)
+    }
+}
+
+impl From<rusqlite_migration::Error> for Error {
+    fn from(e: rusqlite_migration::Error) -> Self {
+        Error::storage(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::storage(e)
+    }
+}

@@ -1,0 +1,348 @@
+//! The `events` and `changes` tables: every query that reads them and every write that changes
+//! them. Writes go through [`WriteTxn`], which appends to the change log as it goes.
+
+use crate::error::{Error, Result};
+use crate::model::{Actor, Change, ChangeSet, Event, EventDetail, EventQuery, Field, Page, Severity, Status};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+const EVENT_COLUMNS: &str = "id, kind, source, severity, title, status, created_at, updated_at, \
+     updated_by, completed_at, completed_by, reopened_at, reopened_by, version";
+
+fn parse<T: std::str::FromStr<Err = String>>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    text.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn parse_opt<T: std::str::FromStr<Err = String>>(
+    row: &Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(idx)?;
+    text.map(|t| {
+        t.parse().map_err(|e: String| {
+            rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
+        })
+    })
+    .transpose()
+}
+
+fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
+    let rank: i64 = row.get(3)?;
+    let severity = Severity::from_rank(rank).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            3,
+            rusqlite::types::Type::Integer,
+            format!("severity rank {rank}").into(),
+        )
+    })?;
+    Ok(Event {
+        id: row.get(0)?,
+        kind: row.get(1)?,
+        source: row.get(2)?,
+        severity,
+        title: row.get(4)?,
+        status: parse(row, 5)?,
+        created_at: row.get(6)?,
+        updated_at: row.get(7)?,
+        updated_by: parse(row, 8)?,
+        completed_at: row.get(9)?,
+        completed_by: parse_opt(row, 10)?,
+        reopened_at: row.get(11)?,
+        reopened_by: parse_opt(row, 12)?,
+        version: row.get(13)?,
+    })
+}
+
+fn change_from_row(row: &Row<'_>) -> rusqlite::Result<Change> {
+    Ok(Change {
+        seq: row.get(0)?,
+        event_id: row.get(1)?,
+        at: row.get(2)?,
+        actor: parse(row, 3)?,
+        field: parse(row, 4)?,
+        from: row.get(5)?,
+        to: row.get(6)?,
+    })
+}
+
+/// Rejects an id no event can have, before any query runs.
+pub fn check_id(id: i64) -> Result<()> {
+    if id < 1 {
+        return Err(Error::invalid("id", format!("must be 1 or more, got {id}")));
+    }
+    Ok(())
+}
+
+pub fn check_query(q: &EventQuery) -> Result<()> {
+    if q.page < 1 {
+        return Err(Error::invalid("page", format!("must be 1 or more, got {}", q.page)));
+    }
+    if !(1..=EventQuery::MAX_PAGE_SIZE).contains(&q.page_size) {
+        return Err(Error::invalid(
+            "pageSize",
+            format!("must be 1 to {}, got {}", EventQuery::MAX_PAGE_SIZE, q.page_size),
+        ));
+    }
+    Ok(())
+}
+
+/// All events, from the maintained counts (no table scan).
+pub fn total(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT coalesce(sum(n), 0) FROM event_counts", [], |r| r.get(0))?)
+}
+
+/// The newest change-log `seq`, or 0 for an empty log.
+pub fn last_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?)
+}
+
+/// One page, newest first. Runs in one read transaction so rows, total and seq agree.
+pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
+    check_query(q)?;
+    let offset = (q.page - 1)
+        .checked_mul(q.page_size)
+        .ok_or_else(|| Error::invalid("page", format!("{} is out of range", q.page)))?;
+    let tx = conn.transaction()?;
+    let rows = {
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events ORDER BY id DESC LIMIT ?1 OFFSET ?2"
+        ))?;
+        let rows = stmt.query_map(params![q.page_size, offset], event_from_row)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    let page = Page {
+        rows,
+        page: q.page,
+        page_size: q.page_size,
+        total: total(&tx)?,
+        seq: last_seq(&tx)?,
+    };
+    tx.finish()?;
+    Ok(page)
+}
+
+pub fn find_event(conn: &Connection, id: i64) -> Result<Option<Event>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
+    Ok(stmt.query_row([id], event_from_row).optional()?)
+}
+
+pub fn load_event(conn: &Connection, id: i64) -> Result<Event> {
+    check_id(id)?;
+    find_event(conn, id)?.ok_or(Error::NotFound { id })
+}
+
+/// The event and its history, oldest change first.
+pub fn get_event(conn: &mut Connection, id: i64) -> Result<EventDetail> {
+    check_id(id)?;
+    let tx = conn.transaction()?;
+    let event = load_event(&tx, id)?;
+    let history = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT seq, event_id, at, actor, field, from_value, to_value \
+             FROM changes WHERE event_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([id], change_from_row)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    tx.finish()?;
+    Ok(EventDetail { event, history })
+}
+
+/// Ids of the newest events that are not completed, at most `limit`.
+pub fn recent_unfinished(conn: &Connection, limit: i64) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE status != 'completed' ORDER BY id DESC LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map([limit], event_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The newest events a user completed, at most `limit`.
+pub fn recent_user_completed(conn: &Connection, limit: i64) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events \
+         WHERE status = 'completed' AND completed_by = 'user' ORDER BY id DESC LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map([limit], event_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// What a new event starts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub kind: String,
+    pub source: String,
+    pub severity: Severity,
+    pub title: String,
+}
+
+/// An IMMEDIATE write transaction that records every change in the log and remembers which
+/// events it touched, so that after commit it can say what changed ([`ChangeSet`]).
+pub struct WriteTxn<'c> {
+    tx: Transaction<'c>,
+    now: i64,
+    first_seq: Option<i64>,
+    last_seq: i64,
+    touched: Vec<i64>,
+    seen: std::collections::HashSet<i64>,
+    created: Vec<i64>,
+}
+
+impl<'c> WriteTxn<'c> {
+    pub fn begin(conn: &'c mut Connection, now: i64) -> Result<Self> {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        Ok(WriteTxn {
+            tx,
+            now,
+            first_seq: None,
+            last_seq: 0,
+            touched: Vec::new(),
+            seen: std::collections::HashSet::new(),
+            created: Vec::new(),
+        })
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.tx
+    }
+
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    fn log(&mut self, event_id: i64, actor: Actor, field: Field, from: Option<&str>, to: &str) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO changes (event_id, at, actor, field, from_value, to_value) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        stmt.execute(params![event_id, self.now, actor.as_str(), field.as_str(), from, to])?;
+        let seq = self.tx.last_insert_rowid();
+        self.first_seq.get_or_insert(seq);
+        self.last_seq = seq;
+        if self.seen.insert(event_id) {
+            self.touched.push(event_id);
+        }
+        Ok(())
+    }
+
+    /// Creates an open event and logs its creation.
+    pub fn insert(&mut self, new: &NewEvent, actor: Actor) -> Result<i64> {
+        let id = {
+            let mut stmt = self.tx.prepare_cached(
+                "INSERT INTO events (kind, source, severity, title, status, created_at, updated_at, updated_by) \
+                 VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5, ?6)",
+            )?;
+            stmt.execute(params![new.kind, new.source, new.severity.rank(), new.title, self.now, actor.as_str()])?;
+            self.tx.last_insert_rowid()
+        };
+        self.log(id, actor, Field::Created, None, Status::Open.as_str())?;
+        self.created.push(id);
+        Ok(id)
+    }
+
+    /// Loads an event and checks the caller saw its current version.
+    pub fn load_expecting(&self, id: i64, expected_version: i64) -> Result<Event> {
+        let current = load_event(&self.tx, id)?;
+        if current.version != expected_version {
+            return Err(Error::Conflict {
+                expected: expected_version,
+                current: Box::new(current),
+            });
+        }
+        Ok(current)
+    }
+
+    /// Moves `event` to `to`, keeping completion and reopening fields consistent.
+    pub fn set_status(&mut self, event: &Event, to: Status, actor: Actor) -> Result<()> {
+        if event.status == to {
+            return Ok(());
+        }
+        let now = self.now;
+        let (completed_at, completed_by) = match to {
+            Status::Completed => (Some(now), Some(actor.as_str())),
+            _ => (None, None),
+        };
+        let (reopened_at, reopened_by) = match (event.status, to) {
+            (Status::Completed, _) => (Some(now), Some(actor.as_str())),
+            (_, Status::Completed) => (None, None),
+            _ => (event.reopened_at, event.reopened_by.map(Actor::as_str)),
+        };
+        let n = self.tx.prepare_cached(
+            "UPDATE events SET status = ?2, completed_at = ?3, completed_by = ?4, reopened_at = ?5, \
+             reopened_by = ?6, updated_at = ?7, updated_by = ?8, version = version + 1 \
+             WHERE id = ?1 AND version = ?9",
+        )?
+        .execute(params![
+            event.id,
+            to.as_str(),
+            completed_at,
+            completed_by,
+            reopened_at,
+            reopened_by,
+            now,
+            actor.as_str(),
+            event.version
+        ])?;
+        self.expect_one(n, event)?;
+        self.log(event.id, actor, Field::Status, Some(event.status.as_str()), to.as_str())
+    }
+
+    pub fn set_severity(&mut self, event: &Event, to: Severity, actor: Actor) -> Result<()> {
+        if event.severity == to {
+            return Ok(());
+        }
+        let n = self.tx.prepare_cached(
+            "UPDATE events SET severity = ?2, updated_at = ?3, updated_by = ?4, version = version + 1 \
+             WHERE id = ?1 AND version = ?5",
+        )?
+        .execute(params![event.id, to.rank(), self.now, actor.as_str(), event.version])?;
+        self.expect_one(n, event)?;
+        self.log(event.id, actor, Field::Severity, Some(event.severity.as_str()), to.as_str())
+    }
+
+    fn expect_one(&self, updated: usize, event: &Event) -> Result<()> {
+        if updated == 1 {
+            return Ok(());
+        }
+        let current = load_event(&self.tx, event.id)?;
+        Err(Error::Conflict {
+            expected: event.version,
+            current: Box::new(current),
+        })
+    }
+
+    /// Commits, returning what changed, or `None` when nothing was written.
+    pub fn commit(self) -> Result<Option<ChangeSet>> {
+        let set = match self.first_seq {
+            None => None,
+            Some(from_seq) => {
+                let mut rows = Vec::with_capacity(self.touched.len());
+                for &id in &self.touched {
+                    rows.push(load_event(&self.tx, id)?);
+                }
+                let mut created = self.created;
+                created.reverse();
+                Some(ChangeSet {
+                    from_seq,
+                    to_seq: self.last_seq,
+                    rows,
+                    created,
+                    total: total(&self.tx)?,
+                })
+            }
+        };
+        self.tx.commit()?;
+        Ok(set)
+    }
+}
+
+/// Completes an event as `actor`. A stale `expected_version` is a `Conflict`; completing an
+/// event that is already completed changes nothing and returns it.
+pub fn complete(w: &mut WriteTxn<'_>, id: i64, expected_version: i64, actor: Actor) -> Result<Event> {
+    check_id(id)?;
+    let event = w.load_expecting(id, expected_version)?;
+    w.set_status(&event, Status::Completed, actor)?;
+    load_event(w.conn(), id)
+}

@@ -1,0 +1,107 @@
+//! [`Store`]: the database as the console uses it. Reads run on their own connection (WAL lets
+//! them proceed while a writer commits); writes go through the [`CommitFeed`], which orders
+//! commits and hands each [`ChangeSet`] to whoever pushes changes to the UI.
+
+use crate::clock::Clock;
+use crate::db;
+use crate::error::Result;
+use crate::events::{self, WriteTxn};
+use crate::model::{Actor, ChangeSet, Event, EventDetail, EventQuery, Page};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a lock leaves a connection that is still usable: SQLite rolled the
+    // transaction back when the guard dropped.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Where committed change sets go. Every writer (the operator's commands and the simulator)
+/// commits through one feed, so sets arrive in `seq` order.
+#[derive(Clone)]
+pub struct CommitFeed {
+    tx: Arc<Mutex<Sender<ChangeSet>>>,
+}
+
+impl CommitFeed {
+    pub fn new() -> (CommitFeed, Receiver<ChangeSet>) {
+        let (tx, rx) = mpsc::channel();
+        (CommitFeed { tx: Arc::new(Mutex::new(tx)) }, rx)
+    }
+
+    /// Runs `f` in an IMMEDIATE transaction on `conn`. On `Ok` it commits and publishes what
+    /// changed; on `Err` it rolls back, so nothing is half-written.
+    pub fn write<T>(
+        &self,
+        conn: &mut Connection,
+        now: i64,
+        f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>,
+    ) -> Result<T> {
+        // Held across commit and send: a later commit can never be published first.
+        let sender = lock(&self.tx);
+        let mut w = WriteTxn::begin(conn, now)?;
+        let out = f(&mut w)?;
+        if let Some(set) = w.commit()? {
+            // No receiver means no window to update; the data is committed all the same.
+            let _ = sender.send(set);
+        }
+        Ok(out)
+    }
+}
+
+/// The open database: one read connection, one write connection for the operator's commands.
+pub struct Store {
+    path: PathBuf,
+    reader: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    feed: CommitFeed,
+    clock: Arc<dyn Clock>,
+}
+
+impl Store {
+    /// Prepares the file (folder, foreign-file check, migrations) and opens its connections.
+    pub fn open(path: &Path, feed: CommitFeed, clock: Arc<dyn Clock>) -> Result<Store> {
+        db::prepare(path)?;
+        Ok(Store {
+            path: path.to_owned(),
+            reader: Mutex::new(db::connect(path)?),
+            writer: Mutex::new(db::connect(path)?),
+            feed,
+            clock,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn feed(&self) -> &CommitFeed {
+        &self.feed
+    }
+
+    /// A new connection to the same file, for a thread of its own (the simulator).
+    pub fn connect(&self) -> Result<Connection> {
+        db::connect(&self.path)
+    }
+
+    pub fn list_events(&self, query: &EventQuery) -> Result<Page> {
+        events::check_query(query)?;
+        events::list_events(&mut lock(&self.reader), query)
+    }
+
+    pub fn get_event(&self, id: i64) -> Result<EventDetail> {
+        events::check_id(id)?;
+        events::get_event(&mut lock(&self.reader), id)
+    }
+
+    /// Completes an event as the operator.
+    pub fn complete_event(&self, id: i64, expected_version: i64) -> Result<Event> {
+        events::check_id(id)?;
+        let mut conn = lock(&self.writer);
+        self.feed.write(&mut conn, self.clock.now_ms(), |w| {
+            events::complete(w, id, expected_version, Actor::User)
+        })
+    }
+}

@@ -1,0 +1,123 @@
+use crate::support::Fixture;
+use eventdesk_core::{Actor, Error, Field, Status};
+
+#[test]
+fn complete_marks_the_user_and_time_and_bumps_the_version() {
+    let f = Fixture::new();
+    let id = f.add_events(1)[0];
+    f.clock.advance(5_000);
+    let done = f.store.complete_event(id, 1).unwrap();
+    assert_eq!(done.status, Status::Completed);
+    assert_eq!(done.completed_by, Some(Actor::User));
+    assert_eq!(done.completed_at, Some(done.updated_at));
+    assert_eq!(done.updated_by, Actor::User);
+    assert_eq!(done.version, 2);
+    assert_eq!(f.store.get_event(id).unwrap().event, done);
+}
+
+#[test]
+fn complete_publishes_the_changed_row_after_commit() {
+    let f = Fixture::new();
+    let id = f.add_events(1)[0];
+    f.published();
+    let done = f.store.complete_event(id, 1).unwrap();
+    let sets = f.published();
+    assert_eq!(sets.len(), 1);
+    assert_eq!((sets[0].from_seq, sets[0].to_seq), (2, 2));
+    assert_eq!(sets[0].rows, vec![done]);
+    assert!(sets[0].created.is_empty());
+    assert_eq!(sets[0].total, 1);
+}
+
+#[test]
+fn stale_version_is_a_conflict_carrying_the_current_event_and_writes_nothing() {
+    let f = Fixture::new();
+    let id = f.add_events(1)[0];
+    let mut conn = f.store.connect().unwrap();
+    f.feed
+        .write(&mut conn, f.clock.now(), |w| {
+            let e = eventdesk_core::events::load_event(w.conn(), id)?;
+            w.set_severity(&e, eventdesk_core::Severity::Critical, Actor::Simulator)
+        })
+        .unwrap();
+    f.published();
+    let before = f.dump();
+    match f.store.complete_event(id, 1) {
+        Err(Error::Conflict { expected, current }) => {
+            assert_eq!(expected, 1);
+            assert_eq!(current.version, 2);
+            assert_eq!(current.severity, eventdesk_core::Severity::Critical);
+            assert_eq!(current.status, Status::Open);
+        }
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert_eq!(f.dump(), before);
+    assert!(f.published().is_empty());
+}
+
+#[test]
+fn bad_ids_are_typed_errors_and_write_nothing() {
+    let f = Fixture::new();
+    f.add_events(2);
+    let before = f.dump();
+    assert!(matches!(f.store.complete_event(0, 1), Err(Error::InvalidInput { ref field, .. }) if field == "id"));
+    assert!(matches!(f.store.complete_event(-7, 1), Err(Error::InvalidInput { ref field, .. }) if field == "id"));
+    assert_eq!(f.store.complete_event(99, 1), Err(Error::NotFound { id: 99 }));
+    assert_eq!(f.store.get_event(99).map(|_| ()), Err(Error::NotFound { id: 99 }));
+    assert!(matches!(f.store.get_event(-1), Err(Error::InvalidInput { .. })));
+    assert_eq!(f.dump(), before);
+}
+
+#[test]
+fn completing_twice_changes_nothing_the_second_time() {
+    let f = Fixture::new();
+    let id = f.add_events(1)[0];
+    let first = f.store.complete_event(id, 1).unwrap();
+    let before = f.dump();
+    assert_eq!(f.store.complete_event(id, first.version).unwrap(), first);
+    assert_eq!(f.dump(), before);
+}
+
+#[test]
+fn history_is_complete_and_ordered_by_seq() {
+    let f = Fixture::new();
+    let ids = f.add_events(2);
+    f.clock.advance(1_000);
+    f.store.complete_event(ids[1], 1).unwrap();
+    f.clock.advance(1_000);
+    let mut conn = f.store.connect().unwrap();
+    f.feed
+        .write(&mut conn, f.clock.now(), |w| {
+            let e = eventdesk_core::events::load_event(w.conn(), ids[1])?;
+            w.set_status(&e, Status::Open, Actor::Simulator)
+        })
+        .unwrap();
+    let detail = f.store.get_event(ids[1]).unwrap();
+    let steps: Vec<_> = detail
+        .history
+        .iter()
+        .map(|c| (c.actor, c.field, c.from.as_deref(), c.to.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            (Actor::Simulator, Field::Created, None, "open"),
+            (Actor::User, Field::Status, Some("open"), "completed"),
+            (Actor::Simulator, Field::Status, Some("completed"), "open"),
+        ]
+    );
+    assert!(detail.history.windows(2).all(|w| w[0].seq < w[1].seq && w[0].at <= w[1].at));
+    assert!(detail.history.iter().all(|c| c.event_id == ids[1]));
+    let e = detail.event;
+    assert_eq!((e.status, e.completed_by, e.reopened_by, e.version), (Status::Open, None, Some(Actor::Simulator), 3));
+}
+
+trait Now {
+    fn now(&self) -> i64;
+}
+
+impl Now for eventdesk_core::ManualClock {
+    fn now(&self) -> i64 {
+        eventdesk_core::Clock::now_ms(self)
+    }
+}

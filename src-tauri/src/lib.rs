@@ -1,0 +1,130 @@
+//! Eventdesk's desktop shell: wires `eventdesk-core` into Tauri (state, commands, pushed
+//! events) and starts the simulator and the pusher threads. No domain logic lives here.
+
+pub mod commands;
+pub mod pushed;
+pub mod state;
+
+use eventdesk_core::push::{run_pusher, PUSH_INTERVAL};
+use eventdesk_core::{db, CommitFeed, SimConfig, Simulator, Store, SystemClock};
+use pushed::EventsChanged;
+use state::AppState;
+use std::sync::Arc;
+use tauri::{Manager, Runtime};
+use tauri_specta::{collect_commands, collect_events, Builder, Event as _};
+
+/// The commands and events the UI sees; also what `src/bindings.ts` is generated from.
+pub fn specta_builder<R: Runtime>() -> Builder<R> {
+    Builder::<R>::new()
+        .commands(collect_commands![
+            commands::list_events,
+            commands::get_event,
+            commands::complete_event,
+        ])
+        .events(collect_events![EventsChanged])
+        // Ids, seqs and Unix-ms timestamps are i64 in Rust and stay far below 2^53.
+        .dangerously_cast_bigints_to_number()
+}
+
+/// Writes the TypeScript bindings for the UI.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    let ts = specta_typescript::Typescript::default()
+        .header("// Generated from src-tauri by `cargo test -p eventdesk-app`. Do not edit.\n");
+    specta_builder::<tauri::Wry>()
+        .export(ts, path)
+        .map_err(|e| e.to_string())
+}
+
+/// Opens the database, starts the pusher and (unless turned off) the simulator, and returns
+/// the state the commands use. A store that cannot be opened is kept as its error.
+pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) -> AppState {
+    let env = |name: &str| std::env::var(name).ok();
+    let data_dir = app
+        .path()
+        .app_data_dir()
+        .unwrap_or_else(|_| std::env::temp_dir().join("eventdesk"));
+    let path = db::resolve_path(env("EVENTDESK_DB").as_deref(), &data_dir);
+    let clock = Arc::new(SystemClock);
+    let (feed, rx) = CommitFeed::new();
+    let store = Store::open(&path, feed.clone(), clock.clone()).map(Arc::new);
+    match &store {
+        Ok(_) => tracing::info!(db = %path.display(), "database open"),
+        Err(e) => tracing::error!(db = %path.display(), error = %e, "database unavailable"),
+    }
+    let state = AppState::new(store);
+
+    let handle = app.clone();
+    let pusher = std::thread::Builder::new()
+        .name("pusher".into())
+        .spawn(move || {
+            run_pusher(&rx, PUSH_INTERVAL, |set| {
+                if let Err(e) = EventsChanged(set).emit(&handle) {
+                    tracing::warn!(error = %e, "push failed");
+                }
+            })
+        });
+    if let Err(e) = pusher {
+        tracing::error!(error = %e, "cannot start the pusher: the table will not update live");
+    }
+
+    let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
+    match (state.store(), SimConfig::from_env(env, fallback_seed)) {
+        (Ok(store), Ok(config)) if config.enabled => match store.connect() {
+            Ok(conn) => {
+                let stop = state.simulator_stop.clone();
+                let sim = Simulator::new(config);
+                let spawned = std::thread::Builder::new()
+                    .name("simulator".into())
+                    .spawn(move || sim.run(conn, feed, clock, stop));
+                if let Err(e) = spawned {
+                    tracing::error!(error = %e, "cannot start the simulator");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "simulator has no connection"),
+        },
+        (_, Ok(_)) => tracing::info!("simulator off"),
+        (_, Err(e)) => tracing::error!(error = %e, "simulator settings rejected; simulator off"),
+    }
+    state
+}
+
+fn clock_seed() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() % u128::from(u32::MAX))
+        .unwrap_or(0)
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("EVENTDESK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let builder = specta_builder::<tauri::Wry>();
+    let result = tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            let state = start(app.handle());
+            app.manage(state);
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|handle, event| {
+                if let tauri::RunEvent::Exit = event {
+                    if let Some(state) = handle.try_state::<AppState>() {
+                        state.simulator_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            })
+        });
+    if let Err(e) = result {
+        tracing::error!(error = %e, "Eventdesk could not start");
+        std::process::exit(1);
+    }
+}
