@@ -9,6 +9,7 @@ use eventdesk_core::push::{run_pusher, PUSH_INTERVAL};
 use eventdesk_core::{db, CommitFeed, SimConfig, Simulator, Store, SystemClock};
 use pushed::EventsChanged;
 use state::AppState;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tauri::{Manager, Runtime};
 use tauri_specta::{collect_commands, collect_events, Builder, Event as _};
@@ -24,6 +25,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         .events(collect_events![EventsChanged])
         // Ids, seqs and Unix-ms timestamps are i64 in Rust and stay far below 2^53.
         .dangerously_cast_bigints_to_number()
+        // One TypeScript type per Rust type: the UI reads what Rust serialises.
+        .disable_serde_phases()
 }
 
 /// Writes the TypeScript bindings for the UI.
@@ -35,18 +38,31 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Opens the database, starts the pusher and (unless turned off) the simulator, and returns
-/// the state the commands use. A store that cannot be opened is kept as its error.
-pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) -> AppState {
+/// Where the database is and how the simulator runs, from the environment: `EVENTDESK_DB`
+/// (default: `eventdesk.db` in the app-data folder) and the `EVENTDESK_SIM*` variables.
+pub fn settings_from_env<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> (PathBuf, eventdesk_core::Result<SimConfig>) {
     let env = |name: &str| std::env::var(name).ok();
     let data_dir = app
         .path()
         .app_data_dir()
         .unwrap_or_else(|_| std::env::temp_dir().join("eventdesk"));
     let path = db::resolve_path(env("EVENTDESK_DB").as_deref(), &data_dir);
+    let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
+    (path, SimConfig::from_env(env, fallback_seed))
+}
+
+/// Opens the database, starts the pusher and (when enabled) the simulator, and returns the
+/// state the commands use. A store that cannot be opened is kept as its error.
+pub fn start<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    path: &Path,
+    simulator: eventdesk_core::Result<SimConfig>,
+) -> AppState {
     let clock = Arc::new(SystemClock);
     let (feed, rx) = CommitFeed::new();
-    let store = Store::open(&path, feed.clone(), clock.clone()).map(Arc::new);
+    let store = Store::open(path, feed.clone(), clock.clone()).map(Arc::new);
     match &store {
         Ok(_) => tracing::info!(db = %path.display(), "database open"),
         Err(e) => tracing::error!(db = %path.display(), error = %e, "database unavailable"),
@@ -67,8 +83,7 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) -> AppState {
         tracing::error!(error = %e, "cannot start the pusher: the table will not update live");
     }
 
-    let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
-    match (state.store(), SimConfig::from_env(env, fallback_seed)) {
+    match (state.store(), simulator) {
         (Ok(store), Ok(config)) if config.enabled => match store.connect() {
             Ok(conn) => {
                 let stop = state.simulator_stop.clone();
@@ -109,7 +124,8 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            let state = start(app.handle());
+            let (path, simulator) = settings_from_env(app.handle());
+            let state = start(app.handle(), &path, simulator);
             app.manage(state);
             Ok(())
         })
@@ -118,7 +134,9 @@ pub fn run() {
             app.run(|handle, event| {
                 if let tauri::RunEvent::Exit = event {
                     if let Some(state) = handle.try_state::<AppState>() {
-                        state.simulator_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                        state
+                            .simulator_stop
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
                     }
                 }
             })

@@ -67,9 +67,8 @@ fn configure(conn: &Connection) -> Result<()> {
 /// Eventdesk database (without writing to it), and brings the schema up to date.
 pub fn prepare(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            Error::storage(format!("cannot create folder {}: {e}", dir.display()))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::storage(format!("cannot create folder {}: {e}", dir.display())))?;
     }
     check_foreign(path)?;
     let mut conn = connect(path)?;
@@ -87,7 +86,12 @@ fn check_foreign(path: &Path) -> Result<()> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::storage(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => {
+            return Err(Error::storage(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )))
+        }
     };
     if meta.is_dir() {
         return Err(not_ours("it is a folder"));

@@ -5,7 +5,12 @@ use serde::Serialize;
 use specta::Type;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Type)]
-#[serde(tag = "type", content = "data", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    content = "data",
+    rename_all_fields = "camelCase",
+    rename = "AppError"
+)]
 pub enum Error {
     /// No event has this id.
     #[error("event {id} does not exist")]

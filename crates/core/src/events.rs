@@ -2,7 +2,9 @@
 //! them. Writes go through [`WriteTxn`], which appends to the change log as it goes.
 
 use crate::error::{Error, Result};
-use crate::model::{Actor, Change, ChangeSet, Event, EventDetail, EventQuery, Field, Page, Severity, Status};
+use crate::model::{
+    Actor, Change, ChangeSet, Event, EventDetail, EventQuery, Field, Page, Severity, Status,
+};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 const EVENT_COLUMNS: &str = "id, kind, source, severity, title, status, created_at, updated_at, \
@@ -77,12 +79,19 @@ pub fn check_id(id: i64) -> Result<()> {
 
 pub fn check_query(q: &EventQuery) -> Result<()> {
     if q.page < 1 {
-        return Err(Error::invalid("page", format!("must be 1 or more, got {}", q.page)));
+        return Err(Error::invalid(
+            "page",
+            format!("must be 1 or more, got {}", q.page),
+        ));
     }
     if !(1..=EventQuery::MAX_PAGE_SIZE).contains(&q.page_size) {
         return Err(Error::invalid(
             "pageSize",
-            format!("must be 1 to {}, got {}", EventQuery::MAX_PAGE_SIZE, q.page_size),
+            format!(
+                "must be 1 to {}, got {}",
+                EventQuery::MAX_PAGE_SIZE,
+                q.page_size
+            ),
         ));
     }
     Ok(())
@@ -90,12 +99,20 @@ pub fn check_query(q: &EventQuery) -> Result<()> {
 
 /// All events, from the maintained counts (no table scan).
 pub fn total(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT coalesce(sum(n), 0) FROM event_counts", [], |r| r.get(0))?)
+    Ok(
+        conn.query_row("SELECT coalesce(sum(n), 0) FROM event_counts", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// The newest change-log `seq`, or 0 for an empty log.
 pub fn last_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?)
+    Ok(
+        conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// One page, newest first. Runs in one read transaction so rows, total and seq agree.
@@ -124,7 +141,8 @@ pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
 }
 
 pub fn find_event(conn: &Connection, id: i64) -> Result<Option<Event>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
     Ok(stmt.query_row([id], event_from_row).optional()?)
 }
 
@@ -212,12 +230,26 @@ impl<'c> WriteTxn<'c> {
         self.now
     }
 
-    fn log(&mut self, event_id: i64, actor: Actor, field: Field, from: Option<&str>, to: &str) -> Result<()> {
+    fn log(
+        &mut self,
+        event_id: i64,
+        actor: Actor,
+        field: Field,
+        from: Option<&str>,
+        to: &str,
+    ) -> Result<()> {
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO changes (event_id, at, actor, field, from_value, to_value) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
-        stmt.execute(params![event_id, self.now, actor.as_str(), field.as_str(), from, to])?;
+        stmt.execute(params![
+            event_id,
+            self.now,
+            actor.as_str(),
+            field.as_str(),
+            from,
+            to
+        ])?;
         let seq = self.tx.last_insert_rowid();
         self.first_seq.get_or_insert(seq);
         self.last_seq = seq;
@@ -234,7 +266,14 @@ impl<'c> WriteTxn<'c> {
                 "INSERT INTO events (kind, source, severity, title, status, created_at, updated_at, updated_by) \
                  VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5, ?6)",
             )?;
-            stmt.execute(params![new.kind, new.source, new.severity.rank(), new.title, self.now, actor.as_str()])?;
+            stmt.execute(params![
+                new.kind,
+                new.source,
+                new.severity.rank(),
+                new.title,
+                self.now,
+                actor.as_str()
+            ])?;
             self.tx.last_insert_rowid()
         };
         self.log(id, actor, Field::Created, None, Status::Open.as_str())?;
@@ -286,7 +325,13 @@ impl<'c> WriteTxn<'c> {
             event.version
         ])?;
         self.expect_one(n, event)?;
-        self.log(event.id, actor, Field::Status, Some(event.status.as_str()), to.as_str())
+        self.log(
+            event.id,
+            actor,
+            Field::Status,
+            Some(event.status.as_str()),
+            to.as_str(),
+        )
     }
 
     pub fn set_severity(&mut self, event: &Event, to: Severity, actor: Actor) -> Result<()> {
@@ -299,7 +344,13 @@ impl<'c> WriteTxn<'c> {
         )?
         .execute(params![event.id, to.rank(), self.now, actor.as_str(), event.version])?;
         self.expect_one(n, event)?;
-        self.log(event.id, actor, Field::Severity, Some(event.severity.as_str()), to.as_str())
+        self.log(
+            event.id,
+            actor,
+            Field::Severity,
+            Some(event.severity.as_str()),
+            to.as_str(),
+        )
     }
 
     fn expect_one(&self, updated: usize, event: &Event) -> Result<()> {
@@ -340,7 +391,12 @@ impl<'c> WriteTxn<'c> {
 
 /// Completes an event as `actor`. A stale `expected_version` is a `Conflict`; completing an
 /// event that is already completed changes nothing and returns it.
-pub fn complete(w: &mut WriteTxn<'_>, id: i64, expected_version: i64, actor: Actor) -> Result<Event> {
+pub fn complete(
+    w: &mut WriteTxn<'_>,
+    id: i64,
+    expected_version: i64,
+    actor: Actor,
+) -> Result<Event> {
     check_id(id)?;
     let event = w.load_expecting(id, expected_version)?;
     w.set_status(&event, Status::Completed, actor)?;

@@ -13,6 +13,8 @@ pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
-pub use model::{Actor, Change, ChangeSet, Event, EventDetail, EventQuery, Field, Page, Severity, Status};
+pub use model::{
+    Actor, Change, ChangeSet, Event, EventDetail, EventQuery, Field, Page, Severity, Status,
+};
 pub use simulator::{SimConfig, Simulator};
 pub use store::{CommitFeed, Store};

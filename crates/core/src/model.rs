@@ -9,7 +9,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// How bad an event is. Ordered: `Info < Warning < Error < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Type)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Type,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -194,8 +196,12 @@ impl ChangeSet {
     pub fn absorb(&mut self, later: ChangeSet) {
         self.from_seq = self.from_seq.min(later.from_seq);
         self.to_seq = self.to_seq.max(later.to_seq);
-        let mut index: std::collections::HashMap<i64, usize> =
-            self.rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let mut index: std::collections::HashMap<i64, usize> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id, i))
+            .collect();
         for row in later.rows {
             match index.get(&row.id) {
                 Some(&i) if self.rows[i].version <= row.version => self.rows[i] = row,

@@ -38,10 +38,15 @@ pub fn seed(
             format!("already has {existing} events; seed an empty database"),
         ));
     }
-    let span = i64::try_from(count).unwrap_or(i64::MAX / SPACING_MS).saturating_mul(SPACING_MS);
+    let span = i64::try_from(count)
+        .unwrap_or(i64::MAX / SPACING_MS)
+        .saturating_mul(SPACING_MS);
     let mut rng = StdRng::seed_from_u64(seed);
     let mut at = now_ms.saturating_sub(span);
-    let mut report = SeedReport { events: 0, changes: 0 };
+    let mut report = SeedReport {
+        events: 0,
+        changes: 0,
+    };
     while report.events < count {
         let n = CHUNK.min(count - report.events);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -67,21 +72,47 @@ pub fn seed(
                 if rng.random_bool(0.2) {
                     if let Some(worse) = severity.escalated() {
                         t += rng.random_range(1_000..120_000);
-                        history.push((t, Actor::Simulator, Field::Severity, severity.to_string(), worse.to_string()));
+                        history.push((
+                            t,
+                            Actor::Simulator,
+                            Field::Severity,
+                            severity.to_string(),
+                            worse.to_string(),
+                        ));
                         severity = worse;
                     }
                 }
                 if rng.random_bool(0.6) {
                     t += rng.random_range(1_000..300_000);
-                    let actor = if rng.random_bool(0.5) { Actor::User } else { Actor::Simulator };
-                    history.push((t, actor, Field::Status, status.to_string(), Status::Acknowledged.to_string()));
+                    let actor = if rng.random_bool(0.5) {
+                        Actor::User
+                    } else {
+                        Actor::Simulator
+                    };
+                    history.push((
+                        t,
+                        actor,
+                        Field::Status,
+                        status.to_string(),
+                        Status::Acknowledged.to_string(),
+                    ));
                     status = Status::Acknowledged;
                 }
                 let mut completed = None;
                 if rng.random_bool(0.7) {
                     t += rng.random_range(1_000..900_000);
-                    let actor = if rng.random_bool(0.4) { Actor::User } else { Actor::Simulator };
-                    history.push((t, actor, Field::Status, status.to_string(), Status::Completed.to_string()));
+                    let actor = if rng.random_bool(0.4) {
+                        Actor::User
+                    } else {
+                        Actor::Simulator
+                    };
+                    history.push((
+                        t,
+                        actor,
+                        Field::Status,
+                        status.to_string(),
+                        Status::Completed.to_string(),
+                    ));
                     status = Status::Completed;
                     completed = Some((t, actor));
                 }
@@ -118,7 +149,14 @@ pub fn seed(
                     Status::Open.as_str()
                 ])?;
                 for (t, actor, field, from, to) in &history {
-                    insert_change.execute(params![id, squeeze(*t), actor.as_str(), field.as_str(), from, to])?;
+                    insert_change.execute(params![
+                        id,
+                        squeeze(*t),
+                        actor.as_str(),
+                        field.as_str(),
+                        from,
+                        to
+                    ])?;
                 }
                 report.changes += 1 + history.len() as u64;
             }

@@ -46,12 +46,21 @@ impl SimConfig {
     /// takes `fallback_seed`. A malformed value is an `InvalidInput` naming the variable.
     pub fn from_env(var: impl Fn(&str) -> Option<String>, fallback_seed: u64) -> Result<Self> {
         let mut cfg = SimConfig::new(fallback_seed);
-        let get = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         if let Some(v) = get("EVENTDESK_SIM") {
             cfg.enabled = match v.to_ascii_lowercase().as_str() {
                 "off" | "0" | "false" | "no" => false,
                 "on" | "1" | "true" | "yes" => true,
-                _ => return Err(Error::invalid("EVENTDESK_SIM", format!("expected on or off, got {v:?}"))),
+                _ => {
+                    return Err(Error::invalid(
+                        "EVENTDESK_SIM",
+                        format!("expected on or off, got {v:?}"),
+                    ))
+                }
             };
         }
         if let Some(v) = get("EVENTDESK_SIM_RATE") {
@@ -59,7 +68,10 @@ impl SimConfig {
         }
         if let Some(v) = get("EVENTDESK_SIM_SEED") {
             cfg.seed = v.parse().map_err(|_| {
-                Error::invalid("EVENTDESK_SIM_SEED", format!("expected a whole number, got {v:?}"))
+                Error::invalid(
+                    "EVENTDESK_SIM_SEED",
+                    format!("expected a whole number, got {v:?}"),
+                )
             })?;
         }
         if let Some(v) = get("EVENTDESK_SIM_NEW_SHARE") {
@@ -75,7 +87,10 @@ impl SimConfig {
 fn parse_in(name: &str, v: &str, min: f64, max: f64) -> Result<f64> {
     match v.parse::<f64>() {
         Ok(x) if x.is_finite() && (min..=max).contains(&x) => Ok(x),
-        _ => Err(Error::invalid(name, format!("expected a number from {min} to {max}, got {v:?}"))),
+        _ => Err(Error::invalid(
+            name,
+            format!("expected a number from {min} to {max}, got {v:?}"),
+        )),
     }
 }
 
@@ -88,10 +103,25 @@ struct Template {
     title: fn(&mut StdRng) -> String,
 }
 
-const MERCHANTS: &[&str] = &["Northwind Grocers", "Bluebird Travel", "Acme Hardware", "Lumen Books", "Harbor Coffee", "Vela Fashion", "Quayside Hotels", "Pinecrest Pharmacy"];
+const MERCHANTS: &[&str] = &[
+    "Northwind Grocers",
+    "Bluebird Travel",
+    "Acme Hardware",
+    "Lumen Books",
+    "Harbor Coffee",
+    "Vela Fashion",
+    "Quayside Hotels",
+    "Pinecrest Pharmacy",
+];
 const ISSUERS: &[&str] = &["Visa", "Mastercard", "Amex", "Discover", "Maestro"];
 const ACQUIRERS: &[&str] = &["Adyen", "Worldpay", "Elavon", "Nexi", "Fiserv"];
-const REGIONS: &[&str] = &["eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-southeast-1"];
+const REGIONS: &[&str] = &[
+    "eu-west-1",
+    "eu-central-1",
+    "us-east-1",
+    "us-west-2",
+    "ap-southeast-1",
+];
 const CURRENCIES: &[&str] = &["EUR/USD", "GBP/EUR", "USD/JPY", "EUR/CHF", "USD/SGD"];
 
 fn pick<'a>(rng: &mut StdRng, items: &'a [&'a str]) -> &'a str {
@@ -105,73 +135,146 @@ const TEMPLATES: &[Template] = &[
         kind: "txn.timeout",
         sources: &["payments-api", "checkout-api"],
         severities: &[Warning, Warning, Err_],
-        title: |r| format!("Card authorisations timing out after {} ms for {}", r.random_range(8..30) * 500, pick(r, MERCHANTS)),
+        title: |r| {
+            format!(
+                "Card authorisations timing out after {} ms for {}",
+                r.random_range(8..30) * 500,
+                pick(r, MERCHANTS)
+            )
+        },
     },
     Template {
         kind: "card.declined.spike",
         sources: &["card-processor"],
         severities: &[Warning, Err_, Critical],
-        title: |r| format!("{} decline rate at {}% (baseline 4%)", pick(r, ISSUERS), r.random_range(9..48)),
+        title: |r| {
+            format!(
+                "{} decline rate at {}% (baseline 4%)",
+                pick(r, ISSUERS),
+                r.random_range(9..48)
+            )
+        },
     },
     Template {
         kind: "ledger.lag",
         sources: &["ledger", "ledger-db"],
         severities: &[Info, Warning, Err_],
-        title: |r| format!("Ledger replication lag {} s on shard {}", r.random_range(3..240), r.random_range(1..17)),
+        title: |r| {
+            format!(
+                "Ledger replication lag {} s on shard {}",
+                r.random_range(3..240),
+                r.random_range(1..17)
+            )
+        },
     },
     Template {
         kind: "login.failed.burst",
         sources: &["auth-gateway"],
         severities: &[Warning, Err_, Critical],
-        title: |r| format!("{} failed logins in 60 s from 203.0.{}.0/24", r.random_range(40..900), r.random_range(1..255)),
+        title: |r| {
+            format!(
+                "{} failed logins in 60 s from 203.0.{}.0/24",
+                r.random_range(40..900),
+                r.random_range(1..255)
+            )
+        },
     },
     Template {
         kind: "payout.batch.stuck",
         sources: &["payouts"],
         severities: &[Warning, Err_],
-        title: |r| format!("Payout batch PB-{} stuck in 'submitted' for {} min", r.random_range(10_000..99_999), r.random_range(15..180)),
+        title: |r| {
+            format!(
+                "Payout batch PB-{} stuck in 'submitted' for {} min",
+                r.random_range(10_000..99_999),
+                r.random_range(15..180)
+            )
+        },
     },
     Template {
         kind: "fx.rate.stale",
         sources: &["fx-service"],
         severities: &[Info, Warning],
-        title: |r| format!("{} rate not refreshed for {} min", pick(r, CURRENCIES), r.random_range(5..60)),
+        title: |r| {
+            format!(
+                "{} rate not refreshed for {} min",
+                pick(r, CURRENCIES),
+                r.random_range(5..60)
+            )
+        },
     },
     Template {
         kind: "webhook.delivery.failed",
         sources: &["webhooks"],
         severities: &[Info, Warning, Err_],
-        title: |r| format!("Webhooks to {} failing with HTTP 503 ({} retries)", pick(r, MERCHANTS), r.random_range(3..25)),
+        title: |r| {
+            format!(
+                "Webhooks to {} failing with HTTP 503 ({} retries)",
+                pick(r, MERCHANTS),
+                r.random_range(3..25)
+            )
+        },
     },
     Template {
         kind: "settlement.mismatch",
         sources: &["reconciliation"],
         severities: &[Err_, Critical],
-        title: |r| format!("{} settlement off by €{}.{:02} across {} transactions", pick(r, ACQUIRERS), r.random_range(12..9_000), r.random_range(0..100), r.random_range(2..60)),
+        title: |r| {
+            format!(
+                "{} settlement off by €{}.{:02} across {} transactions",
+                pick(r, ACQUIRERS),
+                r.random_range(12..9_000),
+                r.random_range(0..100),
+                r.random_range(2..60)
+            )
+        },
     },
     Template {
         kind: "api.latency.p99",
         sources: &["payments-api", "checkout-api", "auth-gateway"],
         severities: &[Info, Warning, Err_],
-        title: |r| format!("p99 latency {} ms in {} (SLO 800 ms)", r.random_range(900..4_000), pick(r, REGIONS)),
+        title: |r| {
+            format!(
+                "p99 latency {} ms in {} (SLO 800 ms)",
+                r.random_range(900..4_000),
+                pick(r, REGIONS)
+            )
+        },
     },
     Template {
         kind: "fraud.score.spike",
         sources: &["risk-engine"],
         severities: &[Warning, Critical],
-        title: |r| format!("High-risk scores on {}% of {} checkouts in 5 min", r.random_range(6..35), pick(r, MERCHANTS)),
+        title: |r| {
+            format!(
+                "High-risk scores on {}% of {} checkouts in 5 min",
+                r.random_range(6..35),
+                pick(r, MERCHANTS)
+            )
+        },
     },
     Template {
         kind: "db.connections.saturated",
         sources: &["ledger-db", "payments-db"],
         severities: &[Err_, Critical],
-        title: |r| format!("Connection pool {}% used on primary in {}", r.random_range(90..101), pick(r, REGIONS)),
+        title: |r| {
+            format!(
+                "Connection pool {}% used on primary in {}",
+                r.random_range(90..101),
+                pick(r, REGIONS)
+            )
+        },
     },
     Template {
         kind: "kyc.queue.backlog",
         sources: &["onboarding"],
         severities: &[Info, Warning],
-        title: |r| format!("{} KYC reviews waiting longer than 4 h", r.random_range(20..600)),
+        title: |r| {
+            format!(
+                "{} KYC reviews waiting longer than 4 h",
+                r.random_range(20..600)
+            )
+        },
     },
 ];
 
@@ -224,12 +327,20 @@ impl Simulator {
             let done = events::recent_user_completed(w.conn(), 8)?;
             if !done.is_empty() {
                 let event = &done[self.rng.random_range(0..done.len())];
-                let to = if self.rng.random_bool(0.7) { Status::Open } else { Status::Acknowledged };
+                let to = if self.rng.random_bool(0.7) {
+                    Status::Open
+                } else {
+                    Status::Acknowledged
+                };
                 return w.set_status(event, to, actor);
             }
         }
         let create = self.rng.random_bool(self.config.new_share);
-        let candidates = if create { Vec::new() } else { events::recent_unfinished(w.conn(), WORKING_SET)? };
+        let candidates = if create {
+            Vec::new()
+        } else {
+            events::recent_unfinished(w.conn(), WORKING_SET)?
+        };
         if candidates.is_empty() {
             let new = random_event(&mut self.rng);
             return w.insert(&new, actor).map(|_| ());
@@ -245,7 +356,13 @@ impl Simulator {
     }
 
     /// Makes `n` changes in one transaction and publishes them.
-    pub fn run_batch(&mut self, conn: &mut Connection, feed: &CommitFeed, now: i64, n: u64) -> Result<()> {
+    pub fn run_batch(
+        &mut self,
+        conn: &mut Connection,
+        feed: &CommitFeed,
+        now: i64,
+        n: u64,
+    ) -> Result<()> {
         feed.write(conn, now, |w| {
             for _ in 0..n {
                 self.step(w)?;
@@ -258,8 +375,17 @@ impl Simulator {
 
     /// Runs at the configured rate until `stop` is set. Changes that fall due together are
     /// committed in one transaction. A failed batch is logged and the loop goes on.
-    pub fn run(mut self, mut conn: Connection, feed: CommitFeed, clock: Arc<dyn Clock>, stop: Arc<AtomicBool>) {
-        let rate = self.config.rate.clamp(SimConfig::MIN_RATE, SimConfig::MAX_RATE);
+    pub fn run(
+        mut self,
+        mut conn: Connection,
+        feed: CommitFeed,
+        clock: Arc<dyn Clock>,
+        stop: Arc<AtomicBool>,
+    ) {
+        let rate = self
+            .config
+            .rate
+            .clamp(SimConfig::MIN_RATE, SimConfig::MAX_RATE);
         let start = Instant::now();
         let mut done: u64 = 0;
         tracing::info!(rate, seed = self.config.seed, "simulator started");

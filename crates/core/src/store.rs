@@ -28,7 +28,12 @@ pub struct CommitFeed {
 impl CommitFeed {
     pub fn new() -> (CommitFeed, Receiver<ChangeSet>) {
         let (tx, rx) = mpsc::channel();
-        (CommitFeed { tx: Arc::new(Mutex::new(tx)) }, rx)
+        (
+            CommitFeed {
+                tx: Arc::new(Mutex::new(tx)),
+            },
+            rx,
+        )
     }
 
     /// Runs `f` in an IMMEDIATE transaction on `conn`. On `Ok` it commits and publishes what

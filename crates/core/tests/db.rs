@@ -11,7 +11,16 @@ fn creates_missing_folders() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a/b/c/eventdesk.db");
     let store = open(&path).unwrap();
-    assert_eq!(store.list_events(&EventQuery { page: 1, page_size: 10 }).unwrap().total, 0);
+    assert_eq!(
+        store
+            .list_events(&EventQuery {
+                page: 1,
+                page_size: 10
+            })
+            .unwrap()
+            .total,
+        0
+    );
     assert!(path.exists());
 }
 
@@ -21,8 +30,14 @@ fn refuses_a_text_file_and_leaves_it_untouched() {
     let path = dir.path().join("notes.db");
     std::fs::write(&path, "shopping list: milk, eggs\n").unwrap();
     let err = open(&path).err().unwrap();
-    assert!(matches!(&err, Error::NotEventdeskDatabase { reason, .. } if reason.contains("not an SQLite file")), "{err:?}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "shopping list: milk, eggs\n");
+    assert!(
+        matches!(&err, Error::NotEventdeskDatabase { reason, .. } if reason.contains("not an SQLite file")),
+        "{err:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "shopping list: milk, eggs\n"
+    );
 }
 
 #[test]
@@ -31,18 +46,27 @@ fn refuses_another_programs_sqlite_database_and_leaves_it_untouched() {
     let path = dir.path().join("other.db");
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('Ada');").unwrap();
+        conn.execute_batch(
+            "CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('Ada');",
+        )
+        .unwrap();
     }
     let before = std::fs::read(&path).unwrap();
     let err = open(&path).err().unwrap();
-    assert!(matches!(&err, Error::NotEventdeskDatabase { reason, .. } if reason.contains("another program")), "{err:?}");
+    assert!(
+        matches!(&err, Error::NotEventdeskDatabase { reason, .. } if reason.contains("another program")),
+        "{err:?}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 
 #[test]
 fn refuses_a_folder() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(matches!(open(dir.path()), Err(Error::NotEventdeskDatabase { .. })));
+    assert!(matches!(
+        open(dir.path()),
+        Err(Error::NotEventdeskDatabase { .. })
+    ));
 }
 
 #[test]
@@ -52,24 +76,50 @@ fn reopening_keeps_the_data() {
     let path = f.store.path().to_owned();
     drop(f.store);
     let again = open(&path).unwrap();
-    assert_eq!(again.list_events(&EventQuery { page: 1, page_size: 10 }).unwrap().total, 3);
+    assert_eq!(
+        again
+            .list_events(&EventQuery {
+                page: 1,
+                page_size: 10
+            })
+            .unwrap()
+            .total,
+        3
+    );
 }
 
 #[test]
 fn connections_use_wal_and_foreign_keys() {
     let f = Fixture::new();
     let conn = f.store.connect().unwrap();
-    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-    let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
-    let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
-    let app: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
-    assert_eq!((mode.as_str(), fk, sync, app), ("wal", 1, 1, db::APPLICATION_ID));
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    let fk: i64 = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    let sync: i64 = conn
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
+    let app: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        (mode.as_str(), fk, sync, app),
+        ("wal", 1, 1, db::APPLICATION_ID)
+    );
 }
 
 #[test]
 fn env_override_picks_the_database_path() {
     let data = std::path::Path::new("/data/eventdesk");
     assert_eq!(db::resolve_path(None, data), data.join("eventdesk.db"));
-    assert_eq!(db::resolve_path(Some("  "), data), data.join("eventdesk.db"));
-    assert_eq!(db::resolve_path(Some("/tmp/x.db"), data), std::path::PathBuf::from("/tmp/x.db"));
+    assert_eq!(
+        db::resolve_path(Some("  "), data),
+        data.join("eventdesk.db")
+    );
+    assert_eq!(
+        db::resolve_path(Some("/tmp/x.db"), data),
+        std::path::PathBuf::from("/tmp/x.db")
+    );
 }

@@ -52,7 +52,9 @@ fn bounds_of_page_and_page_size() {
         (i64::MAX, 500, "page"),
     ] {
         match page(&f, p, size) {
-            Err(Error::InvalidInput { field: got, .. }) => assert_eq!(got, field, "page {p} size {size}"),
+            Err(Error::InvalidInput { field: got, .. }) => {
+                assert_eq!(got, field, "page {p} size {size}")
+            }
             other => panic!("page {p} size {size}: expected InvalidInput, got {other:?}"),
         }
     }

@@ -23,7 +23,13 @@ fn row(id: i64, version: i64) -> Event {
 }
 
 fn set(seq: i64, rows: Vec<Event>, created: Vec<i64>, total: i64) -> ChangeSet {
-    ChangeSet { from_seq: seq, to_seq: seq, rows, created, total }
+    ChangeSet {
+        from_seq: seq,
+        to_seq: seq,
+        rows,
+        created,
+        total,
+    }
 }
 
 #[test]
@@ -41,7 +47,8 @@ fn pushes_under_a_flood_are_contiguous_and_miss_nothing() {
     let (tx, rx) = mpsc::channel();
     let producer = std::thread::spawn(move || {
         for seq in 1..=2_000 {
-            tx.send(set(seq, vec![row(seq % 50 + 1, seq)], vec![], seq)).unwrap();
+            tx.send(set(seq, vec![row(seq % 50 + 1, seq)], vec![], seq))
+                .unwrap();
             if seq % 100 == 0 {
                 std::thread::sleep(Duration::from_millis(5));
             }
@@ -73,7 +80,8 @@ fn a_lone_change_is_pushed_at_once() {
 fn sets_waiting_in_the_queue_leave_as_one_push() {
     let (tx, rx) = mpsc::channel();
     for seq in 1..=1_000 {
-        tx.send(set(seq, vec![row(seq % 7 + 1, seq)], vec![], seq)).unwrap();
+        tx.send(set(seq, vec![row(seq % 7 + 1, seq)], vec![], seq))
+            .unwrap();
     }
     drop(tx);
     let mut pushes = Vec::new();

@@ -6,10 +6,19 @@ fn seeds_events_with_consistent_history() {
     let f = Fixture::new();
     let mut conn = f.store.connect().unwrap();
     let mut calls = Vec::new();
-    let report = seed::seed(&mut conn, 1_200, 4, T0, |done, total| calls.push((done, total))).unwrap();
+    let report = seed::seed(&mut conn, 1_200, 4, T0, |done, total| {
+        calls.push((done, total))
+    })
+    .unwrap();
     assert_eq!(report.events, 1_200);
     assert_eq!(calls.last(), Some(&(1_200, 1_200)));
-    let page = f.store.list_events(&EventQuery { page: 1, page_size: 500 }).unwrap();
+    let page = f
+        .store
+        .list_events(&EventQuery {
+            page: 1,
+            page_size: 500,
+        })
+        .unwrap();
     assert_eq!(page.total, 1_200);
     assert_eq!(page.seq as u64, report.changes);
     for e in page.rows.iter().take(100) {
@@ -29,6 +38,9 @@ fn refuses_a_database_that_has_events() {
     f.add_events(1);
     let mut conn = f.store.connect().unwrap();
     let before = f.dump();
-    assert!(matches!(seed::seed(&mut conn, 10, 1, T0, |_, _| {}), Err(Error::InvalidInput { .. })));
+    assert!(matches!(
+        seed::seed(&mut conn, 10, 1, T0, |_, _| {}),
+        Err(Error::InvalidInput { .. })
+    ));
     assert_eq!(f.dump(), before);
 }

@@ -6,7 +6,13 @@ fn run(f: &Fixture, config: SimConfig, changes: u64) {
     let mut sim = Simulator::new(config);
     for _ in 0..changes {
         f.clock.advance(250);
-        sim.run_batch(&mut conn, &f.feed, eventdesk_core::Clock::now_ms(&*f.clock), 1).unwrap();
+        sim.run_batch(
+            &mut conn,
+            &f.feed,
+            eventdesk_core::Clock::now_ms(&*f.clock),
+            1,
+        )
+        .unwrap();
     }
 }
 
@@ -26,7 +32,13 @@ fn same_seed_and_config_give_the_same_changes() {
 fn it_creates_and_changes_events_with_readable_content() {
     let f = Fixture::new();
     run(&f, SimConfig::new(7), 400);
-    let page = f.store.list_events(&EventQuery { page: 1, page_size: 500 }).unwrap();
+    let page = f
+        .store
+        .list_events(&EventQuery {
+            page: 1,
+            page_size: 500,
+        })
+        .unwrap();
     assert!(page.total > 50, "{} events", page.total);
     assert!(page.rows.iter().any(|e| e.status == Status::Acknowledged));
     assert!(page.rows.iter().any(|e| e.status == Status::Completed));
@@ -43,10 +55,20 @@ fn it_creates_and_changes_events_with_readable_content() {
 #[test]
 fn it_reopens_an_event_a_user_completed() {
     let f = Fixture::new();
-    run(&f, SimConfig { override_chance: 0.0, ..SimConfig::new(3) }, 20);
+    run(
+        &f,
+        SimConfig {
+            override_chance: 0.0,
+            ..SimConfig::new(3)
+        },
+        20,
+    );
     let target = f
         .store
-        .list_events(&EventQuery { page: 1, page_size: 50 })
+        .list_events(&EventQuery {
+            page: 1,
+            page_size: 50,
+        })
         .unwrap()
         .rows
         .into_iter()
@@ -54,13 +76,26 @@ fn it_reopens_an_event_a_user_completed() {
         .unwrap();
     let done = f.store.complete_event(target.id, target.version).unwrap();
     assert_eq!(done.completed_by, Some(Actor::User));
-    run(&f, SimConfig { override_chance: 1.0, ..SimConfig::new(3) }, 1);
+    run(
+        &f,
+        SimConfig {
+            override_chance: 1.0,
+            ..SimConfig::new(3)
+        },
+        1,
+    );
     let detail = f.store.get_event(target.id).unwrap();
     let e = &detail.event;
     assert_ne!(e.status, Status::Completed);
-    assert_eq!((e.reopened_by, e.completed_by, e.updated_by), (Some(Actor::Simulator), None, Actor::Simulator));
+    assert_eq!(
+        (e.reopened_by, e.completed_by, e.updated_by),
+        (Some(Actor::Simulator), None, Actor::Simulator)
+    );
     let actors: Vec<_> = detail.history.iter().map(|c| c.actor).collect();
-    assert!(actors.contains(&Actor::User) && actors.last() == Some(&Actor::Simulator), "{actors:?}");
+    assert!(
+        actors.contains(&Actor::User) && actors.last() == Some(&Actor::Simulator),
+        "{actors:?}"
+    );
 }
 
 #[test]
@@ -74,7 +109,13 @@ fn a_batch_is_one_commit_with_a_contiguous_seq_range() {
     assert_eq!(sets.len(), 1);
     assert_eq!((sets[0].from_seq, sets[0].to_seq), (1, 500));
     assert_eq!(sim.changes(), 500);
-    let page = f.store.list_events(&EventQuery { page: 1, page_size: 500 }).unwrap();
+    let page = f
+        .store
+        .list_events(&EventQuery {
+            page: 1,
+            page_size: 500,
+        })
+        .unwrap();
     assert_eq!(sets[0].total, page.total);
     assert_eq!(sets[0].created.len() as i64, page.total);
 }
@@ -82,16 +123,29 @@ fn a_batch_is_one_commit_with_a_contiguous_seq_range() {
 #[test]
 fn settings_come_from_the_environment_with_clear_errors() {
     let env = |pairs: &'static [(&'static str, &'static str)]| {
-        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
     };
     let cfg = SimConfig::from_env(env(&[]), 5).unwrap();
     assert_eq!((cfg.enabled, cfg.rate, cfg.seed), (true, 2.0, 5));
     let cfg = SimConfig::from_env(
-        env(&[("EVENTDESK_SIM", "off"), ("EVENTDESK_SIM_RATE", "40"), ("EVENTDESK_SIM_SEED", "9"), ("EVENTDESK_SIM_OVERRIDE", "1")]),
+        env(&[
+            ("EVENTDESK_SIM", "off"),
+            ("EVENTDESK_SIM_RATE", "40"),
+            ("EVENTDESK_SIM_SEED", "9"),
+            ("EVENTDESK_SIM_OVERRIDE", "1"),
+        ]),
         5,
     )
     .unwrap();
-    assert_eq!((cfg.enabled, cfg.rate, cfg.seed, cfg.override_chance), (false, 40.0, 9, 1.0));
+    assert_eq!(
+        (cfg.enabled, cfg.rate, cfg.seed, cfg.override_chance),
+        (false, 40.0, 9, 1.0)
+    );
     for (name, value) in [
         ("EVENTDESK_SIM_RATE", "fast"),
         ("EVENTDESK_SIM_RATE", "0"),

@@ -20,8 +20,19 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let (feed, rx) = CommitFeed::new();
         let clock = Arc::new(ManualClock::new(T0));
-        let store = Store::open(&dir.path().join("eventdesk.db"), feed.clone(), clock.clone()).unwrap();
-        Fixture { _dir: dir, store, feed, rx, clock }
+        let store = Store::open(
+            &dir.path().join("eventdesk.db"),
+            feed.clone(),
+            clock.clone(),
+        )
+        .unwrap();
+        Fixture {
+            _dir: dir,
+            store,
+            feed,
+            rx,
+            clock,
+        }
     }
 
     /// Adds `n` events through the write path, one second apart; returns their ids.
@@ -31,9 +42,11 @@ impl Fixture {
             .map(|i| {
                 self.clock.advance(1_000);
                 self.feed
-                    .write(&mut conn, eventdesk_core::Clock::now_ms(&*self.clock), |w| {
-                        w.insert(&new_event(i), Actor::Simulator)
-                    })
+                    .write(
+                        &mut conn,
+                        eventdesk_core::Clock::now_ms(&*self.clock),
+                        |w| w.insert(&new_event(i), Actor::Simulator),
+                    )
                     .unwrap()
             })
             .collect()
@@ -49,12 +62,17 @@ impl Fixture {
         let conn = self.store.connect().unwrap();
         let mut out = String::new();
         for table in ["events", "changes", "event_counts"] {
-            let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2")).unwrap();
+            let mut stmt = conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
+                .unwrap();
             let cols = stmt.column_count();
             let rows = stmt
                 .query_map([], |r| {
                     (0..cols)
-                        .map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
+                        .map(|i| {
+                            r.get::<_, rusqlite::types::Value>(i)
+                                .map(|v| format!("{v:?}"))
+                        })
                         .collect::<Result<Vec<_>, _>>()
                 })
                 .unwrap();

@@ -1,4 +1,5 @@
 //! Core integration tests: one binary, modules by topic, each against a temp-dir database.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
 mod support;
 

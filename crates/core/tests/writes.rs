@@ -60,11 +60,24 @@ fn bad_ids_are_typed_errors_and_write_nothing() {
     let f = Fixture::new();
     f.add_events(2);
     let before = f.dump();
-    assert!(matches!(f.store.complete_event(0, 1), Err(Error::InvalidInput { ref field, .. }) if field == "id"));
-    assert!(matches!(f.store.complete_event(-7, 1), Err(Error::InvalidInput { ref field, .. }) if field == "id"));
-    assert_eq!(f.store.complete_event(99, 1), Err(Error::NotFound { id: 99 }));
-    assert_eq!(f.store.get_event(99).map(|_| ()), Err(Error::NotFound { id: 99 }));
-    assert!(matches!(f.store.get_event(-1), Err(Error::InvalidInput { .. })));
+    assert!(
+        matches!(f.store.complete_event(0, 1), Err(Error::InvalidInput { ref field, .. }) if field == "id")
+    );
+    assert!(
+        matches!(f.store.complete_event(-7, 1), Err(Error::InvalidInput { ref field, .. }) if field == "id")
+    );
+    assert_eq!(
+        f.store.complete_event(99, 1),
+        Err(Error::NotFound { id: 99 })
+    );
+    assert_eq!(
+        f.store.get_event(99).map(|_| ()),
+        Err(Error::NotFound { id: 99 })
+    );
+    assert!(matches!(
+        f.store.get_event(-1),
+        Err(Error::InvalidInput { .. })
+    ));
     assert_eq!(f.dump(), before);
 }
 
@@ -106,10 +119,16 @@ fn history_is_complete_and_ordered_by_seq() {
             (Actor::Simulator, Field::Status, Some("completed"), "open"),
         ]
     );
-    assert!(detail.history.windows(2).all(|w| w[0].seq < w[1].seq && w[0].at <= w[1].at));
+    assert!(detail
+        .history
+        .windows(2)
+        .all(|w| w[0].seq < w[1].seq && w[0].at <= w[1].at));
     assert!(detail.history.iter().all(|c| c.event_id == ids[1]));
     let e = detail.event;
-    assert_eq!((e.status, e.completed_by, e.reopened_by, e.version), (Status::Open, None, Some(Actor::Simulator), 3));
+    assert_eq!(
+        (e.status, e.completed_by, e.reopened_by, e.version),
+        (Status::Open, None, Some(Actor::Simulator), 3)
+    );
 }
 
 trait Now {

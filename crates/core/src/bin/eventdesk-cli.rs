@@ -5,7 +5,7 @@
 //!   eventdesk-cli simulate --db FILE --changes N [--seed S] [--override P]
 
 use eventdesk_core::clock::{Clock, SystemClock};
-use eventdesk_core::{db, events, seed, CommitFeed, Error, SimConfig, Simulator};
+use eventdesk_core::{db, events, seed, CommitFeed, Error, EventDetail, SimConfig, Simulator};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +17,11 @@ const USAGE: &str = "usage:
   eventdesk-cli escalate --db FILE --id ID
       raise one event's severity as the simulator would (for scripts and tests)
   eventdesk-cli simulate --db FILE --changes N [--seed S] [--override P]
-      run N simulator changes without a window";
+      run N simulator changes without a window
+  eventdesk-cli stats --db FILE
+      print the event count and the last change seq as JSON
+  eventdesk-cli show --db FILE --id ID
+      print one event and its history as JSON";
 
 struct Args(Vec<String>);
 
@@ -33,7 +37,9 @@ impl Args {
 
     fn number<T: std::str::FromStr>(&self, flag: &str, default: Option<T>) -> Result<T, String> {
         match (self.value(flag), default) {
-            (Some(v), _) => v.parse().map_err(|_| format!("{flag}: not a valid number: {v:?}")),
+            (Some(v), _) => v
+                .parse()
+                .map_err(|_| format!("{flag}: not a valid number: {v:?}")),
             (None, Some(d)) => Ok(d),
             (None, None) => Err(format!("missing {flag}")),
         }
@@ -51,6 +57,8 @@ fn main() -> ExitCode {
         "seed" => run_seed(&args),
         "escalate" => run_escalate(&args),
         "simulate" => run_simulate(&args),
+        "stats" => run_stats(&args),
+        "show" => run_show(&args),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -78,11 +86,17 @@ fn run_seed(args: &Args) -> Result<(), String> {
     let mut conn = open(args)?;
     let started = Instant::now();
     let mut stderr = std::io::stderr();
-    let report = seed::seed(&mut conn, count, seed_value, SystemClock.now_ms(), |done, total| {
-        let pct = if total == 0 { 100 } else { done * 100 / total };
-        let _ = write!(stderr, "\rseeding: {done}/{total} events ({pct}%)");
-        let _ = stderr.flush();
-    })
+    let report = seed::seed(
+        &mut conn,
+        count,
+        seed_value,
+        SystemClock.now_ms(),
+        |done, total| {
+            let pct = (done * 100).checked_div(total).unwrap_or(100);
+            let _ = write!(stderr, "\rseeding: {done}/{total} events ({pct}%)");
+            let _ = stderr.flush();
+        },
+    )
     .map_err(|e| e.to_string())?;
     eprintln!();
     println!(
@@ -109,7 +123,10 @@ fn run_escalate(args: &Args) -> Result<(), String> {
             events::load_event(w.conn(), id)
         })
         .map_err(|e| e.to_string())?;
-    println!("event {} is now {} (version {})", event.id, event.severity, event.version);
+    println!(
+        "event {} is now {} (version {})",
+        event.id, event.severity, event.version
+    );
     Ok(())
 }
 
@@ -123,5 +140,24 @@ fn run_simulate(args: &Args) -> Result<(), String> {
     sim.run_batch(&mut conn, &feed, SystemClock.now_ms(), changes)
         .map_err(|e| e.to_string())?;
     println!("made {changes} changes");
+    Ok(())
+}
+
+fn run_stats(args: &Args) -> Result<(), String> {
+    let conn = open(args)?;
+    let total = events::total(&conn).map_err(|e| e.to_string())?;
+    let seq = events::last_seq(&conn).map_err(|e| e.to_string())?;
+    println!("{}", serde_json::json!({ "events": total, "lastSeq": seq }));
+    Ok(())
+}
+
+fn run_show(args: &Args) -> Result<(), String> {
+    let id: i64 = args.number("--id", None)?;
+    let mut conn = open(args)?;
+    let detail: EventDetail = events::get_event(&mut conn, id).map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::to_string(&detail).map_err(|e| e.to_string())?
+    );
     Ok(())
 }

@@ -1,0 +1,270 @@
+//! The shell through Tauri's mock runtime: each command, each error shape as the UI receives
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+//! it, pushed events, and the freshness of the committed TypeScript bindings.
+
+use eventdesk_app::pushed::EventsChanged;
+use eventdesk_app::{specta_builder, start};
+use eventdesk_core::SimConfig;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri_specta::Event as _;
+
+struct Shell {
+    _dir: tempfile::TempDir,
+    app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+fn shell_on(path: &Path, dir: tempfile::TempDir) -> Shell {
+    let builder = specta_builder::<MockRuntime>();
+    let app = mock_builder()
+        .invoke_handler(builder.invoke_handler())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    // Under the mock runtime `.setup()` does not run: do what it does by hand.
+    builder.mount_events(&app);
+    let mut sim = SimConfig::new(1);
+    sim.enabled = false;
+    let state = start(app.handle(), path, Ok(sim));
+    app.manage(state);
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Shell {
+        _dir: dir,
+        app,
+        window,
+    }
+}
+
+fn shell() -> Shell {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("eventdesk.db");
+    shell_on(&path, dir)
+}
+
+impl Shell {
+    fn invoke(&self, cmd: &str, body: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(body),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn seed(&self, changes: u64) {
+        let state = self.app.state::<eventdesk_app::state::AppState>();
+        let store = state.store().unwrap();
+        let mut conn = store.connect().unwrap();
+        let mut sim = eventdesk_core::Simulator::new(SimConfig {
+            override_chance: 0.0,
+            new_share: 1.0,
+            ..SimConfig::new(5)
+        });
+        sim.run_batch(&mut conn, store.feed(), 1_764_000_000_000, changes)
+            .unwrap();
+    }
+
+    fn list(&self, page: i64, page_size: i64) -> Result<Value, Value> {
+        self.invoke(
+            "list_events",
+            json!({ "query": { "page": page, "pageSize": page_size } }),
+        )
+    }
+}
+
+#[test]
+fn list_events_returns_a_page_newest_first() {
+    let s = shell();
+    s.seed(30);
+    let page = s.list(2, 10).unwrap();
+    assert_eq!(
+        (
+            page["page"].clone(),
+            page["pageSize"].clone(),
+            page["total"].clone()
+        ),
+        (json!(2), json!(10), json!(30))
+    );
+    let ids: Vec<i64> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, (11..=20).rev().collect::<Vec<_>>());
+    let row = &page["rows"][0];
+    for field in [
+        "kind",
+        "source",
+        "severity",
+        "title",
+        "status",
+        "createdAt",
+        "updatedAt",
+        "updatedBy",
+        "version",
+    ] {
+        assert!(!row[field].is_null(), "row lacks {field}: {row}");
+    }
+    assert_eq!(page["seq"], json!(30));
+}
+
+#[test]
+fn paging_bounds_are_typed_invalid_input_errors() {
+    let s = shell();
+    for (page, size, field) in [
+        (0, 50, "page"),
+        (-1, 50, "page"),
+        (1, 0, "pageSize"),
+        (1, 10_000, "pageSize"),
+    ] {
+        let err = s.list(page, size).unwrap_err();
+        assert_eq!(err["type"], "InvalidInput", "{err}");
+        assert_eq!(err["data"]["field"], field, "{err}");
+        assert!(
+            err["data"]["message"].as_str().unwrap().contains("must be"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn get_event_returns_the_event_and_its_history() {
+    let s = shell();
+    s.seed(3);
+    let detail = s.invoke("get_event", json!({ "id": 2 })).unwrap();
+    assert_eq!(detail["event"]["id"], 2);
+    assert_eq!(detail["history"][0]["field"], "created");
+    assert_eq!(detail["history"][0]["actor"], "simulator");
+}
+
+#[test]
+fn unknown_and_negative_ids_are_typed_errors() {
+    let s = shell();
+    s.seed(1);
+    assert_eq!(
+        s.invoke("get_event", json!({ "id": 42 })).unwrap_err(),
+        json!({ "type": "NotFound", "data": { "id": 42 } })
+    );
+    let err = s
+        .invoke("complete_event", json!({ "id": -5, "expectedVersion": 1 }))
+        .unwrap_err();
+    assert_eq!(
+        (err["type"].clone(), err["data"]["field"].clone()),
+        (json!("InvalidInput"), json!("id"))
+    );
+}
+
+#[test]
+fn complete_event_completes_as_the_user_and_pushes_the_change() {
+    let s = shell();
+    s.seed(2);
+    let (tx, rx) = mpsc::channel();
+    EventsChanged::listen(&s.app, move |e| {
+        let _ = tx.send(e.payload);
+    });
+    let done = s
+        .invoke("complete_event", json!({ "id": 1, "expectedVersion": 1 }))
+        .unwrap();
+    assert_eq!(
+        (
+            done["status"].clone(),
+            done["completedBy"].clone(),
+            done["version"].clone()
+        ),
+        (json!("completed"), json!("user"), json!(2))
+    );
+    // The seeding may still be on its way: read pushes until the completion's seq.
+    let mut next = 1;
+    let last = loop {
+        let pushed: eventdesk_core::ChangeSet = rx.recv_timeout(Duration::from_secs(5)).unwrap().0;
+        assert_eq!(pushed.from_seq, next, "pushes must follow on");
+        next = pushed.to_seq + 1;
+        if pushed.to_seq >= 3 {
+            break pushed;
+        }
+    };
+    assert_eq!(last.to_seq, 3);
+    let row = last.rows.iter().find(|r| r.id == 1).unwrap();
+    assert_eq!(
+        (row.version, row.completed_by),
+        (2, Some(eventdesk_core::Actor::User))
+    );
+}
+
+#[test]
+fn a_stale_version_is_a_conflict_with_the_current_event() {
+    let s = shell();
+    s.seed(1);
+    s.invoke("complete_event", json!({ "id": 1, "expectedVersion": 1 }))
+        .unwrap();
+    let err = s
+        .invoke("complete_event", json!({ "id": 1, "expectedVersion": 1 }))
+        .unwrap_err();
+    assert_eq!(err["type"], "Conflict");
+    assert_eq!(err["data"]["expected"], 1);
+    assert_eq!(err["data"]["current"]["version"], 2);
+    assert_eq!(err["data"]["current"]["completedBy"], "user");
+}
+
+#[test]
+fn a_foreign_file_makes_every_command_say_so_and_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "not a database").unwrap();
+    let s = shell_on(&path, dir);
+    for (cmd, body) in [
+        (
+            "list_events",
+            json!({ "query": { "page": 1, "pageSize": 50 } }),
+        ),
+        ("get_event", json!({ "id": 1 })),
+        ("complete_event", json!({ "id": 1, "expectedVersion": 1 })),
+    ] {
+        let err = s.invoke(cmd, body).unwrap_err();
+        assert_eq!(err["type"], "NotEventdeskDatabase", "{cmd}: {err}");
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a database");
+}
+
+#[test]
+fn arguments_of_the_wrong_type_are_rejected_without_a_panic() {
+    let s = shell();
+    let err = s.invoke("get_event", json!({ "id": "seven" })).unwrap_err();
+    assert!(err.as_str().unwrap().contains("id"), "{err}");
+    assert!(s.list(1, 10).is_ok());
+}
+
+#[test]
+fn committed_bindings_are_fresh() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/bindings.ts");
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("bindings.ts");
+    eventdesk_app::export_bindings(&fresh).unwrap();
+    let fresh = std::fs::read_to_string(&fresh).unwrap();
+    if std::env::var_os("EVENTDESK_BLESS").is_some() {
+        std::fs::write(&committed, &fresh).unwrap();
+        return;
+    }
+    let current = std::fs::read_to_string(&committed).unwrap_or_default();
+    assert!(
+        current == fresh,
+        "src/bindings.ts is stale: run `EVENTDESK_BLESS=1 cargo test -p eventdesk-app --test shell committed_bindings_are_fresh` and commit it"
+    );
+}

@@ -1,0 +1,34 @@
+import type { Event } from "./bindings";
+
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+export function formatTime(ms: number): string {
+  return timeFormat.format(new Date(ms));
+}
+
+export function formatDateTime(ms: number): string {
+  return dateTimeFormat.format(new Date(ms));
+}
+
+function actorName(actor: Event["updatedBy"]): string {
+  return actor === "user" ? "you" : "simulator";
+}
+
+/** The status column's main words, e.g. "Completed by you". */
+export function statusText(e: Event): string {
+  if (e.status === "completed") {
+    return `Completed by ${actorName(e.completedBy ?? e.updatedBy)}`;
+  }
+  return e.status === "open" ? "Open" : "Acknowledged";
+}
+
+/** A note shown under the status when someone undid a completion, e.g. "reopened by simulator". */
+export function overrideText(e: Event): string | null {
+  if (e.status === "completed" || e.reopenedBy === null || e.reopenedAt === null) return null;
+  return `reopened by ${actorName(e.reopenedBy)} at ${formatTime(e.reopenedAt)}`;
+}

@@ -1,0 +1,48 @@
+// Applying pushed change sets to a page the UI holds. Pure functions, tested without a window.
+import type { ChangeSet, Event, Page } from "./bindings";
+
+export type Applied =
+  /** The page is current up to `page.seq`; `newEvents` were created that this page does not show. */
+  | { kind: "applied"; page: Page; newEvents: number }
+  /** The set is older than the page: nothing to do. */
+  | { kind: "stale" }
+  /** Changes between the page and the set are missing: the page must be read again. */
+  | { kind: "gap" };
+
+/**
+ * Folds `set` into `page`. Rows on the page are replaced by newer versions in place. On page 1,
+ * events created in the set appear at the top and the page keeps its size; on later pages rows
+ * stay where they are and the new events are only counted.
+ */
+export function applyChangeSet(page: Page, set: ChangeSet): Applied {
+  if (set.toSeq <= page.seq) return { kind: "stale" };
+  if (set.fromSeq > page.seq + 1) return { kind: "gap" };
+
+  const changed = new Map<number, Event>(set.rows.map((r) => [r.id, r]));
+  let rows = page.rows.map((row) => {
+    const next = changed.get(row.id);
+    return next && next.version > row.version ? next : row;
+  });
+
+  const onPage = new Set(rows.map((r) => r.id));
+  const created = set.created.filter((id) => !onPage.has(id));
+  let newEvents = created.length;
+  if (page.page === 1 && created.length > 0) {
+    const fresh = created
+      .map((id) => changed.get(id))
+      .filter((r): r is Event => r !== undefined);
+    rows = [...fresh, ...rows].sort((a, b) => b.id - a.id).slice(0, page.pageSize);
+    newEvents = 0;
+  }
+  return { kind: "applied", page: { ...page, rows, total: set.total, seq: set.toSeq }, newEvents };
+}
+
+/** Replaces one row with a newer version of it, if the page shows it. */
+export function replaceRow(page: Page, event: Event): Page {
+  if (!page.rows.some((r) => r.id === event.id && r.version < event.version)) return page;
+  return { ...page, rows: page.rows.map((r) => (r.id === event.id ? event : r)) };
+}
+
+export function pageCount(total: number, pageSize: number): number {
+  return Math.max(1, Math.ceil(total / pageSize));
+}
