@@ -2,7 +2,7 @@
 // own temp database and environment, and gives tests a WebdriverIO browser on it.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, createWriteStream, existsSync } from "node:fs";
-import { createServer } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { remote } from "webdriverio";
@@ -45,7 +45,7 @@ function freePort() {
   });
 }
 
-async function waitForPort(port, child, deadline) {
+async function waitForPort(port, child, deadline, what) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
     const open = await new Promise((ok) => {
@@ -54,12 +54,10 @@ async function waitForPort(port, child, deadline) {
       socket.once("error", () => ok(false));
     });
     if (open) return;
-    if (Date.now() > deadline) throw new Error(`tauri-driver did not listen on ${port}`);
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-
-import { createConnection } from "node:net";
 
 /**
  * Starts the app on `ws.db` with `env` (simulator settings) and returns a session.
@@ -79,11 +77,23 @@ export async function launch(ws, env = {}, name = "app") {
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so that the driver, WebKitWebDriver and the app end together.
+    detached: true,
   });
   driver.stdout.pipe(log);
   driver.stderr.pipe(log);
+  const killAll = (signal) => {
+    try {
+      process.kill(-driver.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const exited = new Promise((r) => (driver.exitCode !== null ? r() : driver.once("exit", r)));
   try {
-    await waitForPort(port, driver, Date.now() + 20_000);
+    const deadline = Date.now() + 20_000;
+    await waitForPort(port, driver, deadline, "tauri-driver");
+    await waitForPort(nativePort, driver, deadline, "WebKitWebDriver");
     const browser = await remote({
       hostname: "127.0.0.1",
       port,
@@ -97,14 +107,15 @@ export async function launch(ws, env = {}, name = "app") {
       logPath,
       async stop() {
         await browser.deleteSession().catch(() => undefined);
-        driver.kill("SIGTERM");
-        await new Promise((r) => (driver.exitCode !== null ? r() : driver.once("exit", r)));
+        killAll("SIGTERM");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+        killAll("SIGKILL");
         log.end();
       },
     };
     return session;
   } catch (e) {
-    driver.kill("SIGKILL");
+    killAll("SIGKILL");
     log.end();
     throw new Error(`${e.message}\n--- log ${logPath} ---\n${tail(logPath)}`);
   }

@@ -152,7 +152,7 @@ describe("the event table", () => {
     new FakeBackend(2);
     const { user } = renderApp();
     await waitFor(() => expect(rowIds()).toEqual([2, 1]));
-    await user.click(screen.getByRole("button", { name: /History of event 2/ }));
+    await user.click(within(row(2)).getByRole("button", { name: "Card authorisations timing out for merchant 2" }));
     const history = await screen.findByRole("list", { name: "History" });
     expect(within(history).getByText(/created/)).toBeInTheDocument();
   });

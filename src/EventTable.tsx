@@ -36,7 +36,7 @@ export function EventTable({ rows, busy, onComplete, onOpen }: Props) {
             type="button"
             className="link"
             onClick={() => onOpen(c.row.original)}
-            aria-label={`History of event ${c.row.original.id}: ${c.getValue()}`}
+            title="Show this event's history"
           >
             {c.getValue()}
           </button>
@@ -49,9 +49,9 @@ export function EventTable({ rows, busy, onComplete, onOpen }: Props) {
           const note = overrideText(e);
           return (
             <span className={`status status-${e.status}`} data-status={e.status}>
-              {statusText(e)}
+              <span>{statusText(e)}</span>
               {e.completedAt !== null && e.status === "completed" && (
-                <span className="when"> · {formatTime(e.completedAt)}</span>
+                <span className="when">{formatTime(e.completedAt)}</span>
               )}
               {note && <span className="override">{note}</span>}
             </span>

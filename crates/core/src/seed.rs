@@ -38,11 +38,7 @@ pub fn seed(
             format!("already has {existing} events; seed an empty database"),
         ));
     }
-    let span = i64::try_from(count)
-        .unwrap_or(i64::MAX / SPACING_MS)
-        .saturating_mul(SPACING_MS);
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut at = now_ms.saturating_sub(span);
     let mut report = SeedReport {
         events: 0,
         changes: 0,
@@ -60,9 +56,13 @@ pub fn seed(
                 "INSERT INTO changes (event_id, at, actor, field, from_value, to_value) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            for _ in 0..n {
-                at += rng.random_range(1..=2 * SPACING_MS);
-                let created = at.min(now_ms);
+            for i in 0..n {
+                // Event k of count is created about (count - k) * SPACING_MS before now.
+                let ago =
+                    i64::try_from(count - (report.events + i)).unwrap_or(i64::MAX / SPACING_MS);
+                let created = now_ms
+                    .saturating_sub(ago.saturating_mul(SPACING_MS))
+                    .saturating_add(rng.random_range(0..SPACING_MS));
                 let new = random_event(&mut rng);
                 // History after creation: (offset ms, actor, field, from, to).
                 let mut history: Vec<(i64, Actor, Field, String, String)> = Vec::new();

@@ -1,0 +1,286 @@
+// End-to-end scenarios: the real app in a real window (WebKitWebDriver under Xvfb), driven
+// through the DOM by accessible names and roles. Each scenario has its own database.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { dbEvent, dbStats, eventdeskCli, root, withApp, workspace } from "./harness.mjs";
+
+const WAIT = { timeout: 20_000, interval: 100 };
+const SIM_OFF = { EVENTDESK_SIM: "off" };
+
+/** The ids of the rows on screen, top to bottom. */
+async function rowIds(browser) {
+  return browser.execute(() =>
+    Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) => Number(tr.getAttribute("data-event-id"))),
+  );
+}
+
+async function waitForRows(browser, predicate = (ids) => ids.length > 0, message = "rows") {
+  let last = [];
+  await browser.waitUntil(async () => predicate((last = await rowIds(browser))), {
+    ...WAIT,
+    timeoutMsg: `${message}; rows on screen: ${JSON.stringify(last.slice(0, 10))}`,
+  });
+  return last;
+}
+
+async function text(browser, selector) {
+  return (await browser.$(selector)).getText();
+}
+
+async function waitForText(browser, selector, expected) {
+  let seen = "";
+  await browser.waitUntil(async () => {
+    seen = await text(browser, selector).catch(() => "");
+    return expected instanceof RegExp ? expected.test(seen) : seen === expected;
+  }, { ...WAIT, timeoutMsg: `${selector}: expected ${expected}, saw ${JSON.stringify(seen)}` });
+  return seen;
+}
+
+/** Marks the document so that a reload (which would drop the mark) can be detected. */
+async function markDocument(browser) {
+  await browser.execute(() => {
+    window.__eventdeskMark = "still here";
+  });
+}
+
+async function documentWasNotReloaded(browser) {
+  assert.equal(await browser.execute(() => window.__eventdeskMark), "still here", "the page was reloaded");
+}
+
+function row(browser, id) {
+  return browser.$(`tr[data-event-id="${id}"]`);
+}
+
+/** Clicks Complete on a row by its accessible name; retries on a conflict (the simulator moved it). */
+async function completeRow(browser, id) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const button = await row(browser, id).$("aria/Complete");
+    await button.click();
+    let outcome = "";
+    await browser.waitUntil(async () => {
+      const status = await row(browser, id).$("[data-status]").getText().catch(() => "");
+      if (status.startsWith("Completed by you")) outcome = "done";
+      else if (status.startsWith("Completed by simulator")) outcome = "taken";
+      else if ((await browser.$$(`aria/Dismiss`)).length > 0) outcome = "conflict";
+      return outcome !== "";
+    }, { ...WAIT, timeoutMsg: `completing ${id} showed no outcome` });
+    if (outcome === "done") return;
+    if (outcome === "taken") throw new Error(`the simulator completed ${id} first`);
+    for (const b of await browser.$$("aria/Dismiss")) await b.click();
+  }
+  throw new Error(`could not complete ${id}`);
+}
+
+test("1. on an empty database the table appears and the simulator's first rows arrive without a reload", async () => {
+  const ws = workspace("empty");
+  await withApp("empty-db", ws, { EVENTDESK_SIM_RATE: "4", EVENTDESK_SIM_SEED: "11" }, async (browser) => {
+    await browser.$("table").waitForExist(WAIT);
+    const headers = await browser.execute(() => Array.from(document.querySelectorAll("thead th")).map((th) => th.textContent));
+    assert.deepEqual(headers, ["Time", "Severity", "Kind", "Source", "Title", "Status", "Action"]);
+    await markDocument(browser);
+    const ids = await waitForRows(browser, (ids) => ids.length >= 3, "simulator rows did not arrive");
+    assert.deepEqual([...ids].sort((a, b) => b - a), ids, "newest first");
+    await documentWasNotReloaded(browser);
+    const stats = dbStats(ws.db);
+    assert.ok(stats.events >= ids.length, `database has ${stats.events} events, screen ${ids.length}`);
+  });
+});
+
+test("2. paging a database of 1,000 events", async () => {
+  const ws = workspace("paging");
+  eventdeskCli("seed", "--db", ws.db, "--events", "1000", "--seed", "7");
+  await withApp("paging", ws, SIM_OFF, async (browser) => {
+    await waitForText(browser, ".page-of", "Page 1 of 20");
+    assert.equal(dbStats(ws.db).events, 1000);
+    assert.equal(await text(browser, ".total"), "1,000 events");
+    let ids = await waitForRows(browser, (ids) => ids[0] === 1000);
+    assert.equal(ids.length, 50);
+
+    await browser.$("aria/Next page").click();
+    await waitForText(browser, ".page-of", "Page 2 of 20");
+    ids = await waitForRows(browser, (ids) => ids[0] === 950, "page 2 starts at 950");
+    assert.equal(ids.at(-1), 901);
+
+    await browser.$("aria/Last page").click();
+    await waitForText(browser, ".page-of", "Page 20 of 20");
+    await waitForRows(browser, (ids) => ids[0] === 50 && ids.at(-1) === 1, "last page holds 50..1");
+    assert.equal(await browser.$("aria/Next page").isEnabled(), false);
+
+    await browser.$("aria/Previous page").click();
+    await waitForText(browser, ".page-of", "Page 19 of 20");
+    await waitForRows(browser, (ids) => ids[0] === 100);
+
+    await browser.$("aria/First page").click();
+    await waitForText(browser, ".page-of", "Page 1 of 20");
+    await waitForRows(browser, (ids) => ids[0] === 1000);
+
+    await browser.$(".page-size select").selectByVisibleText("200");
+    await waitForText(browser, ".page-of", "Page 1 of 5");
+    ids = await waitForRows(browser, (ids) => ids.length === 200, "200 rows per page");
+    assert.equal(ids.at(-1), 801);
+  });
+});
+
+test("3. completing an event survives a restart", async () => {
+  const ws = workspace("complete");
+  eventdeskCli("seed", "--db", ws.db, "--events", "30", "--seed", "3");
+  let target;
+  await withApp("complete", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser);
+    target = await browser.execute(() => {
+      const button = Array.from(document.querySelectorAll("tbody button")).find((b) => b.textContent === "Complete");
+      return Number(button.closest("tr").getAttribute("data-event-id"));
+    });
+    await completeRow(browser, target);
+    assert.match(await row(browser, target).$("[data-status]").getText(), /^Completed by you/);
+    assert.equal(await row(browser, target).$("aria/Complete").isExisting(), false);
+  });
+  const stored = dbEvent(ws.db, target).event;
+  assert.equal(stored.status, "completed");
+  assert.equal(stored.completedBy, "user");
+  await withApp("complete-restart", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser, (ids) => ids.includes(target));
+    await waitForText(browser, `tr[data-event-id="${target}"] [data-status]`, /^Completed by you/);
+  });
+});
+
+test("4. a new row appears on page 1 within 1 s of its commit, without a reload", async () => {
+  const ws = workspace("live");
+  eventdeskCli("seed", "--db", ws.db, "--events", "100", "--seed", "5");
+  await withApp("live", ws, { EVENTDESK_SIM_RATE: "2", EVENTDESK_SIM_SEED: "21", EVENTDESK_SIM_NEW_SHARE: "1" }, async (browser) => {
+    await waitForRows(browser, (ids) => ids.length === 50);
+    await markDocument(browser);
+    // Record when each row first appears in the DOM, in the page's own clock.
+    await browser.execute(() => {
+      window.__seen = {};
+      const tbody = document.querySelector("tbody");
+      new MutationObserver(() => {
+        for (const tr of tbody.querySelectorAll("tr[data-event-id]")) {
+          const id = tr.getAttribute("data-event-id");
+          if (!(id in window.__seen)) window.__seen[id] = Date.now();
+        }
+      }).observe(tbody, { childList: true, subtree: true });
+    });
+    const ids = await waitForRows(browser, (ids) => ids[0] > 102, "three new events did not arrive");
+    await documentWasNotReloaded(browser);
+    const seen = await browser.execute(() => window.__seen);
+    const fresh = ids.filter((id) => id > 100 && String(id) in seen);
+    assert.ok(fresh.length >= 2, `fresh rows: ${fresh}`);
+    for (const id of fresh) {
+      const created = Number(await row(browser, id).getAttribute("data-created-at"));
+      const lag = seen[id] - created;
+      assert.ok(lag >= -50 && lag < 1000, `event ${id} appeared ${lag} ms after its commit`);
+    }
+  });
+});
+
+test("5. the simulator reopens a user's completion; the row and the history say so", async () => {
+  const ws = workspace("override");
+  eventdeskCli("seed", "--db", ws.db, "--events", "20", "--seed", "9");
+  const env = { EVENTDESK_SIM_RATE: "1", EVENTDESK_SIM_SEED: "4", EVENTDESK_SIM_OVERRIDE: "1", EVENTDESK_SIM_NEW_SHARE: "0.9" };
+  await withApp("override", ws, env, async (browser) => {
+    await waitForRows(browser);
+    const target = await browser.execute(() => {
+      const button = Array.from(document.querySelectorAll("tbody button")).find((b) => b.textContent === "Complete");
+      return Number(button.closest("tr").getAttribute("data-event-id"));
+    });
+    await completeRow(browser, target);
+    await waitForText(browser, `tr[data-event-id="${target}"] .override`, /^reopened by simulator/);
+    // The title is the button that opens the history; its accessible name is the title.
+    await row(browser, target).$(`aria/${dbEvent(ws.db, target).event.title}`).click();
+    const history = await browser.$("aria/History");
+    await history.waitForExist(WAIT);
+    await browser.waitUntil(async () => {
+      const actors = await browser.execute(() => Array.from(document.querySelectorAll(".timeline li")).map((li) => li.dataset.actor));
+      return actors.includes("user") && actors.at(-1) === "simulator";
+    }, { ...WAIT, timeoutMsg: "history does not show the user's completion and the simulator's reopening" });
+    const lines = await history.getText();
+    assert.match(lines, /you status: .* → completed/);
+    assert.match(lines, /simulator status: completed → /);
+  });
+});
+
+test("6. a change between render and click gives a conflict message and the current row; nothing is lost", async () => {
+  const ws = workspace("conflict");
+  eventdeskCli("seed", "--db", ws.db, "--events", "40", "--seed", "12");
+  await withApp("conflict", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser);
+    const target = await browser.execute(() => {
+      const rows = Array.from(document.querySelectorAll("tbody tr[data-event-id]"));
+      const canComplete = (tr) => Array.from(tr.querySelectorAll("button")).some((b) => b.textContent === "Complete");
+      const open = rows.find((tr) => canComplete(tr) && !tr.querySelector(".severity-critical"));
+      return Number(open.getAttribute("data-event-id"));
+    });
+    const before = dbEvent(ws.db, target).event;
+    // Another process changes the event; the window has not heard of it.
+    eventdeskCli("escalate", "--db", ws.db, "--id", String(target));
+    const changed = dbEvent(ws.db, target).event;
+    assert.equal(changed.version, before.version + 1);
+    assert.equal(Number(await row(browser, target).getAttribute("data-version")), before.version);
+
+    await row(browser, target).$("aria/Complete").click();
+    const alert = await browser.$(".notice-warning");
+    await alert.waitForExist(WAIT);
+    assert.match(await alert.getText(), new RegExp(`Event #${target} changed before your action reached it: it is now ${changed.severity}`));
+    await browser.waitUntil(async () => Number(await row(browser, target).getAttribute("data-version")) === changed.version, WAIT);
+    assert.equal(await row(browser, target).$(".severity").getText(), changed.severity);
+    const after = dbEvent(ws.db, target);
+    assert.equal(after.event.status, before.status, "the stale click changed nothing");
+    assert.equal(after.history.length, changed.version);
+
+    await completeRow(browser, target);
+    assert.equal(dbEvent(ws.db, target).event.completedBy, "user");
+  });
+});
+
+test("7. commands called with bad arguments answer with typed errors and the app keeps working", async () => {
+  const ws = workspace("errors");
+  eventdeskCli("seed", "--db", ws.db, "--events", "60", "--seed", "2");
+  await withApp("errors", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser);
+    const before = dbStats(ws.db);
+    const answers = await browser.execute(async () => {
+      const call = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args).then((ok) => ({ ok }), (error) => ({ error }));
+      return {
+        page0: await call("list_events", { query: { page: 0, pageSize: 50 } }),
+        huge: await call("list_events", { query: { page: 1, pageSize: 10000 } }),
+        negative: await call("get_event", { id: -4 }),
+        unknown: await call("get_event", { id: 999999 }),
+        stale: await call("complete_event", { id: 1, expectedVersion: 999 }),
+        good: await call("list_events", { query: { page: 1, pageSize: 5 } }),
+      };
+    });
+    assert.equal(answers.page0.error.type, "InvalidInput");
+    assert.equal(answers.page0.error.data.field, "page");
+    assert.equal(answers.huge.error.type, "InvalidInput");
+    assert.equal(answers.huge.error.data.field, "pageSize");
+    assert.equal(answers.negative.error.type, "InvalidInput");
+    assert.deepEqual(answers.unknown.error, { type: "NotFound", data: { id: 999999 } });
+    assert.equal(answers.stale.error.type, "Conflict");
+    assert.equal(answers.stale.error.data.current.id, 1);
+    assert.equal(answers.good.ok.rows.length, 5);
+    assert.deepEqual(dbStats(ws.db), before, "nothing was written");
+
+    await browser.$("aria/Next page").click();
+    await waitForText(browser, ".page-of", "Page 2 of 2");
+    await waitForRows(browser, (ids) => ids[0] === 10);
+  });
+});
+
+test("8. the main view has no serious or critical accessibility violations", async () => {
+  const ws = workspace("a11y");
+  eventdeskCli("seed", "--db", ws.db, "--events", "80", "--seed", "8");
+  const axe = readFileSync(join(root, "node_modules/axe-core/axe.min.js"), "utf8");
+  await withApp("a11y", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser);
+    await browser.execute(axe);
+    const violations = await browser.execute(async () => {
+      const result = await window.axe.run(document, { resultTypes: ["violations"] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
+    });
+    const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    assert.deepEqual(bad, [], JSON.stringify(violations, null, 2));
+  });
+});

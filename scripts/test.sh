@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, lints, types, Rust tests (core and shell, including
+# the bindings freshness check), UI tests, then the end-to-end scenarios in a real window
+# under Xvfb. Installs what it needs first. Touches no real user data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+stage() { printf '\n== %s (%ss)\n' "$1" "$(($(date +%s) - started))"; }
+
+stage "setup"
+bash scripts/setup.sh --e2e
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+export XDG_DATA_HOME="$scratch/xdg" XDG_CONFIG_HOME="$scratch/xdg-config" EVENTDESK_DB="$scratch/unused.db"
+
+stage "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+npm run --silent lint
+npm run --silent typecheck
+if cargo tree -p eventdesk-core --locked | grep -q tauri; then
+  echo "eventdesk-core must not depend on tauri" >&2
+  exit 1
+fi
+
+stage "rust tests"
+cargo test --workspace --locked
+
+stage "ui tests"
+npx vitest run
+
+stage "build the app for end-to-end tests"
+npx tauri build --debug --no-bundle
+cargo build --locked -p eventdesk-core --bin eventdesk-cli
+
+stage "end-to-end"
+e2e_started=$(date +%s)
+bash e2e/run.sh
+echo "end-to-end stage: $(($(date +%s) - e2e_started)) s; all tests: $(($(date +%s) - started)) s"
