@@ -1,4 +1,5 @@
 //! Query and write-path timings on a seeded database (100,000 events by default;
+#![allow(clippy::expect_used)] // a benchmark that cannot set up should stop loudly
 //! `EVENTDESK_BENCH_EVENTS` changes it). `bash scripts/bench.sh` prints them as a table.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
