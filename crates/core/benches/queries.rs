@@ -1,6 +1,6 @@
 //! Query and write-path timings on a seeded database (100,000 events by default;
-#![allow(clippy::expect_used)] // a benchmark that cannot set up should stop loudly
 //! `EVENTDESK_BENCH_EVENTS` changes it). `bash scripts/bench.sh` prints them as a table.
+#![allow(clippy::expect_used)] // a benchmark that cannot set up should stop loudly
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use eventdesk_core::{db, seed, CommitFeed, EventQuery, SimConfig, Simulator, Store, SystemClock};
