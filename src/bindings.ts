@@ -13,6 +13,18 @@ export const commands = {
 	getEvent: (id: number) => typedError<EventDetail, AppError>(__TAURI_INVOKE("get_event", { id })),
 	/**  Completes an event as the operator. `Conflict` when it changed since `expected_version`. */
 	completeEvent: (id: number, expectedVersion: number) => typedError<Event, AppError>(__TAURI_INVOKE("complete_event", { id, expectedVersion })),
+	/**  Acknowledges an event as the operator. `Conflict` when it changed since `expected_version`. */
+	acknowledgeEvent: (id: number, expectedVersion: number) => typedError<Event, AppError>(__TAURI_INVOKE("acknowledge_event", { id, expectedVersion })),
+	/**  Reopens a completed event as the operator. `Conflict` when it changed since `expected_version`. */
+	reopenEvent: (id: number, expectedVersion: number) => typedError<Event, AppError>(__TAURI_INVOKE("reopen_event", { id, expectedVersion })),
+	/**  Applies one action to many events in one transaction; one outcome per event. */
+	bulkAction: (targets: Target[], action: Action) => typedError<BulkOutcome[], AppError>(__TAURI_INVOKE("bulk_action", { targets, action })),
+	/**  Everything changed after `since`, for a window that missed pushes. */
+	changesSince: (since: number) => typedError<CatchUp, AppError>(__TAURI_INVOKE("changes_since", { since })),
+	/**  The simulator's settings and how many changes it made. */
+	simulatorStatus: () => typedError<SimulatorStatus, AppError>(__TAURI_INVOKE("simulator_status")),
+	/**  Validates, persists and applies new simulator settings. */
+	setSimulator: (settings: SimConfig) => typedError<SimulatorStatus, AppError>(__TAURI_INVOKE("set_simulator", { settings })),
 };
 
 /** Events */
@@ -21,6 +33,9 @@ export const events = {
 };
 
 /* Types */
+/**  What an operator can do to an event. */
+export type Action = "acknowledge" | "complete" | "reopen";
+
 /**  Who made a change: the operator at the console, or the simulator. */
 export type Actor = "user" | "simulator";
 
@@ -48,6 +63,26 @@ export type AppError =
 { type: "Storage"; data: {
 	message: string,
 } };
+
+/**  What happened to one event of a bulk request. */
+export type BulkOutcome = 
+/**  Applied (or already in effect); `event` is how it is now. */
+{ outcome: "done"; id: number; event: Event } | 
+/**  Changed since the caller saw it; left alone. `current` is how it is now. */
+{ outcome: "conflict"; id: number; current: Event } | { outcome: "notFound"; id: number } | 
+/**  The action does not apply to the event in its state; left alone. */
+{ outcome: "skipped"; id: number; reason: string };
+
+/**  Everything changed after `since`, for a UI that missed pushes. */
+export type CatchUp = {
+	/**  The changes from `since + 1` to the newest, as one set; `None` when nothing changed. */
+	changes: ChangeSet | null,
+	/**
+	 *  False when more than `limit` events changed: the set is left out and the caller should
+	 *  read its view again instead.
+	 */
+	complete: boolean,
+};
 
 /**  One entry of the change log. `seq` is global and strictly increasing. */
 export type Change = {
@@ -136,8 +171,33 @@ export type Page = {
 /**  How bad an event is. Ordered: `Info < Warning < Error < Critical`. */
 export type Severity = "info" | "warning" | "error" | "critical";
 
+/**  How the simulator behaves. Persisted in the database; `EVENTDESK_SIM*` variables override it. */
+export type SimConfig = {
+	/**  False while paused. */
+	running: boolean,
+	/**  Changes per second. */
+	rate: number | null,
+	seed: number,
+	/**  Share of changes that create a new event (the rest change existing ones), 0 to 1. */
+	newShare: number | null,
+	/**  Chance, per change, of reopening an event a user completed, 0 to 1. */
+	overrideChance: number | null,
+};
+
+/**  The simulator's settings and how many changes it made since the app started. */
+export type SimulatorStatus = {
+	settings: SimConfig,
+	changes: number,
+};
+
 /**  Where an event is in its life. */
 export type Status = "open" | "acknowledged" | "completed";
+
+/**  One event of a bulk request: its id and the version the caller saw. */
+export type Target = {
+	id: number,
+	expectedVersion: number,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

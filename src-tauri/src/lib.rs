@@ -6,9 +6,9 @@ pub mod pushed;
 pub mod state;
 
 use eventdesk_core::push::{run_pusher, PUSH_INTERVAL};
-use eventdesk_core::{db, CommitFeed, SimConfig, Simulator, Store, SystemClock};
+use eventdesk_core::{db, CommitFeed, SimConfig, SimControl, Simulator, Store, SystemClock};
 use pushed::EventsChanged;
-use state::AppState;
+use state::{AppState, SIMULATOR_SETTINGS};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tauri::{Manager, Runtime};
@@ -21,6 +21,12 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::list_events,
             commands::get_event,
             commands::complete_event,
+            commands::acknowledge_event,
+            commands::reopen_event,
+            commands::bulk_action,
+            commands::changes_since,
+            commands::simulator_status,
+            commands::set_simulator,
         ])
         .events(collect_events![EventsChanged])
         // Ids, seqs and Unix-ms timestamps are i64 in Rust and stay far below 2^53.
@@ -38,27 +44,40 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Where the database is and how the simulator runs, from the environment: `EVENTDESK_DB`
-/// (default: `eventdesk.db` in the app-data folder) and the `EVENTDESK_SIM*` variables.
-pub fn settings_from_env<R: Runtime>(
-    app: &tauri::AppHandle<R>,
-) -> (PathBuf, eventdesk_core::Result<SimConfig>) {
-    let env = |name: &str| std::env::var(name).ok();
+/// Where the database is, from `EVENTDESK_DB` (default: `eventdesk.db` in the app-data folder).
+pub fn db_path_from_env<R: Runtime>(app: &tauri::AppHandle<R>) -> PathBuf {
     let data_dir = app
         .path()
         .app_data_dir()
         .unwrap_or_else(|_| std::env::temp_dir().join("eventdesk"));
-    let path = db::resolve_path(env("EVENTDESK_DB").as_deref(), &data_dir);
-    let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
-    (path, SimConfig::from_env(env, fallback_seed))
+    db::resolve_path(std::env::var("EVENTDESK_DB").ok().as_deref(), &data_dir)
 }
 
-/// Opens the database, starts the pusher and (when enabled) the simulator, and returns the
-/// state the commands use. A store that cannot be opened is kept as its error.
+/// How the simulator starts: its persisted settings (or defaults), with the `EVENTDESK_SIM*`
+/// variables that `var` returns applied on top.
+pub fn simulator_settings(
+    store: &Store,
+    var: impl Fn(&str) -> Option<String>,
+) -> eventdesk_core::Result<SimConfig> {
+    let saved = store
+        .load_setting::<SimConfig>(SIMULATOR_SETTINGS)
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "saved simulator settings ignored");
+            None
+        });
+    let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
+    saved
+        .unwrap_or_else(|| SimConfig::new(fallback_seed))
+        .with_env(var)
+}
+
+/// Opens the database, starts the pusher and the simulator thread, and returns the state the
+/// commands use. A store that cannot be opened is kept as its error. `var` reads the
+/// `EVENTDESK_SIM*` settings (the environment, in the app).
 pub fn start<R: Runtime>(
     app: &tauri::AppHandle<R>,
     path: &Path,
-    simulator: eventdesk_core::Result<SimConfig>,
+    var: impl Fn(&str) -> Option<String>,
 ) -> AppState {
     let clock = Arc::new(SystemClock);
     let (feed, rx) = CommitFeed::new();
@@ -67,7 +86,6 @@ pub fn start<R: Runtime>(
         Ok(_) => tracing::info!(db = %path.display(), "database open"),
         Err(e) => tracing::error!(db = %path.display(), error = %e, "database unavailable"),
     }
-    let state = AppState::new(store);
 
     let handle = app.clone();
     let pusher = std::thread::Builder::new()
@@ -83,24 +101,29 @@ pub fn start<R: Runtime>(
         tracing::error!(error = %e, "cannot start the pusher: the table will not update live");
     }
 
-    match (state.store(), simulator) {
-        (Ok(store), Ok(config)) if config.enabled => match store.connect() {
-            Ok(conn) => {
-                let stop = state.simulator_stop.clone();
-                let sim = Simulator::new(config);
-                let spawned = std::thread::Builder::new()
-                    .name("simulator".into())
-                    .spawn(move || sim.run(conn, feed, clock, stop));
-                if let Err(e) = spawned {
-                    tracing::error!(error = %e, "cannot start the simulator");
-                }
+    let simulator = store.as_ref().ok().and_then(|store| {
+        let config = simulator_settings(store, var).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "simulator settings rejected; simulator paused");
+            SimConfig {
+                running: false,
+                ..SimConfig::new(0)
             }
-            Err(e) => tracing::error!(error = %e, "simulator has no connection"),
-        },
-        (_, Ok(_)) => tracing::info!("simulator off"),
-        (_, Err(e)) => tracing::error!(error = %e, "simulator settings rejected; simulator off"),
-    }
-    state
+        });
+        let control = SimControl::new(config.clone());
+        let conn = store
+            .connect()
+            .map_err(|e| tracing::error!(error = %e, "simulator has no connection"))
+            .ok()?;
+        let sim = Simulator::new(config);
+        let thread_control = control.clone();
+        std::thread::Builder::new()
+            .name("simulator".into())
+            .spawn(move || sim.run(conn, feed, clock, thread_control))
+            .map_err(|e| tracing::error!(error = %e, "cannot start the simulator"))
+            .ok()?;
+        Some(control)
+    });
+    AppState::new(store, simulator)
 }
 
 fn clock_seed() -> u128 {
@@ -125,8 +148,8 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            let (path, simulator) = settings_from_env(app.handle());
-            let state = start(app.handle(), &path, simulator);
+            let path = db_path_from_env(app.handle());
+            let state = start(app.handle(), &path, |name| std::env::var(name).ok());
             app.manage(state);
             Ok(())
         })
@@ -135,9 +158,7 @@ pub fn run() {
             app.run(|handle, event| {
                 if let tauri::RunEvent::Exit = event {
                     if let Some(state) = handle.try_state::<AppState>() {
-                        state
-                            .simulator_stop
-                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                        state.shut_down();
                     }
                 }
             })

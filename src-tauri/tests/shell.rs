@@ -5,6 +5,7 @@
 use eventdesk_app::pushed::EventsChanged;
 use eventdesk_app::{specta_builder, start};
 use eventdesk_core::SimConfig;
+
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::mpsc;
@@ -23,6 +24,12 @@ struct Shell {
 }
 
 fn shell_on(path: &Path, dir: tempfile::TempDir) -> Shell {
+    shell_with_env(path, dir, |name| {
+        (name == "EVENTDESK_SIM").then(|| "off".to_owned())
+    })
+}
+
+fn shell_with_env(path: &Path, dir: tempfile::TempDir, env: fn(&str) -> Option<String>) -> Shell {
     let builder = specta_builder::<MockRuntime>();
     let app = mock_builder()
         .invoke_handler(builder.invoke_handler())
@@ -30,9 +37,7 @@ fn shell_on(path: &Path, dir: tempfile::TempDir) -> Shell {
         .unwrap();
     // Under the mock runtime `.setup()` does not run: do what it does by hand.
     builder.mount_events(&app);
-    let mut sim = SimConfig::new(1);
-    sim.enabled = false;
-    let state = start(app.handle(), path, Ok(sim));
+    let state = start(app.handle(), path, env);
     app.manage(state);
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
@@ -190,12 +195,15 @@ fn complete_event_completes_as_the_user_and_pushes_the_change() {
         ),
         (json!("completed"), json!("user"), json!(2))
     );
-    // The seeding may still be on its way: read pushes until the completion's seq.
-    let mut next = 1;
+    // The seeding's push may or may not have been emitted before `listen`: read pushes until
+    // the completion's seq, checking that they follow on from the first one received.
+    let mut next: Option<i64> = None;
     let last = loop {
         let pushed: eventdesk_core::ChangeSet = rx.recv_timeout(Duration::from_secs(5)).unwrap().0;
-        assert_eq!(pushed.from_seq, next, "pushes must follow on");
-        next = pushed.to_seq + 1;
+        if let Some(expected) = next {
+            assert_eq!(pushed.from_seq, expected, "pushes must follow on");
+        }
+        next = Some(pushed.to_seq + 1);
         if pushed.to_seq >= 3 {
             break pushed;
         }
@@ -266,5 +274,150 @@ fn committed_bindings_are_fresh() {
     assert!(
         current == fresh,
         "src/bindings.ts is stale: run `EVENTDESK_BLESS=1 cargo test -p eventdesk-app --test shell committed_bindings_are_fresh` and commit it"
+    );
+}
+
+#[test]
+fn acknowledge_and_reopen_events_as_the_user() {
+    let s = shell();
+    s.seed(2);
+    let ack = s
+        .invoke(
+            "acknowledge_event",
+            json!({ "id": 2, "expectedVersion": 1 }),
+        )
+        .unwrap();
+    assert_eq!(
+        (ack["status"].clone(), ack["updatedBy"].clone()),
+        (json!("acknowledged"), json!("user"))
+    );
+    s.invoke("complete_event", json!({ "id": 2, "expectedVersion": 2 }))
+        .unwrap();
+    let reopened = s
+        .invoke("reopen_event", json!({ "id": 2, "expectedVersion": 3 }))
+        .unwrap();
+    assert_eq!(
+        (reopened["status"].clone(), reopened["reopenedBy"].clone()),
+        (json!("open"), json!("user"))
+    );
+    let err = s
+        .invoke("reopen_event", json!({ "id": 2, "expectedVersion": 1 }))
+        .unwrap_err();
+    assert_eq!(err["type"], "Conflict");
+    let err = s
+        .invoke(
+            "acknowledge_event",
+            json!({ "id": 1, "expectedVersion": 1 }),
+        )
+        .map(|_| ());
+    assert!(err.is_ok());
+    let err = s
+        .invoke("reopen_event", json!({ "id": 1, "expectedVersion": 2 }))
+        .unwrap_err();
+    assert_eq!(
+        (err["type"].clone(), err["data"]["field"].clone()),
+        (json!("InvalidInput"), json!("action"))
+    );
+}
+
+#[test]
+fn bulk_action_returns_one_outcome_per_event() {
+    let s = shell();
+    s.seed(3);
+    s.invoke(
+        "acknowledge_event",
+        json!({ "id": 2, "expectedVersion": 1 }),
+    )
+    .unwrap();
+    let out = s
+        .invoke(
+            "bulk_action",
+            json!({ "action": "complete", "targets": [
+                { "id": 1, "expectedVersion": 1 },
+                { "id": 2, "expectedVersion": 1 },
+                { "id": 77, "expectedVersion": 1 },
+            ] }),
+        )
+        .unwrap();
+    assert_eq!(out[0]["outcome"], "done");
+    assert_eq!(out[0]["event"]["completedBy"], "user");
+    assert_eq!(
+        (
+            out[1]["outcome"].clone(),
+            out[1]["current"]["version"].clone()
+        ),
+        (json!("conflict"), json!(2))
+    );
+    assert_eq!(out[2], json!({ "outcome": "notFound", "id": 77 }));
+    let err = s
+        .invoke(
+            "bulk_action",
+            json!({ "action": "complete", "targets": [] }),
+        )
+        .unwrap_err();
+    assert_eq!(err["type"], "InvalidInput");
+}
+
+#[test]
+fn changes_since_returns_what_a_window_missed() {
+    let s = shell();
+    s.seed(3);
+    s.invoke(
+        "acknowledge_event",
+        json!({ "id": 1, "expectedVersion": 1 }),
+    )
+    .unwrap();
+    let catch = s.invoke("changes_since", json!({ "since": 3 })).unwrap();
+    assert_eq!(catch["complete"], true);
+    assert_eq!(
+        (
+            catch["changes"]["fromSeq"].clone(),
+            catch["changes"]["toSeq"].clone()
+        ),
+        (json!(4), json!(4))
+    );
+    assert_eq!(catch["changes"]["rows"][0]["status"], "acknowledged");
+    assert_eq!(
+        s.invoke("changes_since", json!({ "since": 4 })).unwrap(),
+        json!({ "changes": null, "complete": true })
+    );
+}
+
+#[test]
+fn simulator_settings_are_validated_applied_and_persist_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("eventdesk.db");
+    let s = shell_on(&path, dir);
+    let status = s.invoke("simulator_status", json!({})).unwrap();
+    assert_eq!(status["settings"]["running"], false, "EVENTDESK_SIM=off");
+    let mut settings = status["settings"].clone();
+    settings["rate"] = json!(9000);
+    let err = s
+        .invoke("set_simulator", json!({ "settings": settings }))
+        .unwrap_err();
+    assert_eq!(
+        (err["type"].clone(), err["data"]["field"].clone()),
+        (json!("InvalidInput"), json!("rate"))
+    );
+    settings["rate"] = json!(12.5);
+    settings["seed"] = json!(4242);
+    settings["newShare"] = json!(0.25);
+    settings["overrideChance"] = json!(0.5);
+    let applied = s
+        .invoke("set_simulator", json!({ "settings": settings }))
+        .unwrap();
+    assert_eq!(applied["settings"], settings);
+    let Shell {
+        _dir: dir,
+        app,
+        window,
+    } = s;
+    drop(window);
+    drop(app);
+    // A restart with no EVENTDESK_SIM* variables: the saved settings come back.
+    let again = shell_with_env(&path, dir, |_| None);
+    assert_eq!(
+        again.invoke("simulator_status", json!({})).unwrap()["settings"],
+        settings
     );
 }

@@ -13,7 +13,10 @@ pub const APPLICATION_ID: i64 = 0x4556_444B;
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// Versioned schema. Released migrations are never edited; add a new one instead.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/001_events.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../migrations/001_events.sql")),
+    M::up(include_str!("../migrations/002_settings.sql")),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)

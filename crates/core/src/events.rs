@@ -389,16 +389,225 @@ impl<'c> WriteTxn<'c> {
     }
 }
 
-/// Completes an event as `actor`. A stale `expected_version` is a `Conflict`; completing an
-/// event that is already completed changes nothing and returns it.
+/// What an operator can do to an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Acknowledge,
+    Complete,
+    Reopen,
+}
+
+impl Action {
+    /// The status the action leads to.
+    pub fn target(self) -> Status {
+        match self {
+            Action::Acknowledge => Status::Acknowledged,
+            Action::Complete => Status::Completed,
+            Action::Reopen => Status::Open,
+        }
+    }
+}
+
+/// Applies `action` to an event as `actor`. A stale `expected_version` is a `Conflict`; an
+/// action that is already in effect changes nothing and returns the event; an action that does
+/// not apply (acknowledging a completed event, reopening an open one) is `InvalidInput`.
+pub fn apply(
+    w: &mut WriteTxn<'_>,
+    id: i64,
+    expected_version: i64,
+    action: Action,
+    actor: Actor,
+) -> Result<Event> {
+    check_id(id)?;
+    let event = w.load_expecting(id, expected_version)?;
+    let to = action.target();
+    let allowed = match (action, event.status) {
+        (_, from) if from == to => return Ok(event),
+        (Action::Acknowledge, Status::Open) => true,
+        (Action::Complete, _) => true,
+        (Action::Reopen, Status::Completed) => true,
+        _ => false,
+    };
+    if !allowed {
+        return Err(Error::invalid(
+            "action",
+            format!(
+                "cannot {} event {id}: it is {}",
+                action_verb(action),
+                event.status
+            ),
+        ));
+    }
+    w.set_status(&event, to, actor)?;
+    load_event(w.conn(), id)
+}
+
+fn action_verb(action: Action) -> &'static str {
+    match action {
+        Action::Acknowledge => "acknowledge",
+        Action::Complete => "complete",
+        Action::Reopen => "reopen",
+    }
+}
+
+/// Completes an event as `actor`; see [`apply`].
 pub fn complete(
     w: &mut WriteTxn<'_>,
     id: i64,
     expected_version: i64,
     actor: Actor,
 ) -> Result<Event> {
-    check_id(id)?;
-    let event = w.load_expecting(id, expected_version)?;
-    w.set_status(&event, Status::Completed, actor)?;
-    load_event(w.conn(), id)
+    apply(w, id, expected_version, Action::Complete, actor)
+}
+
+/// One event of a bulk request: its id and the version the caller saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    pub id: i64,
+    pub expected_version: i64,
+}
+
+/// What happened to one event of a bulk request.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(
+    tag = "outcome",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum BulkOutcome {
+    /// Applied (or already in effect); `event` is how it is now.
+    Done {
+        id: i64,
+        event: Event,
+    },
+    /// Changed since the caller saw it; left alone. `current` is how it is now.
+    Conflict {
+        id: i64,
+        current: Event,
+    },
+    NotFound {
+        id: i64,
+    },
+    /// The action does not apply to the event in its state; left alone.
+    Skipped {
+        id: i64,
+        reason: String,
+    },
+}
+
+/// The most events one bulk request may name.
+pub const MAX_BULK: usize = 500;
+
+/// Applies `action` to each target in one transaction. Each event gets its own outcome; the
+/// ones that conflict, are missing or do not apply are left alone.
+pub fn bulk(
+    w: &mut WriteTxn<'_>,
+    targets: &[Target],
+    action: Action,
+    actor: Actor,
+) -> Result<Vec<BulkOutcome>> {
+    let mut out = Vec::with_capacity(targets.len());
+    for t in targets {
+        let outcome = match apply(w, t.id, t.expected_version, action, actor) {
+            Ok(event) => BulkOutcome::Done { id: t.id, event },
+            Err(Error::Conflict { current, .. }) => BulkOutcome::Conflict {
+                id: t.id,
+                current: *current,
+            },
+            Err(Error::NotFound { id }) => BulkOutcome::NotFound { id },
+            Err(Error::InvalidInput { message, .. }) => BulkOutcome::Skipped {
+                id: t.id,
+                reason: message,
+            },
+            Err(e) => return Err(e),
+        };
+        out.push(outcome);
+    }
+    Ok(out)
+}
+
+pub fn check_bulk(targets: &[Target]) -> Result<()> {
+    if targets.is_empty() || targets.len() > MAX_BULK {
+        return Err(Error::invalid(
+            "targets",
+            format!("must name 1 to {MAX_BULK} events, got {}", targets.len()),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in targets {
+        check_id(t.id)?;
+        if !seen.insert(t.id) {
+            return Err(Error::invalid(
+                "targets",
+                format!("event {} is named twice", t.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Everything changed after `since`, for a UI that missed pushes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CatchUp {
+    /// The changes from `since + 1` to the newest, as one set; `None` when nothing changed.
+    pub changes: Option<ChangeSet>,
+    /// False when more than `limit` events changed: the set is left out and the caller should
+    /// read its view again instead.
+    pub complete: bool,
+}
+
+/// The most events a catch-up carries.
+pub const CATCH_UP_LIMIT: i64 = 2_000;
+
+/// What changed after `since`: each changed event as it is now, in one read transaction.
+pub fn changes_since(conn: &mut Connection, since: i64) -> Result<CatchUp> {
+    if since < 0 {
+        return Err(Error::invalid(
+            "since",
+            format!("must be 0 or more, got {since}"),
+        ));
+    }
+    let tx = conn.transaction()?;
+    let to_seq = last_seq(&tx)?;
+    if to_seq <= since {
+        return Ok(CatchUp {
+            changes: None,
+            complete: true,
+        });
+    }
+    let ids: Vec<(i64, bool)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT event_id, max(field = 'created') FROM changes WHERE seq > ?1 \
+             GROUP BY event_id ORDER BY event_id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![since, CATCH_UP_LIMIT + 1], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    if ids.len() as i64 > CATCH_UP_LIMIT {
+        return Ok(CatchUp {
+            changes: None,
+            complete: false,
+        });
+    }
+    let mut rows = Vec::with_capacity(ids.len());
+    for (id, _) in &ids {
+        rows.push(load_event(&tx, *id)?);
+    }
+    let set = ChangeSet {
+        from_seq: since + 1,
+        to_seq,
+        rows,
+        created: ids.iter().filter(|(_, c)| *c).map(|(id, _)| *id).collect(),
+        total: total(&tx)?,
+    };
+    tx.finish()?;
+    Ok(CatchUp {
+        changes: Some(set),
+        complete: true,
+    })
 }

@@ -13,8 +13,9 @@ pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
+pub use events::{Action, BulkOutcome, CatchUp, Target};
 pub use model::{
     Actor, Change, ChangeSet, Event, EventDetail, EventQuery, Field, Page, Severity, Status,
 };
-pub use simulator::{SimConfig, Simulator};
+pub use simulator::{SimConfig, SimControl, Simulator, SimulatorStatus};
 pub use store::{CommitFeed, Store};

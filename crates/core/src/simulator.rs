@@ -14,10 +14,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How the simulator behaves.
-#[derive(Debug, Clone, PartialEq)]
+/// How the simulator behaves. Persisted in the database; `EVENTDESK_SIM*` variables override it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct SimConfig {
-    pub enabled: bool,
+    /// False while paused.
+    pub running: bool,
     /// Changes per second.
     pub rate: f64,
     pub seed: u64,
@@ -30,10 +32,36 @@ pub struct SimConfig {
 impl SimConfig {
     pub const MIN_RATE: f64 = 0.1;
     pub const MAX_RATE: f64 = 5000.0;
+    /// Seeds stay exact as JavaScript numbers.
+    pub const MAX_SEED: u64 = (1 << 53) - 1;
+
+    /// Checks every field's range; the error names the first field out of range.
+    pub fn validate(&self) -> Result<()> {
+        let check = |name: &str, v: f64, min: f64, max: f64| {
+            if v.is_finite() && (min..=max).contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::invalid(
+                    name,
+                    format!("must be from {min} to {max}, got {v}"),
+                ))
+            }
+        };
+        check("rate", self.rate, Self::MIN_RATE, Self::MAX_RATE)?;
+        check("newShare", self.new_share, 0.0, 1.0)?;
+        check("overrideChance", self.override_chance, 0.0, 1.0)?;
+        if self.seed > Self::MAX_SEED {
+            return Err(Error::invalid(
+                "seed",
+                format!("must be from 0 to {}, got {}", Self::MAX_SEED, self.seed),
+            ));
+        }
+        Ok(())
+    }
 
     pub fn new(seed: u64) -> Self {
         SimConfig {
-            enabled: true,
+            running: true,
             rate: 2.0,
             seed,
             new_share: 0.4,
@@ -45,14 +73,19 @@ impl SimConfig {
     /// `EVENTDESK_SIM_NEW_SHARE` and `EVENTDESK_SIM_OVERRIDE` through `var`. An unset seed
     /// takes `fallback_seed`. A malformed value is an `InvalidInput` naming the variable.
     pub fn from_env(var: impl Fn(&str) -> Option<String>, fallback_seed: u64) -> Result<Self> {
-        let mut cfg = SimConfig::new(fallback_seed);
+        SimConfig::new(fallback_seed).with_env(var)
+    }
+
+    /// These settings with any `EVENTDESK_SIM*` variable that `var` returns applied on top.
+    pub fn with_env(self, var: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut cfg = self;
         let get = |name: &str| {
             var(name)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
         if let Some(v) = get("EVENTDESK_SIM") {
-            cfg.enabled = match v.to_ascii_lowercase().as_str() {
+            cfg.running = match v.to_ascii_lowercase().as_str() {
                 "off" | "0" | "false" | "no" => false,
                 "on" | "1" | "true" | "yes" => true,
                 _ => {
@@ -373,23 +406,41 @@ impl Simulator {
         Ok(())
     }
 
-    /// Runs at the configured rate until `stop` is set. Changes that fall due together are
-    /// committed in one transaction. A failed batch is logged and the loop goes on.
+    /// Runs until `control` is stopped, at the rate and with the settings `control` holds now:
+    /// paused while not running, re-seeded when the seed changes. Changes that fall due together
+    /// are committed in one transaction. A failed batch is logged and the loop goes on.
     pub fn run(
         mut self,
         mut conn: Connection,
         feed: CommitFeed,
         clock: Arc<dyn Clock>,
-        stop: Arc<AtomicBool>,
+        control: Arc<SimControl>,
     ) {
-        let rate = self
-            .config
-            .rate
-            .clamp(SimConfig::MIN_RATE, SimConfig::MAX_RATE);
-        let start = Instant::now();
+        let mut generation = u64::MAX;
+        let mut start = Instant::now();
         let mut done: u64 = 0;
-        tracing::info!(rate, seed = self.config.seed, "simulator started");
-        while !stop.load(Ordering::Relaxed) {
+        tracing::info!(seed = self.config.seed, "simulator thread started");
+        while !control.stop.load(Ordering::Relaxed) {
+            let current = control.generation.load(Ordering::Acquire);
+            if current != generation {
+                generation = current;
+                let config = control.config();
+                if config.seed != self.config.seed {
+                    self.rng = StdRng::seed_from_u64(config.seed);
+                }
+                self.config = config;
+                start = Instant::now();
+                done = 0;
+                tracing::info!(?self.config, "simulator settings applied");
+            }
+            if !self.config.running {
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+            let rate = self
+                .config
+                .rate
+                .clamp(SimConfig::MIN_RATE, SimConfig::MAX_RATE);
             // Truncation is intended: changes due so far, as a whole number.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let due = (start.elapsed().as_secs_f64() * rate) as u64;
@@ -399,15 +450,78 @@ impl Simulator {
             }
             let n = due - done.min(due);
             if n > 0 {
-                if let Err(e) = self.run_batch(&mut conn, &feed, clock.now_ms(), n) {
-                    tracing::error!(error = %e, "simulator batch failed; nothing of it was written");
+                match self.run_batch(&mut conn, &feed, clock.now_ms(), n) {
+                    Ok(()) => {
+                        control.changes.fetch_add(n, Ordering::Relaxed);
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "simulator batch failed; nothing of it was written")
+                    }
                 }
                 done += n;
             }
             let next = Duration::from_secs_f64((done + 1) as f64 / rate);
             let wait = next.saturating_sub(start.elapsed());
-            std::thread::sleep(wait.clamp(Duration::from_millis(1), Duration::from_millis(100)));
+            std::thread::sleep(wait.clamp(Duration::from_millis(1), Duration::from_millis(50)));
         }
         tracing::info!(changes = self.changes, "simulator stopped");
+    }
+}
+
+/// The running simulator's settings, shared between its thread and the commands that change
+/// them.
+pub struct SimControl {
+    config: std::sync::Mutex<SimConfig>,
+    generation: std::sync::atomic::AtomicU64,
+    changes: std::sync::atomic::AtomicU64,
+    stop: AtomicBool,
+}
+
+/// The simulator's settings and how many changes it made since the app started.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SimulatorStatus {
+    pub settings: SimConfig,
+    pub changes: u64,
+}
+
+impl SimControl {
+    pub fn new(config: SimConfig) -> Arc<Self> {
+        Arc::new(SimControl {
+            config: std::sync::Mutex::new(config),
+            generation: std::sync::atomic::AtomicU64::new(0),
+            changes: std::sync::atomic::AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+        })
+    }
+
+    pub fn config(&self) -> SimConfig {
+        self.config
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Validates and applies new settings; the thread picks them up within 50 ms.
+    pub fn update(&self, config: SimConfig) -> Result<SimulatorStatus> {
+        config.validate()?;
+        *self
+            .config
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = config;
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(self.status())
+    }
+
+    pub fn status(&self) -> SimulatorStatus {
+        SimulatorStatus {
+            settings: self.config(),
+            changes: self.changes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Ends the simulator thread.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 }

@@ -4,10 +4,14 @@
 
 use crate::clock::Clock;
 use crate::db;
+use crate::error::Error;
 use crate::error::Result;
-use crate::events::{self, WriteTxn};
+use crate::events::{self, Action, BulkOutcome, CatchUp, Target, WriteTxn};
 use crate::model::{Actor, ChangeSet, Event, EventDetail, EventQuery, Page};
 use rusqlite::Connection;
+use rusqlite::OptionalExtension;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -103,10 +107,55 @@ impl Store {
 
     /// Completes an event as the operator.
     pub fn complete_event(&self, id: i64, expected_version: i64) -> Result<Event> {
+        self.act(id, expected_version, Action::Complete)
+    }
+
+    /// Applies an operator's action to one event; see [`events::apply`].
+    pub fn act(&self, id: i64, expected_version: i64, action: Action) -> Result<Event> {
         events::check_id(id)?;
         let mut conn = lock(&self.writer);
         self.feed.write(&mut conn, self.clock.now_ms(), |w| {
-            events::complete(w, id, expected_version, Actor::User)
+            events::apply(w, id, expected_version, action, Actor::User)
         })
+    }
+
+    /// Applies an operator's action to many events in one transaction, one outcome each.
+    pub fn bulk(&self, targets: &[Target], action: Action) -> Result<Vec<BulkOutcome>> {
+        events::check_bulk(targets)?;
+        let mut conn = lock(&self.writer);
+        self.feed.write(&mut conn, self.clock.now_ms(), |w| {
+            events::bulk(w, targets, action, Actor::User)
+        })
+    }
+
+    /// Everything changed after `since`, for a window that missed pushes.
+    pub fn changes_since(&self, since: i64) -> Result<CatchUp> {
+        events::changes_since(&mut lock(&self.reader), since)
+    }
+
+    /// A persisted setting, or `None` if it was never saved.
+    pub fn load_setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        let conn = lock(&self.reader);
+        let text: Option<String> = conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        text.map(|t| {
+            serde_json::from_str(&t)
+                .map_err(|e| Error::storage(format!("setting {key} is unreadable: {e}")))
+        })
+        .transpose()
+    }
+
+    pub fn save_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        let text = serde_json::to_string(value).map_err(Error::storage)?;
+        let conn = lock(&self.writer);
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, &text],
+        )?;
+        Ok(())
     }
 }

@@ -131,7 +131,7 @@ fn settings_come_from_the_environment_with_clear_errors() {
         }
     };
     let cfg = SimConfig::from_env(env(&[]), 5).unwrap();
-    assert_eq!((cfg.enabled, cfg.rate, cfg.seed), (true, 2.0, 5));
+    assert_eq!((cfg.running, cfg.rate, cfg.seed), (true, 2.0, 5));
     let cfg = SimConfig::from_env(
         env(&[
             ("EVENTDESK_SIM", "off"),
@@ -143,7 +143,7 @@ fn settings_come_from_the_environment_with_clear_errors() {
     )
     .unwrap();
     assert_eq!(
-        (cfg.enabled, cfg.rate, cfg.seed, cfg.override_chance),
+        (cfg.running, cfg.rate, cfg.seed, cfg.override_chance),
         (false, 40.0, 9, 1.0)
     );
     for (name, value) in [
@@ -160,4 +160,127 @@ fn settings_come_from_the_environment_with_clear_errors() {
             other => panic!("{name}={value}: {other:?}"),
         }
     }
+}
+
+#[test]
+fn settings_out_of_range_are_rejected_by_name() {
+    let ok = SimConfig::new(1);
+    assert!(ok.validate().is_ok());
+    for (cfg, field) in [
+        (
+            SimConfig {
+                rate: 0.0,
+                ..ok.clone()
+            },
+            "rate",
+        ),
+        (
+            SimConfig {
+                rate: 5_000.5,
+                ..ok.clone()
+            },
+            "rate",
+        ),
+        (
+            SimConfig {
+                rate: f64::NAN,
+                ..ok.clone()
+            },
+            "rate",
+        ),
+        (
+            SimConfig {
+                new_share: -0.1,
+                ..ok.clone()
+            },
+            "newShare",
+        ),
+        (
+            SimConfig {
+                override_chance: 1.1,
+                ..ok.clone()
+            },
+            "overrideChance",
+        ),
+        (
+            SimConfig {
+                seed: SimConfig::MAX_SEED + 1,
+                ..ok.clone()
+            },
+            "seed",
+        ),
+    ] {
+        match cfg.validate() {
+            Err(eventdesk_core::Error::InvalidInput { field: got, .. }) => assert_eq!(got, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_paused_simulator_makes_no_changes_and_resumes_on_request() {
+    use eventdesk_core::{SimControl, SystemClock};
+    use std::sync::Arc;
+    let f = Fixture::new();
+    let control = SimControl::new(SimConfig {
+        running: false,
+        rate: 1_000.0,
+        ..SimConfig::new(2)
+    });
+    let conn = f.store.connect().unwrap();
+    let (feed, thread_control) = (f.feed.clone(), control.clone());
+    let sim = Simulator::new(control.config());
+    let thread =
+        std::thread::spawn(move || sim.run(conn, feed, Arc::new(SystemClock), thread_control));
+    // Paused: the thread is alive but commits nothing. Resume and wait for changes.
+    assert_eq!(control.status().changes, 0);
+    let status = control
+        .update(SimConfig {
+            running: true,
+            ..control.config()
+        })
+        .unwrap();
+    assert!(status.settings.running);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while control.status().changes < 50 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "simulator did not resume"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    control
+        .update(SimConfig {
+            running: false,
+            ..control.config()
+        })
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let paused_at = f
+        .store
+        .list_events(&EventQuery {
+            page: 1,
+            page_size: 1,
+        })
+        .unwrap()
+        .seq;
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        f.store
+            .list_events(&EventQuery {
+                page: 1,
+                page_size: 1
+            })
+            .unwrap()
+            .seq,
+        paused_at
+    );
+    control.stop();
+    thread.join().unwrap();
+    assert!(control
+        .update(SimConfig {
+            rate: -1.0,
+            ..control.config()
+        })
+        .is_err());
 }

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod actions;
 mod db;
 mod paging;
 mod push;

@@ -1,0 +1,219 @@
+use crate::support::Fixture;
+use eventdesk_core::{Action, Actor, BulkOutcome, Error, Status, Target};
+
+fn t(id: i64, expected_version: i64) -> Target {
+    Target {
+        id,
+        expected_version,
+    }
+}
+
+#[test]
+fn acknowledge_then_complete_then_reopen_as_the_user() {
+    let f = Fixture::new();
+    let id = f.add_events(1)[0];
+    let e = f.store.act(id, 1, Action::Acknowledge).unwrap();
+    assert_eq!(
+        (e.status, e.updated_by, e.version),
+        (Status::Acknowledged, Actor::User, 2)
+    );
+    let e = f.store.act(id, 2, Action::Complete).unwrap();
+    assert_eq!(
+        (e.status, e.completed_by),
+        (Status::Completed, Some(Actor::User))
+    );
+    let e = f.store.act(id, 3, Action::Reopen).unwrap();
+    assert_eq!(
+        (e.status, e.completed_by, e.reopened_by, e.version),
+        (Status::Open, None, Some(Actor::User), 4)
+    );
+    let fields: Vec<_> = f
+        .store
+        .get_event(id)
+        .unwrap()
+        .history
+        .iter()
+        .map(|c| c.to.clone())
+        .collect();
+    assert_eq!(fields, ["open", "acknowledged", "completed", "open"]);
+}
+
+#[test]
+fn actions_that_do_not_apply_are_invalid_and_write_nothing() {
+    let f = Fixture::new();
+    let ids = f.add_events(2);
+    f.store.act(ids[0], 1, Action::Complete).unwrap();
+    f.store.act(ids[1], 1, Action::Acknowledge).unwrap();
+    let before = f.dump();
+    for (id, version, action) in [
+        (ids[0], 2, Action::Acknowledge),
+        (ids[1], 2, Action::Reopen),
+    ] {
+        match f.store.act(id, version, action) {
+            Err(Error::InvalidInput { field, message }) => {
+                assert_eq!(field, "action");
+                assert!(message.starts_with("cannot "), "{message}");
+            }
+            other => panic!("{action:?} on {id}: {other:?}"),
+        }
+    }
+    // Already in effect: nothing to do, nothing written.
+    assert_eq!(f.store.act(ids[0], 2, Action::Complete).unwrap().version, 2);
+    assert_eq!(
+        f.store.act(ids[1], 2, Action::Acknowledge).unwrap().version,
+        2
+    );
+    assert_eq!(f.dump(), before);
+}
+
+#[test]
+fn stale_versions_conflict_for_every_action() {
+    let f = Fixture::new();
+    let id = f.add_events(1)[0];
+    f.store.act(id, 1, Action::Acknowledge).unwrap();
+    for action in [Action::Acknowledge, Action::Complete, Action::Reopen] {
+        assert!(
+            matches!(
+                f.store.act(id, 1, action),
+                Err(Error::Conflict { expected: 1, .. })
+            ),
+            "{action:?}"
+        );
+    }
+}
+
+#[test]
+fn bulk_reports_each_outcome_and_commits_once() {
+    let f = Fixture::new();
+    let ids = f.add_events(4);
+    f.store.act(ids[1], 1, Action::Acknowledge).unwrap();
+    f.published();
+    let out = f
+        .store
+        .bulk(
+            &[t(ids[0], 1), t(ids[1], 1), t(999, 1), t(ids[2], 1)],
+            Action::Complete,
+        )
+        .unwrap();
+    assert!(
+        matches!(&out[0], BulkOutcome::Done { id, event } if *id == ids[0] && event.status == Status::Completed)
+    );
+    assert!(
+        matches!(&out[1], BulkOutcome::Conflict { id, current } if *id == ids[1] && current.version == 2)
+    );
+    assert_eq!(out[2], BulkOutcome::NotFound { id: 999 });
+    assert!(matches!(&out[3], BulkOutcome::Done { .. }));
+    let sets = f.published();
+    assert_eq!(sets.len(), 1, "one transaction, one change set");
+    assert_eq!(sets[0].rows.len(), 2);
+    assert_eq!(sets[0].to_seq - sets[0].from_seq, 1);
+}
+
+#[test]
+fn bulk_acknowledge_skips_completed_events() {
+    let f = Fixture::new();
+    let ids = f.add_events(2);
+    f.store.act(ids[0], 1, Action::Complete).unwrap();
+    let out = f
+        .store
+        .bulk(&[t(ids[0], 2), t(ids[1], 1)], Action::Acknowledge)
+        .unwrap();
+    assert!(matches!(&out[0], BulkOutcome::Skipped { id, .. } if *id == ids[0]));
+    assert!(
+        matches!(&out[1], BulkOutcome::Done { event, .. } if event.status == Status::Acknowledged)
+    );
+}
+
+#[test]
+fn bulk_input_is_checked_before_anything_is_written() {
+    let f = Fixture::new();
+    let ids = f.add_events(2);
+    let before = f.dump();
+    let too_many: Vec<_> = (1..=501).map(|i| t(i, 1)).collect();
+    for targets in [
+        vec![],
+        too_many,
+        vec![t(ids[0], 1), t(ids[0], 1)],
+        vec![t(ids[0], 1), t(-1, 1)],
+    ] {
+        assert!(
+            matches!(
+                f.store.bulk(&targets, Action::Complete),
+                Err(Error::InvalidInput { .. })
+            ),
+            "{} targets",
+            targets.len()
+        );
+    }
+    assert_eq!(f.dump(), before);
+}
+
+#[test]
+fn changes_since_catches_up_after_dropped_pushes() {
+    let f = Fixture::new();
+    let ids = f.add_events(3);
+    let seen = f
+        .store
+        .list_events(&eventdesk_core::EventQuery {
+            page: 1,
+            page_size: 10,
+        })
+        .unwrap();
+    // These pushes are "lost": the reader never applies them.
+    f.store.act(ids[0], 1, Action::Acknowledge).unwrap();
+    let new_ids = f.add_events(2);
+    f.store.act(ids[0], 2, Action::Complete).unwrap();
+    let catch = f.store.changes_since(seen.seq).unwrap();
+    assert!(catch.complete);
+    let set = catch.changes.unwrap();
+    assert_eq!((set.from_seq, set.to_seq), (seen.seq + 1, seen.seq + 4));
+    let mut changed: Vec<_> = set.rows.iter().map(|r| (r.id, r.version)).collect();
+    changed.sort();
+    assert_eq!(changed, vec![(ids[0], 3), (new_ids[0], 1), (new_ids[1], 1)]);
+    assert_eq!(set.created, vec![new_ids[1], new_ids[0]]);
+    assert_eq!(set.total, 5);
+    let none = f.store.changes_since(set.to_seq).unwrap();
+    assert_eq!((none.changes, none.complete), (None, true));
+    assert!(matches!(
+        f.store.changes_since(-1),
+        Err(Error::InvalidInput { .. })
+    ));
+}
+
+#[test]
+fn changes_since_declines_a_huge_gap() {
+    let f = Fixture::new();
+    let mut conn = f.store.connect().unwrap();
+    let mut sim = eventdesk_core::Simulator::new(eventdesk_core::SimConfig {
+        new_share: 1.0,
+        ..eventdesk_core::SimConfig::new(1)
+    });
+    sim.run_batch(&mut conn, &f.feed, 1, 2_500).unwrap();
+    let catch = f.store.changes_since(0).unwrap();
+    assert_eq!((catch.changes, catch.complete), (None, false));
+}
+
+#[test]
+fn settings_persist_across_reopening() {
+    let f = Fixture::new();
+    assert_eq!(
+        f.store
+            .load_setting::<eventdesk_core::SimConfig>("simulator")
+            .unwrap(),
+        None
+    );
+    let cfg = eventdesk_core::SimConfig {
+        rate: 40.0,
+        running: false,
+        ..eventdesk_core::SimConfig::new(77)
+    };
+    f.store.save_setting("simulator", &cfg).unwrap();
+    let path = f.store.path().to_owned();
+    let again = eventdesk_core::Store::open(&path, f.feed.clone(), f.clock.clone()).unwrap();
+    assert_eq!(
+        again
+            .load_setting::<eventdesk_core::SimConfig>("simulator")
+            .unwrap(),
+        Some(cfg)
+    );
+}
