@@ -12,5 +12,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // jsdom renders a 50-row table slowly on a 2-core machine.
+    testTimeout: 20_000,
   },
 });

@@ -78,7 +78,7 @@ test("1. on an empty database the table appears and the simulator's first rows a
   await withApp("empty-db", ws, { EVENTDESK_SIM_RATE: "4", EVENTDESK_SIM_SEED: "11" }, async (browser) => {
     await browser.$("table").waitForExist(WAIT);
     const headers = await browser.execute(() => Array.from(document.querySelectorAll("thead th")).map((th) => th.textContent));
-    assert.deepEqual(headers, ["Time", "Severity", "Kind", "Source", "Title", "Status", "Action"]);
+    assert.deepEqual(headers, ["", "Time", "Severity", "Kind", "Source", "Title", "Status", "Action"]);
     await markDocument(browser);
     const ids = await waitForRows(browser, (ids) => ids.length >= 3, "simulator rows did not arrive");
     assert.deepEqual([...ids].sort((a, b) => b - a), ids, "newest first");
@@ -154,7 +154,9 @@ test("4. a new row appears on page 1 within 1 s of its commit, without a reload"
     await markDocument(browser);
     // Record when each row first appears in the DOM, in the page's own clock.
     await browser.execute(() => {
+      // Rows already on screen are marked 0 and not measured.
       window.__seen = {};
+      for (const tr of document.querySelectorAll("tbody tr[data-event-id]")) window.__seen[tr.getAttribute("data-event-id")] = 0;
       const tbody = document.querySelector("tbody");
       new MutationObserver(() => {
         for (const tr of tbody.querySelectorAll("tr[data-event-id]")) {
@@ -166,7 +168,7 @@ test("4. a new row appears on page 1 within 1 s of its commit, without a reload"
     const ids = await waitForRows(browser, (ids) => ids[0] > 102, "three new events did not arrive");
     await documentWasNotReloaded(browser);
     const seen = await browser.execute(() => window.__seen);
-    const fresh = ids.filter((id) => id > 100 && String(id) in seen);
+    const fresh = ids.filter((id) => seen[String(id)] > 0);
     assert.ok(fresh.length >= 2, `fresh rows: ${fresh}`);
     for (const id of fresh) {
       const created = Number(await row(browser, id).getAttribute("data-created-at"));
@@ -223,7 +225,10 @@ test("6. a change between render and click gives a conflict message and the curr
     await row(browser, target).$("aria/Complete").click();
     const alert = await browser.$(".notice-warning");
     await alert.waitForExist(WAIT);
-    assert.match(await alert.getText(), new RegExp(`Event #${target} changed before your action reached it: it is now ${changed.severity}`));
+    assert.match(
+      await alert.getText(),
+      new RegExp(`Event #${target} was changed by the simulator \\d+ (s|min) ago: it is now ${changed.severity} and ${changed.status}\\. Nothing was changed\\.`),
+    );
     await browser.waitUntil(async () => Number(await row(browser, target).getAttribute("data-version")) === changed.version, WAIT);
     assert.equal(await row(browser, target).$(".severity").getText(), changed.severity);
     const after = dbEvent(ws.db, target);
@@ -282,5 +287,58 @@ test("8. the main view has no serious or critical accessibility violations", asy
     });
     const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
     assert.deepEqual(bad, [], JSON.stringify(violations, null, 2));
+  });
+});
+
+test("9. the detail pane shows the record and a timeline that updates live", async () => {
+  const ws = workspace("detail");
+  eventdeskCli("seed", "--db", ws.db, "--events", "30", "--seed", "14");
+  await withApp("detail", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser);
+    const target = await browser.execute(() => {
+      const tr = Array.from(document.querySelectorAll("tbody tr[data-event-id]")).find((r) =>
+        Array.from(r.querySelectorAll("button")).some((b) => b.textContent === "Acknowledge"),
+      );
+      return Number(tr.getAttribute("data-event-id"));
+    });
+    const stored = dbEvent(ws.db, target);
+    // Keyboard: move to the row, Enter opens its details.
+    const ids = await rowIds(browser);
+    for (let i = 0; i <= ids.indexOf(target); i++) await browser.keys("j");
+    await browser.waitUntil(async () => (await row(browser, target).getAttribute("data-current")) === "true", WAIT);
+    await browser.keys("Enter");
+    await waitForText(browser, "aside.detail h2", `Event #${target}`);
+    const timeline = await browser.$("aria/History");
+    await browser.waitUntil(async () => (await timeline.$$("li").length) === stored.history.length, WAIT);
+    assert.equal(await browser.$(".detail-title").getText(), stored.event.title);
+    // Acknowledge from the pane: the timeline grows by the user's change without reopening.
+    await browser.$(".detail-actions").$("aria/Acknowledge").click();
+    await browser.waitUntil(async () => (await timeline.$$("li").length) === stored.history.length + 1, WAIT);
+    assert.match(await timeline.getText(), /you status: open → acknowledged/);
+    await waitForText(browser, `tr[data-event-id="${target}"] [data-status]`, "Acknowledged");
+    assert.equal(dbEvent(ws.db, target).event.status, "acknowledged");
+  });
+});
+
+test("10. bulk complete: selected rows complete in one command and the outcome is reported", async () => {
+  const ws = workspace("bulk");
+  eventdeskCli("seed", "--db", ws.db, "--events", "50", "--seed", "15");
+  await withApp("bulk", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser);
+    const targets = await browser.execute(() =>
+      Array.from(document.querySelectorAll("tbody tr[data-event-id]"))
+        .filter((r) => Array.from(r.querySelectorAll("button")).some((b) => b.textContent === "Complete"))
+        .slice(0, 3)
+        .map((r) => Number(r.getAttribute("data-event-id"))),
+    );
+    assert.equal(targets.length, 3);
+    for (const id of targets) await browser.$(`aria/Select event ${id}`).click();
+    await waitForText(browser, ".bulk-bar span", "3 selected");
+    await browser.$("aria/Complete selected").click();
+    await waitForText(browser, ".notice-info span", "Completed 3 · 0 conflicts · 0 not found · 0 skipped.");
+    for (const id of targets) {
+      await waitForText(browser, `tr[data-event-id="${id}"] [data-status]`, /^Completed by you/);
+      assert.equal(dbEvent(ws.db, id).event.completedBy, "user");
+    }
   });
 });

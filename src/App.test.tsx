@@ -32,7 +32,7 @@ describe("the event table", () => {
     renderApp();
     await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
     const headers = screen.getAllByRole("columnheader").map((h) => h.textContent);
-    expect(headers).toEqual(["Time", "Severity", "Kind", "Source", "Title", "Status", "Action"]);
+    expect(headers).toEqual(["", "Time", "Severity", "Kind", "Source", "Title", "Status", "Action"]);
     expect(within(row(3)).getByText("txn.timeout")).toBeInTheDocument();
     expect(within(row(3)).getByRole("button", { name: "Complete" })).toBeEnabled();
     expect(screen.getByText("Page 1 of 1")).toBeInTheDocument();
@@ -105,15 +105,18 @@ describe("the event table", () => {
     expect(screen.queryByRole("button", { name: /new event/ })).toBeNull();
   });
 
-  it("reads the page again when a push shows that changes were missed", async () => {
+  it("catches up with changes_since when a push shows that changes were missed", async () => {
     const backend = new FakeBackend(3);
     renderApp();
     await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    // This change's push is dropped on purpose; the next push reveals the gap.
     backend.changeSilently(3, { severity: "critical" });
     const reads = backend.count("list_events");
-    await backend.pushChange(1, { status: "acknowledged" }, 0);
-    await waitFor(() => expect(backend.count("list_events")).toBe(reads + 1));
+    await backend.pushChange(1, { status: "acknowledged" });
     await waitFor(() => expect(within(row(3)).getByText("critical")).toBeInTheDocument());
+    expect(within(row(1)).getByText("Acknowledged")).toBeInTheDocument();
+    expect(backend.calls.find((c) => c.cmd === "changes_since")?.args).toEqual({ since: 3 });
+    expect(backend.count("list_events")).toBe(reads);
   });
 
   it("explains a conflict and shows the current row", async () => {
@@ -123,11 +126,17 @@ describe("the event table", () => {
     backend.changeSilently(2, { severity: "critical", status: "acknowledged" });
     await user.click(within(row(2)).getByRole("button", { name: "Complete" }));
     const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent("Event #2 changed before your action reached it");
-    expect(alert).toHaveTextContent("critical and acknowledged");
+    expect(alert).toHaveTextContent(/Event #2 was changed by the simulator \d+ (s|min|h) ago: it is now critical and acknowledged\. Nothing was changed\./);
     await waitFor(() => expect(within(row(2)).getByText("critical")).toBeInTheDocument());
     expect(within(row(2)).getByText("Acknowledged")).toBeInTheDocument();
     expect(row(2)).toHaveAttribute("data-version", "2");
+    // The message offers the action again on the fresh state.
+    await user.click(within(alert).getByRole("button", { name: "Complete #2 now" }));
+    await waitFor(() => expect(within(row(2)).getByText("Completed by you")).toBeInTheDocument());
+    expect(backend.calls.filter((c) => c.cmd === "complete_event").map((c) => c.args)).toEqual([
+      { id: 2, expectedVersion: 1 },
+      { id: 2, expectedVersion: 2 },
+    ]);
   });
 
   it("shows a failed command in the window", async () => {
@@ -148,12 +157,116 @@ describe("the event table", () => {
     expect(within(row(1)).getByRole("button", { name: "Complete" })).toBeEnabled();
   });
 
-  it("opens an event's history", async () => {
+  it("opens an event's history from its title", async () => {
     new FakeBackend(2);
     const { user } = renderApp();
     await waitFor(() => expect(rowIds()).toEqual([2, 1]));
     await user.click(within(row(2)).getByRole("button", { name: "Card authorisations timing out for merchant 2" }));
     const history = await screen.findByRole("list", { name: "History" });
     expect(within(history).getByText(/created/)).toBeInTheDocument();
+  });
+
+  it("acts from the detail pane and shows the timeline", async () => {
+    const backend = new FakeBackend(2);
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([2, 1]));
+    await user.click(within(row(1)).getByRole("button", { name: "Card authorisations timing out for merchant 1" }));
+    const pane = await screen.findByRole("complementary", { name: "Event #1" });
+    await user.click(await within(pane).findByRole("button", { name: "Acknowledge" }));
+    await waitFor(() => expect(within(row(1)).getByText("Acknowledged")).toBeInTheDocument());
+    expect(backend.calls.find((c) => c.cmd === "acknowledge_event")?.args).toEqual({ id: 1, expectedVersion: 1 });
+    await user.click(within(pane).getByRole("button", { name: "Close details" }));
+    expect(screen.queryByRole("complementary")).toBeNull();
+  });
+
+  it("completes selected rows in one command and reports the outcomes", async () => {
+    const backend = new FakeBackend(5);
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([5, 4, 3, 2, 1]));
+    await user.click(screen.getByRole("checkbox", { name: "Select event 5" }));
+    await user.keyboard("{Shift>}");
+    await user.click(screen.getByRole("checkbox", { name: "Select event 3" }));
+    await user.keyboard("{/Shift}");
+    expect(screen.getByText("3 selected")).toBeInTheDocument();
+    backend.changeSilently(4, { severity: "critical" });
+    await user.click(screen.getByRole("button", { name: "Complete selected" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Completed 2 · 1 conflict · 0 not found · 0 skipped");
+    expect(alert).toHaveTextContent("Event #4 was changed by the simulator");
+    expect(backend.calls.filter((c) => c.cmd === "bulk_action")).toHaveLength(1);
+    expect(within(row(5)).getByText("Completed by you")).toBeInTheDocument();
+    expect(within(row(3)).getByText("Completed by you")).toBeInTheDocument();
+    expect(within(row(4)).getByText("critical")).toBeInTheDocument();
+    // The conflicting row stays selected for another try.
+    expect(screen.getByText("1 selected")).toBeInTheDocument();
+    await user.click(screen.getByRole("checkbox", { name: "Select all on this page" }));
+    expect(screen.getByText("5 selected")).toBeInTheDocument();
+  });
+
+  it("holds pushes while live updates are paused and applies them on resume", async () => {
+    const backend = new FakeBackend(3);
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    await user.click(screen.getByRole("button", { name: "Pause live updates" }));
+    expect(screen.getByRole("button", { name: "Pause live updates" })).toHaveAttribute("aria-pressed", "true");
+    await backend.pushCreated(2);
+    await backend.pushChange(1, { status: "acknowledged" });
+    const resume = await screen.findByRole("button", { name: "3 new changes" });
+    expect(rowIds()).toEqual([3, 2, 1]);
+    expect(within(row(1)).getByText("Open")).toBeInTheDocument();
+    await user.click(resume);
+    await waitFor(() => expect(rowIds()).toEqual([5, 4, 3, 2, 1]));
+    expect(within(row(1)).getByText("Acknowledged")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Pause live updates" })).toHaveAttribute("aria-pressed", "false");
+  });
+
+  it("works from the keyboard", async () => {
+    const backend = new FakeBackend(3);
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    await user.keyboard("j");
+    expect(row(3)).toHaveAttribute("data-current", "true");
+    await user.keyboard("j");
+    expect(row(2)).toHaveAttribute("data-current", "true");
+    await user.keyboard("{ArrowUp}");
+    expect(row(3)).toHaveAttribute("data-current", "true");
+    await user.keyboard("a");
+    await waitFor(() => expect(within(row(3)).getByText("Acknowledged")).toBeInTheDocument());
+    await user.keyboard("k");
+    await user.keyboard("j");
+    await user.keyboard("c");
+    await waitFor(() => expect(within(row(2)).getByText("Completed by you")).toBeInTheDocument());
+    await user.keyboard(" ");
+    expect(screen.getByRole("checkbox", { name: "Select event 2" })).toBeChecked();
+    await user.keyboard("{Enter}");
+    expect(await screen.findByRole("complementary", { name: "Event #2" })).toBeInTheDocument();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("complementary")).toBeNull();
+    await user.keyboard("?");
+    expect(screen.getByRole("dialog", { name: "Keyboard shortcuts" })).toHaveTextContent("acknowledge the row");
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(backend.count("acknowledge_event")).toBe(1);
+  });
+
+  it("shows and changes the simulator's settings", async () => {
+    const backend = new FakeBackend(1);
+    const { user } = renderApp();
+    await user.click(screen.getByRole("button", { name: "Simulator" }));
+    const panel = await screen.findByRole("region", { name: "Simulator" });
+    await waitFor(() => expect(within(panel).getByText(/1,234 changes since start/)).toBeInTheDocument());
+    const rate = within(panel).getByLabelText("Changes per second");
+    expect(rate).toHaveValue(2);
+    await user.clear(rate);
+    await user.type(rate, "9000");
+    await user.click(within(panel).getByRole("button", { name: "Apply settings" }));
+    expect(await within(panel).findByRole("alert")).toHaveTextContent("Invalid rate: must be from 0.1 to 5000");
+    await user.clear(rate);
+    await user.type(rate, "25");
+    await user.click(within(panel).getByRole("button", { name: "Apply settings" }));
+    await waitFor(() => expect(backend.simulator.rate).toBe(25));
+    await user.click(within(panel).getByRole("button", { name: "Pause simulator" }));
+    await waitFor(() => expect(within(panel).getByText("Paused")).toBeInTheDocument());
+    expect(backend.simulator).toEqual({ running: false, rate: 25, seed: 42, newShare: 0.4, overrideChance: 0.02 });
   });
 });

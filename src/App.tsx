@@ -1,33 +1,62 @@
-import { useCallback, useState } from "react";
-import { CommandError, api, messageOf } from "./api";
-import type { Event } from "./bindings";
-import { EventHistory } from "./EventHistory";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { CommandError, actionLabel, actionsFor, api, describeChange, messageOf } from "./api";
+import type { Action, BulkOutcome, Event } from "./bindings";
+import { BulkBar } from "./BulkBar";
+import { DetailPane } from "./DetailPane";
 import { EventTable } from "./EventTable";
 import { pageCount } from "./live";
 import { useNotices } from "./notices";
 import { Pagination } from "./Pagination";
+import { ShortcutsDialog } from "./ShortcutsDialog";
+import { SimulatorPanel } from "./SimulatorPanel";
 import { useLivePage } from "./useLivePage";
+
+const pastTense: Record<Action, string> = { acknowledge: "Acknowledged", complete: "Completed", reopen: "Reopened" };
+
+/** "Completed 4 · 1 conflict · 1 not found · 0 skipped" */
+export function summarise(action: Action, outcomes: BulkOutcome[]): string {
+  const count = (o: BulkOutcome["outcome"]) => outcomes.filter((x) => x.outcome === o).length;
+  const conflicts = count("conflict");
+  return `${pastTense[action]} ${count("done")} · ${conflicts} ${conflicts === 1 ? "conflict" : "conflicts"} · ${count("notFound")} not found · ${count("skipped")} skipped`;
+}
+
+function typingInField(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
+}
 
 export function App() {
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(50);
   const [busy, setBusy] = useState<ReadonlySet<number>>(new Set());
+  const [bulkBusy, setBulkBusy] = useState(false);
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+  const anchor = useRef<number | null>(null);
+  const [current, setCurrent] = useState<number | null>(null);
   const [openId, setOpenId] = useState<number | null>(null);
+  const [showSimulator, setShowSimulator] = useState(false);
+  const [showShortcuts, setShowShortcuts] = useState(false);
   const { notices, push, dismiss } = useNotices();
-  const { query, newEvents, showRow } = useLivePage(page, pageSize);
+  const { query, newEvents, paused, setPaused, heldChanges, showRow } = useLivePage(page, pageSize);
   const data = query.data;
+  const rows = useMemo(() => data?.rows ?? [], [data]);
 
-  const complete = useCallback(
-    async (event: Event) => {
+  const runAction = useCallback(
+    async (action: Action, event: Event) => {
       setBusy((b) => new Set(b).add(event.id));
       try {
-        showRow(await api.completeEvent(event.id, event.version));
+        showRow(await api.act(action, event));
       } catch (e) {
         if (e instanceof CommandError && e.error.type === "Conflict") {
-          showRow(e.error.data.current);
-          push("warning", e.message);
+          const fresh = e.error.data.current;
+          showRow(fresh);
+          const again = actionsFor(fresh).includes(action);
+          push(
+            "warning",
+            e.message,
+            again ? { label: `${actionLabel[action]} #${fresh.id} now`, run: () => void runAction(action, fresh) } : undefined,
+          );
         } else {
-          push("error", `Could not complete event #${event.id}: ${messageOf(e)}`);
+          push("error", `Could not ${actionLabel[action].toLowerCase()} event #${event.id}: ${messageOf(e)}`);
         }
       } finally {
         setBusy((b) => {
@@ -40,17 +69,140 @@ export function App() {
     [push, showRow],
   );
 
-  const openHistory = useCallback((event: Event) => setOpenId(event.id), []);
+  const runBulk = useCallback(
+    async (action: Action) => {
+      const targets = rows.filter((r) => selected.has(r.id));
+      if (targets.length === 0) return;
+      setBulkBusy(true);
+      try {
+        const outcomes = await api.bulk(action, targets);
+        for (const o of outcomes) {
+          if (o.outcome === "done") showRow(o.event);
+          if (o.outcome === "conflict") showRow(o.current);
+        }
+        const conflicts = outcomes.flatMap((o) => (o.outcome === "conflict" ? [o.current] : []));
+        const detail = conflicts.length > 0 ? ` ${conflicts.map((c) => describeChange(c)).join(" ")}` : "";
+        push(conflicts.length > 0 ? "warning" : "info", `${summarise(action, outcomes)}.${detail}`);
+        setSelected(new Set(conflicts.map((c) => c.id)));
+      } catch (e) {
+        push("error", `Could not ${actionLabel[action].toLowerCase()} the selected events: ${messageOf(e)}`);
+      } finally {
+        setBulkBusy(false);
+      }
+    },
+    [rows, selected, push, showRow],
+  );
+
+  const toggle = useCallback(
+    (event: Event, range: boolean) => {
+      const last = anchor.current;
+      setSelected((sel) => {
+        const next = new Set(sel);
+        const ids = rows.map((r) => r.id);
+        const from = last === null ? -1 : ids.indexOf(last);
+        const to = ids.indexOf(event.id);
+        if (range && from >= 0 && to >= 0) {
+          const select = !sel.has(event.id);
+          for (const id of ids.slice(Math.min(from, to), Math.max(from, to) + 1)) {
+            if (select) next.add(id);
+            else next.delete(id);
+          }
+        } else if (next.has(event.id)) next.delete(event.id);
+        else next.add(event.id);
+        return next;
+      });
+      anchor.current = event.id;
+      setCurrent(event.id);
+    },
+    [rows],
+  );
+
+  const toggleAll = useCallback(
+    (select: boolean) => setSelected(select ? new Set(rows.map((r) => r.id)) : new Set()),
+    [rows],
+  );
+
+  const open = useCallback((event: Event) => {
+    setOpenId(event.id);
+    setCurrent(event.id);
+  }, []);
+
   const total = data?.total ?? 0;
-  const goTo = (p: number) => setPage(Math.min(Math.max(1, p), pageCount(total, pageSize)));
+  const goTo = (p: number) => {
+    setPage(Math.min(Math.max(1, p), pageCount(total, pageSize)));
+    setSelected(new Set());
+  };
+
+  // Keyboard: j/k or arrows move, Enter opens, c completes, a acknowledges, space selects, ? helps.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || typingInField(e.target)) return;
+      if (e.key === "?") {
+        setShowShortcuts((s) => !s);
+        e.preventDefault();
+        return;
+      }
+      if (e.key === "Escape") {
+        if (showShortcuts) setShowShortcuts(false);
+        else setOpenId(null);
+        return;
+      }
+      if (showShortcuts || rows.length === 0) return;
+      const at = rows.findIndex((r) => r.id === current);
+      const row = at >= 0 ? rows[at] : undefined;
+      const move = (delta: number) => {
+        const next = rows[Math.min(rows.length - 1, Math.max(0, at < 0 ? 0 : at + delta))];
+        if (next) setCurrent(next.id);
+        e.preventDefault();
+      };
+      switch (e.key) {
+        case "j":
+        case "ArrowDown":
+          return move(1);
+        case "k":
+        case "ArrowUp":
+          return move(-1);
+        case "Enter":
+          if (row && !(e.target instanceof HTMLButtonElement)) {
+            setOpenId(row.id);
+            e.preventDefault();
+          }
+          return;
+        case " ":
+          if (row && !(e.target instanceof HTMLButtonElement)) {
+            toggle(row, false);
+            e.preventDefault();
+          }
+          return;
+        case "c":
+          if (row && row.status !== "completed") void runAction("complete", row);
+          return;
+        case "a":
+          if (row && row.status === "open") void runAction("acknowledge", row);
+          return;
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [rows, current, showShortcuts, toggle, runAction]);
 
   return (
     <div className="app">
       <header className="topbar">
         <h1>Eventdesk</h1>
         <span className="live" title="Changes are pushed as they are committed">
-          <span className="dot" aria-hidden="true" /> Live
+          <span className={paused ? "dot paused" : "dot"} aria-hidden="true" /> {paused ? "Live updates paused" : "Live"}
         </span>
+        <span className="spacer" />
+        <button type="button" className="toolbar" aria-pressed={paused} onClick={() => setPaused(!paused)}>
+          Pause live updates
+        </button>
+        <button type="button" className="toolbar" aria-expanded={showSimulator} onClick={() => setShowSimulator((s) => !s)}>
+          Simulator
+        </button>
+        <button type="button" className="toolbar" onClick={() => setShowShortcuts(true)} aria-label="Keyboard shortcuts">
+          ?
+        </button>
       </header>
 
       <section className="notices" aria-label="Messages">
@@ -62,22 +214,56 @@ export function App() {
         {notices.map((n) => (
           <div key={n.id} className={`notice notice-${n.tone}`} role="alert">
             <span>{n.text}</span>
-            <button type="button" onClick={() => dismiss(n.id)}>
-              Dismiss
-            </button>
+            <span className="notice-buttons">
+              {n.retry && (
+                <button
+                  type="button"
+                  onClick={() => {
+                    dismiss(n.id);
+                    n.retry?.run();
+                  }}
+                >
+                  {n.retry.label}
+                </button>
+              )}
+              <button type="button" onClick={() => dismiss(n.id)}>
+                Dismiss
+              </button>
+            </span>
           </div>
         ))}
       </section>
 
-      <main className={openId === null ? "content" : "content with-history"}>
+      {showSimulator && <SimulatorPanel />}
+
+      <main className={openId === null ? "content" : "content with-detail"}>
         <section className="table-area" aria-label="Events">
-          {newEvents > 0 && page !== 1 && (
-            <button type="button" className="new-events" onClick={() => setPage(1)}>
-              {newEvents} new {newEvents === 1 ? "event" : "events"}
-            </button>
-          )}
+          <div className="table-tools">
+            {paused && heldChanges > 0 && (
+              <button type="button" className="new-events" onClick={() => setPaused(false)}>
+                {heldChanges} new {heldChanges === 1 ? "change" : "changes"}
+              </button>
+            )}
+            {newEvents > 0 && page !== 1 && (
+              <button type="button" className="new-events" onClick={() => goTo(1)}>
+                {newEvents} new {newEvents === 1 ? "event" : "events"}
+              </button>
+            )}
+            {selected.size > 0 && (
+              <BulkBar count={selected.size} busy={bulkBusy} onBulk={(a) => void runBulk(a)} onClear={() => setSelected(new Set())} />
+            )}
+          </div>
           {data ? (
-            <EventTable rows={data.rows} busy={busy} onComplete={complete} onOpen={openHistory} />
+            <EventTable
+              rows={rows}
+              busy={busy}
+              selected={selected}
+              current={current}
+              onAction={(a, e) => void runAction(a, e)}
+              onOpen={open}
+              onToggle={toggle}
+              onToggleAll={toggleAll}
+            />
           ) : (
             !query.isError && <p className="loading">Loading events…</p>
           )}
@@ -88,12 +274,15 @@ export function App() {
             onPage={goTo}
             onPageSize={(size) => {
               setPageSize(size);
-              setPage(1);
+              goTo(1);
             }}
           />
         </section>
-        {openId !== null && <EventHistory id={openId} onClose={() => setOpenId(null)} />}
+        {openId !== null && (
+          <DetailPane id={openId} busy={busy.has(openId)} onAction={(a, e) => void runAction(a, e)} onClose={() => setOpenId(null)} />
+        )}
       </main>
+      {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}
     </div>
   );
 }

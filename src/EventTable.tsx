@@ -1,6 +1,7 @@
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
-import { useMemo } from "react";
-import type { Event } from "./bindings";
+import { useEffect, useMemo, useRef } from "react";
+import { actionLabel, actionsFor } from "./api";
+import type { Action, Event } from "./bindings";
 import { formatDateTime, formatTime, overrideText, statusText } from "./format";
 
 const column = createColumnHelper<Event>();
@@ -8,13 +9,48 @@ const column = createColumnHelper<Event>();
 type Props = {
   rows: Event[];
   busy: ReadonlySet<number>;
-  onComplete: (event: Event) => void;
+  selected: ReadonlySet<number>;
+  current: number | null;
+  onAction: (action: Action, event: Event) => void;
   onOpen: (event: Event) => void;
+  /** `range` when the user shift-clicked: select everything from the last click to here. */
+  onToggle: (event: Event, range: boolean) => void;
+  onToggleAll: (select: boolean) => void;
 };
 
-export function EventTable({ rows, busy, onComplete, onOpen }: Props) {
+function SelectAll({ rows, selected, onToggleAll }: Pick<Props, "rows" | "selected" | "onToggleAll">) {
+  const ref = useRef<HTMLInputElement>(null);
+  const count = rows.filter((r) => selected.has(r.id)).length;
+  useEffect(() => {
+    if (ref.current) ref.current.indeterminate = count > 0 && count < rows.length;
+  }, [count, rows.length]);
+  return (
+    <input
+      ref={ref}
+      type="checkbox"
+      aria-label="Select all on this page"
+      checked={rows.length > 0 && count === rows.length}
+      onChange={(e) => onToggleAll(e.target.checked)}
+    />
+  );
+}
+
+export function EventTable({ rows, busy, selected, current, onAction, onOpen, onToggle, onToggleAll }: Props) {
   const columns = useMemo(
     () => [
+      column.display({
+        id: "select",
+        header: () => <SelectAll rows={rows} selected={selected} onToggleAll={onToggleAll} />,
+        cell: (c) => (
+          <input
+            type="checkbox"
+            aria-label={`Select event ${c.row.original.id}`}
+            checked={selected.has(c.row.original.id)}
+            onChange={() => undefined}
+            onClick={(e) => onToggle(c.row.original, e.shiftKey)}
+          />
+        ),
+      }),
       column.accessor("createdAt", {
         header: "Time",
         cell: (c) => (
@@ -32,12 +68,7 @@ export function EventTable({ rows, busy, onComplete, onOpen }: Props) {
       column.accessor("title", {
         header: "Title",
         cell: (c) => (
-          <button
-            type="button"
-            className="link"
-            onClick={() => onOpen(c.row.original)}
-            title="Show this event's history"
-          >
+          <button type="button" className="link" onClick={() => onOpen(c.row.original)} title="Show details and history">
             {c.getValue()}
           </button>
         ),
@@ -63,19 +94,27 @@ export function EventTable({ rows, busy, onComplete, onOpen }: Props) {
         header: "Action",
         cell: (c) => {
           const e = c.row.original;
-          if (e.status === "completed") return null;
           return (
-            <button type="button" onClick={() => onComplete(e)} disabled={busy.has(e.id)}>
-              Complete
-            </button>
+            <span className="actions">
+              {actionsFor(e).map((action) => (
+                <button key={action} type="button" onClick={() => onAction(action, e)} disabled={busy.has(e.id)}>
+                  {actionLabel[action]}
+                </button>
+              ))}
+            </span>
           );
         },
       }),
     ],
-    [busy, onComplete, onOpen],
+    [rows, busy, selected, onAction, onOpen, onToggle, onToggleAll],
   );
 
   const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel(), getRowId: (r) => String(r.id) });
+
+  useEffect(() => {
+    if (current === null) return;
+    document.querySelector(`tr[data-event-id="${current}"]`)?.scrollIntoView?.({ block: "nearest" });
+  }, [current]);
 
   return (
     <table className="events">
@@ -97,7 +136,8 @@ export function EventTable({ rows, busy, onComplete, onOpen }: Props) {
             data-event-id={row.original.id}
             data-version={row.original.version}
             data-created-at={row.original.createdAt}
-            className={`row-${row.original.status}`}
+            data-current={current === row.original.id ? "true" : undefined}
+            className={`row-${row.original.status}${selected.has(row.original.id) ? " selected" : ""}`}
           >
             {row.getVisibleCells().map((cell) => (
               <td key={cell.id} className={`col-${cell.column.id}`}>
@@ -108,7 +148,7 @@ export function EventTable({ rows, busy, onComplete, onOpen }: Props) {
         ))}
         {rows.length === 0 && (
           <tr>
-            <td colSpan={7} className="empty">
+            <td colSpan={8} className="empty">
               No events yet. New events appear here as they happen.
             </td>
           </tr>

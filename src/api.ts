@@ -1,6 +1,17 @@
 // The UI's view of the commands: results become values or thrown `CommandError`s that keep
-// the typed error, so components branch on `error.kind`, never on message text.
-import { commands, type AppError, type Event, type EventDetail, type Page } from "./bindings";
+// the typed error, so components branch on `error.type`, never on message text.
+import {
+  commands,
+  type Action,
+  type AppError,
+  type BulkOutcome,
+  type CatchUp,
+  type Event,
+  type EventDetail,
+  type Page,
+  type SimConfig,
+  type SimulatorStatus,
+} from "./bindings";
 
 type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
 
@@ -11,10 +22,6 @@ export class CommandError extends Error {
     super(describeError(error));
     this.name = "CommandError";
     this.error = error;
-  }
-
-  get kind(): AppError["type"] {
-    return this.error.type;
   }
 }
 
@@ -30,20 +37,48 @@ function asAppError(e: unknown): AppError {
   return { type: "Storage", data: { message: String(e) } };
 }
 
+const single = {
+  acknowledge: commands.acknowledgeEvent,
+  complete: commands.completeEvent,
+  reopen: commands.reopenEvent,
+} satisfies Record<Action, unknown>;
+
 export const api = {
-  listEvents: (page: number, pageSize: number): Promise<Page> =>
-    unwrap(commands.listEvents({ page, pageSize })),
+  listEvents: (page: number, pageSize: number): Promise<Page> => unwrap(commands.listEvents({ page, pageSize })),
   getEvent: (id: number): Promise<EventDetail> => unwrap(commands.getEvent(id)),
-  completeEvent: (id: number, expectedVersion: number): Promise<Event> =>
-    unwrap(commands.completeEvent(id, expectedVersion)),
+  act: (action: Action, event: Pick<Event, "id" | "version">): Promise<Event> =>
+    unwrap(single[action](event.id, event.version)),
+  bulk: (action: Action, events: Pick<Event, "id" | "version">[]): Promise<BulkOutcome[]> =>
+    unwrap(commands.bulkAction(events.map((e) => ({ id: e.id, expectedVersion: e.version })), action)),
+  changesSince: (since: number): Promise<CatchUp> => unwrap(commands.changesSince(since)),
+  simulatorStatus: (): Promise<SimulatorStatus> => unwrap(commands.simulatorStatus()),
+  setSimulator: (settings: SimConfig): Promise<SimulatorStatus> => unwrap(commands.setSimulator(settings)),
 };
 
-export function describeError(e: AppError): string {
+export const actionLabel: Record<Action, string> = {
+  acknowledge: "Acknowledge",
+  complete: "Complete",
+  reopen: "Reopen",
+};
+
+/** The actions that apply to an event in its current state. */
+export function actionsFor(e: Event): Action[] {
+  switch (e.status) {
+    case "open":
+      return ["acknowledge", "complete"];
+    case "acknowledged":
+      return ["complete"];
+    case "completed":
+      return ["reopen"];
+  }
+}
+
+export function describeError(e: AppError, now = Date.now()): string {
   switch (e.type) {
     case "NotFound":
       return `Event #${e.data.id} no longer exists.`;
     case "Conflict":
-      return `Event #${e.data.current.id} changed before your action reached it: ${describeState(e.data.current)}. Nothing was changed; review it and try again.`;
+      return `${describeChange(e.data.current, now)} Nothing was changed.`;
     case "InvalidInput":
       return `Invalid ${e.data.field}: ${e.data.message}.`;
     case "NotEventdeskDatabase":
@@ -53,13 +88,20 @@ export function describeError(e: AppError): string {
   }
 }
 
-export function messageOf(e: unknown): string {
-  if (e instanceof CommandError) return e.message;
-  if (e instanceof Error) return e.message;
-  return String(e);
+/** "Event #12 was changed by the simulator 2 s ago: it is now critical and acknowledged." */
+export function describeChange(current: Event, now = Date.now()): string {
+  const who = current.updatedBy === "user" ? "you" : "the simulator";
+  return `Event #${current.id} was changed by ${who} ${ago(current.updatedAt, now)}: it is now ${current.severity} and ${current.status}.`;
 }
 
-function describeState(event: Event): string {
-  const who = event.updatedBy === "user" ? "you" : "the simulator";
-  return `it is now ${event.severity} and ${event.status} (last changed by ${who})`;
+export function ago(at: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  return `${Math.round(s / 3600)} h ago`;
+}
+
+export function messageOf(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
 }

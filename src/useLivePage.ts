@@ -1,4 +1,5 @@
-// One page of events kept current by pushed change sets.
+// One page of events kept current by pushed change sets, gap-free: a push that does not follow
+// on from the page's seq triggers a catch-up read (`changes_since`); pausing buffers pushes.
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "./api";
@@ -12,48 +13,97 @@ export function pageKey(page: number, pageSize: number) {
   return ["events", page, pageSize] as const;
 }
 
-/** Applies buffered pushes newer than `page` in order; stops at a gap (the next push refetches). */
-function catchUp(page: Page, recent: ChangeSet[]): Page {
+/** Applies sets newer than `page` in order; stops at a gap (the caller catches up). */
+function replay(page: Page, sets: ChangeSet[]): { page: Page; newEvents: number; gap: boolean } {
   let current = page;
-  for (const set of recent) {
+  let newEvents = 0;
+  for (const set of sets) {
     const r = applyChangeSet(current, set);
-    if (r.kind === "gap") break;
-    if (r.kind === "applied") current = r.page;
+    if (r.kind === "gap") return { page: current, newEvents, gap: true };
+    if (r.kind === "applied") {
+      current = r.page;
+      newEvents += r.newEvents;
+    }
   }
-  return current;
+  return { page: current, newEvents, gap: false };
+}
+
+function changeCount(sets: ChangeSet[]): number {
+  return sets.reduce((n, s) => n + (s.toSeq - s.fromSeq + 1), 0);
 }
 
 export function useLivePage(page: number, pageSize: number) {
   const qc = useQueryClient();
   const recent = useRef<ChangeSet[]>([]);
+  const held = useRef<ChangeSet[]>([]);
   const key = useRef(pageKey(page, pageSize));
   key.current = pageKey(page, pageSize);
   const [newEvents, setNewEvents] = useState(0);
-  const [lastPushAt, setLastPushAt] = useState<number | null>(null);
+  const [paused, setPausedState] = useState(false);
+  const pausedRef = useRef(false);
+  const [heldChanges, setHeldChanges] = useState(0);
+  const catchingUp = useRef(false);
 
   const query = useQuery({
     queryKey: pageKey(page, pageSize),
-    queryFn: async () => catchUp(await api.listEvents(page, pageSize), recent.current),
+    queryFn: async () => replay(await api.listEvents(page, pageSize), recent.current).page,
     placeholderData: keepPreviousData,
   });
+
+  /** Reads what the page missed and folds it in; reads the page again if that is too much. */
+  const catchUp = useCallback(async () => {
+    const k = key.current;
+    const current = qc.getQueryData<Page>(k);
+    if (!current || catchingUp.current) return;
+    catchingUp.current = true;
+    try {
+      const result = await api.changesSince(current.seq);
+      const latest = qc.getQueryData<Page>(k);
+      if (!result.complete || !latest) {
+        await qc.invalidateQueries({ queryKey: ["events"] });
+        return;
+      }
+      if (!result.changes) return;
+      const r = applyChangeSet(latest, result.changes);
+      if (r.kind === "applied") {
+        qc.setQueryData(k, r.page);
+        if (r.newEvents > 0) setNewEvents((n) => n + r.newEvents);
+      } else if (r.kind === "gap") {
+        await qc.invalidateQueries({ queryKey: ["events"] });
+      }
+    } catch {
+      await qc.invalidateQueries({ queryKey: ["events"] });
+    } finally {
+      catchingUp.current = false;
+    }
+  }, [qc]);
+
+  const apply = useCallback(
+    (sets: ChangeSet[]) => {
+      const current = qc.getQueryData<Page>(key.current);
+      if (!current) return;
+      const r = replay(current, sets);
+      qc.setQueryData(key.current, r.page);
+      if (r.newEvents > 0) setNewEvents((n) => n + r.newEvents);
+      if (r.gap) void catchUp();
+    },
+    [qc, catchUp],
+  );
 
   useEffect(() => {
     let unlisten: (() => void) | undefined;
     let disposed = false;
     const onSet = (set: ChangeSet) => {
       recent.current = [...recent.current.slice(1 - REPLAY), set];
-      setLastPushAt(Date.now());
       const changed = new Set(set.rows.map((r) => r.id));
       void qc.invalidateQueries({ queryKey: ["event"], predicate: (q) => changed.has(q.queryKey[1] as number) });
-      const current = qc.getQueryData<Page>(key.current);
-      if (!current) return;
-      const r = applyChangeSet(current, set);
-      if (r.kind === "gap") {
-        void qc.invalidateQueries({ queryKey: ["events"] });
-      } else if (r.kind === "applied") {
-        qc.setQueryData(key.current, r.page);
-        if (r.newEvents > 0) setNewEvents((n) => n + r.newEvents);
+      void qc.invalidateQueries({ queryKey: ["simulator"] });
+      if (pausedRef.current) {
+        held.current.push(set);
+        setHeldChanges(changeCount(held.current));
+        return;
       }
+      apply([set]);
     };
     events.eventsChanged
       .listen((e) => onSet(e.payload))
@@ -63,17 +113,31 @@ export function useLivePage(page: number, pageSize: number) {
       disposed = true;
       unlisten?.();
     };
-  }, [qc]);
+  }, [qc, apply]);
 
   useEffect(() => {
     if (page === 1) setNewEvents(0);
   }, [page]);
 
-  /** Puts a row the UI got from a command (completion, conflict) on the page. */
+  const setPaused = useCallback(
+    (value: boolean) => {
+      pausedRef.current = value;
+      setPausedState(value);
+      if (!value) {
+        const sets = held.current;
+        held.current = [];
+        setHeldChanges(0);
+        apply(sets);
+      }
+    },
+    [apply],
+  );
+
+  /** Puts a row the UI got from a command (an action, a conflict) on the page. */
   const showRow = useCallback(
     (event: Event) => qc.setQueryData<Page>(key.current, (p) => (p ? replaceRow(p, event) : p)),
     [qc],
   );
 
-  return { query, newEvents, lastPushAt, showRow };
+  return { query, newEvents, paused, setPaused, heldChanges, showRow };
 }

@@ -2,7 +2,7 @@
 // pushes change sets through Tauri's mocked event system.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import type { AppError, ChangeSet, Event, EventQuery, Page } from "../bindings";
+import type { Action, AppError, BulkOutcome, ChangeSet, Event, EventQuery, Page, SimConfig, Target } from "../bindings";
 
 export const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
 
@@ -32,6 +32,9 @@ export class FakeBackend {
   calls: { cmd: string; args: unknown }[] = [];
   /** When set, the next command fails with it. */
   failNext: AppError | null = null;
+  simulator: SimConfig = { running: true, rate: 2, seed: 42, newShare: 0.4, overrideChance: 0.02 };
+  /** Every change as (seq, event after it), for changes_since. */
+  log: { seq: number; event: Event; created: boolean }[] = [];
 
   constructor(count: number) {
     this.events = Array.from({ length: count }, (_, i) => makeEvent(i + 1));
@@ -54,13 +57,39 @@ export class FakeBackend {
         const rows = newest.slice((q.page - 1) * q.pageSize, q.page * q.pageSize);
         return { rows, page: q.page, pageSize: q.pageSize, total: this.events.length, seq: this.seq } satisfies Page;
       }
-      case "complete_event": {
-        const e = this.find(a.id as number);
-        if (e.version !== a.expectedVersion) {
-          throw { type: "Conflict", data: { expected: a.expectedVersion as number, current: e } } satisfies AppError;
+      case "complete_event":
+        return this.act("complete", a.id as number, a.expectedVersion as number);
+      case "acknowledge_event":
+        return this.act("acknowledge", a.id as number, a.expectedVersion as number);
+      case "reopen_event":
+        return this.act("reopen", a.id as number, a.expectedVersion as number);
+      case "bulk_action":
+        return (a.targets as Target[]).map((t): BulkOutcome => {
+          const e = this.events.find((x) => x.id === t.id);
+          if (!e) return { outcome: "notFound", id: t.id };
+          if (e.version !== t.expectedVersion) return { outcome: "conflict", id: t.id, current: e };
+          return { outcome: "done", id: t.id, event: this.act(a.action as Action, t.id, t.expectedVersion) };
+        });
+      case "changes_since": {
+        const since = a.since as number;
+        const later = this.log.filter((l) => l.seq > since);
+        if (later.length === 0) return { changes: null, complete: true };
+        const rows = [...new Map(later.map((l) => [l.event.id, this.find(l.event.id)])).values()];
+        const created = later.filter((l) => l.created).map((l) => l.event.id).reverse();
+        return {
+          changes: { fromSeq: since + 1, toSeq: this.seq, rows, created, total: this.events.length } satisfies ChangeSet,
+          complete: true,
+        };
+      }
+      case "simulator_status":
+        return { settings: this.simulator, changes: 1234 };
+      case "set_simulator": {
+        const next = a.settings as SimConfig;
+        if ((next.rate ?? 0) > 5000) {
+          throw { type: "InvalidInput", data: { field: "rate", message: "must be from 0.1 to 5000, got 9000" } } satisfies AppError;
         }
-        this.seq += 1;
-        return this.replace({ ...e, status: "completed", completedBy: "user", completedAt: T0 + 99_000, updatedBy: "user", version: e.version + 1 });
+        this.simulator = next;
+        return { settings: next, changes: 1234 };
       }
       case "get_event": {
         const e = this.find(a.id as number);
@@ -69,6 +98,31 @@ export class FakeBackend {
       default:
         throw `unknown command ${cmd}`;
     }
+  }
+
+  private act(action: Action, id: number, expectedVersion: number): Event {
+    const e = this.find(id);
+    if (e.version !== expectedVersion) {
+      throw { type: "Conflict", data: { expected: expectedVersion, current: e } } satisfies AppError;
+    }
+    const status = action === "complete" ? "completed" : action === "acknowledge" ? "acknowledged" : "open";
+    const done = action === "complete";
+    return this.record({
+      ...e,
+      status,
+      completedBy: done ? "user" : null,
+      completedAt: done ? T0 + 99_000 : null,
+      reopenedBy: action === "reopen" ? "user" : e.reopenedBy,
+      updatedBy: "user",
+      version: e.version + 1,
+    });
+  }
+
+  /** Stores a change: a new seq, logged for changes_since. */
+  private record(e: Event, created = false): Event {
+    this.seq += 1;
+    this.log.push({ seq: this.seq, event: e, created });
+    return this.replace(e);
   }
 
   find(id: number): Event {
@@ -85,33 +139,32 @@ export class FakeBackend {
   /** Changes an event behind the UI's back, as the simulator would, without pushing. */
   changeSilently(id: number, over: Partial<Event>): Event {
     const e = this.find(id);
-    this.seq += 1;
-    return this.replace({ ...e, ...over, version: e.version + 1 });
+    return this.record({ ...e, ...over, version: e.version + 1 });
   }
 
   /** Creates `n` events and pushes them in one set. */
   async pushCreated(n: number): Promise<ChangeSet> {
     const created: Event[] = [];
+    const fromSeq = this.seq + 1;
     for (let i = 0; i < n; i++) {
       const e = makeEvent(this.events.length + 1);
       this.events.push(e);
+      this.record(e, true);
       created.push(e);
     }
     const set: ChangeSet = {
-      fromSeq: this.seq + 1,
-      toSeq: this.seq + n,
+      fromSeq,
+      toSeq: this.seq,
       rows: created,
       created: created.map((e) => e.id).reverse(),
       total: this.events.length,
     };
-    this.seq += n;
     await emit("events-changed", set);
     return set;
   }
 
-  /** Changes one event and pushes it; `skip` pretends earlier pushes were lost. */
-  async pushChange(id: number, over: Partial<Event>, skip = 0): Promise<void> {
-    this.seq += skip;
+  /** Changes one event and pushes it. */
+  async pushChange(id: number, over: Partial<Event>): Promise<void> {
     const e = this.changeSilently(id, over);
     await emit("events-changed", { fromSeq: this.seq, toSeq: this.seq, rows: [e], created: [], total: this.events.length } satisfies ChangeSet);
   }
