@@ -177,6 +177,9 @@ describe("the event table", () => {
     expect(backend.calls.find((c) => c.cmd === "acknowledge_event")?.args).toEqual({ id: 1, expectedVersion: 1 });
     await user.click(within(pane).getByRole("button", { name: "Close details" }));
     expect(screen.queryByRole("complementary")).toBeNull();
+    // A click anywhere else on a row opens it too.
+    await user.click(within(row(2)).getByText("payments-api"));
+    expect(await screen.findByRole("complementary", { name: "Event #2" })).toBeInTheDocument();
   });
 
   it("completes selected rows in one command and reports the outcomes", async () => {

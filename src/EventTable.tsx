@@ -138,6 +138,10 @@ export function EventTable({ rows, busy, selected, current, onAction, onOpen, on
             data-created-at={row.original.createdAt}
             data-current={current === row.original.id ? "true" : undefined}
             className={`row-${row.original.status}${selected.has(row.original.id) ? " selected" : ""}`}
+            onClick={(e) => {
+              // A click on the row itself (not on one of its controls) opens its details.
+              if (!(e.target as HTMLElement).closest("button, input, a, select")) onOpen(row.original);
+            }}
           >
             {row.getVisibleCells().map((cell) => (
               <td key={cell.id} className={`col-${cell.column.id}`}>
