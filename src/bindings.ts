@@ -138,12 +138,37 @@ export type EventDetail = {
 	history: Change[],
 };
 
-/**  What `list_events` is asked for. */
+/**  Which events a view shows. Empty lists and absent values do not filter. */
+export type EventFilter = {
+	statuses?: Status[],
+	severities?: Severity[],
+	minSeverity?: Severity | null,
+	kind?: string | null,
+	source?: string | null,
+	/**  Created at or after (Unix ms). */
+	from?: number | null,
+	/**  Created before (Unix ms). */
+	to?: number | null,
+	/**
+	 *  Full-text search over title, kind and source: words match as prefixes, `"quoted
+	 *  phrases"` as phrases; every part must match.
+	 */
+	search?: string | null,
+};
+
+/**  What `list_events` is asked for: a page of a filtered, sorted view. */
 export type EventQuery = {
-	/**  1-based. */
+	/**  1-based. Shown to the user; it also places the page when `position` is absent. */
 	page: number,
 	/**  1 to [`EventQuery::MAX_PAGE_SIZE`]. */
 	pageSize: number,
+	filter?: EventFilter,
+	sort?: Sort,
+	/**
+	 *  Where the page starts, from a previous page's `next`/`prev` (keyset paging). Absent:
+	 *  the page is found by its number.
+	 */
+	position?: Position | null,
 };
 
 /**
@@ -157,16 +182,28 @@ export type Field =
 /**  The event came into being; `to` is its first status. */
 "created" | "status" | "severity";
 
-/**  One page of events, newest first. */
+/**  One page of events. */
 export type Page = {
 	rows: Event[],
 	page: number,
 	pageSize: number,
-	/**  All events in the store when the page was read. */
+	/**  Events in the view. Exact when `totalExact`, otherwise a lower bound. */
 	total: number,
+	totalExact: boolean,
 	/**  The last change-log `seq` the page reflects: pushes up to it are already included. */
 	seq: number,
+	/**  The position of the following page, if any rows follow. */
+	next: Position | null,
+	/**  The position of the preceding page, if any rows precede. */
+	prev: Position | null,
 };
+
+/**  A place in a sorted view: the sort value and id of a row, and which side of it to read. */
+export type Position = { at: "first" } | { at: "last" } | 
+/**  The rows that follow this one. */
+{ at: "after"; value: number; id: number } | 
+/**  The rows that precede this one. */
+{ at: "before"; value: number; id: number };
 
 /**  How bad an event is. Ordered: `Info < Warning < Error < Critical`. */
 export type Severity = "info" | "warning" | "error" | "critical";
@@ -189,6 +226,15 @@ export type SimulatorStatus = {
 	settings: SimConfig,
 	changes: number,
 };
+
+export type Sort = {
+	by: SortKey,
+	descending: boolean,
+};
+
+export type SortKey = 
+/**  Creation order. */
+"time" | "updated" | "severity";
 
 /**  Where an event is in its life. */
 export type Status = "open" | "acknowledged" | "completed";

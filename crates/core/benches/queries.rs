@@ -30,40 +30,19 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group(format!("{n} events"));
     g.bench_function("list_events page 1 (50 rows)", |b| {
-        b.iter(|| {
-            black_box(
-                store
-                    .list_events(&EventQuery {
-                        page: 1,
-                        page_size: 50,
-                    })
-                    .expect("page"),
-            )
-        })
+        b.iter(|| black_box(store.list_events(&EventQuery::new(1, 50)).expect("page")))
     });
     g.bench_function(format!("list_events last page ({last_page})"), |b| {
         b.iter(|| {
             black_box(
                 store
-                    .list_events(&EventQuery {
-                        page: last_page,
-                        page_size: 50,
-                    })
+                    .list_events(&EventQuery::new(last_page, 50))
                     .expect("page"),
             )
         })
     });
     g.bench_function("list_events page 1 (500 rows)", |b| {
-        b.iter(|| {
-            black_box(
-                store
-                    .list_events(&EventQuery {
-                        page: 1,
-                        page_size: 500,
-                    })
-                    .expect("page"),
-            )
-        })
+        b.iter(|| black_box(store.list_events(&EventQuery::new(1, 500)).expect("page")))
     });
     g.bench_function("get_event with history", |b| {
         b.iter(|| black_box(store.get_event(n / 2).expect("event")))

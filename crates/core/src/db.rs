@@ -16,6 +16,7 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/001_events.sql")),
     M::up(include_str!("../migrations/002_settings.sql")),
+    M::up(include_str!("../migrations/003_views.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

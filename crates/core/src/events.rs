@@ -3,11 +3,12 @@
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Actor, Change, ChangeSet, Event, EventDetail, EventQuery, Field, Page, Severity, Status,
+    Actor, Change, ChangeSet, Event, EventDetail, EventQuery, Field, Severity, Status,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
-const EVENT_COLUMNS: &str = "id, kind, source, severity, title, status, created_at, updated_at, \
+pub(crate) const EVENT_COLUMNS: &str =
+    "id, kind, source, severity, title, status, created_at, updated_at, \
      updated_by, completed_at, completed_by, reopened_at, reopened_by, version";
 
 fn parse<T: std::str::FromStr<Err = String>>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
@@ -30,7 +31,7 @@ fn parse_opt<T: std::str::FromStr<Err = String>>(
     .transpose()
 }
 
-fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
+pub(crate) fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
     let rank: i64 = row.get(3)?;
     let severity = Severity::from_rank(rank).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
@@ -113,31 +114,6 @@ pub fn last_seq(conn: &Connection) -> Result<i64> {
             r.get(0)
         })?,
     )
-}
-
-/// One page, newest first. Runs in one read transaction so rows, total and seq agree.
-pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
-    check_query(q)?;
-    let offset = (q.page - 1)
-        .checked_mul(q.page_size)
-        .ok_or_else(|| Error::invalid("page", format!("{} is out of range", q.page)))?;
-    let tx = conn.transaction()?;
-    let rows = {
-        let mut stmt = tx.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events ORDER BY id DESC LIMIT ?1 OFFSET ?2"
-        ))?;
-        let rows = stmt.query_map(params![q.page_size, offset], event_from_row)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()?
-    };
-    let page = Page {
-        rows,
-        page: q.page,
-        page_size: q.page_size,
-        total: total(&tx)?,
-        seq: last_seq(&tx)?,
-    };
-    tx.finish()?;
-    Ok(page)
 }
 
 pub fn find_event(conn: &Connection, id: i64) -> Result<Option<Event>> {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod model;
 pub mod push;
+pub mod query;
 pub mod seed;
 pub mod simulator;
 pub mod store;
@@ -15,7 +16,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use events::{Action, BulkOutcome, CatchUp, Target};
 pub use model::{
-    Actor, Change, ChangeSet, Event, EventDetail, EventQuery, Field, Page, Severity, Status,
+    Actor, Change, ChangeSet, Event, EventDetail, EventFilter, EventQuery, Field, Page, Position,
+    Severity, Sort, SortKey, Status,
 };
 pub use simulator::{SimConfig, SimControl, Simulator, SimulatorStatus};
 pub use store::{CommitFeed, Store};

@@ -140,31 +140,128 @@ pub struct Change {
     pub to: String,
 }
 
-/// What `list_events` is asked for.
+/// What `list_events` is asked for: a page of a filtered, sorted view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct EventQuery {
-    /// 1-based.
+    /// 1-based. Shown to the user; it also places the page when `position` is absent.
     pub page: i64,
     /// 1 to [`EventQuery::MAX_PAGE_SIZE`].
     pub page_size: i64,
+    #[serde(default)]
+    pub filter: EventFilter,
+    #[serde(default)]
+    pub sort: Sort,
+    /// Where the page starts, from a previous page's `next`/`prev` (keyset paging). Absent:
+    /// the page is found by its number.
+    #[serde(default)]
+    pub position: Option<Position>,
 }
 
 impl EventQuery {
     pub const MAX_PAGE_SIZE: i64 = 500;
+
+    /// Page `page` of the default view: every event, newest first.
+    pub fn new(page: i64, page_size: i64) -> Self {
+        EventQuery {
+            page,
+            page_size,
+            filter: EventFilter::default(),
+            sort: Sort::default(),
+            position: None,
+        }
+    }
 }
 
-/// One page of events, newest first.
+/// Which events a view shows. Empty lists and absent values do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EventFilter {
+    pub statuses: Vec<Status>,
+    pub severities: Vec<Severity>,
+    pub min_severity: Option<Severity>,
+    pub kind: Option<String>,
+    pub source: Option<String>,
+    /// Created at or after (Unix ms).
+    pub from: Option<i64>,
+    /// Created before (Unix ms).
+    pub to: Option<i64>,
+    /// Full-text search over title, kind and source: words match as prefixes, `"quoted
+    /// phrases"` as phrases; every part must match.
+    pub search: Option<String>,
+}
+
+impl EventFilter {
+    /// True when only status and severity filter, so the maintained counts give the total.
+    pub fn counts_are_exact(&self) -> bool {
+        self.kind.is_none()
+            && self.source.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+            && self.search.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum SortKey {
+    /// Creation order.
+    #[default]
+    Time,
+    Updated,
+    Severity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Sort {
+    pub by: SortKey,
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort {
+            by: SortKey::Time,
+            descending: true,
+        }
+    }
+}
+
+/// A place in a sorted view: the sort value and id of a row, and which side of it to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "at", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Position {
+    First,
+    Last,
+    /// The rows that follow this one.
+    After {
+        value: i64,
+        id: i64,
+    },
+    /// The rows that precede this one.
+    Before {
+        value: i64,
+        id: i64,
+    },
+}
+
+/// One page of events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Page {
     pub rows: Vec<Event>,
     pub page: i64,
     pub page_size: i64,
-    /// All events in the store when the page was read.
+    /// Events in the view. Exact when `totalExact`, otherwise a lower bound.
     pub total: i64,
+    pub total_exact: bool,
     /// The last change-log `seq` the page reflects: pushes up to it are already included.
     pub seq: i64,
+    /// The position of the following page, if any rows follow.
+    pub next: Option<Position>,
+    /// The position of the preceding page, if any rows precede.
+    pub prev: Option<Position>,
 }
 
 /// An event with its full history, oldest change first.

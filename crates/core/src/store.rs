@@ -97,7 +97,7 @@ impl Store {
 
     pub fn list_events(&self, query: &EventQuery) -> Result<Page> {
         events::check_query(query)?;
-        events::list_events(&mut lock(&self.reader), query)
+        crate::query::list_events(&mut lock(&self.reader), query)
     }
 
     pub fn get_event(&self, id: i64) -> Result<EventDetail> {

@@ -154,10 +154,7 @@ fn changes_since_catches_up_after_dropped_pushes() {
     let ids = f.add_events(3);
     let seen = f
         .store
-        .list_events(&eventdesk_core::EventQuery {
-            page: 1,
-            page_size: 10,
-        })
+        .list_events(&eventdesk_core::EventQuery::new(1, 10))
         .unwrap();
     // These pushes are "lost": the reader never applies them.
     f.store.act(ids[0], 1, Action::Acknowledge).unwrap();

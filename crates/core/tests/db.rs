@@ -11,16 +11,7 @@ fn creates_missing_folders() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a/b/c/eventdesk.db");
     let store = open(&path).unwrap();
-    assert_eq!(
-        store
-            .list_events(&EventQuery {
-                page: 1,
-                page_size: 10
-            })
-            .unwrap()
-            .total,
-        0
-    );
+    assert_eq!(store.list_events(&EventQuery::new(1, 10)).unwrap().total, 0);
     assert!(path.exists());
 }
 
@@ -76,16 +67,7 @@ fn reopening_keeps_the_data() {
     let path = f.store.path().to_owned();
     drop(f.store);
     let again = open(&path).unwrap();
-    assert_eq!(
-        again
-            .list_events(&EventQuery {
-                page: 1,
-                page_size: 10
-            })
-            .unwrap()
-            .total,
-        3
-    );
+    assert_eq!(again.list_events(&EventQuery::new(1, 10)).unwrap().total, 3);
 }
 
 #[test]

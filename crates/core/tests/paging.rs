@@ -2,7 +2,7 @@ use crate::support::Fixture;
 use eventdesk_core::{Error, EventQuery};
 
 fn page(f: &Fixture, page: i64, page_size: i64) -> Result<eventdesk_core::Page, Error> {
-    f.store.list_events(&EventQuery { page, page_size })
+    f.store.list_events(&EventQuery::new(page, page_size))
 }
 
 #[test]

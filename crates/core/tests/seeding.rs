@@ -12,13 +12,7 @@ fn seeds_events_with_consistent_history() {
     .unwrap();
     assert_eq!(report.events, 1_200);
     assert_eq!(calls.last(), Some(&(1_200, 1_200)));
-    let page = f
-        .store
-        .list_events(&EventQuery {
-            page: 1,
-            page_size: 500,
-        })
-        .unwrap();
+    let page = f.store.list_events(&EventQuery::new(1, 500)).unwrap();
     assert_eq!(page.total, 1_200);
     assert_eq!(page.seq as u64, report.changes);
     for e in page.rows.iter().take(100) {

@@ -32,13 +32,7 @@ fn same_seed_and_config_give_the_same_changes() {
 fn it_creates_and_changes_events_with_readable_content() {
     let f = Fixture::new();
     run(&f, SimConfig::new(7), 400);
-    let page = f
-        .store
-        .list_events(&EventQuery {
-            page: 1,
-            page_size: 500,
-        })
-        .unwrap();
+    let page = f.store.list_events(&EventQuery::new(1, 500)).unwrap();
     assert!(page.total > 50, "{} events", page.total);
     assert!(page.rows.iter().any(|e| e.status == Status::Acknowledged));
     assert!(page.rows.iter().any(|e| e.status == Status::Completed));
@@ -65,10 +59,7 @@ fn it_reopens_an_event_a_user_completed() {
     );
     let target = f
         .store
-        .list_events(&EventQuery {
-            page: 1,
-            page_size: 50,
-        })
+        .list_events(&EventQuery::new(1, 50))
         .unwrap()
         .rows
         .into_iter()
@@ -109,13 +100,7 @@ fn a_batch_is_one_commit_with_a_contiguous_seq_range() {
     assert_eq!(sets.len(), 1);
     assert_eq!((sets[0].from_seq, sets[0].to_seq), (1, 500));
     assert_eq!(sim.changes(), 500);
-    let page = f
-        .store
-        .list_events(&EventQuery {
-            page: 1,
-            page_size: 500,
-        })
-        .unwrap();
+    let page = f.store.list_events(&EventQuery::new(1, 500)).unwrap();
     assert_eq!(sets[0].total, page.total);
     assert_eq!(sets[0].created.len() as i64, page.total);
 }
@@ -256,23 +241,10 @@ fn a_paused_simulator_makes_no_changes_and_resumes_on_request() {
         })
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let paused_at = f
-        .store
-        .list_events(&EventQuery {
-            page: 1,
-            page_size: 1,
-        })
-        .unwrap()
-        .seq;
+    let paused_at = f.store.list_events(&EventQuery::new(1, 1)).unwrap().seq;
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert_eq!(
-        f.store
-            .list_events(&EventQuery {
-                page: 1,
-                page_size: 1
-            })
-            .unwrap()
-            .seq,
+        f.store.list_events(&EventQuery::new(1, 1)).unwrap().seq,
         paused_at
     );
     control.stop();

@@ -9,4 +9,5 @@ mod paging;
 mod push;
 mod seeding;
 mod simulator;
+mod views;
 mod writes;

@@ -1,0 +1,410 @@
+//! Listing events: filters, sorts, full-text search and keyset paging, built as SQL with every
+//! user value bound (never spliced). Every shape has an index, so no page scans the table.
+
+use crate::error::{Error, Result};
+use crate::events::{event_from_row, last_seq, EVENT_COLUMNS};
+use crate::model::{EventFilter, EventQuery, Page, Position, Sort, SortKey};
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection};
+
+/// Counting stops here for filters the maintained counts cannot answer; the total is then a
+/// lower bound (`totalExact: false`).
+pub const COUNT_LIMIT: i64 = 10_000;
+/// The longest search text accepted.
+pub const MAX_SEARCH: usize = 200;
+
+/// Turns what the user typed into an FTS5 query: each word a prefix, each `"quoted phrase"` a
+/// phrase, all required. `Ok(None)` for blank input.
+pub fn fts_query(text: &str) -> Result<Option<String>> {
+    let bad = |message: &str| Error::invalid("search", message);
+    if text.chars().count() > MAX_SEARCH {
+        return Err(bad(&format!("is longer than {MAX_SEARCH} characters")));
+    }
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    if text.matches('"').count() % 2 == 1 {
+        return Err(bad("has a quote (\") that is not closed"));
+    }
+    let tokens = |part: &str| -> Vec<String> {
+        part.split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let mut terms = Vec::new();
+    for (i, part) in text.split('"').enumerate() {
+        let quoted = i % 2 == 1;
+        if quoted {
+            let words = tokens(part);
+            if !words.is_empty() {
+                terms.push(format!("\"{}\"", words.join(" ")));
+            }
+        } else {
+            for word in part.split_whitespace() {
+                let words = tokens(word);
+                if !words.is_empty() {
+                    terms.push(format!("\"{}\"*", words.join(" ")));
+                }
+            }
+        }
+    }
+    if terms.is_empty() {
+        return Err(bad("has no letters or digits to search for"));
+    }
+    Ok(Some(terms.join(" ")))
+}
+
+fn check(q: &EventQuery) -> Result<()> {
+    crate::events::check_query(q)?;
+    let f = &q.filter;
+    for (field, value) in [("kind", &f.kind), ("source", &f.source)] {
+        if value.as_ref().is_some_and(|v| v.len() > 200) {
+            return Err(Error::invalid(field, "is longer than 200 characters"));
+        }
+    }
+    if let (Some(from), Some(to)) = (f.from, f.to) {
+        if from >= to {
+            return Err(Error::invalid(
+                "to",
+                format!("must be after from ({from}), got {to}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A WHERE clause and its bound values.
+#[derive(Default)]
+struct Where {
+    clauses: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Where {
+    fn add(&mut self, clause: &str, values: impl IntoIterator<Item = Value>) {
+        self.clauses.push(clause.to_owned());
+        self.values.extend(values);
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// The WHERE clause of a view. `order` is the sort the rows are read in, or `None` for
+/// counting. Only a filter whose index also yields that order may use its index; the others
+/// are written `+column` (SQLite's way to say "do not use an index for this"), so the planner
+/// walks the order's index and stops after a page instead of sorting every matching row.
+fn filter_where(f: &EventFilter, search: Option<String>, order: Option<SortKey>) -> Where {
+    let mut w = Where::default();
+    let by_time = order.is_none_or(|o| o == SortKey::Time);
+    let by_severity = order.is_none_or(|o| o == SortKey::Severity);
+    let hint = |indexable: bool| if indexable { "" } else { "+" };
+    if !f.statuses.is_empty() {
+        let one = f.statuses.len() == 1;
+        w.add(
+            &format!(
+                "{}status IN ({})",
+                hint(order.is_none() || (one && by_time)),
+                marks(f.statuses.len())
+            ),
+            f.statuses
+                .iter()
+                .map(|s| Value::Text(s.as_str().to_owned())),
+        );
+    }
+    if !f.severities.is_empty() {
+        let one = f.severities.len() == 1;
+        w.add(
+            &format!(
+                "{}severity IN ({})",
+                hint(by_severity || (one && by_time)),
+                marks(f.severities.len())
+            ),
+            f.severities.iter().map(|s| Value::Integer(s.rank())),
+        );
+    }
+    if let Some(min) = f.min_severity {
+        w.add(
+            &format!("{}severity >= ?", hint(by_severity)),
+            [Value::Integer(min.rank())],
+        );
+    }
+    if let Some(kind) = &f.kind {
+        w.add(
+            &format!("{}kind = ?", hint(by_time)),
+            [Value::Text(kind.clone())],
+        );
+    }
+    if let Some(source) = &f.source {
+        w.add(
+            &format!("{}source = ?", hint(by_time)),
+            [Value::Text(source.clone())],
+        );
+    }
+    if let Some(from) = f.from {
+        w.add("created_at >= ?", [Value::Integer(from)]);
+    }
+    if let Some(to) = f.to {
+        w.add("created_at < ?", [Value::Integer(to)]);
+    }
+    if let Some(fts) = search {
+        w.add(
+            "id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)",
+            [Value::Text(fts)],
+        );
+    }
+    w
+}
+
+/// The view's total: from the maintained counts when the filter allows, otherwise counted up
+/// to [`COUNT_LIMIT`].
+fn view_total(conn: &Connection, f: &EventFilter, search: Option<String>) -> Result<(i64, bool)> {
+    if f.counts_are_exact() {
+        let w = filter_where(f, None, None);
+        let sql = format!("SELECT coalesce(sum(n), 0) FROM event_counts {}", w.sql());
+        let n = conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(&w.values), |r| r.get(0))?;
+        return Ok((n, true));
+    }
+    let w = filter_where(f, search, None);
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM events {} LIMIT {})",
+        w.sql(),
+        COUNT_LIMIT + 1
+    );
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(&w.values), |r| r.get(0))?;
+    Ok((n.min(COUNT_LIMIT), n <= COUNT_LIMIT))
+}
+
+/// The column a sort orders by (ties broken by id).
+fn sort_column(by: SortKey) -> &'static str {
+    match by {
+        SortKey::Time => "id",
+        SortKey::Updated => "updated_at",
+        SortKey::Severity => "severity",
+    }
+}
+
+fn sort_value(e: &crate::model::Event, by: SortKey) -> i64 {
+    match by {
+        SortKey::Time => e.id,
+        SortKey::Updated => e.updated_at,
+        SortKey::Severity => e.severity.rank(),
+    }
+}
+
+/// How one read runs: in view order (`forward`) or against it, from where, how many.
+struct Read {
+    forward: bool,
+    /// Keyset bound: rows strictly after (forward) / before (backward) this (value, id).
+    from: Option<(i64, i64)>,
+    limit: i64,
+    offset: i64,
+}
+
+fn read(conn: &Connection, w: &Where, sort: Sort, r: &Read) -> Result<Vec<crate::model::Event>> {
+    let col = sort_column(sort.by);
+    // In SQL terms: does this read go towards larger values?
+    let ascending = sort.descending != r.forward;
+    let (dir, cmp) = if ascending {
+        ("ASC", ">")
+    } else {
+        ("DESC", "<")
+    };
+    let mut clauses = w.clauses.clone();
+    let mut values = w.values.clone();
+    if let Some((value, id)) = r.from {
+        if sort.by == SortKey::Time {
+            clauses.push(format!("id {cmp} ?"));
+            values.push(Value::Integer(id));
+        } else {
+            clauses.push(format!("({col}, id) {cmp} (?, ?)"));
+            values.extend([Value::Integer(value), Value::Integer(id)]);
+        }
+    }
+    let where_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let order = if sort.by == SortKey::Time {
+        format!("id {dir}")
+    } else {
+        format!("{col} {dir}, id {dir}")
+    };
+    let sql =
+        format!("SELECT {EVENT_COLUMNS} FROM events {where_sql} ORDER BY {order} LIMIT ? OFFSET ?");
+    values.extend([Value::Integer(r.limit), Value::Integer(r.offset)]);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(&values), event_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The SQL of a page query, for `EXPLAIN QUERY PLAN` checks.
+pub fn explain(conn: &Connection, q: &EventQuery) -> Result<Vec<String>> {
+    let w = filter_where(
+        &q.filter,
+        fts_query(q.filter.search.as_deref().unwrap_or(""))?,
+        Some(q.sort.by),
+    );
+    let col = sort_column(q.sort.by);
+    let dir = if q.sort.descending { "DESC" } else { "ASC" };
+    let order = if q.sort.by == SortKey::Time {
+        format!("id {dir}")
+    } else {
+        format!("{col} {dir}, id {dir}")
+    };
+    let sql = format!(
+        "EXPLAIN QUERY PLAN SELECT {EVENT_COLUMNS} FROM events {} ORDER BY {order} LIMIT 50",
+        w.sql()
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(&w.values), |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// One page of a view, in one read transaction so rows, total and seq agree.
+pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
+    check(q)?;
+    let search = fts_query(q.filter.search.as_deref().unwrap_or(""))?;
+    let offset = (q.page - 1)
+        .checked_mul(q.page_size)
+        .ok_or_else(|| Error::invalid("page", format!("{} is out of range", q.page)))?;
+    let tx = conn.transaction()?;
+    let (total, exact) = view_total(&tx, &q.filter, search.clone())?;
+    let w = filter_where(&q.filter, search, Some(q.sort.by));
+    let size = q.page_size;
+    let key = |e: &crate::model::Event| (sort_value(e, q.sort.by), e.id);
+
+    // Each plan: the read, and whether rows are known to exist before / after the page when
+    // the read itself cannot tell (None: tell by reading one row more).
+    let (plan, known_before, known_after): (Read, Option<bool>, Option<bool>) = match q.position {
+        Some(Position::First) => (
+            Read {
+                forward: true,
+                from: None,
+                limit: size,
+                offset: 0,
+            },
+            Some(false),
+            None,
+        ),
+        Some(Position::After { value, id }) => (
+            Read {
+                forward: true,
+                from: Some((value, id)),
+                limit: size,
+                offset: 0,
+            },
+            Some(true),
+            None,
+        ),
+        Some(Position::Before { value, id }) => (
+            Read {
+                forward: false,
+                from: Some((value, id)),
+                limit: size,
+                offset: 0,
+            },
+            None,
+            Some(true),
+        ),
+        Some(Position::Last) => {
+            // With an exact total the last page holds the remainder, so page numbers line up.
+            let rest = if exact && total > 0 {
+                total - (total - 1) / size * size
+            } else {
+                size
+            };
+            (
+                Read {
+                    forward: false,
+                    from: None,
+                    limit: rest,
+                    offset: 0,
+                },
+                None,
+                Some(false),
+            )
+        }
+        None if exact && offset > total / 2 => {
+            // Deep pages are read from the end: OFFSET never walks more than half the view.
+            let after = total - offset - size;
+            let (limit, skip) = if after < 0 {
+                (size + after, 0)
+            } else {
+                (size, after)
+            };
+            (
+                Read {
+                    forward: false,
+                    from: None,
+                    limit: limit.max(0),
+                    offset: skip,
+                },
+                None,
+                Some(skip > 0),
+            )
+        }
+        None => (
+            Read {
+                forward: true,
+                from: None,
+                limit: size,
+                offset,
+            },
+            Some(offset > 0),
+            None,
+        ),
+    };
+    let mut rows = read(
+        &tx,
+        &w,
+        q.sort,
+        &Read {
+            limit: plan.limit + 1,
+            ..plan
+        },
+    )?;
+    let more = rows.len() as i64 > plan.limit;
+    rows.truncate(usize::try_from(plan.limit.max(0)).unwrap_or(0));
+    if !plan.forward {
+        rows.reverse();
+    }
+    let (before, after) = if plan.forward {
+        (known_before.unwrap_or(false), more)
+    } else {
+        (more, known_after.unwrap_or(false))
+    };
+    let page = Page {
+        prev: rows.first().filter(|_| before).map(|e| {
+            let (value, id) = key(e);
+            Position::Before { value, id }
+        }),
+        next: rows.last().filter(|_| after).map(|e| {
+            let (value, id) = key(e);
+            Position::After { value, id }
+        }),
+        rows,
+        page: q.page,
+        page_size: size,
+        total,
+        total_exact: exact,
+        seq: last_seq(&tx)?,
+    };
+    tx.finish()?;
+    Ok(page)
+}
