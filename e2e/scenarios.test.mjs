@@ -78,7 +78,7 @@ test("1. on an empty database the table appears and the simulator's first rows a
   await withApp("empty-db", ws, { EVENTDESK_SIM_RATE: "4", EVENTDESK_SIM_SEED: "11" }, async (browser) => {
     await browser.$("table").waitForExist(WAIT);
     const headers = await browser.execute(() => Array.from(document.querySelectorAll("thead th")).map((th) => th.textContent));
-    assert.deepEqual(headers, ["", "Time", "Severity", "Kind", "Source", "Title", "Status", "Action"]);
+    assert.deepEqual(headers, ["", "Time ▼", "Severity", "Kind", "Source", "Title", "Status", "Updated", "Action"]);
     await markDocument(browser);
     const ids = await waitForRows(browser, (ids) => ids.length >= 3, "simulator rows did not arrive");
     assert.deepEqual([...ids].sort((a, b) => b - a), ids, "newest first");

@@ -32,7 +32,7 @@ describe("the event table", () => {
     renderApp();
     await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
     const headers = screen.getAllByRole("columnheader").map((h) => h.textContent);
-    expect(headers).toEqual(["", "Time", "Severity", "Kind", "Source", "Title", "Status", "Action"]);
+    expect(headers).toEqual(["", "Time ▼", "Severity", "Kind", "Source", "Title", "Status", "Updated", "Action"]);
     expect(within(row(3)).getByText("txn.timeout")).toBeInTheDocument();
     expect(within(row(3)).getByRole("button", { name: "Complete" })).toBeEnabled();
     expect(screen.getByText("Page 1 of 1")).toBeInTheDocument();
@@ -141,7 +141,7 @@ describe("the event table", () => {
 
   it("shows a failed command in the window", async () => {
     const backend = new FakeBackend(1);
-    backend.failNext = { type: "NotEventdeskDatabase", data: { path: "/tmp/x.db", reason: "it is not an SQLite file" } };
+    backend.failNext = { cmd: "list_events", error: { type: "NotEventdeskDatabase", data: { path: "/tmp/x.db", reason: "it is not an SQLite file" } } };
     renderApp();
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("/tmp/x.db is not an Eventdesk database (it is not an SQLite file)");
@@ -151,7 +151,7 @@ describe("the event table", () => {
     const backend = new FakeBackend(1);
     const { user } = renderApp();
     await waitFor(() => expect(rowIds()).toEqual([1]));
-    backend.failNext = { type: "Storage", data: { message: "disk I/O error" } };
+    backend.failNext = { cmd: "complete_event", error: { type: "Storage", data: { message: "disk I/O error" } } };
     await user.click(within(row(1)).getByRole("button", { name: "Complete" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("Could not complete event #1: Storage error: disk I/O error");
     expect(within(row(1)).getByRole("button", { name: "Complete" })).toBeEnabled();
@@ -271,5 +271,58 @@ describe("the event table", () => {
     await user.click(within(panel).getByRole("button", { name: "Pause simulator" }));
     await waitFor(() => expect(within(panel).getByText("Paused")).toBeInTheDocument());
     expect(backend.simulator).toEqual({ running: false, rate: 25, seed: 42, newShare: 0.4, overrideChance: 0.02 });
+  });
+
+  it("filters, searches and sorts, keeps the view in the URL, and reads again on pushes", async () => {
+    const backend = new FakeBackend(30);
+    backend.replace({ ...backend.find(7), kind: "ledger.lag", title: "Ledger replication lag 90 s on shard 3", severity: "critical" });
+    backend.replace({ ...backend.find(9), status: "acknowledged", version: 2 });
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toHaveLength(30));
+
+    await user.click(screen.getByRole("checkbox", { name: "Acknowledged" }));
+    await waitFor(() => expect(rowIds()).toEqual([9]));
+    expect(window.location.search).toBe("?status=acknowledged");
+    await user.click(screen.getByRole("checkbox", { name: "Acknowledged" }));
+    await waitFor(() => expect(rowIds()).toHaveLength(30));
+
+    await user.type(screen.getByRole("searchbox", { name: "Search events" }), "replication");
+    await waitFor(() => expect(rowIds()).toEqual([7]));
+    expect(window.location.search).toBe("?q=replication");
+    const last = backend.calls.filter((c) => c.cmd === "list_events").at(-1)?.args as { query: { filter: { search: string } } };
+    expect(last.query.filter.search).toBe("replication");
+
+    // A change that leaves the filter leaves the view.
+    await backend.pushChange(7, { title: "Ledger caught up", kind: "ledger.ok" });
+    await waitFor(() => expect(rowIds()).toEqual([]));
+    await user.click(screen.getByRole("button", { name: "Clear filters" }));
+    await waitFor(() => expect(rowIds()).toHaveLength(30));
+
+    await user.click(screen.getByRole("button", { name: /^Severity/ }));
+    await waitFor(() => expect(rowIds()[0]).toBe(7));
+    expect(screen.getByRole("columnheader", { name: /Severity/ })).toHaveAttribute("aria-sort", "descending");
+    expect(window.location.search).toBe("?sort=severity");
+    await user.selectOptions(screen.getByRole("combobox", { name: "Severity" }), "critical");
+    await waitFor(() => expect(rowIds()).toEqual([7]));
+    expect(window.location.search).toBe("?severity=critical&sort=severity");
+  });
+
+  it("starts from the view in the URL", async () => {
+    window.history.replaceState(null, "", "/?status=acknowledged&size=25");
+    const backend = new FakeBackend(5);
+    backend.replace({ ...backend.find(2), status: "acknowledged", version: 2 });
+    renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([2]));
+    expect(screen.getByRole("checkbox", { name: "Acknowledged" })).toBeChecked();
+    expect(screen.getByLabelText("Rows per page")).toHaveValue("25");
+  });
+
+  it("shows a malformed search as an error and keeps working", async () => {
+    const backend = new FakeBackend(3);
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toHaveLength(3));
+    backend.failNext = { cmd: "list_events", error: { type: "InvalidInput", data: { field: "search", message: "has a quote (\") that is not closed" } } };
+    await user.type(screen.getByRole("searchbox", { name: "Search events" }), '"card');
+    expect(await screen.findByRole("alert")).toHaveTextContent('Invalid search: has a quote (") that is not closed.');
   });
 });

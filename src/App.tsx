@@ -1,15 +1,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { CommandError, actionLabel, actionsFor, api, describeChange, messageOf } from "./api";
-import type { Action, BulkOutcome, Event } from "./bindings";
+import type { Action, BulkOutcome, Event, SortKey } from "./bindings";
 import { BulkBar } from "./BulkBar";
 import { DetailPane } from "./DetailPane";
 import { EventTable } from "./EventTable";
+import { FilterBar } from "./FilterBar";
 import { pageCount } from "./live";
 import { useNotices } from "./notices";
 import { Pagination } from "./Pagination";
 import { ShortcutsDialog } from "./ShortcutsDialog";
 import { SimulatorPanel } from "./SimulatorPanel";
 import { useLivePage } from "./useLivePage";
+import { FIRST, isPlain, readView, toFilter, toQuery, writeView, type Nav, type View } from "./view";
 
 const pastTense: Record<Action, string> = { acknowledge: "Acknowledged", complete: "Completed", reopen: "Reopened" };
 
@@ -25,8 +27,12 @@ function typingInField(target: EventTarget | null): boolean {
 }
 
 export function App() {
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(50);
+  const [view, setViewState] = useState<View>(() => readView(window.location.search));
+  const [nav, setNav] = useState<Nav>(FIRST);
+  // Relative time ranges become absolute when the view changes, so the query stays stable.
+  const [filter, setFilter] = useState(() => toFilter(view, Date.now()));
+  const plain = isPlain(view);
+  const eventQuery = useMemo(() => toQuery(view, nav, filter), [view, nav, filter]);
   const [busy, setBusy] = useState<ReadonlySet<number>>(new Set());
   const [bulkBusy, setBulkBusy] = useState(false);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
@@ -36,7 +42,7 @@ export function App() {
   const [showSimulator, setShowSimulator] = useState(false);
   const [showShortcuts, setShowShortcuts] = useState(false);
   const { notices, push, dismiss } = useNotices();
-  const { query, newEvents, paused, setPaused, heldChanges, showRow } = useLivePage(page, pageSize);
+  const { query, newEvents, paused, setPaused, heldChanges, showRow } = useLivePage(eventQuery, plain);
   const data = query.data;
   const rows = useMemo(() => data?.rows ?? [], [data]);
 
@@ -127,11 +133,23 @@ export function App() {
     setCurrent(event.id);
   }, []);
 
-  const total = data?.total ?? 0;
-  const goTo = (p: number) => {
-    setPage(Math.min(Math.max(1, p), pageCount(total, pageSize)));
+  const goTo = (next: Nav) => {
+    setNav(next);
     setSelected(new Set());
   };
+  const setView = useCallback((next: View) => {
+    setViewState(next);
+    setFilter(toFilter(next, Date.now()));
+    setNav(FIRST);
+    setSelected(new Set());
+    window.history.replaceState(null, "", `${window.location.pathname}${writeView(next)}`);
+  }, []);
+  const sortBy = useCallback(
+    (by: SortKey) =>
+      setView({ ...view, sort: { by, descending: view.sort.by === by ? !view.sort.descending : true } }),
+    [view, setView],
+  );
+  const page = nav.page;
 
   // Keyboard: j/k or arrows move, Enter opens, c completes, a acknowledges, space selects, ? helps.
   useEffect(() => {
@@ -235,6 +253,7 @@ export function App() {
       </section>
 
       {showSimulator && <SimulatorPanel />}
+      <FilterBar view={view} onChange={setView} />
 
       <main className={openId === null ? "content" : "content with-detail"}>
         <section className="table-area" aria-label="Events">
@@ -245,7 +264,7 @@ export function App() {
               </button>
             )}
             {newEvents > 0 && page !== 1 && (
-              <button type="button" className="new-events" onClick={() => goTo(1)}>
+              <button type="button" className="new-events" onClick={() => goTo(FIRST)}>
                 {newEvents} new {newEvents === 1 ? "event" : "events"}
               </button>
             )}
@@ -256,6 +275,8 @@ export function App() {
           {data ? (
             <EventTable
               rows={rows}
+              sort={view.sort}
+              onSort={sortBy}
               busy={busy}
               selected={selected}
               current={current}
@@ -268,14 +289,19 @@ export function App() {
             !query.isError && <p className="loading">Loading events…</p>
           )}
           <Pagination
-            page={page}
-            pageSize={pageSize}
-            total={total}
-            onPage={goTo}
-            onPageSize={(size) => {
-              setPageSize(size);
-              goTo(1);
-            }}
+            page={data}
+            number={page}
+            onFirst={() => goTo(FIRST)}
+            onPrev={() => data?.prev && goTo({ page: page > 1 ? page - 1 : 0, position: data.prev })}
+            onNext={() => data?.next && goTo({ page: page > 0 ? page + 1 : 0, position: data.next })}
+            onLast={() =>
+              goTo({
+                // Without an exact total the last page's number is unknown: 0 says so.
+                page: data?.totalExact ? pageCount(data.total, data.pageSize) : 0,
+                position: { at: "last" },
+              })
+            }
+            onPageSize={(size) => setView({ ...view, pageSize: size })}
           />
         </section>
         {openId !== null && (

@@ -1,13 +1,15 @@
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { useEffect, useMemo, useRef } from "react";
 import { actionLabel, actionsFor } from "./api";
-import type { Action, Event } from "./bindings";
+import type { Action, Event, Sort, SortKey } from "./bindings";
 import { formatDateTime, formatTime, overrideText, statusText } from "./format";
 
 const column = createColumnHelper<Event>();
 
 type Props = {
   rows: Event[];
+  sort: Sort;
+  onSort: (by: SortKey) => void;
   busy: ReadonlySet<number>;
   selected: ReadonlySet<number>;
   current: number | null;
@@ -35,7 +37,15 @@ function SelectAll({ rows, selected, onToggleAll }: Pick<Props, "rows" | "select
   );
 }
 
-export function EventTable({ rows, busy, selected, current, onAction, onOpen, onToggle, onToggleAll }: Props) {
+const SORTABLE: Record<string, SortKey> = { createdAt: "time", updatedAt: "updated", severity: "severity" };
+
+export function EventTable({ rows, sort, onSort, busy, selected, current, onAction, onOpen, onToggle, onToggleAll }: Props) {
+  const sortHeader = (label: string, by: SortKey) => () => (
+    <button type="button" className="sort" onClick={() => onSort(by)}>
+      {label}
+      <span aria-hidden="true">{sort.by === by ? (sort.descending ? " ▼" : " ▲") : ""}</span>
+    </button>
+  );
   const columns = useMemo(
     () => [
       column.display({
@@ -52,7 +62,7 @@ export function EventTable({ rows, busy, selected, current, onAction, onOpen, on
         ),
       }),
       column.accessor("createdAt", {
-        header: "Time",
+        header: sortHeader("Time", "time"),
         cell: (c) => (
           <time dateTime={new Date(c.getValue()).toISOString()} title={formatDateTime(c.getValue())}>
             {formatTime(c.getValue())}
@@ -60,7 +70,7 @@ export function EventTable({ rows, busy, selected, current, onAction, onOpen, on
         ),
       }),
       column.accessor("severity", {
-        header: "Severity",
+        header: sortHeader("Severity", "severity"),
         cell: (c) => <span className={`severity severity-${c.getValue()}`}>{c.getValue()}</span>,
       }),
       column.accessor("kind", { header: "Kind", cell: (c) => <code>{c.getValue()}</code> }),
@@ -89,6 +99,14 @@ export function EventTable({ rows, busy, selected, current, onAction, onOpen, on
           );
         },
       }),
+      column.accessor("updatedAt", {
+        header: sortHeader("Updated", "updated"),
+        cell: (c) => (
+          <time dateTime={new Date(c.getValue()).toISOString()} title={formatDateTime(c.getValue())}>
+            {formatTime(c.getValue())}
+          </time>
+        ),
+      }),
       column.display({
         id: "action",
         header: "Action",
@@ -106,7 +124,9 @@ export function EventTable({ rows, busy, selected, current, onAction, onOpen, on
         },
       }),
     ],
-    [rows, busy, selected, onAction, onOpen, onToggle, onToggleAll],
+    // sortHeader is rebuilt each render from `sort` and `onSort`, which are listed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [rows, sort, onSort, busy, selected, onAction, onOpen, onToggle, onToggleAll],
   );
 
   const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel(), getRowId: (r) => String(r.id) });
@@ -122,7 +142,20 @@ export function EventTable({ rows, busy, selected, current, onAction, onOpen, on
         {table.getHeaderGroups().map((group) => (
           <tr key={group.id}>
             {group.headers.map((h) => (
-              <th key={h.id} scope="col" className={`col-${h.column.id}`}>
+              <th
+                key={h.id}
+                scope="col"
+                className={`col-${h.column.id}`}
+                aria-sort={
+                  SORTABLE[h.column.id] === undefined
+                    ? undefined
+                    : SORTABLE[h.column.id] === sort.by
+                      ? sort.descending
+                        ? "descending"
+                        : "ascending"
+                      : "none"
+                }
+              >
                 {flexRender(h.column.columnDef.header, h.getContext())}
               </th>
             ))}
@@ -152,8 +185,8 @@ export function EventTable({ rows, busy, selected, current, onAction, onOpen, on
         ))}
         {rows.length === 0 && (
           <tr>
-            <td colSpan={8} className="empty">
-              No events yet. New events appear here as they happen.
+            <td colSpan={9} className="empty">
+              No events to show. New events appear here as they happen.
             </td>
           </tr>
         )}

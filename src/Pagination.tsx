@@ -1,37 +1,44 @@
+import type { Page } from "./bindings";
 import { pageCount } from "./live";
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
 
 type Props = {
-  page: number;
-  pageSize: number;
-  total: number;
-  onPage: (page: number) => void;
+  page: Page | undefined;
+  number: number;
+  onFirst: () => void;
+  onPrev: () => void;
+  onNext: () => void;
+  onLast: () => void;
   onPageSize: (size: number) => void;
 };
 
-export function Pagination({ page, pageSize, total, onPage, onPageSize }: Props) {
-  const pages = pageCount(total, pageSize);
+export function Pagination({ page, number, onFirst, onPrev, onNext, onLast, onPageSize }: Props) {
+  const total = page?.total ?? 0;
+  const exact = page?.totalExact ?? true;
+  const size = page?.pageSize ?? 50;
+  const hasPrev = Boolean(page?.prev);
+  const hasNext = Boolean(page?.next);
   return (
     <nav className="pagination" aria-label="Pagination">
-      <button type="button" aria-label="First page" onClick={() => onPage(1)} disabled={page <= 1}>
+      <button type="button" aria-label="First page" onClick={onFirst} disabled={!hasPrev}>
         «
       </button>
-      <button type="button" aria-label="Previous page" onClick={() => onPage(page - 1)} disabled={page <= 1}>
+      <button type="button" aria-label="Previous page" onClick={onPrev} disabled={!hasPrev}>
         ‹
       </button>
       <span className="page-of" aria-live="polite">
-        Page {page} of {pages}
+        {number < 1 ? "Near the end" : exact ? `Page ${number} of ${pageCount(total, size)}` : `Page ${number}`}
       </span>
-      <button type="button" aria-label="Next page" onClick={() => onPage(page + 1)} disabled={page >= pages}>
+      <button type="button" aria-label="Next page" onClick={onNext} disabled={!hasNext}>
         ›
       </button>
-      <button type="button" aria-label="Last page" onClick={() => onPage(pages)} disabled={page >= pages}>
+      <button type="button" aria-label="Last page" onClick={onLast} disabled={!hasNext}>
         »
       </button>
       <label className="page-size">
         Rows per page
-        <select value={pageSize} onChange={(e) => onPageSize(Number(e.target.value))}>
+        <select value={size} onChange={(e) => onPageSize(Number(e.target.value))}>
           {PAGE_SIZES.map((n) => (
             <option key={n} value={n}>
               {n}
@@ -40,6 +47,7 @@ export function Pagination({ page, pageSize, total, onPage, onPageSize }: Props)
         </select>
       </label>
       <span className="total" data-total={total}>
+        {exact ? "" : "more than "}
         {total.toLocaleString("en-US")} {total === 1 ? "event" : "events"}
       </span>
     </nav>

@@ -8,6 +8,8 @@ import {
   type CatchUp,
   type Event,
   type EventDetail,
+  type EventQuery,
+  type Facets,
   type Page,
   type SimConfig,
   type SimulatorStatus,
@@ -44,7 +46,8 @@ const single = {
 } satisfies Record<Action, unknown>;
 
 export const api = {
-  listEvents: (page: number, pageSize: number): Promise<Page> => unwrap(commands.listEvents({ page, pageSize })),
+  listEvents: (query: EventQuery): Promise<Page> => unwrap(commands.listEvents(query)),
+  facets: (): Promise<Facets> => unwrap(commands.listFacets()),
   getEvent: (id: number): Promise<EventDetail> => unwrap(commands.getEvent(id)),
   act: (action: Action, event: Pick<Event, "id" | "version">): Promise<Event> =>
     unwrap(single[action](event.id, event.version)),

@@ -25,6 +25,8 @@ export const commands = {
 	simulatorStatus: () => typedError<SimulatorStatus, AppError>(__TAURI_INVOKE("simulator_status")),
 	/**  Validates, persists and applies new simulator settings. */
 	setSimulator: (settings: SimConfig) => typedError<SimulatorStatus, AppError>(__TAURI_INVOKE("set_simulator", { settings })),
+	/**  The kinds and sources present, for the filter menus. */
+	listFacets: () => typedError<Facets, AppError>(__TAURI_INVOKE("list_facets")),
 };
 
 /** Events */
@@ -176,6 +178,12 @@ export type EventQuery = {
  *  in place and, when `fromSeq` does not follow the last `seq` it applied, reloads.
  */
 export type EventsChanged = ChangeSet;
+
+/**  The kinds and sources present, for filter menus. */
+export type Facets = {
+	kinds: string[],
+	sources: string[],
+};
 
 /**  Which attribute a change log entry is about. */
 export type Field = 

@@ -4,7 +4,7 @@ import type { ChangeSet, Page } from "./bindings";
 import { makeEvent } from "./test/fakeBackend";
 
 function page(n: number, ids: number[], seq: number, pageSize = 3): Page {
-  return { rows: ids.map((id) => makeEvent(id)), page: n, pageSize, total: 10, seq };
+  return { rows: ids.map((id) => makeEvent(id)), page: n, pageSize, total: 10, totalExact: true, seq, next: null, prev: null };
 }
 
 function set(from: number, to: number, over: Partial<ChangeSet> = {}): ChangeSet {

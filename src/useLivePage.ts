@@ -3,14 +3,14 @@
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "./api";
-import { events, type ChangeSet, type Event, type Page } from "./bindings";
+import { events, type ChangeSet, type Event, type EventQuery, type Page } from "./bindings";
 import { applyChangeSet, replaceRow } from "./live";
 
 /** Pushes kept to replay onto a page whose read raced with them. */
 const REPLAY = 200;
 
-export function pageKey(page: number, pageSize: number) {
-  return ["events", page, pageSize] as const;
+export function pageKey(query: EventQuery) {
+  return ["events", query] as const;
 }
 
 /** Applies sets newer than `page` in order; stops at a gap (the caller catches up). */
@@ -32,12 +32,18 @@ function changeCount(sets: ChangeSet[]): number {
   return sets.reduce((n, s) => n + (s.toSeq - s.fromSeq + 1), 0);
 }
 
-export function useLivePage(page: number, pageSize: number) {
+/**
+ * `plain` views (everything, newest first) fold pushes in place; filtered or sorted views are
+ * read again on a push, so a change that leaves the filter leaves the view.
+ */
+export function useLivePage(q: EventQuery, plain: boolean) {
   const qc = useQueryClient();
   const recent = useRef<ChangeSet[]>([]);
   const held = useRef<ChangeSet[]>([]);
-  const key = useRef(pageKey(page, pageSize));
-  key.current = pageKey(page, pageSize);
+  const key = useRef(pageKey(q));
+  key.current = pageKey(q);
+  const plainRef = useRef(plain);
+  plainRef.current = plain;
   const [newEvents, setNewEvents] = useState(0);
   const [paused, setPausedState] = useState(false);
   const pausedRef = useRef(false);
@@ -45,8 +51,11 @@ export function useLivePage(page: number, pageSize: number) {
   const catchingUp = useRef(false);
 
   const query = useQuery({
-    queryKey: pageKey(page, pageSize),
-    queryFn: async () => replay(await api.listEvents(page, pageSize), recent.current).page,
+    queryKey: pageKey(q),
+    queryFn: async () => {
+      const page = await api.listEvents(q);
+      return plain ? replay(page, recent.current).page : page;
+    },
     placeholderData: keepPreviousData,
   });
 
@@ -80,6 +89,10 @@ export function useLivePage(page: number, pageSize: number) {
 
   const apply = useCallback(
     (sets: ChangeSet[]) => {
+      if (!plainRef.current) {
+        if (sets.length > 0) void qc.invalidateQueries({ queryKey: key.current });
+        return;
+      }
       const current = qc.getQueryData<Page>(key.current);
       if (!current) return;
       const r = replay(current, sets);
@@ -116,8 +129,8 @@ export function useLivePage(page: number, pageSize: number) {
   }, [qc, apply]);
 
   useEffect(() => {
-    if (page === 1) setNewEvents(0);
-  }, [page]);
+    if (q.page === 1 || !plain) setNewEvents(0);
+  }, [q.page, plain]);
 
   const setPaused = useCallback(
     (value: boolean) => {

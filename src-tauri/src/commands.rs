@@ -93,3 +93,12 @@ pub async fn set_simulator(
     state.store()?.save_setting(SIMULATOR_SETTINGS, &settings)?;
     state.simulator()?.update(settings)
 }
+
+/// The kinds and sources present, for the filter menus.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_facets(
+    state: State<'_, AppState>,
+) -> Result<eventdesk_core::query::Facets, Error> {
+    state.store()?.facets()
+}

@@ -27,6 +27,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::changes_since,
             commands::simulator_status,
             commands::set_simulator,
+            commands::list_facets,
         ])
         .events(collect_events![EventsChanged])
         // Ids, seqs and Unix-ms timestamps are i64 in Rust and stay far below 2^53.

@@ -421,3 +421,31 @@ fn simulator_settings_are_validated_applied_and_persist_across_restarts() {
         settings
     );
 }
+
+#[test]
+fn list_events_filters_sorts_searches_and_pages_by_position() {
+    let s = shell();
+    s.seed(60);
+    let facets = s.invoke("list_facets", json!({})).unwrap();
+    let kind = facets["kinds"][0].as_str().unwrap().to_owned();
+    assert!(facets["sources"].as_array().unwrap().len() > 1);
+    let q = |position: Value| json!({ "query": { "page": 1, "pageSize": 5, "filter": { "kind": kind }, "sort": { "by": "severity", "descending": true }, "position": position } });
+    let first = s
+        .invoke("list_events", q(json!({ "at": "first" })))
+        .unwrap();
+    let rows = first["rows"].as_array().unwrap();
+    assert!(!rows.is_empty() && rows.iter().all(|r| r["kind"] == kind.as_str()));
+    assert_eq!(first["totalExact"], true);
+    if first["total"].as_i64().unwrap() > 5 {
+        assert_eq!(first["next"]["at"], "after");
+        let second = s.invoke("list_events", q(first["next"].clone())).unwrap();
+        assert_eq!(second["prev"]["at"], "before");
+    }
+    let err = s
+        .invoke("list_events", json!({ "query": { "page": 1, "pageSize": 5, "filter": { "search": "\"open quote" } } }))
+        .unwrap_err();
+    assert_eq!(
+        (err["type"].clone(), err["data"]["field"].clone()),
+        (json!("InvalidInput"), json!("search"))
+    );
+}

@@ -2,7 +2,7 @@
 // pushes change sets through Tauri's mocked event system.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import type { Action, AppError, BulkOutcome, ChangeSet, Event, EventQuery, Page, SimConfig, Target } from "../bindings";
+import type { Action, AppError, BulkOutcome, ChangeSet, Event, EventQuery, Page, Position, SimConfig, Target } from "../bindings";
 
 export const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
 
@@ -30,8 +30,8 @@ export class FakeBackend {
   events: Event[];
   seq: number;
   calls: { cmd: string; args: unknown }[] = [];
-  /** When set, the next command fails with it. */
-  failNext: AppError | null = null;
+  /** When set, the next call of `cmd` fails with `error`. */
+  failNext: { cmd: string; error: AppError } | null = null;
   simulator: SimConfig = { running: true, rate: 2, seed: 42, newShare: 0.4, overrideChance: 0.02 };
   /** Every change as (seq, event after it), for changes_since. */
   log: { seq: number; event: Event; created: boolean }[] = [];
@@ -44,19 +44,17 @@ export class FakeBackend {
 
   private handle(cmd: string, args: unknown): unknown {
     this.calls.push({ cmd, args });
-    if (this.failNext) {
-      const e = this.failNext;
+    if (this.failNext?.cmd === cmd) {
+      const e = this.failNext.error;
       this.failNext = null;
       throw e;
     }
     const a = args as Record<string, unknown>;
     switch (cmd) {
-      case "list_events": {
-        const q = a.query as EventQuery;
-        const newest = [...this.events].sort((x, y) => y.id - x.id);
-        const rows = newest.slice((q.page - 1) * q.pageSize, q.page * q.pageSize);
-        return { rows, page: q.page, pageSize: q.pageSize, total: this.events.length, seq: this.seq } satisfies Page;
-      }
+      case "list_events":
+        return this.list(a.query as EventQuery);
+      case "list_facets":
+        return { kinds: [...new Set(this.events.map((e) => e.kind))].sort(), sources: [...new Set(this.events.map((e) => e.source))].sort() };
       case "complete_event":
         return this.act("complete", a.id as number, a.expectedVersion as number);
       case "acknowledge_event":
@@ -123,6 +121,43 @@ export class FakeBackend {
     this.seq += 1;
     this.log.push({ seq: this.seq, event: e, created });
     return this.replace(e);
+  }
+
+  /** A plain version of the real query engine: filter, sort, then slice by position or number. */
+  list(q: EventQuery): Page {
+    const f = q.filter;
+    const rank = { info: 0, warning: 1, error: 2, critical: 3 } as const;
+    const by = q.sort?.by ?? "time";
+    const key = (e: Event) => (by === "time" ? e.id : by === "updated" ? e.updatedAt : rank[e.severity]);
+    const rows = this.events
+      .filter((e) => !f?.statuses?.length || f.statuses.includes(e.status))
+      .filter((e) => !f?.minSeverity || rank[e.severity] >= rank[f.minSeverity])
+      .filter((e) => !f?.kind || e.kind === f.kind)
+      .filter((e) => !f?.source || e.source === f.source)
+      .filter((e) => !f?.search || `${e.title} ${e.kind} ${e.source}`.toLowerCase().includes(f.search.toLowerCase()))
+      .sort((x, y) => key(x) - key(y) || x.id - y.id);
+    if (q.sort?.descending ?? true) rows.reverse();
+    const size = q.pageSize;
+    const at = (p: Position | null | undefined): number => {
+      if (!p || p.at === "first") return (q.page - 1) * size;
+      if (p.at === "last") return Math.max(0, Math.floor((rows.length - 1) / size) * size);
+      const i = rows.findIndex((e) => e.id === p.id);
+      return p.at === "after" ? i + 1 : Math.max(0, i - size);
+    };
+    const start = at(q.position);
+    const slice = rows.slice(start, start + size);
+    const pos = (e: Event | undefined, side: "after" | "before"): Position | null =>
+      e ? { at: side, value: key(e), id: e.id } : null;
+    return {
+      rows: slice,
+      page: q.page,
+      pageSize: size,
+      total: rows.length,
+      totalExact: true,
+      seq: this.seq,
+      next: start + size < rows.length ? pos(slice.at(-1), "after") : null,
+      prev: start > 0 ? pos(slice[0], "before") : null,
+    };
   }
 
   find(id: number): Event {

@@ -6,4 +6,6 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 afterEach(() => {
   cleanup();
   clearMocks();
+  // The view lives in the URL; each test starts from the plain view.
+  window.history.replaceState(null, "", "/");
 });

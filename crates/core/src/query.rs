@@ -408,3 +408,24 @@ pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
     tx.finish()?;
     Ok(page)
 }
+
+/// The kinds and sources present, for filter menus.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct Facets {
+    pub kinds: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+/// Distinct kinds and sources, each read from its index (one step per distinct value).
+pub fn facets(conn: &Connection) -> Result<Facets> {
+    let distinct = |col: &str| -> Result<Vec<String>> {
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT DISTINCT {col} FROM events ORDER BY {col}"))?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+    };
+    Ok(Facets {
+        kinds: distinct("kind")?,
+        sources: distinct("source")?,
+    })
+}

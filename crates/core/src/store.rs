@@ -100,6 +100,10 @@ impl Store {
         crate::query::list_events(&mut lock(&self.reader), query)
     }
 
+    pub fn facets(&self) -> Result<crate::query::Facets> {
+        crate::query::facets(&lock(&self.reader))
+    }
+
     pub fn get_event(&self, id: i64) -> Result<EventDetail> {
         events::check_id(id)?;
         events::get_event(&mut lock(&self.reader), id)

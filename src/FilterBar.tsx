@@ -1,0 +1,105 @@
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { api } from "./api";
+import type { Severity, Status } from "./bindings";
+import { DEFAULT_VIEW, RANGE_LABELS, type Range, type View } from "./view";
+
+const STATUSES: [Status, string][] = [
+  ["open", "Open"],
+  ["acknowledged", "Acknowledged"],
+  ["completed", "Completed"],
+];
+const SEVERITIES: Severity[] = ["warning", "error", "critical"];
+const SEARCH_DELAY_MS = 250;
+
+type Props = { view: View; onChange: (view: View) => void };
+
+/** Search box (debounced), status, minimum severity, kind, source and time range. */
+export function FilterBar({ view, onChange }: Props) {
+  const facets = useQuery({ queryKey: ["facets"], queryFn: api.facets, staleTime: 30_000 });
+  const [text, setText] = useState(view.search);
+  useEffect(() => setText(view.search), [view.search]);
+  useEffect(() => {
+    if (text === view.search) return;
+    const t = setTimeout(() => onChange({ ...view, search: text }), SEARCH_DELAY_MS);
+    return () => clearTimeout(t);
+  }, [text, view, onChange]);
+
+  const toggleStatus = (s: Status) =>
+    onChange({ ...view, statuses: view.statuses.includes(s) ? view.statuses.filter((x) => x !== s) : [...view.statuses, s] });
+  const options = (values: string[] | undefined, current: string | null) => {
+    const all = new Set(values ?? []);
+    if (current) all.add(current);
+    return [...all].sort().map((v) => (
+      <option key={v} value={v}>
+        {v}
+      </option>
+    ));
+  };
+
+  return (
+    <form className="filters" role="search" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
+      <input
+        type="search"
+        aria-label="Search events"
+        placeholder='Search title, kind, source — "exact phrase", prefix*'
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+      />
+      <fieldset>
+        <legend>Status</legend>
+        {STATUSES.map(([s, label]) => (
+          <label key={s}>
+            <input type="checkbox" checked={view.statuses.includes(s)} onChange={() => toggleStatus(s)} />
+            {label}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        Severity
+        <select
+          value={view.minSeverity ?? ""}
+          onChange={(e) => onChange({ ...view, minSeverity: (e.target.value || null) as Severity | null })}
+        >
+          <option value="">Any</option>
+          {SEVERITIES.map((s) => (
+            <option key={s} value={s}>
+              {s} or worse
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Kind
+        <select value={view.kind ?? ""} onChange={(e) => onChange({ ...view, kind: e.target.value || null })}>
+          <option value="">Any</option>
+          {options(facets.data?.kinds, view.kind)}
+        </select>
+      </label>
+      <label>
+        Source
+        <select value={view.source ?? ""} onChange={(e) => onChange({ ...view, source: e.target.value || null })}>
+          <option value="">Any</option>
+          {options(facets.data?.sources, view.source)}
+        </select>
+      </label>
+      <label>
+        Time
+        <select value={view.range} onChange={(e) => onChange({ ...view, range: e.target.value as Range })}>
+          {(Object.keys(RANGE_LABELS) as Range[]).map((r) => (
+            <option key={r} value={r}>
+              {RANGE_LABELS[r]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button
+        type="button"
+        onClick={() => onChange({ ...DEFAULT_VIEW, sort: view.sort, pageSize: view.pageSize })}
+        disabled={JSON.stringify({ ...view, sort: DEFAULT_VIEW.sort, pageSize: DEFAULT_VIEW.pageSize }) === JSON.stringify(DEFAULT_VIEW)}
+      >
+        Clear filters
+      </button>
+    </form>
+  );
+}

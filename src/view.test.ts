@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_VIEW, isPlain, readView, toFilter, writeView, type View } from "./view";
+
+describe("the view in the URL", () => {
+  it("round-trips every setting", () => {
+    const v: View = {
+      statuses: ["open", "acknowledged"],
+      minSeverity: "error",
+      kind: "ledger.lag",
+      source: "ledger",
+      range: "1h",
+      search: '"failed logins" eu',
+      sort: { by: "severity", descending: false },
+      pageSize: 100,
+    };
+    expect(readView(writeView(v))).toEqual(v);
+    expect(writeView(DEFAULT_VIEW)).toBe("");
+    expect(readView("")).toEqual(DEFAULT_VIEW);
+  });
+
+  it("ignores values it does not know", () => {
+    expect(readView("?status=open,bogus&severity=extreme&sort=random&size=7&range=1y")).toEqual({ ...DEFAULT_VIEW, statuses: ["open"] });
+  });
+
+  it("knows the plain view and turns ranges into times", () => {
+    expect(isPlain(DEFAULT_VIEW)).toBe(true);
+    expect(isPlain({ ...DEFAULT_VIEW, search: "  " })).toBe(true);
+    expect(isPlain({ ...DEFAULT_VIEW, sort: { by: "time", descending: false } })).toBe(false);
+    expect(toFilter({ ...DEFAULT_VIEW, range: "15m" }, 1_000_000).from).toBe(100_000);
+    expect(toFilter(DEFAULT_VIEW, 1_000_000)).toMatchObject({ from: null, search: null, statuses: [] });
+  });
+});

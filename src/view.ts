@@ -1,0 +1,109 @@
+// What the table shows (filters, sort, page size), kept in the window's URL so a reload keeps
+// it, and how that becomes an `EventQuery`.
+import type { EventFilter, EventQuery, Position, Severity, Sort, SortKey, Status } from "./bindings";
+
+export const RANGES = { all: 0, "15m": 15 * 60_000, "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 } as const;
+export type Range = keyof typeof RANGES;
+export const RANGE_LABELS: Record<Range, string> = {
+  all: "Any time",
+  "15m": "Last 15 minutes",
+  "1h": "Last hour",
+  "24h": "Last 24 hours",
+  "7d": "Last 7 days",
+};
+
+export type View = {
+  statuses: Status[];
+  minSeverity: Severity | null;
+  kind: string | null;
+  source: string | null;
+  range: Range;
+  search: string;
+  sort: Sort;
+  pageSize: number;
+};
+
+/** Which page of a view: its number (for people) and its position (for keyset paging). */
+export type Nav = { page: number; position: Position };
+
+export const DEFAULT_VIEW: View = {
+  statuses: [],
+  minSeverity: null,
+  kind: null,
+  source: null,
+  range: "all",
+  search: "",
+  sort: { by: "time", descending: true },
+  pageSize: 50,
+};
+
+export const FIRST: Nav = { page: 1, position: { at: "first" } };
+
+const STATUSES: Status[] = ["open", "acknowledged", "completed"];
+const SEVERITIES: Severity[] = ["info", "warning", "error", "critical"];
+const SORT_KEYS: SortKey[] = ["time", "updated", "severity"];
+const PAGE_SIZES = [25, 50, 100, 200];
+
+/** True for the plain view (everything, newest first), where pushes are applied in place. */
+export function isPlain(v: View): boolean {
+  return (
+    v.statuses.length === 0 &&
+    v.minSeverity === null &&
+    v.kind === null &&
+    v.source === null &&
+    v.range === "all" &&
+    v.search.trim() === "" &&
+    v.sort.by === "time" &&
+    v.sort.descending
+  );
+}
+
+export function toFilter(v: View, now: number): EventFilter {
+  return {
+    statuses: v.statuses,
+    severities: [],
+    minSeverity: v.minSeverity,
+    kind: v.kind,
+    source: v.source,
+    from: v.range === "all" ? null : now - RANGES[v.range],
+    to: null,
+    search: v.search.trim() === "" ? null : v.search,
+  };
+}
+
+export function toQuery(v: View, nav: Nav, filter: EventFilter): EventQuery {
+  return { page: nav.page, pageSize: v.pageSize, filter, sort: v.sort, position: nav.position };
+}
+
+export function readView(search: string): View {
+  const p = new URLSearchParams(search);
+  const pick = <T extends string>(value: string | null, allowed: readonly T[]): T | null =>
+    allowed.includes(value as T) ? (value as T) : null;
+  const sortBy = pick(p.get("sort"), SORT_KEYS) ?? "time";
+  const size = Number(p.get("size"));
+  return {
+    statuses: (p.get("status") ?? "").split(",").filter((s): s is Status => STATUSES.includes(s as Status)),
+    minSeverity: pick(p.get("severity"), SEVERITIES),
+    kind: p.get("kind") || null,
+    source: p.get("source") || null,
+    range: pick(p.get("range"), Object.keys(RANGES) as Range[]) ?? "all",
+    search: p.get("q") ?? "",
+    sort: { by: sortBy, descending: p.get("dir") !== "asc" },
+    pageSize: PAGE_SIZES.includes(size) ? size : DEFAULT_VIEW.pageSize,
+  };
+}
+
+export function writeView(v: View): string {
+  const p = new URLSearchParams();
+  if (v.statuses.length) p.set("status", v.statuses.join(","));
+  if (v.minSeverity) p.set("severity", v.minSeverity);
+  if (v.kind) p.set("kind", v.kind);
+  if (v.source) p.set("source", v.source);
+  if (v.range !== "all") p.set("range", v.range);
+  if (v.search) p.set("q", v.search);
+  if (v.sort.by !== "time") p.set("sort", v.sort.by);
+  if (!v.sort.descending) p.set("dir", "asc");
+  if (v.pageSize !== DEFAULT_VIEW.pageSize) p.set("size", String(v.pageSize));
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}
