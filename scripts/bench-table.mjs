@@ -1,32 +1,34 @@
-// Prints criterion's results as a table: per benchmark the median and the 99th percentile of
-// its samples (each sample is the mean of many iterations), and the throughput where useful.
+// Prints the benchmark results as one table: per-call p50 and p99 measured call by call (the
+// queries), criterion's mean (every benchmark), and throughput for the simulator batches.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = process.argv[2] ?? "target/criterion";
-const rows = [];
-for (const group of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "report")) {
-  for (const bench of readdirSync(join(root, group.name), { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    const dir = join(root, group.name, bench.name, "new");
-    if (!existsSync(join(dir, "sample.json"))) continue;
+const criterion = new Map();
+let group = "";
+for (const g of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "report")) {
+  for (const b of readdirSync(join(root, g.name), { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    const dir = join(root, g.name, b.name, "new");
+    if (!existsSync(join(dir, "estimates.json"))) continue;
     const meta = JSON.parse(readFileSync(join(dir, "benchmark.json"), "utf8"));
-    const sample = JSON.parse(readFileSync(join(dir, "sample.json"), "utf8"));
-    const per = sample.times.map((t, i) => t / sample.iters[i]).sort((a, b) => a - b);
-    const at = (q) => per[Math.min(per.length - 1, Math.floor(q * per.length))];
-    rows.push({ group: meta.group_id, name: meta.function_id, p50: at(0.5), p99: at(0.99) });
+    const est = JSON.parse(readFileSync(join(dir, "estimates.json"), "utf8"));
+    group = meta.group_id;
+    criterion.set(meta.function_id, est.mean.point_estimate);
   }
 }
-const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : `${(ns / 1e3).toFixed(1)} µs`);
-const perSecond = (name, ns) => {
-  const m = /^simulator: (\d+) change/.exec(name);
-  return m ? `${Math.round((Number(m[1]) * 1e9) / ns).toLocaleString("en-US")} changes/s` : "";
-};
-const table = [["group", "benchmark", "p50", "p99 (of samples)", "throughput"]];
-for (const r of rows.sort((a, b) => a.group.localeCompare(b.group) || a.name.localeCompare(b.name))) {
-  table.push([r.group, r.name, fmt(r.p50), fmt(r.p99), perSecond(r.name, r.p50)]);
+const percentiles = JSON.parse(readFileSync(join(root, "eventdesk-percentiles.json"), "utf8"));
+const fmt = (ns) => (ns === undefined ? "" : ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : `${(ns / 1e3).toFixed(1)} µs`);
+const rows = [["benchmark", "p50 (per call)", "p99 (per call)", "mean (criterion)", "throughput"]];
+for (const p of percentiles) rows.push([p.name, fmt(p.p50), fmt(p.p99), fmt(criterion.get(p.name)), ""]);
+for (const [name, mean] of criterion) {
+  if (percentiles.some((p) => p.name === name)) continue;
+  const m = /^simulator: ([\d_]+) change/.exec(name);
+  const rate = m ? `${Math.round((Number(m[1].replace(/_/g, "")) * 1e9) / mean).toLocaleString("en-US")} changes/s` : "";
+  rows.push([name, "", "", fmt(mean), rate]);
 }
-const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
-for (const [i, row] of table.entries()) {
-  console.log(`| ${row.map((cell, c) => cell.padEnd(widths[c])).join(" | ")} |`);
+const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+console.log(`Eventdesk core benchmarks: ${group}`);
+for (const [i, r] of rows.entries()) {
+  console.log(`| ${r.map((cell, c) => cell.padEnd(widths[c])).join(" | ")} |`);
   if (i === 0) console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
 }

@@ -1,17 +1,69 @@
-//! Query and write-path timings on a seeded database (100,000 events by default;
+//! Query and write-path timings on a seeded database (1,000,000 events by default;
 //! `EVENTDESK_BENCH_EVENTS` changes it). `bash scripts/bench.sh` prints them as a table.
+//!
+//! Besides criterion's statistics, each query is also timed call by call to report per-call
+//! p50/p99 (written to `target/criterion/eventdesk-percentiles.json`).
 #![allow(clippy::expect_used)] // a benchmark that cannot set up should stop loudly
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use eventdesk_core::{db, seed, CommitFeed, EventQuery, SimConfig, Simulator, Store, SystemClock};
+use criterion::{criterion_group, criterion_main, Criterion};
+use eventdesk_core::push::{run_pusher, PUSH_INTERVAL};
+use eventdesk_core::{
+    db, seed, CommitFeed, EventFilter, EventQuery, Position, SimConfig, Simulator, Sort, SortKey,
+    Status, Store, SystemClock,
+};
 use std::hint::black_box;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 fn events() -> u64 {
     std::env::var("EVENTDESK_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000)
+        .unwrap_or(1_000_000)
+}
+
+/// Per-call timings: (name, p50 ns, p99 ns, calls).
+struct Percentiles(Vec<(String, u128, u128, usize)>);
+
+impl Percentiles {
+    fn measure(&mut self, name: &str, mut f: impl FnMut()) {
+        let mut times = Vec::new();
+        let start = Instant::now();
+        while times.len() < 2_000 && start.elapsed() < Duration::from_secs(3) {
+            let t = Instant::now();
+            f();
+            times.push(t.elapsed().as_nanos());
+        }
+        times.sort_unstable();
+        let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+        self.0
+            .push((name.to_owned(), at(0.5), at(0.99), times.len()));
+    }
+
+    fn save(&self) {
+        let rows: Vec<_> = self
+            .0
+            .iter()
+            .map(|(name, p50, p99, calls)| serde_json::json!({ "name": name, "p50": p50, "p99": p99, "calls": calls }))
+            .collect();
+        // Benches run in the package folder; the workspace target is two levels up.
+        let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "../../target".into())
+            + "/criterion";
+        std::fs::create_dir_all(&dir).expect("criterion folder");
+        let json = serde_json::to_string_pretty(&rows).expect("json");
+        std::fs::write(format!("{dir}/eventdesk-percentiles.json"), json)
+            .expect("write percentiles");
+    }
+}
+
+fn q(filter: EventFilter, sort: Sort, position: Option<Position>) -> EventQuery {
+    EventQuery {
+        filter,
+        sort,
+        position,
+        ..EventQuery::new(1, 50)
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -20,57 +72,192 @@ fn bench(c: &mut Criterion) {
     db::prepare(&path).expect("prepare");
     let n = events();
     let mut conn = db::connect(&path).expect("connect");
+    let t = Instant::now();
     seed::seed(&mut conn, n, 1, 1_764_000_000_000, |_, _| {}).expect("seed");
+    eprintln!("seeded {n} events in {:.1} s", t.elapsed().as_secs_f64());
     let (feed, rx) = CommitFeed::new();
-    // Drain pushes so the channel does not grow during write benchmarks.
-    std::thread::spawn(move || while rx.recv().is_ok() {});
     let store = Store::open(&path, feed.clone(), Arc::new(SystemClock)).expect("open");
     let n = i64::try_from(n).expect("count");
-    let last_page = (n + 49) / 50;
+    let time_desc = Sort::default();
+    let by_severity = Sort {
+        by: SortKey::Severity,
+        descending: true,
+    };
+    let all = EventFilter::default();
+    let queries: Vec<(&str, EventQuery)> = vec![
+        ("page 1", q(all.clone(), time_desc, Some(Position::First))),
+        (
+            "deep page (keyset, middle)",
+            q(
+                all.clone(),
+                time_desc,
+                Some(Position::After {
+                    value: n / 2,
+                    id: n / 2,
+                }),
+            ),
+        ),
+        (
+            "deep page (by number, middle)",
+            EventQuery::new(n / 100, 50),
+        ),
+        ("last page", q(all.clone(), time_desc, Some(Position::Last))),
+        (
+            "filter: status acknowledged",
+            q(
+                EventFilter {
+                    statuses: vec![Status::Acknowledged],
+                    ..Default::default()
+                },
+                time_desc,
+                Some(Position::First),
+            ),
+        ),
+        (
+            "filter: open+acknowledged, severity sort",
+            q(
+                EventFilter {
+                    statuses: vec![Status::Open, Status::Acknowledged],
+                    ..Default::default()
+                },
+                by_severity,
+                None,
+            ),
+        ),
+        (
+            "filter: kind",
+            q(
+                EventFilter {
+                    kind: Some("ledger.lag".into()),
+                    ..Default::default()
+                },
+                time_desc,
+                None,
+            ),
+        ),
+        (
+            "search: common word",
+            q(
+                EventFilter {
+                    search: Some("ledger".into()),
+                    ..Default::default()
+                },
+                time_desc,
+                None,
+            ),
+        ),
+        (
+            "search: rare phrase",
+            q(
+                EventFilter {
+                    search: Some("\"failed logins\" 203 0 17".into()),
+                    ..Default::default()
+                },
+                time_desc,
+                None,
+            ),
+        ),
+        (
+            "sort: severity",
+            q(all.clone(), by_severity, Some(Position::First)),
+        ),
+    ];
 
+    let mut pct = Percentiles(Vec::new());
     let mut g = c.benchmark_group(format!("{n} events"));
-    g.bench_function("list_events page 1 (50 rows)", |b| {
-        b.iter(|| black_box(store.list_events(&EventQuery::new(1, 50)).expect("page")))
-    });
-    g.bench_function(format!("list_events last page ({last_page})"), |b| {
-        b.iter(|| {
-            black_box(
-                store
-                    .list_events(&EventQuery::new(last_page, 50))
-                    .expect("page"),
-            )
-        })
-    });
-    g.bench_function("list_events page 1 (500 rows)", |b| {
-        b.iter(|| black_box(store.list_events(&EventQuery::new(1, 500)).expect("page")))
-    });
+    for (name, query) in &queries {
+        g.bench_function(*name, |b| {
+            b.iter(|| black_box(store.list_events(query).expect("page")))
+        });
+        pct.measure(name, || {
+            black_box(store.list_events(query).expect("page"));
+        });
+    }
+    // The floor: the plain page-1 query run directly on the SQLite file, no layers.
+    let raw = db::connect(&path).expect("connect");
+    let mut floor = || {
+        let mut stmt = raw
+            .prepare_cached("SELECT * FROM events ORDER BY id DESC LIMIT 50")
+            .expect("prepare");
+        let rows: Vec<i64> = stmt
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect();
+        black_box(rows);
+    };
+    g.bench_function("floor: raw SQL page 1", |b| b.iter(&mut floor));
+    pct.measure("floor: raw SQL page 1", &mut floor);
     g.bench_function("get_event with history", |b| {
         b.iter(|| black_box(store.get_event(n / 2).expect("event")))
     });
-    let mut sim_conn = store.connect().expect("connect");
-    let mut sim = Simulator::new(SimConfig::new(3));
-    g.bench_function("simulator: 1 change, 1 commit", |b| {
-        b.iter(|| {
-            sim.run_batch(&mut sim_conn, &feed, 1_764_000_000_000, 1)
-                .expect("batch")
+
+    // Write path: simulator batches committed while a reader pages on its own connection.
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (stop, path) = (stop.clone(), path.clone());
+        std::thread::spawn(move || {
+            let (feed, _rx) = CommitFeed::new();
+            let store = Store::open(&path, feed, Arc::new(SystemClock)).expect("open");
+            let mut pages = 0i64;
+            while !stop.load(Ordering::Relaxed) {
+                black_box(
+                    store
+                        .list_events(&EventQuery::new(1 + pages % 100, 50))
+                        .expect("page"),
+                );
+                pages += 1;
+            }
+            pages
+        })
+    };
+    // Pushes go to a pusher that emits into a channel, as in the app.
+    let (emitted_tx, emitted_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        run_pusher(&rx, PUSH_INTERVAL, |set| {
+            drop(emitted_tx.send((Instant::now(), set)))
         })
     });
-    g.bench_function("simulator: 1000 changes, 1 commit", |b| {
-        b.iter_batched(
-            || (),
-            |()| {
-                sim.run_batch(&mut sim_conn, &feed, 1_764_000_000_000, 1_000)
+    let mut sim_conn = store.connect().expect("connect");
+    let mut sim = Simulator::new(SimConfig::new(3));
+    for batch in [1_000u64, 10_000] {
+        g.bench_function(format!("simulator: {batch} changes, 1 commit"), |b| {
+            b.iter(|| {
+                sim.run_batch(&mut sim_conn, &feed, 1_764_000_000_000, batch)
                     .expect("batch")
-            },
-            BatchSize::PerIteration,
-        )
-    });
+            })
+        });
+        while emitted_rx.try_recv().is_ok() {}
+    }
+    stop.store(true, Ordering::Relaxed);
+    let pages = reader.join().expect("reader");
+    eprintln!("the reader paged {pages} times during the write benchmarks");
+
+    // One change from the start of its write to the pusher's emit call (write, commit, hand-off
+    // to the pusher, emission), after a quiet spell as in normal operation.
+    let mut lags = Vec::new();
+    for _ in 0..200 {
+        std::thread::sleep(PUSH_INTERVAL + Duration::from_millis(5));
+        let started = Instant::now();
+        sim.run_batch(&mut sim_conn, &feed, 1_764_000_000_000, 1)
+            .expect("batch");
+        let (emitted, _) = emitted_rx.recv().expect("push");
+        lags.push(emitted.saturating_duration_since(started).as_nanos());
+    }
+    lags.sort_unstable();
+    pct.0.push((
+        "one change: write, commit, push emitted".into(),
+        lags[lags.len() / 2],
+        lags[lags.len() * 99 / 100],
+        lags.len(),
+    ));
     g.finish();
+    pct.save();
 }
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(50).measurement_time(std::time::Duration::from_secs(3));
+    config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
     targets = bench
 }
 criterion_main!(benches);

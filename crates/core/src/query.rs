@@ -151,11 +151,18 @@ fn filter_where(f: &EventFilter, search: Option<String>, order: Option<SortKey>)
             [Value::Text(source.clone())],
         );
     }
+    // Counting uses the created_at index; reading a page walks the order instead.
     if let Some(from) = f.from {
-        w.add("created_at >= ?", [Value::Integer(from)]);
+        w.add(
+            &format!("{}created_at >= ?", hint(order.is_none())),
+            [Value::Integer(from)],
+        );
     }
     if let Some(to) = f.to {
-        w.add("created_at < ?", [Value::Integer(to)]);
+        w.add(
+            &format!("{}created_at < ?", hint(order.is_none())),
+            [Value::Integer(to)],
+        );
     }
     if let Some(fts) = search {
         w.add(

@@ -7,7 +7,8 @@ use crate::model::{Actor, Field, Status};
 use crate::simulator::random_event;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::{params_from_iter, Connection, Transaction, TransactionBehavior};
 
 /// Events per transaction.
 const CHUNK: u64 = 50_000;
@@ -43,127 +44,224 @@ pub fn seed(
         events: 0,
         changes: 0,
     };
+    // Room to sort while indexes are built (this connection only).
+    conn.execute_batch("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")?;
+    // One transaction for everything: a failed or interrupted seed leaves the database as it
+    // was. Secondary indexes and triggers are dropped first and rebuilt once at the end, which
+    // is several times faster than maintaining them row by row.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let derived: Vec<(String, String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT type, name, sql FROM sqlite_master \
+             WHERE tbl_name IN ('events', 'changes') AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    for (kind, name, _) in &derived {
+        tx.execute_batch(&format!(
+            "DROP {} \"{}\"",
+            kind.to_uppercase(),
+            name.replace('"', "\"\"")
+        ))?;
+    }
+    let mut events = Rows::new(
+        "INSERT INTO events (id, kind, source, severity, title, status, created_at, updated_at, \
+         updated_by, completed_at, completed_by, version) VALUES ",
+        12,
+    );
+    let mut changes = Rows::new(
+        "INSERT INTO changes (event_id, at, actor, field, from_value, to_value) VALUES ",
+        6,
+    );
+    let stat = |s: &'static str| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()));
+    let int = |i: i64| ToSqlOutput::Owned(Value::Integer(i));
     while report.events < count {
         let n = CHUNK.min(count - report.events);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut insert_event = tx.prepare_cached(
-                "INSERT INTO events (kind, source, severity, title, status, created_at, updated_at, \
-                 updated_by, completed_at, completed_by, version) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
-            let mut insert_change = tx.prepare_cached(
-                "INSERT INTO changes (event_id, at, actor, field, from_value, to_value) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for i in 0..n {
-                // Event k of count is created about (count - k) * SPACING_MS before now.
-                let ago =
-                    i64::try_from(count - (report.events + i)).unwrap_or(i64::MAX / SPACING_MS);
-                let created = now_ms
-                    .saturating_sub(ago.saturating_mul(SPACING_MS))
-                    .saturating_add(rng.random_range(0..SPACING_MS));
-                let new = random_event(&mut rng);
-                // History after creation: (offset ms, actor, field, from, to).
-                let mut history: Vec<(i64, Actor, Field, String, String)> = Vec::new();
-                let mut t = created;
-                let mut severity = new.severity;
-                let mut status = Status::Open;
-                if rng.random_bool(0.2) {
-                    if let Some(worse) = severity.escalated() {
-                        t += rng.random_range(1_000..120_000);
-                        history.push((
-                            t,
-                            Actor::Simulator,
-                            Field::Severity,
-                            severity.to_string(),
-                            worse.to_string(),
-                        ));
-                        severity = worse;
-                    }
-                }
-                if rng.random_bool(0.6) {
-                    t += rng.random_range(1_000..300_000);
-                    let actor = if rng.random_bool(0.5) {
-                        Actor::User
-                    } else {
-                        Actor::Simulator
-                    };
+        for i in 0..n {
+            // The database is empty, so ids are ours to give: 1, 2, ... in creation order.
+            let id = i64::try_from(report.events + i + 1).unwrap_or(i64::MAX);
+            // Event k of count is created about (count - k) * SPACING_MS before now.
+            let ago = i64::try_from(count - (report.events + i)).unwrap_or(i64::MAX / SPACING_MS);
+            let created = now_ms
+                .saturating_sub(ago.saturating_mul(SPACING_MS))
+                .saturating_add(rng.random_range(0..SPACING_MS));
+            let new = random_event(&mut rng);
+            // History after creation: (time, actor, field, from, to).
+            let mut history: Vec<(i64, Actor, Field, &'static str, &'static str)> =
+                Vec::with_capacity(3);
+            let mut t = created;
+            let mut severity = new.severity;
+            let mut status = Status::Open;
+            if rng.random_bool(0.2) {
+                if let Some(worse) = severity.escalated() {
+                    t += rng.random_range(1_000..120_000);
                     history.push((
                         t,
-                        actor,
-                        Field::Status,
-                        status.to_string(),
-                        Status::Acknowledged.to_string(),
+                        Actor::Simulator,
+                        Field::Severity,
+                        severity.as_str(),
+                        worse.as_str(),
                     ));
-                    status = Status::Acknowledged;
+                    severity = worse;
                 }
-                let mut completed = None;
-                if rng.random_bool(0.7) {
-                    t += rng.random_range(1_000..900_000);
-                    let actor = if rng.random_bool(0.4) {
-                        Actor::User
-                    } else {
-                        Actor::Simulator
-                    };
-                    history.push((
-                        t,
-                        actor,
-                        Field::Status,
-                        status.to_string(),
-                        Status::Completed.to_string(),
-                    ));
-                    status = Status::Completed;
-                    completed = Some((t, actor));
-                }
-                // Nothing in the future: squeeze the history into [created, now].
-                let last = history.last().map_or(created, |h| h.0);
-                let squeeze = |x: i64| {
-                    if last <= now_ms || last == created {
-                        x
-                    } else {
-                        created + (x - created) * (now_ms - created).max(0) / (last - created)
-                    }
-                };
-                let updated_by = history.last().map_or(Actor::Simulator, |h| h.1);
-                insert_event.execute(params![
-                    new.kind,
-                    new.source,
-                    severity.rank(),
-                    new.title,
-                    status.as_str(),
-                    created,
-                    squeeze(last),
-                    updated_by.as_str(),
-                    completed.map(|c| squeeze(c.0)),
-                    completed.map(|c| c.1.as_str()),
-                    1 + i64::try_from(history.len()).unwrap_or(0),
-                ])?;
-                let id = tx.last_insert_rowid();
-                insert_change.execute(params![
-                    id,
-                    created,
-                    Actor::Simulator.as_str(),
-                    Field::Created.as_str(),
-                    Option::<String>::None,
-                    Status::Open.as_str()
-                ])?;
-                for (t, actor, field, from, to) in &history {
-                    insert_change.execute(params![
-                        id,
-                        squeeze(*t),
-                        actor.as_str(),
-                        field.as_str(),
-                        from,
-                        to
-                    ])?;
-                }
-                report.changes += 1 + history.len() as u64;
             }
+            if rng.random_bool(0.6) {
+                t += rng.random_range(1_000..300_000);
+                let actor = if rng.random_bool(0.5) {
+                    Actor::User
+                } else {
+                    Actor::Simulator
+                };
+                history.push((
+                    t,
+                    actor,
+                    Field::Status,
+                    status.as_str(),
+                    Status::Acknowledged.as_str(),
+                ));
+                status = Status::Acknowledged;
+            }
+            let mut completed = None;
+            if rng.random_bool(0.7) {
+                t += rng.random_range(1_000..900_000);
+                let actor = if rng.random_bool(0.4) {
+                    Actor::User
+                } else {
+                    Actor::Simulator
+                };
+                history.push((
+                    t,
+                    actor,
+                    Field::Status,
+                    status.as_str(),
+                    Status::Completed.as_str(),
+                ));
+                status = Status::Completed;
+                completed = Some((t, actor));
+            }
+            // Nothing in the future: squeeze the history into [created, now].
+            let last = history.last().map_or(created, |h| h.0);
+            let squeeze = |x: i64| {
+                if last <= now_ms || last == created {
+                    x
+                } else {
+                    created + (x - created) * (now_ms - created).max(0) / (last - created)
+                }
+            };
+            let updated_by = history.last().map_or(Actor::Simulator, |h| h.1);
+            events.push(
+                &tx,
+                [
+                    int(id),
+                    ToSqlOutput::Owned(Value::Text(new.kind)),
+                    ToSqlOutput::Owned(Value::Text(new.source)),
+                    int(severity.rank()),
+                    ToSqlOutput::Owned(Value::Text(new.title)),
+                    stat(status.as_str()),
+                    int(created),
+                    int(squeeze(last)),
+                    stat(updated_by.as_str()),
+                    completed.map_or(ToSqlOutput::Owned(Value::Null), |c| int(squeeze(c.0))),
+                    completed.map_or(ToSqlOutput::Owned(Value::Null), |c| stat(c.1.as_str())),
+                    int(1 + i64::try_from(history.len()).unwrap_or(0)),
+                ],
+            )?;
+            // A change refers to its event (a foreign key): write the events first.
+            if changes.would_flush(1 + history.len()) {
+                events.flush(&tx)?;
+            }
+            changes.push(
+                &tx,
+                [
+                    int(id),
+                    int(created),
+                    stat(Actor::Simulator.as_str()),
+                    stat(Field::Created.as_str()),
+                    ToSqlOutput::Owned(Value::Null),
+                    stat(Status::Open.as_str()),
+                ],
+            )?;
+            for (t, actor, field, from, to) in &history {
+                changes.push(
+                    &tx,
+                    [
+                        int(id),
+                        int(squeeze(*t)),
+                        stat(actor.as_str()),
+                        stat(field.as_str()),
+                        stat(from),
+                        stat(to),
+                    ],
+                )?;
+            }
+            report.changes += 1 + history.len() as u64;
         }
-        tx.commit()?;
         report.events += n;
         progress(report.events, count);
     }
+    // Events before their changes: the foreign key is checked row by row.
+    events.flush(&tx)?;
+    changes.flush(&tx)?;
+    for (_, _, sql) in &derived {
+        tx.execute_batch(sql)?;
+    }
+    tx.execute_batch(
+        "INSERT INTO events_fts (events_fts) VALUES ('rebuild');
+         DELETE FROM event_counts;
+         INSERT INTO event_counts (status, severity, n) SELECT status, severity, count(*) FROM events GROUP BY 1, 2;",
+    )?;
+    tx.commit()?;
     Ok(report)
+}
+
+/// Rows inserted many per statement (`INSERT ... VALUES (...), (...), ...`), which saves most of
+/// SQLite's per-statement cost.
+struct Rows {
+    head: &'static str,
+    width: usize,
+    values: Vec<ToSqlOutput<'static>>,
+}
+
+/// Rows per full statement.
+const ROWS_PER_INSERT: usize = 64;
+
+impl Rows {
+    fn new(head: &'static str, width: usize) -> Self {
+        Rows {
+            head,
+            width,
+            values: Vec::with_capacity(width * ROWS_PER_INSERT),
+        }
+    }
+
+    fn push<const N: usize>(
+        &mut self,
+        tx: &Transaction<'_>,
+        row: [ToSqlOutput<'static>; N],
+    ) -> Result<()> {
+        debug_assert_eq!(N, self.width);
+        self.values.extend(row);
+        if self.values.len() >= self.width * ROWS_PER_INSERT {
+            self.flush(tx)?;
+        }
+        Ok(())
+    }
+
+    /// True when pushing `rows` more rows will write this batch.
+    fn would_flush(&self, rows: usize) -> bool {
+        self.values.len() + rows * self.width >= self.width * ROWS_PER_INSERT
+    }
+
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<()> {
+        let rows = self.values.len() / self.width;
+        if rows == 0 {
+            return Ok(());
+        }
+        let group = format!("({})", vec!["?"; self.width].join(", "));
+        let sql = format!("{}{}", self.head, vec![group; rows].join(", "));
+        tx.prepare_cached(&sql)?
+            .execute(params_from_iter(self.values.drain(..)))?;
+        Ok(())
+    }
 }

@@ -5,6 +5,16 @@ use eventdesk_core::{seed, Error, EventQuery, Status};
 fn seeds_events_with_consistent_history() {
     let f = Fixture::new();
     let mut conn = f.store.connect().unwrap();
+    let schema = |conn: &rusqlite::Connection| -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    let before = schema(&conn);
     let mut calls = Vec::new();
     let report = seed::seed(&mut conn, 1_200, 4, T0, |done, total| {
         calls.push((done, total))
@@ -24,6 +34,46 @@ fn seeds_events_with_consistent_history() {
     }
     let statuses: std::collections::HashSet<_> = page.rows.iter().map(|e| e.status).collect();
     assert_eq!(statuses.len(), 3);
+    // Indexes, triggers and the search index are all back, and consistent.
+    assert_eq!(schema(&conn), before);
+    let fk: Vec<i64> = conn
+        .prepare("PRAGMA foreign_key_check")
+        .unwrap()
+        .query_map([], |r| r.get(1))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert!(fk.is_empty());
+    let search = EventQuery {
+        filter: eventdesk_core::EventFilter {
+            search: Some("ledger".into()),
+            ..Default::default()
+        },
+        ..EventQuery::new(1, 500)
+    };
+    let found = f.store.list_events(&search).unwrap();
+    assert!(!found.rows.is_empty());
+    assert!(found
+        .rows
+        .iter()
+        .all(|e| format!("{} {} {}", e.title, e.kind, e.source)
+            .to_lowercase()
+            .contains("ledger")));
+    let by_status = EventQuery {
+        filter: eventdesk_core::EventFilter {
+            statuses: vec![Status::Completed],
+            ..Default::default()
+        },
+        ..EventQuery::new(1, 1)
+    };
+    let completed: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM events WHERE status = 'completed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(f.store.list_events(&by_status).unwrap().total, completed);
 }
 
 #[test]
