@@ -14,13 +14,7 @@ CREATE VIRTUAL TABLE events_fts USING fts5 (
 );
 INSERT INTO events_fts (rowid, title, kind, source) SELECT id, title, kind, source FROM events;
 
-CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN
-    INSERT INTO events_fts (rowid, title, kind, source) VALUES (NEW.id, NEW.title, NEW.kind, NEW.source);
-END;
-CREATE TRIGGER events_fts_update AFTER UPDATE OF title, kind, source ON events BEGIN
-    INSERT INTO events_fts (events_fts, rowid, title, kind, source) VALUES ('delete', OLD.id, OLD.title, OLD.kind, OLD.source);
-    INSERT INTO events_fts (rowid, title, kind, source) VALUES (NEW.id, NEW.title, NEW.kind, NEW.source);
-END;
-CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN
-    INSERT INTO events_fts (events_fts, rowid, title, kind, source) VALUES ('delete', OLD.id, OLD.title, OLD.kind, OLD.source);
-END;
+-- No triggers keep events_fts in step: a trigger would write the FTS table in every statement,
+-- and FTS5 flushes its pending terms to disk at every statement savepoint. Instead WriteTxn adds
+-- the events a transaction created in one statement just before commit, and seeding rebuilds
+-- the index. Titles, kinds and sources never change once an event exists.

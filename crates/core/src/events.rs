@@ -144,22 +144,34 @@ pub fn get_event(conn: &mut Connection, id: i64) -> Result<EventDetail> {
     Ok(EventDetail { event, history })
 }
 
-/// Ids of the newest events that are not completed, at most `limit`.
-pub fn recent_unfinished(conn: &Connection, limit: i64) -> Result<Vec<Event>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE status != 'completed' ORDER BY id DESC LIMIT ?1"
-    ))?;
-    let rows = stmt.query_map([limit], event_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+/// Ids of the newest events that are not completed, at most `LIMIT`, newest first.
+pub fn recent_unfinished<const LIMIT: usize>(conn: &Connection) -> Result<Vec<i64>> {
+    // One seek on (status, id) per unfinished status, merged here: no walk past recently
+    // completed events, and no temporary tables. The limit is a literal because SQLite
+    // prepares a statement again whenever a bound LIMIT changes.
+    let mut ids = Vec::with_capacity(2 * LIMIT);
+    for status in [Status::Open, Status::Acknowledged] {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT id FROM events WHERE status = '{}' ORDER BY id DESC LIMIT {LIMIT}",
+            status.as_str()
+        ))?;
+        let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        for id in rows {
+            ids.push(id?);
+        }
+    }
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids.truncate(LIMIT);
+    Ok(ids)
 }
 
-/// The newest events a user completed, at most `limit`.
-pub fn recent_user_completed(conn: &Connection, limit: i64) -> Result<Vec<Event>> {
+/// The newest events a user completed, at most `LIMIT`.
+pub fn recent_user_completed<const LIMIT: usize>(conn: &Connection) -> Result<Vec<Event>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events \
-         WHERE status = 'completed' AND completed_by = 'user' ORDER BY id DESC LIMIT ?1"
+        "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_completed_by \
+         WHERE status = 'completed' AND completed_by = 'user' ORDER BY id DESC LIMIT {LIMIT}"
     ))?;
-    let rows = stmt.query_map([limit], event_from_row)?;
+    let rows = stmt.query_map([], event_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -340,8 +352,18 @@ impl<'c> WriteTxn<'c> {
         })
     }
 
-    /// Commits, returning what changed, or `None` when nothing was written.
+    /// Commits, returning what changed, or `None` when nothing was written. The events this
+    /// transaction created are added to the search index here, in one statement.
     pub fn commit(self) -> Result<Option<ChangeSet>> {
+        if let (Some(first), Some(last)) = (self.created.iter().min(), self.created.iter().max()) {
+            // Ids created under one IMMEDIATE transaction are consecutive: no one else inserts.
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO events_fts (rowid, title, kind, source) \
+                     SELECT id, title, kind, source FROM events WHERE id BETWEEN ?1 AND ?2",
+                )?
+                .execute(params![first, last])?;
+        }
         let set = match self.first_seq {
             None => None,
             Some(from_seq) => {

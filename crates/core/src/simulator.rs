@@ -323,7 +323,7 @@ pub fn random_event(rng: &mut StdRng) -> NewEvent {
 }
 
 /// How many recent unfinished events the simulator chooses among.
-const WORKING_SET: i64 = 64;
+const WORKING_SET: usize = 32;
 /// The most changes one transaction carries; a simulator further behind skips ahead.
 const MAX_BATCH: u64 = 10_000;
 
@@ -357,7 +357,7 @@ impl Simulator {
     pub fn step(&mut self, w: &mut WriteTxn<'_>) -> Result<()> {
         let actor = Actor::Simulator;
         if self.config.override_chance > 0.0 && self.rng.random_bool(self.config.override_chance) {
-            let done = events::recent_user_completed(w.conn(), 8)?;
+            let done = events::recent_user_completed::<8>(w.conn())?;
             if !done.is_empty() {
                 let event = &done[self.rng.random_range(0..done.len())];
                 let to = if self.rng.random_bool(0.7) {
@@ -372,13 +372,16 @@ impl Simulator {
         let candidates = if create {
             Vec::new()
         } else {
-            events::recent_unfinished(w.conn(), WORKING_SET)?
+            events::recent_unfinished::<WORKING_SET>(w.conn())?
         };
         if candidates.is_empty() {
             let new = random_event(&mut self.rng);
             return w.insert(&new, actor).map(|_| ());
         }
-        let event = &candidates[self.rng.random_range(0..candidates.len())];
+        let event = &events::load_event(
+            w.conn(),
+            candidates[self.rng.random_range(0..candidates.len())],
+        )?;
         let roll: f64 = self.rng.random();
         match (event.status, event.severity.escalated()) {
             (Status::Open, _) if roll < 0.45 => w.set_status(event, Status::Acknowledged, actor),
