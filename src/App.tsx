@@ -32,7 +32,12 @@ export function App() {
   // Relative time ranges become absolute when the view changes, so the query stays stable.
   const [filter, setFilter] = useState(() => toFilter(view, Date.now()));
   const plain = isPlain(view);
-  const eventQuery = useMemo(() => toQuery(view, nav, filter), [view, nav, filter]);
+  // Page 0 means "number unknown" (the end of a view with an approximate total); the backend
+  // needs a page of 1 or more and places the page by its position anyway.
+  const eventQuery = useMemo(
+    () => toQuery(view, { ...nav, page: Math.max(1, nav.page) }, filter),
+    [view, nav, filter],
+  );
   const [busy, setBusy] = useState<ReadonlySet<number>>(new Set());
   const [bulkBusy, setBulkBusy] = useState(false);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
@@ -45,6 +50,11 @@ export function App() {
   const { query, newEvents, paused, setPaused, heldChanges, showRow } = useLivePage(eventQuery, plain);
   const data = query.data;
   const rows = useMemo(() => data?.rows ?? [], [data]);
+  // Rows that left the page (pushed off by new events, or filtered out) leave the selection.
+  useEffect(() => {
+    const shown = new Set(rows.map((r) => r.id));
+    setSelected((sel) => ([...sel].every((id) => shown.has(id)) ? sel : new Set([...sel].filter((id) => shown.has(id)))));
+  }, [rows]);
 
   const runAction = useCallback(
     async (action: Action, event: Event) => {

@@ -95,7 +95,10 @@ export function FilterBar({ view, onChange }: Props) {
       </label>
       <button
         type="button"
-        onClick={() => onChange({ ...DEFAULT_VIEW, sort: view.sort, pageSize: view.pageSize })}
+        onClick={() => {
+          setText("");
+          onChange({ ...DEFAULT_VIEW, sort: view.sort, pageSize: view.pageSize });
+        }}
         disabled={JSON.stringify({ ...view, sort: DEFAULT_VIEW.sort, pageSize: DEFAULT_VIEW.pageSize }) === JSON.stringify(DEFAULT_VIEW)}
       >
         Clear filters

@@ -27,12 +27,15 @@ describe("applyChangeSet", () => {
     const r = applyChangeSet(page(1, [10, 9, 8], 5), set(6, 7, { rows, created: [12, 11], total: 12 }));
     if (r.kind !== "applied") throw new Error(r.kind);
     expect(r.page.rows.map((e) => e.id)).toEqual([12, 11, 10]);
+    // The rows pushed off now come next.
+    expect(r.page.next).toEqual({ at: "after", value: 10, id: 10 });
     expect(r.page.total).toBe(12);
     expect(r.newEvents).toBe(0);
   });
 
   it("keeps later pages still and counts new events", () => {
-    const r = applyChangeSet(page(2, [7, 6, 5], 5), set(6, 6, { rows: [makeEvent(11)], created: [11], total: 11 }));
+    const later = { ...page(2, [7, 6, 5], 5), prev: { at: "before" as const, value: 7, id: 7 } };
+    const r = applyChangeSet(later, set(6, 6, { rows: [makeEvent(11)], created: [11], total: 11 }));
     if (r.kind !== "applied") throw new Error(r.kind);
     expect(r.page.rows.map((e) => e.id)).toEqual([7, 6, 5]);
     expect(r.newEvents).toBe(1);

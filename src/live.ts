@@ -27,14 +27,20 @@ export function applyChangeSet(page: Page, set: ChangeSet): Applied {
   const onPage = new Set(rows.map((r) => r.id));
   const created = set.created.filter((id) => !onPage.has(id));
   let newEvents = created.length;
-  if (page.page === 1 && created.length > 0) {
+  let next = page.next;
+  // Only the true top of the view (nothing before it) takes new events in.
+  if (page.prev === null && created.length > 0) {
     const fresh = created
       .map((id) => changed.get(id))
       .filter((r): r is Event => r !== undefined);
-    rows = [...fresh, ...rows].sort((a, b) => b.id - a.id).slice(0, page.pageSize);
+    const merged = [...fresh, ...rows].sort((a, b) => b.id - a.id);
+    rows = merged.slice(0, page.pageSize);
+    const last = rows.at(-1);
+    // Rows pushed off the bottom now follow the page: Next must start after its new last row.
+    if (merged.length > rows.length && last) next = { at: "after", value: last.id, id: last.id };
     newEvents = 0;
   }
-  return { kind: "applied", page: { ...page, rows, total: set.total, seq: set.toSeq }, newEvents };
+  return { kind: "applied", page: { ...page, rows, total: set.total, seq: set.toSeq, next }, newEvents };
 }
 
 /** Replaces one row with a newer version of it, if the page shows it. */

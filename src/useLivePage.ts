@@ -60,10 +60,16 @@ export function useLivePage(q: EventQuery, plain: boolean) {
   });
 
   /** Reads what the page missed and folds it in; reads the page again if that is too much. */
-  const catchUp = useCallback(async () => {
+  const again = useRef(false);
+  const catchUp = useCallback(async (): Promise<void> => {
     const k = key.current;
     const current = qc.getQueryData<Page>(k);
-    if (!current || catchingUp.current) return;
+    if (!current) return;
+    if (catchingUp.current) {
+      // A gap seen while catching up: run once more when this one is done.
+      again.current = true;
+      return;
+    }
     catchingUp.current = true;
     try {
       const result = await api.changesSince(current.seq);
@@ -75,8 +81,12 @@ export function useLivePage(q: EventQuery, plain: boolean) {
       if (!result.changes) return;
       const r = applyChangeSet(latest, result.changes);
       if (r.kind === "applied") {
-        qc.setQueryData(k, r.page);
-        if (r.newEvents > 0) setNewEvents((n) => n + r.newEvents);
+        // Pushes that arrived while the read was under way follow on from it.
+        const after = replay(r.page, recent.current);
+        qc.setQueryData(k, after.page);
+        const added = r.newEvents + after.newEvents;
+        if (added > 0) setNewEvents((n) => n + added);
+        if (after.gap) again.current = true;
       } else if (r.kind === "gap") {
         await qc.invalidateQueries({ queryKey: ["events"] });
       }
@@ -84,6 +94,10 @@ export function useLivePage(q: EventQuery, plain: boolean) {
       await qc.invalidateQueries({ queryKey: ["events"] });
     } finally {
       catchingUp.current = false;
+      if (again.current) {
+        again.current = false;
+        void catchUp();
+      }
     }
   }, [qc]);
 

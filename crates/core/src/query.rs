@@ -349,7 +349,7 @@ pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
         }
         None if exact && offset > total / 2 => {
             // Deep pages are read from the end: OFFSET never walks more than half the view.
-            let after = total - offset - size;
+            let after = total.saturating_sub(offset).saturating_sub(size);
             let (limit, skip) = if after < 0 {
                 (size + after, 0)
             } else {

@@ -31,6 +31,15 @@ fn a_page_past_the_end_is_empty_with_the_total() {
 }
 
 #[test]
+fn a_page_far_past_the_end_is_empty_not_an_overflow() {
+    let f = Fixture::new();
+    f.add_events(3);
+    let got = page(&f, i64::MAX / 500, 500).unwrap();
+    assert!(got.rows.is_empty());
+    assert_eq!((got.total, got.next, got.prev), (3, None, None));
+}
+
+#[test]
 fn page_reports_the_last_seq_it_reflects() {
     let f = Fixture::new();
     assert_eq!(page(&f, 1, 10).unwrap().seq, 0);
