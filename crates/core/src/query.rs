@@ -222,7 +222,8 @@ struct Read {
     offset: i64,
 }
 
-fn read(conn: &Connection, w: &Where, sort: Sort, r: &Read) -> Result<Vec<crate::model::Event>> {
+/// The SQL and bound values of one read: the view's WHERE, the keyset bound, the order.
+fn read_sql(w: &Where, sort: Sort, r: &Read) -> (String, Vec<Value>) {
     let col = sort_column(sort.by);
     // In SQL terms: does this read go towards larger values?
     let ascending = sort.descending != r.forward;
@@ -255,31 +256,32 @@ fn read(conn: &Connection, w: &Where, sort: Sort, r: &Read) -> Result<Vec<crate:
     let sql =
         format!("SELECT {EVENT_COLUMNS} FROM events {where_sql} ORDER BY {order} LIMIT ? OFFSET ?");
     values.extend([Value::Integer(r.limit), Value::Integer(r.offset)]);
+    (sql, values)
+}
+
+fn read(conn: &Connection, w: &Where, sort: Sort, r: &Read) -> Result<Vec<crate::model::Event>> {
+    let (sql, values) = read_sql(w, sort, r);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(&values), event_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// The SQL of a page query, for `EXPLAIN QUERY PLAN` checks.
+/// `EXPLAIN QUERY PLAN` of the SQL that reads the first page of `q`'s view.
 pub fn explain(conn: &Connection, q: &EventQuery) -> Result<Vec<String>> {
     let w = filter_where(
         &q.filter,
         fts_query(q.filter.search.as_deref().unwrap_or(""))?,
         Some(q.sort.by),
     );
-    let col = sort_column(q.sort.by);
-    let dir = if q.sort.descending { "DESC" } else { "ASC" };
-    let order = if q.sort.by == SortKey::Time {
-        format!("id {dir}")
-    } else {
-        format!("{col} {dir}, id {dir}")
+    let first = Read {
+        forward: true,
+        from: None,
+        limit: q.page_size,
+        offset: 0,
     };
-    let sql = format!(
-        "EXPLAIN QUERY PLAN SELECT {EVENT_COLUMNS} FROM events {} ORDER BY {order} LIMIT 50",
-        w.sql()
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(&w.values), |r| r.get::<_, String>(3))?;
+    let (sql, values) = read_sql(&w, q.sort, &first);
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let rows = stmt.query_map(params_from_iter(&values), |r| r.get::<_, String>(3))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 

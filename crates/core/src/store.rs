@@ -96,7 +96,6 @@ impl Store {
     }
 
     pub fn list_events(&self, query: &EventQuery) -> Result<Page> {
-        events::check_query(query)?;
         crate::query::list_events(&mut lock(&self.reader), query)
     }
 
@@ -105,7 +104,6 @@ impl Store {
     }
 
     pub fn get_event(&self, id: i64) -> Result<EventDetail> {
-        events::check_id(id)?;
         events::get_event(&mut lock(&self.reader), id)
     }
 
