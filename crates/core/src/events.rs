@@ -194,6 +194,7 @@ pub struct WriteTxn<'c> {
     touched: Vec<i64>,
     seen: std::collections::HashSet<i64>,
     created: Vec<i64>,
+    critical: Vec<i64>,
 }
 
 impl<'c> WriteTxn<'c> {
@@ -207,6 +208,7 @@ impl<'c> WriteTxn<'c> {
             touched: Vec::new(),
             seen: std::collections::HashSet::new(),
             created: Vec::new(),
+            critical: Vec::new(),
         })
     }
 
@@ -266,6 +268,9 @@ impl<'c> WriteTxn<'c> {
         };
         self.log(id, actor, Field::Created, None, Status::Open.as_str())?;
         self.created.push(id);
+        if new.severity == Severity::Critical {
+            self.critical.push(id);
+        }
         Ok(id)
     }
 
@@ -332,6 +337,9 @@ impl<'c> WriteTxn<'c> {
         )?
         .execute(params![event.id, to.rank(), self.now, actor.as_str(), event.version])?;
         self.expect_one(n, event)?;
+        if to == Severity::Critical && !self.critical.contains(&event.id) {
+            self.critical.push(event.id);
+        }
         self.log(
             event.id,
             actor,
@@ -373,11 +381,14 @@ impl<'c> WriteTxn<'c> {
                 }
                 let mut created = self.created;
                 created.reverse();
+                let mut critical = self.critical;
+                critical.reverse();
                 Some(ChangeSet {
                     from_seq,
                     to_seq: self.last_seq,
                     rows,
                     created,
+                    critical,
                     total: total(&self.tx)?,
                 })
             }
@@ -576,13 +587,16 @@ pub fn changes_since(conn: &mut Connection, since: i64) -> Result<CatchUp> {
             complete: true,
         });
     }
-    let ids: Vec<(i64, bool)> = {
+    // Per event: created in the range? escalated to critical in the range?
+    let ids: Vec<(i64, bool, bool)> = {
         let mut stmt = tx.prepare_cached(
-            "SELECT event_id, max(field = 'created') FROM changes WHERE seq > ?1 \
+            "SELECT event_id, max(field = 'created'), \
+                    max(field = 'severity' AND to_value = 'critical') \
+             FROM changes WHERE seq > ?1 \
              GROUP BY event_id ORDER BY event_id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![since, CATCH_UP_LIMIT + 1], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?
     };
@@ -593,14 +607,26 @@ pub fn changes_since(conn: &mut Connection, since: i64) -> Result<CatchUp> {
         });
     }
     let mut rows = Vec::with_capacity(ids.len());
-    for (id, _) in &ids {
-        rows.push(load_event(&tx, *id)?);
+    let mut critical = Vec::new();
+    for &(id, created, escalated) in &ids {
+        let event = load_event(&tx, id)?;
+        // An event created in the range that is critical now became critical in the range,
+        // whether it was created so or escalated.
+        if escalated || (created && event.severity == Severity::Critical) {
+            critical.push(id);
+        }
+        rows.push(event);
     }
     let set = ChangeSet {
         from_seq: since + 1,
         to_seq,
         rows,
-        created: ids.iter().filter(|(_, c)| *c).map(|(id, _)| *id).collect(),
+        created: ids
+            .iter()
+            .filter(|(_, c, _)| *c)
+            .map(|(id, _, _)| *id)
+            .collect(),
+        critical,
         total: total(&tx)?,
     };
     tx.finish()?;

@@ -284,6 +284,9 @@ pub struct ChangeSet {
     pub rows: Vec<Event>,
     /// Ids of the events created in the range, newest first.
     pub created: Vec<i64>,
+    /// Ids of the events that became critical in the range (created critical or escalated to
+    /// critical), latest first: what desktop notifications are about.
+    pub critical: Vec<i64>,
     /// All events in the store after the last commit in the range.
     pub total: i64,
 }
@@ -312,6 +315,10 @@ impl ChangeSet {
         let mut created = later.created;
         created.append(&mut self.created);
         self.created = created;
+        let mut critical = later.critical;
+        critical.retain(|id| !self.critical.contains(id));
+        critical.append(&mut self.critical);
+        self.critical = critical;
         self.total = later.total;
     }
 }

@@ -3,13 +3,15 @@
 
 use crate::error::{Error, Result};
 use crate::events::{event_from_row, last_seq, EVENT_COLUMNS};
-use crate::model::{EventFilter, EventQuery, Page, Position, Sort, SortKey};
+use crate::model::{Event, EventFilter, EventQuery, Page, Position, Severity, Sort, SortKey};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
 /// Counting stops here for filters the maintained counts cannot answer; the total is then a
 /// lower bound (`totalExact: false`).
 pub const COUNT_LIMIT: i64 = 10_000;
+/// Counting search hits stops here: each hit is a step through the full-text index.
+pub const SEARCH_COUNT_LIMIT: i64 = 1_000;
 /// The longest search text accepted.
 pub const MAX_SEARCH: usize = 200;
 
@@ -100,11 +102,13 @@ fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-/// The WHERE clause of a view. `order` is the sort the rows are read in, or `None` for
-/// counting. Only a filter whose index also yields that order may use its index; the others
-/// are written `+column` (SQLite's way to say "do not use an index for this"), so the planner
-/// walks the order's index and stops after a page instead of sorting every matching row.
-fn filter_where(f: &EventFilter, search: Option<String>, order: Option<SortKey>) -> Where {
+/// The WHERE clause of a view, search aside (see [`read`]). `order` is the sort the rows are
+/// read in, or `None` for counting. Only a filter whose index also yields that order may use
+/// its index; the others are written `+column` (SQLite's way to say "do not use an index for
+/// this"), so the planner walks the order's index and stops after a page instead of sorting
+/// every matching row. `kind` and `source` are qualified: the search index has columns of
+/// those names too.
+fn filter_where(f: &EventFilter, order: Option<SortKey>) -> Where {
     let mut w = Where::default();
     let by_time = order.is_none_or(|o| o == SortKey::Time);
     let by_severity = order.is_none_or(|o| o == SortKey::Severity);
@@ -141,13 +145,13 @@ fn filter_where(f: &EventFilter, search: Option<String>, order: Option<SortKey>)
     }
     if let Some(kind) = &f.kind {
         w.add(
-            &format!("{}kind = ?", hint(by_time)),
+            &format!("{}events.kind = ?", hint(by_time)),
             [Value::Text(kind.clone())],
         );
     }
     if let Some(source) = &f.source {
         w.add(
-            &format!("{}source = ?", hint(by_time)),
+            &format!("{}events.source = ?", hint(by_time)),
             [Value::Text(source.clone())],
         );
     }
@@ -164,36 +168,56 @@ fn filter_where(f: &EventFilter, search: Option<String>, order: Option<SortKey>)
             [Value::Integer(to)],
         );
     }
-    if let Some(fts) = search {
-        w.add(
-            "id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)",
-            [Value::Text(fts)],
-        );
-    }
     w
 }
 
+/// The search hits of a view, walked in rowid (= id) order straight from the full-text
+/// index, each joined to its event: a page stops after its rows instead of collecting every
+/// match first.
+const SEARCH_FROM: &str =
+    "events_fts CROSS JOIN events ON events.id = events_fts.rowid WHERE events_fts MATCH ?";
+
 /// The view's total: from the maintained counts when the filter allows, otherwise counted up
-/// to [`COUNT_LIMIT`].
-fn view_total(conn: &Connection, f: &EventFilter, search: Option<String>) -> Result<(i64, bool)> {
+/// to [`COUNT_LIMIT`] ([`SEARCH_COUNT_LIMIT`] for a search).
+fn view_total(conn: &Connection, f: &EventFilter, search: Option<&str>) -> Result<(i64, bool)> {
     if f.counts_are_exact() {
-        let w = filter_where(f, None, None);
+        let w = filter_where(f, None);
         let sql = format!("SELECT coalesce(sum(n), 0) FROM event_counts {}", w.sql());
         let n = conn
             .prepare_cached(&sql)?
             .query_row(params_from_iter(&w.values), |r| r.get(0))?;
         return Ok((n, true));
     }
-    let w = filter_where(f, search, None);
-    let sql = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM events {} LIMIT {})",
-        w.sql(),
-        COUNT_LIMIT + 1
-    );
+    let w = filter_where(f, None);
+    let (sql, values, limit) = match search {
+        None => (
+            format!("SELECT 1 FROM events {}", w.sql()),
+            w.values,
+            COUNT_LIMIT,
+        ),
+        Some(fts) if w.clauses.is_empty() => (
+            "SELECT 1 FROM events_fts WHERE events_fts MATCH ?".to_owned(),
+            vec![Value::Text(fts.to_owned())],
+            SEARCH_COUNT_LIMIT,
+        ),
+        Some(fts) => {
+            let mut values = vec![Value::Text(fts.to_owned())];
+            values.extend(w.values);
+            (
+                format!(
+                    "SELECT 1 FROM {SEARCH_FROM} AND {}",
+                    w.clauses.join(" AND ")
+                ),
+                values,
+                SEARCH_COUNT_LIMIT,
+            )
+        }
+    };
+    let sql = format!("SELECT count(*) FROM ({sql} LIMIT {})", limit + 1);
     let n: i64 = conn
         .prepare_cached(&sql)?
-        .query_row(params_from_iter(&w.values), |r| r.get(0))?;
-    Ok((n.min(COUNT_LIMIT), n <= COUNT_LIMIT))
+        .query_row(params_from_iter(&values), |r| r.get(0))?;
+    Ok((n.min(limit), n <= limit))
 }
 
 /// The column a sort orders by (ties broken by id).
@@ -205,7 +229,7 @@ fn sort_column(by: SortKey) -> &'static str {
     }
 }
 
-fn sort_value(e: &crate::model::Event, by: SortKey) -> i64 {
+fn sort_value(e: &Event, by: SortKey) -> i64 {
     match by {
         SortKey::Time => e.id,
         SortKey::Updated => e.updated_at,
@@ -222,8 +246,19 @@ struct Read {
     offset: i64,
 }
 
+/// `EVENT_COLUMNS`, each qualified with `events.`.
+fn qualified_columns() -> String {
+    EVENT_COLUMNS
+        .split(',')
+        .map(|c| format!("events.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The SQL and bound values of one read: the view's WHERE, the keyset bound, the order.
-fn read_sql(w: &Where, sort: Sort, r: &Read) -> (String, Vec<Value>) {
+/// A search sorted by time walks the full-text index in id order ([`SEARCH_FROM`]); a search
+/// in another order filters the events by a subquery of all its hits.
+fn read_sql(w: &Where, search: Option<&str>, sort: Sort, r: &Read) -> (String, Vec<Value>) {
     let col = sort_column(sort.by);
     // In SQL terms: does this read go towards larger values?
     let ascending = sort.descending != r.forward;
@@ -232,54 +267,132 @@ fn read_sql(w: &Where, sort: Sort, r: &Read) -> (String, Vec<Value>) {
     } else {
         ("DESC", "<")
     };
-    let mut clauses = w.clauses.clone();
-    let mut values = w.values.clone();
-    if let Some((value, id)) = r.from {
-        if sort.by == SortKey::Time {
-            clauses.push(format!("id {cmp} ?"));
-            values.push(Value::Integer(id));
+    let by_time = sort.by == SortKey::Time;
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    let from = match search {
+        Some(fts) if by_time => {
+            values.push(Value::Text(fts.to_owned()));
+            SEARCH_FROM.to_owned()
+        }
+        Some(fts) => {
+            clauses.push("id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)".into());
+            values.push(Value::Text(fts.to_owned()));
+            "events".to_owned()
+        }
+        None => "events".to_owned(),
+    };
+    let driven = search.is_some() && by_time;
+    let id = if driven { "events_fts.rowid" } else { "id" };
+    clauses.extend(w.clauses.iter().cloned());
+    values.extend(w.values.iter().cloned());
+    if let Some((value, key)) = r.from {
+        if by_time {
+            clauses.push(format!("{id} {cmp} ?"));
+            values.push(Value::Integer(key));
         } else {
             clauses.push(format!("({col}, id) {cmp} (?, ?)"));
-            values.extend([Value::Integer(value), Value::Integer(id)]);
+            values.extend([Value::Integer(value), Value::Integer(key)]);
         }
     }
-    let where_sql = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
+    let where_sql = match (driven, clauses.is_empty()) {
+        (true, true) => String::new(),
+        (true, false) => format!("AND {}", clauses.join(" AND ")),
+        (false, true) => String::new(),
+        (false, false) => format!("WHERE {}", clauses.join(" AND ")),
     };
-    let order = if sort.by == SortKey::Time {
-        format!("id {dir}")
+    let order = if by_time {
+        format!("{id} {dir}")
     } else {
         format!("{col} {dir}, id {dir}")
     };
-    let sql =
-        format!("SELECT {EVENT_COLUMNS} FROM events {where_sql} ORDER BY {order} LIMIT ? OFFSET ?");
+    let sql = format!(
+        "SELECT {} FROM {from} {where_sql} ORDER BY {order} LIMIT ? OFFSET ?",
+        qualified_columns()
+    );
     values.extend([Value::Integer(r.limit), Value::Integer(r.offset)]);
     (sql, values)
 }
 
-fn read(conn: &Connection, w: &Where, sort: Sort, r: &Read) -> Result<Vec<crate::model::Event>> {
-    let (sql, values) = read_sql(w, sort, r);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(&values), event_from_row)?;
+fn read_rows(conn: &Connection, sql: &str, values: &[Value]) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params_from_iter(values), event_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Reads the rows of `r`. A search sorted by severity is read one severity at a time, each
+/// walked in id order from the full-text index, so it too stops after a page.
+fn read(
+    conn: &Connection,
+    f: &EventFilter,
+    w: &Where,
+    search: Option<&str>,
+    sort: Sort,
+    r: &Read,
+) -> Result<Vec<Event>> {
+    if search.is_none() || sort.by != SortKey::Severity {
+        let (sql, values) = read_sql(w, search, sort, r);
+        return read_rows(conn, &sql, &values);
+    }
+    let ascending = sort.descending != r.forward;
+    let mut levels: Vec<Severity> = Severity::ALL
+        .iter()
+        .copied()
+        .filter(|s| f.severities.is_empty() || f.severities.contains(s))
+        .filter(|s| f.min_severity.is_none_or(|min| s.rank() >= min.rank()))
+        .collect();
+    if !ascending {
+        levels.reverse();
+    }
+    let want = r.limit.saturating_add(r.offset);
+    let mut rows = Vec::new();
+    for level in levels {
+        let from = match r.from {
+            Some((value, id)) if level.rank() == value => Some((id, id)),
+            // Levels the read passed before reaching the bound's level.
+            Some((value, _)) if ascending && level.rank() < value => continue,
+            Some((value, _)) if !ascending && level.rank() > value => continue,
+            _ => None,
+        };
+        let mut lw = Where {
+            clauses: w.clauses.clone(),
+            values: w.values.clone(),
+        };
+        lw.add("severity = ?", [Value::Integer(level.rank())]);
+        let time = Sort {
+            by: SortKey::Time,
+            descending: !ascending,
+        };
+        let part = Read {
+            forward: true,
+            from,
+            limit: want - rows.len() as i64,
+            offset: 0,
+        };
+        let (sql, values) = read_sql(&lw, search, time, &part);
+        rows.extend(read_rows(conn, &sql, &values)?);
+        if rows.len() as i64 >= want {
+            break;
+        }
+    }
+    let skip = usize::try_from(r.offset)
+        .unwrap_or(usize::MAX)
+        .min(rows.len());
+    rows.drain(..skip);
+    Ok(rows)
 }
 
 /// `EXPLAIN QUERY PLAN` of the SQL that reads the first page of `q`'s view.
 pub fn explain(conn: &Connection, q: &EventQuery) -> Result<Vec<String>> {
-    let w = filter_where(
-        &q.filter,
-        fts_query(q.filter.search.as_deref().unwrap_or(""))?,
-        Some(q.sort.by),
-    );
+    let search = fts_query(q.filter.search.as_deref().unwrap_or(""))?;
+    let w = filter_where(&q.filter, Some(q.sort.by));
     let first = Read {
         forward: true,
         from: None,
         limit: q.page_size,
         offset: 0,
     };
-    let (sql, values) = read_sql(&w, q.sort, &first);
+    let (sql, values) = read_sql(&w, search.as_deref(), q.sort, &first);
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let rows = stmt.query_map(params_from_iter(&values), |r| r.get::<_, String>(3))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -293,10 +406,10 @@ pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
         .checked_mul(q.page_size)
         .ok_or_else(|| Error::invalid("page", format!("{} is out of range", q.page)))?;
     let tx = conn.transaction()?;
-    let (total, exact) = view_total(&tx, &q.filter, search.clone())?;
-    let w = filter_where(&q.filter, search, Some(q.sort.by));
+    let (total, exact) = view_total(&tx, &q.filter, search.as_deref())?;
+    let w = filter_where(&q.filter, Some(q.sort.by));
     let size = q.page_size;
-    let key = |e: &crate::model::Event| (sort_value(e, q.sort.by), e.id);
+    let key = |e: &Event| (sort_value(e, q.sort.by), e.id);
 
     // Each plan: the read, and whether rows are known to exist before / after the page when
     // the read itself cannot tell (None: tell by reading one row more).
@@ -381,7 +494,9 @@ pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
     };
     let mut rows = read(
         &tx,
+        &q.filter,
         &w,
+        search.as_deref(),
         q.sort,
         &Read {
             limit: plan.limit + 1,
@@ -437,4 +552,63 @@ pub fn facets(conn: &Connection) -> Result<Facets> {
         kinds: distinct("kind")?,
         sources: distinct("source")?,
     })
+}
+
+/// What [`scan_view`] hands over: first the view's exact size, then each row.
+pub enum Scanned<'a> {
+    Total(i64),
+    Row(&'a Event),
+}
+
+/// Walks every row of a view in view order inside one read transaction (a consistent
+/// snapshot), one row at a time: nothing is collected. `each` gets the view's exact size
+/// first, then the rows, and returns `false` to stop early.
+pub fn scan_view(
+    conn: &mut Connection,
+    filter: &EventFilter,
+    sort: Sort,
+    mut each: impl FnMut(Scanned<'_>) -> Result<bool>,
+) -> Result<()> {
+    check(&EventQuery {
+        filter: filter.clone(),
+        sort,
+        ..EventQuery::new(1, 1)
+    })?;
+    let search = fts_query(filter.search.as_deref().unwrap_or(""))?;
+    let tx = conn.transaction()?;
+    let total = if filter.counts_are_exact() {
+        view_total(&tx, filter, None)?.0
+    } else {
+        let mut w = filter_where(filter, None);
+        if let Some(fts) = &search {
+            w.add(
+                "id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)",
+                [Value::Text(fts.clone())],
+            );
+        }
+        tx.prepare_cached(&format!("SELECT count(*) FROM events {}", w.sql()))?
+            .query_row(params_from_iter(&w.values), |r| r.get(0))?
+    };
+    if !each(Scanned::Total(total))? {
+        return Ok(());
+    }
+    let w = filter_where(filter, Some(sort.by));
+    let all = Read {
+        forward: true,
+        from: None,
+        limit: -1,
+        offset: 0,
+    };
+    let (sql, values) = read_sql(&w, search.as_deref(), sort, &all);
+    {
+        let mut stmt = tx.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(&values))?;
+        while let Some(row) = rows.next()? {
+            if !each(Scanned::Row(&event_from_row(row)?))? {
+                break;
+            }
+        }
+    }
+    tx.finish()?;
+    Ok(())
 }

@@ -332,6 +332,10 @@ pub struct Simulator {
     config: SimConfig,
     rng: StdRng,
     changes: u64,
+    /// The newest unfinished events, newest first, as far as this batch knows: read once per
+    /// batch (others may have written in between) and kept up to date by the batch's own
+    /// changes, instead of two index seeks per change.
+    working: Option<Vec<i64>>,
 }
 
 impl Simulator {
@@ -340,6 +344,7 @@ impl Simulator {
             rng: StdRng::seed_from_u64(config.seed),
             config,
             changes: 0,
+            working: None,
         }
     }
 
@@ -354,7 +359,7 @@ impl Simulator {
 
     /// Makes one change inside `w`: overrides a user's completion, creates an event, or moves
     /// an existing one along (acknowledge, escalate, complete).
-    pub fn step(&mut self, w: &mut WriteTxn<'_>) -> Result<()> {
+    fn step(&mut self, w: &mut WriteTxn<'_>) -> Result<()> {
         let actor = Actor::Simulator;
         if self.config.override_chance > 0.0 && self.rng.random_bool(self.config.override_chance) {
             let done = events::recent_user_completed::<8>(w.conn())?;
@@ -365,30 +370,47 @@ impl Simulator {
                 } else {
                     Status::Acknowledged
                 };
+                // A reopened event may belong among the newest unfinished ones again.
+                self.working = None;
                 return w.set_status(event, to, actor);
             }
         }
         let create = self.rng.random_bool(self.config.new_share);
         let candidates = if create {
-            Vec::new()
+            &[][..]
         } else {
-            events::recent_unfinished::<WORKING_SET>(w.conn())?
+            if self.working.as_ref().is_none_or(Vec::is_empty) {
+                self.working = Some(events::recent_unfinished::<WORKING_SET>(w.conn())?);
+            }
+            self.working.as_deref().unwrap_or_default()
         };
         if candidates.is_empty() {
             let new = random_event(&mut self.rng);
-            return w.insert(&new, actor).map(|_| ());
+            let id = w.insert(&new, actor)?;
+            if let Some(working) = &mut self.working {
+                working.insert(0, id);
+                working.truncate(WORKING_SET);
+            }
+            return Ok(());
         }
         let event = &events::load_event(
             w.conn(),
             candidates[self.rng.random_range(0..candidates.len())],
         )?;
         let roll: f64 = self.rng.random();
-        match (event.status, event.severity.escalated()) {
-            (Status::Open, _) if roll < 0.45 => w.set_status(event, Status::Acknowledged, actor),
-            (_, Some(worse)) if roll < 0.7 => w.set_severity(event, worse, actor),
-            (Status::Open, None) if roll < 0.7 => w.set_status(event, Status::Acknowledged, actor),
-            _ => w.set_status(event, Status::Completed, actor),
+        let to = match (event.status, event.severity.escalated()) {
+            (Status::Open, _) if roll < 0.45 => Status::Acknowledged,
+            (_, Some(worse)) if roll < 0.7 => return w.set_severity(event, worse, actor),
+            (Status::Open, None) if roll < 0.7 => Status::Acknowledged,
+            _ => Status::Completed,
+        };
+        w.set_status(event, to, actor)?;
+        if to == Status::Completed {
+            if let Some(working) = &mut self.working {
+                working.retain(|&id| id != event.id);
+            }
         }
+        Ok(())
     }
 
     /// Makes `n` changes in one transaction and publishes them.
@@ -399,6 +421,7 @@ impl Simulator {
         now: i64,
         n: u64,
     ) -> Result<()> {
+        self.working = None;
         feed.write(conn, now, |w| {
             for _ in 0..n {
                 self.step(w)?;

@@ -103,6 +103,26 @@ impl Store {
         crate::query::facets(&lock(&self.reader))
     }
 
+    /// Events per minute by severity over the last hour.
+    pub fn activity(&self) -> Result<Vec<crate::activity::Minute>> {
+        crate::activity::last_hour(&lock(&self.reader), self.clock.now_ms())
+    }
+
+    /// Writes a view to a file on a connection of its own, so pages keep loading meanwhile;
+    /// see [`crate::export::export_view`].
+    pub fn export(
+        &self,
+        filter: &crate::model::EventFilter,
+        sort: crate::model::Sort,
+        format: crate::export::ExportFormat,
+        path: &Path,
+        cancel: &std::sync::atomic::AtomicBool,
+        progress: impl FnMut(i64, i64),
+    ) -> Result<crate::export::ExportOutcome> {
+        let mut conn = self.connect()?;
+        crate::export::export_view(&mut conn, filter, sort, format, path, cancel, progress)
+    }
+
     pub fn get_event(&self, id: i64) -> Result<EventDetail> {
         events::get_event(&mut lock(&self.reader), id)
     }

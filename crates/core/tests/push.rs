@@ -28,6 +28,7 @@ fn set(seq: i64, rows: Vec<Event>, created: Vec<i64>, total: i64) -> ChangeSet {
         to_seq: seq,
         rows,
         created,
+        critical: Vec::new(),
         total,
     }
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod actions;
 mod db;
+mod desktop;
 mod paging;
 mod push;
 mod seeding;

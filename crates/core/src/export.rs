@@ -1,0 +1,209 @@
+//! Exporting a view (filters, search and sort applied) to CSV or JSON, streamed row by row from
+//! one read snapshot: a million rows never sit in memory. The file is written beside its
+//! destination under a temporary name and renamed into place only when complete, so a
+//! cancelled or failed export leaves no half-written file and never clobbers an existing one.
+
+use crate::error::{Error, Result};
+use crate::model::{Event, EventFilter, Sort};
+use crate::query::Scanned;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Progress is reported every this many rows (and at the end).
+pub const PROGRESS_EVERY: i64 = 5_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// How an export ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum ExportOutcome {
+    /// Every row of the view was written to `path`.
+    #[serde(rename_all = "camelCase")]
+    Done { rows: i64, path: String },
+    /// Stopped on request after `rows` rows; nothing was left behind.
+    #[serde(rename_all = "camelCase")]
+    Cancelled { rows: i64 },
+}
+
+/// The CSV header; times are ISO 8601 in UTC.
+pub const CSV_HEADER: &str = "id,created,severity,status,kind,source,title,updated,updated_by,\
+completed,completed_by,reopened,reopened_by,version";
+
+/// Writes the view of `filter` in `sort` order to `path`. `progress(rows, total)` is called
+/// as rows are written; setting `cancel` stops the export and removes the partial file.
+pub fn export_view(
+    conn: &mut Connection,
+    filter: &EventFilter,
+    sort: Sort,
+    format: ExportFormat,
+    path: &Path,
+    cancel: &AtomicBool,
+    mut progress: impl FnMut(i64, i64),
+) -> Result<ExportOutcome> {
+    let temp = temp_path(path)?;
+    let file = File::create(&temp).map_err(|e| io_error(&temp, &e))?;
+    let mut out = BufWriter::with_capacity(1 << 16, file);
+    let mut total = 0;
+    let mut rows = 0i64;
+    let mut cancelled = false;
+    let written = (|| -> Result<()> {
+        match format {
+            ExportFormat::Csv => writeln!(out, "{CSV_HEADER}"),
+            ExportFormat::Json => write!(out, "["),
+        }
+        .map_err(|e| io_error(&temp, &e))?;
+        crate::query::scan_view(conn, filter, sort, |scanned| {
+            let event = match scanned {
+                Scanned::Total(n) => {
+                    total = n;
+                    progress(0, n);
+                    return Ok(true);
+                }
+                Scanned::Row(event) => event,
+            };
+            {
+                if cancel.load(Ordering::Relaxed) {
+                    cancelled = true;
+                    return Ok(false);
+                }
+                match format {
+                    ExportFormat::Csv => write_csv_row(&mut out, event),
+                    ExportFormat::Json => {
+                        let sep = if rows == 0 { "\n" } else { ",\n" };
+                        out.write_all(sep.as_bytes()).and_then(|()| {
+                            serde_json::to_writer(&mut out, event).map_err(Into::into)
+                        })
+                    }
+                }
+                .map_err(|e| io_error(&temp, &e))?;
+                rows += 1;
+                if rows % PROGRESS_EVERY == 0 {
+                    progress(rows, total);
+                }
+                Ok(true)
+            }
+        })?;
+        if !cancelled {
+            if format == ExportFormat::Json {
+                out.write_all(b"\n]\n").map_err(|e| io_error(&temp, &e))?;
+            }
+            let file = out.into_inner().map_err(|e| io_error(&temp, e.error()))?;
+            file.sync_all().map_err(|e| io_error(&temp, &e))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        drop(std::fs::remove_file(&temp));
+        return Err(e);
+    }
+    if cancelled {
+        drop(std::fs::remove_file(&temp));
+        return Ok(ExportOutcome::Cancelled { rows });
+    }
+    std::fs::rename(&temp, path).map_err(|e| {
+        drop(std::fs::remove_file(&temp));
+        io_error(path, &e)
+    })?;
+    progress(rows, total);
+    Ok(ExportOutcome::Done {
+        rows,
+        path: path.display().to_string(),
+    })
+}
+
+/// `.<name>.part` beside `path`, after checking `path` names a file in an existing folder.
+fn temp_path(path: &Path) -> Result<PathBuf> {
+    let bad = |m: &str| Error::invalid("path", format!("{}: {m}", path.display()));
+    let name = path
+        .file_name()
+        .ok_or_else(|| bad("names no file"))?
+        .to_string_lossy();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(bad("its folder does not exist"));
+    }
+    if path.is_dir() {
+        return Err(bad("is a folder"));
+    }
+    Ok(dir.join(format!(".{name}.part")))
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> Error {
+    Error::storage(format!("cannot write {}: {e}", path.display()))
+}
+
+fn write_csv_row(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
+    let time = |t: Option<i64>| t.map(iso_utc).unwrap_or_default();
+    let text = |t: Option<&str>| t.map(csv_field).unwrap_or_default();
+    writeln!(
+        out,
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        e.id,
+        iso_utc(e.created_at),
+        e.severity.as_str(),
+        e.status.as_str(),
+        csv_field(&e.kind),
+        csv_field(&e.source),
+        csv_field(&e.title),
+        iso_utc(e.updated_at),
+        e.updated_by.as_str(),
+        time(e.completed_at),
+        text(e.completed_by.map(|a| a.as_str())),
+        time(e.reopened_at),
+        text(e.reopened_by.map(|a| a.as_str())),
+        e.version
+    )
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180). A leading
+/// `=`, `+`, `-` or `@` is prefixed with `'` so spreadsheets do not run it as a formula.
+pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Unix milliseconds as ISO 8601 in UTC, e.g. `2026-11-25T23:18:40.123Z`.
+pub fn iso_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let millis = ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

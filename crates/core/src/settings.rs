@@ -1,0 +1,89 @@
+//! The operator's preferences: theme, notifications, sounds, tray behaviour, page size. Kept in
+//! the database's `settings` table, so they survive restarts and travel with the file.
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// The `settings` key the preferences are stored under.
+pub const APP_SETTINGS: &str = "app";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follow the operating system's light or dark setting.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// A sound for new events of each severity, all off unless chosen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(default)]
+pub struct Sounds {
+    pub critical: bool,
+    pub error: bool,
+    pub warning: bool,
+    pub info: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AppSettings {
+    pub theme: Theme,
+    /// Desktop notifications for events that become critical.
+    pub notifications: bool,
+    pub sounds: Sounds,
+    /// Closing the window hides it to the tray instead of quitting.
+    pub close_to_tray: bool,
+    /// Rows per page when a view does not say.
+    pub page_size: i64,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        AppSettings {
+            theme: Theme::System,
+            notifications: true,
+            sounds: Sounds::default(),
+            close_to_tray: false,
+            page_size: 50,
+        }
+    }
+}
+
+impl AppSettings {
+    pub const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
+
+    pub fn validate(&self) -> Result<()> {
+        if !Self::PAGE_SIZES.contains(&self.page_size) {
+            return Err(Error::invalid(
+                "pageSize",
+                format!(
+                    "must be one of {:?}, got {}",
+                    Self::PAGE_SIZES,
+                    self.page_size
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The saved preferences, or the defaults if none were saved. Saved values that no longer
+    /// pass [`AppSettings::validate`] fall back to the default for that field.
+    pub fn load(store: &Store) -> Result<AppSettings> {
+        let mut s: AppSettings = store.load_setting(APP_SETTINGS)?.unwrap_or_default();
+        if !Self::PAGE_SIZES.contains(&s.page_size) {
+            s.page_size = AppSettings::default().page_size;
+        }
+        Ok(s)
+    }
+
+    /// Checks and saves; nothing is written if the check fails.
+    pub fn save(&self, store: &Store) -> Result<()> {
+        self.validate()?;
+        store.save_setting(APP_SETTINGS, self)
+    }
+}

@@ -1,0 +1,454 @@
+//! What the desktop shell builds on: persisted preferences, rate-limited critical-event
+//! notices, streamed export, and the activity counts.
+
+use crate::support::{Fixture, T0};
+use eventdesk_core::activity::{last_hour, MINUTES, MINUTE_MS};
+use eventdesk_core::events::NewEvent;
+use eventdesk_core::export::{csv_field, iso_utc, CSV_HEADER};
+use eventdesk_core::{
+    Actor, AppSettings, ChangeSet, CommitFeed, Error, Event, EventFilter, EventQuery, ExportFormat,
+    ExportOutcome, ManualClock, Notifier, Position, Severity, SimConfig, Simulator, Sort, SortKey,
+    Sounds, Status, Store, Theme,
+};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+// ---- settings ----
+
+#[test]
+fn settings_default_until_saved_then_survive_reopening_the_file() {
+    let f = Fixture::new();
+    assert_eq!(AppSettings::load(&f.store).unwrap(), AppSettings::default());
+    assert!(
+        AppSettings::default().notifications,
+        "notifications are on by default"
+    );
+    let chosen = AppSettings {
+        theme: Theme::Dark,
+        notifications: false,
+        sounds: Sounds {
+            critical: true,
+            ..Sounds::default()
+        },
+        close_to_tray: true,
+        page_size: 100,
+    };
+    chosen.save(&f.store).unwrap();
+
+    let path = f.store.path().to_owned();
+    drop(f.store);
+    let (feed, _rx) = CommitFeed::new();
+    let reopened = Store::open(&path, feed, Arc::new(ManualClock::new(T0))).unwrap();
+    assert_eq!(AppSettings::load(&reopened).unwrap(), chosen);
+}
+
+#[test]
+fn invalid_settings_are_refused_and_nothing_is_written() {
+    let f = Fixture::new();
+    let good = AppSettings {
+        theme: Theme::Light,
+        ..AppSettings::default()
+    };
+    good.save(&f.store).unwrap();
+    let bad = AppSettings {
+        page_size: 7,
+        theme: Theme::Dark,
+        ..AppSettings::default()
+    };
+    match bad.save(&f.store) {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "pageSize"),
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+    assert_eq!(AppSettings::load(&f.store).unwrap(), good);
+}
+
+#[test]
+fn settings_saved_by_an_older_version_fill_in_defaults() {
+    let f = Fixture::new();
+    f.store
+        .save_setting(
+            "app",
+            &serde_json::json!({ "theme": "dark", "pageSize": 3 }),
+        )
+        .unwrap();
+    let loaded = AppSettings::load(&f.store).unwrap();
+    assert_eq!(loaded.theme, Theme::Dark);
+    assert_eq!(loaded.page_size, 50, "an out-of-range page size falls back");
+    assert!(loaded.notifications);
+}
+
+// ---- notifications ----
+
+fn critical_event(id: i64) -> Event {
+    Event {
+        id,
+        kind: "ledger.lag".into(),
+        source: "ledger".into(),
+        severity: Severity::Critical,
+        title: format!("Ledger behind by {id} s"),
+        status: Status::Open,
+        created_at: T0,
+        updated_at: T0,
+        updated_by: Actor::Simulator,
+        completed_at: None,
+        completed_by: None,
+        reopened_at: None,
+        reopened_by: None,
+        version: 1,
+    }
+}
+
+fn critical_set(ids: &[i64]) -> ChangeSet {
+    ChangeSet {
+        from_seq: 1,
+        to_seq: 1,
+        rows: ids.iter().map(|&id| critical_event(id)).collect(),
+        created: ids.iter().rev().copied().collect(),
+        critical: ids.iter().rev().copied().collect(),
+        total: 10,
+    }
+}
+
+#[test]
+fn notices_come_at_most_once_per_interval_and_count_the_ones_held_back() {
+    let mut n = Notifier::new(10_000);
+    let mut now = T0;
+
+    let first = n
+        .observe(&critical_set(&[1]), now)
+        .expect("the first is shown at once");
+    assert_eq!(first.title, "Critical: Ledger behind by 1 s");
+    assert_eq!((first.event_id, first.count), (1, 1));
+
+    // Three more within the interval: held back.
+    for id in [2, 3, 4] {
+        now += 2_000;
+        assert_eq!(n.observe(&critical_set(&[id]), now), None);
+    }
+    now += 3_999; // 9,999 ms after the first
+    assert_eq!(n.tick(now), None);
+    assert_eq!(n.due_at(), Some(T0 + 10_000));
+    now += 1;
+    let summary = n.tick(now).expect("due after 10 s");
+    assert_eq!(summary.body, "2 more critical events");
+    assert_eq!((summary.event_id, summary.count), (4, 3));
+    assert_eq!(summary.title, "Critical: Ledger behind by 4 s");
+    assert_eq!(n.tick(now + 60_000), None, "nothing held back now");
+    assert_eq!(n.due_at(), None);
+
+    // Several in one set after a quiet spell: one notice for all of them.
+    let burst = n
+        .observe(&critical_set(&[5, 6, 7, 8]), now + 60_000)
+        .unwrap();
+    assert_eq!((burst.event_id, burst.count), (8, 4));
+    assert_eq!(burst.body, "3 more critical events");
+}
+
+#[test]
+fn a_set_without_critical_events_notifies_nothing_and_clear_forgets_held_ones() {
+    let mut n = Notifier::new(10_000);
+    let mut set = critical_set(&[1]);
+    set.critical.clear();
+    assert_eq!(n.observe(&set, T0), None);
+    n.observe(&critical_set(&[2]), T0).unwrap();
+    assert_eq!(n.observe(&critical_set(&[3]), T0 + 1), None);
+    n.clear();
+    assert_eq!(n.tick(T0 + 20_000), None);
+}
+
+#[test]
+fn change_sets_name_events_created_critical_and_escalated_to_critical() {
+    let f = Fixture::new();
+    let mut conn = f.store.connect().unwrap();
+    let mk = |severity| NewEvent {
+        severity,
+        ..crate::support::new_event(0)
+    };
+    let (crit, err) = f
+        .feed
+        .write(&mut conn, T0, |w| {
+            Ok((
+                w.insert(&mk(Severity::Critical), Actor::Simulator)?,
+                w.insert(&mk(Severity::Error), Actor::Simulator)?,
+            ))
+        })
+        .unwrap();
+    let set = f.published().pop().unwrap();
+    assert_eq!(set.critical, vec![crit]);
+    let seq_before = set.to_seq;
+
+    f.feed
+        .write(&mut conn, T0 + 1, |w| {
+            let e = eventdesk_core::events::load_event(w.conn(), err)?;
+            w.set_severity(&e, Severity::Critical, Actor::Simulator)
+        })
+        .unwrap();
+    assert_eq!(f.published().pop().unwrap().critical, vec![err]);
+
+    // A window catching up learns the same.
+    let caught = f.store.changes_since(0).unwrap().changes.unwrap();
+    let mut got = caught.critical.clone();
+    got.sort_unstable();
+    assert_eq!(got, vec![crit, err]);
+    let later = f.store.changes_since(seq_before).unwrap().changes.unwrap();
+    assert_eq!(later.critical, vec![err]);
+}
+
+// ---- export ----
+
+fn populated(changes: u64) -> Fixture {
+    let f = Fixture::new();
+    let mut conn = f.store.connect().unwrap();
+    let mut sim = Simulator::new(SimConfig {
+        new_share: 0.6,
+        ..SimConfig::new(5)
+    });
+    for _ in 0..changes / 50 {
+        f.clock.advance(1_000);
+        sim.run_batch(
+            &mut conn,
+            &f.feed,
+            eventdesk_core::Clock::now_ms(&*f.clock),
+            50,
+        )
+        .unwrap();
+    }
+    f
+}
+
+/// Every row of a view through the paging API, the reference an export is checked against.
+fn view_rows(f: &Fixture, filter: &EventFilter, sort: Sort) -> Vec<Event> {
+    let mut rows = Vec::new();
+    let mut q = EventQuery {
+        filter: filter.clone(),
+        sort,
+        position: Some(Position::First),
+        ..EventQuery::new(1, 500)
+    };
+    loop {
+        let page = f.store.list_events(&q).unwrap();
+        rows.extend(page.rows);
+        match page.next {
+            Some(next) => q.position = Some(next),
+            None => return rows,
+        }
+    }
+}
+
+fn csv_line(e: &Event) -> String {
+    let t = |v: Option<i64>| v.map(iso_utc).unwrap_or_default();
+    [
+        e.id.to_string(),
+        iso_utc(e.created_at),
+        e.severity.as_str().into(),
+        e.status.as_str().into(),
+        csv_field(&e.kind),
+        csv_field(&e.source),
+        csv_field(&e.title),
+        iso_utc(e.updated_at),
+        e.updated_by.as_str().into(),
+        t(e.completed_at),
+        e.completed_by
+            .map(|a| a.as_str().to_owned())
+            .unwrap_or_default(),
+        t(e.reopened_at),
+        e.reopened_by
+            .map(|a| a.as_str().to_owned())
+            .unwrap_or_default(),
+        e.version.to_string(),
+    ]
+    .join(",")
+}
+
+#[test]
+fn csv_export_holds_every_row_of_the_view_in_order() {
+    let f = populated(2_000);
+    let filter = EventFilter {
+        statuses: vec![Status::Open, Status::Acknowledged],
+        ..Default::default()
+    };
+    let sort = Sort {
+        by: SortKey::Severity,
+        descending: true,
+    };
+    let expected = view_rows(&f, &filter, sort);
+    assert!(expected.len() > 100, "{} rows", expected.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("view.csv");
+    let mut reports = Vec::new();
+    let out = f
+        .store
+        .export(
+            &filter,
+            sort,
+            ExportFormat::Csv,
+            &path,
+            &AtomicBool::new(false),
+            |r, t| reports.push((r, t)),
+        )
+        .unwrap();
+    let n = expected.len() as i64;
+    assert_eq!(
+        out,
+        ExportOutcome::Done {
+            rows: n,
+            path: path.display().to_string()
+        }
+    );
+    assert_eq!(reports.first(), Some(&(0, n)));
+    assert_eq!(reports.last(), Some(&(n, n)));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(CSV_HEADER));
+    let got: Vec<&str> = lines.collect();
+    let want: Vec<String> = expected.iter().map(csv_line).collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+}
+
+#[test]
+fn json_export_of_a_search_round_trips_to_the_same_rows() {
+    let f = populated(1_500);
+    let filter = EventFilter {
+        search: Some("ledger".into()),
+        ..Default::default()
+    };
+    let expected = view_rows(&f, &filter, Sort::default());
+    assert!(!expected.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("view.json");
+    f.store
+        .export(
+            &filter,
+            Sort::default(),
+            ExportFormat::Json,
+            &path,
+            &AtomicBool::new(false),
+            |_, _| {},
+        )
+        .unwrap();
+    let parsed: Vec<Event> =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(parsed, expected);
+}
+
+#[test]
+fn a_cancelled_export_leaves_no_file_and_keeps_an_existing_one() {
+    let f = populated(12_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("view.csv");
+    std::fs::write(&path, "an earlier export\n").unwrap();
+    let cancel = AtomicBool::new(false);
+    let out = f
+        .store
+        .export(
+            &EventFilter::default(),
+            Sort::default(),
+            ExportFormat::Csv,
+            &path,
+            &cancel,
+            |rows, _| {
+                // The operator presses Cancel once the first progress report arrives.
+                if rows >= eventdesk_core::export::PROGRESS_EVERY {
+                    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            },
+        )
+        .unwrap();
+    assert!(
+        matches!(out, ExportOutcome::Cancelled { rows } if rows == eventdesk_core::export::PROGRESS_EVERY),
+        "{out:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "an earlier export\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+}
+
+#[test]
+fn export_to_a_missing_folder_is_invalid_input() {
+    let f = populated(100);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-folder").join("view.csv");
+    match f.store.export(
+        &EventFilter::default(),
+        Sort::default(),
+        ExportFormat::Csv,
+        &path,
+        &AtomicBool::new(false),
+        |_, _| {},
+    ) {
+        Err(Error::InvalidInput { field, message }) => {
+            assert_eq!(field, "path");
+            assert!(message.contains("folder does not exist"), "{message}");
+        }
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+}
+
+#[test]
+fn csv_fields_are_quoted_and_defused() {
+    assert_eq!(csv_field("plain"), "plain");
+    assert_eq!(csv_field("a,b"), "\"a,b\"");
+    assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+    assert_eq!(iso_utc(0), "1970-01-01T00:00:00.000Z");
+    assert_eq!(iso_utc(1_764_112_720_123), "2025-11-25T23:18:40.123Z");
+    assert_eq!(iso_utc(951_782_400_000), "2000-02-29T00:00:00.000Z");
+}
+
+// ---- activity ----
+
+#[test]
+fn activity_counts_each_minute_of_the_last_hour_by_severity() {
+    let f = Fixture::new();
+    let mut conn = f.store.connect().unwrap();
+    let now = T0 + 90 * MINUTE_MS + 30_000;
+    // (minutes before now, severity): one event each, and two outside the hour.
+    let plan = [
+        (0, Severity::Critical),
+        (0, Severity::Critical),
+        (0, Severity::Info),
+        (5, Severity::Warning),
+        (59, Severity::Error),
+        (60, Severity::Error),
+        (75, Severity::Critical),
+    ];
+    for (ago, severity) in plan {
+        f.feed
+            .write(&mut conn, now - ago * MINUTE_MS, |w| {
+                w.insert(
+                    &NewEvent {
+                        severity,
+                        ..crate::support::new_event(0)
+                    },
+                    Actor::Simulator,
+                )
+            })
+            .unwrap();
+    }
+    let minutes = last_hour(&conn, now).unwrap();
+    assert_eq!(minutes.len() as i64, MINUTES);
+    assert!(minutes
+        .windows(2)
+        .all(|w| w[1].start - w[0].start == MINUTE_MS));
+    let last = minutes[59];
+    assert!(last.start <= now && now < last.start + MINUTE_MS);
+    assert_eq!((last.critical, last.info, last.error), (2, 1, 0));
+    assert_eq!(minutes[54].warning, 1);
+    assert_eq!(minutes[0].error, 1);
+    let total: i64 = minutes
+        .iter()
+        .map(|m| m.info + m.warning + m.error + m.critical)
+        .sum();
+    assert_eq!(total, 5, "the two older events are outside the hour");
+}
