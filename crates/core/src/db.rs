@@ -17,6 +17,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/001_events.sql")),
     M::up(include_str!("../migrations/002_settings.sql")),
     M::up(include_str!("../migrations/003_views.sql")),
+    M::up(include_str!("../migrations/004_search_terms.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

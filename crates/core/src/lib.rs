@@ -27,4 +27,4 @@ pub use model::{
 pub use notify::{Notice, Notifier};
 pub use settings::{AppSettings, Sounds, Theme};
 pub use simulator::{SimConfig, SimControl, Simulator, SimulatorStatus};
-pub use store::{CommitFeed, Store};
+pub use store::{CommitFeed, Store, Tally};

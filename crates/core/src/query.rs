@@ -15,9 +15,29 @@ pub const SEARCH_COUNT_LIMIT: i64 = 1_000;
 /// The longest search text accepted.
 pub const MAX_SEARCH: usize = 200;
 
-/// Turns what the user typed into an FTS5 query: each word a prefix, each `"quoted phrase"` a
-/// phrase, all required. `Ok(None)` for blank input.
-pub fn fts_query(text: &str) -> Result<Option<String>> {
+/// One required part of a search: a phrase of words, the last of them a prefix or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Term {
+    words: Vec<String>,
+    prefix: bool,
+}
+
+impl Term {
+    fn render(&self) -> String {
+        format!("\"{}\"{}", self.words.join(" "), if self.prefix { "*" } else { "" })
+    }
+}
+
+/// A prefix longer than this is expanded into the terms it stands for; shorter ones have a
+/// prefix index of their own (migration 004).
+const INDEXED_PREFIX: usize = 3;
+/// A prefix stands for at most this many distinct terms before it is left to FTS5 as a
+/// prefix query.
+const MAX_EXPANSION: usize = 64;
+
+/// Parses what the user typed: each word a prefix, each `"quoted phrase"` a phrase, all
+/// required. `Ok(None)` for blank input.
+fn fts_terms(text: &str) -> Result<Option<Vec<Term>>> {
     let bad = |message: &str| Error::invalid("search", message);
     if text.chars().count() > MAX_SEARCH {
         return Err(bad(&format!("is longer than {MAX_SEARCH} characters")));
@@ -40,13 +60,19 @@ pub fn fts_query(text: &str) -> Result<Option<String>> {
         if quoted {
             let words = tokens(part);
             if !words.is_empty() {
-                terms.push(format!("\"{}\"", words.join(" ")));
+                terms.push(Term {
+                    words,
+                    prefix: false,
+                });
             }
         } else {
             for word in part.split_whitespace() {
                 let words = tokens(word);
                 if !words.is_empty() {
-                    terms.push(format!("\"{}\"*", words.join(" ")));
+                    terms.push(Term {
+                        words,
+                        prefix: true,
+                    });
                 }
             }
         }
@@ -54,7 +80,62 @@ pub fn fts_query(text: &str) -> Result<Option<String>> {
     if terms.is_empty() {
         return Err(bad("has no letters or digits to search for"));
     }
-    Ok(Some(terms.join(" ")))
+    Ok(Some(terms))
+}
+
+/// Turns what the user typed into an FTS5 query: each word a prefix, each `"quoted phrase"` a
+/// phrase, all required. `Ok(None)` for blank input.
+pub fn fts_query(text: &str) -> Result<Option<String>> {
+    Ok(fts_terms(text)?.map(|terms| {
+        terms
+            .iter()
+            .map(Term::render)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }))
+}
+
+/// [`fts_query`], with each one-word prefix longer than [`INDEXED_PREFIX`] replaced by the
+/// terms of the index it stands for (`"ledger"*` → `("ledger" OR "ledgers")`): FTS5 reads a
+/// prefix by merging every matching document list first, but walks an OR of terms lazily, so
+/// a page stops early.
+fn fts_match(conn: &Connection, text: &str) -> Result<Option<String>> {
+    let Some(terms) = fts_terms(text)? else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT term FROM events_fts_terms WHERE term >= ?1 AND term < ?2 LIMIT {}",
+        MAX_EXPANSION + 1
+    ))?;
+    let mut parts = Vec::with_capacity(terms.len());
+    for term in &terms {
+        let expanded = match term.words.as_slice() {
+            [word] if term.prefix && word.chars().count() > INDEXED_PREFIX => {
+                let found = stmt
+                    .query_map([word.as_str(), &format!("{word}\u{10FFFF}")], |r| {
+                        r.get::<_, String>(0)
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                match found.len() {
+                    // No such term: the search matches nothing, which the prefix says too.
+                    0 => None,
+                    n if n > MAX_EXPANSION => None,
+                    _ => Some(format!(
+                        "({})",
+                        found
+                            .iter()
+                            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+                            .collect::<Vec<_>>()
+                            .join(" OR ")
+                    )),
+                }
+            }
+            _ => None,
+        };
+        parts.push(expanded.unwrap_or_else(|| term.render()));
+    }
+    // FTS5 takes an implicit AND only between phrases, not next to a parenthesised group.
+    Ok(Some(parts.join(" AND ")))
 }
 
 fn check(q: &EventQuery) -> Result<()> {
@@ -384,7 +465,7 @@ fn read(
 
 /// `EXPLAIN QUERY PLAN` of the SQL that reads the first page of `q`'s view.
 pub fn explain(conn: &Connection, q: &EventQuery) -> Result<Vec<String>> {
-    let search = fts_query(q.filter.search.as_deref().unwrap_or(""))?;
+    let search = fts_match(conn, q.filter.search.as_deref().unwrap_or(""))?;
     let w = filter_where(&q.filter, Some(q.sort.by));
     let first = Read {
         forward: true,
@@ -401,11 +482,12 @@ pub fn explain(conn: &Connection, q: &EventQuery) -> Result<Vec<String>> {
 /// One page of a view, in one read transaction so rows, total and seq agree.
 pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
     check(q)?;
-    let search = fts_query(q.filter.search.as_deref().unwrap_or(""))?;
+    fts_terms(q.filter.search.as_deref().unwrap_or(""))?;
     let offset = (q.page - 1)
         .checked_mul(q.page_size)
         .ok_or_else(|| Error::invalid("page", format!("{} is out of range", q.page)))?;
     let tx = conn.transaction()?;
+    let search = fts_match(&tx, q.filter.search.as_deref().unwrap_or(""))?;
     let (total, exact) = view_total(&tx, &q.filter, search.as_deref())?;
     let w = filter_where(&q.filter, Some(q.sort.by));
     let size = q.page_size;
@@ -574,8 +656,9 @@ pub fn scan_view(
         sort,
         ..EventQuery::new(1, 1)
     })?;
-    let search = fts_query(filter.search.as_deref().unwrap_or(""))?;
+    fts_terms(filter.search.as_deref().unwrap_or(""))?;
     let tx = conn.transaction()?;
+    let search = fts_match(&tx, filter.search.as_deref().unwrap_or(""))?;
     let total = if filter.counts_are_exact() {
         view_total(&tx, filter, None)?.0
     } else {

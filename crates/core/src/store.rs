@@ -60,6 +60,13 @@ impl CommitFeed {
     }
 }
 
+/// What the tray shows: events not completed yet, and the critical ones among them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub unfinished: i64,
+    pub critical: i64,
+}
+
 /// The open database: one read connection, one write connection for the operator's commands.
 pub struct Store {
     path: PathBuf,
@@ -101,6 +108,21 @@ impl Store {
 
     pub fn facets(&self) -> Result<crate::query::Facets> {
         crate::query::facets(&lock(&self.reader))
+    }
+
+    /// Unfinished events, and how many of them are critical, from the maintained counts.
+    pub fn tally(&self) -> Result<Tally> {
+        let conn = lock(&self.reader);
+        let mut stmt = conn.prepare_cached(
+            "SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN severity = 3 THEN n END), 0) \
+             FROM event_counts WHERE status != 'completed'",
+        )?;
+        Ok(stmt.query_row([], |r| {
+            Ok(Tally {
+                unfinished: r.get(0)?,
+                critical: r.get(1)?,
+            })
+        })?)
     }
 
     /// Events per minute by severity over the last hour.
