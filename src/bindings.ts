@@ -27,14 +27,42 @@ export const commands = {
 	setSimulator: (settings: SimConfig) => typedError<SimulatorStatus, AppError>(__TAURI_INVOKE("set_simulator", { settings })),
 	/**  The kinds and sources present, for the filter menus. */
 	listFacets: () => typedError<Facets, AppError>(__TAURI_INVOKE("list_facets")),
+	/**  The operator's preferences (defaults until first saved). */
+	getSettings: () => typedError<AppSettings, AppError>(__TAURI_INVOKE("get_settings")),
+	/**  Validates, persists and applies new preferences; returns them as saved. */
+	saveSettings: (settings: AppSettings) => typedError<AppSettings, AppError>(__TAURI_INVOKE("save_settings", { settings })),
+	/**  Events created per minute by severity over the last hour, oldest minute first. */
+	activity: () => typedError<Minute[], AppError>(__TAURI_INVOKE("activity")),
+	/**
+	 *  Writes the view of `query` (filters, search and sort; paging ignored) to `path`, streamed
+	 *  on a thread of its own, reporting [`ExportProgress`]. One export at a time.
+	 */
+	exportView: (query: EventQuery, format: ExportFormat, path: string) => typedError<ExportOutcome, AppError>(__TAURI_INVOKE("export_view", { query, format, path })),
+	/**  Stops the running export; its partial file is removed. `false` if none was running. */
+	cancelExport: () => typedError<boolean, AppError>(__TAURI_INVOKE("cancel_export")),
+	/**  Version, identifier, database and log locations, for the About panel. */
+	about: () => typedError<About, AppError>(__TAURI_INVOKE("about")),
+	/**  Opens the log folder in the system's file manager. */
+	openLogFolder: () => typedError<null, AppError>(__TAURI_INVOKE("open_log_folder")),
 };
 
 /** Events */
 export const events = {
 	eventsChanged: makeEvent<EventsChanged, EventsChanged>("events-changed"),
+	exportProgress: makeEvent<ExportProgress, ExportProgress>("export-progress"),
 };
 
 /* Types */
+/**  What the About panel shows. */
+export type About = {
+	name: string,
+	version: string,
+	identifier: string,
+	dbPath: string,
+	/**  Where the rotating log files are. */
+	logDir: string,
+};
+
 /**  What an operator can do to an event. */
 export type Action = "acknowledge" | "complete" | "reopen";
 
@@ -65,6 +93,17 @@ export type AppError =
 { type: "Storage"; data: {
 	message: string,
 } };
+
+export type AppSettings = {
+	theme?: Theme,
+	/**  Desktop notifications for events that become critical. */
+	notifications?: boolean,
+	sounds?: Sounds,
+	/**  Closing the window hides it to the tray instead of quitting. */
+	closeToTray?: boolean,
+	/**  Rows per page when a view does not say. */
+	pageSize?: number,
+};
 
 /**  What happened to one event of a bulk request. */
 export type BulkOutcome = 
@@ -107,6 +146,11 @@ export type ChangeSet = {
 	rows: Event[],
 	/**  Ids of the events created in the range, newest first. */
 	created: number[],
+	/**
+	 *  Ids of the events that became critical in the range (created critical or escalated to
+	 *  critical), latest first: what desktop notifications are about.
+	 */
+	critical: number[],
 	/**  All events in the store after the last commit in the range. */
 	total: number,
 };
@@ -179,6 +223,24 @@ export type EventQuery = {
  */
 export type EventsChanged = ChangeSet;
 
+export type ExportFormat = "csv" | "json";
+
+/**  How an export ended. */
+export type ExportOutcome = 
+/**  Every row of the view was written to `path`. */
+{ outcome: "done"; rows: number; path: string } | 
+/**  Stopped on request after `rows` rows; nothing was left behind. */
+{ outcome: "cancelled"; rows: number };
+
+/**
+ *  How far the running export is: `rows` written of `total`. Sent at most ten times a second,
+ *  and once at the start and at the end.
+ */
+export type ExportProgress = {
+	rows: number,
+	total: number,
+};
+
 /**  The kinds and sources present, for filter menus. */
 export type Facets = {
 	kinds: string[],
@@ -189,6 +251,16 @@ export type Facets = {
 export type Field = 
 /**  The event came into being; `to` is its first status. */
 "created" | "status" | "severity";
+
+/**  Events created in one minute, by severity. */
+export type Minute = {
+	/**  Start of the minute, Unix ms. */
+	start: number,
+	info: number,
+	warning: number,
+	error: number,
+	critical: number,
+};
 
 /**  One page of events. */
 export type Page = {
@@ -244,6 +316,14 @@ export type SortKey =
 /**  Creation order. */
 "time" | "updated" | "severity";
 
+/**  A sound for new events of each severity, all off unless chosen. */
+export type Sounds = {
+	critical?: boolean,
+	error?: boolean,
+	warning?: boolean,
+	info?: boolean,
+};
+
 /**  Where an event is in its life. */
 export type Status = "open" | "acknowledged" | "completed";
 
@@ -252,6 +332,10 @@ export type Target = {
 	id: number,
 	expectedVersion: number,
 };
+
+export type Theme = 
+/**  Follow the operating system's light or dark setting. */
+"system" | "light" | "dark";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

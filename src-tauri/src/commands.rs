@@ -1,11 +1,14 @@
 //! The IPC commands. Each is a one-line adapter over `eventdesk_core::Store`; their names are
 //! part of the contract with the UI and with other tools.
 
-use crate::state::{AppState, SIMULATOR_SETTINGS};
+use crate::pushed::ExportProgress;
+use crate::state::{About, AppState, SIMULATOR_SETTINGS};
+use eventdesk_core::activity::Minute;
 use eventdesk_core::{
-    Action, BulkOutcome, CatchUp, Error, Event, EventDetail, EventQuery, Page, SimConfig,
-    SimulatorStatus, Target,
+    Action, AppSettings, BulkOutcome, CatchUp, Error, Event, EventDetail, EventQuery, ExportFormat,
+    ExportOutcome, Page, SimConfig, SimulatorStatus, Target,
 };
+use std::time::{Duration, Instant};
 use tauri::State;
 
 /// One page of events, newest first.
@@ -91,7 +94,7 @@ pub async fn set_simulator(
 ) -> Result<SimulatorStatus, Error> {
     settings.validate()?;
     state.store()?.save_setting(SIMULATOR_SETTINGS, &settings)?;
-    state.simulator()?.update(settings)
+    state.update_simulator(settings)
 }
 
 /// The kinds and sources present, for the filter menus.
@@ -101,4 +104,88 @@ pub async fn list_facets(
     state: State<'_, AppState>,
 ) -> Result<eventdesk_core::query::Facets, Error> {
     state.store()?.facets()
+}
+
+/// The operator's preferences (defaults until first saved).
+#[tauri::command]
+#[specta::specta]
+pub async fn get_settings(state: State<'_, AppState>) -> Result<AppSettings, Error> {
+    state.store()?;
+    Ok(state.settings())
+}
+
+/// Validates, persists and applies new preferences; returns them as saved.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_settings(
+    state: State<'_, AppState>,
+    settings: AppSettings,
+) -> Result<AppSettings, Error> {
+    state.save_settings(settings)
+}
+
+/// Events created per minute by severity over the last hour, oldest minute first.
+#[tauri::command]
+#[specta::specta]
+pub async fn activity(state: State<'_, AppState>) -> Result<Vec<Minute>, Error> {
+    state.store()?.activity()
+}
+
+/// Writes the view of `query` (filters, search and sort; paging ignored) to `path`, streamed
+/// on a thread of its own, reporting [`ExportProgress`]. One export at a time.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_view(
+    state: State<'_, AppState>,
+    query: EventQuery,
+    format: ExportFormat,
+    path: String,
+) -> Result<ExportOutcome, Error> {
+    let store = state.shared_store()?;
+    let (_slot, cancel) = state.begin_export()?;
+    let progress = state.progress();
+    let job = tauri::async_runtime::spawn_blocking(move || {
+        let mut last: Option<Instant> = None;
+        store.export(
+            &query.filter,
+            query.sort,
+            format,
+            std::path::Path::new(&path),
+            &cancel,
+            |rows, total| {
+                let due = last.is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
+                if due || rows == total {
+                    progress(ExportProgress { rows, total });
+                    last = Some(Instant::now());
+                }
+            },
+        )
+    });
+    job.await
+        .map_err(|e| Error::storage(format!("the export stopped unexpectedly: {e}")))?
+}
+
+/// Stops the running export; its partial file is removed. `false` if none was running.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_export(state: State<'_, AppState>) -> Result<bool, Error> {
+    Ok(state.cancel_export())
+}
+
+/// Version, identifier, database and log locations, for the About panel.
+#[tauri::command]
+#[specta::specta]
+pub async fn about(state: State<'_, AppState>) -> Result<About, Error> {
+    Ok(state.about().clone())
+}
+
+/// Opens the log folder in the system's file manager.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_log_folder(state: State<'_, AppState>) -> Result<(), Error> {
+    let dir = &state.about().log_dir;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::storage(format!("cannot create the log folder {dir}: {e}")))?;
+    tauri_plugin_opener::open_path(dir, None::<&str>)
+        .map_err(|e| Error::storage(format!("cannot open the log folder {dir}: {e}")))
 }

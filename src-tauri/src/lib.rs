@@ -2,15 +2,18 @@
 //! events) and starts the simulator and the pusher threads. No domain logic lives here.
 
 pub mod commands;
+pub mod desktop;
 pub mod pushed;
 pub mod state;
 
 use eventdesk_core::push::{run_pusher, PUSH_INTERVAL};
-use eventdesk_core::{db, CommitFeed, SimConfig, SimControl, Simulator, Store, SystemClock};
-use pushed::EventsChanged;
-use state::{AppState, SIMULATOR_SETTINGS};
+use eventdesk_core::{
+    db, AppSettings, CommitFeed, SimConfig, SimControl, Simulator, Store, SystemClock,
+};
+use pushed::{EventsChanged, ExportProgress};
+use state::{About, AppState, SIMULATOR_SETTINGS};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tauri::{Manager, Runtime};
 use tauri_specta::{collect_commands, collect_events, Builder, Event as _};
 
@@ -28,8 +31,15 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::simulator_status,
             commands::set_simulator,
             commands::list_facets,
+            commands::get_settings,
+            commands::save_settings,
+            commands::activity,
+            commands::export_view,
+            commands::cancel_export,
+            commands::about,
+            commands::open_log_folder,
         ])
-        .events(collect_events![EventsChanged])
+        .events(collect_events![EventsChanged, ExportProgress])
         // Ids, seqs and Unix-ms timestamps are i64 in Rust and stay far below 2^53.
         .dangerously_cast_bigints_to_number()
         // One TypeScript type per Rust type: the UI reads what Rust serialises.
@@ -88,11 +98,22 @@ pub fn start<R: Runtime>(
         Err(e) => tracing::error!(db = %path.display(), error = %e, "database unavailable"),
     }
 
+    let settings = Arc::new(Mutex::new(match &store {
+        Ok(store) => AppSettings::load(store).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "saved preferences ignored");
+            AppSettings::default()
+        }),
+        Err(_) => AppSettings::default(),
+    }));
+    let mut watcher =
+        desktop::PushWatcher::start(app, store.as_ref().ok().cloned(), settings.clone());
+
     let handle = app.clone();
     let pusher = std::thread::Builder::new()
         .name("pusher".into())
         .spawn(move || {
             run_pusher(&rx, PUSH_INTERVAL, |set| {
+                watcher.observe(&set);
                 if let Err(e) = EventsChanged(set).emit(&handle) {
                     tracing::warn!(error = %e, "push failed");
                 }
@@ -124,7 +145,23 @@ pub fn start<R: Runtime>(
             .ok()?;
         Some(control)
     });
-    AppState::new(store, simulator)
+    let info = app.package_info();
+    let about = About {
+        name: info.name.clone(),
+        version: info.version.to_string(),
+        identifier: app.config().identifier.clone(),
+        db_path: path.display().to_string(),
+        log_dir: desktop::log_dir(app).display().to_string(),
+    };
+    let handle = app.clone();
+    let progress = Arc::new(move |p: ExportProgress| {
+        if let Err(e) = p.emit(&handle) {
+            tracing::warn!(error = %e, "export progress not delivered");
+        }
+    });
+    let handle = app.clone();
+    let watch = Box::new(move |running| desktop::show_simulator_state(&handle, running));
+    AppState::new(store, simulator, settings, about, progress, watch)
 }
 
 fn clock_seed() -> u128 {
@@ -135,25 +172,29 @@ fn clock_seed() -> u128 {
 }
 
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("EVENTDESK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-
     let builder = specta_builder::<tauri::Wry>();
     let result = tauri::Builder::default()
+        // First: a second launch hands over to the running one and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            desktop::show_main_window(app);
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
+            desktop::init_logging(&desktop::log_dir(app.handle()));
             builder.mount_events(app);
             let path = db_path_from_env(app.handle());
             let state = start(app.handle(), &path, |name| std::env::var(name).ok());
             app.manage(state);
+            if let Err(e) = desktop::build_tray(app.handle()) {
+                tracing::warn!(error = %e, "no tray icon on this desktop");
+            }
             Ok(())
         })
+        .on_window_event(desktop::on_window_event)
         .build(tauri::generate_context!())
         .map(|app| {
             app.run(|handle, event| {
@@ -165,6 +206,7 @@ pub fn run() {
             })
         });
     if let Err(e) = result {
+        eprintln!("Eventdesk could not start: {e}");
         tracing::error!(error = %e, "Eventdesk could not start");
         std::process::exit(1);
     }

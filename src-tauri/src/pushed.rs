@@ -8,3 +8,11 @@ use specta::Type;
 /// in place and, when `fromSeq` does not follow the last `seq` it applied, reloads.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
 pub struct EventsChanged(pub ChangeSet);
+
+/// How far the running export is: `rows` written of `total`. Sent at most ten times a second,
+/// and once at the start and at the end.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct ExportProgress {
+    pub rows: i64,
+    pub total: i64,
+}

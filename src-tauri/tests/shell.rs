@@ -449,3 +449,128 @@ fn list_events_filters_sorts_searches_and_pages_by_position() {
         (json!("InvalidInput"), json!("search"))
     );
 }
+
+#[test]
+fn preferences_are_validated_and_persist_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("eventdesk.db");
+    let s = shell_on(&path, dir);
+    let defaults = s.invoke("get_settings", json!({})).unwrap();
+    assert_eq!(
+        defaults,
+        json!({
+            "theme": "system",
+            "notifications": true,
+            "sounds": { "critical": false, "error": false, "warning": false, "info": false },
+            "closeToTray": false,
+            "pageSize": 50
+        })
+    );
+    let mut chosen = defaults.clone();
+    chosen["theme"] = json!("dark");
+    chosen["notifications"] = json!(false);
+    chosen["sounds"]["critical"] = json!(true);
+    chosen["closeToTray"] = json!(true);
+    chosen["pageSize"] = json!(7);
+    let err = s
+        .invoke("save_settings", json!({ "settings": chosen }))
+        .unwrap_err();
+    assert_eq!(
+        (err["type"].clone(), err["data"]["field"].clone()),
+        (json!("InvalidInput"), json!("pageSize"))
+    );
+    assert_eq!(s.invoke("get_settings", json!({})).unwrap(), defaults);
+    chosen["pageSize"] = json!(100);
+    assert_eq!(
+        s.invoke("save_settings", json!({ "settings": chosen }))
+            .unwrap(),
+        chosen
+    );
+    let Shell {
+        _dir: dir,
+        app,
+        window,
+    } = s;
+    drop(window);
+    drop(app);
+    let again = shell_on(&path, dir);
+    assert_eq!(again.invoke("get_settings", json!({})).unwrap(), chosen);
+}
+
+#[test]
+fn about_names_the_version_database_and_log_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("eventdesk.db");
+    let s = shell_on(&path, dir);
+    let about = s.invoke("about", json!({})).unwrap();
+    assert_eq!(about["version"], json!(env!("CARGO_PKG_VERSION")));
+    assert_eq!(about["dbPath"], json!(path.display().to_string()));
+    assert!(
+        about["logDir"].as_str().unwrap().ends_with("logs"),
+        "{about}"
+    );
+}
+
+#[test]
+fn export_view_writes_the_filtered_view_and_reports_progress() {
+    let s = shell();
+    s.seed(40);
+    let (tx, rx) = mpsc::channel();
+    eventdesk_app::pushed::ExportProgress::listen(&s.app, move |e| {
+        let _ = tx.send((e.payload.rows, e.payload.total));
+    });
+    assert_eq!(s.invoke("cancel_export", json!({})).unwrap(), json!(false));
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = out_dir.path().join("view.json");
+    let done = s
+        .invoke(
+            "export_view",
+            json!({
+                "query": { "page": 1, "pageSize": 50, "filter": { "search": "timeout" } },
+                "format": "json",
+                "path": file.display().to_string(),
+            }),
+        )
+        .unwrap();
+    let page = s
+        .invoke(
+            "list_events",
+            json!({ "query": { "page": 1, "pageSize": 200, "filter": { "search": "timeout" } } }),
+        )
+        .unwrap();
+    let rows: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(rows, page["rows"]);
+    assert_eq!(done["outcome"], json!("done"));
+    assert_eq!(done["rows"], page["total"]);
+    let n = page["total"].as_i64().unwrap();
+    let reports: Vec<(i64, i64)> = rx.try_iter().collect();
+    assert_eq!(reports.first(), Some(&(0, n)));
+    assert_eq!(reports.last(), Some(&(n, n)));
+
+    let err = s
+        .invoke(
+            "export_view",
+            json!({
+                "query": { "page": 1, "pageSize": 50 },
+                "format": "csv",
+                "path": out_dir.path().join("missing").join("x.csv").display().to_string(),
+            }),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (err["type"].clone(), err["data"]["field"].clone()),
+        (json!("InvalidInput"), json!("path"))
+    );
+}
+
+#[test]
+fn activity_covers_the_last_hour_minute_by_minute() {
+    let s = shell();
+    s.seed(5);
+    let minutes = s.invoke("activity", json!({})).unwrap();
+    let minutes = minutes.as_array().unwrap();
+    assert_eq!(minutes.len(), 60);
+    for field in ["start", "info", "warning", "error", "critical"] {
+        assert!(minutes[0][field].is_i64(), "{field}: {}", minutes[0]);
+    }
+}

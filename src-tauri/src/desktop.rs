@@ -1,0 +1,334 @@
+//! Being a desktop program: the tray icon and its menu, closing to the tray, desktop
+//! notifications for critical events, and log files.
+
+use crate::state::{AppState, SIMULATOR_SETTINGS};
+use eventdesk_core::notify::NOTICE_INTERVAL_MS;
+use eventdesk_core::{AppSettings, ChangeSet, Clock, Notice, Notifier, Store, SystemClock};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tauri::menu::{Menu, MenuEvent, MenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager, Runtime, Window, WindowEvent};
+
+pub const TRAY_ID: &str = "main";
+const MAIN_WINDOW: &str = "main";
+/// The tray's counts are refreshed at most this often.
+const TALLY_EVERY: Duration = Duration::from_secs(1);
+/// Log files are rotated daily; this many are kept.
+const LOG_FILES_KEPT: usize = 7;
+
+/// The OS log folder for the app (`~/.local/share/<identifier>/logs` on Linux).
+pub fn log_dir<R: Runtime>(app: &AppHandle<R>) -> PathBuf {
+    app.path()
+        .app_log_dir()
+        .unwrap_or_else(|_| std::env::temp_dir().join("eventdesk-logs"))
+}
+
+/// Logs to stderr and to a daily-rotated file in `dir` (the last [`LOG_FILES_KEPT`] kept).
+/// `EVENTDESK_LOG` sets the filter (default `info`).
+pub fn init_logging(dir: &Path) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{fmt, EnvFilter, Layer};
+
+    let filter =
+        || EnvFilter::try_from_env("EVENTDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let stderr = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_filter(filter());
+    let file = std::fs::create_dir_all(dir)
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            tracing_appender::rolling::Builder::new()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix("eventdesk")
+                .filename_suffix("log")
+                .max_log_files(LOG_FILES_KEPT)
+                .build(dir)
+                .map_err(|e| e.to_string())
+        });
+    let (file_layer, file_error) = match file {
+        Ok(appender) => (
+            Some(
+                fmt::layer()
+                    .with_writer(appender)
+                    .with_ansi(false)
+                    .with_filter(filter()),
+            ),
+            None,
+        ),
+        Err(e) => (None, Some(e)),
+    };
+    // Fails only if a subscriber is already set (tests): keep that one.
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file_layer)
+        .try_init();
+    match file_error {
+        None => tracing::info!(dir = %dir.display(), "logging to files"),
+        Some(e) => tracing::warn!(dir = %dir.display(), error = %e, "no log file"),
+    }
+}
+
+/// Shows, unminimises and focuses the main window.
+pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+fn toggle_main_window<R: Runtime>(app: &AppHandle<R>) {
+    let Some(w) = app.get_webview_window(MAIN_WINDOW) else {
+        return;
+    };
+    if w.is_visible().unwrap_or(false) && !w.is_minimized().unwrap_or(false) {
+        let _ = w.hide();
+    } else {
+        show_main_window(app);
+    }
+}
+
+/// The tray menu's simulator item, kept to change its label.
+struct TrayMenu<R: Runtime> {
+    simulator: MenuItem<R>,
+}
+
+fn simulator_label(running: bool) -> &'static str {
+    if running {
+        "Pause simulator"
+    } else {
+        "Resume simulator"
+    }
+}
+
+/// The tray icon: counts in its tooltip (and title, where the desktop shows one), a menu with
+/// Show/Hide, Pause/Resume simulator and Quit; a left click shows or hides the window.
+pub fn build_tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let running = app
+        .try_state::<AppState>()
+        .and_then(|s| s.simulator().ok().map(|sim| sim.config().running))
+        .unwrap_or(false);
+    let show = MenuItem::with_id(app, "show", "Show/Hide Eventdesk", true, None::<&str>)?;
+    let simulator = MenuItem::with_id(
+        app,
+        "simulator",
+        simulator_label(running),
+        app.try_state::<AppState>()
+            .is_some_and(|s| s.simulator().is_ok()),
+        None::<&str>,
+    )?;
+    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let menu = Menu::with_items(app, &[&show, &simulator, &quit])?;
+    let mut tray = TrayIconBuilder::with_id(TRAY_ID)
+        .tooltip("Eventdesk")
+        .menu(&menu)
+        .show_menu_on_left_click(false)
+        .on_menu_event(on_menu_event)
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                toggle_main_window(tray.app_handle());
+            }
+        });
+    if let Some(icon) = app.default_window_icon() {
+        tray = tray.icon(icon.clone());
+    }
+    tray.build(app)?;
+    app.manage(TrayMenu { simulator });
+    if let Some(state) = app.try_state::<AppState>() {
+        if let Ok(store) = state.store() {
+            update_tray(app, store);
+        }
+    }
+    Ok(())
+}
+
+fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
+    match event.id.as_ref() {
+        "show" => toggle_main_window(app),
+        "simulator" => toggle_simulator(app),
+        "quit" => app.exit(0),
+        _ => {}
+    }
+}
+
+/// Pauses or resumes the simulator from the tray, persisting the choice as the panel does.
+fn toggle_simulator<R: Runtime>(app: &AppHandle<R>) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    let result = state.simulator().and_then(|sim| {
+        let mut config = sim.config();
+        config.running = !config.running;
+        state.store()?.save_setting(SIMULATOR_SETTINGS, &config)?;
+        state.update_simulator(config)
+    });
+    match result {
+        Ok(status) => {
+            tracing::info!(
+                running = status.settings.running,
+                "simulator toggled from the tray"
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "simulator not toggled"),
+    }
+}
+
+/// Keeps the tray's simulator item in step with the simulator, however it was changed.
+pub fn show_simulator_state<R: Runtime>(app: &AppHandle<R>, running: bool) {
+    if let Some(menu) = app.try_state::<TrayMenu<R>>() {
+        let _ = menu.simulator.set_text(simulator_label(running));
+    }
+}
+
+fn update_tray<R: Runtime>(app: &AppHandle<R>, store: &Store) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    match store.tally() {
+        Ok(t) => {
+            let _ = tray.set_tooltip(Some(format!(
+                "Eventdesk: {} open, {} critical",
+                t.unfinished, t.critical
+            )));
+            // Linux shows the title beside the icon: the critical count, as a badge.
+            let _ = tray.set_title((t.critical > 0).then(|| t.critical.to_string()));
+        }
+        Err(e) => tracing::warn!(error = %e, "tray counts unavailable"),
+    }
+}
+
+/// Closing the main window hides it instead when the operator chose to keep Eventdesk in the
+/// tray (and there is a tray to come back from).
+pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
+    if let WindowEvent::CloseRequested { api, .. } = event {
+        let app = window.app_handle();
+        let keep = app
+            .try_state::<AppState>()
+            .is_some_and(|s| s.settings().close_to_tray);
+        if keep && app.tray_by_id(TRAY_ID).is_some() {
+            api.prevent_close();
+            let _ = window.hide();
+        }
+    }
+}
+
+/// Looks at every push on the pusher thread: refreshes the tray's counts (at most once a
+/// second) and hands critical events to the notifier thread.
+pub struct PushWatcher<R: Runtime> {
+    app: AppHandle<R>,
+    store: Option<Arc<Store>>,
+    notices: Option<Sender<ChangeSet>>,
+    last_tally: Option<Instant>,
+}
+
+impl<R: Runtime> PushWatcher<R> {
+    pub fn start(
+        app: &AppHandle<R>,
+        store: Option<Arc<Store>>,
+        settings: Arc<Mutex<AppSettings>>,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let handle = app.clone();
+        let notices = std::thread::Builder::new()
+            .name("notifier".into())
+            .spawn(move || run_notifier(&rx, &settings, |n| show_notice(&handle, n)))
+            .map_err(|e| tracing::error!(error = %e, "no desktop notifications"))
+            .ok()
+            .map(|_| tx);
+        PushWatcher {
+            app: app.clone(),
+            store,
+            notices,
+            last_tally: None,
+        }
+    }
+
+    pub fn observe(&mut self, set: &ChangeSet) {
+        if !set.critical.is_empty() {
+            if let Some(tx) = &self.notices {
+                // Only what the notifier reads: the critical rows.
+                let _ = tx.send(ChangeSet {
+                    from_seq: set.from_seq,
+                    to_seq: set.to_seq,
+                    rows: set
+                        .rows
+                        .iter()
+                        .filter(|r| set.critical.contains(&r.id))
+                        .cloned()
+                        .collect(),
+                    created: Vec::new(),
+                    critical: set.critical.clone(),
+                    total: set.total,
+                });
+            }
+        }
+        if self.last_tally.is_none_or(|t| t.elapsed() >= TALLY_EVERY) {
+            self.last_tally = Some(Instant::now());
+            if let Some(store) = &self.store {
+                update_tray(&self.app, store);
+            }
+        }
+    }
+}
+
+/// Feeds the [`Notifier`] until the pusher goes away, waking when held-back events are due.
+fn run_notifier(
+    rx: &Receiver<ChangeSet>,
+    settings: &Mutex<AppSettings>,
+    mut show: impl FnMut(&Notice),
+) {
+    let clock = SystemClock;
+    let mut notifier = Notifier::new(NOTICE_INTERVAL_MS);
+    loop {
+        let wait = notifier.due_at().map_or(Duration::from_secs(3600), |t| {
+            Duration::from_millis(u64::try_from(t - clock.now_ms()).unwrap_or(0))
+        });
+        let received = rx.recv_timeout(wait);
+        let enabled = settings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .notifications;
+        let notice = match received {
+            Ok(_) | Err(RecvTimeoutError::Timeout) if !enabled => {
+                notifier.clear();
+                None
+            }
+            Ok(set) => notifier.observe(&set, clock.now_ms()),
+            Err(RecvTimeoutError::Timeout) => notifier.tick(clock.now_ms()),
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        if let Some(notice) = notice {
+            show(&notice);
+        }
+    }
+}
+
+fn show_notice<R: Runtime>(app: &AppHandle<R>, notice: &Notice) {
+    tracing::info!(
+        event = notice.event_id,
+        count = notice.count,
+        title = %notice.title,
+        "critical notice"
+    );
+    let Some(plugin) = app.try_state::<tauri_plugin_notification::Notification<R>>() else {
+        return;
+    };
+    if let Err(e) = plugin
+        .builder()
+        .title(&notice.title)
+        .body(&notice.body)
+        .show()
+    {
+        tracing::warn!(error = %e, "the desktop did not show the notification");
+    }
+}
