@@ -1,6 +1,14 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { AboutDialog } from "./AboutDialog";
+import { ACTIVITY_KEY, ActivityStrip } from "./ActivityStrip";
 import { CommandError, actionLabel, actionsFor, api, describeChange, messageOf } from "./api";
-import type { Action, BulkOutcome, Event, SortKey } from "./bindings";
+import { events, type Action, type BulkOutcome, type Event, type SortKey } from "./bindings";
+import { ExportDialog } from "./ExportDialog";
+import { SettingsPanel } from "./SettingsPanel";
+import { useSettings, useTheme } from "./settings";
+import { playTone, soundFor } from "./sound";
+import { subscribe } from "./subscribe";
 import { BulkBar } from "./BulkBar";
 import { DetailPane } from "./DetailPane";
 import { EventTable } from "./EventTable";
@@ -46,7 +54,42 @@ export function App() {
   const [openId, setOpenId] = useState<number | null>(null);
   const [showSimulator, setShowSimulator] = useState(false);
   const [showShortcuts, setShowShortcuts] = useState(false);
+  const [showSettings, setShowSettings] = useState(false);
+  const [showAbout, setShowAbout] = useState(false);
+  const [showExport, setShowExport] = useState(false);
   const { notices, push, dismiss } = useNotices();
+  const { settings, save: saveSettings } = useSettings();
+  useTheme(settings?.theme);
+  const qc = useQueryClient();
+  // The saved page size applies when the URL does not name one.
+  const sizeFromUrl = useRef(new URLSearchParams(window.location.search).has("size"));
+  const savedSize = settings?.pageSize;
+  useEffect(() => {
+    if (savedSize === undefined || sizeFromUrl.current) return;
+    sizeFromUrl.current = true;
+    setViewState((v) => (v.pageSize === savedSize ? v : { ...v, pageSize: savedSize }));
+  }, [savedSize]);
+  // Pushes also refresh the activity strip (at most every 2 s) and may play a sound.
+  const sounds = settings?.sounds;
+  useEffect(() => {
+    let last = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stop = subscribe(events.eventsChanged.listen, (set) => {
+      const severity = sounds ? soundFor(set, sounds) : null;
+      if (severity) playTone(severity);
+      if (set.created.length === 0 || timer !== undefined) return;
+      const wait = Math.max(0, last + 2_000 - Date.now());
+      timer = setTimeout(() => {
+        timer = undefined;
+        last = Date.now();
+        void qc.invalidateQueries({ queryKey: ACTIVITY_KEY });
+      }, wait);
+    });
+    return () => {
+      clearTimeout(timer);
+      stop();
+    };
+  }, [qc, sounds]);
   const { query, newEvents, paused, setPaused, heldChanges, showRow } = useLivePage(eventQuery, plain);
   const data = query.data;
   const rows = useMemo(() => data?.rows ?? [], [data]);
@@ -225,8 +268,17 @@ export function App() {
         <button type="button" className="toolbar" aria-pressed={paused} onClick={() => setPaused(!paused)}>
           Pause live updates
         </button>
+        <button type="button" className="toolbar" onClick={() => setShowExport(true)}>
+          Export…
+        </button>
         <button type="button" className="toolbar" aria-expanded={showSimulator} onClick={() => setShowSimulator((s) => !s)}>
           Simulator
+        </button>
+        <button type="button" className="toolbar" aria-expanded={showSettings} onClick={() => setShowSettings((s) => !s)}>
+          Settings
+        </button>
+        <button type="button" className="toolbar" onClick={() => setShowAbout(true)}>
+          About
         </button>
         <button type="button" className="toolbar" onClick={() => setShowShortcuts(true)} aria-label="Keyboard shortcuts">
           ?
@@ -263,7 +315,9 @@ export function App() {
       </section>
 
       {showSimulator && <SimulatorPanel />}
+      {showSettings && <SettingsPanel />}
       <FilterBar view={view} onChange={setView} />
+      <ActivityStrip />
 
       <main className={openId === null ? "content" : "content with-detail"}>
         <section className="table-area" aria-label="Events">
@@ -311,7 +365,10 @@ export function App() {
                 position: { at: "last" },
               })
             }
-            onPageSize={(size) => setView({ ...view, pageSize: size })}
+            onPageSize={(size) => {
+              setView({ ...view, pageSize: size });
+              if (settings && settings.pageSize !== size) saveSettings.mutate({ ...settings, pageSize: size });
+            }}
           />
         </section>
         {openId !== null && (
@@ -319,6 +376,17 @@ export function App() {
         )}
       </main>
       {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}
+      {showAbout && <AboutDialog onClose={() => setShowAbout(false)} />}
+      {showExport && (
+        <ExportDialog
+          query={eventQuery}
+          onDone={(message) => {
+            setShowExport(false);
+            push("info", message);
+          }}
+          onClose={() => setShowExport(false)}
+        />
+      )}
     </div>
   );
 }

@@ -2,14 +2,19 @@
 // the typed error, so components branch on `error.type`, never on message text.
 import {
   commands,
+  type About,
   type Action,
   type AppError,
+  type AppSettings,
   type BulkOutcome,
   type CatchUp,
   type Event,
   type EventDetail,
   type EventQuery,
+  type ExportFormat,
+  type ExportOutcome,
   type Facets,
+  type Minute,
   type Page,
   type SimConfig,
   type SimulatorStatus,
@@ -56,6 +61,14 @@ export const api = {
   changesSince: (since: number): Promise<CatchUp> => unwrap(commands.changesSince(since)),
   simulatorStatus: (): Promise<SimulatorStatus> => unwrap(commands.simulatorStatus()),
   setSimulator: (settings: SimConfig): Promise<SimulatorStatus> => unwrap(commands.setSimulator(settings)),
+  getSettings: (): Promise<AppSettings> => unwrap(commands.getSettings()),
+  saveSettings: (settings: AppSettings): Promise<AppSettings> => unwrap(commands.saveSettings(settings)),
+  activity: (): Promise<Minute[]> => unwrap(commands.activity()),
+  exportView: (query: EventQuery, format: ExportFormat, path: string): Promise<ExportOutcome> =>
+    unwrap(commands.exportView(query, format, path)),
+  cancelExport: (): Promise<boolean> => unwrap(commands.cancelExport()),
+  about: (): Promise<About> => unwrap(commands.about()),
+  openLogFolder: (): Promise<null> => unwrap(commands.openLogFolder()),
 };
 
 export const actionLabel: Record<Action, string> = {

@@ -95,14 +95,14 @@ export type AppError =
 } };
 
 export type AppSettings = {
-	theme?: Theme,
+	theme: Theme,
 	/**  Desktop notifications for events that become critical. */
-	notifications?: boolean,
-	sounds?: Sounds,
+	notifications: boolean,
+	sounds: Sounds,
 	/**  Closing the window hides it to the tray instead of quitting. */
-	closeToTray?: boolean,
+	closeToTray: boolean,
 	/**  Rows per page when a view does not say. */
-	pageSize?: number,
+	pageSize: number,
 };
 
 /**  What happened to one event of a bulk request. */
@@ -318,10 +318,10 @@ export type SortKey =
 
 /**  A sound for new events of each severity, all off unless chosen. */
 export type Sounds = {
-	critical?: boolean,
-	error?: boolean,
-	warning?: boolean,
-	info?: boolean,
+	critical: boolean,
+	error: boolean,
+	warning: boolean,
+	info: boolean,
 };
 
 /**  Where an event is in its life. */

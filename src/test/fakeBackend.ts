@@ -1,8 +1,22 @@
 // A stand-in for the Rust side in Vitest: answers the commands from an in-memory list and
 // pushes change sets through Tauri's mocked event system.
-import { mockIPC } from "@tauri-apps/api/mocks";
+import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import type { Action, AppError, BulkOutcome, ChangeSet, Event, EventQuery, Page, Position, SimConfig, Target } from "../bindings";
+import type {
+  Action,
+  AppError,
+  AppSettings,
+  BulkOutcome,
+  ChangeSet,
+  Event,
+  EventQuery,
+  ExportOutcome,
+  Minute,
+  Page,
+  Position,
+  SimConfig,
+  Target,
+} from "../bindings";
 
 export const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
 
@@ -33,12 +47,24 @@ export class FakeBackend {
   /** When set, the next call of `cmd` fails with `error`. */
   failNext: { cmd: string; error: AppError } | null = null;
   simulator: SimConfig = { running: true, rate: 2, seed: 42, newShare: 0.4, overrideChance: 0.02 };
+  settings: AppSettings = {
+    theme: "system",
+    notifications: true,
+    sounds: { critical: false, error: false, warning: false, info: false },
+    closeToTray: false,
+    pageSize: 50,
+  };
+  /** What the save dialog answers (null: the operator closed it). */
+  savePath: string | null = "/tmp/view.csv";
+  /** Exports run until `finishExport` is called, so tests can look at the progress. */
+  private pendingExport: { resolve: (o: ExportOutcome) => void; rows: number } | null = null;
   /** Every change as (seq, event after it), for changes_since. */
   log: { seq: number; event: Event; created: boolean }[] = [];
 
   constructor(count: number) {
     this.events = Array.from({ length: count }, (_, i) => makeEvent(i + 1));
     this.seq = count;
+    mockWindows("main");
     mockIPC((cmd, args) => this.handle(cmd, args), { shouldMockEvents: true });
   }
 
@@ -75,7 +101,7 @@ export class FakeBackend {
         const rows = [...new Map(later.map((l) => [l.event.id, this.find(l.event.id)])).values()];
         const created = later.filter((l) => l.created).map((l) => l.event.id).reverse();
         return {
-          changes: { fromSeq: since + 1, toSeq: this.seq, rows, created, total: this.events.length } satisfies ChangeSet,
+          changes: { fromSeq: since + 1, toSeq: this.seq, rows, created, critical: [], total: this.events.length } satisfies ChangeSet,
           complete: true,
         };
       }
@@ -93,9 +119,63 @@ export class FakeBackend {
         const e = this.find(a.id as number);
         return { event: e, history: [{ seq: 1, eventId: e.id, at: e.createdAt, actor: "simulator", field: "created", from: null, to: "open" }] };
       }
+      case "get_settings":
+        return this.settings;
+      case "save_settings": {
+        const next = a.settings as AppSettings;
+        if (![25, 50, 100, 200].includes(next.pageSize)) {
+          throw { type: "InvalidInput", data: { field: "pageSize", message: `must be one of [25, 50, 100, 200], got ${next.pageSize}` } } satisfies AppError;
+        }
+        this.settings = next;
+        return next;
+      }
+      case "activity":
+        return this.activity();
+      case "about":
+        return { name: "Eventdesk", version: "0.1.0", identifier: "dev.eventdesk.console", dbPath: "/data/eventdesk.db", logDir: "/data/logs" };
+      case "open_log_folder":
+        return null;
+      case "plugin:window|set_theme":
+        return null;
+      case "plugin:dialog|save":
+        return this.savePath;
+      case "export_view": {
+        const q = a.query as EventQuery;
+        const rows = this.list({ ...q, page: 1, pageSize: 1_000_000, position: null }).total;
+        return new Promise<ExportOutcome>((resolve) => {
+          this.pendingExport = { resolve, rows };
+        });
+      }
+      case "cancel_export": {
+        const running = this.pendingExport !== null;
+        this.pendingExport?.resolve({ outcome: "cancelled", rows: 0 });
+        this.pendingExport = null;
+        return running;
+      }
       default:
         throw `unknown command ${cmd}`;
     }
+  }
+
+  /** Reports progress of the running export, then completes it with every row. */
+  async finishExport(path: string): Promise<void> {
+    const job = this.pendingExport;
+    if (!job) throw new Error("no export is running");
+    await emit("export-progress", { rows: Math.floor(job.rows / 2), total: job.rows });
+    this.pendingExport = null;
+    job.resolve({ outcome: "done", rows: job.rows, path });
+  }
+
+  /** Events per minute over the hour before the newest event, as the backend counts them. */
+  private activity(): Minute[] {
+    const last = Math.max(...this.events.map((e) => e.createdAt), T0);
+    const first = (Math.floor(last / 60_000) - 59) * 60_000;
+    const minutes: Minute[] = Array.from({ length: 60 }, (_, i) => ({ start: first + i * 60_000, info: 0, warning: 0, error: 0, critical: 0 }));
+    for (const e of this.events) {
+      const m = minutes[Math.floor((e.createdAt - first) / 60_000)];
+      if (m) m[e.severity] += 1;
+    }
+    return minutes;
   }
 
   private act(action: Action, id: number, expectedVersion: number): Event {
@@ -192,6 +272,7 @@ export class FakeBackend {
       toSeq: this.seq,
       rows: created,
       created: created.map((e) => e.id).reverse(),
+      critical: created.filter((e) => e.severity === "critical").map((e) => e.id).reverse(),
       total: this.events.length,
     };
     await emit("events-changed", set);
@@ -201,7 +282,7 @@ export class FakeBackend {
   /** Changes one event and pushes it. */
   async pushChange(id: number, over: Partial<Event>): Promise<void> {
     const e = this.changeSilently(id, over);
-    await emit("events-changed", { fromSeq: this.seq, toSeq: this.seq, rows: [e], created: [], total: this.events.length } satisfies ChangeSet);
+    await emit("events-changed", { fromSeq: this.seq, toSeq: this.seq, rows: [e], created: [], critical: [], total: this.events.length } satisfies ChangeSet);
   }
 
   count(cmd: string): number {

@@ -24,7 +24,11 @@ struct Term {
 
 impl Term {
     fn render(&self) -> String {
-        format!("\"{}\"{}", self.words.join(" "), if self.prefix { "*" } else { "" })
+        format!(
+            "\"{}\"{}",
+            self.words.join(" "),
+            if self.prefix { "*" } else { "" }
+        )
     }
 }
 
@@ -86,13 +90,7 @@ fn fts_terms(text: &str) -> Result<Option<Vec<Term>>> {
 /// Turns what the user typed into an FTS5 query: each word a prefix, each `"quoted phrase"` a
 /// phrase, all required. `Ok(None)` for blank input.
 pub fn fts_query(text: &str) -> Result<Option<String>> {
-    Ok(fts_terms(text)?.map(|terms| {
-        terms
-            .iter()
-            .map(Term::render)
-            .collect::<Vec<_>>()
-            .join(" ")
-    }))
+    Ok(fts_terms(text)?.map(|terms| terms.iter().map(Term::render).collect::<Vec<_>>().join(" ")))
 }
 
 /// [`fts_query`], with each one-word prefix longer than [`INDEXED_PREFIX`] replaced by the

@@ -21,7 +21,6 @@ pub enum Theme {
 
 /// A sound for new events of each severity, all off unless chosen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(default)]
 pub struct Sounds {
     pub critical: bool,
     pub error: bool,
@@ -30,7 +29,7 @@ pub struct Sounds {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct AppSettings {
     pub theme: Theme,
     /// Desktop notifications for events that become critical.
@@ -71,12 +70,20 @@ impl AppSettings {
         Ok(())
     }
 
-    /// The saved preferences, or the defaults if none were saved. Saved values that no longer
-    /// pass [`AppSettings::validate`] fall back to the default for that field.
+    /// The saved preferences, or the defaults if none were saved. Fields missing from what was
+    /// saved (by an older version) take their defaults; values that no longer pass
+    /// [`AppSettings::validate`] fall back to the default for that field.
     pub fn load(store: &Store) -> Result<AppSettings> {
-        let mut s: AppSettings = store.load_setting(APP_SETTINGS)?.unwrap_or_default();
+        let defaults = AppSettings::default();
+        let Some(saved) = store.load_setting::<serde_json::Value>(APP_SETTINGS)? else {
+            return Ok(defaults);
+        };
+        let mut merged = serde_json::to_value(defaults).map_err(Error::storage)?;
+        merge(&mut merged, saved);
+        let mut s: AppSettings = serde_json::from_value(merged)
+            .map_err(|e| Error::storage(format!("saved preferences are unreadable: {e}")))?;
         if !Self::PAGE_SIZES.contains(&s.page_size) {
-            s.page_size = AppSettings::default().page_size;
+            s.page_size = defaults.page_size;
         }
         Ok(s)
     }
@@ -85,5 +92,22 @@ impl AppSettings {
     pub fn save(&self, store: &Store) -> Result<()> {
         self.validate()?;
         store.save_setting(APP_SETTINGS, self)
+    }
+}
+
+/// Overlays `saved` onto `base`, object by object, keeping `base` where `saved` says nothing.
+fn merge(base: &mut serde_json::Value, saved: serde_json::Value) {
+    match (base, saved) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(saved)) => {
+            for (key, value) in saved {
+                match base.get_mut(&key) {
+                    Some(slot) => merge(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value,
     }
 }

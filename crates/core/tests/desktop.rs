@@ -68,13 +68,14 @@ fn settings_saved_by_an_older_version_fill_in_defaults() {
     f.store
         .save_setting(
             "app",
-            &serde_json::json!({ "theme": "dark", "pageSize": 3 }),
+            &serde_json::json!({ "theme": "dark", "pageSize": 3, "sounds": { "error": true } }),
         )
         .unwrap();
     let loaded = AppSettings::load(&f.store).unwrap();
     assert_eq!(loaded.theme, Theme::Dark);
     assert_eq!(loaded.page_size, 50, "an out-of-range page size falls back");
     assert!(loaded.notifications);
+    assert!(loaded.sounds.error && !loaded.sounds.critical);
 }
 
 // ---- notifications ----

@@ -1,0 +1,136 @@
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useMemo, useRef } from "react";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import { api, messageOf } from "./api";
+import type { Minute, Severity } from "./bindings";
+
+export const ACTIVITY_KEY = ["activity"] as const;
+const SERIES: { key: Severity; label: string; color: string }[] = [
+  { key: "info", label: "Info", color: "#3b82f6" },
+  { key: "warning", label: "Warning", color: "#f59e0b" },
+  { key: "error", label: "Error", color: "#e11d48" },
+  { key: "critical", label: "Critical", color: "#7f1d1d" },
+];
+
+/** Totals over the hour, for the strip's text summary. */
+export function summarise(minutes: Minute[]): { total: number; critical: number; peak: number } {
+  let total = 0;
+  let critical = 0;
+  let peak = 0;
+  for (const m of minutes) {
+    const n = m.info + m.warning + m.error + m.critical;
+    total += n;
+    critical += m.critical;
+    peak = Math.max(peak, n);
+  }
+  return { total, critical, peak };
+}
+
+/** uPlot's columns, stacked: each series is the sum of itself and the ones below it. */
+export function stacked(minutes: Minute[]): uPlot.AlignedData {
+  const xs = minutes.map((m) => m.start / 1000);
+  let below = minutes.map(() => 0);
+  const ys = SERIES.map((s) => {
+    const sum = minutes.map((m, i) => (below[i] ?? 0) + m[s.key]);
+    below = sum;
+    return sum;
+  });
+  // Drawn top-down so each band covers the ones it stacks on.
+  return [xs, ...ys.reverse()];
+}
+
+function canDraw(): boolean {
+  try {
+    return document.createElement("canvas").getContext("2d") !== null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Events per minute by severity over the last hour, above the table. Refreshed when pushes
+ * arrive (the caller invalidates ACTIVITY_KEY, at most every few seconds) and each minute.
+ */
+export function ActivityStrip() {
+  const activity = useQuery({ queryKey: ACTIVITY_KEY, queryFn: api.activity, refetchInterval: 30_000 });
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const resize = useRef<ResizeObserver | null>(null);
+  const data = useMemo(() => (activity.data ? stacked(activity.data) : null), [activity.data]);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el || !data || !canDraw()) return;
+    if (plot.current) {
+      plot.current.setData(data);
+      return;
+    }
+    const series: uPlot.Series[] = [
+      {},
+      ...[...SERIES].reverse().map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        fill: `${s.color}cc`,
+        width: 1,
+        paths: uPlot.paths.stepped?.({ align: 1 }),
+        points: { show: false },
+      })),
+    ];
+    plot.current = new uPlot(
+      {
+        width: Math.max(300, el.clientWidth),
+        height: 90,
+        series,
+        legend: { show: false },
+        cursor: { show: true, points: { show: false } },
+        axes: [
+          { stroke: "var(--muted)", grid: { show: false }, size: 24 },
+          { stroke: "var(--muted)", size: 36, grid: { stroke: "var(--border-soft)" } },
+        ],
+        scales: { x: { time: true } },
+      },
+      data,
+      el,
+    );
+    if (typeof ResizeObserver !== "undefined") {
+      resize.current = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, el.clientWidth), height: 90 }));
+      resize.current.observe(el);
+    }
+  }, [data]);
+  useEffect(
+    () => () => {
+      resize.current?.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    },
+    [],
+  );
+
+  const sum = activity.data ? summarise(activity.data) : null;
+  return (
+    <section className="activity" aria-label="Activity in the last hour">
+      <div className="activity-summary">
+        <strong>Last hour</strong>
+        {sum ? (
+          <span data-testid="activity-summary">
+            {sum.total.toLocaleString("en-US")} events · {sum.critical.toLocaleString("en-US")} critical · peak{" "}
+            {sum.peak.toLocaleString("en-US")}/min
+          </span>
+        ) : activity.isError ? (
+          <span role="alert">Activity unavailable: {messageOf(activity.error)}</span>
+        ) : (
+          <span>Loading…</span>
+        )}
+        <span className="activity-legend" aria-hidden="true">
+          {SERIES.map((s) => (
+            <span key={s.key}>
+              <i style={{ background: s.color }} /> {s.label}
+            </span>
+          ))}
+        </span>
+      </div>
+      <div ref={box} className="activity-chart" />
+    </section>
+  );
+}
