@@ -59,6 +59,21 @@ async function waitForPort(port, child, deadline, what) {
   }
 }
 
+/** The environment the app runs in for a scenario: its own database, folders and locale. */
+export function appEnv(ws, env = {}) {
+  return {
+    ...process.env,
+    EVENTDESK_DB: ws.db,
+    // A desktop session's locale; WebKit reports "C" otherwise, which Intl rejects.
+    LANG: "en_US.UTF-8",
+    XDG_DATA_HOME: ws.xdg,
+    XDG_CONFIG_HOME: ws.xdg,
+    XDG_CACHE_HOME: ws.xdg,
+    EVENTDESK_LOG: "info",
+    ...env,
+  };
+}
+
 /**
  * Starts the app on `ws.db` with `env` (simulator settings) and returns a session.
  * The app's output goes to a log file; `stop()` ends the session and the driver.
@@ -68,14 +83,7 @@ export async function launch(ws, env = {}, name = "app") {
   const logPath = join(ws.dir, `${name}.log`);
   const log = createWriteStream(logPath, { flags: "a" });
   const driver = spawn(tauriDriver, ["--port", String(port), "--native-port", String(nativePort)], {
-    env: {
-      ...process.env,
-      EVENTDESK_DB: ws.db,
-      XDG_DATA_HOME: ws.xdg,
-      XDG_CONFIG_HOME: ws.xdg,
-      EVENTDESK_LOG: "info",
-      ...env,
-    },
+    env: appEnv(ws, env),
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group, so that the driver, WebKitWebDriver and the app end together.
     detached: true,

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 TAURI_DRIVER_VERSION=2.1.0
 PACKAGES=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev)
-E2E_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick)
+E2E_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick dbus)
 
 e2e=false
 [ "${1:-}" = "--e2e" ] && e2e=true

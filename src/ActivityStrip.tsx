@@ -1,11 +1,14 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useMemo, useRef } from "react";
-import uPlot from "uplot";
+import { useEffect, useMemo, useRef, useState } from "react";
+import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { api, messageOf } from "./api";
 import type { Minute, Severity } from "./bindings";
 
 export const ACTIVITY_KEY = ["activity"] as const;
+// Canvas colours cannot be CSS variables: a grey that reads on light and dark.
+const AXIS = "#8b95a7";
+const GRID = "#8b95a733";
 const SERIES: { key: Severity; label: string; color: string }[] = [
   { key: "info", label: "Info", color: "#3b82f6" },
   { key: "warning", label: "Warning", color: "#f59e0b" },
@@ -58,10 +61,25 @@ export function ActivityStrip() {
   const plot = useRef<uPlot | null>(null);
   const resize = useRef<ResizeObserver | null>(null);
   const data = useMemo(() => (activity.data ? stacked(activity.data) : null), [activity.data]);
+  // uPlot is loaded on demand: if it cannot start here (it needs a drawable canvas and a valid
+  // locale), the strip keeps its text summary and the rest of the window is unaffected.
+  const [lib, setLib] = useState<typeof uPlot | null>(null);
+  const [chartError, setChartError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!canDraw()) return;
+    let live = true;
+    import("uplot").then(
+      (m) => live && setLib(() => m.default),
+      (e: unknown) => live && setChartError(messageOf(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
 
   useEffect(() => {
     const el = box.current;
-    if (!el || !data || !canDraw()) return;
+    if (!el || !data || !lib) return;
     if (plot.current) {
       plot.current.setData(data);
       return;
@@ -73,11 +91,11 @@ export function ActivityStrip() {
         stroke: s.color,
         fill: `${s.color}cc`,
         width: 1,
-        paths: uPlot.paths.stepped?.({ align: 1 }),
+        paths: lib.paths.stepped?.({ align: 1 }),
         points: { show: false },
       })),
     ];
-    plot.current = new uPlot(
+    plot.current = new lib(
       {
         width: Math.max(300, el.clientWidth),
         height: 90,
@@ -85,8 +103,8 @@ export function ActivityStrip() {
         legend: { show: false },
         cursor: { show: true, points: { show: false } },
         axes: [
-          { stroke: "var(--muted)", grid: { show: false }, size: 24 },
-          { stroke: "var(--muted)", size: 36, grid: { stroke: "var(--border-soft)" } },
+          { stroke: AXIS, grid: { show: false }, size: 24 },
+          { stroke: AXIS, size: 40, grid: { stroke: GRID } },
         ],
         scales: { x: { time: true } },
       },
@@ -97,7 +115,7 @@ export function ActivityStrip() {
       resize.current = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, el.clientWidth), height: 90 }));
       resize.current.observe(el);
     }
-  }, [data]);
+  }, [data, lib]);
   useEffect(
     () => () => {
       resize.current?.disconnect();
@@ -130,7 +148,7 @@ export function ActivityStrip() {
           ))}
         </span>
       </div>
-      <div ref={box} className="activity-chart" />
+      <div ref={box} className="activity-chart" title={chartError ? `Chart unavailable: ${chartError}` : undefined} />
     </section>
   );
 }

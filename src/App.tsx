@@ -61,13 +61,18 @@ export function App() {
   const { settings, save: saveSettings } = useSettings();
   useTheme(settings?.theme);
   const qc = useQueryClient();
-  // The saved page size applies when the URL does not name one.
+  // The saved page size applies at start when the URL does not name one, and whenever the
+  // operator picks a new default.
   const sizeFromUrl = useRef(new URLSearchParams(window.location.search).has("size"));
   const savedSize = settings?.pageSize;
+  const appliedSize = useRef<number | undefined>(undefined);
   useEffect(() => {
-    if (savedSize === undefined || sizeFromUrl.current) return;
-    sizeFromUrl.current = true;
+    if (savedSize === undefined || appliedSize.current === savedSize) return;
+    const first = appliedSize.current === undefined;
+    appliedSize.current = savedSize;
+    if (first && sizeFromUrl.current) return;
     setViewState((v) => (v.pageSize === savedSize ? v : { ...v, pageSize: savedSize }));
+    setNav(FIRST);
   }, [savedSize]);
   // Pushes also refresh the activity strip (at most every 2 s) and may play a sound.
   const sounds = settings?.sounds;

@@ -17,7 +17,7 @@ export function SettingsPanel() {
         <>
           <label>
             Theme
-            <select value={settings.theme} onChange={(e) => change({ theme: e.target.value as Theme })}>
+            <select id="setting-theme" value={settings.theme} onChange={(e) => change({ theme: e.target.value as Theme })}>
               <option value="system">Follow the system</option>
               <option value="light">Light</option>
               <option value="dark">Dark</option>
@@ -54,7 +54,7 @@ export function SettingsPanel() {
           </label>
           <label>
             Default rows per page
-            <select value={settings.pageSize} onChange={(e) => change({ pageSize: Number(e.target.value) })}>
+            <select id="setting-page-size" value={settings.pageSize} onChange={(e) => change({ pageSize: Number(e.target.value) })}>
               {PAGE_SIZES.map((n) => (
                 <option key={n} value={n}>
                   {n}

@@ -176,6 +176,7 @@ pub fn run() {
     let result = tauri::Builder::default()
         // First: a second launch hands over to the running one and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tracing::info!("second launch: showing this window instead");
             desktop::show_main_window(app);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())

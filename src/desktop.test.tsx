@@ -1,0 +1,172 @@
+import { describe, expect, it } from "vitest";
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { App } from "./App";
+import { stacked, summarise } from "./ActivityStrip";
+import type { ChangeSet, Minute } from "./bindings";
+import { defaultFileName, describeOutcome } from "./ExportDialog";
+import { resolveTheme } from "./settings";
+import { soundFor } from "./sound";
+import { FakeBackend, makeEvent, T0 } from "./test/fakeBackend";
+
+function renderApp() {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const user = userEvent.setup();
+  render(
+    <QueryClientProvider client={client}>
+      <App />
+    </QueryClientProvider>,
+  );
+  return { user };
+}
+
+const rowCount = () => document.querySelectorAll("tbody tr[data-event-id]").length;
+
+describe("settings", () => {
+  it("applies the theme at once and saves every change", async () => {
+    const backend = new FakeBackend(3);
+    const { user } = renderApp();
+    await waitFor(() => expect(document.documentElement.dataset.theme).toBe("light"));
+    await user.click(screen.getByRole("button", { name: "Settings" }));
+    await user.selectOptions(await screen.findByLabelText("Theme"), "dark");
+    await waitFor(() => expect(document.documentElement.dataset.theme).toBe("dark"));
+    expect(backend.settings.theme).toBe("dark");
+    expect(backend.calls.some((c) => c.cmd === "plugin:window|set_theme")).toBe(true);
+
+    await user.click(screen.getByLabelText("Desktop notifications for critical events"));
+    await waitFor(() => expect(backend.settings.notifications).toBe(false));
+    await user.click(screen.getByLabelText("critical"));
+    await waitFor(() => expect(backend.settings.sounds.critical).toBe(true));
+    await user.click(screen.getByLabelText("Keep running in the tray when the window is closed"));
+    await waitFor(() => expect(backend.settings.closeToTray).toBe(true));
+    expect(backend.settings.theme).toBe("dark");
+  });
+
+  it("opens with the saved page size and saves a new one", async () => {
+    const backend = new FakeBackend(150);
+    backend.settings = { ...backend.settings, pageSize: 100 };
+    const { user } = renderApp();
+    await waitFor(() => expect(rowCount()).toBe(100));
+    expect(screen.getByText("Page 1 of 2")).toBeInTheDocument();
+    await user.selectOptions(screen.getByLabelText("Rows per page"), "25");
+    await waitFor(() => expect(backend.settings.pageSize).toBe(25));
+    expect(rowCount()).toBe(25);
+  });
+
+  it("follows the system theme unless one is chosen", () => {
+    expect(resolveTheme("system", true)).toBe("dark");
+    expect(resolveTheme("system", false)).toBe("light");
+    expect(resolveTheme("light", true)).toBe("light");
+    expect(resolveTheme("dark", false)).toBe("dark");
+  });
+});
+
+describe("export", () => {
+  it("exports the current view with progress, and reports where it went", async () => {
+    const backend = new FakeBackend(30);
+    const { user } = renderApp();
+    await waitFor(() => expect(rowCount()).toBe(30));
+    await user.click(screen.getByRole("checkbox", { name: "Open" }));
+    await user.click(screen.getByRole("button", { name: "Export…" }));
+    const dialog = await screen.findByRole("dialog", { name: "Export this view" });
+    await user.click(within(dialog).getByLabelText("JSON"));
+    backend.savePath = "/tmp/open.json";
+    await user.click(within(dialog).getByRole("button", { name: "Choose file and export…" }));
+    await waitFor(() => expect(backend.calls.some((c) => c.cmd === "export_view")).toBe(true));
+    const call = backend.calls.find((c) => c.cmd === "export_view")?.args as Record<string, unknown>;
+    expect(call.format).toBe("json");
+    expect(call.path).toBe("/tmp/open.json");
+    expect((call.query as { filter: { statuses: string[] } }).filter.statuses).toEqual(["open"]);
+    expect(within(dialog).getByRole("button", { name: "Cancel export" })).toBeInTheDocument();
+    await backend.finishExport("/tmp/open.json");
+    expect(await screen.findByText("Exported 30 events to /tmp/open.json.")).toBeInTheDocument();
+    expect(screen.queryByRole("dialog")).toBeNull();
+  });
+
+  it("cancels a running export", async () => {
+    const backend = new FakeBackend(5);
+    const { user } = renderApp();
+    await waitFor(() => expect(rowCount()).toBe(5));
+    await user.click(screen.getByRole("button", { name: "Export…" }));
+    const dialog = await screen.findByRole("dialog", { name: "Export this view" });
+    await user.click(within(dialog).getByRole("button", { name: "Choose file and export…" }));
+    await user.click(await within(dialog).findByRole("button", { name: "Cancel export" }));
+    expect(await screen.findByText("Export cancelled after 0 rows; no file was written.")).toBeInTheDocument();
+    expect(backend.calls.some((c) => c.cmd === "cancel_export")).toBe(true);
+  });
+
+  it("does nothing when the save dialog is closed", async () => {
+    const backend = new FakeBackend(5);
+    backend.savePath = null;
+    const { user } = renderApp();
+    await user.click(screen.getByRole("button", { name: "Export…" }));
+    const dialog = await screen.findByRole("dialog", { name: "Export this view" });
+    await user.click(within(dialog).getByRole("button", { name: "Choose file and export…" }));
+    await waitFor(() => expect(backend.calls.some((c) => c.cmd === "plugin:dialog|save")).toBe(true));
+    expect(backend.calls.some((c) => c.cmd === "export_view")).toBe(false);
+    expect(within(dialog).getByRole("button", { name: "Close" })).toBeInTheDocument();
+  });
+
+  it("names files and outcomes plainly", () => {
+    expect(defaultFileName("csv", new Date(2026, 10, 25, 9, 5))).toBe("eventdesk-2026-11-25-0905.csv");
+    expect(describeOutcome({ outcome: "done", rows: 1, path: "/a.csv" })).toBe("Exported 1 event to /a.csv.");
+    expect(describeOutcome({ outcome: "cancelled", rows: 12000 })).toBe("Export cancelled after 12,000 rows; no file was written.");
+  });
+});
+
+describe("about and activity", () => {
+  it("shows the version, database and log folder, and opens the log folder", async () => {
+    const backend = new FakeBackend(1);
+    const { user } = renderApp();
+    await user.click(screen.getByRole("button", { name: "About" }));
+    const dialog = await screen.findByRole("dialog", { name: "About Eventdesk" });
+    expect(await within(dialog).findByText("0.1.0")).toBeInTheDocument();
+    expect(within(dialog).getByText("/data/eventdesk.db")).toBeInTheDocument();
+    await user.click(within(dialog).getByRole("button", { name: "Open log folder" }));
+    await waitFor(() => expect(backend.calls.some((c) => c.cmd === "open_log_folder")).toBe(true));
+  });
+
+  it("sums up the last hour above the table and refreshes on new events", async () => {
+    const backend = new FakeBackend(4);
+    renderApp();
+    expect(await screen.findByText("4 events · 0 critical · peak 4/min")).toBeInTheDocument();
+    await backend.pushCreated(2);
+    expect(await screen.findByText("6 events · 0 critical · peak 6/min", {}, { timeout: 4000 })).toBeInTheDocument();
+  });
+
+  it("stacks severities and totals minutes", () => {
+    const m = (start: number, info: number, critical: number): Minute => ({ start, info, warning: 1, error: 0, critical });
+    const minutes = [m(60_000, 2, 0), m(120_000, 0, 3)];
+    expect(summarise(minutes)).toEqual({ total: 7, critical: 3, peak: 4 });
+    // Top band first: critical stacked on error on warning on info.
+    expect(stacked(minutes)).toEqual([
+      [60, 120],
+      [3, 4],
+      [3, 1],
+      [3, 1],
+      [2, 0],
+    ]);
+  });
+});
+
+describe("sounds", () => {
+  const set = (rows: ChangeSet["rows"], created: number[]): ChangeSet => ({
+    fromSeq: 1,
+    toSeq: 1,
+    rows,
+    created,
+    critical: rows.filter((r) => r.severity === "critical").map((r) => r.id),
+    total: 9,
+  });
+  const off = { critical: false, error: false, warning: false, info: false };
+
+  it("picks the most severe new event whose sound is on", () => {
+    const rows = [makeEvent(1, { severity: "info" }), makeEvent(2, { severity: "error" }), makeEvent(3, { severity: "critical" })];
+    expect(soundFor(set(rows, [1, 2, 3]), { ...off, info: true, error: true })).toBe("error");
+    expect(soundFor(set(rows, [1, 2, 3]), { ...off, critical: true })).toBe("critical");
+    expect(soundFor(set(rows, [1, 2, 3]), off)).toBeNull();
+    // A changed (not new) event makes no sound.
+    expect(soundFor(set([makeEvent(4, { severity: "error", createdAt: T0 })], []), { ...off, error: true })).toBeNull();
+  });
+});
