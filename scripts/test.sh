@@ -30,11 +30,17 @@ cargo test --workspace --locked
 stage "ui tests"
 npx vitest run
 
-stage "build the app for end-to-end tests"
-npx tauri build --debug --no-bundle
+stage "build the app and its .deb for end-to-end tests"
+# A debug build with the frontend embedded, bundled as a .deb (the binary stays in target/debug).
+rm -rf target/debug/bundle/deb
+npx tauri build --debug --bundles deb
 cargo build --locked -p eventdesk-core --bin eventdesk-cli
 
 stage "end-to-end"
 e2e_started=$(date +%s)
 bash e2e/run.sh
-echo "end-to-end stage: $(($(date +%s) - e2e_started)) s; all tests: $(($(date +%s) - started)) s"
+echo "end-to-end stage: $(($(date +%s) - e2e_started)) s"
+
+stage "installer smoke check (unpacked .deb)"
+bash e2e/smoke.sh target/debug/bundle/deb/*.deb
+echo "all tests: $(($(date +%s) - started)) s"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Unpacks the .deb built by `npx tauri build --debug --bundles deb` (or the one given) into a
+# temp folder with dpkg-deb -x, checks its metadata, and runs e2e/smoke.test.mjs against the
+# unpacked binary under Xvfb. Nothing is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deb=${1:-$(ls -t target/debug/bundle/deb/*.deb | head -1)}
+echo "smoke: $deb ($(du -h "$deb" | cut -f1))"
+[ "$(dpkg-deb -f "$deb" Package)" = eventdesk ] || { echo "smoke: wrong package name" >&2; exit 1; }
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+[ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || { echo "smoke: package version is not $version" >&2; exit 1; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+dpkg-deb -x "$deb" "$dir"
+session=()
+command -v dbus-run-session >/dev/null && session=(dbus-run-session --)
+EVENTDESK_UNPACKED="$dir" EVENTDESK_E2E_APP="$dir/usr/bin/eventdesk" \
+  "${session[@]}" xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-concurrency=1 e2e/smoke.test.mjs
