@@ -192,7 +192,9 @@ pub struct WriteTxn<'c> {
     first_seq: Option<i64>,
     last_seq: i64,
     touched: Vec<i64>,
-    seen: std::collections::HashSet<i64>,
+    /// Each touched event as this transaction left it: what the change set reports, and what
+    /// a later change in the same transaction starts from, without reading the row back.
+    latest: std::collections::HashMap<i64, Event>,
     created: Vec<i64>,
     critical: Vec<i64>,
 }
@@ -206,7 +208,7 @@ impl<'c> WriteTxn<'c> {
             first_seq: None,
             last_seq: 0,
             touched: Vec::new(),
-            seen: std::collections::HashSet::new(),
+            latest: std::collections::HashMap::new(),
             created: Vec::new(),
             critical: Vec::new(),
         })
@@ -243,10 +245,24 @@ impl<'c> WriteTxn<'c> {
         let seq = self.tx.last_insert_rowid();
         self.first_seq.get_or_insert(seq);
         self.last_seq = seq;
-        if self.seen.insert(event_id) {
-            self.touched.push(event_id);
-        }
         Ok(())
+    }
+
+    /// Records `event` as this transaction's latest state of it.
+    fn remember(&mut self, event: Event) {
+        let id = event.id;
+        if self.latest.insert(id, event).is_none() {
+            self.touched.push(id);
+        }
+    }
+
+    /// The event as it is now in this transaction: from memory if this transaction changed
+    /// it, otherwise read.
+    pub fn current(&self, id: i64) -> Result<Event> {
+        match self.latest.get(&id) {
+            Some(e) => Ok(e.clone()),
+            None => load_event(&self.tx, id),
+        }
     }
 
     /// Creates an open event and logs its creation.
@@ -267,6 +283,22 @@ impl<'c> WriteTxn<'c> {
             self.tx.last_insert_rowid()
         };
         self.log(id, actor, Field::Created, None, Status::Open.as_str())?;
+        self.remember(Event {
+            id,
+            kind: new.kind.clone(),
+            source: new.source.clone(),
+            severity: new.severity,
+            title: new.title.clone(),
+            status: Status::Open,
+            created_at: self.now,
+            updated_at: self.now,
+            updated_by: actor,
+            completed_at: None,
+            completed_by: None,
+            reopened_at: None,
+            reopened_by: None,
+            version: 1,
+        });
         self.created.push(id);
         if new.severity == Severity::Critical {
             self.critical.push(id);
@@ -324,7 +356,23 @@ impl<'c> WriteTxn<'c> {
             Field::Status,
             Some(event.status.as_str()),
             to.as_str(),
-        )
+        )?;
+        self.remember(Event {
+            status: to,
+            completed_at,
+            completed_by: completed_by.map(|_| actor),
+            reopened_at,
+            reopened_by: match (event.status, to) {
+                (Status::Completed, _) => Some(actor),
+                (_, Status::Completed) => None,
+                _ => event.reopened_by,
+            },
+            updated_at: now,
+            updated_by: actor,
+            version: event.version + 1,
+            ..event.clone()
+        });
+        Ok(())
     }
 
     pub fn set_severity(&mut self, event: &Event, to: Severity, actor: Actor) -> Result<()> {
@@ -346,7 +394,15 @@ impl<'c> WriteTxn<'c> {
             Field::Severity,
             Some(event.severity.as_str()),
             to.as_str(),
-        )
+        )?;
+        self.remember(Event {
+            severity: to,
+            updated_at: self.now,
+            updated_by: actor,
+            version: event.version + 1,
+            ..event.clone()
+        });
+        Ok(())
     }
 
     fn expect_one(&self, updated: usize, event: &Event) -> Result<()> {
@@ -375,10 +431,12 @@ impl<'c> WriteTxn<'c> {
         let set = match self.first_seq {
             None => None,
             Some(from_seq) => {
-                let mut rows = Vec::with_capacity(self.touched.len());
-                for &id in &self.touched {
-                    rows.push(load_event(&self.tx, id)?);
-                }
+                let mut latest = self.latest;
+                let rows = self
+                    .touched
+                    .iter()
+                    .filter_map(|id| latest.remove(id))
+                    .collect();
                 let mut created = self.created;
                 created.reverse();
                 let mut critical = self.critical;

@@ -393,10 +393,7 @@ impl Simulator {
             }
             return Ok(());
         }
-        let event = &events::load_event(
-            w.conn(),
-            candidates[self.rng.random_range(0..candidates.len())],
-        )?;
+        let event = &w.current(candidates[self.rng.random_range(0..candidates.len())])?;
         let roll: f64 = self.rng.random();
         let to = match (event.status, event.severity.escalated()) {
             (Status::Open, _) if roll < 0.45 => Status::Acknowledged,

@@ -140,3 +140,44 @@ impl Now for eventdesk_core::ManualClock {
         eventdesk_core::Clock::now_ms(self)
     }
 }
+
+#[test]
+fn a_change_set_reports_each_row_exactly_as_stored() {
+    // WriteTxn keeps touched rows in memory instead of reading them back: check it agrees with
+    // the database after batches that create, escalate, acknowledge, complete and reopen.
+    let f = Fixture::new();
+    let mut conn = f.store.connect().unwrap();
+    let mut sim = eventdesk_core::Simulator::new(eventdesk_core::SimConfig {
+        new_share: 0.3,
+        override_chance: 0.05,
+        ..eventdesk_core::SimConfig::new(17)
+    });
+    f.add_events(5);
+    let id = f.published().last().unwrap().rows[0].id;
+    f.store
+        .act(id, 1, eventdesk_core::Action::Complete)
+        .unwrap();
+    f.published();
+    let mut changed_twice = false;
+    for _ in 0..20 {
+        f.clock.advance(1_000);
+        sim.run_batch(
+            &mut conn,
+            &f.feed,
+            eventdesk_core::Clock::now_ms(&*f.clock),
+            100,
+        )
+        .unwrap();
+        let set = f.published().pop().unwrap();
+        for row in &set.rows {
+            assert_eq!(
+                row,
+                &eventdesk_core::events::load_event(&conn, row.id).unwrap(),
+                "event {}",
+                row.id
+            );
+        }
+        changed_twice |= set.rows.iter().any(|r| r.version > 2);
+    }
+    assert!(changed_twice, "some rows changed more than once");
+}
