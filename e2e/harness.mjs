@@ -1,7 +1,7 @@
 // Starts the real Eventdesk binary through tauri-driver (WebKitWebDriver underneath) with its
 // own temp database and environment, and gives tests a WebdriverIO browser on it.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, createWriteStream, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync, createWriteStream, existsSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -57,6 +57,41 @@ async function waitForPort(port, child, deadline, what) {
     if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The pid of the app running on `ws.db` (found through /proc), or null. */
+export function appPid(ws) {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readlinkSync(`/proc/${entry}/exe`).endsWith("/eventdesk")) continue;
+      const env = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+      if (env.includes(`EVENTDESK_DB=${ws.db}`)) return Number(entry);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return null;
+}
+
+/** Asks the app on `ws.db` to quit as a desktop session would (SIGTERM), and waits for it. */
+export async function quitApp(ws, timeout = 10_000) {
+  const pid = appPid(ws);
+  if (pid === null) throw new Error("the app is not running");
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const state = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+      } catch {
+        return "gone";
+      }
+    })();
+    if (state === "gone" || state === "Z") return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the app (pid ${pid}) did not quit within ${timeout} ms of SIGTERM`);
 }
 
 /** The environment the app runs in for a scenario: its own database, folders and locale. */

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { app, appEnv, dbEvent, dbStats, eventdeskCli, root, withApp, workspace } from "./harness.mjs";
+import { app, appEnv, dbEvent, dbStats, eventdeskCli, quitApp, root, withApp, workspace } from "./harness.mjs";
 
 const WAIT = { timeout: 20_000, interval: 100 };
 const SIM_OFF = { EVENTDESK_SIM: "off" };
@@ -481,5 +481,23 @@ test("15. a second launch hands over to the running window and exits", { skip: !
     });
     await documentWasNotReloaded(browser);
     assert.ok((await rowIds(browser)).length > 0);
+  });
+});
+
+test("16. the window's size and position come back after quitting", async () => {
+  const ws = workspace("window");
+  await withApp("window", ws, SIM_OFF, async (browser) => {
+    await browser.setWindowRect(40, 30, 1000, 680);
+    await browser.waitUntil(async () => (await browser.getWindowRect()).width === 1000, {
+      ...WAIT,
+      timeoutMsg: "the window was not resized",
+    });
+    // Quit as a desktop session does (SIGTERM): the app exits cleanly and saves its windows.
+    await quitApp(ws);
+  });
+  await withApp("window-restart", ws, SIM_OFF, async (browser) => {
+    const rect = await browser.getWindowRect();
+    assert.deepEqual({ width: rect.width, height: rect.height }, { width: 1000, height: 680 });
+    assert.deepEqual({ x: rect.x, y: rect.y }, { x: 40, y: 30 });
   });
 });

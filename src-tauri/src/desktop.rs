@@ -73,6 +73,35 @@ pub fn init_logging(dir: &Path) {
     }
 }
 
+/// Quits cleanly on SIGTERM or SIGINT (a session logging out, `kill`, Ctrl-C in a terminal):
+/// the window state is saved and the simulator stopped, as when quitting from the tray.
+pub fn quit_on_signals<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) else {
+                tracing::warn!("cannot watch for termination signals");
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        tracing::info!("asked to stop: quitting cleanly");
+        app.exit(0);
+    });
+}
+
 /// Shows, unminimises and focuses the main window.
 pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window(MAIN_WINDOW) {

@@ -190,6 +190,7 @@ pub fn run() {
             let path = db_path_from_env(app.handle());
             let state = start(app.handle(), &path, |name| std::env::var(name).ok());
             app.manage(state);
+            desktop::quit_on_signals(app.handle());
             if let Err(e) = desktop::build_tray(app.handle()) {
                 tracing::warn!(error = %e, "no tray icon on this desktop");
             }

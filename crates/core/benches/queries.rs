@@ -158,6 +158,43 @@ fn bench(c: &mut Criterion) {
             ),
         ),
         (
+            "search: common word, severity sort",
+            q(
+                EventFilter {
+                    search: Some("ledger".into()),
+                    ..Default::default()
+                },
+                by_severity,
+                None,
+            ),
+        ),
+        (
+            "search: common word, updated sort",
+            q(
+                EventFilter {
+                    search: Some("ledger".into()),
+                    ..Default::default()
+                },
+                Sort {
+                    by: SortKey::Updated,
+                    descending: true,
+                },
+                None,
+            ),
+        ),
+        (
+            "search + status filter",
+            q(
+                EventFilter {
+                    search: Some("card".into()),
+                    statuses: vec![Status::Open],
+                    ..Default::default()
+                },
+                time_desc,
+                None,
+            ),
+        ),
+        (
             "sort: severity",
             q(all.clone(), by_severity, Some(Position::First)),
         ),
