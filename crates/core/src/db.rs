@@ -18,6 +18,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/002_settings.sql")),
     M::up(include_str!("../migrations/003_views.sql")),
     M::up(include_str!("../migrations/004_search_terms.sql")),
+    M::up(include_str!("../migrations/005_counts_by_writer.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

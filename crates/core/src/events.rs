@@ -197,6 +197,8 @@ pub struct WriteTxn<'c> {
     latest: std::collections::HashMap<i64, Event>,
     created: Vec<i64>,
     critical: Vec<i64>,
+    /// Net change of `event_counts` per (status, severity) cell, applied at commit.
+    counts: std::collections::HashMap<(Status, Severity), i64>,
 }
 
 impl<'c> WriteTxn<'c> {
@@ -211,6 +213,7 @@ impl<'c> WriteTxn<'c> {
             latest: std::collections::HashMap::new(),
             created: Vec::new(),
             critical: Vec::new(),
+            counts: std::collections::HashMap::new(),
         })
     }
 
@@ -246,6 +249,14 @@ impl<'c> WriteTxn<'c> {
         self.first_seq.get_or_insert(seq);
         self.last_seq = seq;
         Ok(())
+    }
+
+    /// Moves one event between count cells (`from` is `None` for a new event).
+    fn count(&mut self, from: Option<(Status, Severity)>, to: (Status, Severity)) {
+        if let Some(from) = from {
+            *self.counts.entry(from).or_default() -= 1;
+        }
+        *self.counts.entry(to).or_default() += 1;
     }
 
     /// Records `event` as this transaction's latest state of it.
@@ -300,6 +311,7 @@ impl<'c> WriteTxn<'c> {
             version: 1,
         });
         self.created.push(id);
+        self.count(None, (Status::Open, new.severity));
         if new.severity == Severity::Critical {
             self.critical.push(id);
         }
@@ -357,6 +369,7 @@ impl<'c> WriteTxn<'c> {
             Some(event.status.as_str()),
             to.as_str(),
         )?;
+        self.count(Some((event.status, event.severity)), (to, event.severity));
         self.remember(Event {
             status: to,
             completed_at,
@@ -395,6 +408,7 @@ impl<'c> WriteTxn<'c> {
             Some(event.severity.as_str()),
             to.as_str(),
         )?;
+        self.count(Some((event.status, event.severity)), (event.status, to));
         self.remember(Event {
             severity: to,
             updated_at: self.now,
@@ -419,6 +433,17 @@ impl<'c> WriteTxn<'c> {
     /// Commits, returning what changed, or `None` when nothing was written. The events this
     /// transaction created are added to the search index here, in one statement.
     pub fn commit(self) -> Result<Option<ChangeSet>> {
+        {
+            let mut stmt = self.tx.prepare_cached(
+                "INSERT INTO event_counts (status, severity, n) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (status, severity) DO UPDATE SET n = n + excluded.n",
+            )?;
+            for (&(status, severity), &n) in &self.counts {
+                if n != 0 {
+                    stmt.execute(params![status.as_str(), severity.rank(), n])?;
+                }
+            }
+        }
         if let (Some(first), Some(last)) = (self.created.iter().min(), self.created.iter().max()) {
             // Ids created under one IMMEDIATE transaction are consecutive: no one else inserts.
             self.tx

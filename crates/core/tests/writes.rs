@@ -180,4 +180,16 @@ fn a_change_set_reports_each_row_exactly_as_stored() {
         changed_twice |= set.rows.iter().any(|r| r.version > 2);
     }
     assert!(changed_twice, "some rows changed more than once");
+    // The counts the write path keeps agree with counting the table.
+    let cells = |sql: &str| -> Vec<(String, i64, i64)> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    assert_eq!(
+        cells("SELECT status, severity, n FROM event_counts WHERE n != 0 ORDER BY 1, 2"),
+        cells("SELECT status, severity, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2")
+    );
 }
