@@ -325,6 +325,19 @@ struct Read {
     offset: i64,
 }
 
+/// How a search is joined to a read that is not in id order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HitCheck {
+    /// Read every hit by id and sort them: for searches with few hits (and whole exports).
+    AllHits,
+    /// Walk the sort's index and ask the full-text index about each row: for searches with
+    /// many hits, where a page is found after a few rows.
+    PerRow,
+}
+
+/// Searches with at most this many hits are read hit by hit and sorted.
+const FEW_HITS: i64 = SEARCH_COUNT_LIMIT;
+
 /// `EVENT_COLUMNS`, each qualified with `events.`.
 fn qualified_columns() -> String {
     EVENT_COLUMNS
@@ -337,7 +350,13 @@ fn qualified_columns() -> String {
 /// The SQL and bound values of one read: the view's WHERE, the keyset bound, the order.
 /// A search sorted by time walks the full-text index in id order ([`SEARCH_FROM`]); a search
 /// in another order filters the events by a subquery of all its hits.
-fn read_sql(w: &Where, search: Option<&str>, sort: Sort, r: &Read) -> (String, Vec<Value>) {
+fn read_sql(
+    w: &Where,
+    search: Option<&str>,
+    check: HitCheck,
+    sort: Sort,
+    r: &Read,
+) -> (String, Vec<Value>) {
     let col = sort_column(sort.by);
     // In SQL terms: does this read go towards larger values?
     let ascending = sort.descending != r.forward;
@@ -354,8 +373,18 @@ fn read_sql(w: &Where, search: Option<&str>, sort: Sort, r: &Read) -> (String, V
             values.push(Value::Text(fts.to_owned()));
             SEARCH_FROM.to_owned()
         }
-        Some(fts) => {
+        Some(fts) if check == HitCheck::AllHits => {
             clauses.push("id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)".into());
+            values.push(Value::Text(fts.to_owned()));
+            // No index: rows are fetched by id from the hit list, then sorted.
+            "events NOT INDEXED".to_owned()
+        }
+        Some(fts) => {
+            clauses.push(
+                "EXISTS (SELECT 1 FROM events_fts \
+                 WHERE events_fts MATCH ? AND events_fts.rowid = events.id)"
+                    .into(),
+            );
             values.push(Value::Text(fts.to_owned()));
             "events".to_owned()
         }
@@ -409,8 +438,23 @@ fn read(
     sort: Sort,
     r: &Read,
 ) -> Result<Vec<Event>> {
+    if let (Some(fts), SortKey::Updated) = (search, sort.by) {
+        let hits: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ? LIMIT {})",
+                FEW_HITS + 1
+            ))?
+            .query_row([fts], |row| row.get(0))?;
+        let check = if hits <= FEW_HITS {
+            HitCheck::AllHits
+        } else {
+            HitCheck::PerRow
+        };
+        let (sql, values) = read_sql(w, search, check, sort, r);
+        return read_rows(conn, &sql, &values);
+    }
     if search.is_none() || sort.by != SortKey::Severity {
-        let (sql, values) = read_sql(w, search, sort, r);
+        let (sql, values) = read_sql(w, search, HitCheck::AllHits, sort, r);
         return read_rows(conn, &sql, &values);
     }
     let ascending = sort.descending != r.forward;
@@ -448,7 +492,7 @@ fn read(
             limit: want - rows.len() as i64,
             offset: 0,
         };
-        let (sql, values) = read_sql(&lw, search, time, &part);
+        let (sql, values) = read_sql(&lw, search, HitCheck::AllHits, time, &part);
         rows.extend(read_rows(conn, &sql, &values)?);
         if rows.len() as i64 >= want {
             break;
@@ -471,7 +515,7 @@ pub fn explain(conn: &Connection, q: &EventQuery) -> Result<Vec<String>> {
         limit: q.page_size,
         offset: 0,
     };
-    let (sql, values) = read_sql(&w, search.as_deref(), q.sort, &first);
+    let (sql, values) = read_sql(&w, search.as_deref(), HitCheck::AllHits, q.sort, &first);
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let rows = stmt.query_map(params_from_iter(&values), |r| r.get::<_, String>(3))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -680,7 +724,7 @@ pub fn scan_view(
         limit: -1,
         offset: 0,
     };
-    let (sql, values) = read_sql(&w, search.as_deref(), sort, &all);
+    let (sql, values) = read_sql(&w, search.as_deref(), HitCheck::AllHits, sort, &all);
     {
         let mut stmt = tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(&values))?;

@@ -406,3 +406,51 @@ fn the_main_query_shapes_use_indexes() {
         }
     }
 }
+
+#[test]
+fn a_search_with_many_hits_sorted_by_update_pages_like_a_brute_force_sort() {
+    // More hits than the "few hits" bound, so rows are checked one by one along the
+    // updated_at index instead of sorting every hit.
+    let f = Fixture::new();
+    let ids = f.add_events(1_100);
+    for id in ids.iter().step_by(7) {
+        f.clock.advance(1_000);
+        f.store
+            .act(*id, 1, eventdesk_core::Action::Acknowledge)
+            .unwrap();
+    }
+    let filter = EventFilter {
+        search: Some("merchant".into()),
+        ..Default::default()
+    };
+    for descending in [true, false] {
+        let sort = Sort {
+            by: SortKey::Updated,
+            descending,
+        };
+        let mut all: Vec<Event> = (1..=1_100)
+            .map(|id| f.store.get_event(id).unwrap().event)
+            .collect();
+        all.sort_by_key(|e| (e.updated_at, e.id));
+        if descending {
+            all.reverse();
+        }
+        let expected: Vec<i64> = all.iter().map(|e| e.id).collect();
+        let mut got = Vec::new();
+        let mut q = EventQuery {
+            filter: filter.clone(),
+            sort,
+            position: Some(Position::First),
+            ..EventQuery::new(1, 100)
+        };
+        loop {
+            let page = f.store.list_events(&q).unwrap();
+            got.extend(page.rows.iter().map(|e| e.id));
+            match page.next {
+                Some(next) => q.position = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(got, expected, "descending: {descending}");
+    }
+}
