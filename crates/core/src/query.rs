@@ -11,7 +11,7 @@ use rusqlite::{params_from_iter, Connection};
 /// lower bound (`totalExact: false`).
 pub const COUNT_LIMIT: i64 = 10_000;
 /// Counting search hits stops here: each hit is a step through the full-text index.
-pub const SEARCH_COUNT_LIMIT: i64 = 1_000;
+pub const SEARCH_COUNT_LIMIT: i64 = 500;
 /// The longest search text accepted.
 pub const MAX_SEARCH: usize = 200;
 
@@ -521,6 +521,12 @@ pub fn explain(conn: &Connection, q: &EventQuery) -> Result<Vec<String>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+fn max_id(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM events")?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// One page of a view, in one read transaction so rows, total and seq agree.
 pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
     check(q)?;
@@ -537,7 +543,33 @@ pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
 
     // Each plan: the read, and whether rows are known to exist before / after the page when
     // the read itself cannot tell (None: tell by reading one row more).
+    // The unfiltered view in time order, when ids run 1..=total without gaps (events are never
+    // deleted, so they do unless a file was edited by hand): page N starts at a known id, so
+    // a page asked for by number is a keyset read too, however deep.
+    let dense = q.position.is_none()
+        && q.sort.by == SortKey::Time
+        && q.filter == EventFilter::default()
+        && exact
+        && max_id(&tx)? == total;
     let (plan, known_before, known_after): (Read, Option<bool>, Option<bool>) = match q.position {
+        None if dense => {
+            // Exclusive keyset bound: rows after it, in view order, start the page.
+            let bound = if q.sort.descending {
+                total - offset + 1
+            } else {
+                offset
+            };
+            (
+                Read {
+                    forward: true,
+                    from: Some((bound, bound)),
+                    limit: size,
+                    offset: 0,
+                },
+                Some(offset > 0),
+                None,
+            )
+        }
         Some(Position::First) => (
             Read {
                 forward: true,
