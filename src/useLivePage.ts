@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "./api";
 import { events, type ChangeSet, type Event, type EventQuery, type Page } from "./bindings";
 import { applyChangeSet, replaceRow } from "./live";
+import { subscribe } from "./subscribe";
 
 /** Pushes kept to replay onto a page whose read raced with them. */
 const REPLAY = 200;
@@ -118,8 +119,6 @@ export function useLivePage(q: EventQuery, plain: boolean) {
   );
 
   useEffect(() => {
-    let unlisten: (() => void) | undefined;
-    let disposed = false;
     const onSet = (set: ChangeSet) => {
       recent.current = [...recent.current.slice(1 - REPLAY), set];
       const changed = new Set(set.rows.map((r) => r.id));
@@ -132,14 +131,7 @@ export function useLivePage(q: EventQuery, plain: boolean) {
       }
       apply([set]);
     };
-    events.eventsChanged
-      .listen((e) => onSet(e.payload))
-      .then((u) => (disposed ? u() : (unlisten = u)))
-      .catch(() => undefined);
-    return () => {
-      disposed = true;
-      unlisten?.();
-    };
+    return subscribe(events.eventsChanged.listen, onSet);
   }, [qc, apply]);
 
   useEffect(() => {

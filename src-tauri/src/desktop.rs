@@ -286,13 +286,15 @@ impl<R: Runtime> PushWatcher<R> {
         if !set.critical.is_empty() {
             if let Some(tx) = &self.notices {
                 // Only what the notifier reads: the critical rows.
+                let critical: std::collections::HashSet<i64> =
+                    set.critical.iter().copied().collect();
                 let _ = tx.send(ChangeSet {
                     from_seq: set.from_seq,
                     to_seq: set.to_seq,
                     rows: set
                         .rows
                         .iter()
-                        .filter(|r| set.critical.contains(&r.id))
+                        .filter(|r| critical.contains(&r.id))
                         .cloned()
                         .collect(),
                     created: Vec::new(),

@@ -56,6 +56,18 @@ fn shell() -> Shell {
 }
 
 impl Shell {
+    /// Closes this app and opens another on the same database file.
+    fn restart(self, path: &Path, env: fn(&str) -> Option<String>) -> Shell {
+        let Shell {
+            _dir: dir,
+            app,
+            window,
+        } = self;
+        drop(window);
+        drop(app);
+        shell_with_env(path, dir, env)
+    }
+
     fn invoke(&self, cmd: &str, body: Value) -> Result<Value, Value> {
         get_ipc_response(
             &self.window,
@@ -407,15 +419,8 @@ fn simulator_settings_are_validated_applied_and_persist_across_restarts() {
         .invoke("set_simulator", json!({ "settings": settings }))
         .unwrap();
     assert_eq!(applied["settings"], settings);
-    let Shell {
-        _dir: dir,
-        app,
-        window,
-    } = s;
-    drop(window);
-    drop(app);
     // A restart with no EVENTDESK_SIM* variables: the saved settings come back.
-    let again = shell_with_env(&path, dir, |_| None);
+    let again = s.restart(&path, |_| None);
     assert_eq!(
         again.invoke("simulator_status", json!({})).unwrap()["settings"],
         settings
@@ -486,14 +491,9 @@ fn preferences_are_validated_and_persist_across_restarts() {
             .unwrap(),
         chosen
     );
-    let Shell {
-        _dir: dir,
-        app,
-        window,
-    } = s;
-    drop(window);
-    drop(app);
-    let again = shell_on(&path, dir);
+    let again = s.restart(&path, |name| {
+        (name == "EVENTDESK_SIM").then(|| "off".to_owned())
+    });
     assert_eq!(again.invoke("get_settings", json!({})).unwrap(), chosen);
 }
 

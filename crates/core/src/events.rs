@@ -398,7 +398,8 @@ impl<'c> WriteTxn<'c> {
         )?
         .execute(params![event.id, to.rank(), self.now, actor.as_str(), event.version])?;
         self.expect_one(n, event)?;
-        if to == Severity::Critical && !self.critical.contains(&event.id) {
+        // An event escalates to critical once (severity only rises).
+        if to == Severity::Critical {
             self.critical.push(event.id);
         }
         self.log(

@@ -315,8 +315,9 @@ impl ChangeSet {
         let mut created = later.created;
         created.append(&mut self.created);
         self.created = created;
+        let earlier: std::collections::HashSet<i64> = self.critical.iter().copied().collect();
         let mut critical = later.critical;
-        critical.retain(|id| !self.critical.contains(id));
+        critical.retain(|id| !earlier.contains(id));
         critical.append(&mut self.critical);
         self.critical = critical;
         self.total = later.total;

@@ -97,8 +97,8 @@ pub fn fts_query(text: &str) -> Result<Option<String>> {
 /// terms of the index it stands for (`"ledger"*` → `("ledger" OR "ledgers")`): FTS5 reads a
 /// prefix by merging every matching document list first, but walks an OR of terms lazily, so
 /// a page stops early.
-fn fts_match(conn: &Connection, text: &str) -> Result<Option<String>> {
-    let Some(terms) = fts_terms(text)? else {
+fn fts_match(conn: &Connection, terms: Option<&[Term]>) -> Result<Option<String>> {
+    let Some(terms) = terms else {
         return Ok(None);
     };
     let mut stmt = conn.prepare_cached(&format!(
@@ -106,7 +106,7 @@ fn fts_match(conn: &Connection, text: &str) -> Result<Option<String>> {
         MAX_EXPANSION + 1
     ))?;
     let mut parts = Vec::with_capacity(terms.len());
-    for term in &terms {
+    for term in terms {
         let expanded = match term.words.as_slice() {
             [word] if term.prefix && word.chars().count() > INDEXED_PREFIX => {
                 let found = stmt
@@ -507,7 +507,8 @@ fn read(
 
 /// `EXPLAIN QUERY PLAN` of the SQL that reads the first page of `q`'s view.
 pub fn explain(conn: &Connection, q: &EventQuery) -> Result<Vec<String>> {
-    let search = fts_match(conn, q.filter.search.as_deref().unwrap_or(""))?;
+    let terms = fts_terms(q.filter.search.as_deref().unwrap_or(""))?;
+    let search = fts_match(conn, terms.as_deref())?;
     let w = filter_where(&q.filter, Some(q.sort.by));
     let first = Read {
         forward: true,
@@ -530,12 +531,12 @@ fn max_id(conn: &Connection) -> Result<i64> {
 /// One page of a view, in one read transaction so rows, total and seq agree.
 pub fn list_events(conn: &mut Connection, q: &EventQuery) -> Result<Page> {
     check(q)?;
-    fts_terms(q.filter.search.as_deref().unwrap_or(""))?;
+    let terms = fts_terms(q.filter.search.as_deref().unwrap_or(""))?;
     let offset = (q.page - 1)
         .checked_mul(q.page_size)
         .ok_or_else(|| Error::invalid("page", format!("{} is out of range", q.page)))?;
     let tx = conn.transaction()?;
-    let search = fts_match(&tx, q.filter.search.as_deref().unwrap_or(""))?;
+    let search = fts_match(&tx, terms.as_deref())?;
     let (total, exact) = view_total(&tx, &q.filter, search.as_deref())?;
     let w = filter_where(&q.filter, Some(q.sort.by));
     let size = q.page_size;
@@ -730,9 +731,9 @@ pub fn scan_view(
         sort,
         ..EventQuery::new(1, 1)
     })?;
-    fts_terms(filter.search.as_deref().unwrap_or(""))?;
+    let terms = fts_terms(filter.search.as_deref().unwrap_or(""))?;
     let tx = conn.transaction()?;
-    let search = fts_match(&tx, filter.search.as_deref().unwrap_or(""))?;
+    let search = fts_match(&tx, terms.as_deref())?;
     let total = if filter.counts_are_exact() {
         view_total(&tx, filter, None)?.0
     } else {
