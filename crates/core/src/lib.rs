@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod hits;
 pub mod model;
 pub mod notify;
 pub mod push;

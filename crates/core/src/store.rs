@@ -7,6 +7,7 @@ use crate::db;
 use crate::error::Error;
 use crate::error::Result;
 use crate::events::{self, Action, BulkOutcome, CatchUp, Target, WriteTxn};
+use crate::hits::Reader;
 use crate::model::{Actor, ChangeSet, Event, EventDetail, EventQuery, Page};
 use rusqlite::Connection;
 use rusqlite::OptionalExtension;
@@ -67,10 +68,11 @@ pub struct Tally {
     pub critical: i64,
 }
 
-/// The open database: one read connection, one write connection for the operator's commands.
+/// The open database: one read connection (with the hit sets of recent searches), one write
+/// connection for the operator's commands.
 pub struct Store {
     path: PathBuf,
-    reader: Mutex<Connection>,
+    reader: Mutex<Reader>,
     writer: Mutex<Connection>,
     feed: CommitFeed,
     clock: Arc<dyn Clock>,
@@ -82,7 +84,7 @@ impl Store {
         db::prepare(path)?;
         Ok(Store {
             path: path.to_owned(),
-            reader: Mutex::new(db::connect(path)?),
+            reader: Mutex::new(Reader::new(db::connect(path)?)?),
             writer: Mutex::new(db::connect(path)?),
             feed,
             clock,
@@ -107,13 +109,13 @@ impl Store {
     }
 
     pub fn facets(&self) -> Result<crate::query::Facets> {
-        crate::query::facets(&lock(&self.reader))
+        crate::query::facets(lock(&self.reader).conn())
     }
 
     /// Unfinished events, and how many of them are critical, from the maintained counts.
     pub fn tally(&self) -> Result<Tally> {
-        let conn = lock(&self.reader);
-        let mut stmt = conn.prepare_cached(
+        let reader = lock(&self.reader);
+        let mut stmt = reader.conn().prepare_cached(
             "SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN severity = 3 THEN n END), 0) \
              FROM event_counts WHERE status != 'completed'",
         )?;
@@ -127,7 +129,7 @@ impl Store {
 
     /// Events per minute by severity over the last hour.
     pub fn activity(&self) -> Result<Vec<crate::activity::Minute>> {
-        crate::activity::last_hour(&lock(&self.reader), self.clock.now_ms())
+        crate::activity::last_hour(lock(&self.reader).conn(), self.clock.now_ms())
     }
 
     /// Writes a view to a file on a connection of its own, so pages keep loading meanwhile;
@@ -146,7 +148,7 @@ impl Store {
     }
 
     pub fn get_event(&self, id: i64) -> Result<EventDetail> {
-        events::get_event(&mut lock(&self.reader), id)
+        events::get_event(lock(&self.reader).conn_mut(), id)
     }
 
     /// Completes an event as the operator.
@@ -174,13 +176,14 @@ impl Store {
 
     /// Everything changed after `since`, for a window that missed pushes.
     pub fn changes_since(&self, since: i64) -> Result<CatchUp> {
-        events::changes_since(&mut lock(&self.reader), since)
+        events::changes_since(lock(&self.reader).conn_mut(), since)
     }
 
     /// A persisted setting, or `None` if it was never saved.
     pub fn load_setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        let conn = lock(&self.reader);
-        let text: Option<String> = conn
+        let reader = lock(&self.reader);
+        let text: Option<String> = reader
+            .conn()
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
                 r.get(0)
             })

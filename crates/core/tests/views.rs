@@ -407,50 +407,94 @@ fn the_main_query_shapes_use_indexes() {
     }
 }
 
-#[test]
-fn a_search_with_many_hits_sorted_by_update_pages_like_a_brute_force_sort() {
-    // More hits than the "few hits" bound, so rows are checked one by one along the
-    // updated_at index instead of sorting every hit.
-    let f = Fixture::new();
-    let ids = f.add_events(1_100);
-    for id in ids.iter().step_by(7) {
-        f.clock.advance(1_000);
-        f.store
-            .act(*id, 1, eventdesk_core::Action::Acknowledge)
-            .unwrap();
-    }
-    let filter = EventFilter {
-        search: Some("merchant".into()),
-        ..Default::default()
+/// Every row of a view, read page by page with `next`.
+fn read_all(f: &Fixture, filter: &EventFilter, sort: Sort, size: i64) -> Vec<i64> {
+    let mut got = Vec::new();
+    let mut q = EventQuery {
+        filter: filter.clone(),
+        sort,
+        position: Some(Position::First),
+        ..EventQuery::new(1, size)
     };
-    for descending in [true, false] {
-        let sort = Sort {
-            by: SortKey::Updated,
-            descending,
-        };
-        let mut all: Vec<Event> = (1..=1_100)
+    loop {
+        let page = f.store.list_events(&q).unwrap();
+        got.extend(page.rows.iter().map(|e| e.id));
+        match page.next {
+            Some(next) => q.position = Some(next),
+            None => return got,
+        }
+    }
+}
+
+#[test]
+fn a_search_sorted_by_update_pages_like_a_brute_force_sort_and_keeps_up_with_new_events() {
+    // Enough hits that pages walk the updated_at index against the reader's hit set, which
+    // must then take in events created after it was built.
+    let f = Fixture::new();
+    f.add_events(1_100);
+    // Titles end "merchant #N"; the search matches those whose N starts with 1.
+    let search = "merchant 1";
+    let hit = |e: &Event| {
+        e.title
+            .rsplit('#')
+            .next()
+            .is_some_and(|n| n.starts_with('1'))
+    };
+    let check = |round: &str| {
+        let total = f.store.list_events(&EventQuery::new(1, 1)).unwrap().total;
+        let mut all: Vec<Event> = (1..=total)
             .map(|id| f.store.get_event(id).unwrap().event)
             .collect();
         all.sort_by_key(|e| (e.updated_at, e.id));
-        if descending {
-            all.reverse();
-        }
-        let expected: Vec<i64> = all.iter().map(|e| e.id).collect();
-        let mut got = Vec::new();
-        let mut q = EventQuery {
-            filter: filter.clone(),
-            sort,
-            position: Some(Position::First),
-            ..EventQuery::new(1, 100)
-        };
-        loop {
-            let page = f.store.list_events(&q).unwrap();
-            got.extend(page.rows.iter().map(|e| e.id));
-            match page.next {
-                Some(next) => q.position = Some(next),
-                None => break,
+        for statuses in [vec![], vec![Status::Acknowledged]] {
+            let filter = EventFilter {
+                search: Some(search.into()),
+                statuses: statuses.clone(),
+                ..Default::default()
+            };
+            for descending in [true, false] {
+                let mut expected: Vec<i64> = all
+                    .iter()
+                    .filter(|e| hit(e) && (statuses.is_empty() || statuses.contains(&e.status)))
+                    .map(|e| e.id)
+                    .collect();
+                if descending {
+                    expected.reverse();
+                }
+                let sort = Sort {
+                    by: SortKey::Updated,
+                    descending,
+                };
+                assert!(!expected.is_empty(), "{round}");
+                assert_eq!(
+                    read_all(&f, &filter, sort, 20),
+                    expected,
+                    "{round}, {statuses:?}, descending: {descending}"
+                );
             }
         }
-        assert_eq!(got, expected, "descending: {descending}");
-    }
+    };
+    let act = |ids: &mut dyn Iterator<Item = i64>, action: eventdesk_core::Action| {
+        for id in ids {
+            f.clock.advance(1_000);
+            let version = f.store.get_event(id).unwrap().event.version;
+            f.store.act(id, version, action).unwrap();
+        }
+    };
+    act(
+        &mut (1..=1_100).step_by(7),
+        eventdesk_core::Action::Acknowledge,
+    );
+    check("first read");
+    // New matching and non-matching events, and updates to old and new ones.
+    let added = f.add_events(300);
+    act(
+        &mut added.iter().copied().step_by(3),
+        eventdesk_core::Action::Acknowledge,
+    );
+    act(
+        &mut (2..=1_100).step_by(11),
+        eventdesk_core::Action::Complete,
+    );
+    check("after new events");
 }
