@@ -140,4 +140,21 @@ mod tests {
     fn migrations_are_valid() {
         assert!(migrations().validate().is_ok());
     }
+
+    #[test]
+    fn sqlite_is_built_without_memory_statistics() {
+        // Set in .cargo/config.toml: the statistics' global mutex serialises every allocation
+        // of the simulator's and the window's connections.
+        let conn = in_memory().unwrap();
+        let mut stmt = conn.prepare("PRAGMA compile_options").unwrap();
+        let options: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+    }
 }
