@@ -3,8 +3,8 @@
 
 use crate::error::{Error, Result};
 use crate::events::{event_from_row, last_seq, EVENT_COLUMNS};
-use crate::hits::{Hits, Reader};
 use crate::model::{Event, EventFilter, EventQuery, Page, Position, Severity, Sort, SortKey};
+use crate::reader::{Hits, Reader};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
@@ -98,23 +98,30 @@ pub fn fts_query(text: &str) -> Result<Option<String>> {
 /// terms of the index it stands for (`"ledger"*` → `("ledger" OR "ledgers")`): FTS5 reads a
 /// prefix by merging every matching document list first, but walks an OR of terms lazily, so
 /// a page stops early.
-fn fts_match(conn: &Connection, terms: Option<&[Term]>) -> Result<Option<String>> {
+fn fts_match(
+    conn: &Connection,
+    memory: Option<&Hits<'_>>,
+    terms: Option<&[Term]>,
+) -> Result<Option<String>> {
     let Some(terms) = terms else {
         return Ok(None);
     };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT term FROM events_fts_terms WHERE term >= ?1 AND term < ?2 LIMIT {}",
-        MAX_EXPANSION + 1
-    ))?;
+    let vocabulary = |word: &str| -> Result<Vec<String>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT term FROM events_fts_terms WHERE term >= ?1 AND term < ?2 LIMIT {}",
+            MAX_EXPANSION + 1
+        ))?;
+        let rows = stmt.query_map([word, &format!("{word}\u{10FFFF}")], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+    };
     let mut parts = Vec::with_capacity(terms.len());
     for term in terms {
         let expanded = match term.words.as_slice() {
             [word] if term.prefix && word.chars().count() > INDEXED_PREFIX => {
-                let found = stmt
-                    .query_map([word.as_str(), &format!("{word}\u{10FFFF}")], |r| {
-                        r.get::<_, String>(0)
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let found = match memory {
+                    Some(m) => m.expand(conn, word, || vocabulary(word))?,
+                    None => vocabulary(word)?,
+                };
                 match found.len() {
                     // No such term: the search matches nothing, which the prefix says too.
                     0 => None,
@@ -257,9 +264,25 @@ fn filter_where(f: &EventFilter, order: Option<SortKey>) -> Where {
 const SEARCH_FROM: &str =
     "events_fts CROSS JOIN events ON events.id = events_fts.rowid WHERE events_fts MATCH ?";
 
+/// A page's total: for a search filtered by nothing but status and severity, counted
+/// exactly from the reader's hit set; otherwise [`counted_total`].
+fn view_total(
+    conn: &Connection,
+    hits: &Hits<'_>,
+    f: &EventFilter,
+    search: Option<&str>,
+) -> Result<(i64, bool)> {
+    if let Some(fts) = search.filter(|_| f.totals_are_exact()) {
+        if let Some(n) = hits.count(conn, fts, f)? {
+            return Ok((n, true));
+        }
+    }
+    counted_total(conn, f, search)
+}
+
 /// The view's total: from the maintained counts when the filter allows, otherwise counted up
 /// to [`COUNT_LIMIT`] ([`SEARCH_COUNT_LIMIT`] for a search).
-fn view_total(conn: &Connection, f: &EventFilter, search: Option<&str>) -> Result<(i64, bool)> {
+fn counted_total(conn: &Connection, f: &EventFilter, search: Option<&str>) -> Result<(i64, bool)> {
     if f.counts_are_exact() {
         let w = filter_where(f, None);
         let sql = format!("SELECT coalesce(sum(n), 0) FROM event_counts {}", w.sql());
@@ -332,7 +355,7 @@ enum HitCheck {
     /// Read every hit by id and sort them: for searches with few hits (and whole exports).
     AllHits,
     /// Walk the sort's index and keep the rows in the reader's hit set (`search_hit(id)`,
-    /// see [`crate::hits`]): for searches with many hits, where a page is found after a few
+    /// see [`crate::reader`]): for searches with many hits, where a page is found after a few
     /// rows.
     HitSet,
 }
@@ -509,7 +532,7 @@ fn read(
 /// `EXPLAIN QUERY PLAN` of the SQL that reads the first page of `q`'s view.
 pub fn explain(conn: &Connection, q: &EventQuery) -> Result<Vec<String>> {
     let terms = fts_terms(q.filter.search.as_deref().unwrap_or(""))?;
-    let search = fts_match(conn, terms.as_deref())?;
+    let search = fts_match(conn, None, terms.as_deref())?;
     let w = filter_where(&q.filter, Some(q.sort.by));
     let first = Read {
         forward: true,
@@ -538,8 +561,8 @@ pub fn list_events(reader: &mut Reader, q: &EventQuery) -> Result<Page> {
         .ok_or_else(|| Error::invalid("page", format!("{} is out of range", q.page)))?;
     let (conn, hits) = reader.parts();
     let tx = conn.transaction()?;
-    let search = fts_match(&tx, terms.as_deref())?;
-    let (total, exact) = view_total(&tx, &q.filter, search.as_deref())?;
+    let search = fts_match(&tx, Some(&hits), terms.as_deref())?;
+    let (total, exact) = view_total(&tx, &hits, &q.filter, search.as_deref())?;
     let w = filter_where(&q.filter, Some(q.sort.by));
     let size = q.page_size;
     let key = |e: &Event| (sort_value(e, q.sort.by), e.id);
@@ -736,9 +759,9 @@ pub fn scan_view(
     })?;
     let terms = fts_terms(filter.search.as_deref().unwrap_or(""))?;
     let tx = conn.transaction()?;
-    let search = fts_match(&tx, terms.as_deref())?;
+    let search = fts_match(&tx, None, terms.as_deref())?;
     let total = if filter.counts_are_exact() {
-        view_total(&tx, filter, None)?.0
+        counted_total(&tx, filter, None)?.0
     } else {
         let mut w = filter_where(filter, None);
         if let Some(fts) = &search {

@@ -7,8 +7,8 @@ use crate::db;
 use crate::error::Error;
 use crate::error::Result;
 use crate::events::{self, Action, BulkOutcome, CatchUp, Target, WriteTxn};
-use crate::hits::Reader;
 use crate::model::{Actor, ChangeSet, Event, EventDetail, EventQuery, Page};
+use crate::reader::Reader;
 use rusqlite::Connection;
 use rusqlite::OptionalExtension;
 use serde::de::DeserializeOwned;
@@ -82,9 +82,11 @@ impl Store {
     /// Prepares the file (folder, foreign-file check, migrations) and opens its connections.
     pub fn open(path: &Path, feed: CommitFeed, clock: Arc<dyn Clock>) -> Result<Store> {
         db::prepare(path)?;
+        let reader = Reader::new(db::connect(path)?)?;
+        reader.warm_up(db::connect(path)?);
         Ok(Store {
             path: path.to_owned(),
-            reader: Mutex::new(Reader::new(db::connect(path)?)?),
+            reader: Mutex::new(reader),
             writer: Mutex::new(db::connect(path)?),
             feed,
             clock,
