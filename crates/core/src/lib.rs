@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod clock;
+pub(crate) mod columns;
 pub mod db;
 pub mod error;
 pub mod events;

@@ -18,9 +18,9 @@
 //!
 //! With these, a search's total is its hit count: exact, instead of counted to 500.
 
+use crate::columns::{index, text, Columns};
 use crate::error::Result;
-use crate::events::last_seq;
-use crate::model::{EventFilter, Severity, Status};
+use crate::model::{EventFilter, Sort};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -28,14 +28,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 /// How many searches keep their hit sets (least recently used go first). A set is one bit
 /// per event id: 125 KB at 1,000,000 events.
 const KEPT: usize = 8;
-
-/// The largest id a bit set (and the facts) hold; beyond it a search is read without them.
-/// Only a hand-edited file has ids below 1 or in the billions.
-const MAX_ID: usize = 1 << 32;
-
-fn index(id: i64) -> Option<usize> {
-    usize::try_from(id).ok().filter(|i| (1..MAX_ID).contains(i))
-}
 
 /// The ids that match one full-text query, as a bit per id.
 struct HitSet {
@@ -92,164 +84,6 @@ impl HitSet {
     }
 }
 
-/// A byte per event id: `status << 2 | severity rank`, or [`NO_EVENT`] for an id without an
-/// event.
-#[derive(Default)]
-struct Facts {
-    bytes: Vec<u8>,
-    /// The change log and the events they reflect, up to and including these.
-    seq: i64,
-    max_id: i64,
-}
-
-const NO_EVENT: u8 = 0xff;
-
-fn status_code(status: Status) -> u8 {
-    match status {
-        Status::Open => 0,
-        Status::Acknowledged => 1,
-        Status::Completed => 2,
-    }
-}
-
-fn severity_code(severity: Severity) -> u8 {
-    // Ranks are 0..=3.
-    u8::try_from(severity.rank()).unwrap_or(0)
-}
-
-impl Facts {
-    fn slot(&mut self, id: i64) -> Option<&mut u8> {
-        let i = index(id)?;
-        if i >= self.bytes.len() {
-            self.bytes.resize((i + 1).next_power_of_two(), NO_EVENT);
-        }
-        self.bytes.get_mut(i)
-    }
-
-    /// The facts as `conn` sees them, read from the status and severity indexes (one range
-    /// of ids per value, so no column is decoded). `None` when some id cannot be held.
-    fn build(conn: &Connection) -> Result<Option<Facts>> {
-        let mut facts = Facts {
-            seq: last_seq(conn)?,
-            ..Facts::default()
-        };
-        let mut usable = true;
-        let mut stmt = conn
-            .prepare_cached("SELECT id FROM events INDEXED BY events_status WHERE status = ?1")?;
-        for &status in Status::ALL {
-            let mut rows = stmt.query([status.as_str()])?;
-            while let Some(row) = rows.next()? {
-                let id: i64 = row.get(0)?;
-                facts.max_id = facts.max_id.max(id);
-                match facts.slot(id) {
-                    Some(b) => *b = status_code(status) << 2,
-                    None => usable = false,
-                }
-            }
-        }
-        let mut stmt = conn.prepare_cached(
-            "SELECT id FROM events INDEXED BY events_severity WHERE severity = ?1",
-        )?;
-        for &severity in Severity::ALL {
-            let mut rows = stmt.query([severity.rank()])?;
-            while let Some(row) = rows.next()? {
-                if let Some(b) = facts.slot(row.get(0)?) {
-                    *b |= severity_code(severity);
-                }
-            }
-        }
-        Ok(usable.then_some(facts))
-    }
-
-    /// Brings the facts up to what `conn` sees: from the change log when few changes were
-    /// made since the last time, otherwise built again. `false` when they cannot answer for
-    /// this read (some id cannot be held, or they were built from a newer snapshot).
-    fn refresh(&mut self, conn: &Connection) -> Result<bool> {
-        let seq = last_seq(conn)?;
-        let many = i64::try_from(self.bytes.len() / 2)
-            .unwrap_or(i64::MAX)
-            .max(1_000);
-        if self.bytes.is_empty() || seq - self.seq > many {
-            return Ok(match Facts::build(conn)? {
-                Some(facts) => {
-                    *self = facts;
-                    true
-                }
-                None => {
-                    *self = Facts::default();
-                    false
-                }
-            });
-        }
-        if seq < self.seq {
-            // Built by the warm-up on a snapshot newer than this read's.
-            return Ok(false);
-        }
-        // Changes to events known already; newer events are read whole below.
-        let mut stmt = conn.prepare_cached(
-            "SELECT event_id, field, to_value FROM changes \
-             WHERE seq > ?1 AND event_id <= ?2 AND field != 'created' ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([self.seq, self.max_id])?;
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let field = text(row, 1)?;
-            let value = text(row, 2)?;
-            let (keep, set) = match field {
-                "status" => (0b0011, status_code(parse(value)?) << 2),
-                _ => (0b1100, severity_code(parse(value)?)),
-            };
-            if let Some(b) = self.slot(id) {
-                *b = *b & keep | set;
-            }
-        }
-        let mut stmt =
-            conn.prepare_cached("SELECT id, status, severity FROM events WHERE id > ?1")?;
-        let mut rows = stmt.query([self.max_id])?;
-        let mut usable = true;
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let status: Status = parse(text(row, 1)?)?;
-            let severity = severity_from(row.get(2)?)?;
-            self.max_id = self.max_id.max(id);
-            match self.slot(id) {
-                Some(b) => *b = status_code(status) << 2 | severity_code(severity),
-                None => usable = false,
-            }
-        }
-        self.seq = seq;
-        Ok(usable)
-    }
-}
-
-fn parse<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T> {
-    text.parse().map_err(crate::error::Error::storage)
-}
-
-/// The text in column `idx` of `row`, borrowed.
-fn text<'r>(row: &'r rusqlite::Row<'_>, idx: usize) -> Result<&'r str> {
-    Ok(row.get_ref(idx)?.as_str().map_err(rusqlite::Error::from)?)
-}
-
-fn severity_from(rank: i64) -> Result<Severity> {
-    Severity::from_rank(rank)
-        .ok_or_else(|| crate::error::Error::storage(format!("unknown severity rank {rank}")))
-}
-
-/// Which fact bytes pass a filter's status and severity parts.
-fn passing(f: &EventFilter) -> [bool; 16] {
-    let mut pass = [false; 16];
-    for status in [Status::Open, Status::Acknowledged, Status::Completed] {
-        for &severity in Severity::ALL {
-            pass[usize::from(status_code(status) << 2 | severity_code(severity))] =
-                (f.statuses.is_empty() || f.statuses.contains(&status))
-                    && (f.severities.is_empty() || f.severities.contains(&severity))
-                    && f.min_severity.is_none_or(|m| severity.rank() >= m.rank());
-        }
-    }
-    pass
-}
-
 /// The terms of the index a search prefix stands for, as of the events up to `max_id`.
 struct Expansion {
     prefix: String,
@@ -264,11 +98,11 @@ const EXPANSIONS_KEPT: usize = 32;
 const EXPANSION_RECHECK: i64 = 1_000;
 
 /// Hit sets by full-text query, most recently used first (the first is what
-/// `search_hit(id)` answers from), the facts, and recent prefix expansions.
+/// `search_hit(id)` answers from), the columns, and recent prefix expansions.
 #[derive(Default)]
 struct Memory {
     sets: Vec<HitSet>,
-    facts: Facts,
+    columns: Columns,
     expansions: Vec<Expansion>,
 }
 
@@ -282,6 +116,7 @@ fn lock(m: &Mutex<Memory>) -> MutexGuard<'_, Memory> {
 pub struct Reader {
     conn: Connection,
     memory: Arc<Mutex<Memory>>,
+    enabled: bool,
 }
 
 impl Reader {
@@ -298,11 +133,15 @@ impl Reader {
                 Ok(lock(&shared).sets.first().is_some_and(|s| s.contains(id)))
             },
         )?;
-        Ok(Reader { conn, memory })
+        Ok(Reader {
+            conn,
+            memory,
+            enabled: true,
+        })
     }
 
-    /// Builds the facts on `conn` in a thread of its own, so that the first search under a
-    /// status or severity filter does not wait for them (about 0.1 s at 1,000,000 events).
+    /// Reads the columns on `conn` in a thread of its own, so that the first view that needs
+    /// them does not wait (about 0.5 s at 1,000,000 events).
     pub fn warm_up(&self, mut conn: Connection) {
         let memory = Arc::clone(&self.memory);
         let spawned = std::thread::Builder::new()
@@ -312,23 +151,21 @@ impl Reader {
                 let built = conn
                     .transaction()
                     .map_err(crate::error::Error::from)
-                    .and_then(|tx| Facts::build(&tx));
+                    .and_then(|tx| Columns::build(&tx));
                 match built {
-                    Ok(Some(facts)) => {
+                    Ok(Some(columns)) => {
                         tracing::info!(
-                            events = facts.max_id,
+                            events = columns.max_id(),
                             ms = started.elapsed().as_millis(),
-                            "status and severity read ahead for searches"
+                            "event columns read ahead for views"
                         );
                         let mut memory = lock(&memory);
-                        if memory.facts.bytes.is_empty() {
-                            memory.facts = facts;
+                        if !memory.columns.is_built() {
+                            memory.columns = columns;
                         }
                     }
                     Ok(None) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "reading status and severity ahead failed")
-                    }
+                    Err(e) => tracing::warn!(error = %e, "reading event columns ahead failed"),
                 }
             });
         if let Err(e) = spawned {
@@ -344,20 +181,38 @@ impl Reader {
         &mut self.conn
     }
 
+    /// Whether reads may use the memory; off, every read is answered by SQL alone, as
+    /// tests do to check both ways against each other.
+    pub fn set_memory(&mut self, enabled: bool) {
+        self.enabled = enabled;
+    }
+
     /// The connection and the memory, borrowed apart (a transaction holds the first).
     pub(crate) fn parts(&mut self) -> (&mut Connection, Hits<'_>) {
-        (&mut self.conn, Hits(&self.memory))
+        (&mut self.conn, Hits(&self.memory, self.enabled))
     }
 }
 
+/// What [`Hits::view`] reads: the first `want` rows past `from` (a sort value and id) in
+/// `sort` order, or against it when not `forward`.
+pub(crate) struct ViewRead {
+    pub sort: Sort,
+    pub forward: bool,
+    pub from: Option<(i64, i64)>,
+    pub want: usize,
+}
+
 /// A [`Reader`]'s memory, while its connection is in a transaction.
-pub(crate) struct Hits<'a>(&'a Mutex<Memory>);
+pub(crate) struct Hits<'a>(&'a Mutex<Memory>, bool);
 
 impl Hits<'_> {
     /// Makes `fts`'s hit set the one `search_hit(id)` answers from, brought up to date with
     /// what `conn` sees, and returns how many hits it has; `None` when some id cannot be held
     /// (then nothing may ask `search_hit`).
     pub(crate) fn load(&self, conn: &Connection, fts: &str) -> Result<Option<i64>> {
+        if !self.1 {
+            return Ok(None);
+        }
         let mut memory = lock(self.0);
         load(&mut memory, conn, fts)
     }
@@ -370,6 +225,9 @@ impl Hits<'_> {
         fts: &str,
         f: &EventFilter,
     ) -> Result<Option<i64>> {
+        if !self.1 {
+            return Ok(None);
+        }
         let mut memory = lock(self.0);
         let Some(hits) = load(&mut memory, conn, fts)? else {
             return Ok(None);
@@ -377,22 +235,29 @@ impl Hits<'_> {
         if f.statuses.is_empty() && f.severities.is_empty() && f.min_severity.is_none() {
             return Ok(Some(hits));
         }
-        if !memory.facts.refresh(conn)? {
+        Ok(scan(&mut memory, conn, Some(fts), f, None)?.map(|(total, _)| total))
+    }
+
+    /// One pass over the columns (and `fts`'s hit set): the exact number of events in the
+    /// view, and the ids `read` asks for. `None` when the columns or hit set cannot hold
+    /// some event.
+    pub(crate) fn view(
+        &self,
+        conn: &Connection,
+        fts: Option<&str>,
+        f: &EventFilter,
+        read: &ViewRead,
+    ) -> Result<Option<(i64, Vec<i64>)>> {
+        if !self.1 {
             return Ok(None);
         }
-        let pass = passing(f);
-        let Memory { sets, facts, .. } = &*memory;
-        let n = sets.first().map_or(0, |set| {
-            set.ids()
-                .filter(|&id| {
-                    facts
-                        .bytes
-                        .get(id)
-                        .is_some_and(|&b| pass.get(usize::from(b)).copied().unwrap_or(false))
-                })
-                .count()
-        });
-        Ok(Some(i64::try_from(n).unwrap_or(i64::MAX)))
+        let mut memory = lock(self.0);
+        if let Some(fts) = fts {
+            if load(&mut memory, conn, fts)?.is_none() {
+                return Ok(None);
+            }
+        }
+        scan(&mut memory, conn, fts, f, Some(read))
     }
 
     /// The terms `prefix` stands for, from memory while they are still right, otherwise from
@@ -407,6 +272,9 @@ impl Hits<'_> {
         prefix: &str,
         read: impl FnOnce() -> Result<Vec<String>>,
     ) -> Result<Vec<String>> {
+        if !self.1 {
+            return read();
+        }
         let max_id: i64 = conn
             .prepare_cached("SELECT coalesce(max(id), 0) FROM events")?
             .query_row([], |r| r.get(0))?;
@@ -457,6 +325,40 @@ fn new_text_may_hold(conn: &Connection, after: i64, prefix: &str) -> Result<bool
     Ok(false)
 }
 
+/// The pass of [`Hits::view`] (or only the count, without `read`) over a memory whose first
+/// hit set is `fts`'s.
+fn scan(
+    memory: &mut Memory,
+    conn: &Connection,
+    fts: Option<&str>,
+    f: &EventFilter,
+    read: Option<&ViewRead>,
+) -> Result<Option<(i64, Vec<i64>)>> {
+    if !memory.columns.refresh(conn)? {
+        return Ok(None);
+    }
+    let Memory { sets, columns, .. } = &*memory;
+    let Some(p) = columns.predicate(f) else {
+        return Ok(Some((0, Vec::new())));
+    };
+    let (by, ascending, from, want) = match read {
+        Some(r) => (r.sort.by, r.sort.descending != r.forward, r.from, r.want),
+        None => (crate::model::SortKey::Time, true, None, 0),
+    };
+    Ok(Some(match (fts, sets.first()) {
+        (Some(_), Some(set)) => columns.scan(&p, Some(set.ids()), by, ascending, from, want),
+        (Some(_), None) => return Ok(None),
+        (None, _) => columns.scan(
+            &p,
+            None::<std::iter::Empty<usize>>,
+            by,
+            ascending,
+            from,
+            want,
+        ),
+    }))
+}
+
 fn load(memory: &mut Memory, conn: &Connection, fts: &str) -> Result<Option<i64>> {
     let mut set = match memory.sets.iter().position(|s| s.fts == fts) {
         Some(i) => memory.sets.remove(i),
@@ -499,21 +401,5 @@ mod tests {
         assert!(!set.insert(0));
         assert!(!set.insert(-5));
         assert!(!set.insert(1 << 33));
-    }
-
-    #[test]
-    fn fact_bytes_pass_a_filter_by_status_and_severity() {
-        let f = EventFilter {
-            statuses: vec![Status::Open, Status::Completed],
-            min_severity: Some(Severity::Error),
-            ..Default::default()
-        };
-        let pass = passing(&f);
-        let byte = |s, v| usize::from(status_code(s) << 2 | severity_code(v));
-        assert!(pass[byte(Status::Open, Severity::Critical)]);
-        assert!(pass[byte(Status::Completed, Severity::Error)]);
-        assert!(!pass[byte(Status::Open, Severity::Warning)]);
-        assert!(!pass[byte(Status::Acknowledged, Severity::Critical)]);
-        assert_eq!(pass.iter().filter(|p| **p).count(), 4);
     }
 }

@@ -106,6 +106,11 @@ impl Store {
         db::connect(&self.path)
     }
 
+    /// Whether reads may use the reader's memory (on by default); see [`Reader::set_memory`].
+    pub fn set_read_memory(&self, enabled: bool) {
+        lock(&self.reader).set_memory(enabled);
+    }
+
     pub fn list_events(&self, query: &EventQuery) -> Result<Page> {
         crate::query::list_events(&mut lock(&self.reader), query)
     }
