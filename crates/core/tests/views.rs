@@ -518,7 +518,7 @@ fn a_search_sorted_by_update_pages_like_a_brute_force_sort_and_keeps_up_with_new
 }
 
 #[test]
-fn search_totals_under_status_and_severity_filters_are_exact_and_follow_changes() {
+fn search_totals_and_views_from_memory_are_exact_and_follow_changes() {
     let (f, _) = populated(600);
     let mut conn = f.store.connect().unwrap();
     let mut sim = Simulator::new(SimConfig {
@@ -563,6 +563,45 @@ fn search_totals_under_status_and_severity_filters_are_exact_and_follow_changes(
                 assert!(page.total_exact, "round {round}, {filter:?}");
                 assert_eq!(page.total, expected, "round {round}, {filter:?}");
             }
+        }
+        // Views answered from the reader's columns, which follow the same changes.
+        let kind = all[all.len() / 2].kind.clone();
+        let source = all[all.len() / 3].source.clone();
+        for (filter, by) in [
+            (
+                EventFilter {
+                    kind: Some(kind.clone()),
+                    statuses: vec![Status::Open, Status::Acknowledged],
+                    ..Default::default()
+                },
+                SortKey::Updated,
+            ),
+            (
+                EventFilter {
+                    source: Some(source.clone()),
+                    min_severity: Some(Severity::Warning),
+                    ..Default::default()
+                },
+                SortKey::Severity,
+            ),
+            (
+                EventFilter {
+                    kind: Some(kind.clone()),
+                    ..Default::default()
+                },
+                SortKey::Updated,
+            ),
+        ] {
+            let sort = Sort {
+                by,
+                descending: true,
+            };
+            let expected = brute(&all, &filter, sort);
+            assert_eq!(
+                read_all(&f, &filter, sort, 7),
+                expected,
+                "round {round}, {filter:?}"
+            );
         }
     }
 }
