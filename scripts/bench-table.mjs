@@ -4,19 +4,20 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = process.argv[2] ?? "target/criterion";
+// The last run's per-call timings name its criterion group (the database size); groups of
+// earlier runs on other sizes stay in the folder and are skipped.
+const { group, rows: percentiles } = JSON.parse(readFileSync(join(root, "eventdesk-percentiles.json"), "utf8"));
 const criterion = new Map();
-let group = "";
 for (const g of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "report")) {
   for (const b of readdirSync(join(root, g.name), { withFileTypes: true }).filter((d) => d.isDirectory())) {
     const dir = join(root, g.name, b.name, "new");
     if (!existsSync(join(dir, "estimates.json"))) continue;
     const meta = JSON.parse(readFileSync(join(dir, "benchmark.json"), "utf8"));
+    if (meta.group_id !== group) continue;
     const est = JSON.parse(readFileSync(join(dir, "estimates.json"), "utf8"));
-    group = meta.group_id;
     criterion.set(meta.function_id, est.mean.point_estimate);
   }
 }
-const percentiles = JSON.parse(readFileSync(join(root, "eventdesk-percentiles.json"), "utf8"));
 const fmt = (ns) => (ns === undefined ? "" : ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : `${(ns / 1e3).toFixed(1)} µs`);
 const rows = [["benchmark", "p50 (per call)", "p99 (per call)", "mean (criterion)", "throughput"]];
 for (const p of percentiles) rows.push([p.name, fmt(p.p50), fmt(p.p99), fmt(criterion.get(p.name)), ""]);

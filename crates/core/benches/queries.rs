@@ -8,8 +8,8 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use eventdesk_core::push::{run_pusher, PUSH_INTERVAL};
 use eventdesk_core::{
-    db, seed, CommitFeed, EventFilter, EventQuery, Position, SimConfig, Simulator, Sort, SortKey,
-    Status, Store, SystemClock,
+    db, seed, CommitFeed, EventFilter, EventQuery, Position, Severity, SimConfig, Simulator, Sort,
+    SortKey, Status, Store, SystemClock,
 };
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,7 +41,9 @@ impl Percentiles {
             .push((name.to_owned(), at(0.5), at(0.99), times.len()));
     }
 
-    fn save(&self) {
+    /// Writes the timings, with the criterion group they belong to (other groups in the
+    /// folder are from runs on another database size).
+    fn save(&self, group: &str) {
         let rows: Vec<_> = self
             .0
             .iter()
@@ -51,7 +53,9 @@ impl Percentiles {
         let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "../../target".into())
             + "/criterion";
         std::fs::create_dir_all(&dir).expect("criterion folder");
-        let json = serde_json::to_string_pretty(&rows).expect("json");
+        let json =
+            serde_json::to_string_pretty(&serde_json::json!({ "group": group, "rows": rows }))
+                .expect("json");
         std::fs::write(format!("{dir}/eventdesk-percentiles.json"), json)
             .expect("write percentiles");
     }
@@ -83,6 +87,11 @@ fn bench(c: &mut Criterion) {
         by: SortKey::Severity,
         descending: true,
     };
+    let by_updated = Sort {
+        by: SortKey::Updated,
+        descending: true,
+    };
+    let middle = store.get_event(n / 2).expect("event").event.created_at;
     let all = EventFilter::default();
     let queries: Vec<(&str, EventQuery)> = vec![
         ("page 1", q(all.clone(), time_desc, Some(Position::First))),
@@ -195,13 +204,64 @@ fn bench(c: &mut Criterion) {
             ),
         ),
         (
+            "search + status filter, updated sort",
+            q(
+                EventFilter {
+                    search: Some("card".into()),
+                    statuses: vec![Status::Open],
+                    ..Default::default()
+                },
+                by_updated,
+                None,
+            ),
+        ),
+        (
+            "search + kind filter",
+            q(
+                EventFilter {
+                    search: Some("card".into()),
+                    kind: Some("ledger.lag".into()),
+                    ..Default::default()
+                },
+                time_desc,
+                None,
+            ),
+        ),
+        (
+            "kind + status filter, updated sort",
+            q(
+                EventFilter {
+                    kind: Some("ledger.lag".into()),
+                    statuses: vec![Status::Open],
+                    ..Default::default()
+                },
+                by_updated,
+                None,
+            ),
+        ),
+        (
+            "source + one hour + critical",
+            q(
+                EventFilter {
+                    source: Some("payments-api".into()),
+                    from: Some(middle),
+                    to: Some(middle + 3_600_000),
+                    severities: vec![Severity::Critical],
+                    ..Default::default()
+                },
+                by_severity,
+                None,
+            ),
+        ),
+        (
             "sort: severity",
             q(all.clone(), by_severity, Some(Position::First)),
         ),
     ];
 
     let mut pct = Percentiles(Vec::new());
-    let mut g = c.benchmark_group(format!("{n} events"));
+    let group = format!("{n} events");
+    let mut g = c.benchmark_group(&group);
     for (name, query) in &queries {
         g.bench_function(*name, |b| {
             b.iter(|| black_box(store.list_events(query).expect("page")))
@@ -210,6 +270,37 @@ fn bench(c: &mut Criterion) {
             black_box(store.list_events(query).expect("page"));
         });
     }
+    // A search for a word not searched before: its hit set is read from the full-text index
+    // first. 40 common terms in turn, more than the reader keeps.
+    let words: Vec<String> = {
+        let conn = db::connect(&path).expect("connect");
+        let mut stmt = conn
+            .prepare("SELECT term FROM events_fts_terms ORDER BY doc DESC LIMIT 40")
+            .expect("prepare");
+        let words = stmt
+            .query_map([], |r| r.get(0))
+            .expect("terms")
+            .collect::<Result<_, _>>()
+            .expect("terms");
+        words
+    };
+    let mut turn = 0;
+    let mut new_word = || {
+        turn += 1;
+        let search = EventFilter {
+            search: Some(words[turn % words.len()].clone()),
+            ..Default::default()
+        };
+        black_box(
+            store
+                .list_events(&q(search, time_desc, None))
+                .expect("page"),
+        );
+    };
+    let name = "search: a word not searched before";
+    g.bench_function(name, |b| b.iter(&mut new_word));
+    pct.measure(name, &mut new_word);
+
     // The floor: the plain page-1 query run directly on the SQLite file, no layers.
     let raw = db::connect(&path).expect("connect");
     let mut floor = || {
@@ -289,7 +380,7 @@ fn bench(c: &mut Criterion) {
         lags.len(),
     ));
     g.finish();
-    pct.save();
+    pct.save(&group);
 }
 
 criterion_group! {
