@@ -36,6 +36,8 @@ struct HitSet {
     count: i64,
     /// The largest id read from the full-text index so far.
     last: i64,
+    /// Whether every hit up to the snapshot last read was read (reading may stop at a budget).
+    complete: bool,
 }
 
 impl HitSet {
@@ -45,6 +47,7 @@ impl HitSet {
             bits: Vec::new(),
             count: 0,
             last: 0,
+            complete: false,
         }
     }
 
@@ -214,11 +217,12 @@ impl Hits<'_> {
             return Ok(None);
         }
         let mut memory = lock(self.0);
-        load(&mut memory, conn, fts)
+        Ok(load(&mut memory, conn, fts, None)?.map(|(n, _)| n))
     }
 
     /// The exact number of `fts`'s hits that pass `f`'s status and severity parts (the rest
-    /// of `f` is not looked at); `None` when some id cannot be held.
+    /// of `f` is not looked at); `None` while the hit set is still being read (see
+    /// [`COUNT_BUDGET`]) or when some id cannot be held.
     pub(crate) fn count(
         &self,
         conn: &Connection,
@@ -229,7 +233,7 @@ impl Hits<'_> {
             return Ok(None);
         }
         let mut memory = lock(self.0);
-        let Some(hits) = load(&mut memory, conn, fts)? else {
+        let Some((hits, true)) = load(&mut memory, conn, fts, Some(COUNT_BUDGET))? else {
             return Ok(None);
         };
         if f.statuses.is_empty() && f.severities.is_empty() && f.min_severity.is_none() {
@@ -253,7 +257,7 @@ impl Hits<'_> {
         }
         let mut memory = lock(self.0);
         if let Some(fts) = fts {
-            if load(&mut memory, conn, fts)?.is_none() {
+            if load(&mut memory, conn, fts, None)?.is_none() {
                 return Ok(None);
             }
         }
@@ -359,30 +363,92 @@ fn scan(
     }))
 }
 
-fn load(memory: &mut Memory, conn: &Connection, fts: &str) -> Result<Option<i64>> {
+/// Hits read into a set at most per read when only a count is wanted (about 2.5 ms at
+/// 1,000,000 events); a set with more is completed over the next reads, each taking up where
+/// the last stopped, and counts are bounded meanwhile.
+const COUNT_BUDGET: i64 = 40_000;
+
+/// Makes `fts`'s hit set the first, reading the hits after the last it knows: all of them, or
+/// at most `budget`. Returns its size and whether it is complete; `None` when some id cannot
+/// be held.
+fn load(
+    memory: &mut Memory,
+    conn: &Connection,
+    fts: &str,
+    budget: Option<i64>,
+) -> Result<Option<(i64, bool)>> {
     let mut set = match memory.sets.iter().position(|s| s.fts == fts) {
         Some(i) => memory.sets.remove(i),
         None => HitSet::new(fts),
     };
-    let mut stmt = conn
-        .prepare_cached("SELECT rowid FROM events_fts WHERE events_fts MATCH ?1 AND rowid > ?2")?;
-    let mut rows = stmt.query(rusqlite::params![fts, set.last])?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid FROM events_fts WHERE events_fts MATCH ?1 AND rowid > ?2 \
+         ORDER BY rowid LIMIT ?3",
+    )?;
+    let mut rows = stmt.query(rusqlite::params![fts, set.last, budget.unwrap_or(-1)])?;
     let mut usable = true;
+    let mut read = 0i64;
     while let Some(row) = rows.next()? {
         usable &= set.insert(row.get(0)?);
+        read += 1;
     }
     if !usable {
         return Ok(None);
     }
-    let count = set.count;
+    set.complete = budget.is_none_or(|b| read < b);
+    let found = (set.count, set.complete);
     memory.sets.insert(0, set);
     memory.sets.truncate(KEPT);
-    Ok(Some(count))
+    Ok(Some(found))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hit_set_read_within_a_budget_is_completed_over_later_reads() {
+        let conn = crate::db::in_memory().unwrap();
+        for id in 1..=10 {
+            let title = if id % 3 == 0 {
+                "ledger lag"
+            } else {
+                "card declined"
+            };
+            conn.execute(
+                "INSERT INTO events_fts (rowid, title, kind, source) VALUES (?1, ?2, 'k', 's')",
+                rusqlite::params![id, title],
+            )
+            .unwrap();
+        }
+        let mut memory = Memory::default();
+        let fts = "\"card\"";
+        // Hits 1 2 4 5 7 8 10, three at a time.
+        assert_eq!(
+            load(&mut memory, &conn, fts, Some(3)).unwrap(),
+            Some((3, false))
+        );
+        assert_eq!(
+            load(&mut memory, &conn, fts, Some(3)).unwrap(),
+            Some((6, false))
+        );
+        assert_eq!(
+            load(&mut memory, &conn, fts, Some(3)).unwrap(),
+            Some((7, true))
+        );
+        let set = memory.sets.first().unwrap();
+        assert_eq!(set.ids().collect::<Vec<_>>(), [1, 2, 4, 5, 7, 8, 10]);
+        // New hits later are read on the next load.
+        conn.execute(
+            "INSERT INTO events_fts (rowid, title, kind, source) VALUES (11, 'card', 'k', 's')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(
+            load(&mut memory, &conn, fts, None).unwrap(),
+            Some((8, true))
+        );
+    }
 
     #[test]
     fn a_hit_set_holds_what_was_inserted_and_nothing_else() {
