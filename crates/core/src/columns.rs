@@ -74,6 +74,8 @@ pub(crate) struct Columns {
     seq: i64,
     max_id: i64,
     built: bool,
+    /// Some event cannot be held: views are left to SQL from then on.
+    unusable: bool,
 }
 
 /// One event's row, as the columns take it.
@@ -121,6 +123,15 @@ impl Columns {
         Ok(Some(columns))
     }
 
+    /// Columns that answer no view, holding nothing.
+    fn unusable() -> Columns {
+        Columns {
+            built: true,
+            unusable: true,
+            ..Columns::default()
+        }
+    }
+
     pub(crate) fn is_built(&self) -> bool {
         self.built
     }
@@ -164,13 +175,19 @@ impl Columns {
     /// created since. `false` when they cannot answer for this read (some id or name cannot
     /// be held, or they were built on a newer snapshot than this read's).
     pub(crate) fn refresh(&mut self, conn: &Connection) -> Result<bool> {
+        if self.unusable {
+            return Ok(false);
+        }
         if !self.built {
             return Ok(match Columns::build(conn)? {
                 Some(built) => {
                     *self = built;
                     true
                 }
-                None => false,
+                None => {
+                    *self = Columns::unusable();
+                    false
+                }
             });
         }
         let seq = last_seq(conn)?;
@@ -203,7 +220,7 @@ impl Columns {
         let mut rows = stmt.query([self.max_id])?;
         while let Some(row) = rows.next()? {
             if !self.set(&read_row(row)?) {
-                *self = Columns::default();
+                *self = Columns::unusable();
                 return Ok(false);
             }
         }

@@ -1,22 +1,17 @@
-//! The read connection and what it keeps in memory between reads, so that searches neither
-//! ask FTS5 about one row at a time nor count their hits row by row.
+//! The read connection and what it keeps in memory between reads, brought up to date inside
+//! each read's transaction so it always agrees with the rows that read returns.
 //!
-//! - **Hit sets**: the ids matching each recent search, a bit per id. A search sorted by
-//!   update time walks the `updated_at` index and keeps the rows SQL's `search_hit(id)` says
-//!   are in the current set (asking FTS5 per row cost about 19 ms a page at 1,000,000
-//!   events). A set stays valid as the database changes: the searched columns (title, kind,
-//!   source) never change and events are never deleted, so only new events can match, and
-//!   they have larger ids than any seen before. Each use reads the hits after the last one
-//!   it knows.
-//! - **Facts**: each event's status and severity, a byte per id, so a search's total under a
-//!   status or severity filter is counted from its hit set in memory, exactly. They are kept
-//!   up to date from the change log, which every write appends to in the same transaction
-//!   (as `event_counts` is), plus the rows of events created since. A thread reads them
-//!   ahead when the store opens.
+//! - **Columns** ([`crate::columns`]): every event's status, severity, kind, source and
+//!   times by id, for views no single index serves. A thread reads them when the store opens.
+//! - **Hit sets**: the ids matching each recent search, a bit per id. A search's total is
+//!   its set's size (or a pass over its ids through the columns), and a search sorted by
+//!   update time walks the `updated_at` index keeping the rows SQL's `search_hit(id)` finds
+//!   in the current set (asking FTS5 per row cost about 19 ms a page at 1,000,000 events). A
+//!   set stays valid as the database changes: the searched columns (title, kind, source)
+//!   never change and events are never deleted, so only new events can match, and they have
+//!   larger ids than any seen before. Each use reads the hits after the last one it knows.
 //! - **Prefix expansions**: the index terms a long search prefix stands for (see
 //!   `query::fts_match`), kept while no new event could have brought another such term.
-//!
-//! With these, a search's total is its hit count: exact, instead of counted to 500.
 
 use crate::columns::{index, text, Columns};
 use crate::error::Result;
@@ -349,10 +344,12 @@ fn scan(
         Some(r) => (r.sort.by, r.sort.descending != r.forward, r.from, r.want),
         None => (crate::model::SortKey::Time, true, None, 0),
     };
-    Ok(Some(match (fts, sets.first()) {
-        (Some(_), Some(set)) => columns.scan(&p, Some(set.ids()), by, ascending, from, want),
-        (Some(_), None) => return Ok(None),
-        (None, _) => columns.scan(
+    Ok(Some(match fts {
+        Some(fts) => match sets.first().filter(|s| s.fts == fts && s.complete) {
+            Some(set) => columns.scan(&p, Some(set.ids()), by, ascending, from, want),
+            None => return Ok(None),
+        },
+        None => columns.scan(
             &p,
             None::<std::iter::Empty<usize>>,
             by,

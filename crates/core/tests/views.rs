@@ -660,3 +660,48 @@ fn a_prefix_finds_terms_that_new_events_bring() {
     f.add_events(3);
     assert_eq!(found("merch").len(), 25);
 }
+
+#[test]
+fn an_id_the_memory_cannot_hold_leaves_views_to_sql() {
+    // Only a hand-edited file has such ids; its views are still read, by SQL alone.
+    let mut f = Fixture::new();
+    f.add_events(30);
+    f.store
+        .connect()
+        .unwrap()
+        .execute(
+            "INSERT INTO events (id, kind, source, severity, title, status, created_at, updated_at, updated_by) \
+             VALUES (-3, 'txn.timeout', 'payments-api', 1, 'Card merchant odd row', 'open', 5, 5, 'user')",
+            [],
+        )
+        .unwrap();
+    // Opened again, as the edited file would be.
+    f.store =
+        eventdesk_core::Store::open(&f.store.path().to_owned(), f.feed.clone(), f.clock.clone())
+            .unwrap();
+    let all = every_event(&f);
+    assert_eq!(all.len(), 31);
+    for filter in [
+        EventFilter {
+            kind: Some("txn.timeout".into()),
+            statuses: vec![Status::Open],
+            ..Default::default()
+        },
+        EventFilter {
+            source: Some("payments-api".into()),
+            ..Default::default()
+        },
+    ] {
+        for by in [SortKey::Time, SortKey::Updated, SortKey::Severity] {
+            let sort = Sort {
+                by,
+                descending: false,
+            };
+            assert_eq!(
+                read_all(&f, &filter, sort, 4),
+                brute(&all, &filter, sort),
+                "{filter:?} {by:?}"
+            );
+        }
+    }
+}
