@@ -194,17 +194,11 @@ pub struct EventFilter {
 impl EventFilter {
     /// True when only status and severity filter, so the maintained counts give the total.
     pub fn counts_are_exact(&self) -> bool {
-        self.by_status_and_severity_only() && self.search.is_none()
-    }
-
-    /// True when nothing but status, severity and search filter, so the total is exact
-    /// (a search's is counted from its hits in memory).
-    pub fn totals_are_exact(&self) -> bool {
-        self.by_status_and_severity_only()
-    }
-
-    fn by_status_and_severity_only(&self) -> bool {
-        self.kind.is_none() && self.source.is_none() && self.from.is_none() && self.to.is_none()
+        self.kind.is_none()
+            && self.source.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+            && self.search.is_none()
     }
 }
 

@@ -272,7 +272,7 @@ fn view_total(
     f: &EventFilter,
     search: Option<&str>,
 ) -> Result<(i64, bool)> {
-    if let Some(fts) = search.filter(|_| f.totals_are_exact()) {
+    if let Some(fts) = search.filter(|_| !needs_columns(f)) {
         if let Some(n) = hits.count(conn, fts, f)? {
             return Ok((n, true));
         }
