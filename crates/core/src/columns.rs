@@ -14,7 +14,7 @@ use crate::events::last_seq;
 use crate::model::{EventFilter, Severity, SortKey, Status};
 use rusqlite::Connection;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 /// The largest id held; beyond it views are read with SQL alone. Only a hand-edited file has
 /// ids below 1 or in the billions.
@@ -269,9 +269,9 @@ impl Columns {
                 .is_none_or(|t| self.created.get(i).is_some_and(|&c| c < t))
     }
 
-    /// The exact number of matches among `candidates` (every event when `None`), and the
-    /// first `want` of them in the order of `by` (ties by id; `ascending` or not) strictly
-    /// past `from` (a sort value and id), as ids.
+    /// The exact number of matches among `candidates` (ascending ids; every event when
+    /// `None`), and the first `want` of them in the order of `by` (ties by id; `ascending` or
+    /// not) strictly past `from` (a sort value and id), as ids.
     pub(crate) fn scan(
         &self,
         p: &Predicate,
@@ -285,10 +285,23 @@ impl Columns {
         // The `want` smallest keys past `from` (a max-heap), or the largest (a min-heap).
         let mut smallest: BinaryHeap<(i64, i64)> = BinaryHeap::new();
         let mut largest: BinaryHeap<Reverse<(i64, i64)>> = BinaryHeap::new();
+        // Newest first: candidates come in ascending id order, so the page is the last `want`
+        // matches before `from`, kept in a ring instead of a heap every match would enter.
+        let newest_first = by == SortKey::Time && !ascending;
+        let mut latest: VecDeque<i64> = VecDeque::new();
         let mut take = |i: usize| {
             total += 1;
             let Ok(id) = i64::try_from(i) else { return };
             if want == 0 {
+                return;
+            }
+            if newest_first {
+                if from.is_none_or(|(_, before)| id < before) {
+                    latest.push_back(id);
+                    if latest.len() > want {
+                        latest.pop_front();
+                    }
+                }
                 return;
             }
             let key = match by {
@@ -345,7 +358,9 @@ impl Columns {
                 }
             }
         }
-        let ids = if ascending {
+        let ids = if newest_first {
+            latest.into_iter().rev().collect()
+        } else if ascending {
             smallest
                 .into_sorted_vec()
                 .into_iter()

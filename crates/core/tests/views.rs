@@ -676,9 +676,7 @@ fn an_id_the_memory_cannot_hold_leaves_views_to_sql() {
         )
         .unwrap();
     // Opened again, as the edited file would be.
-    f.store =
-        eventdesk_core::Store::open(&f.store.path().to_owned(), f.feed.clone(), f.clock.clone())
-            .unwrap();
+    f.store = eventdesk_core::Store::open(f.store.path(), f.feed.clone(), f.clock.clone()).unwrap();
     let all = every_event(&f);
     assert_eq!(all.len(), 31);
     for filter in [
