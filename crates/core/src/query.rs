@@ -2,9 +2,9 @@
 //! user value bound (never spliced). Every shape has an index, so no page scans the table.
 
 use crate::error::{Error, Result};
-use crate::events::{event_from_row, last_seq, EVENT_COLUMNS};
+use crate::events::{event_from_row, last_seq, load_event, EVENT_COLUMNS};
 use crate::model::{Event, EventFilter, EventQuery, Page, Position, Severity, Sort, SortKey};
-use crate::reader::{Hits, Reader, ViewRead};
+use crate::reader::{Reader, ReaderMemory, ViewRead};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
@@ -100,7 +100,7 @@ pub fn fts_query(text: &str) -> Result<Option<String>> {
 /// a page stops early.
 fn fts_match(
     conn: &Connection,
-    memory: Option<&Hits<'_>>,
+    memory: Option<&ReaderMemory<'_>>,
     terms: Option<&[Term]>,
 ) -> Result<Option<String>> {
     let Some(terms) = terms else {
@@ -268,12 +268,12 @@ const SEARCH_FROM: &str =
 /// exactly from the reader's hit set; otherwise [`counted_total`].
 fn view_total(
     conn: &Connection,
-    hits: &Hits<'_>,
+    memory: &ReaderMemory<'_>,
     f: &EventFilter,
     search: Option<&str>,
 ) -> Result<(i64, bool)> {
     if let Some(fts) = search.filter(|_| !needs_columns(f)) {
-        if let Some(n) = hits.count(conn, fts, f)? {
+        if let Some(n) = memory.count(conn, fts, f)? {
             return Ok((n, true));
         }
     }
@@ -461,7 +461,7 @@ fn read_rows(conn: &Connection, sql: &str, values: &[Value]) -> Result<Vec<Event
 /// walked in id order from the full-text index, so it too stops after a page.
 fn read(
     conn: &Connection,
-    hits: &Hits<'_>,
+    memory: &ReaderMemory<'_>,
     f: &EventFilter,
     w: &Where,
     search: Option<&str>,
@@ -470,7 +470,7 @@ fn read(
 ) -> Result<Vec<Event>> {
     if let (Some(fts), SortKey::Updated) = (search, sort.by) {
         let want = r.limit.saturating_add(r.offset);
-        let check = match hits.load(conn, fts)? {
+        let check = match memory.load(conn, fts)? {
             Some(n) if walk_is_cheaper(n, max_id(conn)?, want) => HitCheck::HitSet,
             _ => HitCheck::AllHits,
         };
@@ -559,19 +559,18 @@ pub fn list_events(reader: &mut Reader, q: &EventQuery) -> Result<Page> {
     let offset = (q.page - 1)
         .checked_mul(q.page_size)
         .ok_or_else(|| Error::invalid("page", format!("{} is out of range", q.page)))?;
-    let (conn, hits) = reader.parts();
+    let (conn, memory) = reader.parts();
     let tx = conn.transaction()?;
-    let search = fts_match(&tx, Some(&hits), terms.as_deref())?;
+    let search = fts_match(&tx, Some(&memory), terms.as_deref())?;
     if needs_columns(&q.filter) {
-        if let Some(page) = list_from_columns(&tx, &hits, q, search.as_deref(), offset)? {
+        if let Some(page) = list_from_columns(&tx, &memory, q, search.as_deref(), offset)? {
             tx.finish()?;
             return Ok(page);
         }
     }
-    let (total, exact) = view_total(&tx, &hits, &q.filter, search.as_deref())?;
+    let (total, exact) = view_total(&tx, &memory, &q.filter, search.as_deref())?;
     let w = filter_where(&q.filter, Some(q.sort.by));
     let size = q.page_size;
-    let key = |e: &Event| (sort_value(e, q.sort.by), e.id);
 
     // Each plan: the read, and whether rows are known to exist before / after the page when
     // the read itself cannot tell (None: tell by reading one row more).
@@ -682,7 +681,7 @@ pub fn list_events(reader: &mut Reader, q: &EventQuery) -> Result<Page> {
     };
     let mut rows = read(
         &tx,
-        &hits,
+        &memory,
         &q.filter,
         &w,
         search.as_deref(),
@@ -702,7 +701,22 @@ pub fn list_events(reader: &mut Reader, q: &EventQuery) -> Result<Page> {
     } else {
         (more, known_after.unwrap_or(false))
     };
-    let page = Page {
+    let page = page_of(q, rows, (before, after), (total, exact), last_seq(&tx)?);
+    tx.finish()?;
+    Ok(page)
+}
+
+/// A page of `q`'s view: its rows, with `prev`/`next` positions at its edge rows when there
+/// are rows before / after it.
+fn page_of(
+    q: &EventQuery,
+    rows: Vec<Event>,
+    (before, after): (bool, bool),
+    (total, total_exact): (i64, bool),
+    seq: i64,
+) -> Page {
+    let key = |e: &Event| (sort_value(e, q.sort.by), e.id);
+    Page {
         prev: rows.first().filter(|_| before).map(|e| {
             let (value, id) = key(e);
             Position::Before { value, id }
@@ -713,13 +727,11 @@ pub fn list_events(reader: &mut Reader, q: &EventQuery) -> Result<Page> {
         }),
         rows,
         page: q.page,
-        page_size: size,
+        page_size: q.page_size,
         total,
-        total_exact: exact,
-        seq: last_seq(&tx)?,
-    };
-    tx.finish()?;
-    Ok(page)
+        total_exact,
+        seq,
+    }
 }
 
 /// Whether a view is answered from the reader's columns ([`crate::columns`]): when it filters
@@ -735,7 +747,7 @@ fn needs_columns(f: &EventFilter) -> bool {
 /// ids, whose rows are then read by id. `None` when the columns cannot hold some event.
 fn list_from_columns(
     tx: &Connection,
-    hits: &Hits<'_>,
+    memory: &ReaderMemory<'_>,
     q: &EventQuery,
     search: Option<&str>,
     offset: i64,
@@ -755,7 +767,7 @@ fn list_from_columns(
         from,
         want,
     };
-    let Some((total, ids)) = hits.view(tx, search, &q.filter, &read)? else {
+    let Some((total, ids)) = memory.view(tx, search, &q.filter, &read)? else {
         return Ok(None);
     };
     let page_size = usize::try_from(size).unwrap_or(usize::MAX);
@@ -781,29 +793,17 @@ fn list_from_columns(
         Some(Position::Last) => (total > shown, false),
         None => (skip > 0, more),
     };
-    let mut stmt =
-        tx.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
     let rows = ids
         .iter()
-        .map(|id| stmt.query_row([id], event_from_row))
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let key = |e: &Event| (sort_value(e, q.sort.by), e.id);
-    Ok(Some(Page {
-        prev: rows.first().filter(|_| before).map(|e| {
-            let (value, id) = key(e);
-            Position::Before { value, id }
-        }),
-        next: rows.last().filter(|_| after).map(|e| {
-            let (value, id) = key(e);
-            Position::After { value, id }
-        }),
+        .map(|&id| load_event(tx, id))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(page_of(
+        q,
         rows,
-        page: q.page,
-        page_size: size,
-        total,
-        total_exact: true,
-        seq: last_seq(tx)?,
-    }))
+        (before, after),
+        (total, true),
+        last_seq(tx)?,
+    )))
 }
 
 /// The kinds and sources present, for filter menus.

@@ -186,12 +186,12 @@ impl Reader {
     }
 
     /// The connection and the memory, borrowed apart (a transaction holds the first).
-    pub(crate) fn parts(&mut self) -> (&mut Connection, Hits<'_>) {
-        (&mut self.conn, Hits(&self.memory, self.enabled))
+    pub(crate) fn parts(&mut self) -> (&mut Connection, ReaderMemory<'_>) {
+        (&mut self.conn, ReaderMemory(&self.memory, self.enabled))
     }
 }
 
-/// What [`Hits::view`] reads: the first `want` rows past `from` (a sort value and id) in
+/// What [`ReaderMemory::view`] reads: the first `want` rows past `from` (a sort value and id) in
 /// `sort` order, or against it when not `forward`.
 pub(crate) struct ViewRead {
     pub sort: Sort,
@@ -201,9 +201,9 @@ pub(crate) struct ViewRead {
 }
 
 /// A [`Reader`]'s memory, while its connection is in a transaction.
-pub(crate) struct Hits<'a>(&'a Mutex<Memory>, bool);
+pub(crate) struct ReaderMemory<'a>(&'a Mutex<Memory>, bool);
 
-impl Hits<'_> {
+impl ReaderMemory<'_> {
     /// Makes `fts`'s hit set the one `search_hit(id)` answers from, brought up to date with
     /// what `conn` sees, and returns how many hits it has; `None` when some id cannot be held
     /// (then nothing may ask `search_hit`).
@@ -324,7 +324,7 @@ fn new_text_may_hold(conn: &Connection, after: i64, prefix: &str) -> Result<bool
     Ok(false)
 }
 
-/// The pass of [`Hits::view`] (or only the count, without `read`) over a memory whose first
+/// The pass of [`ReaderMemory::view`] (or only the count, without `read`) over a memory whose first
 /// hit set is `fts`'s.
 fn scan(
     memory: &mut Memory,
