@@ -6,9 +6,9 @@ use eventdesk_core::activity::{last_hour, MINUTES, MINUTE_MS};
 use eventdesk_core::events::NewEvent;
 use eventdesk_core::export::{csv_field, iso_utc, CSV_HEADER};
 use eventdesk_core::{
-    Actor, AppSettings, ChangeSet, CommitFeed, Error, Event, EventFilter, EventQuery, ExportFormat,
-    ExportOutcome, ManualClock, Notifier, Position, Severity, SimConfig, Simulator, Sort, SortKey,
-    Sounds, Status, Store, Theme,
+    Actor, AppSettings, ChangeSet, CommitFeed, Error, Event, EventFilter, ExportFormat,
+    ExportOutcome, ManualClock, Notifier, Severity, SimConfig, Simulator, Sort, SortKey, Sounds,
+    Status, Store, Theme,
 };
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -217,48 +217,122 @@ fn populated(changes: u64) -> Fixture {
     f
 }
 
-/// Every row of a view through the paging API, the reference an export is checked against.
+/// Every row of a view, from the independent reference (a plain `SELECT`, filtered and
+/// sorted in test code).
 fn view_rows(f: &Fixture, filter: &EventFilter, sort: Sort) -> Vec<Event> {
-    let mut rows = Vec::new();
-    let mut q = EventQuery {
-        filter: filter.clone(),
-        sort,
-        position: Some(Position::First),
-        ..EventQuery::new(1, 500)
-    };
-    loop {
-        let page = f.store.list_events(&q).unwrap();
-        rows.extend(page.rows);
-        match page.next {
-            Some(next) => q.position = Some(next),
-            None => return rows,
+    crate::oracle::view(&crate::oracle::plain_events(f.store.path()), filter, sort)
+}
+
+/// The records of a CSV text (RFC 4180: quoted fields may hold commas, quotes and line breaks).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
         }
+    }
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "the last record ends with a line break"
+    );
+    records
+}
+
+/// `2025-11-25T23:18:40.123Z` as Unix ms, by counting days from 1970 (not how the export
+/// formats them).
+fn iso_to_ms(text: &str) -> i64 {
+    let num = |a: usize, b: usize| text[a..b].parse::<i64>().unwrap();
+    assert_eq!(text.len(), 24, "{text}");
+    assert_eq!(
+        (&text[4..5], &text[10..11], &text[23..]),
+        ("-", "T", "Z"),
+        "{text}"
+    );
+    let (year, month, day) = (num(0, 4), num(5, 7), num(8, 10));
+    let leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let mut days: i64 = (1970..year).map(|y| if leap(y) { 366 } else { 365 }).sum();
+    let lengths = [
+        31,
+        if leap(year) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    days += lengths[..(month - 1) as usize].iter().sum::<i64>() + day - 1;
+    ((days * 24 + num(11, 13)) * 60 + num(14, 16)) * 60_000 + num(17, 19) * 1_000 + num(20, 23)
+}
+
+/// A text field as the export should write it: a leading formula character defused with `'`.
+fn defused(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
     }
 }
 
-fn csv_line(e: &Event) -> String {
-    let t = |v: Option<i64>| v.map(iso_utc).unwrap_or_default();
-    [
-        e.id.to_string(),
-        iso_utc(e.created_at),
-        e.severity.as_str().into(),
-        e.status.as_str().into(),
-        csv_field(&e.kind),
-        csv_field(&e.source),
-        csv_field(&e.title),
-        iso_utc(e.updated_at),
-        e.updated_by.as_str().into(),
-        t(e.completed_at),
-        e.completed_by
-            .map(|a| a.as_str().to_owned())
-            .unwrap_or_default(),
-        t(e.reopened_at),
-        e.reopened_by
-            .map(|a| a.as_str().to_owned())
-            .unwrap_or_default(),
-        e.version.to_string(),
-    ]
-    .join(",")
+/// Checks one parsed CSV record against the event it should hold.
+fn assert_record(record: &[String], e: &Event) {
+    let time = |t: Option<i64>, i: usize| match t {
+        Some(t) => assert_eq!(iso_to_ms(&record[i]), t, "column {i} of event {}", e.id),
+        None => assert_eq!(record[i], "", "column {i} of event {}", e.id),
+    };
+    let who = |a: Option<Actor>| match a {
+        Some(Actor::User) => "user",
+        Some(Actor::Simulator) => "simulator",
+        None => "",
+    };
+    assert_eq!(record.len(), 14, "{record:?}");
+    assert_eq!(record[0], e.id.to_string());
+    time(Some(e.created_at), 1);
+    let severity =
+        ["info", "warning", "error", "critical"][crate::oracle::badness(e.severity) as usize];
+    assert_eq!(
+        (record[2].as_str(), record[3].as_str()),
+        (severity, status_text(e.status))
+    );
+    assert_eq!(
+        record[4..7],
+        [defused(&e.kind), defused(&e.source), defused(&e.title)]
+    );
+    time(Some(e.updated_at), 7);
+    assert_eq!(record[8], who(Some(e.updated_by)));
+    time(e.completed_at, 9);
+    assert_eq!(record[10], who(e.completed_by));
+    time(e.reopened_at, 11);
+    assert_eq!(record[12], who(e.reopened_by));
+    assert_eq!(record[13], e.version.to_string());
+}
+
+fn status_text(s: Status) -> &'static str {
+    match s {
+        Status::Open => "open",
+        Status::Acknowledged => "acknowledged",
+        Status::Completed => "completed",
+    }
 }
 
 #[test]
@@ -299,11 +373,12 @@ fn csv_export_holds_every_row_of_the_view_in_order() {
     assert_eq!(reports.first(), Some(&(0, n)));
     assert_eq!(reports.last(), Some(&(n, n)));
     let text = std::fs::read_to_string(&path).unwrap();
-    let mut lines = text.lines();
-    assert_eq!(lines.next(), Some(CSV_HEADER));
-    let got: Vec<&str> = lines.collect();
-    let want: Vec<String> = expected.iter().map(csv_line).collect();
-    assert_eq!(got, want);
+    let records = parse_csv(&text);
+    assert_eq!(records[0].join(","), CSV_HEADER);
+    assert_eq!(records.len() - 1, expected.len());
+    for (record, event) in records[1..].iter().zip(&expected) {
+        assert_record(record, event);
+    }
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         1,
@@ -394,6 +469,52 @@ fn export_to_a_missing_folder_is_invalid_input() {
         }
         other => panic!("expected InvalidInput, got {other:?}"),
     }
+}
+
+#[test]
+fn a_csv_line_is_exactly_as_written_out_by_hand() {
+    let f = Fixture::new();
+    let mut conn = f.store.connect().unwrap();
+    // 2026-03-01T08:30:05.250Z
+    let at = 1_772_353_805_250;
+    let id = f
+        .feed
+        .write(&mut conn, at, |w| {
+            w.insert(
+                &NewEvent {
+                    kind: "=cmd|' /C calc'!A0".into(),
+                    source: "payments, \"eu\"".into(),
+                    severity: Severity::Error,
+                    title: "Line one\nline two".into(),
+                },
+                Actor::Simulator,
+            )
+        })
+        .unwrap();
+    f.feed
+        .write(&mut conn, at + 60_000, |w| {
+            let e = w.current(id)?;
+            w.set_status(&e, Status::Completed, Actor::User)
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.csv");
+    f.store
+        .export(
+            &EventFilter::default(),
+            Sort::default(),
+            ExportFormat::Csv,
+            &path,
+            &AtomicBool::new(false),
+            |_, _| {},
+        )
+        .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let expected = "id,created,severity,status,kind,source,title,updated,updated_by,completed,\
+completed_by,reopened,reopened_by,version\n\
+1,2026-03-01T08:30:05.250Z,error,completed,'=cmd|' /C calc'!A0,\"payments, \"\"eu\"\"\",\
+\"Line one\nline two\",2026-03-01T08:31:05.250Z,user,2026-03-01T08:31:05.250Z,user,,,2\n";
+    assert_eq!(text, expected);
 }
 
 #[test]

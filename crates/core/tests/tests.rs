@@ -6,6 +6,7 @@ mod support;
 mod actions;
 mod db;
 mod desktop;
+mod oracle;
 mod paging;
 mod push;
 mod seeding;
