@@ -444,6 +444,7 @@ impl Simulator {
         let mut done: u64 = 0;
         tracing::info!(seed = self.config.seed, "simulator thread started");
         while !control.stop.load(Ordering::Relaxed) {
+            control.ticks.fetch_add(1, Ordering::Relaxed);
             let current = control.generation.load(Ordering::Acquire);
             if current != generation {
                 generation = current;
@@ -454,6 +455,7 @@ impl Simulator {
                 self.config = config;
                 start = Instant::now();
                 done = 0;
+                control.applied.store(current, Ordering::Release);
                 tracing::info!(?self.config, "simulator settings applied");
             }
             if !self.config.running {
@@ -498,6 +500,10 @@ pub struct SimControl {
     generation: std::sync::atomic::AtomicU64,
     changes: std::sync::atomic::AtomicU64,
     stop: AtomicBool,
+    /// Turns of the simulator thread's loop, paused or not: its heartbeat.
+    ticks: std::sync::atomic::AtomicU64,
+    /// The settings generation the thread runs with.
+    applied: std::sync::atomic::AtomicU64,
 }
 
 /// The simulator's settings and how many changes it made since the app started.
@@ -515,6 +521,8 @@ impl SimControl {
             generation: std::sync::atomic::AtomicU64::new(0),
             changes: std::sync::atomic::AtomicU64::new(0),
             stop: AtomicBool::new(false),
+            ticks: std::sync::atomic::AtomicU64::new(0),
+            applied: std::sync::atomic::AtomicU64::new(u64::MAX),
         })
     }
 
@@ -541,6 +549,17 @@ impl SimControl {
             settings: self.config(),
             changes: self.changes.load(Ordering::Relaxed),
         }
+    }
+
+    /// How many times the simulator thread has looked at its settings and the clock (about
+    /// every 50 ms while paused): a heartbeat, for diagnostics and tests.
+    pub fn ticks(&self) -> u64 {
+        self.ticks.load(Ordering::Relaxed)
+    }
+
+    /// Whether the thread runs with the settings last given to [`SimControl::update`].
+    pub fn is_applied(&self) -> bool {
+        self.applied.load(Ordering::Acquire) == self.generation.load(Ordering::Acquire)
     }
 
     /// Ends the simulator thread.

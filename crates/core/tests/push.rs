@@ -1,7 +1,7 @@
 use eventdesk_core::push::run_pusher;
 use eventdesk_core::{Actor, ChangeSet, Event, Severity, Status};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn row(id: i64, version: i64) -> Event {
     Event {
@@ -43,38 +43,98 @@ fn absorb_keeps_each_events_latest_row_and_the_whole_range() {
     assert_eq!(a.created, vec![3, 2]);
 }
 
-#[test]
-fn pushes_under_a_flood_are_contiguous_and_miss_nothing() {
-    let (tx, rx) = mpsc::channel();
-    let producer = std::thread::spawn(move || {
-        for seq in 1..=2_000 {
-            tx.send(set(seq, vec![row(seq % 50 + 1, seq)], vec![], seq))
-                .unwrap();
-            if seq % 100 == 0 {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        }
+/// Runs a pusher on its own thread; each emit is recorded with the time it began.
+fn spawn_pusher(
+    rx: mpsc::Receiver<ChangeSet>,
+    interval: Duration,
+) -> (
+    std::thread::JoinHandle<()>,
+    mpsc::Receiver<(Instant, ChangeSet)>,
+) {
+    let (out, emitted) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        run_pusher(&rx, interval, |s| {
+            let _ = out.send((Instant::now(), s));
+        })
     });
-    let mut pushes = Vec::new();
-    run_pusher(&rx, Duration::from_millis(50), |s| pushes.push(s));
-    producer.join().unwrap();
-    let mut next = 1;
-    for p in &pushes {
-        assert_eq!(p.from_seq, next);
-        next = p.to_seq + 1;
-    }
-    assert_eq!(next, 2_001);
-    assert_eq!(pushes.last().unwrap().total, 2_000);
+    (thread, emitted)
 }
 
 #[test]
-fn a_lone_change_is_pushed_at_once() {
+fn pushes_under_a_flood_are_contiguous_spaced_by_the_interval_and_miss_nothing() {
+    let interval = Duration::from_millis(50);
     let (tx, rx) = mpsc::channel();
-    tx.send(set(1, vec![row(1, 1)], vec![1], 1)).unwrap();
+    let (pusher, emitted) = spawn_pusher(rx, interval);
+    // About 0.6 s of sets, one every 0.2 ms or so: far more than one per interval.
+    let started = Instant::now();
+    for seq in 1..=3_000 {
+        tx.send(set(seq, vec![row(seq % 50 + 1, seq)], vec![], seq))
+            .unwrap();
+        if seq % 10 == 0 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    let flood = started.elapsed();
+    // Everything is pushed while the sender is still there (a closing channel flushes at once).
+    let mut pushes: Vec<(Instant, ChangeSet)> = Vec::new();
+    while pushes.last().is_none_or(|(_, p)| p.to_seq < 3_000) {
+        pushes.push(emitted.recv_timeout(Duration::from_secs(10)).unwrap());
+    }
     drop(tx);
-    let mut pushes = Vec::new();
-    run_pusher(&rx, Duration::from_secs(3600), |s| pushes.push(s));
-    assert_eq!(pushes, vec![set(1, vec![row(1, 1)], vec![1], 1)]);
+    pusher.join().unwrap();
+    let mut next = 1;
+    for (_, p) in &pushes {
+        assert_eq!(p.from_seq, next, "pushes follow on");
+        next = p.to_seq + 1;
+    }
+    assert_eq!(next, 3_001);
+    assert_eq!(pushes.last().unwrap().1.total, 3_000);
+    for pair in pushes.windows(2) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!(gap >= interval, "two pushes {gap:?} apart");
+    }
+    // Merged, yet still flowing: about one push per interval while the flood lasts.
+    let most = flood.as_millis() / interval.as_millis() + 2;
+    assert!(
+        pushes.len() >= 3 && pushes.len() as u128 <= most,
+        "{} pushes in {flood:?}",
+        pushes.len()
+    );
+}
+
+#[test]
+fn a_change_after_a_quiet_spell_is_pushed_at_once() {
+    // The interval is long, so a pusher that waited for it would miss the deadlines.
+    let interval = Duration::from_millis(1_500);
+    let prompt = Duration::from_millis(700);
+    let (tx, rx) = mpsc::channel();
+    let (pusher, emitted) = spawn_pusher(rx, interval);
+    // The first change of all.
+    let sent = Instant::now();
+    tx.send(set(1, vec![row(1, 1)], vec![1], 1)).unwrap();
+    let (at, first) = emitted.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(first, set(1, vec![row(1, 1)], vec![1], 1));
+    assert!(at - sent < prompt, "first push after {:?}", at - sent);
+    // Quiet for longer than the interval; the sender stays alive.
+    std::thread::sleep(interval + Duration::from_millis(300));
+    assert!(emitted.try_recv().is_err(), "nothing to push while quiet");
+    let sent = Instant::now();
+    tx.send(set(2, vec![row(1, 2)], vec![], 1)).unwrap();
+    let (at, second) = emitted.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!((second.from_seq, second.to_seq), (2, 2));
+    assert!(
+        at - sent < prompt,
+        "push after a quiet spell took {:?}",
+        at - sent
+    );
+    // A change right after a push waits for the interval, then goes out.
+    let sent = Instant::now();
+    tx.send(set(3, vec![row(1, 3)], vec![], 1)).unwrap();
+    let (at, third) = emitted.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!((third.from_seq, third.to_seq), (3, 3));
+    assert!(at - sent >= interval - prompt, "held for {:?}", at - sent);
+    drop(tx);
+    pusher.join().unwrap();
 }
 
 #[test]

@@ -202,6 +202,15 @@ fn settings_out_of_range_are_rejected_by_name() {
     }
 }
 
+/// Waits until `done` holds, failing with `what` after 20 s.
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn a_paused_simulator_makes_no_changes_and_resumes_on_request() {
     use eventdesk_core::{SimControl, SystemClock};
@@ -217,8 +226,23 @@ fn a_paused_simulator_makes_no_changes_and_resumes_on_request() {
     let sim = Simulator::new(control.config());
     let thread =
         std::thread::spawn(move || sim.run(conn, feed, Arc::new(SystemClock), thread_control));
-    // Paused: the thread is alive but commits nothing. Resume and wait for changes.
+    let seq = || f.store.list_events(&EventQuery::new(1, 1)).unwrap().seq;
+    // Over several turns of its loop (a change is due every millisecond), a paused simulator
+    // commits nothing.
+    let quiet = |when: &str| {
+        wait_for(&format!("{when}: the thread took no pause"), || {
+            control.is_applied()
+        });
+        let (at, ticks) = (seq(), control.ticks());
+        wait_for(&format!("{when}: the thread stopped ticking"), || {
+            control.ticks() >= ticks + 5
+        });
+        assert_eq!(seq(), at, "{when}: a paused simulator committed changes");
+    };
+    quiet("paused from the start");
     assert_eq!(control.status().changes, 0);
+    assert_eq!(seq(), 0);
+
     let status = control
         .update(SimConfig {
             running: true,
@@ -226,33 +250,34 @@ fn a_paused_simulator_makes_no_changes_and_resumes_on_request() {
         })
         .unwrap();
     assert!(status.settings.running);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while control.status().changes < 50 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "simulator did not resume"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_for("the simulator did not resume", || {
+        control.status().changes >= 50
+    });
+    assert!(seq() >= 50);
+
     control
         .update(SimConfig {
             running: false,
             ..control.config()
         })
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let paused_at = f.store.list_events(&EventQuery::new(1, 1)).unwrap().seq;
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    assert_eq!(
-        f.store.list_events(&EventQuery::new(1, 1)).unwrap().seq,
-        paused_at
-    );
+    quiet("paused again");
+    let made = control.status().changes;
     control.stop();
     thread.join().unwrap();
-    assert!(control
-        .update(SimConfig {
+    assert_eq!(
+        seq(),
+        i64::try_from(made).unwrap(),
+        "every change is in the log"
+    );
+    assert_eq!(
+        control.update(SimConfig {
             rate: -1.0,
             ..control.config()
+        }),
+        Err(eventdesk_core::Error::InvalidInput {
+            field: "rate".into(),
+            message: "must be from 0.1 to 5000, got -1".into(),
         })
-        .is_err());
+    );
 }
