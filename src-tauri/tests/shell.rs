@@ -316,13 +316,20 @@ fn acknowledge_and_reopen_events_as_the_user() {
         .invoke("reopen_event", json!({ "id": 2, "expectedVersion": 1 }))
         .unwrap_err();
     assert_eq!(err["type"], "Conflict");
-    let err = s
+    let ack = s
         .invoke(
             "acknowledge_event",
             json!({ "id": 1, "expectedVersion": 1 }),
         )
-        .map(|_| ());
-    assert!(err.is_ok());
+        .unwrap();
+    assert_eq!(
+        (
+            ack["id"].clone(),
+            ack["status"].clone(),
+            ack["version"].clone()
+        ),
+        (json!(1), json!("acknowledged"), json!(2))
+    );
     let err = s
         .invoke("reopen_event", json!({ "id": 1, "expectedVersion": 2 }))
         .unwrap_err();
@@ -430,7 +437,7 @@ fn simulator_settings_are_validated_applied_and_persist_across_restarts() {
 #[test]
 fn list_events_filters_sorts_searches_and_pages_by_position() {
     let s = shell();
-    s.seed(60);
+    s.seed(200);
     let facets = s.invoke("list_facets", json!({})).unwrap();
     let kind = facets["kinds"][0].as_str().unwrap().to_owned();
     assert!(facets["sources"].as_array().unwrap().len() > 1);
@@ -441,11 +448,31 @@ fn list_events_filters_sorts_searches_and_pages_by_position() {
     let rows = first["rows"].as_array().unwrap();
     assert!(!rows.is_empty() && rows.iter().all(|r| r["kind"] == kind.as_str()));
     assert_eq!(first["totalExact"], true);
-    if first["total"].as_i64().unwrap() > 5 {
-        assert_eq!(first["next"]["at"], "after");
-        let second = s.invoke("list_events", q(first["next"].clone())).unwrap();
-        assert_eq!(second["prev"]["at"], "before");
+    let total = first["total"].as_i64().unwrap();
+    let ids = |page: &Value| -> Vec<i64> {
+        page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    // Every page of the view, by position: each row once, the kind's every event.
+    let mut seen = ids(&first);
+    let mut page = first.clone();
+    while page["next"].is_object() {
+        assert_eq!(page["next"]["at"], "after");
+        let next = s.invoke("list_events", q(page["next"].clone())).unwrap();
+        assert_eq!(next["prev"]["at"], "before");
+        let back = s.invoke("list_events", q(next["prev"].clone())).unwrap();
+        assert_eq!(ids(&back), ids(&page), "prev leads back to the page before");
+        seen.extend(ids(&next));
+        page = next;
     }
+    assert!(total > 5, "the seeded kind fills more than a page: {total}");
+    assert_eq!(seen.len() as i64, total);
+    let unique: std::collections::HashSet<i64> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), seen.len(), "no row twice");
     let err = s
         .invoke("list_events", json!({ "query": { "page": 1, "pageSize": 5, "filter": { "search": "\"open quote" } } }))
         .unwrap_err();
@@ -566,11 +593,49 @@ fn export_view_writes_the_filtered_view_and_reports_progress() {
 #[test]
 fn activity_covers_the_last_hour_minute_by_minute() {
     let s = shell();
-    s.seed(5);
+    // Events created now, through the write path: they fall in the current minute.
+    let state = s.app.state::<eventdesk_app::state::AppState>();
+    let store = state.store().unwrap();
+    let mut conn = store.connect().unwrap();
+    let now = eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock);
+    let mut sim = eventdesk_core::Simulator::new(SimConfig {
+        new_share: 1.0,
+        override_chance: 0.0,
+        ..SimConfig::new(8)
+    });
+    sim.run_batch(&mut conn, store.feed(), now, 7).unwrap();
     let minutes = s.invoke("activity", json!({})).unwrap();
     let minutes = minutes.as_array().unwrap();
     assert_eq!(minutes.len(), 60);
-    for field in ["start", "info", "warning", "error", "critical"] {
-        assert!(minutes[0][field].is_i64(), "{field}: {}", minutes[0]);
-    }
+    let starts: Vec<i64> = minutes
+        .iter()
+        .map(|m| m["start"].as_i64().unwrap())
+        .collect();
+    assert!(
+        starts.windows(2).all(|w| w[1] - w[0] == 60_000),
+        "{starts:?}"
+    );
+    let last = starts[59];
+    // The strip ends with the minute of "now" (the command reads the clock after the batch).
+    assert!(
+        last <= now && now < last + 120_000,
+        "last minute {last}, now {now}"
+    );
+    let count = |m: &Value| -> i64 {
+        ["info", "warning", "error", "critical"]
+            .iter()
+            .map(|f| m[*f].as_i64().unwrap())
+            .sum()
+    };
+    let total: i64 = minutes.iter().map(count).sum();
+    assert_eq!(total, 7);
+    let at = minutes
+        .iter()
+        .position(|m| m["start"].as_i64().unwrap() == now - now.rem_euclid(60_000))
+        .unwrap();
+    assert_eq!(
+        count(&minutes[at]),
+        7,
+        "all in the minute they were created"
+    );
 }
