@@ -119,6 +119,75 @@ describe("the event table", () => {
     expect(backend.count("list_events")).toBe(reads);
   });
 
+  it("reads the page again when a catch-up says too much changed", async () => {
+    const backend = new FakeBackend(3);
+    backend.catchUpLimit = 1;
+    renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    backend.changeSilently(3, { severity: "critical" });
+    backend.changeSilently(2, { status: "acknowledged" });
+    const reads = backend.count("list_events");
+    await backend.pushChange(1, { status: "acknowledged" });
+    await waitFor(() => expect(within(row(3)).getByText("critical")).toBeInTheDocument());
+    expect(within(row(2)).getByText("Acknowledged")).toBeInTheDocument();
+    expect(within(row(1)).getByText("Acknowledged")).toBeInTheDocument();
+    expect(backend.count("changes_since")).toBe(1);
+    expect(backend.count("list_events")).toBeGreaterThan(reads);
+  });
+
+  it("reads the page again when a catch-up fails", async () => {
+    const backend = new FakeBackend(3);
+    renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    backend.changeSilently(3, { severity: "critical" });
+    backend.failNext = { cmd: "changes_since", error: { type: "Storage", data: { message: "disk I/O error" } } };
+    const reads = backend.count("list_events");
+    await backend.pushChange(1, { status: "acknowledged" });
+    await waitFor(() => expect(within(row(3)).getByText("critical")).toBeInTheDocument());
+    expect(within(row(1)).getByText("Acknowledged")).toBeInTheDocument();
+    expect(backend.count("changes_since")).toBe(1);
+    expect(backend.count("list_events")).toBeGreaterThan(reads);
+  });
+
+  it("applies pushes that arrive while a catch-up is under way, after it", async () => {
+    const backend = new FakeBackend(3);
+    renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    backend.changeSilently(3, { severity: "critical" });
+    const release = backend.hold("changes_since");
+    const reads = backend.count("list_events");
+    await backend.pushChange(1, { status: "acknowledged" });
+    // The catch-up is waiting for its answer; meanwhile two more changes are pushed.
+    await backend.pushCreated(1);
+    await backend.pushChange(2, { status: "acknowledged" });
+    expect(within(row(3)).getByText("warning")).toBeInTheDocument();
+    release();
+    await waitFor(() => expect(rowIds()).toEqual([4, 3, 2, 1]));
+    expect(within(row(3)).getByText("critical")).toBeInTheDocument();
+    expect(within(row(2)).getByText("Acknowledged")).toBeInTheDocument();
+    expect(within(row(1)).getByText("Acknowledged")).toBeInTheDocument();
+    // One catch-up from the page's seq; any later one only confirms nothing is missing.
+    expect(backend.calls.find((c) => c.cmd === "changes_since")?.args).toEqual({ since: 3 });
+    expect(backend.count("list_events")).toBe(reads);
+  });
+
+  it("catches up on resume when changes were missed while paused", async () => {
+    const backend = new FakeBackend(3);
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    await user.click(screen.getByRole("button", { name: "Pause live updates" }));
+    await backend.pushChange(1, { status: "acknowledged" });
+    backend.changeSilently(2, { severity: "error" });
+    await backend.pushCreated(1);
+    const resume = await screen.findByRole("button", { name: "2 new changes" });
+    expect(rowIds()).toEqual([3, 2, 1]);
+    await user.click(resume);
+    await waitFor(() => expect(rowIds()).toEqual([4, 3, 2, 1]));
+    expect(within(row(2)).getByText("error")).toBeInTheDocument();
+    expect(within(row(1)).getByText("Acknowledged")).toBeInTheDocument();
+    expect(backend.calls.find((c) => c.cmd === "changes_since")?.args).toEqual({ since: 4 });
+  });
+
   it("explains a conflict and shows the current row", async () => {
     const backend = new FakeBackend(2);
     const { user } = renderApp();

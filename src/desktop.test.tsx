@@ -129,10 +129,19 @@ describe("about and activity", () => {
 
   it("sums up the last hour above the table and refreshes on new events", async () => {
     const backend = new FakeBackend(4);
+    // The four events were created in the first seconds of 09:00; it is now 09:01:30.
+    backend.now = () => T0 + 90_000;
     renderApp();
     expect(await screen.findByText("4 events · 0 critical · peak 4/min")).toBeInTheDocument();
-    await backend.pushCreated(2);
-    expect(await screen.findByText("6 events · 0 critical · peak 6/min", {}, { timeout: 4000 })).toBeInTheDocument();
+    await backend.pushCreated(3);
+    expect(await screen.findByText("7 events · 0 critical · peak 4/min", {}, { timeout: 4000 })).toBeInTheDocument();
+  });
+
+  it("counts the hour up to now, not up to the newest event", async () => {
+    const backend = new FakeBackend(4);
+    backend.now = () => T0 + 2 * 3_600_000;
+    renderApp();
+    expect(await screen.findByText("0 events · 0 critical · peak 0/min")).toBeInTheDocument();
   });
 
   it("stacks severities and totals minutes", () => {

@@ -60,6 +60,12 @@ export class FakeBackend {
   private pendingExport: { resolve: (o: ExportOutcome) => void; rows: number } | null = null;
   /** Every change as (seq, event after it), for changes_since. */
   log: { seq: number; event: Event; created: boolean }[] = [];
+  /** The backend's clock: new events are created at this time; activity counts back from it. */
+  now: () => number = () => Date.now();
+  /** Like the backend's CATCH_UP_LIMIT: a catch-up over more changed events is incomplete. */
+  catchUpLimit = 2_000;
+  /** Calls held back until released (see `hold`). */
+  private gates = new Map<string, Promise<void>>();
 
   constructor(count: number) {
     this.events = Array.from({ length: count }, (_, i) => makeEvent(i + 1));
@@ -68,7 +74,28 @@ export class FakeBackend {
     mockIPC((cmd, args) => this.handle(cmd, args), { shouldMockEvents: true });
   }
 
+  /**
+   * Holds the answer to the next call of `cmd` until the returned function is called. The
+   * answer is computed when the call arrives: what changes meanwhile is not in it, as with a
+   * read whose answer is still on its way.
+   */
+  hold(cmd: string): () => void {
+    let release = () => undefined as void;
+    this.gates.set(cmd, new Promise<void>((r) => (release = r)));
+    return () => release();
+  }
+
   private handle(cmd: string, args: unknown): unknown {
+    const gate = this.gates.get(cmd);
+    if (gate) {
+      this.gates.delete(cmd);
+      const answer = (async () => this.answer(cmd, args))();
+      return gate.then(() => answer);
+    }
+    return this.answer(cmd, args);
+  }
+
+  private answer(cmd: string, args: unknown): unknown {
     this.calls.push({ cmd, args });
     if (this.failNext?.cmd === cmd) {
       const e = this.failNext.error;
@@ -99,6 +126,7 @@ export class FakeBackend {
         const later = this.log.filter((l) => l.seq > since);
         if (later.length === 0) return { changes: null, complete: true };
         const rows = [...new Map(later.map((l) => [l.event.id, this.find(l.event.id)])).values()];
+        if (rows.length > this.catchUpLimit) return { changes: null, complete: false };
         const created = later.filter((l) => l.created).map((l) => l.event.id).reverse();
         return {
           changes: { fromSeq: since + 1, toSeq: this.seq, rows, created, critical: [], total: this.events.length } satisfies ChangeSet,
@@ -166,10 +194,9 @@ export class FakeBackend {
     job.resolve({ outcome: "done", rows: job.rows, path });
   }
 
-  /** Events per minute over the hour before the newest event, as the backend counts them. */
+  /** Events per minute over the hour up to now, as the backend counts them. */
   private activity(): Minute[] {
-    const last = Math.max(...this.events.map((e) => e.createdAt), T0);
-    const first = (Math.floor(last / 60_000) - 59) * 60_000;
+    const first = (Math.floor(this.now() / 60_000) - 59) * 60_000;
     const minutes: Minute[] = Array.from({ length: 60 }, (_, i) => ({ start: first + i * 60_000, info: 0, warning: 0, error: 0, critical: 0 }));
     for (const e of this.events) {
       const m = minutes[Math.floor((e.createdAt - first) / 60_000)];
@@ -262,7 +289,8 @@ export class FakeBackend {
     const created: Event[] = [];
     const fromSeq = this.seq + 1;
     for (let i = 0; i < n; i++) {
-      const e = makeEvent(this.events.length + 1);
+      const at = this.now();
+      const e = makeEvent(this.events.length + 1, { createdAt: at, updatedAt: at });
       this.events.push(e);
       this.record(e, true);
       created.push(e);
