@@ -114,7 +114,7 @@ export type BulkOutcome =
 /**  The action does not apply to the event in its state; left alone. */
 { outcome: "skipped"; id: number; reason: string };
 
-/**  Everything changed after `since`, for a UI that missed pushes. */
+/**  Everything changed after a `seq`, for a window that missed pushes. */
 export type CatchUp = {
 	/**  The changes from `since + 1` to the newest, as one set; `None` when nothing changed. */
 	changes: ChangeSet | null,
@@ -153,6 +153,11 @@ export type ChangeSet = {
 	critical: number[],
 	/**  All events in the store after the last commit in the range. */
 	total: number,
+	/**
+	 *  Unfinished events and the critical ones among them after the last commit in the range:
+	 *  what the tray shows, carried here so that it never reads the store.
+	 */
+	tally: Tally,
 };
 
 /**  One operational event as the console shows it. */
@@ -326,6 +331,12 @@ export type Sounds = {
 
 /**  Where an event is in its life. */
 export type Status = "open" | "acknowledged" | "completed";
+
+/**  Events not completed yet, and the critical ones among them. */
+export type Tally = {
+	unfinished: number,
+	critical: number,
+};
 
 /**  One event of a bulk request: its id and the version the caller saw. */
 export type Target = {

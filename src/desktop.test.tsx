@@ -167,6 +167,7 @@ describe("sounds", () => {
     created,
     critical: rows.filter((r) => r.severity === "critical").map((r) => r.id),
     total: 9,
+    tally: { unfinished: 9, critical: 1 },
   });
   const off = { critical: false, error: false, warning: false, info: false };
 

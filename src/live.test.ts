@@ -8,7 +8,7 @@ function page(n: number, ids: number[], seq: number, pageSize = 3): Page {
 }
 
 function set(from: number, to: number, over: Partial<ChangeSet> = {}): ChangeSet {
-  return { fromSeq: from, toSeq: to, rows: [], created: [], critical: [], total: 10, ...over };
+  return { fromSeq: from, toSeq: to, rows: [], created: [], critical: [], total: 10, tally: { unfinished: 10, critical: 0 }, ...over };
 }
 
 describe("applyChangeSet", () => {

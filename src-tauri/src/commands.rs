@@ -2,8 +2,8 @@
 //! part of the contract with the UI and with other tools.
 
 use crate::pushed::ExportProgress;
-use crate::state::{About, AppState, SIMULATOR_SETTINGS};
-use eventdesk_core::activity::Minute;
+use crate::state::{About, AppState};
+use eventdesk_core::services::activity::Minute;
 use eventdesk_core::{
     Action, AppSettings, BulkOutcome, CatchUp, Error, Event, EventDetail, EventQuery, ExportFormat,
     ExportOutcome, Page, SimConfig, SimulatorStatus, Target,
@@ -92,9 +92,7 @@ pub async fn set_simulator(
     state: State<'_, AppState>,
     settings: SimConfig,
 ) -> Result<SimulatorStatus, Error> {
-    settings.validate()?;
-    state.store()?.save_setting(SIMULATOR_SETTINGS, &settings)?;
-    state.update_simulator(settings)
+    state.apply_simulator(settings)
 }
 
 /// The kinds and sources present, for the filter menus.
@@ -102,7 +100,7 @@ pub async fn set_simulator(
 #[specta::specta]
 pub async fn list_facets(
     state: State<'_, AppState>,
-) -> Result<eventdesk_core::query::Facets, Error> {
+) -> Result<eventdesk_core::read::query::Facets, Error> {
     state.store()?.facets()
 }
 

@@ -1,21 +1,19 @@
 //! Being a desktop program: the tray icon and its menu, closing to the tray, desktop
 //! notifications for critical events, and log files.
 
-use crate::state::{AppState, SIMULATOR_SETTINGS};
-use eventdesk_core::notify::NOTICE_INTERVAL_MS;
-use eventdesk_core::{AppSettings, ChangeSet, Clock, Notice, Notifier, Store, SystemClock};
+use crate::state::AppState;
+use eventdesk_core::services::notify::NOTICE_INTERVAL_MS;
+use eventdesk_core::{AppSettings, ChangeSet, Clock, Notice, Notifier, SystemClock, Tally};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tauri::menu::{Menu, MenuEvent, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime, Window, WindowEvent};
 
 pub const TRAY_ID: &str = "main";
 const MAIN_WINDOW: &str = "main";
-/// The tray's counts are refreshed at most this often.
-const TALLY_EVERY: Duration = Duration::from_secs(1);
 /// Log files are rotated daily; this many are kept.
 const LOG_FILES_KEPT: usize = 7;
 
@@ -174,8 +172,9 @@ pub fn build_tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     tray.build(app)?;
     app.manage(TrayMenu { simulator });
     if let Some(state) = app.try_state::<AppState>() {
-        if let Ok(store) = state.store() {
-            update_tray(app, store);
+        match state.store().and_then(|store| store.tally()) {
+            Ok(tally) => show_tally(app, tally),
+            Err(e) => tracing::warn!(error = %e, "tray counts unavailable"),
         }
     }
     Ok(())
@@ -198,8 +197,7 @@ fn toggle_simulator<R: Runtime>(app: &AppHandle<R>) {
     let result = state.simulator().and_then(|sim| {
         let mut config = sim.config();
         config.running = !config.running;
-        state.store()?.save_setting(SIMULATOR_SETTINGS, &config)?;
-        state.update_simulator(config)
+        state.apply_simulator(config)
     });
     match result {
         Ok(status) => {
@@ -219,21 +217,16 @@ pub fn show_simulator_state<R: Runtime>(app: &AppHandle<R>, running: bool) {
     }
 }
 
-fn update_tray<R: Runtime>(app: &AppHandle<R>, store: &Store) {
+/// Shows the counts in the tray's tooltip (and, on Linux, the critical count beside the icon).
+pub fn show_tally<R: Runtime>(app: &AppHandle<R>, tally: Tally) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
-    match store.tally() {
-        Ok(t) => {
-            let _ = tray.set_tooltip(Some(format!(
-                "Eventdesk: {} open, {} critical",
-                t.unfinished, t.critical
-            )));
-            // Linux shows the title beside the icon: the critical count, as a badge.
-            let _ = tray.set_title((t.critical > 0).then(|| t.critical.to_string()));
-        }
-        Err(e) => tracing::warn!(error = %e, "tray counts unavailable"),
-    }
+    let _ = tray.set_tooltip(Some(format!(
+        "Eventdesk: {} open, {} critical",
+        tally.unfinished, tally.critical
+    )));
+    let _ = tray.set_title((tally.critical > 0).then(|| tally.critical.to_string()));
 }
 
 /// Closing the main window hides it instead when the operator chose to keep Eventdesk in the
@@ -251,65 +244,19 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     }
 }
 
-/// Looks at every push on the pusher thread: refreshes the tray's counts (at most once a
-/// second) and hands critical events to the notifier thread.
-pub struct PushWatcher<R: Runtime> {
-    app: AppHandle<R>,
-    store: Option<Arc<Store>>,
-    notices: Option<Sender<ChangeSet>>,
-    last_tally: Option<Instant>,
-}
-
-impl<R: Runtime> PushWatcher<R> {
-    pub fn start(
-        app: &AppHandle<R>,
-        store: Option<Arc<Store>>,
-        settings: Arc<Mutex<AppSettings>>,
-    ) -> Self {
-        let (tx, rx) = mpsc::channel();
-        let handle = app.clone();
-        let notices = std::thread::Builder::new()
-            .name("notifier".into())
-            .spawn(move || run_notifier(&rx, &settings, |n| show_notice(&handle, n)))
-            .map_err(|e| tracing::error!(error = %e, "no desktop notifications"))
-            .ok()
-            .map(|_| tx);
-        PushWatcher {
-            app: app.clone(),
-            store,
-            notices,
-            last_tally: None,
-        }
-    }
-
-    pub fn observe(&mut self, set: &ChangeSet) {
-        if !set.critical.is_empty() {
-            if let Some(tx) = &self.notices {
-                // Only what the notifier reads: the critical rows.
-                let critical: std::collections::HashSet<i64> =
-                    set.critical.iter().copied().collect();
-                let _ = tx.send(ChangeSet {
-                    from_seq: set.from_seq,
-                    to_seq: set.to_seq,
-                    rows: set
-                        .rows
-                        .iter()
-                        .filter(|r| critical.contains(&r.id))
-                        .cloned()
-                        .collect(),
-                    created: Vec::new(),
-                    critical: set.critical.clone(),
-                    total: set.total,
-                });
-            }
-        }
-        if self.last_tally.is_none_or(|t| t.elapsed() >= TALLY_EVERY) {
-            self.last_tally = Some(Instant::now());
-            if let Some(store) = &self.store {
-                update_tray(&self.app, store);
-            }
-        }
-    }
+/// Starts the notifier thread, fed critical events by the pusher; `None` if it cannot start.
+pub fn start_notifier<R: Runtime>(
+    app: &AppHandle<R>,
+    settings: Arc<Mutex<AppSettings>>,
+) -> Option<Sender<ChangeSet>> {
+    let (tx, rx) = mpsc::channel();
+    let handle = app.clone();
+    std::thread::Builder::new()
+        .name("notifier".into())
+        .spawn(move || run_notifier(&rx, &settings, |n| show_notice(&handle, n)))
+        .map_err(|e| tracing::error!(error = %e, "no desktop notifications"))
+        .ok()
+        .map(|_| tx)
 }
 
 /// Feeds the [`Notifier`] until the pusher goes away, waking when held-back events are due.

@@ -3,15 +3,16 @@
 
 pub mod commands;
 pub mod desktop;
+mod push;
 pub mod pushed;
 pub mod state;
 
-use eventdesk_core::push::{run_pusher, PUSH_INTERVAL};
+use eventdesk_core::services::push::{Pusher, PUSH_INTERVAL};
 use eventdesk_core::{
     db, AppSettings, CommitFeed, SimConfig, SimControl, Simulator, Store, SystemClock,
 };
 use pushed::{EventsChanged, ExportProgress};
-use state::{About, AppState, SIMULATOR_SETTINGS};
+use state::{About, AppState};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tauri::{Manager, Runtime};
@@ -64,24 +65,6 @@ pub fn db_path_from_env<R: Runtime>(app: &tauri::AppHandle<R>) -> PathBuf {
     db::resolve_path(std::env::var("EVENTDESK_DB").ok().as_deref(), &data_dir)
 }
 
-/// How the simulator starts: its persisted settings (or defaults), with the `EVENTDESK_SIM*`
-/// variables that `var` returns applied on top.
-pub fn simulator_settings(
-    store: &Store,
-    var: impl Fn(&str) -> Option<String>,
-) -> eventdesk_core::Result<SimConfig> {
-    let saved = store
-        .load_setting::<SimConfig>(SIMULATOR_SETTINGS)
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "saved simulator settings ignored");
-            None
-        });
-    let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
-    saved
-        .unwrap_or_else(|| SimConfig::new(fallback_seed))
-        .with_env(var)
-}
-
 /// Opens the database, starts the pusher and the simulator thread, and returns the state the
 /// commands use. A store that cannot be opened is kept as its error. `var` reads the
 /// `EVENTDESK_SIM*` settings (the environment, in the app).
@@ -105,26 +88,14 @@ pub fn start<R: Runtime>(
         }),
         Err(_) => AppSettings::default(),
     }));
-    let mut watcher =
-        desktop::PushWatcher::start(app, store.as_ref().ok().cloned(), settings.clone());
-
-    let handle = app.clone();
-    let pusher = std::thread::Builder::new()
-        .name("pusher".into())
-        .spawn(move || {
-            run_pusher(&rx, PUSH_INTERVAL, |set| {
-                watcher.observe(&set);
-                if let Err(e) = EventsChanged(set).emit(&handle) {
-                    tracing::warn!(error = %e, "push failed");
-                }
-            })
-        });
-    if let Err(e) = pusher {
+    let mut sink = push::WindowPush::new(app, settings.clone());
+    if let Err(e) = Pusher::new(rx, PUSH_INTERVAL).spawn(move |set| sink.push(set)) {
         tracing::error!(error = %e, "cannot start the pusher: the table will not update live");
     }
 
     let simulator = store.as_ref().ok().and_then(|store| {
-        let config = simulator_settings(store, var).unwrap_or_else(|e| {
+        let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
+        let config = SimConfig::starting(store, var, fallback_seed).unwrap_or_else(|e| {
             tracing::error!(error = %e, "simulator settings rejected; simulator paused");
             SimConfig {
                 running: false,

@@ -7,9 +7,6 @@ use specta::Type;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// The settings key under which the simulator's settings persist.
-pub const SIMULATOR_SETTINGS: &str = "simulator";
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -90,12 +87,13 @@ impl AppState {
             .ok_or_else(|| Error::storage("the simulator could not be started; see the log"))
     }
 
-    /// Validates, applies and reports new simulator settings (persisting is the caller's).
-    pub fn update_simulator(
+    /// Validates, saves and applies new simulator settings (see [`SimControl::apply`]), and
+    /// tells the tray whether it runs.
+    pub fn apply_simulator(
         &self,
         config: eventdesk_core::SimConfig,
     ) -> Result<eventdesk_core::SimulatorStatus, Error> {
-        let status = self.simulator()?.update(config)?;
+        let status = self.simulator()?.apply(self.store()?, config)?;
         (self.simulator_watch)(status.settings.running);
         Ok(status)
     }

@@ -15,6 +15,7 @@ import type {
   Page,
   Position,
   SimConfig,
+  Tally,
   Target,
 } from "../bindings";
 
@@ -129,7 +130,7 @@ export class FakeBackend {
         if (rows.length > this.catchUpLimit) return { changes: null, complete: false };
         const created = later.filter((l) => l.created).map((l) => l.event.id).reverse();
         return {
-          changes: { fromSeq: since + 1, toSeq: this.seq, rows, created, critical: [], total: this.events.length } satisfies ChangeSet,
+          changes: { fromSeq: since + 1, toSeq: this.seq, rows, created, critical: [], total: this.events.length, tally: this.tally() } satisfies ChangeSet,
           complete: true,
         };
       }
@@ -302,6 +303,7 @@ export class FakeBackend {
       created: created.map((e) => e.id).reverse(),
       critical: created.filter((e) => e.severity === "critical").map((e) => e.id).reverse(),
       total: this.events.length,
+      tally: this.tally(),
     };
     await emit("events-changed", set);
     return set;
@@ -310,7 +312,13 @@ export class FakeBackend {
   /** Changes one event and pushes it. */
   async pushChange(id: number, over: Partial<Event>): Promise<void> {
     const e = this.changeSilently(id, over);
-    await emit("events-changed", { fromSeq: this.seq, toSeq: this.seq, rows: [e], created: [], critical: [], total: this.events.length } satisfies ChangeSet);
+    await emit("events-changed", { fromSeq: this.seq, toSeq: this.seq, rows: [e], created: [], critical: [], total: this.events.length, tally: this.tally() } satisfies ChangeSet);
+  }
+
+  /** Unfinished events and the critical ones among them, as change sets carry them. */
+  tally(): Tally {
+    const unfinished = this.events.filter((e) => e.status !== "completed");
+    return { unfinished: unfinished.length, critical: unfinished.filter((e) => e.severity === "critical").length };
   }
 
   count(cmd: string): number {

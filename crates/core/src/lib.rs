@@ -1,32 +1,28 @@
 //! Eventdesk's core: the event model, the SQLite store, the simulator and the queries.
 //! Nothing here depends on Tauri; the desktop shell in `src-tauri` is a thin adapter over it.
+//!
+//! Layers, each using only those before it: [`model`] (the domain, no I/O) → [`db`] (the
+//! file, its rows and the one write path) → [`read`] (the read connection, its memory and the
+//! views) → [`store`] (the two together, as the console uses them) → [`services`] (simulator,
+//! pushes, notices, export, activity, seeding, preferences).
 
-pub mod activity;
 pub mod clock;
-pub(crate) mod columns;
 pub mod db;
 pub mod error;
-pub mod events;
-pub mod export;
 pub mod model;
-pub mod notify;
-pub mod push;
-pub mod query;
-pub mod reader;
-pub mod seed;
-pub mod settings;
-pub mod simulator;
+pub mod read;
+pub mod services;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use db::CommitFeed;
 pub use error::{Error, Result};
-pub use events::{Action, BulkOutcome, CatchUp, Target};
-pub use export::{ExportFormat, ExportOutcome};
 pub use model::{
-    Actor, Change, ChangeSet, Event, EventDetail, EventFilter, EventQuery, Field, Page, Position,
-    Severity, Sort, SortKey, Status,
+    Action, Actor, BulkOutcome, CatchUp, Change, ChangeSet, Event, EventDetail, EventFilter,
+    EventQuery, Field, Page, Position, Severity, Sort, SortKey, Status, Tally, Target,
 };
-pub use notify::{Notice, Notifier};
-pub use settings::{AppSettings, Sounds, Theme};
-pub use simulator::{SimConfig, SimControl, Simulator, SimulatorStatus};
-pub use store::{CommitFeed, Store, Tally};
+pub use services::export::{ExportFormat, ExportOutcome};
+pub use services::notify::{Notice, Notifier};
+pub use services::preferences::{AppSettings, Sounds, Theme};
+pub use services::simulator::{SimConfig, SimControl, Simulator, SimulatorStatus};
+pub use store::Store;

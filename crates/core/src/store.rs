@@ -1,20 +1,24 @@
-//! [`Store`]: the database as the console uses it. Reads run on their own connection (WAL lets
-//! them proceed while a writer commits); writes go through the [`CommitFeed`], which orders
-//! commits and hands each [`ChangeSet`] to whoever pushes changes to the UI.
+//! [`Store`]: the database as the console uses it. Reads run on their own connection with its
+//! memory ([`Reader`]; WAL lets them proceed while a writer commits); writes go through the
+//! [`CommitFeed`], which orders commits and hands each [`ChangeSet`](crate::ChangeSet) to
+//! whoever pushes changes to the window.
 
 use crate::clock::Clock;
-use crate::db;
-use crate::error::Error;
-use crate::error::Result;
-use crate::events::{self, Action, BulkOutcome, CatchUp, Target, WriteTxn};
-use crate::model::{Actor, ChangeSet, Event, EventDetail, EventQuery, Page};
-use crate::reader::Reader;
+use crate::db::{self, actions, catch_up, rows, CommitFeed, WriteTxn};
+use crate::error::{Error, Result};
+use crate::model::{
+    Action, Actor, BulkOutcome, CatchUp, Event, EventDetail, EventFilter, EventQuery, Page, Sort,
+    Tally, Target,
+};
+use crate::read::query::Facets;
+use crate::read::Reader;
+use crate::services::activity::{self, Minute};
+use crate::services::export::{self, ExportFormat, ExportOutcome};
 use rusqlite::Connection;
-use rusqlite::OptionalExtension;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -23,53 +27,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Where committed change sets go. Every writer (the operator's commands and the simulator)
-/// commits through one feed, so sets arrive in `seq` order.
-#[derive(Clone)]
-pub struct CommitFeed {
-    tx: Arc<Mutex<Sender<ChangeSet>>>,
-}
-
-impl CommitFeed {
-    pub fn new() -> (CommitFeed, Receiver<ChangeSet>) {
-        let (tx, rx) = mpsc::channel();
-        (
-            CommitFeed {
-                tx: Arc::new(Mutex::new(tx)),
-            },
-            rx,
-        )
-    }
-
-    /// Runs `f` in an IMMEDIATE transaction on `conn`. On `Ok` it commits and publishes what
-    /// changed; on `Err` it rolls back, so nothing is half-written.
-    pub fn write<T>(
-        &self,
-        conn: &mut Connection,
-        now: i64,
-        f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>,
-    ) -> Result<T> {
-        // Held across commit and send: a later commit can never be published first.
-        let sender = lock(&self.tx);
-        let mut w = WriteTxn::begin(conn, now)?;
-        let out = f(&mut w)?;
-        if let Some(set) = w.commit()? {
-            // No receiver means no window to update; the data is committed all the same.
-            let _ = sender.send(set);
-        }
-        Ok(out)
-    }
-}
-
-/// What the tray shows: events not completed yet, and the critical ones among them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tally {
-    pub unfinished: i64,
-    pub critical: i64,
-}
-
-/// The open database: one read connection (with the hit sets of recent searches), one write
-/// connection for the operator's commands.
+/// The open database: one read connection (with its memory), one write connection for the
+/// operator's commands and the settings.
 pub struct Store {
     path: PathBuf,
     reader: Mutex<Reader>,
@@ -101,6 +60,10 @@ impl Store {
         &self.feed
     }
 
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     /// A new connection to the same file, for a thread of its own (the simulator).
     pub fn connect(&self) -> Result<Connection> {
         db::connect(&self.path)
@@ -112,50 +75,46 @@ impl Store {
     }
 
     pub fn list_events(&self, query: &EventQuery) -> Result<Page> {
-        crate::query::list_events(&mut lock(&self.reader), query)
+        lock(&self.reader).list_events(query)
     }
 
-    pub fn facets(&self) -> Result<crate::query::Facets> {
-        crate::query::facets(lock(&self.reader).conn())
+    pub fn facets(&self) -> Result<Facets> {
+        crate::read::query::facets(lock(&self.reader).conn())
     }
 
     /// Unfinished events, and how many of them are critical, from the maintained counts.
     pub fn tally(&self) -> Result<Tally> {
-        let reader = lock(&self.reader);
-        let mut stmt = reader.conn().prepare_cached(
-            "SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN severity = 3 THEN n END), 0) \
-             FROM event_counts WHERE status != 'completed'",
-        )?;
-        Ok(stmt.query_row([], |r| {
-            Ok(Tally {
-                unfinished: r.get(0)?,
-                critical: r.get(1)?,
-            })
-        })?)
+        rows::tally(lock(&self.reader).conn())
     }
 
     /// Events per minute by severity over the last hour.
-    pub fn activity(&self) -> Result<Vec<crate::activity::Minute>> {
-        crate::activity::last_hour(lock(&self.reader).conn(), self.clock.now_ms())
+    pub fn activity(&self) -> Result<Vec<Minute>> {
+        activity::last_hour(lock(&self.reader).conn(), self.clock.now_ms())
     }
 
     /// Writes a view to a file on a connection of its own, so pages keep loading meanwhile;
-    /// see [`crate::export::export_view`].
+    /// see [`export::export_view`].
     pub fn export(
         &self,
-        filter: &crate::model::EventFilter,
-        sort: crate::model::Sort,
-        format: crate::export::ExportFormat,
+        filter: &EventFilter,
+        sort: Sort,
+        format: ExportFormat,
         path: &Path,
-        cancel: &std::sync::atomic::AtomicBool,
+        cancel: &AtomicBool,
         progress: impl FnMut(i64, i64),
-    ) -> Result<crate::export::ExportOutcome> {
+    ) -> Result<ExportOutcome> {
         let mut conn = self.connect()?;
-        crate::export::export_view(&mut conn, filter, sort, format, path, cancel, progress)
+        export::export_view(&mut conn, filter, sort, format, path, cancel, progress)
     }
 
     pub fn get_event(&self, id: i64) -> Result<EventDetail> {
-        events::get_event(lock(&self.reader).conn_mut(), id)
+        rows::get_event(lock(&self.reader).conn_mut(), id)
+    }
+
+    /// Runs `f` in a write transaction on the operator's connection; see [`CommitFeed::write`].
+    fn write<T>(&self, f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        self.feed.write(&mut conn, self.clock.now_ms(), f)
     }
 
     /// Completes an event as the operator.
@@ -163,53 +122,36 @@ impl Store {
         self.act(id, expected_version, Action::Complete)
     }
 
-    /// Applies an operator's action to one event; see [`events::apply`].
+    /// Applies an operator's action to one event; see [`actions::apply`].
     pub fn act(&self, id: i64, expected_version: i64, action: Action) -> Result<Event> {
-        events::check_id(id)?;
-        let mut conn = lock(&self.writer);
-        self.feed.write(&mut conn, self.clock.now_ms(), |w| {
-            events::apply(w, id, expected_version, action, Actor::User)
-        })
+        rows::check_id(id)?;
+        self.write(|w| actions::apply(w, id, expected_version, action, Actor::User))
     }
 
     /// Applies an operator's action to many events in one transaction, one outcome each.
     pub fn bulk(&self, targets: &[Target], action: Action) -> Result<Vec<BulkOutcome>> {
-        events::check_bulk(targets)?;
-        let mut conn = lock(&self.writer);
-        self.feed.write(&mut conn, self.clock.now_ms(), |w| {
-            events::bulk(w, targets, action, Actor::User)
-        })
+        actions::check_bulk(targets)?;
+        self.write(|w| actions::bulk(w, targets, action, Actor::User))
     }
 
     /// Everything changed after `since`, for a window that missed pushes.
     pub fn changes_since(&self, since: i64) -> Result<CatchUp> {
-        events::changes_since(lock(&self.reader).conn_mut(), since)
+        catch_up::changes_since(lock(&self.reader).conn_mut(), since)
     }
 
     /// A persisted setting, or `None` if it was never saved.
     pub fn load_setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        let reader = lock(&self.reader);
-        let text: Option<String> = reader
-            .conn()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
+        rows::setting(lock(&self.reader).conn(), key)?
+            .map(|text| {
+                serde_json::from_str(&text)
+                    .map_err(|e| Error::storage(format!("setting {key} is unreadable: {e}")))
             })
-            .optional()?;
-        text.map(|t| {
-            serde_json::from_str(&t)
-                .map_err(|e| Error::storage(format!("setting {key} is unreadable: {e}")))
-        })
-        .transpose()
+            .transpose()
     }
 
+    /// Saves a setting through the write path, like every other write.
     pub fn save_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
         let text = serde_json::to_string(value).map_err(Error::storage)?;
-        let conn = lock(&self.writer);
-        conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, &text],
-        )?;
-        Ok(())
+        self.write(|w| w.put_setting(key, &text))
     }
 }

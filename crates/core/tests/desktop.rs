@@ -2,9 +2,9 @@
 //! notices, streamed export, and the activity counts.
 
 use crate::support::{Fixture, T0};
-use eventdesk_core::activity::{last_hour, MINUTES, MINUTE_MS};
-use eventdesk_core::events::NewEvent;
-use eventdesk_core::export::{csv_field, iso_utc, CSV_HEADER};
+use eventdesk_core::db::NewEvent;
+use eventdesk_core::services::activity::{last_hour, MINUTES, MINUTE_MS};
+use eventdesk_core::services::export::{csv_field, iso_utc, CSV_HEADER};
 use eventdesk_core::{
     Actor, AppSettings, ChangeSet, CommitFeed, Error, Event, EventFilter, ExportFormat,
     ExportOutcome, ManualClock, Notifier, Severity, SimConfig, Simulator, Sort, SortKey, Sounds,
@@ -107,6 +107,7 @@ fn critical_set(ids: &[i64]) -> ChangeSet {
         created: ids.iter().rev().copied().collect(),
         critical: ids.iter().rev().copied().collect(),
         total: 10,
+        tally: eventdesk_core::Tally::default(),
     }
 }
 
@@ -180,7 +181,7 @@ fn change_sets_name_events_created_critical_and_escalated_to_critical() {
 
     f.feed
         .write(&mut conn, T0 + 1, |w| {
-            let e = eventdesk_core::events::load_event(w.conn(), err)?;
+            let e = eventdesk_core::db::rows::load_event(w.conn(), err)?;
             w.set_severity(&e, Severity::Critical, Actor::Simulator)
         })
         .unwrap();
@@ -429,14 +430,14 @@ fn a_cancelled_export_leaves_no_file_and_keeps_an_existing_one() {
             &cancel,
             |rows, _| {
                 // The operator presses Cancel once the first progress report arrives.
-                if rows >= eventdesk_core::export::PROGRESS_EVERY {
+                if rows >= eventdesk_core::services::export::PROGRESS_EVERY {
                     cancel.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
             },
         )
         .unwrap();
     assert!(
-        matches!(out, ExportOutcome::Cancelled { rows } if rows == eventdesk_core::export::PROGRESS_EVERY),
+        matches!(out, ExportOutcome::Cancelled { rows } if rows == eventdesk_core::services::export::PROGRESS_EVERY),
         "{out:?}"
     );
     assert_eq!(

@@ -1,4 +1,4 @@
-use eventdesk_core::push::run_pusher;
+use eventdesk_core::services::push::Pusher;
 use eventdesk_core::{Actor, ChangeSet, Event, Severity, Status};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -30,6 +30,7 @@ fn set(seq: i64, rows: Vec<Event>, created: Vec<i64>, total: i64) -> ChangeSet {
         created,
         critical: Vec::new(),
         total,
+        tally: eventdesk_core::Tally::default(),
     }
 }
 
@@ -52,11 +53,11 @@ fn spawn_pusher(
     mpsc::Receiver<(Instant, ChangeSet)>,
 ) {
     let (out, emitted) = mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        run_pusher(&rx, interval, |s| {
+    let thread = Pusher::new(rx, interval)
+        .spawn(move |s| {
             let _ = out.send((Instant::now(), s));
         })
-    });
+        .unwrap();
     (thread, emitted)
 }
 
@@ -146,7 +147,7 @@ fn sets_waiting_in_the_queue_leave_as_one_push() {
     }
     drop(tx);
     let mut pushes = Vec::new();
-    run_pusher(&rx, Duration::from_millis(50), |s| pushes.push(s));
+    Pusher::new(rx, Duration::from_millis(50)).run(|s| pushes.push(s));
     assert_eq!(pushes.len(), 1);
     assert_eq!((pushes[0].from_seq, pushes[0].to_seq), (1, 1_000));
     assert_eq!(pushes[0].rows.len(), 7);

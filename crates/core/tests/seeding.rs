@@ -1,5 +1,6 @@
 use crate::support::{Fixture, T0};
-use eventdesk_core::{seed, Error, EventQuery, Status};
+use eventdesk_core::services::seed;
+use eventdesk_core::{Error, EventQuery, Status};
 
 #[test]
 fn seeds_events_with_consistent_history() {

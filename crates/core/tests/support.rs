@@ -1,4 +1,4 @@
-use eventdesk_core::events::NewEvent;
+use eventdesk_core::db::NewEvent;
 use eventdesk_core::{Actor, ChangeSet, CommitFeed, ManualClock, Severity, Store};
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;

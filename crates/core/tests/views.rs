@@ -3,7 +3,7 @@
 
 use crate::oracle;
 use crate::support::Fixture;
-use eventdesk_core::query::{explain, fts_query, COUNT_LIMIT, SEARCH_COUNT_LIMIT};
+use eventdesk_core::read::query::{explain, fts_query, COUNT_LIMIT, SEARCH_COUNT_LIMIT};
 use eventdesk_core::{
     Error, Event, EventFilter, EventQuery, Position, Severity, SimConfig, Simulator, Sort, SortKey,
     Status,
@@ -548,7 +548,7 @@ fn a_prefix_finds_terms_that_new_events_bring() {
         f.feed
             .write(&mut conn, now, |w| {
                 w.insert(
-                    &eventdesk_core::events::NewEvent {
+                    &eventdesk_core::db::NewEvent {
                         title: title.into(),
                         ..crate::support::new_event(0)
                     },
@@ -592,13 +592,14 @@ fn a_prefix_finds_terms_that_new_events_bring() {
 
 #[test]
 fn an_id_the_memory_cannot_hold_leaves_views_to_sql() {
-    // Only a hand-edited file has such ids; its views are still read, by SQL alone.
+    // Only a hand-edited file has such ids (and it must drop a guard first); its views are
+    // still read, by SQL alone.
     let mut f = Fixture::new();
     f.add_events(30);
-    f.store
-        .connect()
-        .unwrap()
-        .execute(
+    let conn = f.store.connect().unwrap();
+    conn.execute_batch("DROP TRIGGER events_come_in_id_order")
+        .unwrap();
+    conn.execute(
             "INSERT INTO events (id, kind, source, severity, title, status, created_at, updated_at, updated_by) \
              VALUES (-3, 'txn.timeout', 'payments-api', 1, 'Card merchant odd row', 'open', 5, 5, 'user')",
             [],
@@ -639,7 +640,8 @@ fn totals_past_the_count_limits_are_bounds_and_say_so() {
     // a limit; the page says its total is a lower bound, and its rows are still right.
     let f = Fixture::new();
     let mut conn = f.store.connect().unwrap();
-    eventdesk_core::seed::seed(&mut conn, 12_000, 3, crate::support::T0, |_, _| {}).unwrap();
+    eventdesk_core::services::seed::seed(&mut conn, 12_000, 3, crate::support::T0, |_, _| {})
+        .unwrap();
     let all = every_event(&f);
     let word = ["card", "ledger", "timing", "payout", "eu"]
         .into_iter()

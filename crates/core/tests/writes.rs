@@ -36,7 +36,7 @@ fn stale_version_is_a_conflict_carrying_the_current_event_and_writes_nothing() {
     let mut conn = f.store.connect().unwrap();
     f.feed
         .write(&mut conn, f.clock.now(), |w| {
-            let e = eventdesk_core::events::load_event(w.conn(), id)?;
+            let e = eventdesk_core::db::rows::load_event(w.conn(), id)?;
             w.set_severity(&e, eventdesk_core::Severity::Critical, Actor::Simulator)
         })
         .unwrap();
@@ -101,7 +101,7 @@ fn history_is_complete_and_ordered_by_seq() {
     let mut conn = f.store.connect().unwrap();
     f.feed
         .write(&mut conn, f.clock.now(), |w| {
-            let e = eventdesk_core::events::load_event(w.conn(), ids[1])?;
+            let e = eventdesk_core::db::rows::load_event(w.conn(), ids[1])?;
             w.set_status(&e, Status::Open, Actor::Simulator)
         })
         .unwrap();
@@ -172,7 +172,7 @@ fn a_change_set_reports_each_row_exactly_as_stored() {
         for row in &set.rows {
             assert_eq!(
                 row,
-                &eventdesk_core::events::load_event(&conn, row.id).unwrap(),
+                &eventdesk_core::db::rows::load_event(&conn, row.id).unwrap(),
                 "event {}",
                 row.id
             );

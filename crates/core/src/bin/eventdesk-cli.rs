@@ -5,7 +5,9 @@
 //!   eventdesk-cli simulate --db FILE --changes N [--seed S] [--override P]
 
 use eventdesk_core::clock::{Clock, SystemClock};
-use eventdesk_core::{db, events, seed, CommitFeed, Error, EventDetail, SimConfig, Simulator};
+use eventdesk_core::db::{self, rows};
+use eventdesk_core::services::seed;
+use eventdesk_core::{CommitFeed, Error, EventDetail, SimConfig, Simulator};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,7 +23,9 @@ const USAGE: &str = "usage:
   eventdesk-cli stats --db FILE
       print the event count and the last change seq as JSON
   eventdesk-cli show --db FILE --id ID
-      print one event and its history as JSON";
+      print one event and its history as JSON
+  eventdesk-cli dump --db FILE
+      print every event as one JSON line (keys sorted), in id order";
 
 struct Args(Vec<String>);
 
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         "simulate" => run_simulate(&args),
         "stats" => run_stats(&args),
         "show" => run_show(&args),
+        "dump" => run_dump(&args),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -114,13 +119,13 @@ fn run_escalate(args: &Args) -> Result<(), String> {
     let (feed, _rx) = CommitFeed::new();
     let event = feed
         .write(&mut conn, SystemClock.now_ms(), |w| {
-            let event = events::load_event(w.conn(), id)?;
+            let event = rows::load_event(w.conn(), id)?;
             let worse = event
                 .severity
                 .escalated()
                 .ok_or_else(|| Error::invalid("id", format!("event {id} is already critical")))?;
             w.set_severity(&event, worse, eventdesk_core::Actor::Simulator)?;
-            events::load_event(w.conn(), id)
+            rows::load_event(w.conn(), id)
         })
         .map_err(|e| e.to_string())?;
     println!(
@@ -145,8 +150,8 @@ fn run_simulate(args: &Args) -> Result<(), String> {
 
 fn run_stats(args: &Args) -> Result<(), String> {
     let conn = open(args)?;
-    let total = events::total(&conn).map_err(|e| e.to_string())?;
-    let seq = events::last_seq(&conn).map_err(|e| e.to_string())?;
+    let total = rows::total(&conn).map_err(|e| e.to_string())?;
+    let seq = rows::last_seq(&conn).map_err(|e| e.to_string())?;
     println!("{}", serde_json::json!({ "events": total, "lastSeq": seq }));
     Ok(())
 }
@@ -154,10 +159,22 @@ fn run_stats(args: &Args) -> Result<(), String> {
 fn run_show(args: &Args) -> Result<(), String> {
     let id: i64 = args.number("--id", None)?;
     let mut conn = open(args)?;
-    let detail: EventDetail = events::get_event(&mut conn, id).map_err(|e| e.to_string())?;
+    let detail: EventDetail = rows::get_event(&mut conn, id).map_err(|e| e.to_string())?;
     println!(
         "{}",
         serde_json::to_string(&detail).map_err(|e| e.to_string())?
     );
     Ok(())
+}
+
+fn run_dump(args: &Args) -> Result<(), String> {
+    let mut conn = open(args)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    rows::dump(&mut conn, |event| {
+        // serde_json's maps keep keys sorted: one canonical line per event.
+        let value = serde_json::to_value(event).map_err(Error::storage)?;
+        writeln!(out, "{value}").map_err(Error::from)
+    })
+    .map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())
 }

@@ -1,10 +1,10 @@
 //! Filling an empty database with realistic events and their history, fast: prepared
 //! statements in large transactions, no change sets (nothing is listening).
 
+use crate::db::rows;
 use crate::error::{Error, Result};
-use crate::events;
 use crate::model::{Actor, Field, Status};
-use crate::simulator::random_event;
+use crate::services::simulator::random_event;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
@@ -32,7 +32,7 @@ pub fn seed(
     now_ms: i64,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<SeedReport> {
-    let existing = events::total(conn)?;
+    let existing = rows::total(conn)?;
     if existing > 0 {
         return Err(Error::invalid(
             "db",
@@ -106,39 +106,26 @@ pub fn seed(
                     severity = worse;
                 }
             }
-            if rng.random_bool(0.6) {
-                t += rng.random_range(1_000..300_000);
-                let actor = if rng.random_bool(0.5) {
-                    Actor::User
-                } else {
-                    Actor::Simulator
-                };
-                history.push((
-                    t,
-                    actor,
-                    Field::Status,
-                    status.as_str(),
-                    Status::Acknowledged.as_str(),
-                ));
-                status = Status::Acknowledged;
-            }
+            // Acknowledged, then completed, each by the operator or the simulator.
             let mut completed = None;
-            if rng.random_bool(0.7) {
-                t += rng.random_range(1_000..900_000);
-                let actor = if rng.random_bool(0.4) {
+            for (chance, wait, user_share, to) in [
+                (0.6, 1_000..300_000, 0.5, Status::Acknowledged),
+                (0.7, 1_000..900_000, 0.4, Status::Completed),
+            ] {
+                if !rng.random_bool(chance) {
+                    continue;
+                }
+                t += rng.random_range(wait);
+                let actor = if rng.random_bool(user_share) {
                     Actor::User
                 } else {
                     Actor::Simulator
                 };
-                history.push((
-                    t,
-                    actor,
-                    Field::Status,
-                    status.as_str(),
-                    Status::Completed.as_str(),
-                ));
-                status = Status::Completed;
-                completed = Some((t, actor));
+                history.push((t, actor, Field::Status, status.as_str(), to.as_str()));
+                status = to;
+                if to == Status::Completed {
+                    completed = Some((t, actor));
+                }
             }
             // Nothing in the future: squeeze the history into [created, now].
             let last = history.last().map_or(created, |h| h.0);

@@ -9,9 +9,9 @@
 //! the event's new `updated_at`. Events created since are read whole. Kind, source, title and
 //! creation time never change, and events are never deleted.
 
+use crate::db::rows::last_seq;
 use crate::error::{Error, Result};
-use crate::events::last_seq;
-use crate::model::{EventFilter, Severity, SortKey, Status};
+use crate::model::{EventFilter, Field, Severity, SortKey, Status};
 use rusqlite::Connection;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -73,9 +73,17 @@ pub(crate) struct Columns {
     /// The change log and the events they reflect, up to and including these.
     seq: i64,
     max_id: i64,
-    built: bool,
-    /// Some event cannot be held: views are left to SQL from then on.
-    unusable: bool,
+}
+
+/// What bringing the columns up to a read's snapshot found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refresh {
+    /// They hold every event as the read sees it.
+    Current,
+    /// They were built on a newer snapshot than the read's: this read is answered by SQL.
+    Newer,
+    /// Some id or name cannot be held: views are left to SQL from now on.
+    CannotHold,
 }
 
 /// One event's row, as the columns take it.
@@ -110,7 +118,6 @@ impl Columns {
     pub(crate) fn build(conn: &Connection) -> Result<Option<Columns>> {
         let mut columns = Columns {
             seq: last_seq(conn)?,
-            built: true,
             ..Columns::default()
         };
         let mut stmt = conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM events"))?;
@@ -121,19 +128,6 @@ impl Columns {
             }
         }
         Ok(Some(columns))
-    }
-
-    /// Columns that answer no view, holding nothing.
-    fn unusable() -> Columns {
-        Columns {
-            built: true,
-            unusable: true,
-            ..Columns::default()
-        }
-    }
-
-    pub(crate) fn is_built(&self) -> bool {
-        self.built
     }
 
     pub(crate) fn max_id(&self) -> i64 {
@@ -172,27 +166,11 @@ impl Columns {
     }
 
     /// Brings the columns up to what `conn` sees: the changes logged since, then the events
-    /// created since. `false` when they cannot answer for this read (some id or name cannot
-    /// be held, or they were built on a newer snapshot than this read's).
-    pub(crate) fn refresh(&mut self, conn: &Connection) -> Result<bool> {
-        if self.unusable {
-            return Ok(false);
-        }
-        if !self.built {
-            return Ok(match Columns::build(conn)? {
-                Some(built) => {
-                    *self = built;
-                    true
-                }
-                None => {
-                    *self = Columns::unusable();
-                    false
-                }
-            });
-        }
+    /// created since.
+    pub(crate) fn refresh(&mut self, conn: &Connection) -> Result<Refresh> {
         let seq = last_seq(conn)?;
         if seq < self.seq {
-            return Ok(false);
+            return Ok(Refresh::Newer);
         }
         // Changes to events held already; newer events are read whole below.
         let mut stmt = conn.prepare_cached(
@@ -206,9 +184,11 @@ impl Columns {
             };
             let at: i64 = row.get(1)?;
             let value = text(row, 3)?;
-            let (keep, set) = match text(row, 2)? {
-                "status" => (0b0011, status_code(parse(value)?) << 2),
-                _ => (0b1100, severity_code(parse(value)?)),
+            let (keep, set) = match parse::<Field>(text(row, 2)?)? {
+                Field::Status => (0b0011, status_code(parse(value)?) << 2),
+                Field::Severity => (0b1100, severity_code(parse(value)?)),
+                // Creations are read with the new rows below.
+                Field::Created => continue,
             };
             if let (Some(f), Some(u)) = (self.facts.get_mut(i), self.updated.get_mut(i)) {
                 *f = *f & keep | set;
@@ -220,12 +200,11 @@ impl Columns {
         let mut rows = stmt.query([self.max_id])?;
         while let Some(row) = rows.next()? {
             if !self.set(&read_row(row)?) {
-                *self = Columns::unusable();
-                return Ok(false);
+                return Ok(Refresh::CannotHold);
             }
         }
         self.seq = seq;
-        Ok(true)
+        Ok(Refresh::Current)
     }
 
     /// What `f` asks of the columns (its search aside); `None` when nothing can match (a kind

@@ -14,11 +14,12 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// Versioned schema. Released migrations are never edited; add a new one instead.
 const MIGRATIONS: &[M<'static>] = &[
-    M::up(include_str!("../migrations/001_events.sql")),
-    M::up(include_str!("../migrations/002_settings.sql")),
-    M::up(include_str!("../migrations/003_views.sql")),
-    M::up(include_str!("../migrations/004_search_terms.sql")),
-    M::up(include_str!("../migrations/005_counts_by_writer.sql")),
+    M::up(include_str!("../../migrations/001_events.sql")),
+    M::up(include_str!("../../migrations/002_settings.sql")),
+    M::up(include_str!("../../migrations/003_views.sql")),
+    M::up(include_str!("../../migrations/004_search_terms.sql")),
+    M::up(include_str!("../../migrations/005_counts_by_writer.sql")),
+    M::up(include_str!("../../migrations/006_guards.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -1,0 +1,196 @@
+//! The `events` and `changes` tables as rows: mapping a row to an [`Event`] or a [`Change`],
+//! and the plain reads every layer above uses (one event, its history, totals, the log's end).
+
+use crate::error::{Error, Result};
+use crate::model::{Change, Event, EventDetail, Severity, Status, Tally};
+use rusqlite::{Connection, OptionalExtension, Row};
+pub(crate) const EVENT_COLUMNS: &str =
+    "id, kind, source, severity, title, status, created_at, updated_at, \
+     updated_by, completed_at, completed_by, reopened_at, reopened_by, version";
+
+fn parse<T: std::str::FromStr<Err = String>>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    text.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn parse_opt<T: std::str::FromStr<Err = String>>(
+    row: &Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(idx)?;
+    text.map(|t| {
+        t.parse().map_err(|e: String| {
+            rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
+        })
+    })
+    .transpose()
+}
+
+pub(crate) fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
+    let rank: i64 = row.get(3)?;
+    let severity = Severity::from_rank(rank).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            3,
+            rusqlite::types::Type::Integer,
+            format!("severity rank {rank}").into(),
+        )
+    })?;
+    Ok(Event {
+        id: row.get(0)?,
+        kind: row.get(1)?,
+        source: row.get(2)?,
+        severity,
+        title: row.get(4)?,
+        status: parse(row, 5)?,
+        created_at: row.get(6)?,
+        updated_at: row.get(7)?,
+        updated_by: parse(row, 8)?,
+        completed_at: row.get(9)?,
+        completed_by: parse_opt(row, 10)?,
+        reopened_at: row.get(11)?,
+        reopened_by: parse_opt(row, 12)?,
+        version: row.get(13)?,
+    })
+}
+
+fn change_from_row(row: &Row<'_>) -> rusqlite::Result<Change> {
+    Ok(Change {
+        seq: row.get(0)?,
+        event_id: row.get(1)?,
+        at: row.get(2)?,
+        actor: parse(row, 3)?,
+        field: parse(row, 4)?,
+        from: row.get(5)?,
+        to: row.get(6)?,
+    })
+}
+
+/// Rejects an id no event can have, before any query runs.
+pub fn check_id(id: i64) -> Result<()> {
+    if id < 1 {
+        return Err(Error::invalid("id", format!("must be 1 or more, got {id}")));
+    }
+    Ok(())
+}
+
+/// All events, from the maintained counts (no table scan).
+pub fn total(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT coalesce(sum(n), 0) FROM event_counts", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Unfinished events, and how many of them are critical, from the maintained counts.
+pub fn tally(conn: &Connection) -> Result<Tally> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN severity = 3 THEN n END), 0) \
+         FROM event_counts WHERE status != 'completed'",
+    )?;
+    Ok(stmt.query_row([], |r| {
+        Ok(Tally {
+            unfinished: r.get(0)?,
+            critical: r.get(1)?,
+        })
+    })?)
+}
+
+/// The largest event id, or 0 for no events.
+pub fn max_id(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM events")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The newest change-log `seq`, or 0 for an empty log.
+pub fn last_seq(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+pub fn find_event(conn: &Connection, id: i64) -> Result<Option<Event>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
+    Ok(stmt.query_row([id], event_from_row).optional()?)
+}
+
+pub fn load_event(conn: &Connection, id: i64) -> Result<Event> {
+    check_id(id)?;
+    find_event(conn, id)?.ok_or(Error::NotFound { id })
+}
+
+/// The event and its history, oldest change first.
+pub fn get_event(conn: &mut Connection, id: i64) -> Result<EventDetail> {
+    check_id(id)?;
+    let tx = conn.transaction()?;
+    let event = load_event(&tx, id)?;
+    let history = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT seq, event_id, at, actor, field, from_value, to_value \
+             FROM changes WHERE event_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([id], change_from_row)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    tx.finish()?;
+    Ok(EventDetail { event, history })
+}
+
+/// The JSON text saved under a setting's `key`, if any.
+pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+/// Every event in id order, from one read snapshot, one at a time.
+pub fn dump(conn: &mut Connection, mut each: impl FnMut(&Event) -> Result<()>) -> Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut stmt = tx.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY id"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            each(&event_from_row(row)?)?;
+        }
+    }
+    tx.finish()?;
+    Ok(())
+}
+
+/// Ids of the newest events that are not completed, at most `LIMIT`, newest first.
+pub fn recent_unfinished<const LIMIT: usize>(conn: &Connection) -> Result<Vec<i64>> {
+    // One seek on (status, id) per unfinished status, merged here: no walk past recently
+    // completed events, and no temporary tables. The limit is a literal because SQLite
+    // prepares a statement again whenever a bound LIMIT changes.
+    let mut ids = Vec::with_capacity(2 * LIMIT);
+    for status in [Status::Open, Status::Acknowledged] {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT id FROM events WHERE status = '{}' ORDER BY id DESC LIMIT {LIMIT}",
+            status.as_str()
+        ))?;
+        let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        for id in rows {
+            ids.push(id?);
+        }
+    }
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids.truncate(LIMIT);
+    Ok(ids)
+}
+
+/// The newest events a user completed, at most `LIMIT`.
+pub fn recent_user_completed<const LIMIT: usize>(conn: &Connection) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_completed_by \
+         WHERE status = 'completed' AND completed_by = 'user' ORDER BY id DESC LIMIT {LIMIT}"
+    ))?;
+    let rows = stmt.query_map([], event_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

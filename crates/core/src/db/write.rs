@@ -1,0 +1,328 @@
+//! [`WriteTxn`]: the one way events and their log are written. Every change updates the row
+//! (`version + 1`), appends to the change log with the next `seq`, and is remembered, so that
+//! after commit the transaction can say what changed ([`ChangeSet`]).
+
+use crate::db::rows::{load_event, tally, total};
+use crate::error::{Error, Result};
+use crate::model::{Actor, ChangeSet, Event, Field, Severity, Status};
+use rusqlite::{params, Connection, Transaction};
+
+/// What a new event starts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub kind: String,
+    pub source: String,
+    pub severity: Severity,
+    pub title: String,
+}
+
+/// An IMMEDIATE write transaction that records every change in the log and remembers which
+/// events it touched, so that after commit it can say what changed ([`ChangeSet`]).
+pub struct WriteTxn<'c> {
+    tx: Transaction<'c>,
+    now: i64,
+    first_seq: Option<i64>,
+    last_seq: i64,
+    touched: Vec<i64>,
+    /// Each touched event as this transaction left it: what the change set reports, and what
+    /// a later change in the same transaction starts from, without reading the row back.
+    latest: std::collections::HashMap<i64, Event>,
+    created: Vec<i64>,
+    critical: Vec<i64>,
+    /// Net change of `event_counts` per (status, severity) cell, applied at commit.
+    counts: std::collections::HashMap<(Status, Severity), i64>,
+}
+
+impl<'c> WriteTxn<'c> {
+    pub fn begin(conn: &'c mut Connection, now: i64) -> Result<Self> {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        Ok(WriteTxn {
+            tx,
+            now,
+            first_seq: None,
+            last_seq: 0,
+            touched: Vec::new(),
+            latest: std::collections::HashMap::new(),
+            created: Vec::new(),
+            critical: Vec::new(),
+            counts: std::collections::HashMap::new(),
+        })
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.tx
+    }
+
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    fn log(
+        &mut self,
+        event_id: i64,
+        actor: Actor,
+        field: Field,
+        from: Option<&str>,
+        to: &str,
+    ) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO changes (event_id, at, actor, field, from_value, to_value) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        stmt.execute(params![
+            event_id,
+            self.now,
+            actor.as_str(),
+            field.as_str(),
+            from,
+            to
+        ])?;
+        let seq = self.tx.last_insert_rowid();
+        self.first_seq.get_or_insert(seq);
+        self.last_seq = seq;
+        Ok(())
+    }
+
+    /// Moves one event between count cells (`from` is `None` for a new event).
+    fn count(&mut self, from: Option<(Status, Severity)>, to: (Status, Severity)) {
+        if let Some(from) = from {
+            *self.counts.entry(from).or_default() -= 1;
+        }
+        *self.counts.entry(to).or_default() += 1;
+    }
+
+    /// Records `event` as this transaction's latest state of it.
+    fn remember(&mut self, event: Event) {
+        let id = event.id;
+        if self.latest.insert(id, event).is_none() {
+            self.touched.push(id);
+        }
+    }
+
+    /// The event as it is now in this transaction: from memory if this transaction changed
+    /// it, otherwise read.
+    pub fn current(&self, id: i64) -> Result<Event> {
+        match self.latest.get(&id) {
+            Some(e) => Ok(e.clone()),
+            None => load_event(&self.tx, id),
+        }
+    }
+
+    /// Creates an open event and logs its creation.
+    pub fn insert(&mut self, new: &NewEvent, actor: Actor) -> Result<i64> {
+        let id = {
+            let mut stmt = self.tx.prepare_cached(
+                "INSERT INTO events (kind, source, severity, title, status, created_at, updated_at, updated_by) \
+                 VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5, ?6)",
+            )?;
+            stmt.execute(params![
+                new.kind,
+                new.source,
+                new.severity.rank(),
+                new.title,
+                self.now,
+                actor.as_str()
+            ])?;
+            self.tx.last_insert_rowid()
+        };
+        self.log(id, actor, Field::Created, None, Status::Open.as_str())?;
+        self.remember(Event {
+            id,
+            kind: new.kind.clone(),
+            source: new.source.clone(),
+            severity: new.severity,
+            title: new.title.clone(),
+            status: Status::Open,
+            created_at: self.now,
+            updated_at: self.now,
+            updated_by: actor,
+            completed_at: None,
+            completed_by: None,
+            reopened_at: None,
+            reopened_by: None,
+            version: 1,
+        });
+        self.created.push(id);
+        self.count(None, (Status::Open, new.severity));
+        if new.severity == Severity::Critical {
+            self.critical.push(id);
+        }
+        Ok(id)
+    }
+
+    /// Loads an event and checks the caller saw its current version.
+    pub fn load_expecting(&self, id: i64, expected_version: i64) -> Result<Event> {
+        let current = load_event(&self.tx, id)?;
+        if current.version != expected_version {
+            return Err(Error::Conflict {
+                expected: expected_version,
+                current: Box::new(current),
+            });
+        }
+        Ok(current)
+    }
+
+    /// Moves `event` to `to`, keeping completion and reopening fields consistent.
+    pub fn set_status(&mut self, event: &Event, to: Status, actor: Actor) -> Result<()> {
+        if event.status == to {
+            return Ok(());
+        }
+        let now = self.now;
+        let (completed_at, completed_by) = match to {
+            Status::Completed => (Some(now), Some(actor.as_str())),
+            _ => (None, None),
+        };
+        let (reopened_at, reopened_by) = match (event.status, to) {
+            (Status::Completed, _) => (Some(now), Some(actor.as_str())),
+            (_, Status::Completed) => (None, None),
+            _ => (event.reopened_at, event.reopened_by.map(Actor::as_str)),
+        };
+        let n = self.tx.prepare_cached(
+            "UPDATE events SET status = ?2, completed_at = ?3, completed_by = ?4, reopened_at = ?5, \
+             reopened_by = ?6, updated_at = ?7, updated_by = ?8, version = version + 1 \
+             WHERE id = ?1 AND version = ?9",
+        )?
+        .execute(params![
+            event.id,
+            to.as_str(),
+            completed_at,
+            completed_by,
+            reopened_at,
+            reopened_by,
+            now,
+            actor.as_str(),
+            event.version
+        ])?;
+        self.expect_one(n, event)?;
+        self.log(
+            event.id,
+            actor,
+            Field::Status,
+            Some(event.status.as_str()),
+            to.as_str(),
+        )?;
+        self.count(Some((event.status, event.severity)), (to, event.severity));
+        self.remember(Event {
+            status: to,
+            completed_at,
+            completed_by: completed_by.map(|_| actor),
+            reopened_at,
+            reopened_by: match (event.status, to) {
+                (Status::Completed, _) => Some(actor),
+                (_, Status::Completed) => None,
+                _ => event.reopened_by,
+            },
+            updated_at: now,
+            updated_by: actor,
+            version: event.version + 1,
+            ..event.clone()
+        });
+        Ok(())
+    }
+
+    pub fn set_severity(&mut self, event: &Event, to: Severity, actor: Actor) -> Result<()> {
+        if event.severity == to {
+            return Ok(());
+        }
+        let n = self.tx.prepare_cached(
+            "UPDATE events SET severity = ?2, updated_at = ?3, updated_by = ?4, version = version + 1 \
+             WHERE id = ?1 AND version = ?5",
+        )?
+        .execute(params![event.id, to.rank(), self.now, actor.as_str(), event.version])?;
+        self.expect_one(n, event)?;
+        // An event escalates to critical once (severity only rises).
+        if to == Severity::Critical {
+            self.critical.push(event.id);
+        }
+        self.log(
+            event.id,
+            actor,
+            Field::Severity,
+            Some(event.severity.as_str()),
+            to.as_str(),
+        )?;
+        self.count(Some((event.status, event.severity)), (event.status, to));
+        self.remember(Event {
+            severity: to,
+            updated_at: self.now,
+            updated_by: actor,
+            version: event.version + 1,
+            ..event.clone()
+        });
+        Ok(())
+    }
+
+    /// Saves a setting (JSON text under `key`). Settings are not events: nothing is logged or
+    /// pushed for them.
+    pub fn put_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([key, value])?;
+        Ok(())
+    }
+
+    fn expect_one(&self, updated: usize, event: &Event) -> Result<()> {
+        if updated == 1 {
+            return Ok(());
+        }
+        let current = load_event(&self.tx, event.id)?;
+        Err(Error::Conflict {
+            expected: event.version,
+            current: Box::new(current),
+        })
+    }
+
+    /// Commits, returning what changed, or `None` when nothing was written. The events this
+    /// transaction created are added to the search index here, in one statement.
+    pub fn commit(self) -> Result<Option<ChangeSet>> {
+        {
+            let mut stmt = self.tx.prepare_cached(
+                "INSERT INTO event_counts (status, severity, n) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (status, severity) DO UPDATE SET n = n + excluded.n",
+            )?;
+            for (&(status, severity), &n) in &self.counts {
+                if n != 0 {
+                    stmt.execute(params![status.as_str(), severity.rank(), n])?;
+                }
+            }
+        }
+        if let (Some(first), Some(last)) = (self.created.iter().min(), self.created.iter().max()) {
+            // Ids created under one IMMEDIATE transaction are consecutive: no one else inserts.
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO events_fts (rowid, title, kind, source) \
+                     SELECT id, title, kind, source FROM events WHERE id BETWEEN ?1 AND ?2",
+                )?
+                .execute(params![first, last])?;
+        }
+        let set = match self.first_seq {
+            None => None,
+            Some(from_seq) => {
+                let mut latest = self.latest;
+                let rows = self
+                    .touched
+                    .iter()
+                    .filter_map(|id| latest.remove(id))
+                    .collect();
+                let mut created = self.created;
+                created.reverse();
+                let mut critical = self.critical;
+                critical.reverse();
+                Some(ChangeSet {
+                    from_seq,
+                    to_seq: self.last_seq,
+                    rows,
+                    created,
+                    critical,
+                    total: total(&self.tx)?,
+                    tally: tally(&self.tx)?,
+                })
+            }
+        };
+        self.tx.commit()?;
+        Ok(set)
+    }
+}

@@ -1,0 +1,195 @@
+//! What a view asks for (filters, sort, a place to start) and the page it gets back.
+
+use crate::error::{Error, Result};
+use crate::model::{Event, Severity, Status};
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// What `list_events` is asked for: a page of a filtered, sorted view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EventQuery {
+    /// 1-based. Shown to the user; it also places the page when `position` is absent.
+    pub page: i64,
+    /// 1 to [`EventQuery::MAX_PAGE_SIZE`].
+    pub page_size: i64,
+    #[serde(default)]
+    pub filter: EventFilter,
+    #[serde(default)]
+    pub sort: Sort,
+    /// Where the page starts, from a previous page's `next`/`prev` (keyset paging). Absent:
+    /// the page is found by its number.
+    #[serde(default)]
+    pub position: Option<Position>,
+}
+
+impl EventQuery {
+    pub const MAX_PAGE_SIZE: i64 = 500;
+
+    /// Checks paging and the filter; the error names the first field out of range.
+    pub fn validate(&self) -> Result<()> {
+        if self.page < 1 {
+            return Err(Error::invalid(
+                "page",
+                format!("must be 1 or more, got {}", self.page),
+            ));
+        }
+        if !(1..=Self::MAX_PAGE_SIZE).contains(&self.page_size) {
+            return Err(Error::invalid(
+                "pageSize",
+                format!(
+                    "must be 1 to {}, got {}",
+                    Self::MAX_PAGE_SIZE,
+                    self.page_size
+                ),
+            ));
+        }
+        self.filter.validate()
+    }
+
+    /// How many rows precede this page when it is found by its number.
+    pub fn offset(&self) -> Result<i64> {
+        (self.page - 1)
+            .checked_mul(self.page_size)
+            .ok_or_else(|| Error::invalid("page", format!("{} is out of range", self.page)))
+    }
+
+    /// Page `page` of the default view: every event, newest first.
+    pub fn new(page: i64, page_size: i64) -> Self {
+        EventQuery {
+            page,
+            page_size,
+            filter: EventFilter::default(),
+            sort: Sort::default(),
+            position: None,
+        }
+    }
+}
+
+/// Which events a view shows. Empty lists and absent values do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EventFilter {
+    pub statuses: Vec<Status>,
+    pub severities: Vec<Severity>,
+    pub min_severity: Option<Severity>,
+    pub kind: Option<String>,
+    pub source: Option<String>,
+    /// Created at or after (Unix ms).
+    pub from: Option<i64>,
+    /// Created before (Unix ms).
+    pub to: Option<i64>,
+    /// Full-text search over title, kind and source: words match as prefixes, `"quoted
+    /// phrases"` as phrases; every part must match.
+    pub search: Option<String>,
+}
+
+impl EventFilter {
+    /// The longest kind or source a filter may name.
+    pub const MAX_NAME: usize = 200;
+    /// The longest search text accepted.
+    pub const MAX_SEARCH: usize = 200;
+
+    /// Checks lengths and the time range (the search's syntax is checked when it is parsed).
+    pub fn validate(&self) -> Result<()> {
+        for (field, value) in [("kind", &self.kind), ("source", &self.source)] {
+            if value.as_ref().is_some_and(|v| v.len() > Self::MAX_NAME) {
+                return Err(Error::invalid(
+                    field,
+                    format!("is longer than {} characters", Self::MAX_NAME),
+                ));
+            }
+        }
+        if self
+            .search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > Self::MAX_SEARCH)
+        {
+            return Err(Error::invalid(
+                "search",
+                format!("is longer than {} characters", Self::MAX_SEARCH),
+            ));
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            if from >= to {
+                return Err(Error::invalid(
+                    "to",
+                    format!("must be after from ({from}), got {to}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// True when only status and severity filter, so the maintained counts give the total.
+    pub fn counts_are_exact(&self) -> bool {
+        self.kind.is_none()
+            && self.source.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+            && self.search.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum SortKey {
+    /// Creation order.
+    #[default]
+    Time,
+    Updated,
+    Severity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Sort {
+    pub by: SortKey,
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort {
+            by: SortKey::Time,
+            descending: true,
+        }
+    }
+}
+
+/// A place in a sorted view: the sort value and id of a row, and which side of it to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "at", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Position {
+    First,
+    Last,
+    /// The rows that follow this one.
+    After {
+        value: i64,
+        id: i64,
+    },
+    /// The rows that precede this one.
+    Before {
+        value: i64,
+        id: i64,
+    },
+}
+
+/// One page of events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Page {
+    pub rows: Vec<Event>,
+    pub page: i64,
+    pub page_size: i64,
+    /// Events in the view. Exact when `totalExact`, otherwise a lower bound.
+    pub total: i64,
+    pub total_exact: bool,
+    /// The last change-log `seq` the page reflects: pushes up to it are already included.
+    pub seq: i64,
+    /// The position of the following page, if any rows follow.
+    pub next: Option<Position>,
+    /// The position of the preceding page, if any rows precede.
+    pub prev: Option<Position>,
+}

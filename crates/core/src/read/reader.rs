@@ -1,0 +1,52 @@
+//! [`Reader`]: the read connection and its memory.
+
+use crate::error::Result;
+use crate::model::{EventQuery, Page};
+use crate::read::memory::Memory;
+use rusqlite::Connection;
+use std::sync::Arc;
+
+/// A read connection and what it keeps in memory between reads.
+pub struct Reader {
+    conn: Connection,
+    memory: Arc<Memory>,
+    enabled: bool,
+}
+
+impl Reader {
+    /// Wraps a read connection, adding the `search_hit(fts, id)` SQL function to it.
+    pub fn new(conn: Connection) -> Result<Reader> {
+        let memory = Memory::new();
+        memory.register_search_hit(&conn)?;
+        Ok(Reader {
+            conn,
+            memory,
+            enabled: true,
+        })
+    }
+
+    /// Reads the columns on `conn` in a thread of its own; see [`Memory::warm_up`].
+    pub fn warm_up(&self, conn: Connection) {
+        self.memory.warm_up(conn);
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Whether reads may use the memory; off, every read is answered by SQL alone, as
+    /// tests do to check both ways against each other.
+    pub fn set_memory(&mut self, enabled: bool) {
+        self.enabled = enabled;
+    }
+
+    /// One page of a view; see [`crate::read::query::list_events`].
+    pub fn list_events(&mut self, q: &EventQuery) -> Result<Page> {
+        let memory = self.enabled.then_some(&*self.memory);
+        crate::read::query::list_events(&mut self.conn, memory, q)
+    }
+}

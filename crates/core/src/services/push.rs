@@ -1,0 +1,66 @@
+//! [`Pusher`]: turns the stream of committed change sets into pushes the window can keep up
+//! with. The first set after a quiet spell goes out at once; under a flood, sets are merged so
+//! that at most one push leaves per interval, each carrying everything since the previous one.
+
+use crate::model::ChangeSet;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// The default spacing of pushes: at most 20 a second.
+pub const PUSH_INTERVAL: Duration = Duration::from_millis(50);
+
+/// The receiving end of a [`crate::CommitFeed`], and how far apart pushes are.
+pub struct Pusher {
+    rx: Receiver<ChangeSet>,
+    interval: Duration,
+}
+
+impl Pusher {
+    pub fn new(rx: Receiver<ChangeSet>, interval: Duration) -> Pusher {
+        Pusher { rx, interval }
+    }
+
+    /// Receives sets until every sender is gone, handing merged sets to `push` no more often
+    /// than once per interval. Returns after pushing whatever was pending.
+    pub fn run(self, mut push: impl FnMut(ChangeSet)) {
+        let mut last_push: Option<Instant> = None;
+        while let Ok(mut pending) = self.rx.recv() {
+            let mut closed = false;
+            if let Some(last) = last_push {
+                let due = last + self.interval;
+                loop {
+                    let now = Instant::now();
+                    if now >= due {
+                        break;
+                    }
+                    match self.rx.recv_timeout(due - now) {
+                        Ok(set) => pending.absorb(set),
+                        Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => {
+                            closed = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            while let Ok(set) = self.rx.try_recv() {
+                pending.absorb(set);
+            }
+            push(pending);
+            last_push = Some(Instant::now());
+            if closed {
+                return;
+            }
+        }
+    }
+
+    /// [`Pusher::run`] on a thread of its own, named `pusher`.
+    pub fn spawn(
+        self,
+        push: impl FnMut(ChangeSet) + Send + 'static,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("pusher".into())
+            .spawn(move || self.run(push))
+    }
+}

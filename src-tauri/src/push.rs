@@ -1,0 +1,65 @@
+//! [`WindowPush`]: where the pusher's merged change sets go. Each becomes the window's
+//! `EventsChanged` event, refreshes the tray's counts (carried in the set, so the tray never
+//! reads the store) and hands events that became critical to the notifier.
+
+use crate::desktop;
+use crate::pushed::EventsChanged;
+use eventdesk_core::{AppSettings, ChangeSet};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tauri::{AppHandle, Runtime};
+use tauri_specta::Event as _;
+
+/// The tray's counts are refreshed at most this often.
+const TALLY_EVERY: Duration = Duration::from_secs(1);
+
+/// The pusher's sink in the app.
+pub struct WindowPush<R: Runtime> {
+    app: AppHandle<R>,
+    notices: Option<Sender<ChangeSet>>,
+    last_tally: Option<Instant>,
+}
+
+impl<R: Runtime> WindowPush<R> {
+    /// Starts the notifier thread, which reads `settings` to know whether notices are on.
+    pub fn new(app: &AppHandle<R>, settings: Arc<Mutex<AppSettings>>) -> Self {
+        WindowPush {
+            app: app.clone(),
+            notices: desktop::start_notifier(app, settings),
+            last_tally: None,
+        }
+    }
+
+    /// Takes one merged set: notices first (they are the slowest to show), then the tray, then
+    /// the window.
+    pub fn push(&mut self, set: ChangeSet) {
+        if !set.critical.is_empty() {
+            if let Some(tx) = &self.notices {
+                let _ = tx.send(critical_part(&set));
+            }
+        }
+        if self.last_tally.is_none_or(|t| t.elapsed() >= TALLY_EVERY) {
+            self.last_tally = Some(Instant::now());
+            desktop::show_tally(&self.app, set.tally);
+        }
+        if let Err(e) = EventsChanged(set).emit(&self.app) {
+            tracing::warn!(error = %e, "push failed");
+        }
+    }
+}
+
+/// What the notifier reads of a set: the rows of the events that became critical.
+fn critical_part(set: &ChangeSet) -> ChangeSet {
+    let critical: std::collections::HashSet<i64> = set.critical.iter().copied().collect();
+    ChangeSet {
+        rows: set
+            .rows
+            .iter()
+            .filter(|r| critical.contains(&r.id))
+            .cloned()
+            .collect(),
+        created: Vec::new(),
+        ..set.clone()
+    }
+}
