@@ -1,10 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { api, messageOf } from "./api";
+import { queryKeys } from "./queryKeys";
+import { ErrorLine } from "./controls";
 
 /** Name, version, where the database and the logs are, and a way to open the log folder. */
 export function AboutDialog({ onClose }: { onClose: () => void }) {
-  const about = useQuery({ queryKey: ["about"], queryFn: api.about, staleTime: Infinity });
+  const about = useQuery({ queryKey: queryKeys.about, queryFn: api.about, staleTime: Infinity });
   const [error, setError] = useState<string | null>(null);
   const close = useRef<HTMLButtonElement>(null);
   useEffect(() => close.current?.focus(), []);
@@ -30,11 +32,7 @@ export function AboutDialog({ onClose }: { onClose: () => void }) {
             </dd>
           </dl>
         )}
-        {error && (
-          <p role="alert" className="notice notice-error">
-            {error}
-          </p>
-        )}
+        <ErrorLine error={error} />
         <div className="dialog-buttons">
           <button
             type="button"

@@ -4,8 +4,8 @@ import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { api, messageOf } from "./api";
 import type { Minute, Severity } from "./bindings";
+import { queryKeys } from "./queryKeys";
 
-export const ACTIVITY_KEY = ["activity"] as const;
 // Canvas colours cannot be CSS variables: a grey that reads on light and dark.
 const AXIS = "#8b95a7";
 const GRID = "#8b95a733";
@@ -53,10 +53,10 @@ function canDraw(): boolean {
 
 /**
  * Events per minute by severity over the last hour, above the table. Refreshed when pushes
- * arrive (the caller invalidates ACTIVITY_KEY, at most every few seconds) and each minute.
+ * arrive (the caller invalidates queryKeys.activity, at most every few seconds) and each minute.
  */
 export function ActivityStrip() {
-  const activity = useQuery({ queryKey: ACTIVITY_KEY, queryFn: api.activity, refetchInterval: 30_000 });
+  const activity = useQuery({ queryKey: queryKeys.activity, queryFn: api.activity, refetchInterval: 30_000 });
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const resize = useRef<ResizeObserver | null>(null);

@@ -1,8 +1,10 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { actionLabel, actionsFor, api, messageOf } from "./api";
 import type { Action, Change, Event } from "./bindings";
 import { formatDateTime, overrideText, statusText } from "./format";
+import { onPush } from "./pushes";
+import { queryKeys } from "./queryKeys";
 
 function describe(c: Change): string {
   if (c.field === "created") return `created (${c.to})`;
@@ -18,7 +20,15 @@ type Props = {
 
 /** The event's full record and its timeline from the change log; refreshed by every push that touches it. */
 export function DetailPane({ id, busy, onAction, onClose }: Props) {
-  const detail = useQuery({ queryKey: ["event", id], queryFn: () => api.getEvent(id) });
+  const qc = useQueryClient();
+  const detail = useQuery({ queryKey: queryKeys.event(id), queryFn: () => api.getEvent(id) });
+  useEffect(
+    () =>
+      onPush((set) => {
+        if (set.rows.some((r) => r.id === id)) void qc.invalidateQueries({ queryKey: queryKeys.event(id) });
+      }),
+    [qc, id],
+  );
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [id]);
   const e = detail.data?.event;

@@ -2,7 +2,8 @@ import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "
 import { useEffect, useMemo, useRef } from "react";
 import { actionLabel, actionsFor } from "./api";
 import type { Action, Event, Sort, SortKey } from "./bindings";
-import { formatDateTime, formatTime, overrideText, statusText } from "./format";
+import { formatTime, overrideText, statusText } from "./format";
+import { Timestamp } from "./controls";
 
 const column = createColumnHelper<Event>();
 
@@ -63,11 +64,7 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
       }),
       column.accessor("createdAt", {
         header: sortHeader("Time", "time"),
-        cell: (c) => (
-          <time dateTime={new Date(c.getValue()).toISOString()} title={formatDateTime(c.getValue())}>
-            {formatTime(c.getValue())}
-          </time>
-        ),
+        cell: (c) => <Timestamp at={c.getValue()} />,
       }),
       column.accessor("severity", {
         header: sortHeader("Severity", "severity"),
@@ -101,11 +98,7 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
       }),
       column.accessor("updatedAt", {
         header: sortHeader("Updated", "updated"),
-        cell: (c) => (
-          <time dateTime={new Date(c.getValue()).toISOString()} title={formatDateTime(c.getValue())}>
-            {formatTime(c.getValue())}
-          </time>
-        ),
+        cell: (c) => <Timestamp at={c.getValue()} />,
       }),
       column.display({
         id: "action",

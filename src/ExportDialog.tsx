@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import { api, messageOf } from "./api";
 import { subscribe } from "./subscribe";
 import { events, type EventQuery, type ExportFormat, type ExportOutcome, type ExportProgress } from "./bindings";
+import { ErrorLine } from "./controls";
 
 /** "eventdesk-2026-11-25-2318.csv" */
 export function defaultFileName(format: ExportFormat, now = new Date()): string {
@@ -90,11 +91,7 @@ export function ExportDialog({ query, onDone, onClose }: Props) {
             </span>
           </div>
         )}
-        {error && (
-          <p role="alert" className="notice notice-error">
-            {error}
-          </p>
-        )}
+        <ErrorLine error={error} />
         <div className="dialog-buttons">
           {running ? (
             <button type="button" onClick={() => void api.cancelExport()}>

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { api } from "./api";
 import type { Severity, Status } from "./bindings";
 import { DEFAULT_VIEW, RANGE_LABELS, type Range, type View } from "./view";
+import { queryKeys } from "./queryKeys";
 
 const STATUSES: [Status, string][] = [
   ["open", "Open"],
@@ -14,9 +15,30 @@ const SEARCH_DELAY_MS = 250;
 
 type Props = { view: View; onChange: (view: View) => void };
 
+type FacetProps = { label: string; names: string[] | undefined; value: string | null; onChange: (value: string | null) => void };
+
+/** A kind or source to filter by: the ones present, and the one chosen even if it is not. */
+function FacetSelect({ label, names, value, onChange }: FacetProps) {
+  const all = new Set(names ?? []);
+  if (value) all.add(value);
+  return (
+    <label>
+      {label}
+      <select value={value ?? ""} onChange={(e) => onChange(e.target.value || null)}>
+        <option value="">Any</option>
+        {[...all].sort().map((v) => (
+          <option key={v} value={v}>
+            {v}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** Search box (debounced), status, minimum severity, kind, source and time range. */
 export function FilterBar({ view, onChange }: Props) {
-  const facets = useQuery({ queryKey: ["facets"], queryFn: api.facets, staleTime: 30_000 });
+  const facets = useQuery({ queryKey: queryKeys.facets, queryFn: api.facets, staleTime: 30_000 });
   const [text, setText] = useState(view.search);
   useEffect(() => setText(view.search), [view.search]);
   useEffect(() => {
@@ -27,16 +49,6 @@ export function FilterBar({ view, onChange }: Props) {
 
   const toggleStatus = (s: Status) =>
     onChange({ ...view, statuses: view.statuses.includes(s) ? view.statuses.filter((x) => x !== s) : [...view.statuses, s] });
-  const options = (values: string[] | undefined, current: string | null) => {
-    const all = new Set(values ?? []);
-    if (current) all.add(current);
-    return [...all].sort().map((v) => (
-      <option key={v} value={v}>
-        {v}
-      </option>
-    ));
-  };
-
   return (
     <form className="filters" role="search" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
       <input
@@ -69,20 +81,8 @@ export function FilterBar({ view, onChange }: Props) {
           ))}
         </select>
       </label>
-      <label>
-        Kind
-        <select value={view.kind ?? ""} onChange={(e) => onChange({ ...view, kind: e.target.value || null })}>
-          <option value="">Any</option>
-          {options(facets.data?.kinds, view.kind)}
-        </select>
-      </label>
-      <label>
-        Source
-        <select value={view.source ?? ""} onChange={(e) => onChange({ ...view, source: e.target.value || null })}>
-          <option value="">Any</option>
-          {options(facets.data?.sources, view.source)}
-        </select>
-      </label>
+      <FacetSelect label="Kind" names={facets.data?.kinds} value={view.kind} onChange={(kind) => onChange({ ...view, kind })} />
+      <FacetSelect label="Source" names={facets.data?.sources} value={view.source} onChange={(source) => onChange({ ...view, source })} />
       <label>
         Time
         <select value={view.range} onChange={(e) => onChange({ ...view, range: e.target.value as Range })}>

@@ -1,7 +1,6 @@
 import type { Page } from "./bindings";
 import { pageCount } from "./live";
-
-export const PAGE_SIZES = [25, 50, 100, 200] as const;
+import { PageSizeSelect } from "./controls";
 
 type Props = {
   page: Page | undefined;
@@ -38,13 +37,7 @@ export function Pagination({ page, number, onFirst, onPrev, onNext, onLast, onPa
       </button>
       <label className="page-size">
         Rows per page
-        <select value={size} onChange={(e) => onPageSize(Number(e.target.value))}>
-          {PAGE_SIZES.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
+        <PageSizeSelect value={size} onChange={onPageSize} />
       </label>
       <span className="total" data-total={total}>
         {exact ? "" : "more than "}

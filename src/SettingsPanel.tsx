@@ -1,7 +1,7 @@
 import { messageOf } from "./api";
 import type { AppSettings, Severity, Theme } from "./bindings";
-import { PAGE_SIZES } from "./Pagination";
 import { useSettings } from "./settings";
+import { Check, ErrorLine, PageSizeSelect } from "./controls";
 
 const SEVERITIES: Severity[] = ["critical", "error", "warning", "info"];
 
@@ -23,51 +23,26 @@ export function SettingsPanel() {
               <option value="dark">Dark</option>
             </select>
           </label>
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={settings.notifications}
-              onChange={(e) => change({ notifications: e.target.checked })}
-            />
+          <Check checked={settings.notifications} onChange={(notifications) => change({ notifications })}>
             Desktop notifications for critical events
-          </label>
+          </Check>
           <fieldset>
             <legend>Sound for new events</legend>
             {SEVERITIES.map((s) => (
-              <label key={s} className="check">
-                <input
-                  type="checkbox"
-                  checked={settings.sounds[s]}
-                  onChange={(e) => change({ sounds: { ...settings.sounds, [s]: e.target.checked } })}
-                />
+              <Check key={s} checked={settings.sounds[s]} onChange={(on) => change({ sounds: { ...settings.sounds, [s]: on } })}>
                 {s}
-              </label>
+              </Check>
             ))}
           </fieldset>
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={settings.closeToTray}
-              onChange={(e) => change({ closeToTray: e.target.checked })}
-            />
+          <Check checked={settings.closeToTray} onChange={(closeToTray) => change({ closeToTray })}>
             Keep running in the tray when the window is closed
-          </label>
+          </Check>
           <label>
             Default rows per page
-            <select id="setting-page-size" value={settings.pageSize} onChange={(e) => change({ pageSize: Number(e.target.value) })}>
-              {PAGE_SIZES.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
+            <PageSizeSelect id="setting-page-size" value={settings.pageSize} onChange={(pageSize) => change({ pageSize })} />
           </label>
           {save.isPending && <span className="saving">Saving…</span>}
-          {save.isError && (
-            <p role="alert" className="notice notice-error">
-              Settings not saved: {messageOf(save.error)}
-            </p>
-          )}
+          <ErrorLine error={save.isError ? `Settings not saved: ${messageOf(save.error)}` : null} />
         </>
       )}
     </section>

@@ -1,7 +1,10 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { api, messageOf } from "./api";
 import type { SimConfig } from "./bindings";
+import { onPush } from "./pushes";
+import { queryKeys } from "./queryKeys";
+import { ErrorLine } from "./controls";
 
 type Draft = { rate: string; seed: string; newShare: string; overrideChance: string };
 
@@ -17,7 +20,9 @@ function draftOf(s: SimConfig): Draft {
 /** Running/paused, rate, seed and mix of the simulator. Saved settings survive restarts. */
 export function SimulatorPanel() {
   const qc = useQueryClient();
-  const status = useQuery({ queryKey: ["simulator"], queryFn: api.simulatorStatus });
+  const status = useQuery({ queryKey: queryKeys.simulator, queryFn: api.simulatorStatus });
+  // Its change count moves with every push.
+  useEffect(() => onPush(() => void qc.invalidateQueries({ queryKey: queryKeys.simulator })), [qc]);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -28,7 +33,7 @@ export function SimulatorPanel() {
     setSaving(true);
     setError(null);
     try {
-      qc.setQueryData(["simulator"], await api.setSimulator(next));
+      qc.setQueryData(queryKeys.simulator, await api.setSimulator(next));
       setDraft(null);
     } catch (e) {
       setError(messageOf(e));
@@ -85,11 +90,7 @@ export function SimulatorPanel() {
               Apply settings
             </button>
           </form>
-          {error && (
-            <p role="alert" className="notice notice-error">
-              {error}
-            </p>
-          )}
+          <ErrorLine error={error} />
         </>
       )}
     </section>

@@ -1,3 +1,4 @@
+// Messages at the top of the window: what failed, what conflicted, what an action did.
 import { useCallback, useState } from "react";
 
 export type Tone = "error" | "warning" | "info";
@@ -15,4 +16,44 @@ export function useNotices() {
   }, []);
   const dismiss = useCallback((id: number) => setNotices((all) => all.filter((n) => n.id !== id)), []);
   return { notices, push, dismiss };
+}
+
+type Props = {
+  notices: Notice[];
+  onDismiss: (id: number) => void;
+  /** A standing error (the page could not be read), shown first. */
+  error: string | null;
+};
+
+export function NoticeList({ notices, onDismiss, error }: Props) {
+  return (
+    <section className="notices" aria-label="Messages">
+      {error && (
+        <div className="notice notice-error" role="alert">
+          {error}
+        </div>
+      )}
+      {notices.map((n) => (
+        <div key={n.id} className={`notice notice-${n.tone}`} role="alert">
+          <span>{n.text}</span>
+          <span className="notice-buttons">
+            {n.retry && (
+              <button
+                type="button"
+                onClick={() => {
+                  onDismiss(n.id);
+                  n.retry?.run();
+                }}
+              >
+                {n.retry.label}
+              </button>
+            )}
+            <button type="button" onClick={() => onDismiss(n.id)}>
+              Dismiss
+            </button>
+          </span>
+        </div>
+      ))}
+    </section>
+  );
 }

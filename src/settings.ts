@@ -5,15 +5,15 @@ import { getCurrentWindow } from "@tauri-apps/api/window";
 import { useEffect, useState } from "react";
 import { api } from "./api";
 import type { Theme } from "./bindings";
+import { queryKeys } from "./queryKeys";
 
-export const SETTINGS_KEY = ["settings"] as const;
 
 export function useSettings() {
   const qc = useQueryClient();
-  const query = useQuery({ queryKey: SETTINGS_KEY, queryFn: api.getSettings, staleTime: Infinity });
+  const query = useQuery({ queryKey: queryKeys.settings, queryFn: api.getSettings, staleTime: Infinity });
   const save = useMutation({
     mutationFn: api.saveSettings,
-    onSuccess: (saved) => qc.setQueryData(SETTINGS_KEY, saved),
+    onSuccess: (saved) => qc.setQueryData(queryKeys.settings, saved),
   });
   return { settings: query.data, error: query.error, save };
 }

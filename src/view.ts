@@ -1,6 +1,7 @@
 // What the table shows (filters, sort, page size), kept in the window's URL so a reload keeps
 // it, and how that becomes an `EventQuery`.
 import type { EventFilter, EventQuery, Position, Severity, Sort, SortKey, Status } from "./bindings";
+import { PAGE_SIZES } from "./controls";
 
 export const RANGES = { all: 0, "15m": 15 * 60_000, "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 } as const;
 export type Range = keyof typeof RANGES;
@@ -42,7 +43,6 @@ export const FIRST: Nav = { page: 1, position: { at: "first" } };
 const STATUSES: Status[] = ["open", "acknowledged", "completed"];
 const SEVERITIES: Severity[] = ["info", "warning", "error", "critical"];
 const SORT_KEYS: SortKey[] = ["time", "updated", "severity"];
-const PAGE_SIZES = [25, 50, 100, 200];
 
 /** True for the plain view (everything, newest first), where pushes are applied in place. */
 export function isPlain(v: View): boolean {
@@ -89,7 +89,7 @@ export function readView(search: string): View {
     range: pick(p.get("range"), Object.keys(RANGES) as Range[]) ?? "all",
     search: p.get("q") ?? "",
     sort: { by: sortBy, descending: p.get("dir") !== "asc" },
-    pageSize: PAGE_SIZES.includes(size) ? size : DEFAULT_VIEW.pageSize,
+    pageSize: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_VIEW.pageSize,
   };
 }
 

@@ -2,17 +2,14 @@
 // on from the page's seq triggers a catch-up read (`changes_since`); pausing buffers pushes.
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api } from "./api";
-import { events, type ChangeSet, type Event, type EventQuery, type Page } from "./bindings";
-import { applyChangeSet, replaceRow } from "./live";
-import { subscribe } from "./subscribe";
+import { api } from "../api";
+import type { ChangeSet, Event, EventQuery, Page } from "../bindings";
+import { applyChangeSet, replaceRow } from "../live";
+import { onPush } from "../pushes";
+import { queryKeys } from "../queryKeys";
 
 /** Pushes kept to replay onto a page whose read raced with them. */
 const REPLAY = 200;
-
-export function pageKey(query: EventQuery) {
-  return ["events", query] as const;
-}
 
 /** Applies sets newer than `page` in order; stops at a gap (the caller catches up). */
 function replay(page: Page, sets: ChangeSet[]): { page: Page; newEvents: number; gap: boolean } {
@@ -41,8 +38,8 @@ export function useLivePage(q: EventQuery, plain: boolean) {
   const qc = useQueryClient();
   const recent = useRef<ChangeSet[]>([]);
   const held = useRef<ChangeSet[]>([]);
-  const key = useRef(pageKey(q));
-  key.current = pageKey(q);
+  const key = useRef(queryKeys.page(q));
+  key.current = queryKeys.page(q);
   const plainRef = useRef(plain);
   plainRef.current = plain;
   const [newEvents, setNewEvents] = useState(0);
@@ -52,7 +49,7 @@ export function useLivePage(q: EventQuery, plain: boolean) {
   const catchingUp = useRef(false);
 
   const query = useQuery({
-    queryKey: pageKey(q),
+    queryKey: queryKeys.page(q),
     queryFn: async () => {
       const page = await api.listEvents(q);
       return plain ? replay(page, recent.current).page : page;
@@ -76,7 +73,7 @@ export function useLivePage(q: EventQuery, plain: boolean) {
       const result = await api.changesSince(current.seq);
       const latest = qc.getQueryData<Page>(k);
       if (!result.complete || !latest) {
-        await qc.invalidateQueries({ queryKey: ["events"] });
+        await qc.invalidateQueries({ queryKey: queryKeys.pages });
         return;
       }
       if (!result.changes) return;
@@ -89,10 +86,10 @@ export function useLivePage(q: EventQuery, plain: boolean) {
         if (added > 0) setNewEvents((n) => n + added);
         if (after.gap) again.current = true;
       } else if (r.kind === "gap") {
-        await qc.invalidateQueries({ queryKey: ["events"] });
+        await qc.invalidateQueries({ queryKey: queryKeys.pages });
       }
     } catch {
-      await qc.invalidateQueries({ queryKey: ["events"] });
+      await qc.invalidateQueries({ queryKey: queryKeys.pages });
     } finally {
       catchingUp.current = false;
       if (again.current) {
@@ -119,20 +116,16 @@ export function useLivePage(q: EventQuery, plain: boolean) {
   );
 
   useEffect(() => {
-    const onSet = (set: ChangeSet) => {
+    return onPush((set) => {
       recent.current = [...recent.current.slice(1 - REPLAY), set];
-      const changed = new Set(set.rows.map((r) => r.id));
-      void qc.invalidateQueries({ queryKey: ["event"], predicate: (q) => changed.has(q.queryKey[1] as number) });
-      void qc.invalidateQueries({ queryKey: ["simulator"] });
       if (pausedRef.current) {
         held.current.push(set);
         setHeldChanges(changeCount(held.current));
         return;
       }
       apply([set]);
-    };
-    return subscribe(events.eventsChanged.listen, onSet);
-  }, [qc, apply]);
+    });
+  }, [apply]);
 
   useEffect(() => {
     if (q.page === 1 || !plain) setNewEvents(0);

@@ -1,0 +1,42 @@
+// The view the table shows (filters, sort, page size: kept in the window's URL) and which page
+// of it (number and position), with the saved default page size applied.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { EventQuery, SortKey } from "../bindings";
+import { FIRST, isPlain, readView, toFilter, toQuery, writeView, type Nav, type View } from "../view";
+
+export function useView(savedPageSize: number | undefined) {
+  const [view, setViewState] = useState<View>(() => readView(window.location.search));
+  const [nav, setNav] = useState<Nav>(FIRST);
+  // Relative time ranges become absolute when the view changes, so the query stays stable.
+  const [filter, setFilter] = useState(() => toFilter(view, Date.now()));
+  // Page 0 means "number unknown" (the end of a view with an approximate total); the backend
+  // needs a page of 1 or more and places the page by its position anyway.
+  const query: EventQuery = useMemo(() => toQuery(view, { ...nav, page: Math.max(1, nav.page) }, filter), [view, nav, filter]);
+
+  const setView = useCallback((next: View) => {
+    setViewState(next);
+    setFilter(toFilter(next, Date.now()));
+    setNav(FIRST);
+    window.history.replaceState(null, "", `${window.location.pathname}${writeView(next)}`);
+  }, []);
+
+  const sortBy = useCallback(
+    (by: SortKey) => setView({ ...view, sort: { by, descending: view.sort.by === by ? !view.sort.descending : true } }),
+    [view, setView],
+  );
+
+  // The saved page size applies at start when the URL does not name one, and whenever the
+  // operator picks a new default.
+  const sizeFromUrl = useRef(new URLSearchParams(window.location.search).has("size"));
+  const appliedSize = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (savedPageSize === undefined || appliedSize.current === savedPageSize) return;
+    const first = appliedSize.current === undefined;
+    appliedSize.current = savedPageSize;
+    if (first && sizeFromUrl.current) return;
+    setViewState((v) => (v.pageSize === savedPageSize ? v : { ...v, pageSize: savedPageSize }));
+    setNav(FIRST);
+  }, [savedPageSize]);
+
+  return { view, setView, nav, goTo: setNav, query, plain: isPlain(view), sortBy };
+}
