@@ -21,6 +21,17 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock that always says the same time: for writes made at a known time (seeding scripts,
+/// tests).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct At(pub i64);
+
+impl Clock for At {
+    fn now_ms(&self) -> i64 {
+        self.0
+    }
+}
+
 /// A clock that moves only when told to.
 #[derive(Debug, Default)]
 pub struct ManualClock(AtomicI64);

@@ -28,6 +28,20 @@ pub enum Error {
     #[error("{path} is not an Eventdesk database ({reason}); it was left untouched")]
     NotEventdeskDatabase { path: String, reason: String },
 
+    /// The file is an Eventdesk database whose pages do not hold together. Nothing is written
+    /// to it from the moment this is found.
+    #[error("{path} is damaged ({reason}); nothing was written to it")]
+    Corrupt { path: String, reason: String },
+
+    /// The file (or its folder) cannot be written: reads work, writes are refused.
+    #[error("{path} cannot be written: {reason}")]
+    ReadOnly { path: String, reason: String },
+
+    /// Another program held the database's write lock for longer than Eventdesk waits.
+    /// Nothing was written; trying again later may work.
+    #[error("the database is busy: {message}")]
+    Busy { message: String },
+
     /// SQLite or the file system failed. Nothing was written.
     #[error("storage error: {message}")]
     Storage { message: String },
@@ -52,7 +66,18 @@ impl Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
-        Error::storage(e)
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                Error::Busy {
+                    message: "another program is writing to it; nothing was written".into(),
+                }
+            }
+            Some(rusqlite::ErrorCode::DatabaseCorrupt) => Error::Corrupt {
+                path: "the database".into(),
+                reason: e.to_string(),
+            },
+            _ => Error::storage(e),
+        }
     }
 }
 

@@ -14,7 +14,7 @@ pub mod read;
 pub mod services;
 pub mod store;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{At, Clock, ManualClock, SystemClock};
 pub use db::CommitFeed;
 pub use error::{Error, Result};
 pub use model::{

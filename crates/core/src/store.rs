@@ -4,7 +4,7 @@
 //! whoever pushes changes to the window.
 
 use crate::clock::Clock;
-use crate::db::{self, actions, catch_up, rows, CommitFeed, WriteTxn};
+use crate::db::{self, actions, catch_up, rows, Access, Check, CommitFeed, WriteTxn};
 use crate::error::{Error, Result};
 use crate::model::{
     Action, Actor, BulkOutcome, CatchUp, Event, EventDetail, EventFilter, EventQuery, Page, Sort,
@@ -18,8 +18,9 @@ use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding a lock leaves a connection that is still usable: SQLite rolled the
@@ -27,29 +28,84 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// How long an operator's action waits for another program's write lock before `Busy`.
+pub const OPERATOR_WAIT: Duration = Duration::from_secs(2);
+/// How often the file is looked at for commits made by other processes.
+pub const OTHER_WRITERS_EVERY: Duration = Duration::from_millis(250);
+
 /// The open database: one read connection (with its memory), one write connection for the
-/// operator's commands and the settings.
+/// operator's commands and the settings (none when the file is read-only).
 pub struct Store {
     path: PathBuf,
     reader: Mutex<Reader>,
-    writer: Mutex<Connection>,
+    writer: Option<Mutex<Connection>>,
+    access: Access,
     feed: CommitFeed,
     clock: Arc<dyn Clock>,
+    /// Ends the threads this store started.
+    closing: Arc<AtomicBool>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.closing.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Store {
-    /// Prepares the file (folder, foreign-file check, migrations) and opens its connections.
+    /// Prepares the file (folder, foreign-file check, migrations) and opens its connections;
+    /// see [`Store::open_with`]. Problems found later (a damaged file) are logged.
     pub fn open(path: &Path, feed: CommitFeed, clock: Arc<dyn Clock>) -> Result<Store> {
-        db::prepare(path)?;
-        let reader = Reader::new(db::connect(path)?)?;
-        reader.warm_up(db::connect(path)?);
+        Store::open_with(path, feed, clock, |e| {
+            tracing::error!(error = %e, "the database is damaged: writes stopped");
+        })
+    }
+
+    /// Prepares the file and opens its connections. Its pages are checked on a thread of its
+    /// own (a file that needs upgrading is checked first): when they do not hold together,
+    /// every write stops at once and `on_problem` is told. Another thread publishes through
+    /// `feed` what other processes commit to the file.
+    pub fn open_with(
+        path: &Path,
+        feed: CommitFeed,
+        clock: Arc<dyn Clock>,
+        on_problem: impl Fn(Error) + Send + 'static,
+    ) -> Result<Store> {
+        let prepared = db::prepare(path, Check::Later)?;
+        let connect = |path: &Path| match prepared.access {
+            Access::ReadWrite => db::connect(path),
+            Access::ReadOnly(_) => db::connect_read_only(path),
+        };
+        let reader = Reader::new(connect(path)?, feed.quiet_commits())?;
+        reader.warm_up(connect(path)?);
+        let writer = match prepared.access {
+            Access::ReadWrite => {
+                let conn = db::connect(path)?;
+                conn.busy_timeout(OPERATOR_WAIT)?;
+                Some(Mutex::new(conn))
+            }
+            Access::ReadOnly(_) => None,
+        };
+        feed.start_at(rows::last_seq(reader.conn())?);
+        let closing = Arc::new(AtomicBool::new(false));
+        if !prepared.checked {
+            check_in_background(path, feed.clone(), on_problem);
+        }
+        watch_other_writers(connect(path)?, feed.clone(), Arc::clone(&closing));
         Ok(Store {
             path: path.to_owned(),
             reader: Mutex::new(reader),
-            writer: Mutex::new(db::connect(path)?),
+            writer,
+            access: prepared.access,
             feed,
             clock,
+            closing,
         })
+    }
+
+    /// Whether the file can be written (and if not, why).
+    pub fn access(&self) -> &Access {
+        &self.access
     }
 
     pub fn path(&self) -> &Path {
@@ -62,11 +118,6 @@ impl Store {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
-    }
-
-    /// A new connection to the same file, for a thread of its own (the simulator).
-    pub fn connect(&self) -> Result<Connection> {
-        db::connect(&self.path)
     }
 
     /// Whether reads may use the reader's memory (on by default); see [`Reader::set_memory`].
@@ -103,8 +154,16 @@ impl Store {
         cancel: &AtomicBool,
         progress: impl FnMut(i64, i64),
     ) -> Result<ExportOutcome> {
-        let mut conn = self.connect()?;
-        export::export_view(&mut conn, filter, sort, format, path, cancel, progress)
+        let mut conn = db::connect_read_only(&self.path)?;
+        let outcome = export::export_view(&mut conn, filter, sort, format, path, cancel, progress);
+        drop(conn);
+        // The export's snapshot kept the log from being copied back while it ran.
+        if let Some(writer) = &self.writer {
+            if let Err(e) = db::checkpoint(&lock(writer)) {
+                tracing::warn!(error = %e, "no checkpoint after the export");
+            }
+        }
+        outcome
     }
 
     pub fn get_event(&self, id: i64) -> Result<EventDetail> {
@@ -113,8 +172,30 @@ impl Store {
 
     /// Runs `f` in a write transaction on the operator's connection; see [`CommitFeed::write`].
     fn write<T>(&self, f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = lock(&self.writer);
-        self.feed.write(&mut conn, self.clock.now_ms(), f)
+        let Some(writer) = &self.writer else {
+            return Err(self.read_only_error());
+        };
+        let mut conn = lock(writer);
+        self.feed.write(&mut conn, &*self.clock, f)
+    }
+
+    fn read_only_error(&self) -> Error {
+        Error::ReadOnly {
+            path: self.path.display().to_string(),
+            reason: match &self.access {
+                Access::ReadOnly(reason) => reason.clone(),
+                Access::ReadWrite => "it was opened for reading only".into(),
+            },
+        }
+    }
+
+    /// A new connection to the same file, for a thread that writes (the simulator):
+    /// `ReadOnly` when the file cannot be written.
+    pub fn connect(&self) -> Result<Connection> {
+        match &self.access {
+            Access::ReadWrite => db::connect(&self.path),
+            Access::ReadOnly(_) => Err(self.read_only_error()),
+        }
     }
 
     /// Completes an event as the operator.
@@ -153,5 +234,60 @@ impl Store {
     pub fn save_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
         let text = serde_json::to_string(value).map_err(Error::storage)?;
         self.write(|w| w.put_setting(key, &text))
+    }
+}
+
+/// Checks the file's pages on a connection of its own; when they do not hold together, stops
+/// every write through `feed` and tells `on_problem`.
+fn check_in_background(path: &Path, feed: CommitFeed, on_problem: impl Fn(Error) + Send + 'static) {
+    let path = path.to_owned();
+    let spawned = std::thread::Builder::new()
+        .name("quick-check".into())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            let checked =
+                db::connect_read_only(&path).and_then(|conn| db::quick_check(&conn, &path));
+            match checked {
+                Ok(()) => {
+                    tracing::info!(ms = started.elapsed().as_millis(), "database pages checked")
+                }
+                Err(e @ Error::Corrupt { .. }) => {
+                    feed.halt(e.clone());
+                    on_problem(e);
+                }
+                Err(e) => tracing::warn!(error = %e, "the database's pages could not be checked"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "could not start the database check");
+    }
+}
+
+/// Publishes what other processes commit: a cheap look at `PRAGMA data_version` every
+/// [`OTHER_WRITERS_EVERY`], and the change log read only when it moved.
+fn watch_other_writers(mut conn: Connection, feed: CommitFeed, closing: Arc<AtomicBool>) {
+    let spawned = std::thread::Builder::new()
+        .name("other-writers".into())
+        .spawn(move || {
+            let mut seen: Option<i64> = None;
+            while !closing.load(Ordering::Relaxed) {
+                let version = match conn.query_row("PRAGMA data_version", [], |r| r.get(0)) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot watch for other writers");
+                        return;
+                    }
+                };
+                // The first look catches up with what was committed since the store opened.
+                if seen.replace(version) != Some(version) {
+                    if let Err(e) = feed.publish_others(&mut conn) {
+                        tracing::warn!(error = %e, "changes by another program not published");
+                    }
+                }
+                std::thread::sleep(OTHER_WRITERS_EVERY);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "could not watch for other writers: their changes show after a reload");
     }
 }

@@ -1,4 +1,5 @@
-//! Catching a window up with the changes it missed, from the change log.
+//! What changed in a range of the change log, each changed event as it is now: for a window
+//! that missed pushes, and for publishing changes other processes committed.
 
 use crate::db::rows::{last_seq, load_event, tally, total};
 use crate::error::{Error, Result};
@@ -18,35 +19,50 @@ pub fn changes_since(conn: &mut Connection, since: i64) -> Result<CatchUp> {
     }
     let tx = conn.transaction()?;
     let to_seq = last_seq(&tx)?;
-    if to_seq <= since {
-        return Ok(CatchUp {
+    let caught = if to_seq <= since {
+        CatchUp {
             changes: None,
             complete: true,
-        });
-    }
+        }
+    } else {
+        match changes_in(&tx, since, to_seq)? {
+            Some(set) => CatchUp {
+                changes: Some(set),
+                complete: true,
+            },
+            None => CatchUp {
+                changes: None,
+                complete: false,
+            },
+        }
+    };
+    tx.finish()?;
+    Ok(caught)
+}
+
+/// The changes with `after < seq <= upto` as one set, each changed event as `conn` sees it
+/// now; `None` when more than [`CATCH_UP_LIMIT`] events changed.
+pub(crate) fn changes_in(conn: &Connection, after: i64, upto: i64) -> Result<Option<ChangeSet>> {
     // Per event: created in the range? escalated to critical in the range?
     let ids: Vec<(i64, bool, bool)> = {
-        let mut stmt = tx.prepare_cached(
+        let mut stmt = conn.prepare_cached(
             "SELECT event_id, max(field = 'created'), \
                     max(field = 'severity' AND to_value = 'critical') \
-             FROM changes WHERE seq > ?1 \
-             GROUP BY event_id ORDER BY event_id DESC LIMIT ?2",
+             FROM changes WHERE seq > ?1 AND seq <= ?2 \
+             GROUP BY event_id ORDER BY event_id DESC LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![since, CATCH_UP_LIMIT + 1], |r| {
+        let rows = stmt.query_map(params![after, upto, CATCH_UP_LIMIT + 1], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?
     };
     if ids.len() as i64 > CATCH_UP_LIMIT {
-        return Ok(CatchUp {
-            changes: None,
-            complete: false,
-        });
+        return Ok(None);
     }
     let mut rows = Vec::with_capacity(ids.len());
     let mut critical = Vec::new();
     for &(id, created, escalated) in &ids {
-        let event = load_event(&tx, id)?;
+        let event = load_event(conn, id)?;
         // An event created in the range that is critical now became critical in the range,
         // whether it was created so or escalated.
         if escalated || (created && event.severity == Severity::Critical) {
@@ -54,9 +70,9 @@ pub fn changes_since(conn: &mut Connection, since: i64) -> Result<CatchUp> {
         }
         rows.push(event);
     }
-    let set = ChangeSet {
-        from_seq: since + 1,
-        to_seq,
+    Ok(Some(ChangeSet {
+        from_seq: after + 1,
+        to_seq: upto,
         rows,
         created: ids
             .iter()
@@ -64,12 +80,26 @@ pub fn changes_since(conn: &mut Connection, since: i64) -> Result<CatchUp> {
             .map(|(id, _, _)| *id)
             .collect(),
         critical,
-        total: total(&tx)?,
-        tally: tally(&tx)?,
-    };
-    tx.finish()?;
-    Ok(CatchUp {
-        changes: Some(set),
-        complete: true,
+        total: total(conn)?,
+        tally: tally(conn)?,
+        reload: false,
+    }))
+}
+
+/// [`changes_in`], or when too many events changed, a set that covers the range without its
+/// rows and asks windows to read their views again.
+pub(crate) fn published_range(conn: &Connection, after: i64, upto: i64) -> Result<ChangeSet> {
+    Ok(match changes_in(conn, after, upto)? {
+        Some(set) => set,
+        None => ChangeSet {
+            from_seq: after + 1,
+            to_seq: upto,
+            rows: Vec::new(),
+            created: Vec::new(),
+            critical: Vec::new(),
+            total: total(conn)?,
+            tally: tally(conn)?,
+            reload: true,
+        },
     })
 }

@@ -1,21 +1,37 @@
-//! [`CommitFeed`]: where committed change sets go, in `seq` order.
+//! [`CommitFeed`]: where committed change sets go, in `seq` order and without gaps, whichever
+//! process wrote them.
 
+use crate::clock::Clock;
+use crate::db::catch_up::published_range;
+use crate::db::rows::last_seq;
 use crate::db::WriteTxn;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::ChangeSet;
 use rusqlite::Connection;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// Where committed change sets go. Every writer (the operator's commands, the simulator, the
-/// settings) commits through one feed, so sets arrive in `seq` order.
+/// Where committed change sets go. Every writer of this process (the operator's commands, the
+/// simulator, the settings) commits through one feed; changes other processes commit are
+/// published through it too ([`CommitFeed::publish_others`]). Sets leave in `seq` order, each
+/// following on from the one before.
 #[derive(Clone)]
 pub struct CommitFeed {
-    tx: Arc<Mutex<Sender<ChangeSet>>>,
+    state: Arc<Mutex<State>>,
+    quiet: Arc<AtomicU64>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock leaves the sender usable.
+struct State {
+    tx: Sender<ChangeSet>,
+    /// The last seq published; `None` until [`CommitFeed::start_at`] (no folding until then).
+    published: Option<i64>,
+    /// Why writes stopped (a damaged file), if they did.
+    halted: Option<Error>,
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while holding the lock leaves the state usable.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -24,28 +40,83 @@ impl CommitFeed {
         let (tx, rx) = mpsc::channel();
         (
             CommitFeed {
-                tx: Arc::new(Mutex::new(tx)),
+                state: Arc::new(Mutex::new(State {
+                    tx,
+                    published: None,
+                    halted: None,
+                })),
+                quiet: Arc::new(AtomicU64::new(0)),
             },
             rx,
         )
     }
 
+    /// Publishes from `seq` on: what is committed after it reaches the receiver.
+    pub fn start_at(&self, seq: i64) {
+        lock(&self.state).published = Some(seq);
+    }
+
+    /// Refuses every write from now on with `error` (the file was found damaged).
+    pub fn halt(&self, error: Error) {
+        lock(&self.state).halted = Some(error);
+    }
+
+    /// Commits of this process that changed no event (settings): a reader that sees the file
+    /// change without new log entries can tell these apart from edits by other programs.
+    pub fn quiet_commits(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.quiet)
+    }
+
     /// Runs `f` in an IMMEDIATE transaction on `conn`. On `Ok` it commits and publishes what
-    /// changed; on `Err` it rolls back, so nothing is half-written.
+    /// changed; on `Err` it rolls back, so nothing is half-written. SQLite's write lock is
+    /// taken first (other writers wait for it, not for this feed), the feed's lock only for
+    /// the commit and the hand-off, so that sets leave in commit order.
     pub fn write<T>(
         &self,
         conn: &mut Connection,
-        now: i64,
+        clock: &dyn Clock,
         f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>,
     ) -> Result<T> {
-        // Held across commit and send: a later commit can never be published first.
-        let sender = lock(&self.tx);
-        let mut w = WriteTxn::begin(conn, now)?;
+        if let Some(e) = &lock(&self.state).halted {
+            return Err(e.clone());
+        }
+        let mut w = WriteTxn::begin(conn, clock)?;
         let out = f(&mut w)?;
-        if let Some(set) = w.commit()? {
-            // No receiver means no window to update; the data is committed all the same.
-            let _ = sender.send(set);
+        let mut state = lock(&self.state);
+        if let Some(e) = &state.halted {
+            return Err(e.clone());
+        }
+        match w.commit(state.published)? {
+            Some(set) => {
+                if state.published.is_some() {
+                    state.published = Some(set.to_seq);
+                }
+                // No receiver means no window to update; the data is committed all the same.
+                let _ = state.tx.send(set);
+            }
+            None => {
+                self.quiet.fetch_add(1, Ordering::Relaxed);
+            }
         }
         Ok(out)
+    }
+
+    /// Publishes what other processes committed since the last set, read on `conn` (a
+    /// connection of its own). Returns whether there was anything.
+    pub fn publish_others(&self, conn: &mut Connection) -> Result<bool> {
+        let mut state = lock(&self.state);
+        let Some(done) = state.published else {
+            return Ok(false);
+        };
+        let tx = conn.transaction()?;
+        let newest = last_seq(&tx)?;
+        if newest <= done {
+            return Ok(false);
+        }
+        let set = published_range(&tx, done, newest)?;
+        tx.finish()?;
+        state.published = Some(newest);
+        let _ = state.tx.send(set);
+        Ok(true)
     }
 }

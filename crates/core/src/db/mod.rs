@@ -3,11 +3,15 @@
 
 pub mod actions;
 pub mod catch_up;
+pub mod check;
 mod feed;
 mod open;
 pub mod rows;
 mod write;
 
 pub use feed::CommitFeed;
-pub use open::{connect, default_path, in_memory, prepare, resolve_path, APPLICATION_ID};
+pub use open::{
+    checkpoint, connect, connect_read_only, default_path, ensure_ours, in_memory, prepare,
+    quick_check, resolve_path, schema_version, Access, Check, Prepared, APPLICATION_ID, BUSY_WAIT,
+};
 pub use write::{NewEvent, WriteTxn};

@@ -1,8 +1,15 @@
-//! Opening the SQLite file: the one place every connection is configured, and the migrations.
+//! Opening the SQLite file: deciding from its bytes whether it is ours before SQLite touches it,
+//! migrating it, and configuring every connection in one place.
+//!
+//! A path is a plain file path (never an SQLite URI). A file is adopted only when it is new,
+//! empty (0 bytes), or an SQLite file with no schema at all (application id 0, user version 0,
+//! no tables); an Eventdesk file (application id "EVDK") is opened; anything else is refused
+//! before SQLite opens it, so no journal, `-wal` or `-shm` file is ever made beside it.
 
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 use rusqlite_migration::{Migrations, M};
+use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,6 +18,13 @@ use std::time::Duration;
 pub const APPLICATION_ID: i64 = 0x4556_444B;
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// How long a connection waits for another writer's lock before answering `Busy`.
+pub const BUSY_WAIT: Duration = Duration::from_secs(5);
+
+/// The write-ahead log is cut back to this size after a checkpoint (it may grow past it while
+/// a long read, such as an export, keeps the older pages needed).
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
 /// Versioned schema. Released migrations are never edited; add a new one instead.
 const MIGRATIONS: &[M<'static>] = &[
@@ -26,6 +40,11 @@ fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
 }
 
+/// The schema version this Eventdesk writes.
+pub fn schema_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
 /// The default database file inside an application-data folder.
 pub fn default_path(app_data_dir: &Path) -> PathBuf {
     app_data_dir.join("eventdesk.db")
@@ -39,18 +58,329 @@ pub fn resolve_path(env_override: Option<&str>, app_data_dir: &Path) -> PathBuf 
     }
 }
 
-/// Opens a connection with the settings every Eventdesk connection uses: WAL, NORMAL sync,
-/// foreign keys, a busy timeout. Does not create or migrate the schema; see [`prepare`].
+/// Whether a file can be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    ReadWrite,
+    /// Readable only; the reason says whether the file or its folder is read-only.
+    ReadOnly(String),
+}
+
+/// When [`prepare`] checks the file's pages (`PRAGMA quick_check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Before anything else: the file is refused as `Corrupt` when damaged.
+    Now,
+    /// Later, by the caller (the app checks in the background: at 1,000,000 events the check
+    /// reads the whole file). A file that needs upgrading is still checked first.
+    Later,
+}
+
+/// What [`prepare`] made ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub access: Access,
+    /// Whether the pages were checked (see [`Check`]).
+    pub checked: bool,
+}
+
+/// What a path holds, from its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// Nothing there yet.
+    New,
+    /// A 0-byte file, or an SQLite file with no schema: ours to adopt.
+    Adoptable,
+    /// An Eventdesk database.
+    Ours,
+}
+
+fn not_ours(path: &Path, reason: &str) -> Error {
+    Error::NotEventdeskDatabase {
+        path: path.display().to_string(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// `path` with `suffix` added to its file name (`x.db` → `x.db-wal`).
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = OsString::from(path.as_os_str());
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Reads what `path` holds without opening it with SQLite.
+fn inspect(path: &Path) -> Result<Found> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::New),
+        Err(e) => {
+            return Err(Error::storage(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )))
+        }
+    };
+    if meta.is_dir() {
+        return Err(not_ours(path, "it is a folder"));
+    }
+    // Data in a write-ahead log beside the file may be another program's unsaved changes; the
+    // file alone cannot say whose.
+    let wal_holds_data = std::fs::metadata(sibling(path, "-wal")).is_ok_and(|m| m.len() > 0);
+    if meta.len() == 0 {
+        return if wal_holds_data {
+            Err(not_ours(
+                path,
+                "it is empty but has a write-ahead log (-wal) beside it",
+            ))
+        } else {
+            Ok(Found::Adoptable)
+        };
+    }
+    let mut header = [0u8; 108];
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| Error::storage(format!("cannot read {}: {e}", path.display())))?;
+    let read = read_up_to(&mut file, &mut header)
+        .map_err(|e| Error::storage(format!("cannot read {}: {e}", path.display())))?;
+    if read < 100 || &header[..16] != SQLITE_HEADER {
+        return Err(not_ours(path, "it is not an SQLite file"));
+    }
+    let be32 = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    if i64::from(be32(68)) == APPLICATION_ID {
+        return Ok(Found::Ours);
+    }
+    // Page 1 holds the schema table: a leaf page (type 13) with no cells means no schema.
+    let no_schema = read >= 105 && header[100] == 13 && header[103] == 0 && header[104] == 0;
+    if be32(68) == 0 && be32(60) == 0 && no_schema && !wal_holds_data {
+        return Ok(Found::Adoptable);
+    }
+    Err(not_ours(
+        path,
+        "it is an SQLite database of another program",
+    ))
+}
+
+/// `Ok` when `path` is an Eventdesk database, judged from its bytes alone (SQLite does not
+/// open it): for tools that must not adopt or upgrade a file.
+pub fn ensure_ours(path: &Path) -> Result<()> {
+    match inspect(path)? {
+        Found::Ours => Ok(()),
+        Found::New => Err(Error::invalid(
+            "db",
+            format!("{} does not exist", path.display()),
+        )),
+        Found::Adoptable => Err(not_ours(path, "it holds no Eventdesk data")),
+    }
+}
+
+fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Whether `path` (an existing file) can be opened for writing, and if not, why.
+fn file_access(path: &Path) -> Access {
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Ok(_) => Access::ReadWrite,
+        Err(e) => Access::ReadOnly(format!("the file is read-only ({e})")),
+    }
+}
+
+fn is_read_only_failure(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied)
+    )
+}
+
+/// Makes `path` ready for use: creates a missing folder, refuses a file that is not an
+/// Eventdesk database or is damaged (without writing to it), brings the schema up to date and
+/// switches the file to WAL. A read-only file is opened for reading.
+pub fn prepare(path: &Path, check: Check) -> Result<Prepared> {
+    if path.to_string_lossy().starts_with("file:") {
+        return Err(Error::invalid(
+            "path",
+            format!(
+                "{} is an SQLite URI; give a plain file path",
+                path.display()
+            ),
+        ));
+    }
+    let found = inspect(path)?;
+    if found == Found::New {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::ReadOnly {
+                path: path.display().to_string(),
+                reason: format!("its folder {} cannot be created ({e})", dir.display()),
+            })?;
+        }
+    }
+    let mut access = match found {
+        Found::New => Access::ReadWrite,
+        Found::Adoptable | Found::Ours => file_access(path),
+    };
+    let mut conn = match &access {
+        Access::ReadWrite => {
+            let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            if found == Found::New {
+                flags |= OpenFlags::SQLITE_OPEN_CREATE;
+            }
+            let conn = Connection::open_with_flags(path, flags).map_err(|e| {
+                if found == Found::New && is_read_only_failure(&e) {
+                    Error::ReadOnly {
+                        path: path.display().to_string(),
+                        reason: "its folder is read-only".into(),
+                    }
+                } else {
+                    open_error(path, &e)
+                }
+            })?;
+            // A WAL file needs its folder writable for the shared-memory index even to read.
+            match conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)) {
+                Err(e) if is_read_only_failure(&e) => {
+                    access = Access::ReadOnly("its folder is read-only".into());
+                    connect_read_only(path)?
+                }
+                Err(e) => return Err(open_error(path, &e)),
+                Ok(_) => conn,
+            }
+        }
+        Access::ReadOnly(_) => connect_read_only(path)?,
+    };
+    configure(&conn)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| open_error(path, &e))?;
+    if version > schema_version() {
+        return Err(not_ours(
+            path,
+            &format!(
+                "its schema version {version} is newer than this Eventdesk knows ({})",
+                schema_version()
+            ),
+        ));
+    }
+    let upgrade = version < schema_version();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .map_err(|e| open_error(path, &e))?;
+    let to_wal = access == Access::ReadWrite && !mode.eq_ignore_ascii_case("wal");
+    // Anything that will write to an existing file of ours is preceded by the check.
+    let checked = found == Found::Ours && (check == Check::Now || upgrade || to_wal);
+    if checked {
+        quick_check(&conn, path)?;
+    }
+    if upgrade {
+        if let Access::ReadOnly(reason) = &access {
+            return Err(Error::ReadOnly {
+                path: path.display().to_string(),
+                reason: format!("it needs an upgrade to this Eventdesk's schema, but {reason}"),
+            });
+        }
+        migrations().to_latest(&mut conn).map_err(|e| {
+            let why = match &e {
+                rusqlite_migration::Error::RusqliteError { err, .. } => short(err),
+                other => other.to_string(),
+            };
+            Error::storage(format!(
+                "{} could not be upgraded to this Eventdesk's schema ({why}); it was left as it was",
+                path.display()
+            ))
+        })?;
+    }
+    if to_wal {
+        // Only now, with the file known to be ours, sound and current.
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    }
+    Ok(Prepared { access, checked })
+}
+
+/// An SQLite error in one line, without the statement that caused it.
+fn short(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(code, Some(message)) => {
+            format!("{message} ({:?})", code.code)
+        }
+        other => other.to_string(),
+    }
+}
+
+fn open_error(path: &Path, e: &rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => not_ours(path, "it is not an SQLite file"),
+        Some(ErrorCode::DatabaseCorrupt) => Error::Corrupt {
+            path: path.display().to_string(),
+            reason: short(e),
+        },
+        _ => Error::storage(format!("cannot open {}: {}", path.display(), short(e))),
+    }
+}
+
+/// `PRAGMA quick_check`: `Corrupt` naming the first problem when the file's pages do not hold
+/// together.
+pub fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
+    let first: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Error::Corrupt {
+                path: path.display().to_string(),
+                reason: short(&e),
+            },
+            _ => open_error(path, &e),
+        })?;
+    if first == "ok" {
+        return Ok(());
+    }
+    let reason: String = first.chars().take(160).collect();
+    Err(Error::Corrupt {
+        path: path.display().to_string(),
+        reason,
+    })
+}
+
+/// Opens a connection to a prepared file with the settings every Eventdesk connection uses:
+/// NORMAL sync, foreign keys, a busy timeout, a bounded write-ahead log. Never creates a file.
 pub fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
-    )?;
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(path, &e))?;
     configure(&conn)?;
     Ok(conn)
+}
+
+/// A read-only connection to a prepared file.
+pub fn connect_read_only(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(path, &e))?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// Copies the write-ahead log's pages into the file as far as no reader still needs them
+/// (never waiting for one), so that the log restarts small; after a long write (a seed, an
+/// export, a burst of simulator changes). `journal_size_limit` then cuts the log file back.
+pub fn checkpoint(conn: &Connection) -> Result<()> {
+    let _: (i64, i64, i64) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(())
 }
 
 /// An in-memory database with the schema applied, for tests and benchmarks.
@@ -62,74 +392,17 @@ pub fn in_memory() -> Result<Connection> {
 }
 
 fn configure(conn: &Connection) -> Result<()> {
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_WAIT)?;
     // Every statement the app runs stays prepared (rusqlite keeps 16 by default).
     conn.set_prepared_statement_cache_capacity(64);
-    // journal_mode answers with a row; pragma_update would reject that.
-    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    Ok(())
-}
-
-/// Makes `path` ready for use: creates a missing folder, refuses a file that is not an
-/// Eventdesk database (without writing to it), and brings the schema up to date.
-pub fn prepare(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::storage(format!("cannot create folder {}: {e}", dir.display())))?;
-    }
-    check_foreign(path)?;
-    let mut conn = connect(path)?;
-    migrations().to_latest(&mut conn)?;
-    Ok(())
-}
-
-/// Fails with `NotEventdeskDatabase` for an existing file that belongs to something else.
-/// Reads only; the file is not modified.
-fn check_foreign(path: &Path) -> Result<()> {
-    let not_ours = |reason: &str| Error::NotEventdeskDatabase {
-        path: path.display().to_string(),
-        reason: reason.to_owned(),
-    };
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => {
-            return Err(Error::storage(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )))
-        }
-    };
-    if meta.is_dir() {
-        return Err(not_ours("it is a folder"));
-    }
-    if meta.len() == 0 {
-        return Ok(());
-    }
-    let mut header = [0u8; 16];
-    let mut file = std::fs::File::open(path)?;
-    if file.read_exact(&mut header).is_err() || &header != SQLITE_HEADER {
-        return Err(not_ours("it is not an SQLite file"));
-    }
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-    let tables: i64 = conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+    // Answers with a row; pragma_update would reject that.
+    let _limit: i64 = conn.query_row(
+        &format!("PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}"),
         [],
         |r| r.get(0),
     )?;
-    if app_id != APPLICATION_ID && tables > 0 {
-        return Err(not_ours("it is an SQLite database of another program"));
-    }
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
-    if version > known {
-        return Err(not_ours(&format!(
-            "its schema version {version} is newer than this Eventdesk knows ({known})"
-        )));
-    }
     Ok(())
 }
 

@@ -150,6 +150,13 @@ pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
+/// Every saved setting as (key, JSON text), by key.
+pub fn settings(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT key, value FROM settings ORDER BY key")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// Every event in id order, from one read snapshot, one at a time.
 pub fn dump(conn: &mut Connection, mut each: impl FnMut(&Event) -> Result<()>) -> Result<()> {
     let tx = conn.transaction()?;

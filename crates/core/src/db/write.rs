@@ -2,10 +2,12 @@
 //! (`version + 1`), appends to the change log with the next `seq`, and is remembered, so that
 //! after commit the transaction can say what changed ([`ChangeSet`]).
 
+use crate::clock::Clock;
+use crate::db::catch_up::published_range;
 use crate::db::rows::{load_event, tally, total};
 use crate::error::{Error, Result};
 use crate::model::{Actor, ChangeSet, Event, Field, Severity, Status};
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// What a new event starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +36,16 @@ pub struct WriteTxn<'c> {
 }
 
 impl<'c> WriteTxn<'c> {
-    pub fn begin(conn: &'c mut Connection, now: i64) -> Result<Self> {
+    /// Takes the database's write lock (waiting up to the connection's busy timeout, then
+    /// `Busy`), then the time: the clock's, or the last change's if that is later, so that
+    /// change times never go backwards in `seq` order, whatever the number of writers.
+    pub fn begin(conn: &'c mut Connection, clock: &dyn Clock) -> Result<Self> {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let last: Option<i64> = tx
+            .prepare_cached("SELECT at FROM changes ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        let now = clock.now_ms().max(last.unwrap_or(i64::MIN));
         Ok(WriteTxn {
             tx,
             now,
@@ -275,9 +285,12 @@ impl<'c> WriteTxn<'c> {
         })
     }
 
-    /// Commits, returning what changed, or `None` when nothing was written. The events this
-    /// transaction created are added to the search index here, in one statement.
-    pub fn commit(self) -> Result<Option<ChangeSet>> {
+    /// Commits, returning what changed, or `None` when no event changed. The events this
+    /// transaction created are added to the search index here, in one statement. When
+    /// `published` (the last seq already published) is given and other processes committed
+    /// changes after it, they are read in this transaction and lead the set, so that sets
+    /// follow on from each other.
+    pub fn commit(self, published: Option<i64>) -> Result<Option<ChangeSet>> {
         {
             let mut stmt = self.tx.prepare_cached(
                 "INSERT INTO event_counts (status, severity, n) VALUES (?1, ?2, ?3) \
@@ -311,7 +324,7 @@ impl<'c> WriteTxn<'c> {
                 created.reverse();
                 let mut critical = self.critical;
                 critical.reverse();
-                Some(ChangeSet {
+                let ours = ChangeSet {
                     from_seq,
                     to_seq: self.last_seq,
                     rows,
@@ -319,7 +332,16 @@ impl<'c> WriteTxn<'c> {
                     critical,
                     total: total(&self.tx)?,
                     tally: tally(&self.tx)?,
-                })
+                    reload: false,
+                };
+                match published {
+                    Some(done) if done + 1 < from_seq => {
+                        let mut set = published_range(&self.tx, done, from_seq - 1)?;
+                        set.absorb(ours);
+                        Some(set)
+                    }
+                    _ => Some(ours),
+                }
             }
         };
         self.tx.commit()?;

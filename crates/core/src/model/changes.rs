@@ -24,6 +24,9 @@ pub struct ChangeSet {
     /// Unfinished events and the critical ones among them after the last commit in the range:
     /// what the tray shows, carried here so that it never reads the store.
     pub tally: Tally,
+    /// True when `rows` do not hold every event changed in the range (another program changed
+    /// more than a set carries): a window should read its view again.
+    pub reload: bool,
 }
 
 /// Events not completed yet, and the critical ones among them.
@@ -65,5 +68,6 @@ impl ChangeSet {
         self.critical = critical;
         self.total = later.total;
         self.tally = later.tally;
+        self.reload |= later.reload;
     }
 }

@@ -4,6 +4,7 @@ use crate::error::Result;
 use crate::model::{EventQuery, Page};
 use crate::read::memory::Memory;
 use rusqlite::Connection;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 /// A read connection and what it keeps in memory between reads.
@@ -15,8 +16,11 @@ pub struct Reader {
 
 impl Reader {
     /// Wraps a read connection, adding the `search_hit(fts, id)` SQL function to it.
-    pub fn new(conn: Connection) -> Result<Reader> {
-        let memory = Memory::new();
+    /// `quiet_commits` counts this process's commits that change no event (see
+    /// [`crate::CommitFeed::quiet_commits`]), so that edits made outside Eventdesk can be told
+    /// apart from them.
+    pub fn new(conn: Connection, quiet_commits: Arc<AtomicU64>) -> Result<Reader> {
+        let memory = Memory::new(quiet_commits);
         memory.register_search_hit(&conn)?;
         Ok(Reader {
             conn,

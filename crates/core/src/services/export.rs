@@ -29,6 +29,28 @@ pub enum ExportFormat {
     Json,
 }
 
+impl ExportFormat {
+    /// The file name extension: `csv` or `json`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+/// The name the save dialog suggests: `eventdesk-2026-11-25-2318.csv` (the time in UTC).
+pub fn default_file_name(format: ExportFormat, now_ms: i64) -> String {
+    let stamp = iso_utc(now_ms);
+    format!(
+        "eventdesk-{}-{}{}.{}",
+        &stamp[..10],
+        &stamp[11..13],
+        &stamp[14..16],
+        format.extension()
+    )
+}
+
 /// How an export ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "camelCase", tag = "outcome")]
@@ -39,6 +61,8 @@ pub enum ExportOutcome {
     /// Stopped on request after `rows` rows; nothing was left behind.
     #[serde(rename_all = "camelCase")]
     Cancelled { rows: i64 },
+    /// No file was chosen (the save dialog was closed); nothing was written.
+    Dismissed,
 }
 
 /// The CSV header; times are ISO 8601 in UTC.
@@ -56,8 +80,7 @@ pub fn export_view(
     cancel: &AtomicBool,
     mut progress: impl FnMut(i64, i64),
 ) -> Result<ExportOutcome> {
-    let temp = temp_path(path)?;
-    let file = File::create(&temp).map_err(|e| io_error(&temp, &e))?;
+    let (temp, file) = create_temp(path)?;
     let mut out = BufWriter::with_capacity(1 << 16, file);
     let mut total = 0;
     let mut rows = 0i64;
@@ -183,8 +206,10 @@ fn scan_view(
     Ok(())
 }
 
-/// `.<name>.part` beside `path`, after checking `path` names a file in an existing folder.
-fn temp_path(path: &Path) -> Result<PathBuf> {
+/// A new file `.<name>.<n>.part` beside `path`, after checking `path` names a file in an
+/// existing folder. Created with `create_new`: it never opens an existing file or follows a
+/// link someone placed there.
+fn create_temp(path: &Path) -> Result<(PathBuf, File)> {
     let bad = |m: &str| Error::invalid("path", format!("{}: {m}", path.display()));
     let name = path
         .file_name()
@@ -200,7 +225,23 @@ fn temp_path(path: &Path) -> Result<PathBuf> {
     if path.is_dir() {
         return Err(bad("is a folder"));
     }
-    Ok(dir.join(format!(".{name}.part")))
+    let mut last = None;
+    for n in 0..16 {
+        let temp = dir.join(format!(".{name}.{}-{n}.part", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+        {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(io_error(&temp, &e)),
+        }
+    }
+    Err(io_error(
+        path,
+        &last.unwrap_or_else(|| std::io::Error::other("no free temporary name")),
+    ))
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Error {
@@ -231,9 +272,10 @@ fn write_csv_row(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180). A leading
-/// `=`, `+`, `-` or `@` is prefixed with `'` so spreadsheets do not run it as a formula.
+/// `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'` so spreadsheets do not run
+/// it as a formula.
 pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_owned()

@@ -71,21 +71,43 @@ impl AppSettings {
     }
 
     /// The saved preferences, or the defaults if none were saved. Fields missing from what was
-    /// saved (by an older version) take their defaults; values that no longer pass
-    /// [`AppSettings::validate`] fall back to the default for that field.
-    pub fn load(store: &Store) -> Result<AppSettings> {
+    /// saved (by an older version) take their defaults; unreadable preferences, and values that
+    /// no longer pass [`AppSettings::validate`], fall back to the defaults with a warning.
+    pub fn load(store: &Store) -> (AppSettings, Vec<String>) {
         let defaults = AppSettings::default();
-        let Some(saved) = store.load_setting::<serde_json::Value>(APP_SETTINGS)? else {
-            return Ok(defaults);
+        let saved = match store.load_setting::<serde_json::Value>(APP_SETTINGS) {
+            Ok(Some(saved)) => saved,
+            Ok(None) => return (defaults, Vec::new()),
+            Err(e) => {
+                return (
+                    defaults,
+                    vec![format!(
+                        "The saved preferences could not be read ({e}); the defaults are used."
+                    )],
+                )
+            }
         };
-        let mut merged = serde_json::to_value(defaults).map_err(Error::storage)?;
+        let mut merged = serde_json::to_value(defaults).unwrap_or(serde_json::Value::Null);
         merge(&mut merged, saved);
-        let mut s: AppSettings = serde_json::from_value(merged)
-            .map_err(|e| Error::storage(format!("saved preferences are unreadable: {e}")))?;
-        if !Self::PAGE_SIZES.contains(&s.page_size) {
+        let mut s: AppSettings = match serde_json::from_value(merged) {
+            Ok(s) => s,
+            Err(e) => {
+                return (
+                    defaults,
+                    vec![format!(
+                        "The saved preferences could not be read ({e}); the defaults are used."
+                    )],
+                )
+            }
+        };
+        let mut warnings = Vec::new();
+        if let Err(e) = s.validate() {
+            warnings.push(format!(
+                "A saved preference was out of range ({e}); its default is used."
+            ));
             s.page_size = defaults.page_size;
         }
-        Ok(s)
+        (s, warnings)
     }
 
     /// Checks and saves; nothing is written if the check fails.

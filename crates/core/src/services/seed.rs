@@ -9,6 +9,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{params_from_iter, Connection, Transaction, TransactionBehavior};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// Events per transaction.
 const CHUNK: u64 = 50_000;
@@ -74,8 +76,8 @@ pub fn seed(
         "INSERT INTO changes (event_id, at, actor, field, from_value, to_value) VALUES ",
         6,
     );
-    let stat = |s: &'static str| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()));
-    let int = |i: i64| ToSqlOutput::Owned(Value::Integer(i));
+    // Changes not written yet, earliest first (ties in event and history order).
+    let mut pending: BinaryHeap<Reverse<Due>> = BinaryHeap::new();
     while report.events < count {
         let n = CHUNK.min(count - report.events);
         for i in 0..n {
@@ -154,38 +156,46 @@ pub fn seed(
                     int(1 + i64::try_from(history.len()).unwrap_or(0)),
                 ],
             )?;
-            // A change refers to its event (a foreign key): write the events first.
-            if changes.would_flush(1 + history.len()) {
-                events.flush(&tx)?;
+            // Changes are written in time order, as the write path would have made them: the
+            // ones due before this event's creation first.
+            while let Some(Reverse(due)) =
+                pending.peek().copied().filter(|Reverse(c)| c.at <= created)
+            {
+                pending.pop();
+                change(&tx, &mut events, &mut changes, due)?;
             }
-            changes.push(
+            change(
                 &tx,
-                [
-                    int(id),
-                    int(created),
-                    stat(Actor::Simulator.as_str()),
-                    stat(Field::Created.as_str()),
-                    ToSqlOutput::Owned(Value::Null),
-                    stat(Status::Open.as_str()),
-                ],
+                &mut events,
+                &mut changes,
+                Due {
+                    at: created,
+                    id,
+                    step: 0,
+                    actor: Actor::Simulator,
+                    field: Field::Created,
+                    from: None,
+                    to: Status::Open.as_str(),
+                },
             )?;
-            for (t, actor, field, from, to) in &history {
-                changes.push(
-                    &tx,
-                    [
-                        int(id),
-                        int(squeeze(*t)),
-                        stat(actor.as_str()),
-                        stat(field.as_str()),
-                        stat(from),
-                        stat(to),
-                    ],
-                )?;
+            for (step, &(t, actor, field, from, to)) in history.iter().enumerate() {
+                pending.push(Reverse(Due {
+                    at: squeeze(t),
+                    id,
+                    step: step + 1,
+                    actor,
+                    field,
+                    from: Some(from),
+                    to,
+                }));
             }
             report.changes += 1 + history.len() as u64;
         }
         report.events += n;
         progress(report.events, count);
+    }
+    while let Some(Reverse(due)) = pending.pop() {
+        change(&tx, &mut events, &mut changes, due)?;
     }
     // Events before their changes: the foreign key is checked row by row.
     events.flush(&tx)?;
@@ -200,6 +210,79 @@ pub fn seed(
     )?;
     tx.commit()?;
     Ok(report)
+}
+
+/// A change to write, ordered by time, then event, then its place in the event's history.
+#[derive(Debug, Clone, Copy)]
+struct Due {
+    at: i64,
+    id: i64,
+    step: usize,
+    actor: Actor,
+    field: Field,
+    from: Option<&'static str>,
+    to: &'static str,
+}
+
+impl Due {
+    fn key(&self) -> (i64, i64, usize) {
+        (self.at, self.id, self.step)
+    }
+}
+
+impl PartialEq for Due {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Due {}
+
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Due {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+fn stat(s: &'static str) -> ToSqlOutput<'static> {
+    ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))
+}
+
+fn int(i: i64) -> ToSqlOutput<'static> {
+    ToSqlOutput::Owned(Value::Integer(i))
+}
+
+/// Writes one change, after the events it may refer to (a foreign key).
+fn change(tx: &Transaction<'_>, events: &mut Rows, changes: &mut Rows, due: Due) -> Result<()> {
+    let Due {
+        at,
+        id,
+        actor,
+        field,
+        from,
+        to,
+        ..
+    } = due;
+    if changes.would_flush(1) {
+        events.flush(tx)?;
+    }
+    changes.push(
+        tx,
+        [
+            int(id),
+            int(at),
+            stat(actor.as_str()),
+            stat(field.as_str()),
+            from.map_or(ToSqlOutput::Owned(Value::Null), stat),
+            stat(to),
+        ],
+    )
 }
 
 /// Rows inserted many per statement (`INSERT ... VALUES (...), (...), ...`), which saves most of

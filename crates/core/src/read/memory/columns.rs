@@ -73,6 +73,15 @@ pub(crate) struct Columns {
     /// The change log and the events they reflect, up to and including these.
     seq: i64,
     max_id: i64,
+    /// Events held.
+    held: usize,
+}
+
+/// How far ids may run ahead of the events held before the columns give up: ids are given one
+/// after another, so only a hand-edited file has an id far beyond the count (an id around
+/// 10^9 would otherwise make arrays of gigabytes).
+fn plausible(index: usize, held: usize) -> bool {
+    index <= held.saturating_mul(2).saturating_add(1 << 16)
 }
 
 /// What bringing the columns up to a read's snapshot found.
@@ -137,12 +146,13 @@ impl Columns {
     /// Sets one event's columns; `false` when its id or a name cannot be held.
     fn set(&mut self, row: &Row<'_>) -> bool {
         let (Some(i), Some(kind), Some(source)) = (
-            index(row.id),
+            index(row.id).filter(|&i| plausible(i, self.held)),
             self.kinds.code(row.kind),
             self.sources.code(row.source),
         ) else {
             return false;
         };
+        self.held += 1;
         if i >= self.facts.len() {
             let len = (i + 1).next_power_of_two();
             self.facts.resize(len, NO_EVENT);

@@ -1,16 +1,73 @@
-//! Hit sets: the ids that match one full-text query, as a compressed bitmap (`roaring`), kept
-//! for the most recent searches and extended with each read.
+//! Hit sets: the ids that match one full-text query, a bit per id, kept for the most recent
+//! searches and extended with each read.
+//!
+//! A plain bit vector rather than the `roaring` crate: event ids are dense (1, 2, 3, …), so a
+//! compressed bitmap saves nothing, and measured on 333,000 hits among 1,000,000 ids, walking
+//! a `RoaringBitmap` took 1.65 ms against 0.29 ms for the bit vector, and 333,000 `contains`
+//! 3.5 ms against 1.0 ms: a search filtered by kind became twice as slow.
 
 use crate::error::Result;
-use roaring::RoaringBitmap;
 use rusqlite::Connection;
 use std::sync::Arc;
+
+/// A set of ids as one bit per id.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Bits {
+    words: Vec<u64>,
+    len: i64,
+}
+
+impl Bits {
+    /// Adds `id`; `false` for an id the set will not hold (below 0, or far beyond `held`
+    /// events: only a hand-edited file has such ids, and they would cost a large allocation).
+    fn insert(&mut self, id: i64, held: i64) -> bool {
+        let limit = held.saturating_mul(2).saturating_add(1 << 16);
+        let Some(i) = usize::try_from(id).ok().filter(|_| id <= limit) else {
+            return false;
+        };
+        let word = i / 64;
+        if word >= self.words.len() {
+            self.words.resize((word + 1).next_power_of_two(), 0);
+        }
+        let bit = 1 << (i % 64);
+        if self.words[word] & bit == 0 {
+            self.words[word] |= bit;
+            self.len += 1;
+        }
+        true
+    }
+
+    pub(crate) fn contains(&self, id: i64) -> bool {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| self.words.get(i / 64).map(|w| w >> (i % 64) & 1 == 1))
+            .unwrap_or(false)
+    }
+
+    pub(crate) fn len(&self) -> i64 {
+        self.len
+    }
+
+    /// Every id in the set, ascending.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words.iter().enumerate().flat_map(|(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    w * 64 + bit
+                })
+            })
+        })
+    }
+}
 
 /// The ids matching one full-text query, as far as it has been read.
 pub(super) struct HitSet {
     /// Shared with the statements of the read that asked for it (`search_hit`); extended
     /// copy-on-write, so a running statement keeps the set it started with.
-    bits: Arc<RoaringBitmap>,
+    bits: Arc<Bits>,
     /// The largest id read from the full-text index so far.
     last: i64,
     /// Whether every hit up to the snapshot last read was read (reading may stop at a budget).
@@ -21,20 +78,20 @@ pub(super) struct HitSet {
 pub(super) enum Loaded {
     /// The set's size, and whether it is complete.
     Read { hits: i64, complete: bool },
-    /// Some id cannot be held (outside 1..2³²): the set answers nothing.
+    /// Some id cannot be held: the set answers nothing.
     Unusable,
 }
 
 impl HitSet {
     pub(super) fn new() -> HitSet {
         HitSet {
-            bits: Arc::new(RoaringBitmap::new()),
+            bits: Arc::new(Bits::default()),
             last: 0,
             complete: false,
         }
     }
 
-    pub(super) fn bits(&self) -> &Arc<RoaringBitmap> {
+    pub(super) fn bits(&self) -> &Arc<Bits> {
         &self.bits
     }
 
@@ -43,13 +100,15 @@ impl HitSet {
     }
 
     /// Reads the hits of `fts` after the last one this set knows, all of them or at most
-    /// `budget`. Only new events can add hits, and they have larger ids than any before them
-    /// (migration 006 holds both rules), so the set stays right as the database changes.
+    /// `budget`, among `held` events. Only new events can add hits, and they have larger ids
+    /// than any before them, so the set stays right as the database changes (a file edited
+    /// by hand is noticed by [`super::Memory::sync`], which drops every set).
     pub(super) fn read_more(
         &mut self,
         conn: &Connection,
         fts: &str,
         budget: Option<i64>,
+        held: i64,
     ) -> Result<Loaded> {
         let mut stmt = conn.prepare_cached(
             "SELECT rowid FROM events_fts WHERE events_fts MATCH ?1 AND rowid > ?2 \
@@ -60,16 +119,15 @@ impl HitSet {
         let mut read = 0i64;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
-            let Ok(bit) = u32::try_from(id) else {
+            if !bits.insert(id, held) {
                 return Ok(Loaded::Unusable);
-            };
-            bits.insert(bit);
+            }
             self.last = self.last.max(id);
             read += 1;
         }
         self.complete = budget.is_none_or(|b| read < b);
         Ok(Loaded::Read {
-            hits: i64::try_from(self.bits.len()).unwrap_or(i64::MAX),
+            hits: self.bits.len(),
             complete: self.complete,
         })
     }
@@ -101,7 +159,7 @@ mod tests {
         }
         let fts = "\"card\"*";
         let mut set = HitSet::new();
-        let read = |set: &mut HitSet, budget| match set.read_more(&conn, fts, budget).unwrap() {
+        let read = |set: &mut HitSet, budget| match set.read_more(&conn, fts, budget, 10).unwrap() {
             Loaded::Read { hits, complete } => (hits, complete),
             Loaded::Unusable => panic!("unusable"),
         };
@@ -111,8 +169,32 @@ mod tests {
         add(11, "card again");
         assert_eq!(read(&mut set, None), (8, true));
         assert_eq!(
-            set.bits().iter().collect::<Vec<_>>(),
+            set.bits().ids().collect::<Vec<_>>(),
             [1, 2, 4, 5, 7, 8, 10, 11]
         );
+        // An id far beyond the events held is not taken.
+        add(1 << 40, "card far away");
+        assert!(matches!(
+            set.read_more(&conn, fts, None, 12).unwrap(),
+            Loaded::Unusable
+        ));
+    }
+
+    #[test]
+    fn bits_hold_what_was_inserted_and_nothing_else() {
+        let mut bits = Bits::default();
+        for id in [1, 63, 64, 65, 1000, 64] {
+            assert!(bits.insert(id, 1000));
+        }
+        assert_eq!(bits.len(), 5);
+        for id in [1, 63, 64, 65, 1000] {
+            assert!(bits.contains(id), "{id}");
+        }
+        for id in [-1, 0, 2, 62, 66, 999, 1001, 1 << 40] {
+            assert!(!bits.contains(id), "{id}");
+        }
+        assert_eq!(bits.ids().collect::<Vec<_>>(), [1, 63, 64, 65, 1000]);
+        assert!(!bits.insert(-5, 1000));
+        assert!(!bits.insert(1 << 33, 1000));
     }
 }

@@ -18,17 +18,17 @@ mod columns;
 mod expansions;
 mod hits;
 
-use crate::db::rows::max_id;
+use crate::db::rows::{last_seq, max_id, total};
 use crate::error::Result;
 use crate::model::{EventFilter, Sort};
 use columns::{Columns, Refresh};
 use expansions::Expansion;
-use hits::{HitSet, Loaded};
+use hits::{Bits, HitSet, Loaded};
 use lru::LruCache;
-use roaring::RoaringBitmap;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 /// How many searches keep their hit sets (the least recently used goes first). A set takes at
@@ -55,6 +55,20 @@ struct State {
     columns: Slot,
     hits: LruCache<String, HitSet>,
     expansions: LruCache<String, Expansion>,
+    /// `PRAGMA data_version`, the log's last seq and this process's quiet commits, as of the
+    /// last read: see [`Memory::sync`].
+    seen: Option<(i64, i64, u64)>,
+}
+
+impl State {
+    /// Forgets everything; the next reads build it again from the database.
+    fn forget(&mut self) {
+        if matches!(self.columns, Slot::Ready(_) | Slot::CannotHold) {
+            self.columns = Slot::Empty;
+        }
+        self.hits.clear();
+        self.expansions.clear();
+    }
 }
 
 /// A read connection's memory; see the module's documentation.
@@ -62,6 +76,7 @@ pub(crate) struct Memory {
     state: Mutex<State>,
     /// Signalled when the columns leave [`Slot::Building`].
     built: Condvar,
+    quiet_commits: Arc<AtomicU64>,
 }
 
 /// What [`Memory::page_ids`] reads: the first `want` ids past `from` (a sort value and id) in
@@ -80,15 +95,44 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl Memory {
-    pub(crate) fn new() -> Arc<Memory> {
+    pub(crate) fn new(quiet_commits: Arc<AtomicU64>) -> Arc<Memory> {
         Arc::new(Memory {
             state: Mutex::new(State {
                 columns: Slot::Empty,
                 hits: LruCache::new(HIT_SETS_KEPT),
                 expansions: LruCache::new(EXPANSIONS_KEPT),
+                seen: None,
             }),
             built: Condvar::new(),
+            quiet_commits,
         })
+    }
+
+    /// Called at the start of every read that uses the memory, inside its transaction. The
+    /// memory follows the change log; a file changed without a new log entry (and not by a
+    /// settings write of this process) was edited by another program, so everything is read
+    /// again rather than trusted.
+    pub(crate) fn sync(&self, conn: &Connection) -> Result<()> {
+        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let seq = last_seq(conn)?;
+        let quiet = self.quiet_commits.load(Ordering::Relaxed);
+        let mut state = lock(&self.state);
+        if let Some((v, s, q)) = state.seen {
+            if v != version && s == seq && q == quiet {
+                tracing::warn!(
+                    "the database was changed outside Eventdesk: the reader's memory is read again"
+                );
+                state.forget();
+            }
+        }
+        state.seen = Some((version, seq, quiet));
+        Ok(())
+    }
+
+    /// Forgets everything (a row the memory named is gone: the file was edited by hand).
+    pub(crate) fn forget(&self) {
+        tracing::warn!("an event the reader's memory held is missing: the memory is read again");
+        lock(&self.state).forget();
     }
 
     /// Adds `search_hit(fts, id)` to `conn`: whether `id` is in the hit set of the full-text
@@ -101,14 +145,14 @@ impl Memory {
             2,
             FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY,
             move |ctx| {
-                let bits = ctx.get_or_create_aux(0, |fts| -> Result<Arc<RoaringBitmap>> {
+                let bits = ctx.get_or_create_aux(0, |fts| -> Result<Arc<Bits>> {
                     let fts = fts.as_str().map_err(rusqlite::Error::from)?;
                     memory.hit_bits(fts).ok_or_else(|| {
                         crate::Error::storage(format!("no hit set was loaded for {fts}"))
                     })
                 })?;
                 let id: i64 = ctx.get(1)?;
-                Ok(u32::try_from(id).is_ok_and(|i| bits.contains(i)))
+                Ok(bits.contains(id))
             },
         )?;
         Ok(())
@@ -202,7 +246,7 @@ impl Memory {
     }
 
     /// The hit set of `fts` as last loaded, if it is complete.
-    fn hit_bits(&self, fts: &str) -> Option<Arc<RoaringBitmap>> {
+    fn hit_bits(&self, fts: &str) -> Option<Arc<Bits>> {
         lock(&self.state)
             .hits
             .peek(fts)
@@ -232,14 +276,17 @@ impl Memory {
                 return Ok(Some(hits));
             }
         }
-        let read = IdRead {
+        let count = IdRead {
             sort: Sort::default(),
             forward: true,
             from: None,
             want: 0,
         };
-        Ok(self
-            .page_ids(conn, Some(fts), f, &read)?
+        // The set was just brought up to date: the pass needs only the columns.
+        let (state, usable) = self.with_columns(conn)?;
+        Ok(usable
+            .then(|| scan(&state, Some(fts), f, &count))
+            .flatten()
             .map(|(total, _)| total))
     }
 
@@ -261,32 +308,7 @@ impl Memory {
                 return Ok(None);
             }
         }
-        let State { columns, hits, .. } = &*state;
-        let Slot::Ready(columns) = columns else {
-            return Ok(None);
-        };
-        let Some(p) = columns.predicate(f) else {
-            return Ok(Some((0, Vec::new())));
-        };
-        let ascending = read.sort.descending != read.forward;
-        let (by, from, want) = (read.sort.by, read.from, read.want);
-        Ok(Some(match fts {
-            Some(fts) => match hits.peek(fts).filter(|s| s.is_complete()) {
-                Some(set) => {
-                    let ids = set.bits().iter().map(|i| i as usize);
-                    columns.scan(&p, Some(ids), by, ascending, from, want)
-                }
-                None => return Ok(None),
-            },
-            None => columns.scan(
-                &p,
-                None::<std::iter::Empty<usize>>,
-                by,
-                ascending,
-                from,
-                want,
-            ),
-        }))
+        Ok(scan(&state, fts, f, read))
     }
 
     /// The terms `prefix` stands for, from memory while they are still right, otherwise from
@@ -324,8 +346,41 @@ fn load(state: &mut State, conn: &Connection, fts: &str, budget: Option<i64>) ->
     if state.hits.get(fts).is_none() {
         state.hits.put(fts.to_owned(), HitSet::new());
     }
+    let held = total(conn)?;
     match state.hits.get_mut(fts) {
-        Some(set) => set.read_more(conn, fts, budget),
+        Some(set) => set.read_more(conn, fts, budget, held),
         None => Ok(Loaded::Unusable),
     }
+}
+
+/// The pass of [`Memory::page_ids`] over ready columns and, for a search, its complete hit
+/// set; `None` when they cannot answer.
+fn scan(
+    state: &State,
+    fts: Option<&str>,
+    f: &EventFilter,
+    read: &IdRead,
+) -> Option<(i64, Vec<i64>)> {
+    let Slot::Ready(columns) = &state.columns else {
+        return None;
+    };
+    let Some(p) = columns.predicate(f) else {
+        return Some((0, Vec::new()));
+    };
+    let ascending = read.sort.descending != read.forward;
+    let (by, from, want) = (read.sort.by, read.from, read.want);
+    Some(match fts {
+        Some(fts) => {
+            let set = state.hits.peek(fts).filter(|s| s.is_complete())?;
+            columns.scan(&p, Some(set.bits().ids()), by, ascending, from, want)
+        }
+        None => columns.scan(
+            &p,
+            None::<std::iter::Empty<usize>>,
+            by,
+            ascending,
+            from,
+            want,
+        ),
+    })
 }

@@ -8,7 +8,7 @@ pub(crate) mod search;
 pub(crate) mod sql;
 pub(crate) mod totals;
 
-use crate::db::rows::{last_seq, load_event, max_id};
+use crate::db::rows::{find_event, last_seq, max_id};
 use crate::error::Result;
 use crate::model::{EventFilter, EventQuery, Page, SortKey};
 use crate::read::memory::{IdRead, Memory};
@@ -28,6 +28,9 @@ pub(crate) fn list_events(
     let terms = search::parse(q.filter.search.as_deref().unwrap_or(""))?;
     let offset = q.offset()?;
     let tx = conn.transaction()?;
+    if let Some(memory) = memory {
+        memory.sync(&tx)?;
+    }
     let search = search::fts_match(&tx, memory, terms.as_deref())?;
     let from_columns = match memory.filter(|_| needs_columns(&q.filter)) {
         Some(memory) => from_columns(&tx, memory, q, search.as_deref(), offset)?,
@@ -103,11 +106,21 @@ fn from_columns(
     let Some((total, ids)) = memory.page_ids(tx, search, &q.filter, &read)? else {
         return Ok(None);
     };
-    let rows = ids
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids
         .into_iter()
         .skip(usize::try_from(r.offset).unwrap_or(usize::MAX))
-        .map(|id| load_event(tx, id))
-        .collect::<Result<Vec<_>>>()?;
+    {
+        match find_event(tx, id)? {
+            Some(event) => rows.push(event),
+            None => {
+                // Deleted behind Eventdesk's back: read this page with SQL, and the memory
+                // again next time.
+                memory.forget();
+                return Ok(None);
+            }
+        }
+    }
     Ok(Some(assemble(q, &plan, rows, (total, true), last_seq(tx)?)))
 }
 

@@ -61,20 +61,46 @@ impl SimConfig {
 
     /// The settings the simulator starts with: those saved in `store` (or the defaults, with
     /// `fallback_seed`), with any `EVENTDESK_SIM*` variable that `var` returns applied on top.
+    /// Saved settings that are unreadable or out of range are replaced by the defaults, and a
+    /// malformed variable leaves the simulator paused; either way a warning says so.
     pub fn starting(
         store: &Store,
         var: impl Fn(&str) -> Option<String>,
         fallback_seed: u64,
-    ) -> Result<Self> {
-        let saved = store
-            .load_setting::<SimConfig>(SIMULATOR_SETTINGS)
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "saved simulator settings ignored");
+    ) -> (Self, Vec<String>) {
+        let mut warnings = Vec::new();
+        let saved = match store.load_setting::<SimConfig>(SIMULATOR_SETTINGS) {
+            Ok(Some(saved)) => match saved.validate() {
+                Ok(()) => Some(saved),
+                Err(e) => {
+                    warnings.push(format!(
+                        "The saved simulator settings were out of range ({e}); the defaults are used."
+                    ));
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(e) => {
+                warnings.push(format!(
+                    "The saved simulator settings could not be read ({e}); the defaults are used."
+                ));
                 None
-            });
-        saved
-            .unwrap_or_else(|| SimConfig::new(fallback_seed))
-            .with_env(var)
+            }
+        };
+        let base = saved.unwrap_or_else(|| SimConfig::new(fallback_seed));
+        match base.clone().with_env(var) {
+            Ok(config) => (config, warnings),
+            Err(e) => {
+                warnings.push(format!("{e}; the simulator is paused."));
+                (
+                    SimConfig {
+                        running: false,
+                        ..base
+                    },
+                    warnings,
+                )
+            }
+        }
     }
 
     /// Reads `EVENTDESK_SIM` (`off` disables), `EVENTDESK_SIM_RATE`, `EVENTDESK_SIM_SEED`,

@@ -11,7 +11,7 @@ pub use control::{SimControl, SimulatorStatus, SIMULATOR_SETTINGS};
 pub use templates::random_event;
 
 use crate::clock::Clock;
-use crate::db::{rows, CommitFeed, WriteTxn};
+use crate::db::{self, rows, CommitFeed, WriteTxn};
 use crate::error::Result;
 use crate::model::{Actor, Status};
 use rand::rngs::StdRng;
@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 /// How many recent unfinished events the simulator chooses among.
 const WORKING_SET: usize = 32;
+/// After this many changes the simulator copies the write-ahead log back into the file.
+const CHECKPOINT_EVERY: u64 = 20_000;
 /// The most changes one transaction carries; a simulator further behind skips ahead.
 const MAX_BATCH: u64 = 10_000;
 
@@ -113,11 +115,11 @@ impl Simulator {
         &mut self,
         conn: &mut Connection,
         feed: &CommitFeed,
-        now: i64,
+        clock: &dyn Clock,
         n: u64,
     ) -> Result<()> {
         self.working = None;
-        feed.write(conn, now, |w| {
+        feed.write(conn, clock, |w| {
             for _ in 0..n {
                 self.step(w)?;
             }
@@ -140,6 +142,7 @@ impl Simulator {
         let mut generation = u64::MAX;
         let mut start = Instant::now();
         let mut done: u64 = 0;
+        let mut since_checkpoint: u64 = 0;
         tracing::info!(seed = self.config.seed, "simulator thread started");
         while !control.is_stopped() {
             let current = control.tick();
@@ -172,9 +175,16 @@ impl Simulator {
             }
             let n = due - done.min(due);
             if n > 0 {
-                match self.run_batch(&mut conn, &feed, clock.now_ms(), n) {
+                match self.run_batch(&mut conn, &feed, &*clock, n) {
                     Ok(()) => {
                         control.made(n);
+                        since_checkpoint += n;
+                        if since_checkpoint >= CHECKPOINT_EVERY {
+                            since_checkpoint = 0;
+                            if let Err(e) = db::checkpoint(&conn) {
+                                tracing::warn!(error = %e, "no checkpoint after a burst of changes");
+                            }
+                        }
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "simulator batch failed; nothing of it was written")
