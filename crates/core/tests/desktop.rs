@@ -18,7 +18,7 @@ use std::sync::Arc;
 #[test]
 fn settings_default_until_saved_then_survive_reopening_the_file() {
     let f = Fixture::new();
-    assert_eq!(AppSettings::load(&f.store).unwrap(), AppSettings::default());
+    assert_eq!(AppSettings::load(&f.store).0, AppSettings::default());
     assert!(
         AppSettings::default().notifications,
         "notifications are on by default"
@@ -39,7 +39,7 @@ fn settings_default_until_saved_then_survive_reopening_the_file() {
     drop(f.store);
     let (feed, _rx) = CommitFeed::new();
     let reopened = Store::open(&path, feed, Arc::new(ManualClock::new(T0))).unwrap();
-    assert_eq!(AppSettings::load(&reopened).unwrap(), chosen);
+    assert_eq!(AppSettings::load(&reopened).0, chosen);
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn invalid_settings_are_refused_and_nothing_is_written() {
         Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "pageSize"),
         other => panic!("expected InvalidInput, got {other:?}"),
     }
-    assert_eq!(AppSettings::load(&f.store).unwrap(), good);
+    assert_eq!(AppSettings::load(&f.store).0, good);
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn settings_saved_by_an_older_version_fill_in_defaults() {
             &serde_json::json!({ "theme": "dark", "pageSize": 3, "sounds": { "error": true } }),
         )
         .unwrap();
-    let loaded = AppSettings::load(&f.store).unwrap();
+    let loaded = AppSettings::load(&f.store).0;
     assert_eq!(loaded.theme, Theme::Dark);
     assert_eq!(loaded.page_size, 50, "an out-of-range page size falls back");
     assert!(loaded.notifications);
@@ -108,6 +108,7 @@ fn critical_set(ids: &[i64]) -> ChangeSet {
         critical: ids.iter().rev().copied().collect(),
         total: 10,
         tally: eventdesk_core::Tally::default(),
+        reload: false,
     }
 }
 
@@ -168,7 +169,7 @@ fn change_sets_name_events_created_critical_and_escalated_to_critical() {
     };
     let (crit, err) = f
         .feed
-        .write(&mut conn, T0, |w| {
+        .write(&mut conn, &eventdesk_core::At(T0), |w| {
             Ok((
                 w.insert(&mk(Severity::Critical), Actor::Simulator)?,
                 w.insert(&mk(Severity::Error), Actor::Simulator)?,
@@ -180,7 +181,7 @@ fn change_sets_name_events_created_critical_and_escalated_to_critical() {
     let seq_before = set.to_seq;
 
     f.feed
-        .write(&mut conn, T0 + 1, |w| {
+        .write(&mut conn, &eventdesk_core::At(T0 + 1), |w| {
             let e = eventdesk_core::db::rows::load_event(w.conn(), err)?;
             w.set_severity(&e, Severity::Critical, Actor::Simulator)
         })
@@ -207,13 +208,7 @@ fn populated(changes: u64) -> Fixture {
     });
     for _ in 0..changes / 50 {
         f.clock.advance(1_000);
-        sim.run_batch(
-            &mut conn,
-            &f.feed,
-            eventdesk_core::Clock::now_ms(&*f.clock),
-            50,
-        )
-        .unwrap();
+        sim.run_batch(&mut conn, &f.feed, &*f.clock, 50).unwrap();
     }
     f
 }
@@ -480,7 +475,7 @@ fn a_csv_line_is_exactly_as_written_out_by_hand() {
     let at = 1_772_353_805_250;
     let id = f
         .feed
-        .write(&mut conn, at, |w| {
+        .write(&mut conn, &eventdesk_core::At(at), |w| {
             w.insert(
                 &NewEvent {
                     kind: "=cmd|' /C calc'!A0".into(),
@@ -493,7 +488,7 @@ fn a_csv_line_is_exactly_as_written_out_by_hand() {
         })
         .unwrap();
     f.feed
-        .write(&mut conn, at + 60_000, |w| {
+        .write(&mut conn, &eventdesk_core::At(at + 60_000), |w| {
             let e = w.current(id)?;
             w.set_status(&e, Status::Completed, Actor::User)
         })
@@ -524,6 +519,13 @@ fn csv_fields_are_quoted_and_defused() {
     assert_eq!(csv_field("a,b"), "\"a,b\"");
     assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
     assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+    for lead in ["+1", "-1", "@A1", "\tx", "\rx"] {
+        assert!(
+            csv_field(lead).trim_start_matches('"').starts_with('\''),
+            "{lead:?}"
+        );
+    }
+    assert_eq!(csv_field("\rx"), "\"'\rx\"");
     assert_eq!(iso_utc(0), "1970-01-01T00:00:00.000Z");
     assert_eq!(iso_utc(1_764_112_720_123), "2025-11-25T23:18:40.123Z");
     assert_eq!(iso_utc(951_782_400_000), "2000-02-29T00:00:00.000Z");
@@ -546,9 +548,10 @@ fn activity_counts_each_minute_of_the_last_hour_by_severity() {
         (60, Severity::Error),
         (75, Severity::Critical),
     ];
-    for (ago, severity) in plan {
+    // Oldest first: change times never go backwards.
+    for (ago, severity) in plan.into_iter().rev() {
         f.feed
-            .write(&mut conn, now - ago * MINUTE_MS, |w| {
+            .write(&mut conn, &eventdesk_core::At(now - ago * MINUTE_MS), |w| {
                 w.insert(
                     &NewEvent {
                         severity,

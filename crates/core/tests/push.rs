@@ -31,6 +31,7 @@ fn set(seq: i64, rows: Vec<Event>, created: Vec<i64>, total: i64) -> ChangeSet {
         critical: Vec::new(),
         total,
         tally: eventdesk_core::Tally::default(),
+        reload: false,
     }
 }
 

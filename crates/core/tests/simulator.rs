@@ -6,13 +6,7 @@ fn run(f: &Fixture, config: SimConfig, changes: u64) {
     let mut sim = Simulator::new(config);
     for _ in 0..changes {
         f.clock.advance(250);
-        sim.run_batch(
-            &mut conn,
-            &f.feed,
-            eventdesk_core::Clock::now_ms(&*f.clock),
-            1,
-        )
-        .unwrap();
+        sim.run_batch(&mut conn, &f.feed, &*f.clock, 1).unwrap();
     }
 }
 
@@ -95,7 +89,8 @@ fn a_batch_is_one_commit_with_a_contiguous_seq_range() {
     f.published();
     let mut conn = f.store.connect().unwrap();
     let mut sim = Simulator::new(SimConfig::new(9));
-    sim.run_batch(&mut conn, &f.feed, 1, 500).unwrap();
+    sim.run_batch(&mut conn, &f.feed, &eventdesk_core::At(1), 500)
+        .unwrap();
     let sets = f.published();
     assert_eq!(sets.len(), 1);
     assert_eq!((sets[0].from_seq, sets[0].to_seq), (1, 500));

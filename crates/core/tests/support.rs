@@ -42,11 +42,9 @@ impl Fixture {
             .map(|i| {
                 self.clock.advance(1_000);
                 self.feed
-                    .write(
-                        &mut conn,
-                        eventdesk_core::Clock::now_ms(&*self.clock),
-                        |w| w.insert(&new_event(i), Actor::Simulator),
-                    )
+                    .write(&mut conn, &*self.clock, |w| {
+                        w.insert(&new_event(i), Actor::Simulator)
+                    })
                     .unwrap()
             })
             .collect()

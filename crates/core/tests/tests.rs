@@ -6,6 +6,8 @@ mod support;
 mod actions;
 mod db;
 mod desktop;
+mod fuzz;
+mod hardening;
 mod oracle;
 mod paging;
 mod push;

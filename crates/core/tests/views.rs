@@ -20,13 +20,7 @@ fn populated(changes: u64) -> (Fixture, Vec<Event>) {
     });
     for _ in 0..changes / 10 {
         f.clock.advance(1_000);
-        sim.run_batch(
-            &mut conn,
-            &f.feed,
-            eventdesk_core::Clock::now_ms(&*f.clock),
-            10,
-        )
-        .unwrap();
+        sim.run_batch(&mut conn, &f.feed, &*f.clock, 10).unwrap();
     }
     let all = every_event(&f);
     (f, all)
@@ -474,7 +468,7 @@ fn search_totals_and_views_from_memory_are_exact_and_follow_changes() {
     // again from their indexes.
     for (round, changes) in [0, 30, 40, 3_000, 20].into_iter().enumerate() {
         f.clock.advance(1_000);
-        let now = eventdesk_core::Clock::now_ms(&*f.clock);
+        let now = &*f.clock;
         sim.run_batch(&mut conn, &f.feed, now, changes).unwrap();
         let all = every_event(&f);
         for search in ["card", "lag", "pool eu", "\"failed logins\""] {
@@ -544,7 +538,7 @@ fn a_prefix_finds_terms_that_new_events_bring() {
     let mut conn = f.store.connect().unwrap();
     let mut add = |title: &str| {
         f.clock.advance(1_000);
-        let now = eventdesk_core::Clock::now_ms(&*f.clock);
+        let now = &*f.clock;
         f.feed
             .write(&mut conn, now, |w| {
                 w.insert(
@@ -592,13 +586,10 @@ fn a_prefix_finds_terms_that_new_events_bring() {
 
 #[test]
 fn an_id_the_memory_cannot_hold_leaves_views_to_sql() {
-    // Only a hand-edited file has such ids (and it must drop a guard first); its views are
-    // still read, by SQL alone.
+    // Only a hand-edited file has such ids; its views are still read, by SQL alone.
     let mut f = Fixture::new();
     f.add_events(30);
     let conn = f.store.connect().unwrap();
-    conn.execute_batch("DROP TRIGGER events_come_in_id_order")
-        .unwrap();
     conn.execute(
             "INSERT INTO events (id, kind, source, severity, title, status, created_at, updated_at, updated_by) \
              VALUES (-3, 'txn.timeout', 'payments-api', 1, 'Card merchant odd row', 'open', 5, 5, 'user')",

@@ -35,7 +35,7 @@ fn stale_version_is_a_conflict_carrying_the_current_event_and_writes_nothing() {
     let id = f.add_events(1)[0];
     let mut conn = f.store.connect().unwrap();
     f.feed
-        .write(&mut conn, f.clock.now(), |w| {
+        .write(&mut conn, &*f.clock, |w| {
             let e = eventdesk_core::db::rows::load_event(w.conn(), id)?;
             w.set_severity(&e, eventdesk_core::Severity::Critical, Actor::Simulator)
         })
@@ -100,7 +100,7 @@ fn history_is_complete_and_ordered_by_seq() {
     f.clock.advance(1_000);
     let mut conn = f.store.connect().unwrap();
     f.feed
-        .write(&mut conn, f.clock.now(), |w| {
+        .write(&mut conn, &*f.clock, |w| {
             let e = eventdesk_core::db::rows::load_event(w.conn(), ids[1])?;
             w.set_status(&e, Status::Open, Actor::Simulator)
         })
@@ -131,16 +131,6 @@ fn history_is_complete_and_ordered_by_seq() {
     );
 }
 
-trait Now {
-    fn now(&self) -> i64;
-}
-
-impl Now for eventdesk_core::ManualClock {
-    fn now(&self) -> i64 {
-        eventdesk_core::Clock::now_ms(self)
-    }
-}
-
 #[test]
 fn a_change_set_reports_each_row_exactly_as_stored() {
     // WriteTxn keeps touched rows in memory instead of reading them back: check it agrees with
@@ -161,13 +151,7 @@ fn a_change_set_reports_each_row_exactly_as_stored() {
     let mut changed_twice = false;
     for _ in 0..20 {
         f.clock.advance(1_000);
-        sim.run_batch(
-            &mut conn,
-            &f.feed,
-            eventdesk_core::Clock::now_ms(&*f.clock),
-            100,
-        )
-        .unwrap();
+        sim.run_batch(&mut conn, &f.feed, &*f.clock, 100).unwrap();
         let set = f.published().pop().unwrap();
         for row in &set.rows {
             assert_eq!(

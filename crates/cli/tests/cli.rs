@@ -1,0 +1,144 @@
+//! The command-line tool as a script runs it: every flag checked with a clear message and exit
+//! code 2, refusals with exit code 1 and nothing written, no panics.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eventdesk-cli"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn every_flag_is_checked_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let db = db.to_str().unwrap();
+    for (args, says) in [
+        (
+            vec!["simulate", "--db", db, "--changes", "5", "--override", "2"],
+            "expected a number from 0 to 1",
+        ),
+        (
+            vec![
+                "simulate",
+                "--db",
+                db,
+                "--changes",
+                "5",
+                "--override",
+                "NaN",
+            ],
+            "expected a number from 0 to 1",
+        ),
+        (
+            vec!["simulate", "--db", db, "--changes", "0"],
+            "not in 1..=",
+        ),
+        (
+            vec!["simulate", "--db", db, "--changes", "lots"],
+            "invalid digit",
+        ),
+        (vec!["simulate", "--db", db], "--changes"),
+        (
+            vec!["seed", "--db", db, "--events", "-4"],
+            "invalid value '-4'",
+        ),
+        (vec!["show", "--db", db, "--id", "-1"], "not in 1.."),
+        (
+            vec!["stats", "--db", db, "--verbose"],
+            "unexpected argument",
+        ),
+        (vec!["frobnicate"], "unrecognized subcommand"),
+    ] {
+        let out = cli(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(says), "{args:?}: {}", text(&out));
+    }
+    assert!(
+        !Path::new(db).exists(),
+        "a rejected call created the database"
+    );
+}
+
+#[test]
+fn refusals_say_why_in_one_line_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.db");
+    std::fs::write(&notes, "not a database").unwrap();
+    let notes = notes.to_str().unwrap();
+    let uri = format!("file:{notes}");
+    for (args, says) in [
+        (
+            vec!["stats", "--db", notes],
+            "is not an Eventdesk database (it is not an SQLite file)",
+        ),
+        (
+            vec!["simulate", "--db", notes, "--changes", "3"],
+            "not an SQLite file",
+        ),
+        (
+            vec!["simulate", "--db", uri.as_str(), "--changes", "3"],
+            "give a plain file path",
+        ),
+        (
+            vec!["stats", "--db", "/nonexistent/eventdesk.db"],
+            "does not exist",
+        ),
+    ] {
+        let out = cli(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        let message = text(&out);
+        assert!(message.contains(says), "{args:?}: {message}");
+        assert_eq!(message.trim().lines().count(), 1, "{message}");
+    }
+    assert_eq!(std::fs::read_to_string(notes).unwrap(), "not a database");
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1, "nothing was created beside it");
+}
+
+#[test]
+fn seeds_simulates_and_dumps_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let db = db.to_str().unwrap();
+    assert!(cli(&["seed", "--db", db, "--events", "30"])
+        .status
+        .success());
+    let out = cli(&[
+        "simulate",
+        "--db",
+        db,
+        "--changes",
+        "20",
+        "--new-share",
+        "1",
+        "--override",
+        "0",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stats: serde_json::Value =
+        serde_json::from_slice(&cli(&["stats", "--db", db]).stdout).unwrap();
+    assert_eq!(stats["events"], 50);
+    let dump = cli(&["dump", "--db", db]);
+    let lines: Vec<serde_json::Value> = String::from_utf8(dump.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 50);
+    assert!(lines
+        .windows(2)
+        .all(|w| w[0]["id"].as_i64() < w[1]["id"].as_i64()));
+}
