@@ -15,6 +15,7 @@ import { usePushCues } from "./hooks/usePushCues";
 import { useSelection } from "./hooks/useSelection";
 import { useShortcuts } from "./hooks/useShortcuts";
 import { useView } from "./hooks/useView";
+import { useWarnings } from "./hooks/useWarnings";
 import { pageCount } from "./live";
 import { NoticeList, useNotices } from "./notices";
 import { Pagination } from "./Pagination";
@@ -39,6 +40,7 @@ export function App() {
   const rows = useMemo(() => data?.rows ?? [], [data]);
   const selection = useSelection(rows, eventQuery);
   const { notices, push: notify, dismiss } = useNotices();
+  useWarnings(notify);
   const actions = useEventActions({ showRow, notify, select: selection.set });
   const [current, setCurrent] = useState<number | null>(null);
   const [openId, setOpenId] = useState<number | null>(null);

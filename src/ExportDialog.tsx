@@ -1,21 +1,19 @@
-import { save } from "@tauri-apps/plugin-dialog";
 import { useEffect, useRef, useState } from "react";
 import { api, messageOf } from "./api";
 import { subscribe } from "./subscribe";
 import { events, type EventQuery, type ExportFormat, type ExportOutcome, type ExportProgress } from "./bindings";
 import { ErrorLine } from "./controls";
 
-/** "eventdesk-2026-11-25-2318.csv" */
-export function defaultFileName(format: ExportFormat, now = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  const stamp = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}`;
-  return `eventdesk-${stamp}.${format}`;
-}
-
-export function describeOutcome(o: ExportOutcome): string {
-  return o.outcome === "done"
-    ? `Exported ${o.rows.toLocaleString("en-US")} ${o.rows === 1 ? "event" : "events"} to ${o.path}.`
-    : `Export cancelled after ${o.rows.toLocaleString("en-US")} rows; no file was written.`;
+/** What an export led to, for the notice; `null` when no file was chosen. */
+export function describeOutcome(o: ExportOutcome): string | null {
+  switch (o.outcome) {
+    case "done":
+      return `Exported ${o.rows.toLocaleString("en-US")} ${o.rows === 1 ? "event" : "events"} to ${o.path}.`;
+    case "cancelled":
+      return `Export cancelled after ${o.rows.toLocaleString("en-US")} rows; no file was written.`;
+    case "dismissed":
+      return null;
+  }
 }
 
 type Props = {
@@ -39,24 +37,14 @@ export function ExportDialog({ query, onDone, onClose }: Props) {
     return subscribe(events.exportProgress.listen, setProgress);
   }, [running]);
 
+  // The save dialog is the system's, opened by the backend: the window never names a path.
   const start = async () => {
     setError(null);
-    let path: string | null;
-    try {
-      path = await save({
-        title: "Export events",
-        defaultPath: defaultFileName(format),
-        filters: [{ name: format.toUpperCase(), extensions: [format] }],
-      });
-    } catch (e) {
-      setError(`The save dialog failed: ${messageOf(e)}`);
-      return;
-    }
-    if (!path) return; // the operator closed the dialog
     setRunning(true);
     setProgress(null);
     try {
-      onDone(describeOutcome(await api.exportView(query, format, path)));
+      const message = describeOutcome(await api.exportView(query, format));
+      if (message) onDone(message);
     } catch (e) {
       setError(`Export failed: ${messageOf(e)}`);
     } finally {
@@ -87,7 +75,7 @@ export function ExportDialog({ query, onDone, onClose }: Props) {
             <span role="status">
               {progress
                 ? `${progress.rows.toLocaleString("en-US")} of ${progress.total.toLocaleString("en-US")} rows`
-                : "Starting…"}
+                : "Choose where to save it…"}
             </span>
           </div>
         )}

@@ -64,8 +64,8 @@ export const api = {
   getSettings: (): Promise<AppSettings> => unwrap(commands.getSettings()),
   saveSettings: (settings: AppSettings): Promise<AppSettings> => unwrap(commands.saveSettings(settings)),
   activity: (): Promise<Minute[]> => unwrap(commands.activity()),
-  exportView: (query: EventQuery, format: ExportFormat, path: string): Promise<ExportOutcome> =>
-    unwrap(commands.exportView(query, format, path)),
+  exportView: (query: EventQuery, format: ExportFormat): Promise<ExportOutcome> => unwrap(commands.exportView(query, format)),
+  warnings: (): Promise<string[]> => unwrap(commands.warnings()),
   cancelExport: (): Promise<boolean> => unwrap(commands.cancelExport()),
   about: (): Promise<About> => unwrap(commands.about()),
   openLogFolder: (): Promise<null> => unwrap(commands.openLogFolder()),
@@ -99,6 +99,12 @@ export function describeError(e: AppError, now = Date.now()): string {
       return `Invalid ${e.data.field}: ${e.data.message}.`;
     case "NotEventdeskDatabase":
       return `${e.data.path} is not an Eventdesk database (${e.data.reason}). It was left untouched; set EVENTDESK_DB to another file.`;
+    case "Corrupt":
+      return `${e.data.path} is damaged (${e.data.reason}). Nothing more is written to it; restore it from a backup or start Eventdesk on another file.`;
+    case "ReadOnly":
+      return `${e.data.path} cannot be written: ${e.data.reason}. Nothing was changed.`;
+    case "Busy":
+      return `The database is busy: ${e.data.message}. Try again in a moment.`;
     case "Storage":
       return `Storage error: ${e.data.message}. Nothing was written.`;
   }

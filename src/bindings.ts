@@ -34,22 +34,29 @@ export const commands = {
 	/**  Events created per minute by severity over the last hour, oldest minute first. */
 	activity: () => typedError<Minute[], AppError>(__TAURI_INVOKE("activity")),
 	/**
-	 *  Writes the view of `query` (filters, search and sort; paging ignored) to `path`, streamed
-	 *  on a thread of its own, reporting [`ExportProgress`]. One export at a time.
+	 *  Asks where to save (the system's save dialog, opened from Rust: the window never names a
+	 *  path), then writes the view of `query` (filters, search and sort; paging ignored) there,
+	 *  reporting [`crate::pushed::ExportProgress`]. One export at a time.
 	 */
-	exportView: (query: EventQuery, format: ExportFormat, path: string) => typedError<ExportOutcome, AppError>(__TAURI_INVOKE("export_view", { query, format, path })),
+	exportView: (query: EventQuery, format: ExportFormat) => typedError<ExportOutcome, AppError>(__TAURI_INVOKE("export_view", { query, format })),
 	/**  Stops the running export; its partial file is removed. `false` if none was running. */
 	cancelExport: () => typedError<boolean, AppError>(__TAURI_INVOKE("cancel_export")),
 	/**  Version, identifier, database and log locations, for the About panel. */
 	about: () => typedError<About, AppError>(__TAURI_INVOKE("about")),
 	/**  Opens the log folder in the system's file manager. */
 	openLogFolder: () => typedError<null, AppError>(__TAURI_INVOKE("open_log_folder")),
+	/**
+	 *  What the operator should know since the app started: settings that were invalid and
+	 *  replaced by defaults, a read-only or damaged database.
+	 */
+	warnings: () => typedError<string[], AppError>(__TAURI_INVOKE("warnings")),
 };
 
 /** Events */
 export const events = {
 	eventsChanged: makeEvent<EventsChanged, EventsChanged>("events-changed"),
 	exportProgress: makeEvent<ExportProgress, ExportProgress>("export-progress"),
+	storageProblem: makeEvent<StorageProblem, StorageProblem>("storage-problem"),
 };
 
 /* Types */
@@ -88,6 +95,26 @@ export type AppError =
 { type: "NotEventdeskDatabase"; data: {
 	path: string,
 	reason: string,
+} } | 
+/**
+ *  The file is an Eventdesk database whose pages do not hold together. Nothing is written
+ *  to it from the moment this is found.
+ */
+{ type: "Corrupt"; data: {
+	path: string,
+	reason: string,
+} } | 
+/**  The file (or its folder) cannot be written: reads work, writes are refused. */
+{ type: "ReadOnly"; data: {
+	path: string,
+	reason: string,
+} } | 
+/**
+ *  Another program held the database's write lock for longer than Eventdesk waits.
+ *  Nothing was written; trying again later may work.
+ */
+{ type: "Busy"; data: {
+	message: string,
 } } | 
 /**  SQLite or the file system failed. Nothing was written. */
 { type: "Storage"; data: {
@@ -158,6 +185,11 @@ export type ChangeSet = {
 	 *  what the tray shows, carried here so that it never reads the store.
 	 */
 	tally: Tally,
+	/**
+	 *  True when `rows` do not hold every event changed in the range (another program changed
+	 *  more than a set carries): a window should read its view again.
+	 */
+	reload: boolean,
 };
 
 /**  One operational event as the console shows it. */
@@ -235,7 +267,9 @@ export type ExportOutcome =
 /**  Every row of the view was written to `path`. */
 { outcome: "done"; rows: number; path: string } | 
 /**  Stopped on request after `rows` rows; nothing was left behind. */
-{ outcome: "cancelled"; rows: number };
+{ outcome: "cancelled"; rows: number } | 
+/**  No file was chosen (the save dialog was closed); nothing was written. */
+{ outcome: "dismissed" };
 
 /**
  *  How far the running export is: `rows` written of `total`. Sent at most ten times a second,
@@ -331,6 +365,14 @@ export type Sounds = {
 
 /**  Where an event is in its life. */
 export type Status = "open" | "acknowledged" | "completed";
+
+/**
+ *  A problem with the database found while the app runs (its pages do not hold together):
+ *  writes have stopped. The window shows it where the operator looks.
+ */
+export type StorageProblem = {
+	error: AppError,
+};
 
 /**  Events not completed yet, and the critical ones among them. */
 export type Tally = {

@@ -5,9 +5,10 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { App } from "./App";
 import { stacked, summarise } from "./ActivityStrip";
 import type { ChangeSet, Minute } from "./bindings";
-import { defaultFileName, describeOutcome } from "./ExportDialog";
+import { describeOutcome } from "./ExportDialog";
 import { resolveTheme } from "./settings";
 import { soundFor } from "./sound";
+import { emit } from "@tauri-apps/api/event";
 import { FakeBackend, makeEvent, T0 } from "./test/fakeBackend";
 
 function renderApp() {
@@ -75,11 +76,16 @@ describe("export", () => {
     await user.click(within(dialog).getByRole("button", { name: "Choose file and export…" }));
     await waitFor(() => expect(backend.calls.some((c) => c.cmd === "export_view")).toBe(true));
     const call = backend.calls.find((c) => c.cmd === "export_view")?.args as Record<string, unknown>;
+    // The window names no path: the backend asks where to save.
+    expect(Object.keys(call).sort()).toEqual(["format", "query"]);
     expect(call.format).toBe("json");
-    expect(call.path).toBe("/tmp/open.json");
     expect((call.query as { filter: { statuses: string[] } }).filter.statuses).toEqual(["open"]);
+    expect(within(dialog).getByRole("status")).toHaveTextContent("Choose where to save it…");
+    await backend.reportExport(12);
+    await waitFor(() => expect(within(dialog).getByRole("status")).toHaveTextContent("12 of 30 rows"));
+    expect(within(dialog).getByRole("progressbar", { name: "Export progress" })).toHaveAttribute("value", "40");
     expect(within(dialog).getByRole("button", { name: "Cancel export" })).toBeInTheDocument();
-    await backend.finishExport("/tmp/open.json");
+    backend.finishExport();
     expect(await screen.findByText("Exported 30 events to /tmp/open.json.")).toBeInTheDocument();
     expect(screen.queryByRole("dialog")).toBeNull();
   });
@@ -103,15 +109,26 @@ describe("export", () => {
     await user.click(screen.getByRole("button", { name: "Export…" }));
     const dialog = await screen.findByRole("dialog", { name: "Export this view" });
     await user.click(within(dialog).getByRole("button", { name: "Choose file and export…" }));
-    await waitFor(() => expect(backend.calls.some((c) => c.cmd === "plugin:dialog|save")).toBe(true));
-    expect(backend.calls.some((c) => c.cmd === "export_view")).toBe(false);
-    expect(within(dialog).getByRole("button", { name: "Close" })).toBeInTheDocument();
+    await waitFor(() => expect(backend.calls.some((c) => c.cmd === "export_view")).toBe(true));
+    expect(await within(dialog).findByRole("button", { name: "Close" })).toBeInTheDocument();
+    expect(screen.queryByText(/Exported/)).toBeNull();
   });
 
-  it("names files and outcomes plainly", () => {
-    expect(defaultFileName("csv", new Date(2026, 10, 25, 9, 5))).toBe("eventdesk-2026-11-25-0905.csv");
+  it("names outcomes plainly", () => {
     expect(describeOutcome({ outcome: "done", rows: 1, path: "/a.csv" })).toBe("Exported 1 event to /a.csv.");
     expect(describeOutcome({ outcome: "cancelled", rows: 12000 })).toBe("Export cancelled after 12,000 rows; no file was written.");
+    expect(describeOutcome({ outcome: "dismissed" })).toBeNull();
+  });
+});
+
+describe("warnings", () => {
+  it("shows the backend's warnings and a storage problem where the operator looks", async () => {
+    const backend = new FakeBackend(2);
+    backend.warnings = ["The saved simulator settings were out of range (rate: must be from 0.1 to 5000, got 90000); the defaults are used."];
+    renderApp();
+    expect(await screen.findByText(/The saved simulator settings were out of range/)).toBeInTheDocument();
+    await emit("storage-problem", { error: { type: "Corrupt", data: { path: "/data/eventdesk.db", reason: "Page 5: btreeInitPage() returns error code 11" } } });
+    expect(await screen.findByText(/\/data\/eventdesk.db is damaged \(Page 5/)).toBeInTheDocument();
   });
 });
 
@@ -168,6 +185,7 @@ describe("sounds", () => {
     critical: rows.filter((r) => r.severity === "critical").map((r) => r.id),
     total: 9,
     tally: { unfinished: 9, critical: 1 },
+    reload: false,
   });
   const off = { critical: false, error: false, warning: false, info: false };
 

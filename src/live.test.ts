@@ -8,7 +8,7 @@ function page(n: number, ids: number[], seq: number, pageSize = 3): Page {
 }
 
 function set(from: number, to: number, over: Partial<ChangeSet> = {}): ChangeSet {
-  return { fromSeq: from, toSeq: to, rows: [], created: [], critical: [], total: 10, tally: { unfinished: 10, critical: 0 }, ...over };
+  return { fromSeq: from, toSeq: to, rows: [], created: [], critical: [], total: 10, tally: { unfinished: 10, critical: 0 }, reload: false, ...over };
 }
 
 describe("applyChangeSet", () => {
@@ -48,6 +48,11 @@ describe("applyChangeSet", () => {
     const r = applyChangeSet(newer, set(10, 10, { rows: [makeEvent(3, { version: 4 })] }));
     if (r.kind !== "applied") throw new Error(r.kind);
     expect(r.page.rows[0]?.version).toBe(5);
+  });
+
+  it("treats a set without its rows as a gap", () => {
+    expect(applyChangeSet(page(1, [3, 2, 1], 5), set(6, 9, { reload: true })).kind).toBe("gap");
+    expect(applyChangeSet(page(1, [3, 2, 1], 9), set(6, 9, { reload: true })).kind).toBe("stale");
   });
 
   it("reports a gap when changes are missing", () => {

@@ -16,7 +16,8 @@ export type Applied =
  */
 export function applyChangeSet(page: Page, set: ChangeSet): Applied {
   if (set.toSeq <= page.seq) return { kind: "stale" };
-  if (set.fromSeq > page.seq + 1) return { kind: "gap" };
+  // A gap, or a set too large to carry its rows (another program changed many events).
+  if (set.fromSeq > page.seq + 1 || set.reload) return { kind: "gap" };
 
   const changed = new Map<number, Event>(set.rows.map((r) => [r.id, r]));
   let rows = page.rows.map((row) => {

@@ -1,28 +1,40 @@
-//! The IPC commands. Each is a one-line adapter over `eventdesk_core::Store`; their names are
-//! part of the contract with the UI and with other tools.
+//! The IPC commands. Each is a one-line adapter over `eventdesk_core`, run on Tauri's blocking
+//! thread pool ([`blocking`]): a slow read or a write waiting for another program's lock never
+//! holds up another command or a push. Their names are part of the contract with the UI.
 
-use crate::pushed::ExportProgress;
+use crate::export;
 use crate::state::{About, AppState};
+use eventdesk_core::read::query::Facets;
 use eventdesk_core::services::activity::Minute;
 use eventdesk_core::{
     Action, AppSettings, BulkOutcome, CatchUp, Error, Event, EventDetail, EventQuery, ExportFormat,
     ExportOutcome, Page, SimConfig, SimulatorStatus, Target,
 };
-use std::time::{Duration, Instant};
 use tauri::State;
+
+/// Runs `f` with the app's state on a blocking thread, off the async runtime's workers.
+async fn blocking<T: Send + 'static>(
+    state: State<'_, AppState>,
+    f: impl FnOnce(&AppState) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    let state = state.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || f(&state))
+        .await
+        .map_err(|e| Error::storage(format!("the command stopped unexpectedly: {e}")))?
+}
 
 /// One page of events, newest first.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_events(state: State<'_, AppState>, query: EventQuery) -> Result<Page, Error> {
-    state.store()?.list_events(&query)
+    blocking(state, move |s| s.store()?.list_events(&query)).await
 }
 
 /// An event and its change history, oldest first.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_event(state: State<'_, AppState>, id: i64) -> Result<EventDetail, Error> {
-    state.store()?.get_event(id)
+    blocking(state, move |s| s.store()?.get_event(id)).await
 }
 
 /// Completes an event as the operator. `Conflict` when it changed since `expected_version`.
@@ -33,7 +45,10 @@ pub async fn complete_event(
     id: i64,
     expected_version: i64,
 ) -> Result<Event, Error> {
-    state.store()?.complete_event(id, expected_version)
+    blocking(state, move |s| {
+        s.store()?.complete_event(id, expected_version)
+    })
+    .await
 }
 
 /// Acknowledges an event as the operator. `Conflict` when it changed since `expected_version`.
@@ -44,9 +59,10 @@ pub async fn acknowledge_event(
     id: i64,
     expected_version: i64,
 ) -> Result<Event, Error> {
-    state
-        .store()?
-        .act(id, expected_version, Action::Acknowledge)
+    blocking(state, move |s| {
+        s.store()?.act(id, expected_version, Action::Acknowledge)
+    })
+    .await
 }
 
 /// Reopens a completed event as the operator. `Conflict` when it changed since `expected_version`.
@@ -57,7 +73,10 @@ pub async fn reopen_event(
     id: i64,
     expected_version: i64,
 ) -> Result<Event, Error> {
-    state.store()?.act(id, expected_version, Action::Reopen)
+    blocking(state, move |s| {
+        s.store()?.act(id, expected_version, Action::Reopen)
+    })
+    .await
 }
 
 /// Applies one action to many events in one transaction; one outcome per event.
@@ -68,21 +87,21 @@ pub async fn bulk_action(
     targets: Vec<Target>,
     action: Action,
 ) -> Result<Vec<BulkOutcome>, Error> {
-    state.store()?.bulk(&targets, action)
+    blocking(state, move |s| s.store()?.bulk(&targets, action)).await
 }
 
 /// Everything changed after `since`, for a window that missed pushes.
 #[tauri::command]
 #[specta::specta]
 pub async fn changes_since(state: State<'_, AppState>, since: i64) -> Result<CatchUp, Error> {
-    state.store()?.changes_since(since)
+    blocking(state, move |s| s.store()?.changes_since(since)).await
 }
 
 /// The simulator's settings and how many changes it made.
 #[tauri::command]
 #[specta::specta]
 pub async fn simulator_status(state: State<'_, AppState>) -> Result<SimulatorStatus, Error> {
-    Ok(state.simulator()?.status())
+    blocking(state, |s| Ok(s.simulator()?.status())).await
 }
 
 /// Validates, persists and applies new simulator settings.
@@ -92,24 +111,25 @@ pub async fn set_simulator(
     state: State<'_, AppState>,
     settings: SimConfig,
 ) -> Result<SimulatorStatus, Error> {
-    state.apply_simulator(settings)
+    blocking(state, move |s| s.apply_simulator(settings)).await
 }
 
 /// The kinds and sources present, for the filter menus.
 #[tauri::command]
 #[specta::specta]
-pub async fn list_facets(
-    state: State<'_, AppState>,
-) -> Result<eventdesk_core::read::query::Facets, Error> {
-    state.store()?.facets()
+pub async fn list_facets(state: State<'_, AppState>) -> Result<Facets, Error> {
+    blocking(state, |s| s.store()?.facets()).await
 }
 
 /// The operator's preferences (defaults until first saved).
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<AppSettings, Error> {
-    state.store()?;
-    Ok(state.settings())
+    blocking(state, |s| {
+        s.store()?;
+        Ok(s.settings())
+    })
+    .await
 }
 
 /// Validates, persists and applies new preferences; returns them as saved.
@@ -119,48 +139,27 @@ pub async fn save_settings(
     state: State<'_, AppState>,
     settings: AppSettings,
 ) -> Result<AppSettings, Error> {
-    state.save_settings(settings)
+    blocking(state, move |s| s.save_settings(settings)).await
 }
 
 /// Events created per minute by severity over the last hour, oldest minute first.
 #[tauri::command]
 #[specta::specta]
 pub async fn activity(state: State<'_, AppState>) -> Result<Vec<Minute>, Error> {
-    state.store()?.activity()
+    blocking(state, |s| s.store()?.activity()).await
 }
 
-/// Writes the view of `query` (filters, search and sort; paging ignored) to `path`, streamed
-/// on a thread of its own, reporting [`ExportProgress`]. One export at a time.
+/// Asks where to save (the system's save dialog, opened from Rust: the window never names a
+/// path), then writes the view of `query` (filters, search and sort; paging ignored) there,
+/// reporting [`crate::pushed::ExportProgress`]. One export at a time.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_view(
     state: State<'_, AppState>,
     query: EventQuery,
     format: ExportFormat,
-    path: String,
 ) -> Result<ExportOutcome, Error> {
-    let store = state.shared_store()?;
-    let (_slot, cancel) = state.begin_export()?;
-    let progress = state.progress();
-    let job = tauri::async_runtime::spawn_blocking(move || {
-        let mut last: Option<Instant> = None;
-        store.export(
-            &query.filter,
-            query.sort,
-            format,
-            std::path::Path::new(&path),
-            &cancel,
-            |rows, total| {
-                let due = last.is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
-                if due || rows == total {
-                    progress(ExportProgress { rows, total });
-                    last = Some(Instant::now());
-                }
-            },
-        )
-    });
-    job.await
-        .map_err(|e| Error::storage(format!("the export stopped unexpectedly: {e}")))?
+    blocking(state, move |s| export::run(s, &query, format)).await
 }
 
 /// Stops the running export; its partial file is removed. `false` if none was running.
@@ -177,13 +176,24 @@ pub async fn about(state: State<'_, AppState>) -> Result<About, Error> {
     Ok(state.about().clone())
 }
 
+/// What the operator should know since the app started: settings that were invalid and
+/// replaced by defaults, a read-only or damaged database.
+#[tauri::command]
+#[specta::specta]
+pub async fn warnings(state: State<'_, AppState>) -> Result<Vec<String>, Error> {
+    Ok(state.warnings())
+}
+
 /// Opens the log folder in the system's file manager.
 #[tauri::command]
 #[specta::specta]
 pub async fn open_log_folder(state: State<'_, AppState>) -> Result<(), Error> {
-    let dir = &state.about().log_dir;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::storage(format!("cannot create the log folder {dir}: {e}")))?;
-    tauri_plugin_opener::open_path(dir, None::<&str>)
-        .map_err(|e| Error::storage(format!("cannot open the log folder {dir}: {e}")))
+    blocking(state, |s| {
+        let dir = &s.about().log_dir;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::storage(format!("cannot create the log folder {dir}: {e}")))?;
+        tauri_plugin_opener::open_path(dir, None::<&str>)
+            .map_err(|e| Error::storage(format!("cannot open the log folder {dir}: {e}")))
+    })
+    .await
 }

@@ -7,7 +7,7 @@ use eventdesk_core::{AppSettings, ChangeSet, Clock, Notice, Notifier, SystemCloc
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tauri::menu::{Menu, MenuEvent, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime, Window, WindowEvent};
@@ -190,7 +190,7 @@ fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
 }
 
 /// Pauses or resumes the simulator from the tray, persisting the choice as the panel does.
-fn toggle_simulator<R: Runtime>(app: &AppHandle<R>) {
+pub fn toggle_simulator<R: Runtime>(app: &AppHandle<R>) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
@@ -215,6 +215,44 @@ pub fn show_simulator_state<R: Runtime>(app: &AppHandle<R>, running: bool) {
     if let Some(menu) = app.try_state::<TrayMenu<R>>() {
         let _ = menu.simulator.set_text(simulator_label(running));
     }
+}
+
+/// The tray's counts are shown at most this often.
+const TALLY_EVERY: Duration = Duration::from_secs(1);
+
+/// Starts the thread that shows counts in the tray, at most once per [`TALLY_EVERY`]: the
+/// first of a burst at once, the last when the interval ends (so the tray never stays
+/// behind). `None` if it cannot start.
+pub fn start_tray_counts<R: Runtime>(app: &AppHandle<R>) -> Option<Sender<Tally>> {
+    let (tx, rx) = mpsc::channel::<Tally>();
+    let app = app.clone();
+    std::thread::Builder::new()
+        .name("tray-counts".into())
+        .spawn(move || {
+            let mut shown_at: Option<Instant> = None;
+            let mut pending: Option<Tally> = None;
+            loop {
+                let wait = match (pending, shown_at) {
+                    (None, _) => Duration::from_secs(3600),
+                    (Some(_), None) => Duration::ZERO,
+                    (Some(_), Some(at)) => TALLY_EVERY.saturating_sub(at.elapsed()),
+                };
+                match rx.recv_timeout(wait) {
+                    Ok(tally) => pending = Some(tally),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+                let due = shown_at.is_none_or(|at| at.elapsed() >= TALLY_EVERY);
+                if let (Some(tally), true) = (pending, due) {
+                    show_tally(&app, tally);
+                    shown_at = Some(Instant::now());
+                    pending = None;
+                }
+            }
+        })
+        .map_err(|e| tracing::error!(error = %e, "the tray's counts will not update"))
+        .ok()
+        .map(|_| tx)
 }
 
 /// Shows the counts in the tray's tooltip (and, on Linux, the critical count beside the icon).
@@ -253,20 +291,27 @@ pub fn start_notifier<R: Runtime>(
     let handle = app.clone();
     std::thread::Builder::new()
         .name("notifier".into())
-        .spawn(move || run_notifier(&rx, &settings, |n| show_notice(&handle, n)))
+        .spawn(move || {
+            run_notifier(&rx, &settings, NOTICE_INTERVAL_MS, |n| {
+                show_notice(&handle, n)
+            })
+        })
         .map_err(|e| tracing::error!(error = %e, "no desktop notifications"))
         .ok()
         .map(|_| tx)
 }
 
-/// Feeds the [`Notifier`] until the pusher goes away, waking when held-back events are due.
-fn run_notifier(
+/// Feeds a [`Notifier`] (one notice per `interval_ms`) until the pusher goes away, waking when
+/// held-back events are due, and hands each notice to `show`. While the operator has
+/// notifications off, critical events are dropped (and logged), not held back.
+pub fn run_notifier(
     rx: &Receiver<ChangeSet>,
     settings: &Mutex<AppSettings>,
+    interval_ms: i64,
     mut show: impl FnMut(&Notice),
 ) {
     let clock = SystemClock;
-    let mut notifier = Notifier::new(NOTICE_INTERVAL_MS);
+    let mut notifier = Notifier::new(interval_ms);
     loop {
         let wait = notifier.due_at().map_or(Duration::from_secs(3600), |t| {
             Duration::from_millis(u64::try_from(t - clock.now_ms()).unwrap_or(0))
@@ -277,7 +322,15 @@ fn run_notifier(
             .unwrap_or_else(PoisonError::into_inner)
             .notifications;
         let notice = match received {
-            Ok(_) | Err(RecvTimeoutError::Timeout) if !enabled => {
+            Ok(set) if !enabled => {
+                notifier.clear();
+                tracing::info!(
+                    events = set.critical.len(),
+                    "critical events not notified: notifications are off"
+                );
+                None
+            }
+            Err(RecvTimeoutError::Timeout) if !enabled => {
                 notifier.clear();
                 None
             }

@@ -3,16 +3,18 @@
 
 pub mod commands;
 pub mod desktop;
+mod export;
 mod push;
 pub mod pushed;
 pub mod state;
 
+use eventdesk_core::db::Access;
 use eventdesk_core::services::push::{Pusher, PUSH_INTERVAL};
 use eventdesk_core::{
     db, AppSettings, CommitFeed, SimConfig, SimControl, Simulator, Store, SystemClock,
 };
-use pushed::{EventsChanged, ExportProgress};
-use state::{About, AppState};
+use pushed::{EventsChanged, ExportProgress, StorageProblem};
+use state::{About, AppState, Parts};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tauri::{Manager, Runtime};
@@ -39,8 +41,13 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::cancel_export,
             commands::about,
             commands::open_log_folder,
+            commands::warnings,
         ])
-        .events(collect_events![EventsChanged, ExportProgress])
+        .events(collect_events![
+            EventsChanged,
+            ExportProgress,
+            StorageProblem
+        ])
         // Ids, seqs and Unix-ms timestamps are i64 in Rust and stay far below 2^53.
         .dangerously_cast_bigints_to_number()
         // One TypeScript type per Rust type: the UI reads what Rust serialises.
@@ -67,7 +74,7 @@ pub fn db_path_from_env<R: Runtime>(app: &tauri::AppHandle<R>) -> PathBuf {
 
 /// Opens the database, starts the pusher and the simulator thread, and returns the state the
 /// commands use. A store that cannot be opened is kept as its error. `var` reads the
-/// `EVENTDESK_SIM*` settings (the environment, in the app).
+/// `EVENTDESK_SIM*` settings and `EVENTDESK_EXPORT_TO` (the environment, in the app).
 pub fn start<R: Runtime>(
     app: &tauri::AppHandle<R>,
     path: &Path,
@@ -75,19 +82,39 @@ pub fn start<R: Runtime>(
 ) -> AppState {
     let clock = Arc::new(SystemClock);
     let (feed, rx) = CommitFeed::new();
-    let store = Store::open(path, feed.clone(), clock.clone()).map(Arc::new);
+    let warnings = Arc::new(Mutex::new(Vec::new()));
+    let handle = app.clone();
+    let problems = warnings.clone();
+    let store = Store::open_with(path, feed.clone(), clock.clone(), move |error| {
+        tracing::error!(error = %error, "the database is damaged: writes stopped");
+        lock(&problems).push(error.to_string());
+        if let Err(e) = (StorageProblem { error }).emit(&handle) {
+            tracing::warn!(error = %e, "the storage problem was not shown");
+        }
+    })
+    .map(Arc::new);
     match &store {
-        Ok(_) => tracing::info!(db = %path.display(), "database open"),
+        Ok(store) => {
+            tracing::info!(db = %path.display(), "database open");
+            if let Access::ReadOnly(reason) = store.access() {
+                lock(&warnings).push(format!(
+                    "{} is open for reading only: {reason}. Changes cannot be saved.",
+                    path.display()
+                ));
+            }
+        }
         Err(e) => tracing::error!(db = %path.display(), error = %e, "database unavailable"),
     }
 
-    let settings = Arc::new(Mutex::new(match &store {
-        Ok(store) => AppSettings::load(store).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "saved preferences ignored");
-            AppSettings::default()
-        }),
+    let settings = match &store {
+        Ok(store) => {
+            let (settings, notes) = AppSettings::load(store);
+            lock(&warnings).extend(notes);
+            settings
+        }
         Err(_) => AppSettings::default(),
-    }));
+    };
+    let settings = Arc::new(Mutex::new(settings));
     let mut sink = push::WindowPush::new(app, settings.clone());
     if let Err(e) = Pusher::new(rx, PUSH_INTERVAL).spawn(move |set| sink.push(set)) {
         tracing::error!(error = %e, "cannot start the pusher: the table will not update live");
@@ -95,18 +122,19 @@ pub fn start<R: Runtime>(
 
     let simulator = store.as_ref().ok().and_then(|store| {
         let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
-        let config = SimConfig::starting(store, var, fallback_seed).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "simulator settings rejected; simulator paused");
-            SimConfig {
-                running: false,
-                ..SimConfig::new(0)
-            }
-        });
+        let (config, notes) = SimConfig::starting(store, &var, fallback_seed);
+        for note in &notes {
+            tracing::warn!("{note}");
+        }
+        lock(&warnings).extend(notes);
         let control = SimControl::new(config.clone());
-        let conn = store
-            .connect()
-            .map_err(|e| tracing::error!(error = %e, "simulator has no connection"))
-            .ok()?;
+        let conn = match store.connect() {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "no simulator on this database");
+                return None;
+            }
+        };
         let sim = Simulator::new(config);
         let thread_control = control.clone();
         std::thread::Builder::new()
@@ -131,8 +159,25 @@ pub fn start<R: Runtime>(
         }
     });
     let handle = app.clone();
-    let watch = Box::new(move |running| desktop::show_simulator_state(&handle, running));
-    AppState::new(store, simulator, settings, about, progress, watch)
+    let simulator_watch = Box::new(move |running| desktop::show_simulator_state(&handle, running));
+    let fixed = var("EVENTDESK_EXPORT_TO")
+        .filter(|p| !p.trim().is_empty())
+        .map(PathBuf::from);
+    let save_to = export::save_to(app, fixed);
+    AppState::new(Parts {
+        store,
+        simulator,
+        settings,
+        about,
+        progress,
+        simulator_watch,
+        save_to,
+        warnings,
+    })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn clock_seed() -> u128 {

@@ -1,24 +1,20 @@
 //! [`WindowPush`]: where the pusher's merged change sets go. Each becomes the window's
-//! `EventsChanged` event, refreshes the tray's counts (carried in the set, so the tray never
+//! `EventsChanged` event, hands the tray its counts (carried in the set, so the tray never
 //! reads the store) and hands events that became critical to the notifier.
 
 use crate::desktop;
 use crate::pushed::EventsChanged;
-use eventdesk_core::{AppSettings, ChangeSet};
+use eventdesk_core::{AppSettings, ChangeSet, Tally};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 use tauri::{AppHandle, Runtime};
 use tauri_specta::Event as _;
-
-/// The tray's counts are refreshed at most this often.
-const TALLY_EVERY: Duration = Duration::from_secs(1);
 
 /// The pusher's sink in the app.
 pub struct WindowPush<R: Runtime> {
     app: AppHandle<R>,
     notices: Option<Sender<ChangeSet>>,
-    last_tally: Option<Instant>,
+    tray: Option<Sender<Tally>>,
 }
 
 impl<R: Runtime> WindowPush<R> {
@@ -27,7 +23,7 @@ impl<R: Runtime> WindowPush<R> {
         WindowPush {
             app: app.clone(),
             notices: desktop::start_notifier(app, settings),
-            last_tally: None,
+            tray: desktop::start_tray_counts(app),
         }
     }
 
@@ -39,9 +35,8 @@ impl<R: Runtime> WindowPush<R> {
                 let _ = tx.send(critical_part(&set));
             }
         }
-        if self.last_tally.is_none_or(|t| t.elapsed() >= TALLY_EVERY) {
-            self.last_tally = Some(Instant::now());
-            desktop::show_tally(&self.app, set.tally);
+        if let Some(tx) = &self.tray {
+            let _ = tx.send(set.tally);
         }
         if let Err(e) = EventsChanged(set).emit(&self.app) {
             tracing::warn!(error = %e, "push failed");

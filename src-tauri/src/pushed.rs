@@ -1,6 +1,6 @@
 //! Events pushed from Rust to the UI.
 
-use eventdesk_core::ChangeSet;
+use eventdesk_core::{ChangeSet, Error};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -15,4 +15,11 @@ pub struct EventsChanged(pub ChangeSet);
 pub struct ExportProgress {
     pub rows: i64,
     pub total: i64,
+}
+
+/// A problem with the database found while the app runs (its pages do not hold together):
+/// writes have stopped. The window shows it where the operator looks.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+pub struct StorageProblem {
+    pub error: Error,
 }

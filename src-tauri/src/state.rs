@@ -1,9 +1,13 @@
-//! What the shell keeps in Tauri's managed state.
+//! What the shell keeps in Tauri's managed state. [`AppState`] is a cheap handle (an `Arc`),
+//! so that a command can move it onto a blocking thread.
 
 use crate::pushed::ExportProgress;
-use eventdesk_core::{AppSettings, Error, SimControl, Store};
+use eventdesk_core::{
+    AppSettings, Error, ExportFormat, SimConfig, SimControl, SimulatorStatus, Store,
+};
 use serde::Serialize;
 use specta::Type;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -27,99 +31,106 @@ pub type ProgressSink = Arc<dyn Fn(ExportProgress) + Send + Sync>;
 /// Told whether the simulator runs after each change to its settings (the tray's label).
 pub type SimulatorWatch = Box<dyn Fn(bool) + Send + Sync>;
 
-pub struct AppState {
-    /// The open store, or why it could not be opened: every command then answers with that
-    /// error, so the window can say what is wrong instead of failing silently.
-    store: Result<Arc<Store>, Error>,
+/// Where an export goes: the file the operator picks in the system's save dialog, or a path
+/// given in advance (`EVENTDESK_EXPORT_TO`, for scripts and automated tests, which cannot
+/// click a native dialog); `None` when no file was chosen. The window never names a path.
+pub type SaveTo = Arc<dyn Fn(ExportFormat) -> Result<Option<PathBuf>, Error> + Send + Sync>;
+
+/// Everything [`AppState::new`] needs.
+pub struct Parts {
+    /// The open store, or why it could not be opened.
+    pub store: Result<Arc<Store>, Error>,
     /// The simulator's controls; absent when there is no store to simulate on.
-    simulator: Option<Arc<SimControl>>,
+    pub simulator: Option<Arc<SimControl>>,
     /// The operator's preferences as last saved, shared with the tray and notifier threads.
-    settings: Arc<Mutex<AppSettings>>,
-    /// The running export's cancel flag, if one is running.
-    export: Mutex<Option<Arc<AtomicBool>>>,
-    about: About,
-    progress: ProgressSink,
-    simulator_watch: SimulatorWatch,
+    pub settings: Arc<Mutex<AppSettings>>,
+    pub about: About,
+    pub progress: ProgressSink,
+    pub simulator_watch: SimulatorWatch,
+    pub save_to: SaveTo,
+    /// What the operator should know: settings that were invalid and replaced by defaults, a
+    /// read-only file, and problems found later (a damaged file).
+    pub warnings: Arc<Mutex<Vec<String>>>,
 }
 
-/// Marks the running export finished when dropped, however the export ends.
-pub struct ExportSlot<'a>(&'a AppState);
+struct Inner {
+    parts: Parts,
+    /// The running export's cancel flag, if one is running.
+    export: Mutex<Option<Arc<AtomicBool>>>,
+}
 
-impl Drop for ExportSlot<'_> {
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// Marks the running export finished when dropped, however the export ends.
+pub struct ExportSlot(AppState);
+
+impl Drop for ExportSlot {
     fn drop(&mut self) {
-        *lock(&self.0.export) = None;
+        *lock(&self.0 .0.export) = None;
     }
 }
 
 impl AppState {
-    pub fn new(
-        store: Result<Arc<Store>, Error>,
-        simulator: Option<Arc<SimControl>>,
-        settings: Arc<Mutex<AppSettings>>,
-        about: About,
-        progress: ProgressSink,
-        simulator_watch: SimulatorWatch,
-    ) -> Self {
-        AppState {
-            store,
-            simulator,
-            settings,
+    pub fn new(parts: Parts) -> Self {
+        AppState(Arc::new(Inner {
+            parts,
             export: Mutex::new(None),
-            about,
-            progress,
-            simulator_watch,
-        }
+        }))
     }
 
+    /// The store, or the error that kept it from opening: every command then answers with
+    /// that error, so the window can say what is wrong instead of failing silently.
     pub fn store(&self) -> Result<&Store, Error> {
-        self.store.as_deref().map_err(Clone::clone)
-    }
-
-    /// The store, shared, for work that runs on a thread of its own.
-    pub fn shared_store(&self) -> Result<Arc<Store>, Error> {
-        self.store.clone()
+        self.0.parts.store.as_deref().map_err(Clone::clone)
     }
 
     pub fn simulator(&self) -> Result<&SimControl, Error> {
         self.store()?;
-        self.simulator
-            .as_deref()
-            .ok_or_else(|| Error::storage("the simulator could not be started; see the log"))
+        self.0.parts.simulator.as_deref().ok_or_else(|| {
+            Error::storage("the simulator is not running on this database; see the log")
+        })
     }
 
     /// Validates, saves and applies new simulator settings (see [`SimControl::apply`]), and
     /// tells the tray whether it runs.
-    pub fn apply_simulator(
-        &self,
-        config: eventdesk_core::SimConfig,
-    ) -> Result<eventdesk_core::SimulatorStatus, Error> {
+    pub fn apply_simulator(&self, config: SimConfig) -> Result<SimulatorStatus, Error> {
         let status = self.simulator()?.apply(self.store()?, config)?;
-        (self.simulator_watch)(status.settings.running);
+        (self.0.parts.simulator_watch)(status.settings.running);
         Ok(status)
     }
 
     pub fn settings(&self) -> AppSettings {
-        *lock(&self.settings)
+        *lock(&self.0.parts.settings)
     }
 
     /// Checks, persists and applies new preferences.
     pub fn save_settings(&self, settings: AppSettings) -> Result<AppSettings, Error> {
         settings.save(self.store()?)?;
-        *lock(&self.settings) = settings;
+        *lock(&self.0.parts.settings) = settings;
         Ok(settings)
     }
 
     pub fn about(&self) -> &About {
-        &self.about
+        &self.0.parts.about
     }
 
     pub fn progress(&self) -> ProgressSink {
-        self.progress.clone()
+        self.0.parts.progress.clone()
+    }
+
+    pub fn save_to(&self) -> &SaveTo {
+        &self.0.parts.save_to
+    }
+
+    /// What the operator should know: warnings from the start and problems found since.
+    pub fn warnings(&self) -> Vec<String> {
+        lock(&self.0.parts.warnings).clone()
     }
 
     /// Claims the export slot: one export at a time.
-    pub fn begin_export(&self) -> Result<(ExportSlot<'_>, Arc<AtomicBool>), Error> {
-        let mut slot = lock(&self.export);
+    pub fn begin_export(&self) -> Result<(ExportSlot, Arc<AtomicBool>), Error> {
+        let mut slot = lock(&self.0.export);
         if slot.is_some() {
             return Err(Error::invalid(
                 "export",
@@ -128,12 +139,12 @@ impl AppState {
         }
         let cancel = Arc::new(AtomicBool::new(false));
         *slot = Some(cancel.clone());
-        Ok((ExportSlot(self), cancel))
+        Ok((ExportSlot(self.clone()), cancel))
     }
 
     /// Asks the running export to stop; `false` if none is running.
     pub fn cancel_export(&self) -> bool {
-        match &*lock(&self.export) {
+        match &*lock(&self.0.export) {
             Some(cancel) => {
                 cancel.store(true, Ordering::Relaxed);
                 true
@@ -144,7 +155,7 @@ impl AppState {
 
     /// Stops background work before the app exits.
     pub fn shut_down(&self) {
-        if let Some(sim) = &self.simulator {
+        if let Some(sim) = &self.0.parts.simulator {
             sim.stop();
         }
         self.cancel_export();

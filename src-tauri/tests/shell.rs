@@ -29,7 +29,11 @@ fn shell_on(path: &Path, dir: tempfile::TempDir) -> Shell {
     })
 }
 
-fn shell_with_env(path: &Path, dir: tempfile::TempDir, env: fn(&str) -> Option<String>) -> Shell {
+fn shell_with_env(
+    path: &Path,
+    dir: tempfile::TempDir,
+    env: impl Fn(&str) -> Option<String>,
+) -> Shell {
     let builder = specta_builder::<MockRuntime>();
     let app = mock_builder()
         .invoke_handler(builder.invoke_handler())
@@ -49,6 +53,23 @@ fn shell_with_env(path: &Path, dir: tempfile::TempDir, env: fn(&str) -> Option<S
     }
 }
 
+/// Calls a command the way the window does, and answers as the window would see it.
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
 fn shell() -> Shell {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("eventdesk.db");
@@ -57,7 +78,7 @@ fn shell() -> Shell {
 
 impl Shell {
     /// Closes this app and opens another on the same database file.
-    fn restart(self, path: &Path, env: fn(&str) -> Option<String>) -> Shell {
+    fn restart(self, path: &Path, env: impl Fn(&str) -> Option<String>) -> Shell {
         let Shell {
             _dir: dir,
             app,
@@ -69,19 +90,7 @@ impl Shell {
     }
 
     fn invoke(&self, cmd: &str, body: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: tauri::ipc::CallbackFn(0),
-                error: tauri::ipc::CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: tauri::ipc::InvokeBody::Json(body),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().unwrap())
+        invoke(&self.window, cmd, body)
     }
 
     fn seed(&self, changes: u64) {
@@ -93,8 +102,13 @@ impl Shell {
             new_share: 1.0,
             ..SimConfig::new(5)
         });
-        sim.run_batch(&mut conn, store.feed(), 1_764_000_000_000, changes)
-            .unwrap();
+        sim.run_batch(
+            &mut conn,
+            store.feed(),
+            &eventdesk_core::At(1_764_000_000_000),
+            changes,
+        )
+        .unwrap();
     }
 
     fn list(&self, page: i64, page_size: i64) -> Result<Value, Value> {
@@ -538,24 +552,37 @@ fn about_names_the_version_database_and_log_folder() {
     );
 }
 
+/// A shell whose save dialog answers with `target` (`EVENTDESK_EXPORT_TO`).
+fn shell_exporting_to(target: &Path) -> Shell {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("eventdesk.db");
+    let target = target.display().to_string();
+    shell_with_env(&path, dir, move |name| match name {
+        "EVENTDESK_SIM" => Some("off".into()),
+        "EVENTDESK_EXPORT_TO" => Some(target.clone()),
+        _ => None,
+    })
+}
+
 #[test]
-fn export_view_writes_the_filtered_view_and_reports_progress() {
-    let s = shell();
+fn export_view_writes_the_filtered_view_where_the_dialog_says_and_reports_progress() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = out_dir.path().join("view.json");
+    let s = shell_exporting_to(&file);
     s.seed(40);
     let (tx, rx) = mpsc::channel();
     eventdesk_app::pushed::ExportProgress::listen(&s.app, move |e| {
         let _ = tx.send((e.payload.rows, e.payload.total));
     });
     assert_eq!(s.invoke("cancel_export", json!({})).unwrap(), json!(false));
-    let out_dir = tempfile::tempdir().unwrap();
-    let file = out_dir.path().join("view.json");
+    // The window names no path: a path in the call is not an argument of the command.
     let done = s
         .invoke(
             "export_view",
             json!({
                 "query": { "page": 1, "pageSize": 50, "filter": { "search": "timeout" } },
                 "format": "json",
-                "path": file.display().to_string(),
+                "path": "/home/someone/.bashrc",
             }),
         )
         .unwrap();
@@ -567,26 +594,195 @@ fn export_view_writes_the_filtered_view_and_reports_progress() {
         .unwrap();
     let rows: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(rows, page["rows"]);
-    assert_eq!(done["outcome"], json!("done"));
-    assert_eq!(done["rows"], page["total"]);
+    assert_eq!(
+        done,
+        json!({ "outcome": "done", "rows": page["total"], "path": file.display().to_string() })
+    );
     let n = page["total"].as_i64().unwrap();
+    assert!(n > 0);
     let reports: Vec<(i64, i64)> = rx.try_iter().collect();
     assert_eq!(reports.first(), Some(&(0, n)));
     assert_eq!(reports.last(), Some(&(n, n)));
+    assert_eq!(
+        std::fs::read_dir(out_dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+}
 
+#[test]
+fn export_to_a_missing_folder_is_invalid_input() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let s = shell_exporting_to(&out_dir.path().join("missing").join("x.csv"));
+    s.seed(5);
     let err = s
         .invoke(
             "export_view",
-            json!({
-                "query": { "page": 1, "pageSize": 50 },
-                "format": "csv",
-                "path": out_dir.path().join("missing").join("x.csv").display().to_string(),
-            }),
+            json!({ "query": { "page": 1, "pageSize": 50 }, "format": "csv" }),
         )
         .unwrap_err();
     assert_eq!(
         (err["type"].clone(), err["data"]["field"].clone()),
         (json!("InvalidInput"), json!("path"))
+    );
+}
+
+#[test]
+fn a_running_export_is_the_only_one_and_cancelling_it_leaves_nothing() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = out_dir.path().join("all.csv");
+    std::fs::write(&file, "an earlier export\n").unwrap();
+    let s = shell_exporting_to(&file);
+    {
+        let state = s.app.state::<eventdesk_app::state::AppState>();
+        let mut conn = state.store().unwrap().connect().unwrap();
+        eventdesk_core::services::seed::seed(&mut conn, 60_000, 2, 1_764_000_000_000, |_, _| {})
+            .unwrap();
+    }
+    let (tx, progress) = mpsc::channel();
+    eventdesk_app::pushed::ExportProgress::listen(&s.app, move |e| {
+        let _ = tx.send(e.payload.rows);
+    });
+    let shell = s;
+    let exporting = {
+        let window = shell.window.clone();
+        std::thread::spawn(move || {
+            invoke(
+                &window,
+                "export_view",
+                json!({ "query": { "page": 1, "pageSize": 50 }, "format": "csv" }),
+            )
+        })
+    };
+    // Once rows are being written, a second export is refused and the first is cancelled.
+    while progress.recv_timeout(Duration::from_secs(30)).unwrap() == 0 {}
+    let second = shell
+        .invoke(
+            "export_view",
+            json!({ "query": { "page": 1, "pageSize": 50 }, "format": "json" }),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (second["type"].clone(), second["data"]["field"].clone()),
+        (json!("InvalidInput"), json!("export"))
+    );
+    assert_eq!(
+        shell.invoke("cancel_export", json!({})).unwrap(),
+        json!(true)
+    );
+    let outcome = exporting.join().unwrap().unwrap();
+    assert_eq!(outcome["outcome"], "cancelled", "{outcome}");
+    assert!(outcome["rows"].as_i64().unwrap() < 60_000);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "an earlier export\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(out_dir.path()).unwrap().count(),
+        1,
+        "the partial file is gone"
+    );
+    assert_eq!(
+        shell.invoke("cancel_export", json!({})).unwrap(),
+        json!(false)
+    );
+}
+
+#[test]
+fn notices_reach_the_desktop_while_on_and_none_while_off() {
+    use eventdesk_core::{AppSettings, ChangeSet};
+    let settings = std::sync::Arc::new(std::sync::Mutex::new(AppSettings::default()));
+    let (sets, rx) = mpsc::channel::<ChangeSet>();
+    let (shown_tx, shown) = mpsc::channel();
+    let notifier = {
+        let settings = settings.clone();
+        std::thread::spawn(move || {
+            eventdesk_app::desktop::run_notifier(&rx, &settings, 0, |n| {
+                let _ = shown_tx.send(n.title.clone());
+            })
+        })
+    };
+    let critical = |id: i64, title: &str| {
+        let mut row: eventdesk_core::Event = serde_json::from_value(json!({
+            "id": id, "kind": "k", "source": "s", "severity": "critical", "title": title,
+            "status": "open", "createdAt": 1, "updatedAt": 1, "updatedBy": "simulator",
+            "completedAt": null, "completedBy": null, "reopenedAt": null, "reopenedBy": null,
+            "version": 1
+        }))
+        .unwrap();
+        row.id = id;
+        ChangeSet {
+            from_seq: id,
+            to_seq: id,
+            rows: vec![row],
+            created: vec![id],
+            critical: vec![id],
+            total: id,
+            tally: Default::default(),
+            reload: false,
+        }
+    };
+    sets.send(critical(1, "first")).unwrap();
+    assert_eq!(
+        shown.recv_timeout(Duration::from_secs(5)).unwrap(),
+        "Critical: first"
+    );
+    settings.lock().unwrap().notifications = false;
+    sets.send(critical(2, "while off")).unwrap();
+    settings.lock().unwrap().notifications = true;
+    sets.send(critical(3, "on again")).unwrap();
+    // The next notice is about the event after the switch, not the one while off.
+    assert_eq!(
+        shown.recv_timeout(Duration::from_secs(5)).unwrap(),
+        "Critical: on again"
+    );
+    drop(sets);
+    notifier.join().unwrap();
+    assert!(shown.try_recv().is_err());
+}
+
+#[test]
+fn the_tray_pauses_and_resumes_the_simulator_and_the_choice_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("eventdesk.db");
+    let s = shell_with_env(&path, dir, |_| None);
+    let running =
+        |s: &Shell| s.invoke("simulator_status", json!({})).unwrap()["settings"]["running"].clone();
+    assert_eq!(running(&s), json!(true));
+    eventdesk_app::desktop::toggle_simulator(s.app.handle());
+    assert_eq!(running(&s), json!(false));
+    // Saved: a restart with no variables starts paused.
+    let s = s.restart(&path, |_| None);
+    assert_eq!(running(&s), json!(false));
+    eventdesk_app::desktop::toggle_simulator(s.app.handle());
+    assert_eq!(running(&s), json!(true));
+}
+
+#[test]
+fn warnings_name_settings_that_were_replaced_and_a_read_only_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("eventdesk.db");
+    let s = shell_on(&path, dir);
+    assert_eq!(s.invoke("warnings", json!({})).unwrap(), json!([]));
+    {
+        let state = s.app.state::<eventdesk_app::state::AppState>();
+        state
+            .store()
+            .unwrap()
+            .connect()
+            .unwrap()
+            .execute(
+                "INSERT INTO settings (key, value) VALUES ('simulator', '{\"running\":true,\"rate\":90000,\"seed\":1,\"newShare\":0.4,\"overrideChance\":0}')",
+                [],
+            )
+            .unwrap();
+    }
+    let s = s.restart(&path, |_| None);
+    let warnings = s.invoke("warnings", json!({})).unwrap();
+    assert!(warnings[0].as_str().unwrap().contains("rate"), "{warnings}");
+    assert_eq!(
+        s.invoke("simulator_status", json!({})).unwrap()["settings"]["rate"],
+        json!(2.0)
     );
 }
 
@@ -603,7 +799,8 @@ fn activity_covers_the_last_hour_minute_by_minute() {
         override_chance: 0.0,
         ..SimConfig::new(8)
     });
-    sim.run_batch(&mut conn, store.feed(), now, 7).unwrap();
+    sim.run_batch(&mut conn, store.feed(), &eventdesk_core::At(now), 7)
+        .unwrap();
     let minutes = s.invoke("activity", json!({})).unwrap();
     let minutes = minutes.as_array().unwrap();
     assert_eq!(minutes.len(), 60);

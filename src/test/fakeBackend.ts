@@ -57,8 +57,10 @@ export class FakeBackend {
   };
   /** What the save dialog answers (null: the operator closed it). */
   savePath: string | null = "/tmp/view.csv";
+  /** What the backend warns about at start. */
+  warnings: string[] = [];
   /** Exports run until `finishExport` is called, so tests can look at the progress. */
-  private pendingExport: { resolve: (o: ExportOutcome) => void; rows: number } | null = null;
+  private pendingExport: { resolve: (o: ExportOutcome) => void; rows: number; path: string } | null = null;
   /** Every change as (seq, event after it), for changes_since. */
   log: { seq: number; event: Event; created: boolean }[] = [];
   /** The backend's clock: new events are created at this time; activity counts back from it. */
@@ -130,7 +132,7 @@ export class FakeBackend {
         if (rows.length > this.catchUpLimit) return { changes: null, complete: false };
         const created = later.filter((l) => l.created).map((l) => l.event.id).reverse();
         return {
-          changes: { fromSeq: since + 1, toSeq: this.seq, rows, created, critical: [], total: this.events.length, tally: this.tally() } satisfies ChangeSet,
+          changes: { fromSeq: since + 1, toSeq: this.seq, rows, created, critical: [], total: this.events.length, tally: this.tally(), reload: false } satisfies ChangeSet,
           complete: true,
         };
       }
@@ -166,13 +168,16 @@ export class FakeBackend {
         return null;
       case "plugin:window|set_theme":
         return null;
-      case "plugin:dialog|save":
-        return this.savePath;
+      case "warnings":
+        return this.warnings;
       case "export_view": {
+        // The backend opens the save dialog itself; `savePath` is what the operator picks.
+        if (this.savePath === null) return { outcome: "dismissed" } satisfies ExportOutcome;
         const q = a.query as EventQuery;
         const rows = this.list({ ...q, page: 1, pageSize: 1_000_000, position: null }).total;
+        const path = this.savePath;
         return new Promise<ExportOutcome>((resolve) => {
-          this.pendingExport = { resolve, rows };
+          this.pendingExport = { resolve, rows, path };
         });
       }
       case "cancel_export": {
@@ -186,13 +191,19 @@ export class FakeBackend {
     }
   }
 
-  /** Reports progress of the running export, then completes it with every row. */
-  async finishExport(path: string): Promise<void> {
+  /** Reports how far the running export is: `rows` of its total. */
+  async reportExport(rows: number): Promise<void> {
     const job = this.pendingExport;
     if (!job) throw new Error("no export is running");
-    await emit("export-progress", { rows: Math.floor(job.rows / 2), total: job.rows });
+    await emit("export-progress", { rows, total: job.rows });
+  }
+
+  /** Completes the running export with every row. */
+  finishExport(): void {
+    const job = this.pendingExport;
+    if (!job) throw new Error("no export is running");
     this.pendingExport = null;
-    job.resolve({ outcome: "done", rows: job.rows, path });
+    job.resolve({ outcome: "done", rows: job.rows, path: job.path });
   }
 
   /** Events per minute over the hour up to now, as the backend counts them. */
@@ -304,6 +315,7 @@ export class FakeBackend {
       critical: created.filter((e) => e.severity === "critical").map((e) => e.id).reverse(),
       total: this.events.length,
       tally: this.tally(),
+      reload: false,
     };
     await emit("events-changed", set);
     return set;
@@ -312,7 +324,7 @@ export class FakeBackend {
   /** Changes one event and pushes it. */
   async pushChange(id: number, over: Partial<Event>): Promise<void> {
     const e = this.changeSilently(id, over);
-    await emit("events-changed", { fromSeq: this.seq, toSeq: this.seq, rows: [e], created: [], critical: [], total: this.events.length, tally: this.tally() } satisfies ChangeSet);
+    await emit("events-changed", { fromSeq: this.seq, toSeq: this.seq, rows: [e], created: [], critical: [], total: this.events.length, tally: this.tally(), reload: false } satisfies ChangeSet);
   }
 
   /** Unfinished events and the critical ones among them, as change sets carry them. */

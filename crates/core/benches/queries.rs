@@ -74,7 +74,7 @@ fn q(filter: EventFilter, sort: Sort, position: Option<Position>) -> EventQuery 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bench.db");
-    db::prepare(&path).expect("prepare");
+    db::prepare(&path, db::Check::Now).expect("prepare");
     let n = events();
     let mut conn = db::connect(&path).expect("connect");
     let t = Instant::now();
@@ -350,8 +350,13 @@ fn bench(c: &mut Criterion) {
     for batch in [1_000u64, 10_000] {
         g.bench_function(format!("simulator: {batch} changes, 1 commit"), |b| {
             b.iter(|| {
-                sim.run_batch(&mut sim_conn, &feed, 1_764_000_000_000, batch)
-                    .expect("batch")
+                sim.run_batch(
+                    &mut sim_conn,
+                    &feed,
+                    &eventdesk_core::At(1_764_000_000_000),
+                    batch,
+                )
+                .expect("batch")
             })
         });
         while emitted_rx.try_recv().is_ok() {}
@@ -368,8 +373,13 @@ fn bench(c: &mut Criterion) {
     for _ in 0..200 {
         std::thread::sleep(PUSH_INTERVAL + Duration::from_millis(5));
         let started = Instant::now();
-        sim.run_batch(&mut sim_conn, &feed, 1_764_000_000_000, 1)
-            .expect("batch");
+        sim.run_batch(
+            &mut sim_conn,
+            &feed,
+            &eventdesk_core::At(1_764_000_000_000),
+            1,
+        )
+        .expect("batch");
         let seq = db::rows::last_seq(&sim_conn).expect("seq");
         let handed = loop {
             let (at, set) = emitted_rx.recv().expect("push");
