@@ -22,7 +22,7 @@ export function workspace(name) {
 
 /** Runs `eventdesk-cli` (the core's headless tool) and returns its standard output. */
 export function eventdeskCli(...args) {
-  return execFileSync(cli, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(cli, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
 }
 
 export function dbStats(db) {

@@ -18,6 +18,12 @@ function dbEvents(db) {
     .map((line) => JSON.parse(line));
 }
 
+/** A saved setting, read from the database's settings table through `eventdesk-cli`. */
+function dbSetting(db, key) {
+  const line = eventdeskCli("settings", "--db", db).split("\n").find((l) => l.startsWith(`${key}\t`));
+  return line ? JSON.parse(line.slice(key.length + 1)) : undefined;
+}
+
 /** The search rule for one word, written plainly: some word of the title, kind or source starts with it. */
 function searchMatches(e, word) {
   const tokens = (text) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
@@ -260,6 +266,9 @@ test("6. a change between render and click gives a conflict message and the curr
   eventdeskCli("seed", "--db", ws.db, "--events", "40", "--seed", "12");
   await withApp("conflict", ws, SIM_OFF, async (browser) => {
     await waitForRows(browser);
+    // Live updates paused: the window holds rows as they were while another program changes one.
+    await browser.$("button=Pause live updates").click();
+    await waitForText(browser, ".live", "Live updates paused");
     const target = await browser.execute(() => {
       const rows = Array.from(document.querySelectorAll("tbody tr[data-event-id]"));
       const canComplete = (tr) => Array.from(tr.querySelectorAll("button")).some((b) => b.textContent === "Complete");
@@ -312,8 +321,16 @@ test("7. commands called with bad arguments answer with typed errors and the app
         unknown: await call("get_event", { id: 999999 }),
         stale: await call("complete_event", { id: 1, expectedVersion: 999 }),
         good: await call("list_events", { query: { page: 1, pageSize: 5 } }),
+        // Least privilege: what the window does not use, it may not call.
+        tray: await call("plugin:tray|new", { options: { id: "x" } }),
+        image: await call("plugin:image|from_path", { path: "/etc/passwd" }),
+        dialog: await call("plugin:dialog|save", { options: {} }),
+        hide: await call("plugin:window|hide", { label: "main" }),
       };
     });
+    for (const denied of ["tray", "image", "dialog", "hide"]) {
+      assert.match(String(answers[denied].error), /not allowed|denied/i, `${denied}: ${JSON.stringify(answers[denied])}`);
+    }
     assert.equal(answers.page0.error.type, "InvalidInput");
     assert.equal(answers.page0.error.data.field, "page");
     assert.equal(answers.huge.error.type, "InvalidInput");
@@ -520,28 +537,34 @@ test("13. About shows the version, the database and a log folder that holds the 
   });
 });
 
-test("14. the activity strip sums up the last hour, and export writes the filtered view", async () => {
+test("14. the activity strip sums up the last hour, and export writes the filtered view through the Export dialog", async () => {
   const ws = workspace("export");
-  await withApp("export", ws, { EVENTDESK_SIM: "on", EVENTDESK_SIM_RATE: "40", EVENTDESK_SIM_SEED: "14" }, async (browser) => {
+  const target = join(ws.dir, "open.csv");
+  const env = { EVENTDESK_SIM: "on", EVENTDESK_SIM_RATE: "40", EVENTDESK_SIM_SEED: "14", EVENTDESK_EXPORT_TO: target };
+  await withApp("export", ws, env, async (browser) => {
     await waitForText(browser, '[data-testid="activity-summary"]', /^[1-9][\d,]* events · [\d,]+ critical · peak [\d,]+\/min$/);
+    // Stop the simulator so that the view holds still while it is exported.
+    await browser.$("button=Simulator").click();
+    await browser.$("button=Pause simulator").click();
+    await waitForText(browser, ".sim-status [data-running]", "Paused");
     await openFilter(browser).click();
     await waitForRows(browser);
-    // The save dialog is the desktop's own; the export behind it is the command the dialog's
-    // Export button calls, run here with the view's query as the window holds it.
-    const path = join(ws.dir, "open.csv");
-    const answer = await browser.execute(async (path) => {
-      const call = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args).then((ok) => ({ ok }), (error) => ({ error }));
-      const query = { page: 1, pageSize: 50, filter: { statuses: ["open"] } };
-      await call("set_simulator", { settings: { ...(await call("simulator_status", {})).ok.settings, running: false } });
-      await new Promise((r) => setTimeout(r, 500)); // a batch under way commits
-      const page = await call("list_events", { query });
-      const out = await call("export_view", { query, format: "csv", path });
-      return { total: page.ok.total, out };
-    }, path);
-    assert.equal(answer.out.ok?.outcome, "done", JSON.stringify(answer.out));
-    const lines = readFileSync(path, "utf8").trim().split("\n");
+    await browser.$("button=Export…").click();
+    const dialog = await browser.$('[role="dialog"]');
+    await dialog.waitForExist(WAIT);
+    await dialog.$("aria/CSV (spreadsheets)").click();
+    // The save dialog is the system's, opened by the app itself; EVENTDESK_EXPORT_TO answers it.
+    await dialog.$("button=Choose file and export…").click();
+    const open = dbEvents(ws.db).filter((e) => e.status === "open");
+    await waitForText(browser, ".notice-info span", `Exported ${open.length.toLocaleString("en-US")} ${open.length === 1 ? "event" : "events"} to ${target}.`);
+    assert.equal(await browser.$('[role="dialog"]').isExisting(), false, "the dialog closed");
+    const lines = readFileSync(target, "utf8").trim().split("\n");
     assert.equal(lines[0].split(",")[0], "id");
-    assert.equal(lines.length - 1, answer.total);
+    assert.deepEqual(
+      lines.slice(1).map((l) => Number(l.split(",")[0])),
+      open.map((e) => e.id).sort((a, b) => b - a),
+      "every open event, newest first",
+    );
     assert.ok(lines.slice(1).every((l) => l.split(",")[3] === "open"), "only open events were exported");
   });
 });
@@ -637,5 +660,96 @@ test("17. pausing live updates holds the table still; the held changes apply on 
     );
     assert.notDeepEqual(expected, still);
     await documentWasNotReloaded(browser);
+  });
+});
+
+test("18. events another program writes into the window's file appear within 1 s", async () => {
+  const ws = workspace("other-writer");
+  eventdeskCli("seed", "--db", ws.db, "--events", "60", "--seed", "18");
+  await withApp("other-writer", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser, (ids) => ids[0] === 60);
+    await markDocument(browser);
+    await browser.execute(() => {
+      window.__seen = {};
+      const tbody = document.querySelector("tbody");
+      new MutationObserver(() => {
+        for (const tr of tbody.querySelectorAll("tr[data-event-id]")) {
+          const id = tr.getAttribute("data-event-id");
+          if (!(id in window.__seen)) window.__seen[id] = Date.now();
+        }
+      }).observe(tbody, { childList: true, subtree: true });
+    });
+    // The command-line tool is another process writing to the same file.
+    eventdeskCli("simulate", "--db", ws.db, "--changes", "3", "--seed", "5", "--new-share", "1");
+    const ids = await waitForRows(browser, (ids) => ids[0] === 63, "the other program's events did not arrive");
+    assert.deepEqual(ids.slice(0, 4), [63, 62, 61, 60]);
+    await documentWasNotReloaded(browser);
+    const seen = await browser.execute(() => window.__seen);
+    for (const id of [61, 62, 63]) {
+      const created = Number(await row(browser, id).getAttribute("data-created-at"));
+      const lag = seen[String(id)] - created;
+      assert.ok(lag >= -50 && lag < 1000, `event ${id} appeared ${lag} ms after its commit`);
+    }
+    await waitForText(browser, ".total", "63 events");
+  });
+});
+
+test("19. a critical event reaches the desktop's notification service, and none does while notifications are off", async () => {
+  const ws = workspace("notify");
+  eventdeskCli("seed", "--db", ws.db, "--events", "80", "--seed", "19");
+  // On the first page (the 50 newest), one step below critical.
+  const candidates = dbEvents(ws.db).filter((e) => e.id > 30 && e.severity === "error" && e.status !== "completed");
+  assert.ok(candidates.length >= 2, "two events one step below critical");
+  const [first, second] = candidates;
+  // The session bus's own monitor sees every call to the notification service.
+  const monitor = spawn("dbus-monitor", ["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  let calls = "";
+  monitor.stdout.on("data", (chunk) => (calls += chunk));
+  try {
+    await withApp("notify", ws, SIM_OFF, async (browser, session) => {
+      await waitForRows(browser);
+      eventdeskCli("escalate", "--db", ws.db, "--id", String(first.id));
+      await browser.waitUntil(async () => calls.includes(`Critical: ${first.title}`), {
+        ...WAIT,
+        timeoutMsg: `no Notify call for event ${first.id}; the monitor saw: ${calls.slice(-500)}`,
+      });
+      await browser.$("button=Settings").click();
+      const box = await browser.$("aria/Desktop notifications for critical events");
+      await box.click();
+      await browser.waitUntil(async () => !(await box.isSelected()), WAIT);
+      await browser.waitUntil(async () => dbSetting(ws.db, "app")?.notifications === false, {
+        ...WAIT,
+        timeoutMsg: "the setting was not saved",
+      });
+      eventdeskCli("escalate", "--db", ws.db, "--id", String(second.id));
+      await waitForText(browser, `tr[data-event-id="${second.id}"] .severity`, "critical");
+      await browser.waitUntil(async () => readFileSync(session.logPath, "utf8").includes("critical events not notified: notifications are off"), {
+        ...WAIT,
+        timeoutMsg: "the notifier did not pass on the second event",
+      });
+      assert.ok(!calls.includes(`Critical: ${second.title}`), "a notice was sent while notifications were off");
+    });
+  } finally {
+    monitor.kill();
+  }
+});
+
+test("20. a search with more matches than are counted at once says its total is a lower bound", async () => {
+  const ws = workspace("inexact");
+  eventdeskCli("seed", "--db", ws.db, "--events", "120000", "--seed", "20");
+  const word = "in";
+  const hits = dbEvents(ws.db).filter((e) => searchMatches(e, word)).length;
+  assert.ok(hits > 40_000, `"${word}" matches ${hits} events`);
+  await withApp("inexact", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser, (ids) => ids[0] === 120000);
+    await browser.$("aria/Search events").setValue(word);
+    await waitForText(browser, ".total", "more than 500 events");
+    await waitForText(browser, ".page-of", "Page 1");
+    const rows = await browser.execute(() =>
+      Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) => tr.textContent.toLowerCase()),
+    );
+    assert.equal(rows.length, 50);
   });
 });

@@ -10,7 +10,7 @@ events=${EVENTDESK_MEMORY_EVENTS:-100000}
 dir=$(mktemp -d)
 # The app, its WebKit processes and Xvfb run in a process group of their own, ended together.
 trap 'kill -- "-$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
-cargo build --release --locked -p eventdesk-core --bin eventdesk-cli >&2
+cargo build --release --locked -p eventdesk-cli >&2
 target/release/eventdesk-cli seed --db "$dir/eventdesk.db" --events "$events" --seed 1 >/dev/null
 EVENTDESK_DB="$dir/eventdesk.db" XDG_DATA_HOME="$dir/xdg" XDG_CONFIG_HOME="$dir/xdg" \
   XDG_CACHE_HOME="$dir/xdg" LANG=en_US.UTF-8 EVENTDESK_SIM_RATE=2 \

@@ -34,7 +34,7 @@ stage "build the app and its .deb for end-to-end tests"
 # A debug build with the frontend embedded, bundled as a .deb (the binary stays in target/debug).
 rm -rf target/debug/bundle/deb
 npx tauri build --debug --bundles deb
-cargo build --locked -p eventdesk-core --bin eventdesk-cli
+cargo build --locked -p eventdesk-cli
 
 stage "end-to-end"
 e2e_started=$(date +%s)
