@@ -4,13 +4,15 @@
 
 use clap::{Parser, Subcommand};
 use eventdesk_core::db::{self, rows, Access, Check};
-use eventdesk_core::services::seed;
+use eventdesk_core::services::{export, seed};
 use eventdesk_core::{
-    Actor, Clock, CommitFeed, Error, SimConfig, SimControl, Simulator, SystemClock,
+    Actor, Clock, CommitFeed, Error, EventFilter, ExportFormat, ExportOutcome, SimConfig,
+    SimControl, Simulator, Sort, SystemClock,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -85,6 +87,19 @@ enum Command {
     Check {
         #[arg(long)]
         db: PathBuf,
+        /// Only `PRAGMA quick_check` (what opening a file runs), with the time it took.
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Write every event (newest first) to a CSV or JSON file, as the window's Export does.
+    Export {
+        #[arg(long)]
+        db: PathBuf,
+        /// The file to write; it is replaced only once the export is complete.
+        #[arg(long)]
+        to: PathBuf,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
     },
     /// Print the event count and the last change seq as JSON.
     Stats {
@@ -108,6 +123,13 @@ enum Command {
         #[arg(long)]
         db: PathBuf,
     },
+}
+
+/// What `export` writes.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Csv,
+    Json,
 }
 
 /// Changes per second, in the simulator's range.
@@ -167,7 +189,8 @@ fn run(command: Command) -> Result<(), Error> {
             seconds,
             seed,
         } => run_timed(&db, rate, seconds, seed),
-        Command::Check { db } => run_check(&db),
+        Command::Check { db, quick } => run_check(&db, quick),
+        Command::Export { db, to, format } => run_export(&db, &to, format),
         Command::Stats { db } => run_stats(&db),
         Command::Show { db, id } => run_show(&db, id),
         Command::Settings { db } => run_settings(&db),
@@ -312,10 +335,19 @@ fn run_timed(path: &Path, rate: f64, seconds: u64, seed: u64) -> Result<(), Erro
     Ok(())
 }
 
-fn run_check(path: &Path) -> Result<(), Error> {
+fn run_check(path: &Path, quick: bool) -> Result<(), Error> {
     // Read-only: a check never writes, not even to upgrade the file.
     db::ensure_ours(path)?;
     let mut conn = db::connect_read_only(path)?;
+    if quick {
+        let started = Instant::now();
+        db::quick_check(&conn, path)?;
+        println!(
+            "{}",
+            serde_json::json!({ "quickCheck": "ok", "ms": started.elapsed().as_millis() })
+        );
+        return Ok(());
+    }
     let report = db::check::verify(&mut conn)?;
     println!(
         "{}",
@@ -332,6 +364,37 @@ fn run_settings(path: &Path) -> Result<(), Error> {
     let conn = open_for_reading(path)?;
     for (key, value) in rows::settings(&conn)? {
         println!("{key}\t{value}");
+    }
+    Ok(())
+}
+
+fn run_export(path: &Path, to: &Path, format: Format) -> Result<(), Error> {
+    let format = match format {
+        Format::Csv => ExportFormat::Csv,
+        Format::Json => ExportFormat::Json,
+    };
+    db::ensure_ours(path)?;
+    let mut conn = db::connect_read_only(path)?;
+    let started = Instant::now();
+    let outcome = export::export_view(
+        &mut conn,
+        &EventFilter::default(),
+        Sort::default(),
+        format,
+        to,
+        &AtomicBool::new(false),
+        |_, _| {},
+    )?;
+    drop(conn);
+    // The export's snapshot kept the log from being copied back while it ran.
+    if let Ok(conn) = db::connect(path) {
+        db::checkpoint(&conn)?;
+    }
+    if let ExportOutcome::Done { rows, path } = outcome {
+        println!(
+            "exported {rows} events to {path} in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }
