@@ -8,7 +8,7 @@ mod push;
 pub mod pushed;
 pub mod state;
 
-use eventdesk_core::db::Access;
+use eventdesk_core::db::{Access, Check};
 use eventdesk_core::services::push::{Pusher, PUSH_INTERVAL};
 use eventdesk_core::{
     db, AppSettings, CommitFeed, SimConfig, SimControl, Simulator, Store, SystemClock,
@@ -85,7 +85,8 @@ pub fn start<R: Runtime>(
     let warnings = Arc::new(Mutex::new(Vec::new()));
     let handle = app.clone();
     let problems = warnings.clone();
-    let store = Store::open_with(path, feed.clone(), clock.clone(), move |error| {
+    // The pages are checked in the background: the check reads the whole file.
+    let store = Store::open_with(path, feed.clone(), clock.clone(), Check::Later, move |error| {
         tracing::error!(error = %error, "the database is damaged: writes stopped");
         lock(&problems).push(error.to_string());
         if let Err(e) = (StorageProblem { error }).emit(&handle) {

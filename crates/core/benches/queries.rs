@@ -323,11 +323,11 @@ fn bench(c: &mut Criterion) {
 
     // Write path: simulator batches committed while a reader pages on its own connection.
     let stop = Arc::new(AtomicBool::new(false));
+    // The same store, as in the app: the window reads while the simulator writes.
+    let store = Arc::new(store);
     let reader = {
-        let (stop, path) = (stop.clone(), path.clone());
+        let (stop, store) = (stop.clone(), store.clone());
         std::thread::spawn(move || {
-            let (feed, _rx) = CommitFeed::new();
-            let store = Store::open(&path, feed, Arc::new(SystemClock)).expect("open");
             let mut pages = 0i64;
             while !stop.load(Ordering::Relaxed) {
                 black_box(

@@ -53,25 +53,26 @@ impl Drop for Store {
 }
 
 impl Store {
-    /// Prepares the file (folder, foreign-file check, migrations) and opens its connections;
-    /// see [`Store::open_with`]. Problems found later (a damaged file) are logged.
+    /// Prepares the file (folder, foreign-file check, page check, migrations) and opens its
+    /// connections; see [`Store::open_with`]. The pages are checked before it returns.
     pub fn open(path: &Path, feed: CommitFeed, clock: Arc<dyn Clock>) -> Result<Store> {
-        Store::open_with(path, feed, clock, |e| {
+        Store::open_with(path, feed, clock, Check::Now, |e| {
             tracing::error!(error = %e, "the database is damaged: writes stopped");
         })
     }
 
-    /// Prepares the file and opens its connections. Its pages are checked on a thread of its
-    /// own (a file that needs upgrading is checked first): when they do not hold together,
-    /// every write stops at once and `on_problem` is told. Another thread publishes through
-    /// `feed` what other processes commit to the file.
+    /// Prepares the file and opens its connections. With [`Check::Later`] its pages are
+    /// checked on a thread of its own (a file that is about to be written to is checked
+    /// first): when they do not hold together, every write stops at once and `on_problem` is
+    /// told. Another thread publishes through `feed` what other processes commit to the file.
     pub fn open_with(
         path: &Path,
         feed: CommitFeed,
         clock: Arc<dyn Clock>,
+        check: Check,
         on_problem: impl Fn(Error) + Send + 'static,
     ) -> Result<Store> {
-        let prepared = db::prepare(path, Check::Later)?;
+        let prepared = db::prepare(path, check)?;
         let connect = |path: &Path| match prepared.access {
             Access::ReadWrite => db::connect(path),
             Access::ReadOnly(_) => db::connect_read_only(path),

@@ -160,7 +160,7 @@ fn a_damaged_file_is_found_at_open_and_nothing_is_written_to_it() {
     // Checked in the background (as the app does): every write stops once it is found.
     let (tx, problems) = std::sync::mpsc::channel();
     let (feed, _rx) = CommitFeed::new();
-    match Store::open_with(&path, feed, Arc::new(ManualClock::new(T0)), move |e| {
+    match Store::open_with(&path, feed, Arc::new(ManualClock::new(T0)), Check::Later, move |e| {
         let _ = tx.send(e);
     }) {
         // Reading the log's end may already meet a damaged page.

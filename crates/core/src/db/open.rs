@@ -71,8 +71,8 @@ pub enum Access {
 pub enum Check {
     /// Before anything else: the file is refused as `Corrupt` when damaged.
     Now,
-    /// Later, by the caller (the app checks in the background: at 1,000,000 events the check
-    /// reads the whole file). A file that needs upgrading is still checked first.
+    /// Later, by the caller (the app checks in the background: the check reads the whole file;
+    /// benches/NOTES.md, "`quick_check`"). A file that needs upgrading is still checked first.
     Later,
 }
 

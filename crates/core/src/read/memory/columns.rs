@@ -122,8 +122,8 @@ fn severity_from(rank: i64) -> Result<Severity> {
 }
 
 impl Columns {
-    /// Every event as `conn` sees it (one pass over the table: about 0.5 s at 1,000,000
-    /// events). `None` when some id or name cannot be held.
+    /// Every event as `conn` sees it (one pass over the table; benches/NOTES.md, "Reading the
+    /// columns"). `None` when some id or name cannot be held.
     pub(crate) fn build(conn: &Connection) -> Result<Option<Columns>> {
         let mut columns = Columns {
             seq: last_seq(conn)?,

@@ -2,9 +2,8 @@
 //! searches and extended with each read.
 //!
 //! A plain bit vector rather than the `roaring` crate: event ids are dense (1, 2, 3, …), so a
-//! compressed bitmap saves nothing, and measured on 333,000 hits among 1,000,000 ids, walking
-//! a `RoaringBitmap` took 1.65 ms against 0.29 ms for the bit vector, and 333,000 `contains`
-//! 3.5 ms against 1.0 ms: a search filtered by kind became twice as slow.
+//! compressed bitmap saves nothing, and walking or probing one was several times slower
+//! (benches/NOTES.md, "Hit sets: a bit vector, not `roaring`").
 
 use crate::error::Result;
 use rusqlite::Connection;

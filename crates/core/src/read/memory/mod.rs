@@ -7,7 +7,7 @@
 //! - **Hit sets** ([`hits`]): the ids matching each recent search. A search's total is its
 //!   set's size (or a pass over its ids through the columns), and a search sorted by update
 //!   time walks the `updated_at` index keeping the rows SQL's `search_hit(fts, id)` finds in
-//!   that search's set (asking FTS5 per row cost about 19 ms a page at 1,000,000 events).
+//!   that search's set (asking FTS5 per row was far slower; benches/NOTES.md).
 //! - **Prefix expansions** ([`expansions`]): the index terms a long search prefix stands for.
 //!
 //! All three rely on rules migration 006 makes the database hold: events are never deleted;
@@ -32,12 +32,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 /// How many searches keep their hit sets (the least recently used goes first). A set takes at
-/// most one bit per event id: about 125 KB at 1,000,000 events.
+/// most one bit per event id.
 const HIT_SETS_KEPT: NonZeroUsize = NonZeroUsize::new(8).expect("non-zero");
 /// How many prefix expansions are kept.
 const EXPANSIONS_KEPT: NonZeroUsize = NonZeroUsize::new(32).expect("non-zero");
-/// Hits read into a set at most per read when only a count is wanted (about 2.5 ms at
-/// 1,000,000 events); a set with more is completed over the next reads, each taking up where
+/// Hits read into a set at most per read when only a count is wanted (benches/NOTES.md, "Reading
+/// a new common word's hits"); a set with more is completed over the next reads, each taking up where
 /// the last stopped, and counts are bounded meanwhile.
 const COUNT_BUDGET: i64 = 40_000;
 
@@ -159,7 +159,7 @@ impl Memory {
     }
 
     /// Reads the columns on `conn` in a thread of its own, so that the first view that needs
-    /// them does not wait as long (about 0.5 s at 1,000,000 events).
+    /// them does not wait as long (benches/NOTES.md, "Reading the columns").
     pub(crate) fn warm_up(self: &Arc<Self>, mut conn: Connection) {
         {
             let mut state = lock(&self.state);
@@ -312,8 +312,8 @@ impl Memory {
     }
 
     /// The terms `prefix` stands for, from memory while they are still right, otherwise from
-    /// `read` (an `fts5vocab` lookup, which walks each term's whole document list: about 2 ms
-    /// for a common word at 1,000,000 events).
+    /// `read` (an `fts5vocab` lookup, which walks each term's whole document list; benches/
+    /// NOTES.md, "Prefix expansions").
     pub(crate) fn expand(
         &self,
         conn: &Connection,

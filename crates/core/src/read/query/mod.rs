@@ -47,8 +47,8 @@ pub(crate) fn list_events(
 /// Whether a view is answered from the reader's columns: when it filters by kind, source or
 /// time. The maintained counts cannot total such a view, and once it is combined with
 /// anything else (or sorted other than by time), no single index serves it, so SQL would walk
-/// one and read rows only to throw most away (50-500 ms at 1,000,000 events). One pass over
-/// the columns costs about 1-3 ms there and counts exactly.
+/// one and read rows only to throw most away, while one pass over the columns counts exactly
+/// (benches/NOTES.md, "Views no single index serves").
 pub(crate) fn needs_columns(f: &EventFilter) -> bool {
     f.kind.is_some() || f.source.is_some() || f.from.is_some() || f.to.is_some()
 }

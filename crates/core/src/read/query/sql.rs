@@ -132,9 +132,9 @@ pub(crate) enum HitCheck {
 
 /// Whether walking the `updated_at` index for `want` rows of a search with `hits` hits among
 /// `events` is cheaper than reading every hit by id and sorting. A walk steps past about
-/// `want * events / hits` index entries (about 0.06 µs each, checked against the hit set);
-/// reading a hit by id costs about 2 µs. So walk when `want * events / hits * 0.06 < hits *
-/// 2`, i.e. `hits² * 32 > want * events`: at 1,000,000 events and a page of 51, from about
+/// `want * events / hits` index entries, each checked against the hit set; reading a hit by
+/// id costs about 33 times a step (benches/NOTES.md, "Walking the `updated_at` index"). So walk
+/// when `hits² * 32 > want * events`: at 1,000,000 events and a page of 51, from about
 /// 1,300 hits.
 fn walk_is_cheaper(hits: i64, events: i64, want: i64) -> bool {
     let hits = i128::from(hits);
