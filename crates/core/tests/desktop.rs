@@ -96,6 +96,9 @@ fn critical_event(id: i64) -> Event {
         reopened_at: None,
         reopened_by: None,
         version: 1,
+        dedup_key: None,
+        occurrences: 1,
+        last_seen_at: T0,
     }
 }
 
@@ -171,8 +174,8 @@ fn change_sets_name_events_created_critical_and_escalated_to_critical() {
         .feed
         .write(&mut conn, &eventdesk_core::At(T0), |w| {
             Ok((
-                w.insert(&mk(Severity::Critical), Actor::Simulator)?,
-                w.insert(&mk(Severity::Error), Actor::Simulator)?,
+                w.insert(&mk(Severity::Critical), &Actor::Simulator)?,
+                w.insert(&mk(Severity::Error), &Actor::Simulator)?,
             ))
         })
         .unwrap();
@@ -183,7 +186,7 @@ fn change_sets_name_events_created_critical_and_escalated_to_critical() {
     f.feed
         .write(&mut conn, &eventdesk_core::At(T0 + 1), |w| {
             let e = eventdesk_core::db::rows::load_event(w.conn(), err)?;
-            w.set_severity(&e, Severity::Critical, Actor::Simulator)
+            w.set_severity(&e, Severity::Critical, &Actor::Simulator)
         })
         .unwrap();
     assert_eq!(f.published().pop().unwrap().critical, vec![err]);
@@ -296,12 +299,14 @@ fn assert_record(record: &[String], e: &Event) {
         Some(t) => assert_eq!(iso_to_ms(&record[i]), t, "column {i} of event {}", e.id),
         None => assert_eq!(record[i], "", "column {i} of event {}", e.id),
     };
-    let who = |a: Option<Actor>| match a {
-        Some(Actor::User) => "user",
-        Some(Actor::Simulator) => "simulator",
-        None => "",
+    let who = |a: Option<&Actor>| match a {
+        Some(Actor::User) => "user".to_owned(),
+        Some(Actor::Simulator) => "simulator".to_owned(),
+        Some(Actor::Operator(name)) => format!("operator:{name}"),
+        Some(Actor::Source(name)) => format!("source:{name}"),
+        None => String::new(),
     };
-    assert_eq!(record.len(), 14, "{record:?}");
+    assert_eq!(record.len(), 17, "{record:?}");
     assert_eq!(record[0], e.id.to_string());
     time(Some(e.created_at), 1);
     let severity =
@@ -315,12 +320,18 @@ fn assert_record(record: &[String], e: &Event) {
         [defused(&e.kind), defused(&e.source), defused(&e.title)]
     );
     time(Some(e.updated_at), 7);
-    assert_eq!(record[8], who(Some(e.updated_by)));
+    assert_eq!(record[8], who(Some(&e.updated_by)));
     time(e.completed_at, 9);
-    assert_eq!(record[10], who(e.completed_by));
+    assert_eq!(record[10], who(e.completed_by.as_ref()));
     time(e.reopened_at, 11);
-    assert_eq!(record[12], who(e.reopened_by));
+    assert_eq!(record[12], who(e.reopened_by.as_ref()));
     assert_eq!(record[13], e.version.to_string());
+    assert_eq!(
+        record[14],
+        e.dedup_key.as_deref().map(defused).unwrap_or_default()
+    );
+    assert_eq!(record[15], e.occurrences.to_string());
+    time(Some(e.last_seen_at), 16);
 }
 
 fn status_text(s: Status) -> &'static str {
@@ -482,15 +493,17 @@ fn a_csv_line_is_exactly_as_written_out_by_hand() {
                     source: "payments, \"eu\"".into(),
                     severity: Severity::Error,
                     title: "Line one\nline two".into(),
+                    dedup_key: Some("payments/eu,7".into()),
+                    ..NewEvent::default()
                 },
-                Actor::Simulator,
+                &Actor::Simulator,
             )
         })
         .unwrap();
     f.feed
         .write(&mut conn, &eventdesk_core::At(at + 60_000), |w| {
             let e = w.current(id)?;
-            w.set_status(&e, Status::Completed, Actor::User)
+            w.set_status(&e, Status::Completed, &Actor::User)
         })
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -507,9 +520,10 @@ fn a_csv_line_is_exactly_as_written_out_by_hand() {
         .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     let expected = "id,created,severity,status,kind,source,title,updated,updated_by,completed,\
-completed_by,reopened,reopened_by,version\n\
+completed_by,reopened,reopened_by,version,dedup_key,occurrences,last_seen\n\
 1,2026-03-01T08:30:05.250Z,error,completed,'=cmd|' /C calc'!A0,\"payments, \"\"eu\"\"\",\
-\"Line one\nline two\",2026-03-01T08:31:05.250Z,user,2026-03-01T08:31:05.250Z,user,,,2\n";
+\"Line one\nline two\",2026-03-01T08:31:05.250Z,user,2026-03-01T08:31:05.250Z,user,,,2,\
+\"payments/eu,7\",1,2026-03-01T08:30:05.250Z\n";
     assert_eq!(text, expected);
 }
 
@@ -557,7 +571,7 @@ fn activity_counts_each_minute_of_the_last_hour_by_severity() {
                         severity,
                         ..crate::support::new_event(0)
                     },
-                    Actor::Simulator,
+                    &Actor::Simulator,
                 )
             })
             .unwrap();

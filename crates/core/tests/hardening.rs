@@ -160,9 +160,15 @@ fn a_damaged_file_is_found_at_open_and_nothing_is_written_to_it() {
     // Checked in the background (as the app does): every write stops once it is found.
     let (tx, problems) = std::sync::mpsc::channel();
     let (feed, _rx) = CommitFeed::new();
-    match Store::open_with(&path, feed, Arc::new(ManualClock::new(T0)), Check::Later, move |e| {
-        let _ = tx.send(e);
-    }) {
+    match Store::open_with(
+        &path,
+        feed,
+        Arc::new(ManualClock::new(T0)),
+        Check::Later,
+        move |e| {
+            let _ = tx.send(e);
+        },
+    ) {
         // Reading the log's end may already meet a damaged page.
         Err(Error::Corrupt { .. }) => {}
         Err(other) => panic!("{other:?}"),
@@ -425,7 +431,7 @@ fn another_processs_commits_are_published_within_a_second_and_sets_follow_on() {
     let started = Instant::now();
     let id = their_feed
         .write(&mut other, &eventdesk_core::At(T0 + 10_000), |w| {
-            w.insert(&new_event(77), Actor::Simulator)
+            w.insert(&new_event(77), &Actor::Simulator)
         })
         .unwrap();
     let sets = wait_for_seq(&f.rx, 4, Duration::from_secs(1));
@@ -436,7 +442,7 @@ fn another_processs_commits_are_published_within_a_second_and_sets_follow_on() {
     their_feed
         .write(&mut other, &eventdesk_core::At(T0 + 11_000), |w| {
             let e = w.current(1)?;
-            w.set_severity(&e, eventdesk_core::Severity::Critical, Actor::Simulator)
+            w.set_severity(&e, eventdesk_core::Severity::Critical, &Actor::Simulator)
         })
         .unwrap();
     let ours = f.add_events(1)[0];

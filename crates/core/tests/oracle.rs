@@ -36,7 +36,11 @@ fn actor(text: &str) -> Actor {
     match text {
         "user" => Actor::User,
         "simulator" => Actor::Simulator,
-        other => panic!("unknown actor {other:?} in the file"),
+        other => match other.split_once(':') {
+            Some(("operator", name)) if !name.is_empty() => Actor::Operator(name.to_owned()),
+            Some(("source", name)) if !name.is_empty() => Actor::Source(name.to_owned()),
+            _ => panic!("unknown actor {other:?} in the file"),
+        },
     }
 }
 
@@ -47,7 +51,8 @@ pub fn plain_events(path: &Path) -> Vec<Event> {
     let mut stmt = conn
         .prepare(
             "SELECT id, kind, source, severity, title, status, created_at, updated_at, updated_by, \
-             completed_at, completed_by, reopened_at, reopened_by, version FROM events ORDER BY id",
+             completed_at, completed_by, reopened_at, reopened_by, version, dedup_key, \
+             occurrences, coalesce(last_seen_at, created_at) FROM events ORDER BY id",
         )
         .unwrap();
     let rows = stmt
@@ -76,6 +81,9 @@ pub fn plain_events(path: &Path) -> Vec<Event> {
                 reopened_at: r.get(11)?,
                 reopened_by: opt_actor(12)?,
                 version: r.get(13)?,
+                dedup_key: r.get(14)?,
+                occurrences: r.get(15)?,
+                last_seen_at: r.get(16)?,
             })
         })
         .unwrap();
@@ -176,6 +184,9 @@ fn the_reference_matcher_follows_the_documented_rules() {
         reopened_at: None,
         reopened_by: None,
         version: 1,
+        dedup_key: None,
+        occurrences: 1,
+        last_seen_at: 0,
     };
     for (search, hit) in [
         ("led", true),

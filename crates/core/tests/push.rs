@@ -19,6 +19,9 @@ fn row(id: i64, version: i64) -> Event {
         reopened_at: None,
         reopened_by: None,
         version,
+        dedup_key: None,
+        occurrences: 1,
+        last_seen_at: 0,
     }
 }
 

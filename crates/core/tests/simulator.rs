@@ -73,10 +73,14 @@ fn it_reopens_an_event_a_user_completed() {
     let e = &detail.event;
     assert_ne!(e.status, Status::Completed);
     assert_eq!(
-        (e.reopened_by, e.completed_by, e.updated_by),
+        (
+            e.reopened_by.clone(),
+            e.completed_by.clone(),
+            e.updated_by.clone()
+        ),
         (Some(Actor::Simulator), None, Actor::Simulator)
     );
-    let actors: Vec<_> = detail.history.iter().map(|c| c.actor).collect();
+    let actors: Vec<_> = detail.history.iter().map(|c| c.actor.clone()).collect();
     assert!(
         actors.contains(&Actor::User) && actors.last() == Some(&Actor::Simulator),
         "{actors:?}"

@@ -43,7 +43,7 @@ impl Fixture {
                 self.clock.advance(1_000);
                 self.feed
                     .write(&mut conn, &*self.clock, |w| {
-                        w.insert(&new_event(i), Actor::Simulator)
+                        w.insert(&new_event(i), &Actor::Simulator)
                     })
                     .unwrap()
             })
@@ -89,5 +89,6 @@ pub fn new_event(i: usize) -> NewEvent {
         source: "payments-api".into(),
         severity: Severity::Warning,
         title: format!("Card authorisations timing out for merchant #{i}"),
+        ..NewEvent::default()
     }
 }

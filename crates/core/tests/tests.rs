@@ -8,6 +8,7 @@ mod db;
 mod desktop;
 mod fuzz;
 mod hardening;
+mod ingest;
 mod oracle;
 mod paging;
 mod push;

@@ -546,7 +546,7 @@ fn a_prefix_finds_terms_that_new_events_bring() {
                         title: title.into(),
                         ..crate::support::new_event(0)
                     },
-                    eventdesk_core::Actor::Simulator,
+                    &eventdesk_core::Actor::Simulator,
                 )
             })
             .unwrap()

@@ -37,7 +37,7 @@ fn stale_version_is_a_conflict_carrying_the_current_event_and_writes_nothing() {
     f.feed
         .write(&mut conn, &*f.clock, |w| {
             let e = eventdesk_core::db::rows::load_event(w.conn(), id)?;
-            w.set_severity(&e, eventdesk_core::Severity::Critical, Actor::Simulator)
+            w.set_severity(&e, eventdesk_core::Severity::Critical, &Actor::Simulator)
         })
         .unwrap();
     f.published();
@@ -102,14 +102,14 @@ fn history_is_complete_and_ordered_by_seq() {
     f.feed
         .write(&mut conn, &*f.clock, |w| {
             let e = eventdesk_core::db::rows::load_event(w.conn(), ids[1])?;
-            w.set_status(&e, Status::Open, Actor::Simulator)
+            w.set_status(&e, Status::Open, &Actor::Simulator)
         })
         .unwrap();
     let detail = f.store.get_event(ids[1]).unwrap();
     let steps: Vec<_> = detail
         .history
         .iter()
-        .map(|c| (c.actor, c.field, c.from.as_deref(), c.to.as_str()))
+        .map(|c| (c.actor.clone(), c.field, c.from.as_deref(), c.to.as_str()))
         .collect();
     assert_eq!(
         steps,

@@ -35,7 +35,7 @@ pub fn apply(
             ),
         ));
     }
-    w.set_status(&event, to, actor)?;
+    w.set_status(&event, to, &actor)?;
     load_event(w.conn(), id)
 }
 
@@ -62,7 +62,7 @@ pub fn bulk(
 ) -> Result<Vec<BulkOutcome>> {
     let mut out = Vec::with_capacity(targets.len());
     for t in targets {
-        let outcome = match apply(w, t.id, t.expected_version, action, actor) {
+        let outcome = match apply(w, t.id, t.expected_version, action, actor.clone()) {
             Ok(event) => BulkOutcome::Done { id: t.id, event },
             Err(Error::Conflict { current, .. }) => BulkOutcome::Conflict {
                 id: t.id,

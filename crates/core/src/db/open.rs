@@ -27,22 +27,81 @@ pub const BUSY_WAIT: Duration = Duration::from_secs(5);
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
 /// Versioned schema. Released migrations are never edited; add a new one instead.
-const MIGRATIONS: &[M<'static>] = &[
-    M::up(include_str!("../../migrations/001_events.sql")),
-    M::up(include_str!("../../migrations/002_settings.sql")),
-    M::up(include_str!("../../migrations/003_views.sql")),
-    M::up(include_str!("../../migrations/004_search_terms.sql")),
-    M::up(include_str!("../../migrations/005_counts_by_writer.sql")),
-    M::up(include_str!("../../migrations/006_guards.sql")),
-];
-
 fn migrations() -> Migrations<'static> {
-    Migrations::from_slice(MIGRATIONS)
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/001_events.sql")),
+        M::up(include_str!("../../migrations/002_settings.sql")),
+        M::up(include_str!("../../migrations/003_views.sql")),
+        M::up(include_str!("../../migrations/004_search_terms.sql")),
+        M::up(include_str!("../../migrations/005_counts_by_writer.sql")),
+        M::up(include_str!("../../migrations/006_guards.sql")),
+        M::up_with_hook(
+            include_str!("../../migrations/007_sources.sql"),
+            widen_actor_checks,
+        ),
+    ])
 }
+
+/// How many migrations there are.
+const MIGRATION_COUNT: i64 = 7;
 
 /// The schema version this Eventdesk writes.
 pub fn schema_version() -> i64 {
-    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+    MIGRATION_COUNT
+}
+
+/// Migration 7's hook: the CHECK constraints that allowed only `user` and `simulator` as
+/// actors (and three fields in the log) now also allow named operators and sources (and the
+/// `occurred` field). SQLite cannot alter a constraint; the documented way for
+/// a change that every stored row already satisfies is to edit the schema's text and bump
+/// `schema_version`, which copies nothing (a rebuilt table would take minutes at millions of
+/// events).
+fn widen_actor_checks(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    let named = |column: &str| {
+        format!(
+            "CHECK ({column} IN ('user', 'simulator') OR {column} GLOB 'operator:?*' \
+             OR {column} GLOB 'source:?*')"
+        )
+    };
+    let mut edits: Vec<(&str, String, String)> = ["updated_by", "completed_by", "reopened_by"]
+        .into_iter()
+        .map(|c| {
+            (
+                "events",
+                format!("CHECK ({c} IN ('user', 'simulator'))"),
+                named(c),
+            )
+        })
+        .collect();
+    edits.push((
+        "changes",
+        "CHECK (actor IN ('user', 'simulator'))".into(),
+        named("actor"),
+    ));
+    edits.push((
+        "changes",
+        "CHECK (field IN ('created', 'status', 'severity'))".into(),
+        "CHECK (field IN ('created', 'status', 'severity', 'occurred'))".into(),
+    ));
+    let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+    tx.execute_batch("PRAGMA writable_schema = ON")?;
+    for (table, from, to) in &edits {
+        let changed = tx.execute(
+            "UPDATE sqlite_schema SET sql = replace(sql, ?2, ?3) \
+             WHERE type = 'table' AND name = ?1 AND instr(sql, ?2) > 0",
+            rusqlite::params![table, from, to],
+        )?;
+        if changed != 1 {
+            return Err(rusqlite_migration::HookError::Hook(format!(
+                "{table} has no constraint {from}"
+            )));
+        }
+    }
+    tx.execute_batch(&format!(
+        "PRAGMA schema_version = {}; PRAGMA writable_schema = OFF;",
+        version + 1
+    ))?;
+    Ok(())
 }
 
 /// The default database file inside an application-data folder.

@@ -2,11 +2,12 @@
 //! and the plain reads every layer above uses (one event, its history, totals, the log's end).
 
 use crate::error::{Error, Result};
-use crate::model::{Change, Event, EventDetail, Severity, Status, Tally};
+use crate::model::{Change, Event, EventDetail, Link, Severity, Status, Tally};
 use rusqlite::{Connection, OptionalExtension, Row};
 pub(crate) const EVENT_COLUMNS: &str =
     "id, kind, source, severity, title, status, created_at, updated_at, \
-     updated_by, completed_at, completed_by, reopened_at, reopened_by, version";
+     updated_by, completed_at, completed_by, reopened_at, reopened_by, version, \
+     dedup_key, occurrences, last_seen_at";
 
 fn parse<T: std::str::FromStr<Err = String>>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
     let text: String = row.get(idx)?;
@@ -52,6 +53,10 @@ pub(crate) fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
         reopened_at: row.get(11)?,
         reopened_by: parse_opt(row, 12)?,
         version: row.get(13)?,
+        dedup_key: row.get(14)?,
+        occurrences: row.get(15)?,
+        // Events from before migration 7 were last seen when they were created.
+        last_seen_at: row.get::<_, Option<i64>>(16)?.unwrap_or(row.get(6)?),
     })
 }
 
@@ -138,8 +143,29 @@ pub fn get_event(conn: &mut Connection, id: i64) -> Result<EventDetail> {
         let rows = stmt.query_map([id], change_from_row)?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?
     };
+    let (details, links): (Option<String>, Option<String>) = tx
+        .prepare_cached("SELECT details, links FROM events WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     tx.finish()?;
-    Ok(EventDetail { event, history })
+    // Links were checked (http or https) when they were stored; a hand-edited value that does
+    // not parse shows as no links rather than failing the read.
+    let links: Vec<Link> = links
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    Ok(EventDetail {
+        event,
+        history,
+        details,
+        links: links.into_iter().filter(|l| is_web_link(&l.href)).collect(),
+    })
+}
+
+/// Whether `href` is an http or https URL (the only links Eventdesk opens).
+pub fn is_web_link(href: &str) -> bool {
+    let lower = href.trim_start().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && href.len() <= 2_048
+        && !href.chars().any(char::is_control)
 }
 
 /// The JSON text saved under a setting's `key`, if any.

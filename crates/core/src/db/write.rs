@@ -6,16 +6,21 @@ use crate::clock::Clock;
 use crate::db::catch_up::published_range;
 use crate::db::rows::{load_event, tally, total};
 use crate::error::{Error, Result};
-use crate::model::{Actor, ChangeSet, Event, Field, Severity, Status};
+use crate::model::{Actor, ChangeSet, Event, Field, Link, Severity, Status};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// What a new event starts with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NewEvent {
     pub kind: String,
     pub source: String,
     pub severity: Severity,
     pub title: String,
+    /// The source's key for it (see [`crate::Event::dedup_key`]).
+    pub dedup_key: Option<String>,
+    /// JSON text.
+    pub details: Option<String>,
+    pub links: Vec<Link>,
 }
 
 /// An IMMEDIATE write transaction that records every change in the log and remembers which
@@ -70,7 +75,7 @@ impl<'c> WriteTxn<'c> {
     fn log(
         &mut self,
         event_id: i64,
-        actor: Actor,
+        actor: &Actor,
         field: Field,
         from: Option<&str>,
         to: &str,
@@ -82,7 +87,7 @@ impl<'c> WriteTxn<'c> {
         stmt.execute(params![
             event_id,
             self.now,
-            actor.as_str(),
+            actor.as_text(),
             field.as_str(),
             from,
             to
@@ -119,11 +124,17 @@ impl<'c> WriteTxn<'c> {
     }
 
     /// Creates an open event and logs its creation.
-    pub fn insert(&mut self, new: &NewEvent, actor: Actor) -> Result<i64> {
+    pub fn insert(&mut self, new: &NewEvent, actor: &Actor) -> Result<i64> {
+        let links = if new.links.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&new.links).map_err(Error::storage)?)
+        };
         let id = {
             let mut stmt = self.tx.prepare_cached(
-                "INSERT INTO events (kind, source, severity, title, status, created_at, updated_at, updated_by) \
-                 VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5, ?6)",
+                "INSERT INTO events (kind, source, severity, title, status, created_at, updated_at, \
+                 updated_by, dedup_key, details, links) \
+                 VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5, ?6, ?7, ?8, ?9)",
             )?;
             stmt.execute(params![
                 new.kind,
@@ -131,7 +142,10 @@ impl<'c> WriteTxn<'c> {
                 new.severity.rank(),
                 new.title,
                 self.now,
-                actor.as_str()
+                actor.as_text(),
+                new.dedup_key,
+                new.details,
+                links
             ])?;
             self.tx.last_insert_rowid()
         };
@@ -145,12 +159,15 @@ impl<'c> WriteTxn<'c> {
             status: Status::Open,
             created_at: self.now,
             updated_at: self.now,
-            updated_by: actor,
+            updated_by: actor.clone(),
             completed_at: None,
             completed_by: None,
             reopened_at: None,
             reopened_by: None,
             version: 1,
+            dedup_key: new.dedup_key.clone(),
+            occurrences: 1,
+            last_seen_at: self.now,
         });
         self.created.push(id);
         self.count(None, (Status::Open, new.severity));
@@ -173,20 +190,18 @@ impl<'c> WriteTxn<'c> {
     }
 
     /// Moves `event` to `to`, keeping completion and reopening fields consistent.
-    pub fn set_status(&mut self, event: &Event, to: Status, actor: Actor) -> Result<()> {
+    pub fn set_status(&mut self, event: &Event, to: Status, actor: &Actor) -> Result<()> {
         if event.status == to {
             return Ok(());
         }
         let now = self.now;
-        let (completed_at, completed_by) = match to {
-            Status::Completed => (Some(now), Some(actor.as_str())),
-            _ => (None, None),
+        let completed = (to == Status::Completed).then(|| (now, actor.clone()));
+        let reopened = match (event.status, to) {
+            (Status::Completed, _) => Some((now, actor.clone())),
+            (_, Status::Completed) => None,
+            _ => event.reopened_at.zip(event.reopened_by.clone()),
         };
-        let (reopened_at, reopened_by) = match (event.status, to) {
-            (Status::Completed, _) => (Some(now), Some(actor.as_str())),
-            (_, Status::Completed) => (None, None),
-            _ => (event.reopened_at, event.reopened_by.map(Actor::as_str)),
-        };
+        let text = |a: &Option<(i64, Actor)>| a.as_ref().map(|(_, by)| by.as_text());
         let n = self.tx.prepare_cached(
             "UPDATE events SET status = ?2, completed_at = ?3, completed_by = ?4, reopened_at = ?5, \
              reopened_by = ?6, updated_at = ?7, updated_by = ?8, version = version + 1 \
@@ -195,12 +210,12 @@ impl<'c> WriteTxn<'c> {
         .execute(params![
             event.id,
             to.as_str(),
-            completed_at,
-            completed_by,
-            reopened_at,
-            reopened_by,
+            completed.as_ref().map(|(at, _)| at),
+            text(&completed),
+            reopened.as_ref().map(|(at, _)| at),
+            text(&reopened),
             now,
-            actor.as_str(),
+            actor.as_text(),
             event.version
         ])?;
         self.expect_one(n, event)?;
@@ -212,25 +227,23 @@ impl<'c> WriteTxn<'c> {
             to.as_str(),
         )?;
         self.count(Some((event.status, event.severity)), (to, event.severity));
+        let (completed_at, completed_by) = completed.unzip();
+        let (reopened_at, reopened_by) = reopened.unzip();
         self.remember(Event {
             status: to,
             completed_at,
-            completed_by: completed_by.map(|_| actor),
+            completed_by,
             reopened_at,
-            reopened_by: match (event.status, to) {
-                (Status::Completed, _) => Some(actor),
-                (_, Status::Completed) => None,
-                _ => event.reopened_by,
-            },
+            reopened_by,
             updated_at: now,
-            updated_by: actor,
+            updated_by: actor.clone(),
             version: event.version + 1,
             ..event.clone()
         });
         Ok(())
     }
 
-    pub fn set_severity(&mut self, event: &Event, to: Severity, actor: Actor) -> Result<()> {
+    pub fn set_severity(&mut self, event: &Event, to: Severity, actor: &Actor) -> Result<()> {
         if event.severity == to {
             return Ok(());
         }
@@ -238,9 +251,9 @@ impl<'c> WriteTxn<'c> {
             "UPDATE events SET severity = ?2, updated_at = ?3, updated_by = ?4, version = version + 1 \
              WHERE id = ?1 AND version = ?5",
         )?
-        .execute(params![event.id, to.rank(), self.now, actor.as_str(), event.version])?;
+        .execute(params![event.id, to.rank(), self.now, actor.as_text(), event.version])?;
         self.expect_one(n, event)?;
-        // An event escalates to critical once (severity only rises).
+        // An event becomes critical once (severity only rises).
         if to == Severity::Critical {
             self.critical.push(event.id);
         }
@@ -255,7 +268,57 @@ impl<'c> WriteTxn<'c> {
         self.remember(Event {
             severity: to,
             updated_at: self.now,
-            updated_by: actor,
+            updated_by: actor.clone(),
+            version: event.version + 1,
+            ..event.clone()
+        });
+        Ok(())
+    }
+
+    /// Records that a source raised `event` again: one more occurrence, seen now, and what
+    /// the source sent this time (`details`, `links`: replaced when given).
+    pub fn occurred(
+        &mut self,
+        event: &Event,
+        details: Option<&str>,
+        links: &[Link],
+        actor: &Actor,
+    ) -> Result<()> {
+        let links = if links.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(links).map_err(Error::storage)?)
+        };
+        let n = self
+            .tx
+            .prepare_cached(
+                "UPDATE events SET occurrences = occurrences + 1, last_seen_at = ?2, \
+             details = coalesce(?3, details), links = coalesce(?4, links), \
+             updated_at = ?2, updated_by = ?5, version = version + 1 \
+             WHERE id = ?1 AND version = ?6",
+            )?
+            .execute(params![
+                event.id,
+                self.now,
+                details,
+                links,
+                actor.as_text(),
+                event.version
+            ])?;
+        self.expect_one(n, event)?;
+        let occurrences = event.occurrences + 1;
+        self.log(
+            event.id,
+            actor,
+            Field::Occurred,
+            Some(&event.occurrences.to_string()),
+            &occurrences.to_string(),
+        )?;
+        self.remember(Event {
+            occurrences,
+            last_seen_at: self.now,
+            updated_at: self.now,
+            updated_by: actor.clone(),
             version: event.version + 1,
             ..event.clone()
         });

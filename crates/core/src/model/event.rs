@@ -7,10 +7,11 @@ use std::str::FromStr;
 
 /// How bad an event is. Ordered: `Info < Warning < Error < Critical`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Type,
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Type,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    #[default]
     Info,
     Warning,
     Error,
@@ -26,12 +27,97 @@ pub enum Status {
     Completed,
 }
 
-/// Who made a change: the operator at the console, or the simulator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
-#[serde(rename_all = "lowercase")]
+/// Who made a change. Stored and sent as text: `user` (the operator at this desk),
+/// `operator:NAME` (a named operator), `simulator`, or `source:NAME` (where events came in:
+/// `alertmanager`, `pagerduty`, `stdin`, `rabbitmq:QUEUE`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(into = "String", try_from = "String")]
+#[specta(type = String)]
 pub enum Actor {
     User,
+    Operator(String),
     Simulator,
+    Source(String),
+}
+
+impl Actor {
+    /// The longest name an operator or a source may have.
+    pub const MAX_NAME: usize = 64;
+    /// The stored forms of the two actors without a name.
+    pub const USER: &'static str = "user";
+    pub const SIMULATOR: &'static str = "simulator";
+
+    /// A named source; the name must be 1 to 64 characters of letters, digits and `.-_:@/`.
+    pub fn source(name: &str) -> Result<Actor, String> {
+        check_name(name).map(|()| Actor::Source(name.to_owned()))
+    }
+
+    /// A named operator; the same rules as a source's name, and spaces allowed.
+    pub fn operator(name: &str) -> Result<Actor, String> {
+        check_name(&name.replace(' ', "_")).map(|()| Actor::Operator(name.to_owned()))
+    }
+
+    /// The stored form: `user`, `simulator`, `operator:NAME`, `source:NAME`.
+    pub fn as_text(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Actor::User => Actor::USER.into(),
+            Actor::Simulator => Actor::SIMULATOR.into(),
+            Actor::Operator(name) => format!("operator:{name}").into(),
+            Actor::Source(name) => format!("source:{name}").into(),
+        }
+    }
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= Actor::MAX_NAME
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || ".-_:@/".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "a name is 1 to {} letters, digits or .-_:@/, got {name:?}",
+            Actor::MAX_NAME
+        ))
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_text())
+    }
+}
+
+impl FromStr for Actor {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            Actor::USER => Ok(Actor::User),
+            Actor::SIMULATOR => Ok(Actor::Simulator),
+            _ => match s.split_once(':') {
+                Some(("operator", name)) => Actor::operator(name),
+                Some(("source", name)) => Actor::source(name),
+                _ => Err(format!("unknown actor {s:?}")),
+            },
+        }
+    }
+}
+
+impl From<Actor> for String {
+    fn from(a: Actor) -> String {
+        a.as_text().into_owned()
+    }
+}
+
+impl TryFrom<String> for Actor {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
 }
 
 /// Which attribute a change log entry is about.
@@ -42,6 +128,9 @@ pub enum Field {
     Created,
     Status,
     Severity,
+    /// A source raised the event again (same dedup key); `to` is the new number of
+    /// occurrences.
+    Occurred,
 }
 
 macro_rules! text_enum {
@@ -75,8 +164,7 @@ macro_rules! text_enum {
 
 text_enum!(Severity { Info => "info", Warning => "warning", Error => "error", Critical => "critical" });
 text_enum!(Status { Open => "open", Acknowledged => "acknowledged", Completed => "completed" });
-text_enum!(Actor { User => "user", Simulator => "simulator" });
-text_enum!(Field { Created => "created", Status => "status", Severity => "severity" });
+text_enum!(Field { Created => "created", Status => "status", Severity => "severity", Occurred => "occurred" });
 
 impl Severity {
     /// The rank stored in the database, so that `ORDER BY severity` sorts by badness.
@@ -122,6 +210,20 @@ pub struct Event {
     pub reopened_by: Option<Actor>,
     /// Starts at 1; every change adds one. Writers compare it to detect conflicts.
     pub version: i64,
+    /// What the source that raised it calls it: a new trigger with the same key updates the
+    /// event while it is not completed.
+    pub dedup_key: Option<String>,
+    /// How many times it was raised (1, then 1 more for each trigger with its dedup key).
+    pub occurrences: i64,
+    /// When it was last raised.
+    pub last_seen_at: i64,
+}
+
+/// A link a source attached to an event (http or https only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct Link {
+    pub href: String,
+    pub text: Option<String>,
 }
 
 /// One entry of the change log. `seq` is global and strictly increasing.
@@ -143,4 +245,8 @@ pub struct Change {
 pub struct EventDetail {
     pub event: Event,
     pub history: Vec<Change>,
+    /// What the source sent beyond the title (labels, annotations, custom details), as JSON
+    /// text; `None` for events without any.
+    pub details: Option<String>,
+    pub links: Vec<Link>,
 }

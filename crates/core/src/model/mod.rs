@@ -11,5 +11,5 @@ mod view;
 
 pub use action::{Action, BulkOutcome, CatchUp, Target};
 pub use changes::{ChangeSet, Tally};
-pub use event::{Actor, Change, Event, EventDetail, Field, Severity, Status};
+pub use event::{Actor, Change, Event, EventDetail, Field, Link, Severity, Status};
 pub use view::{EventFilter, EventQuery, Page, Position, Sort, SortKey};

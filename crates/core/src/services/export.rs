@@ -67,7 +67,7 @@ pub enum ExportOutcome {
 
 /// The CSV header; times are ISO 8601 in UTC.
 pub const CSV_HEADER: &str = "id,created,severity,status,kind,source,title,updated,updated_by,\
-completed,completed_by,reopened,reopened_by,version";
+completed,completed_by,reopened,reopened_by,version,dedup_key,occurrences,last_seen";
 
 /// Writes the view of `filter` in `sort` order to `path`. `progress(rows, total)` is called
 /// as rows are written; setting `cancel` stops the export and removes the partial file.
@@ -253,7 +253,7 @@ fn write_csv_row(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
     let text = |t: Option<&str>| t.map(csv_field).unwrap_or_default();
     writeln!(
         out,
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         e.id,
         iso_utc(e.created_at),
         e.severity.as_str(),
@@ -262,12 +262,15 @@ fn write_csv_row(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
         csv_field(&e.source),
         csv_field(&e.title),
         iso_utc(e.updated_at),
-        e.updated_by.as_str(),
+        csv_field(&e.updated_by.as_text()),
         time(e.completed_at),
-        text(e.completed_by.map(|a| a.as_str())),
+        text(e.completed_by.as_ref().map(|a| a.as_text()).as_deref()),
         time(e.reopened_at),
-        text(e.reopened_by.map(|a| a.as_str())),
-        e.version
+        text(e.reopened_by.as_ref().map(|a| a.as_text()).as_deref()),
+        e.version,
+        text(e.dedup_key.as_deref()),
+        e.occurrences,
+        iso_utc(e.last_seen_at)
     )
 }
 

@@ -1,8 +1,10 @@
 //! What the console does with the store: the simulator, pushing change sets to the window,
-//! desktop notices, export, activity, seeding, and the operator's preferences.
+//! desktop notices, export, activity, seeding, the operator's preferences, and events from
+//! outside sources (what their messages mean and how they are applied).
 
 pub mod activity;
 pub mod export;
+pub mod ingest;
 pub mod notify;
 pub mod preferences;
 pub mod push;

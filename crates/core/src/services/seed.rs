@@ -89,8 +89,8 @@ pub fn seed(
                 .saturating_sub(ago.saturating_mul(SPACING_MS))
                 .saturating_add(rng.random_range(0..SPACING_MS));
             let new = random_event(&mut rng);
-            // History after creation: (time, actor, field, from, to).
-            let mut history: Vec<(i64, Actor, Field, &'static str, &'static str)> =
+            // History after creation: (time, actor as stored, field, from, to).
+            let mut history: Vec<(i64, &'static str, Field, &'static str, &'static str)> =
                 Vec::with_capacity(3);
             let mut t = created;
             let mut severity = new.severity;
@@ -100,7 +100,7 @@ pub fn seed(
                     t += rng.random_range(1_000..120_000);
                     history.push((
                         t,
-                        Actor::Simulator,
+                        Actor::SIMULATOR,
                         Field::Severity,
                         severity.as_str(),
                         worse.as_str(),
@@ -119,9 +119,9 @@ pub fn seed(
                 }
                 t += rng.random_range(wait);
                 let actor = if rng.random_bool(user_share) {
-                    Actor::User
+                    Actor::USER
                 } else {
-                    Actor::Simulator
+                    Actor::SIMULATOR
                 };
                 history.push((t, actor, Field::Status, status.as_str(), to.as_str()));
                 status = to;
@@ -138,7 +138,7 @@ pub fn seed(
                     created + (x - created) * (now_ms - created).max(0) / (last - created)
                 }
             };
-            let updated_by = history.last().map_or(Actor::Simulator, |h| h.1);
+            let updated_by = history.last().map_or(Actor::SIMULATOR, |h| h.1);
             events.push(
                 &tx,
                 [
@@ -150,9 +150,9 @@ pub fn seed(
                     stat(status.as_str()),
                     int(created),
                     int(squeeze(last)),
-                    stat(updated_by.as_str()),
+                    stat(updated_by),
                     completed.map_or(ToSqlOutput::Owned(Value::Null), |c| int(squeeze(c.0))),
-                    completed.map_or(ToSqlOutput::Owned(Value::Null), |c| stat(c.1.as_str())),
+                    completed.map_or(ToSqlOutput::Owned(Value::Null), |c| stat(c.1)),
                     int(1 + i64::try_from(history.len()).unwrap_or(0)),
                 ],
             )?;
@@ -172,7 +172,7 @@ pub fn seed(
                     at: created,
                     id,
                     step: 0,
-                    actor: Actor::Simulator,
+                    actor: Actor::SIMULATOR,
                     field: Field::Created,
                     from: None,
                     to: Status::Open.as_str(),
@@ -218,7 +218,8 @@ struct Due {
     at: i64,
     id: i64,
     step: usize,
-    actor: Actor,
+    /// As stored (`user`, `simulator`).
+    actor: &'static str,
     field: Field,
     from: Option<&'static str>,
     to: &'static str,
@@ -277,7 +278,7 @@ fn change(tx: &Transaction<'_>, events: &mut Rows, changes: &mut Rows, due: Due)
         [
             int(id),
             int(at),
-            stat(actor.as_str()),
+            stat(actor),
             stat(field.as_str()),
             from.map_or(ToSqlOutput::Owned(Value::Null), stat),
             stat(to),

@@ -60,7 +60,7 @@ impl Simulator {
     /// Makes one change inside `w`: overrides a user's completion, creates an event, or moves
     /// an existing one along (acknowledge, escalate, complete).
     fn step(&mut self, w: &mut WriteTxn<'_>) -> Result<()> {
-        let actor = Actor::Simulator;
+        let actor = &Actor::Simulator;
         if self.config.override_chance > 0.0 && self.rng.random_bool(self.config.override_chance) {
             let done = rows::recent_user_completed::<8>(w.conn())?;
             if !done.is_empty() {

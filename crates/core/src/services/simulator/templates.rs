@@ -198,5 +198,6 @@ pub fn random_event(rng: &mut StdRng) -> NewEvent {
         source: t.sources[rng.random_range(0..t.sources.len())].to_owned(),
         severity: t.severities[rng.random_range(0..t.severities.len())],
         title: (t.title)(rng),
+        ..NewEvent::default()
     }
 }

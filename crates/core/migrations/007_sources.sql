@@ -1,0 +1,32 @@
+-- Eventdesk schema, version 7: events that come from outside sources, and actors with names.
+--
+-- An event a source raised carries the source's dedup key (a new trigger with the same key
+-- updates the event while it is not completed), how often it was raised and when last, and
+-- what the source sent beyond the title (JSON details, links). Actors may now be named
+-- operators (`operator:NAME`) and sources (`source:NAME`): the CHECK constraints on actor
+-- columns and on the change log's fields are widened by the migration's hook (see
+-- db/open.rs), a change to the schema's text that no stored row has to be rewritten for.
+ALTER TABLE events ADD COLUMN dedup_key TEXT;
+ALTER TABLE events ADD COLUMN occurrences INTEGER NOT NULL DEFAULT 1 CHECK (occurrences >= 1);
+ALTER TABLE events ADD COLUMN last_seen_at INTEGER; -- Unix ms; NULL: when it was created
+ALTER TABLE events ADD COLUMN details TEXT;         -- JSON
+ALTER TABLE events ADD COLUMN links TEXT;           -- JSON: [{"href": ..., "text": ...}]
+
+-- The newest events with a key: a trigger finds the event it updates in one seek.
+CREATE INDEX events_dedup ON events (dedup_key, id) WHERE dedup_key IS NOT NULL;
+
+-- Where each stream consumer goes on: the offset after the last message applied, written in
+-- the same transaction as the changes those messages made.
+CREATE TABLE ingest_offsets (
+    source      TEXT PRIMARY KEY,
+    next_offset INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Messages from queues that may deliver them again (classic and quorum queues acknowledge
+-- after the commit): a redelivered message already applied is recognised here.
+CREATE TABLE ingest_seen (
+    source     TEXT    NOT NULL,
+    message_id TEXT    NOT NULL,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (source, message_id)
+) WITHOUT ROWID;

@@ -1,0 +1,359 @@
+//! Events from outside: the two formats operators' tools already speak (PagerDuty Events API
+//! v2, Alertmanager's webhook), the rules that turn them into changes ([`rules`]), and the
+//! [`Ingester`] that applies a batch of messages in one transaction through the write path,
+//! with the bookkeeping that makes each way in lose and repeat nothing. The ways in themselves
+//! (RabbitMQ, the loopback HTTP endpoint, standard input) are in the `eventdesk-sources`
+//! crate, which keeps this one free of network code.
+
+pub mod alertmanager;
+pub mod pagerduty;
+pub mod rules;
+
+use crate::clock::Clock;
+use crate::db::{CommitFeed, WriteTxn};
+use crate::error::{Error, Result};
+use crate::model::{Actor, Link, Severity};
+pub use rules::Applied;
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// What a source asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AlertAction {
+    #[default]
+    Trigger,
+    Acknowledge,
+    Resolve,
+}
+
+/// One alert event, whichever format it came in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Alert {
+    pub action: AlertAction,
+    pub dedup_key: Option<String>,
+    /// For a trigger: the summary, the kind of trouble, the affected system, how bad.
+    pub title: String,
+    pub kind: String,
+    pub source: String,
+    pub severity: Severity,
+    pub details: Option<Value>,
+    pub links: Vec<Link>,
+}
+
+/// The longest title kept (PagerDuty's summary limit).
+const MAX_TITLE: usize = 1_024;
+/// The longest details kept, as JSON text.
+const MAX_DETAILS: usize = 64 * 1024;
+
+fn clip(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+impl Alert {
+    /// The details as stored: JSON text, or a note when they were too large to keep.
+    fn details_text(&self) -> Option<String> {
+        let text = self.details.as_ref()?.to_string();
+        Some(if text.len() <= MAX_DETAILS {
+            text
+        } else {
+            serde_json::json!({ "note": "the details were larger than 64 KB and were left out" })
+                .to_string()
+        })
+    }
+
+    /// The details of a trigger that raised an event titled `title` again: a different
+    /// summary goes with them as `latestSummary`.
+    fn details_text_beside(&self, title: &str) -> Option<String> {
+        if self.title == title || self.title.is_empty() {
+            return self.details_text();
+        }
+        let mut with_summary = Alert {
+            details: Some(match &self.details {
+                Some(Value::Object(map)) => Value::Object(map.clone()),
+                Some(other) => serde_json::json!({ "details": other }),
+                None => serde_json::json!({}),
+            }),
+            ..Alert::default()
+        };
+        if let Some(Value::Object(map)) = &mut with_summary.details {
+            map.insert("latestSummary".into(), Value::String(self.title.clone()));
+        }
+        with_summary.details_text()
+    }
+
+    /// Within the limits every event keeps: a title of at most 1,024 characters, kind and
+    /// source as long as a filter can name.
+    fn clipped(mut self) -> Alert {
+        self.title = clip(&self.title, MAX_TITLE);
+        self.kind = clip(&self.kind, crate::model::EventFilter::MAX_NAME);
+        self.source = clip(&self.source, crate::model::EventFilter::MAX_NAME);
+        self
+    }
+}
+
+/// The links Eventdesk will open: http and https only.
+fn web_links(links: Vec<Link>) -> Vec<Link> {
+    links
+        .into_iter()
+        .filter(|l| crate::db::rows::is_web_link(&l.href))
+        .take(20)
+        .collect()
+}
+
+/// Which format a message is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    PagerDuty,
+    Alertmanager,
+    /// Told apart by their fields: `event_action` (PagerDuty) or `alerts` (Alertmanager).
+    Auto,
+}
+
+/// Reads one message (JSON) in `format` into its alert events.
+pub fn parse(body: &[u8], format: Format) -> Result<Vec<Alert>> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::invalid("body", format!("is not JSON: {e}")))?;
+    let format =
+        match format {
+            Format::Auto if value.get("event_action").is_some() => Format::PagerDuty,
+            Format::Auto if value.get("alerts").is_some() => Format::Alertmanager,
+            Format::Auto => return Err(Error::invalid(
+                "body",
+                "is neither a PagerDuty event (event_action) nor an Alertmanager message (alerts)",
+            )),
+            known => known,
+        };
+    let alerts = match format {
+        Format::PagerDuty => vec![pagerduty::parse(&value)?],
+        _ => alertmanager::parse(&value)?,
+    };
+    Ok(alerts.into_iter().map(Alert::clipped).collect())
+}
+
+/// How a message was delivered, which decides how it is kept from being applied twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Once (HTTP, standard input): nothing to remember.
+    Once,
+    /// From a stream at `offset`: the offset after the batch is stored with its changes.
+    Stream { offset: i64 },
+    /// From a queue that acknowledges after the commit, so it may deliver again: a message
+    /// it says it redelivers is skipped when its id (or its content's hash) was applied.
+    Queue { id: String, redelivered: bool },
+}
+
+/// One message of a batch.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub body: Vec<u8>,
+    pub delivery: Delivery,
+}
+
+/// What one message did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Applied(Vec<Applied>),
+    /// Malformed: nothing of it was applied. The error says why.
+    Rejected(Error),
+    /// Delivered again after it was applied: skipped.
+    Duplicate,
+}
+
+/// What a way in has done: messages by outcome, and what the applied ones did to events.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    /// Messages applied, rejected as malformed, and skipped as deliveries of a message
+    /// applied before.
+    pub applied: i64,
+    pub rejected: i64,
+    pub duplicates: i64,
+    /// What the applied messages' alert events did.
+    pub created: i64,
+    pub updated: i64,
+    pub acknowledged: i64,
+    pub completed: i64,
+    pub ignored: i64,
+}
+
+impl Counts {
+    pub fn add(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Applied(applied) => {
+                self.applied += 1;
+                for a in applied {
+                    match a {
+                        Applied::Created { .. } => self.created += 1,
+                        Applied::Updated { .. } => self.updated += 1,
+                        Applied::Acknowledged { .. } => self.acknowledged += 1,
+                        Applied::Completed { .. } => self.completed += 1,
+                        Applied::Ignored { .. } => self.ignored += 1,
+                    }
+                }
+            }
+            Outcome::Rejected(_) => self.rejected += 1,
+            Outcome::Duplicate => self.duplicates += 1,
+        }
+    }
+}
+
+/// How long queue message ids are remembered for redeliveries.
+const SEEN_KEPT_MS: i64 = 7 * 24 * 3_600_000;
+
+/// Applies batches of messages from one way in (`channel`, e.g. `rabbitmq:payments`), each
+/// batch in one transaction of the write path, acting as `actor`.
+pub struct Ingester {
+    conn: Connection,
+    feed: CommitFeed,
+    clock: Arc<dyn Clock>,
+    actor: Actor,
+    channel: String,
+    format: Format,
+    last_prune: i64,
+}
+
+impl Ingester {
+    pub fn new(
+        conn: Connection,
+        feed: CommitFeed,
+        clock: Arc<dyn Clock>,
+        actor: Actor,
+        channel: &str,
+        format: Format,
+    ) -> Ingester {
+        Ingester {
+            conn,
+            feed,
+            clock,
+            actor,
+            channel: channel.to_owned(),
+            format,
+            last_prune: 0,
+        }
+    }
+
+    /// An ingester on a write connection of its own to `store`'s file.
+    pub fn for_store(
+        store: &crate::Store,
+        actor: Actor,
+        channel: &str,
+        format: Format,
+    ) -> Result<Ingester> {
+        Ok(Ingester::new(
+            store.connect()?,
+            store.feed().clone(),
+            store.clock().clone(),
+            actor,
+            channel,
+            format,
+        ))
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The stream offset to read from next, if this channel has stored one.
+    pub fn next_offset(&self) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT next_offset FROM ingest_offsets WHERE source = ?1")?
+            .query_row([&self.channel], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Applies `batch` in one transaction: every message's changes, and its bookkeeping (the
+    /// stream offset after the batch, the queue ids seen). Malformed messages are rejected
+    /// without failing the rest; a storage failure applies nothing.
+    pub fn apply(&mut self, batch: &[Incoming]) -> Result<Vec<Outcome>> {
+        let parsed: Vec<Result<Vec<Alert>>> =
+            batch.iter().map(|m| parse(&m.body, self.format)).collect();
+        let (actor, channel) = (self.actor.clone(), self.channel.clone());
+        let prune = {
+            let now = self.clock.now_ms();
+            let due = now - self.last_prune > 3_600_000;
+            if due {
+                self.last_prune = now;
+            }
+            due
+        };
+        self.feed.write(&mut self.conn, &*self.clock, |w| {
+            let mut outcomes = Vec::with_capacity(batch.len());
+            let mut offset = None;
+            for (message, alerts) in batch.iter().zip(parsed) {
+                if let Delivery::Stream { offset: o } = message.delivery {
+                    offset = Some(o);
+                }
+                let alerts = match alerts {
+                    Ok(alerts) => alerts,
+                    Err(e) => {
+                        outcomes.push(Outcome::Rejected(e));
+                        continue;
+                    }
+                };
+                if let Delivery::Queue { id, redelivered } = &message.delivery {
+                    if !first_time(w, &channel, id, *redelivered)? {
+                        outcomes.push(Outcome::Duplicate);
+                        continue;
+                    }
+                }
+                let applied = alerts
+                    .iter()
+                    .map(|a| rules::apply(w, a, &actor))
+                    .collect::<Result<Vec<_>>>()?;
+                outcomes.push(Outcome::Applied(applied));
+            }
+            if let Some(last) = offset {
+                w.conn()
+                    .prepare_cached(
+                        "INSERT INTO ingest_offsets (source, next_offset) VALUES (?1, ?2) \
+                         ON CONFLICT (source) DO UPDATE SET next_offset = excluded.next_offset",
+                    )?
+                    .execute(rusqlite::params![channel, last + 1])?;
+            }
+            if prune {
+                w.conn()
+                    .prepare_cached("DELETE FROM ingest_seen WHERE source = ?1 AND at < ?2")?
+                    .execute(rusqlite::params![channel, w.now() - SEEN_KEPT_MS])?;
+            }
+            Ok(outcomes)
+        })
+    }
+}
+
+/// Remembers queue message `id` and says whether it is new. Only a delivery the broker marks
+/// as redelivered can have been applied already.
+fn first_time(w: &WriteTxn<'_>, channel: &str, id: &str, redelivered: bool) -> Result<bool> {
+    if redelivered {
+        let seen: Option<i64> = w
+            .conn()
+            .prepare_cached("SELECT 1 FROM ingest_seen WHERE source = ?1 AND message_id = ?2")?
+            .query_row([channel, id], |r| r.get(0))
+            .optional()?;
+        if seen.is_some() {
+            return Ok(false);
+        }
+    }
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO ingest_seen (source, message_id, at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(rusqlite::params![channel, id, w.now()])?;
+    Ok(true)
+}
+
+/// What a message without an id of its own is known by: a hash of its bytes (FNV-1a, 64
+/// bits; the same bytes delivered again are the same message).
+pub fn content_id(body: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in body {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("fnv:{hash:016x}:{}", body.len())
+}

@@ -1,0 +1,156 @@
+//! PagerDuty Events API v2 (`POST /v2/enqueue`): what Alertmanager's `pagerduty_configs`,
+//! Grafana and many monitoring tools send. A message is one alert event: `event_action`
+//! trigger, acknowledge or resolve, a `dedup_key`, and for a trigger a `payload` with
+//! `summary`, `source` and `severity` (PagerDuty's four levels are Eventdesk's).
+
+use crate::error::{Error, Result};
+use crate::model::{Link, Severity};
+use crate::services::ingest::{Alert, AlertAction};
+use serde_json::{Map, Value};
+
+/// PagerDuty's limits.
+const MAX_DEDUP_KEY: usize = 255;
+const MAX_SUMMARY: usize = 1_024;
+
+fn invalid(field: &str, message: &str) -> Error {
+    Error::invalid(field, message)
+}
+
+/// The text of `object[key]`, if it is a string.
+fn text<'a>(object: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(invalid(key, "must be a string")),
+    }
+}
+
+/// Reads one Events API v2 message. The routing key is not checked here (the HTTP endpoint
+/// compares it with its token; a queue's messages are trusted by the broker's permissions).
+pub fn parse(message: &Value) -> Result<Alert> {
+    let Value::Object(body) = message else {
+        return Err(invalid("body", "must be a JSON object"));
+    };
+    let action = match text(body, "event_action")? {
+        Some("trigger") => AlertAction::Trigger,
+        Some("acknowledge") => AlertAction::Acknowledge,
+        Some("resolve") => AlertAction::Resolve,
+        Some(other) => {
+            return Err(invalid(
+                "event_action",
+                &format!("must be trigger, acknowledge or resolve, got {other:?}"),
+            ))
+        }
+        None => return Err(invalid("event_action", "is missing")),
+    };
+    let dedup_key = text(body, "dedup_key")?.map(str::to_owned);
+    if let Some(key) = &dedup_key {
+        if key.is_empty() || key.chars().count() > MAX_DEDUP_KEY {
+            return Err(invalid("dedup_key", "must be 1 to 255 characters"));
+        }
+    }
+    if action != AlertAction::Trigger && dedup_key.is_none() {
+        return Err(invalid(
+            "dedup_key",
+            "is required to acknowledge or resolve an event",
+        ));
+    }
+    let links = links(body)?;
+    if action != AlertAction::Trigger {
+        return Ok(Alert {
+            action,
+            dedup_key,
+            links,
+            ..Alert::default()
+        });
+    }
+    let payload = match body.get("payload") {
+        Some(Value::Object(p)) => p,
+        Some(_) => return Err(invalid("payload", "must be an object")),
+        None => return Err(invalid("payload", "is required for a trigger")),
+    };
+    let summary = text(payload, "summary")?
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| invalid("payload.summary", "is required"))?;
+    if summary.chars().count() > MAX_SUMMARY {
+        return Err(invalid("payload.summary", "is longer than 1024 characters"));
+    }
+    let source = text(payload, "source")?
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| invalid("payload.source", "is required"))?;
+    let severity = match text(payload, "severity")? {
+        Some("critical") => Severity::Critical,
+        Some("error") => Severity::Error,
+        Some("warning") => Severity::Warning,
+        Some("info") => Severity::Info,
+        Some(other) => {
+            return Err(invalid(
+                "payload.severity",
+                &format!("must be critical, error, warning or info, got {other:?}"),
+            ))
+        }
+        None => return Err(invalid("payload.severity", "is required")),
+    };
+    let kind = ["class", "component"]
+        .into_iter()
+        .find_map(|k| {
+            text(payload, k)
+                .ok()
+                .flatten()
+                .filter(|v| !v.trim().is_empty())
+        })
+        .unwrap_or("pagerduty");
+    // Everything else the sender said, for the detail pane.
+    let mut details = Map::new();
+    for key in ["timestamp", "component", "group", "class", "custom_details"] {
+        if let Some(v) = payload.get(key).filter(|v| !v.is_null()) {
+            details.insert(key.to_owned(), v.clone());
+        }
+    }
+    for key in ["client", "client_url", "images"] {
+        if let Some(v) = body.get(key).filter(|v| !v.is_null()) {
+            details.insert(key.to_owned(), v.clone());
+        }
+    }
+    Ok(Alert {
+        action,
+        dedup_key,
+        title: summary.to_owned(),
+        kind: kind.to_owned(),
+        source: source.to_owned(),
+        severity,
+        details: (!details.is_empty()).then_some(Value::Object(details)),
+        links,
+    })
+}
+
+/// `links` (`[{href, text}]`) and `client_url`, keeping only http and https addresses.
+fn links(body: &Map<String, Value>) -> Result<Vec<Link>> {
+    let mut links = Vec::new();
+    match body.get("links") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                let Value::Object(link) = item else {
+                    return Err(invalid("links", "must be objects with href"));
+                };
+                let href = text(link, "href")?.ok_or_else(|| invalid("links", "need an href"))?;
+                links.push(Link {
+                    href: href.to_owned(),
+                    text: text(link, "text")?.map(str::to_owned),
+                });
+            }
+        }
+        Some(_) => return Err(invalid("links", "must be an array")),
+    }
+    if let Some(url) = text(body, "client_url")? {
+        let client = text(body, "client")?.unwrap_or("the sender");
+        links.push(Link {
+            href: url.to_owned(),
+            text: Some(format!("Open in {client}")),
+        });
+    }
+    Ok(super::web_links(links))
+}

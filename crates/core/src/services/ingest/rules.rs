@@ -1,0 +1,129 @@
+//! What an incoming alert event does to the events, in one place:
+//!
+//! - A **trigger** whose dedup key matches an event that is not completed updates that event:
+//!   one more occurrence, seen now, the severity may rise (never fall), its details and links
+//!   are replaced by the new ones. The title stays the one it was raised with (an event's
+//!   title never changes; the reader's memory and the search index rely on it); a different
+//!   summary is kept in the details as `latestSummary`. Otherwise it opens a new event, so
+//!   after a completion the same key opens a new one.
+//! - An **acknowledge** acknowledges the open event with that key; a **resolve** completes the
+//!   event with that key that is not completed. Both act as the source.
+//! - Either, for no such event, is **ignored**: recorded in the outcome, not an error. A source
+//!   never silently undoes an operator: after an operator completed an event, its resolve
+//!   changes nothing and its trigger opens a new event; an acknowledged event stays
+//!   acknowledged when it is raised again.
+
+use crate::db::rows::max_id;
+use crate::db::{NewEvent, WriteTxn};
+use crate::error::Result;
+use crate::model::{Actor, Event, Status};
+use crate::services::ingest::{Alert, AlertAction};
+use rusqlite::OptionalExtension;
+
+/// What one alert event did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum Applied {
+    Created {
+        id: i64,
+        dedup_key: String,
+    },
+    /// Raised again: the event with its key that is not completed.
+    Updated {
+        id: i64,
+        dedup_key: String,
+    },
+    Acknowledged {
+        id: i64,
+    },
+    Completed {
+        id: i64,
+    },
+    /// Nothing to do: no event with the key is open (or not completed, for a resolve).
+    Ignored {
+        reason: String,
+    },
+}
+
+impl Applied {
+    /// The event's dedup key, for the sender (PagerDuty answers with it).
+    pub fn dedup_key(&self) -> Option<&str> {
+        match self {
+            Applied::Created { dedup_key, .. } | Applied::Updated { dedup_key, .. } => {
+                Some(dedup_key)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The newest event with `key` that is not completed.
+fn unfinished_with_key(w: &WriteTxn<'_>, key: &str) -> Result<Option<Event>> {
+    let id: Option<i64> = w
+        .conn()
+        .prepare_cached(
+            "SELECT id FROM events INDEXED BY events_dedup \
+             WHERE dedup_key = ?1 AND status != 'completed' ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([key], |r| r.get(0))
+        .optional()?;
+    id.map(|id| w.current(id)).transpose()
+}
+
+/// Applies `alert` as `source` inside `w`; see the module's rules.
+pub fn apply(w: &mut WriteTxn<'_>, alert: &Alert, source: &Actor) -> Result<Applied> {
+    let found = match &alert.dedup_key {
+        Some(key) => unfinished_with_key(w, key)?,
+        None => None,
+    };
+    match (alert.action, found) {
+        (AlertAction::Trigger, Some(event)) => {
+            let key = event.dedup_key.clone().unwrap_or_default();
+            let details = alert.details_text_beside(&event.title);
+            w.occurred(&event, details.as_deref(), &alert.links, source)?;
+            let event = w.current(event.id)?;
+            if alert.severity > event.severity {
+                w.set_severity(&event, alert.severity, source)?;
+            }
+            Ok(Applied::Updated {
+                id: event.id,
+                dedup_key: key,
+            })
+        }
+        (AlertAction::Trigger, None) => {
+            // A trigger without a key gets one, named after the event it opens, so that the
+            // sender can acknowledge or resolve it.
+            let dedup_key = match &alert.dedup_key {
+                Some(key) => key.clone(),
+                None => format!("eventdesk-{}", max_id(w.conn())? + 1),
+            };
+            let id = w.insert(
+                &NewEvent {
+                    kind: alert.kind.clone(),
+                    source: alert.source.clone(),
+                    severity: alert.severity,
+                    title: alert.title.clone(),
+                    dedup_key: Some(dedup_key.clone()),
+                    details: alert.details_text(),
+                    links: alert.links.clone(),
+                },
+                source,
+            )?;
+            Ok(Applied::Created { id, dedup_key })
+        }
+        (AlertAction::Acknowledge, Some(event)) if event.status == Status::Open => {
+            w.set_status(&event, Status::Acknowledged, source)?;
+            Ok(Applied::Acknowledged { id: event.id })
+        }
+        (AlertAction::Acknowledge, Some(event)) => Ok(Applied::Ignored {
+            reason: format!("event {} is already acknowledged", event.id),
+        }),
+        (AlertAction::Resolve, Some(event)) => {
+            w.set_status(&event, Status::Completed, source)?;
+            Ok(Applied::Completed { id: event.id })
+        }
+        (AlertAction::Acknowledge | AlertAction::Resolve, None) => Ok(Applied::Ignored {
+            reason: "no event with this dedup key is open".into(),
+        }),
+    }
+}

@@ -1,0 +1,383 @@
+//! Events from outside sources: the rules a trigger, acknowledge or resolve follows, the
+//! bookkeeping that keeps a redelivered message from being applied twice, the schema upgrade
+//! that lets named sources write, and that reads see what sources change.
+
+use crate::support::{Fixture, T0};
+use eventdesk_core::services::ingest::{Applied, Delivery, Format, Incoming, Ingester, Outcome};
+use eventdesk_core::{Actor, EventFilter, EventQuery, Severity, Sort, SortKey, Status};
+use serde_json::{json, Value};
+
+fn ingester(f: &Fixture, name: &str) -> Ingester {
+    Ingester::for_store(&f.store, Actor::source(name).unwrap(), name, Format::Auto).unwrap()
+}
+
+fn once(body: Value) -> Incoming {
+    Incoming {
+        body: body.to_string().into_bytes(),
+        delivery: Delivery::Once,
+    }
+}
+
+fn trigger(key: &str, summary: &str, severity: &str) -> Value {
+    json!({ "event_action": "trigger", "dedup_key": key,
+            "payload": { "summary": summary, "source": "db-7", "severity": severity, "class": "disk" } })
+}
+
+fn action(action: &str, key: &str) -> Value {
+    json!({ "event_action": action, "dedup_key": key })
+}
+
+/// Applies each message in a transaction of its own; returns what each did.
+fn apply(i: &mut Ingester, messages: Vec<Value>) -> Vec<Applied> {
+    messages
+        .into_iter()
+        .map(|m| match i.apply(&[once(m)]).unwrap().remove(0) {
+            Outcome::Applied(mut a) => a.remove(0),
+            other => panic!("not applied: {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_key_raised_again_updates_its_event_until_it_is_completed() {
+    let f = Fixture::new();
+    let mut pd = ingester(&f, "pagerduty");
+    let did = apply(
+        &mut pd,
+        vec![
+            trigger("disk", "Disk full on db-7", "error"),
+            trigger("disk", "Disk 99% full on db-7", "warning"),
+            action("acknowledge", "disk"),
+            trigger("disk", "Disk full on db-7", "critical"),
+            action("acknowledge", "disk"),
+            action("resolve", "disk"),
+            action("resolve", "disk"),
+            trigger("disk", "Disk full on db-7 again", "info"),
+        ],
+    );
+    assert_eq!(
+        did[..6],
+        [
+            Applied::Created {
+                id: 1,
+                dedup_key: "disk".into()
+            },
+            Applied::Updated {
+                id: 1,
+                dedup_key: "disk".into()
+            },
+            Applied::Acknowledged { id: 1 },
+            Applied::Updated {
+                id: 1,
+                dedup_key: "disk".into()
+            },
+            Applied::Ignored {
+                reason: "event 1 is already acknowledged".into()
+            },
+            Applied::Completed { id: 1 },
+        ]
+    );
+    assert!(matches!(did[6], Applied::Ignored { .. }));
+    // After the completion, the key opens a new event.
+    assert_eq!(
+        did[7],
+        Applied::Created {
+            id: 2,
+            dedup_key: "disk".into()
+        }
+    );
+    let one = f.store.get_event(1).unwrap();
+    let e = &one.event;
+    // The severity only rose; the title is the first summary; acknowledged stayed
+    // acknowledged while raised again.
+    assert_eq!(
+        (e.severity, e.status, e.occurrences),
+        (Severity::Critical, Status::Completed, 3)
+    );
+    assert_eq!(e.title, "Disk full on db-7");
+    assert_eq!(e.kind, "disk");
+    assert_eq!(e.completed_by, Some(Actor::Source("pagerduty".into())));
+    let fields: Vec<_> = one.history.iter().map(|c| c.field.to_string()).collect();
+    assert_eq!(
+        fields,
+        ["created", "occurred", "status", "occurred", "severity", "status"]
+    );
+    // A different summary is kept with the details of the trigger that brought it.
+    let second = f.store.get_event(2).unwrap();
+    assert_eq!(second.event.title, "Disk full on db-7 again");
+    let details: Value = serde_json::from_str(one.details.as_deref().unwrap()).unwrap();
+    assert_eq!(details["class"], "disk");
+    assert!(details.get("latestSummary").is_none(), "{details}");
+}
+
+#[test]
+fn a_source_never_undoes_what_an_operator_did() {
+    let f = Fixture::new();
+    let mut am = ingester(&f, "alertmanager");
+    apply(&mut am, vec![trigger("cpu", "CPU hot", "warning")]);
+    let e = f.store.get_event(1).unwrap().event;
+    f.store.complete_event(1, e.version).unwrap();
+    let did = apply(
+        &mut am,
+        vec![
+            action("resolve", "cpu"),
+            trigger("cpu", "CPU hot", "warning"),
+        ],
+    );
+    assert!(matches!(did[0], Applied::Ignored { .. }), "{did:?}");
+    assert_eq!(
+        did[1],
+        Applied::Created {
+            id: 2,
+            dedup_key: "cpu".into()
+        }
+    );
+    let e = f.store.get_event(1).unwrap().event;
+    assert_eq!(
+        (e.status, e.completed_by),
+        (Status::Completed, Some(Actor::User))
+    );
+}
+
+#[test]
+fn a_trigger_without_a_key_gets_one_that_acknowledges_and_resolves_it() {
+    let f = Fixture::new();
+    let mut pd = ingester(&f, "pagerduty");
+    let body = json!({ "event_action": "trigger",
+                       "payload": { "summary": "Ping lost", "source": "gw-1", "severity": "info" } });
+    let did = apply(&mut pd, vec![body]);
+    assert_eq!(
+        did[0],
+        Applied::Created {
+            id: 1,
+            dedup_key: "eventdesk-1".into()
+        }
+    );
+    apply(&mut pd, vec![action("resolve", "eventdesk-1")]);
+    assert_eq!(
+        f.store.get_event(1).unwrap().event.status,
+        Status::Completed
+    );
+}
+
+#[test]
+fn a_batch_applies_its_good_messages_and_rejects_the_malformed_ones_by_reason() {
+    let f = Fixture::new();
+    let mut pd = ingester(&f, "pagerduty");
+    let batch = vec![
+        once(trigger("a", "A", "info")),
+        Incoming {
+            body: b"{oops".to_vec(),
+            delivery: Delivery::Once,
+        },
+        once(
+            json!({ "event_action": "trigger", "dedup_key": "b", "payload": { "summary": "B", "source": "s", "severity": "fatal" } }),
+        ),
+        once(trigger("c", "C", "error")),
+    ];
+    let outcomes = pd.apply(&batch).unwrap();
+    assert!(matches!(outcomes[0], Outcome::Applied(_)));
+    let reasons: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Rejected(e) => Some(e.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), 2);
+    assert!(reasons[0].contains("not JSON"), "{reasons:?}");
+    assert!(
+        reasons[1].contains("payload.severity") && reasons[1].contains("fatal"),
+        "{reasons:?}"
+    );
+    assert_eq!(f.store.tally().unwrap().unfinished, 2);
+}
+
+#[test]
+fn a_redelivered_queue_message_applied_before_is_skipped() {
+    let f = Fixture::new();
+    let mut q = ingester(&f, "rabbitmq:alerts");
+    let delivered = |id: &str, redelivered| Incoming {
+        body: trigger("k", "Disk full", "error").to_string().into_bytes(),
+        delivery: Delivery::Queue {
+            id: id.into(),
+            redelivered,
+        },
+    };
+    assert!(matches!(
+        q.apply(&[delivered("m1", false)]).unwrap()[0],
+        Outcome::Applied(_)
+    ));
+    let before = f.dump();
+    assert_eq!(
+        q.apply(&[delivered("m1", true)]).unwrap()[0],
+        Outcome::Duplicate
+    );
+    assert_eq!(f.dump(), before, "a duplicate changes nothing");
+    // A redelivery of a message never applied (the consumer died before the commit) is new.
+    assert!(matches!(
+        q.apply(&[delivered("m2", true)]).unwrap()[0],
+        Outcome::Applied(_)
+    ));
+    assert_eq!(f.store.get_event(1).unwrap().event.occurrences, 2);
+}
+
+#[test]
+fn a_stream_offset_is_stored_with_the_batch_even_when_its_last_message_is_malformed() {
+    let f = Fixture::new();
+    let mut s = ingester(&f, "rabbitmq:events");
+    assert_eq!(s.next_offset().unwrap(), None);
+    let at = |offset, body: &[u8]| Incoming {
+        body: body.to_vec(),
+        delivery: Delivery::Stream { offset },
+    };
+    s.apply(&[
+        at(40, trigger("a", "A", "info").to_string().as_bytes()),
+        at(41, b"nope"),
+    ])
+    .unwrap();
+    assert_eq!(s.next_offset().unwrap(), Some(42));
+    // Another channel keeps its own place.
+    assert_eq!(ingester(&f, "rabbitmq:other").next_offset().unwrap(), None);
+}
+
+#[test]
+fn what_sources_change_reaches_views_pushes_and_notices() {
+    let f = Fixture::new();
+    let mut pd = ingester(&f, "pagerduty");
+    f.add_events(3);
+    apply(&mut pd, vec![trigger("k", "Replica lag", "warning")]);
+    f.published();
+    f.clock.advance(60_000);
+    apply(&mut pd, vec![trigger("k", "Replica lag", "critical")]);
+    let sets = f.published();
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0].critical, [4], "becoming critical is a notice");
+    assert_eq!(sets[0].rows[0].occurrences, 2);
+    assert_eq!(sets[0].rows[0].last_seen_at, T0 + 3_000 + 60_000);
+    // Sorted by update, from the columns (a kind filter) and from SQL: the raised event first.
+    for filter in [
+        EventFilter {
+            kind: Some("disk".into()),
+            ..EventFilter::default()
+        },
+        EventFilter::default(),
+    ] {
+        let page = f
+            .store
+            .list_events(&EventQuery {
+                page: 1,
+                page_size: 10,
+                filter,
+                sort: Sort {
+                    by: SortKey::Updated,
+                    descending: true,
+                },
+                position: None,
+            })
+            .unwrap();
+        assert_eq!(page.rows[0].id, 4);
+        assert_eq!(page.rows[0].updated_at, T0 + 63_000);
+    }
+}
+
+#[test]
+fn actors_are_named_sources_or_operators_and_the_database_refuses_others() {
+    for (text, actor) in [
+        ("user", Actor::User),
+        ("simulator", Actor::Simulator),
+        (
+            "source:rabbitmq:alerts",
+            Actor::Source("rabbitmq:alerts".into()),
+        ),
+        ("operator:Ana Lima", Actor::Operator("Ana Lima".into())),
+    ] {
+        assert_eq!(text.parse::<Actor>().unwrap(), actor);
+        assert_eq!(actor.to_string(), text);
+        assert_eq!(serde_json::to_value(&actor).unwrap(), json!(text));
+    }
+    for bad in [
+        "robot",
+        "source:",
+        "source:a b",
+        "operator:",
+        &format!("source:{}", "x".repeat(65)),
+    ] {
+        assert!(bad.parse::<Actor>().is_err(), "{bad}");
+    }
+    let f = Fixture::new();
+    f.add_events(1);
+    let conn = f.store.connect().unwrap();
+    for bad in ["robot", "source:", "Source:x"] {
+        let refused = conn.execute("UPDATE events SET updated_by = ?1 WHERE id = 1", [bad]);
+        assert!(refused.is_err(), "{bad} was accepted");
+    }
+    conn.execute("UPDATE events SET updated_by = 'source:x' WHERE id = 1", [])
+        .unwrap();
+}
+
+#[test]
+fn a_version_6_file_with_events_is_upgraded_and_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v6.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+        for n in [
+            "001_events",
+            "002_settings",
+            "003_views",
+            "004_search_terms",
+            "005_counts_by_writer",
+            "006_guards",
+        ] {
+            let sql = std::fs::read_to_string(format!(
+                "{}/migrations/{n}.sql",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap();
+            conn.execute_batch(&sql).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 6;
+             INSERT INTO events (kind, source, severity, title, status, created_at, updated_at, updated_by)
+                 VALUES ('disk', 'db-1', 2, 'Disk full', 'open', 1, 1, 'user');
+             INSERT INTO changes (event_id, at, actor, field, from_value, to_value)
+                 VALUES (1, 1, 'user', 'created', NULL, 'open');
+             INSERT INTO event_counts (status, severity, n) VALUES ('open', 2, 1);",
+        )
+        .unwrap();
+    }
+    let (feed, _rx) = eventdesk_core::CommitFeed::new();
+    let store = eventdesk_core::Store::open(
+        &path,
+        feed,
+        std::sync::Arc::new(eventdesk_core::ManualClock::new(T0)),
+    )
+    .unwrap();
+    let old = store.get_event(1).unwrap().event;
+    assert_eq!(
+        (old.occurrences, old.last_seen_at, old.dedup_key),
+        (1, 1, None)
+    );
+    let mut pd = Ingester::for_store(
+        &store,
+        Actor::source("pagerduty").unwrap(),
+        "pagerduty",
+        Format::PagerDuty,
+    )
+    .unwrap();
+    assert!(matches!(
+        pd.apply(&[once(trigger("k", "New", "info"))]).unwrap()[0],
+        Outcome::Applied(_)
+    ));
+    assert_eq!(
+        store.get_event(2).unwrap().event.updated_by,
+        Actor::Source("pagerduty".into())
+    );
+    let conn = store.connect().unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+}
