@@ -2,13 +2,17 @@
 //! flag is checked before the database is touched; a file that is not an Eventdesk database,
 //! or is damaged, is refused without being written to.
 
+mod sources;
+
 use clap::{Parser, Subcommand};
 use eventdesk_core::db::{self, rows, Access, Check};
+use eventdesk_core::services::ingest::Format as IngestFormat;
 use eventdesk_core::services::{export, seed};
 use eventdesk_core::{
     Actor, Clock, CommitFeed, Error, EventFilter, ExportFormat, ExportOutcome, SimConfig,
     SimControl, Simulator, Sort, SystemClock,
 };
+use eventdesk_sources::amqp::{QueueKind, QueueSource};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -123,6 +127,78 @@ enum Command {
         #[arg(long)]
         db: PathBuf,
     },
+    /// Apply alert messages (PagerDuty Events API v2 or Alertmanager webhook JSON): one message
+    /// a line from standard input, or from a RabbitMQ queue or stream with --amqp and --queue.
+    /// Prints what they did as JSON; with standard input, rejected lines are named on standard
+    /// error and make the exit status 1 (the other lines are applied).
+    Ingest {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, value_enum, default_value = "auto")]
+        format: MessageFormat,
+        /// Read from RabbitMQ at this URL (amqp://user:password@host:port/vhost) instead.
+        #[arg(long, requires = "queue")]
+        amqp: Option<String>,
+        #[arg(long, requires = "amqp")]
+        queue: Option<String>,
+        /// The queue is a stream: read from where this database stopped (or its start).
+        #[arg(long, requires = "queue")]
+        stream: bool,
+        /// Stop once no message came for this many seconds (default: until interrupted).
+        #[arg(long, requires = "queue", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        until_idle: Option<u64>,
+        /// Who the changes are by, e.g. `source:nagios` (default: where they came from).
+        #[arg(long, value_parser = actor)]
+        actor: Option<Actor>,
+    },
+    /// Declare a durable RabbitMQ stream (or queue), bound to an exchange if asked.
+    Declare {
+        #[arg(long)]
+        amqp: String,
+        #[arg(long)]
+        queue: String,
+        /// A classic queue instead of a stream.
+        #[arg(long)]
+        classic: bool,
+        /// Bind it to this exchange (which must exist), with --routing-key.
+        #[arg(long)]
+        bind: Option<String>,
+        #[arg(long, default_value = "#", requires = "bind")]
+        routing_key: String,
+    },
+    /// Publish each line of standard input as one persistent message and wait for RabbitMQ's
+    /// confirms: to a queue through the default exchange, or to an exchange.
+    Publish {
+        #[arg(long)]
+        amqp: String,
+        #[arg(
+            long,
+            conflicts_with = "exchange",
+            required_unless_present = "exchange"
+        )]
+        queue: Option<String>,
+        #[arg(long, requires = "routing_key")]
+        exchange: Option<String>,
+        #[arg(long)]
+        routing_key: Option<String>,
+    },
+}
+
+/// Which messages `ingest` reads.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MessageFormat {
+    /// Told apart by their fields.
+    Auto,
+    Pagerduty,
+    Alertmanager,
+}
+
+/// `source:NAME` or `operator:NAME`.
+fn actor(text: &str) -> Result<Actor, String> {
+    match text.parse::<Actor>()? {
+        a @ (Actor::Source(_) | Actor::Operator(_)) => Ok(a),
+        _ => Err("expected source:NAME or operator:NAME".into()),
+    }
 }
 
 /// What `export` writes.
@@ -195,11 +271,72 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Show { db, id } => run_show(&db, id),
         Command::Settings { db } => run_settings(&db),
         Command::Dump { db } => run_dump(&db),
+        Command::Ingest {
+            db,
+            format,
+            amqp,
+            queue,
+            stream,
+            until_idle,
+            actor,
+        } => {
+            let format = match format {
+                MessageFormat::Auto => IngestFormat::Auto,
+                MessageFormat::Pagerduty => IngestFormat::PagerDuty,
+                MessageFormat::Alertmanager => IngestFormat::Alertmanager,
+            };
+            let from = match (amqp, queue) {
+                (Some(url), Some(queue)) => sources::Input::Queue(QueueSource {
+                    url,
+                    queue,
+                    kind: if stream {
+                        QueueKind::Stream
+                    } else {
+                        QueueKind::Queue
+                    },
+                }),
+                _ => sources::Input::Stdin,
+            };
+            let idle = until_idle.map(std::time::Duration::from_secs);
+            sources::ingest(&db, from, format, actor, idle)
+        }
+        Command::Declare {
+            amqp,
+            queue,
+            classic,
+            bind,
+            routing_key,
+        } => {
+            let kind = if classic {
+                QueueKind::Queue
+            } else {
+                QueueKind::Stream
+            };
+            sources::declare(
+                &amqp,
+                &queue,
+                kind,
+                bind.as_deref().map(|b| (b, routing_key.as_str())),
+            )
+        }
+        Command::Publish {
+            amqp,
+            queue,
+            exchange,
+            routing_key,
+        } => match (queue, exchange, routing_key) {
+            (Some(queue), None, _) => sources::publish(&amqp, "", &queue),
+            (None, Some(exchange), Some(key)) => sources::publish(&amqp, &exchange, &key),
+            _ => Err(Error::invalid(
+                "queue",
+                "name a queue, or an exchange and a routing key",
+            )),
+        },
     }
 }
 
 /// A connection for writing: the file is checked (and created, migrated) first.
-fn open_for_writing(path: &Path) -> Result<rusqlite::Connection, Error> {
+pub(crate) fn open_for_writing(path: &Path) -> Result<rusqlite::Connection, Error> {
     match db::prepare(path, Check::Now)?.access {
         Access::ReadWrite => db::connect(path),
         Access::ReadOnly(reason) => Err(Error::ReadOnly {
@@ -257,7 +394,7 @@ fn run_escalate(path: &Path, id: i64) -> Result<(), Error> {
             .severity
             .escalated()
             .ok_or_else(|| Error::invalid("id", format!("event {id} is already critical")))?;
-        w.set_severity(&event, worse, Actor::Simulator)?;
+        w.set_severity(&event, worse, &Actor::Simulator)?;
         rows::load_event(w.conn(), id)
     })?;
     println!(

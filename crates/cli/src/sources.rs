@@ -1,0 +1,152 @@
+//! The commands that bring events in from outside (`ingest`) and that set RabbitMQ up for it
+//! (`declare`, `publish`).
+
+use crate::open_for_writing;
+use eventdesk_core::services::ingest::{Counts, Format, Ingester};
+use eventdesk_core::{Actor, CommitFeed, Error, SystemClock};
+use eventdesk_sources::amqp::{self, Publisher, QueueKind, QueueSource, QueueState, Until};
+use eventdesk_sources::lines;
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Where `ingest` reads from.
+pub enum Input {
+    Stdin,
+    Queue(QueueSource),
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(Error::from)
+}
+
+/// The report printed when `ingest` ends, one JSON object.
+fn report(counts: &Counts, lines: Option<u64>) -> String {
+    let mut value = serde_json::to_value(counts).unwrap_or_default();
+    if let (Some(lines), Some(object)) = (lines, value.as_object_mut()) {
+        object.insert("lines".into(), lines.into());
+    }
+    value.to_string()
+}
+
+/// Applies messages from `from` to the database at `path` as `actor` (default `source:stdin`
+/// or `source:rabbitmq:QUEUE`). Standard input: to its end; a rejected line is named on
+/// standard error and makes the exit status 1, the others are applied. A queue: until
+/// interrupted, or until no message came for `until_idle`.
+pub fn ingest(
+    path: &Path,
+    from: Input,
+    format: Format,
+    actor: Option<Actor>,
+    until_idle: Option<Duration>,
+) -> Result<(), Error> {
+    let conn = open_for_writing(path)?;
+    let (feed, _rx) = CommitFeed::new();
+    match from {
+        Input::Stdin => {
+            let actor = actor.unwrap_or(Actor::Source("stdin".into()));
+            let ingester = Ingester::new(conn, feed, Arc::new(SystemClock), actor, "stdin", format);
+            let done = lines::ingest(std::io::stdin(), ingester, |_| {})?;
+            for (line, reason) in &done.rejected {
+                eprintln!("line {line}: {reason}");
+            }
+            if done.counts.rejected > done.rejected.len() as i64 {
+                eprintln!(
+                    "… and {} more rejected lines",
+                    done.counts.rejected - done.rejected.len() as i64
+                );
+            }
+            println!("{}", report(&done.counts, Some(done.lines)));
+            if done.counts.rejected > 0 {
+                return Err(Error::invalid(
+                    "input",
+                    format!(
+                        "{} of {} lines were rejected (the others were applied)",
+                        done.counts.rejected, done.lines
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        Input::Queue(source) => {
+            source.validate()?;
+            let channel = source.channel();
+            let actor =
+                actor.unwrap_or(Actor::source(&channel).map_err(|e| Error::invalid("queue", e))?);
+            let ingester =
+                Ingester::new(conn, feed, Arc::new(SystemClock), actor, &channel, format);
+            let status = Arc::new(Mutex::new(amqp::QueueStatus::new(&source)));
+            let until = until_idle.map_or(Until::Stopped, Until::Idle);
+            let rt = runtime()?;
+            rt.block_on(async {
+                let (stop, stopped) = tokio::sync::watch::channel(false);
+                tokio::spawn(async move {
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        let _ = stop.send(true);
+                    }
+                });
+                let watched = status.clone();
+                let progress = tokio::spawn(async move {
+                    let mut shown = None;
+                    loop {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        let state = amqp::status_of(&watched).state;
+                        if shown.as_ref() != Some(&state) {
+                            match &state {
+                                QueueState::Offline { error, .. } => {
+                                    eprintln!("offline: {error} (trying again)")
+                                }
+                                QueueState::Connected { .. } => eprintln!("connected"),
+                                _ => {}
+                            }
+                            shown = Some(state);
+                        }
+                    }
+                });
+                amqp::consume(source, ingester, status.clone(), stopped, until).await;
+                progress.abort();
+            });
+            let done = amqp::status_of(&status);
+            println!("{}", report(&done.counts, None));
+            Ok(())
+        }
+    }
+}
+
+/// Declares a durable queue or stream, bound to an exchange if asked.
+pub fn declare(
+    url: &str,
+    queue: &str,
+    kind: QueueKind,
+    bind: Option<(&str, &str)>,
+) -> Result<(), Error> {
+    runtime()?.block_on(async {
+        let publisher = Publisher::connect(url).await?;
+        publisher.declare(queue, kind, bind).await
+    })?;
+    println!("declared {queue}");
+    Ok(())
+}
+
+/// Publishes each non-blank line of standard input as one message, waiting for the broker's
+/// confirms; prints how many.
+pub fn publish(url: &str, exchange: &str, routing_key: &str) -> Result<(), Error> {
+    let mut bodies = Vec::new();
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| Error::invalid("input", format!("cannot read it: {e}")))?;
+        if !line.trim().is_empty() {
+            bodies.push(line.into_bytes());
+        }
+    }
+    let confirmed = runtime()?.block_on(async {
+        let publisher = Publisher::connect(url).await?;
+        publisher.publish(exchange, routing_key, bodies).await
+    })?;
+    println!("published {confirmed}");
+    Ok(())
+}

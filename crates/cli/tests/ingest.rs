@@ -1,0 +1,249 @@
+//! `eventdesk-cli ingest` killed with SIGKILL in the middle of a RabbitMQ stream or queue and
+//! started again: every message is applied exactly once (the stream's offset is committed with
+//! the changes; the queue's redeliveries are recognised). Needs the test broker
+//! (`EVENTDESK_TEST_AMQP`, set by scripts/test.sh). Also standard input from a pipe.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const MESSAGES: usize = 20_000;
+
+fn cli() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_eventdesk-cli"))
+}
+
+fn broker() -> String {
+    std::env::var("EVENTDESK_TEST_AMQP").unwrap_or_else(|_| {
+        panic!("EVENTDESK_TEST_AMQP is not set: start a broker with `eval \"$(bash scripts/rabbitmq.sh start)\"`")
+    })
+}
+
+/// PagerDuty triggers: 10% raise an earlier key again. Returns (lines, distinct keys).
+fn messages() -> (String, usize) {
+    let mut text = String::new();
+    let mut keys = 0;
+    for i in 0..MESSAGES {
+        let key = if i % 10 == 9 {
+            i - 5
+        } else {
+            keys += 1;
+            i
+        };
+        text.push_str(&format!(
+            "{{\"event_action\":\"trigger\",\"dedup_key\":\"k{key}\",\"payload\":{{\"summary\":\"Disk full on db-{key}\",\"source\":\"db-{key}\",\"severity\":\"error\",\"custom_details\":{{\"n\":{i}}}}}}}\n"
+        ));
+    }
+    (text, keys)
+}
+
+fn run(cmd: &mut Command, input: &str) -> String {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?}: {text}");
+    text
+}
+
+/// (events, sum of occurrences, changes) by plain SQL, or zeros before the file has them.
+fn counts(db: &Path) -> (i64, i64, i64) {
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return (0, 0, 0);
+    };
+    conn.query_row(
+        "SELECT (SELECT count(*) FROM events), (SELECT coalesce(sum(occurrences), 0) FROM events), \
+         (SELECT count(*) FROM changes)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap_or((0, 0, 0))
+}
+
+fn killed_midway_then_restarted(kind: &str) {
+    let url = broker();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let queue = format!("kill-{kind}-{}", std::process::id());
+    let mut declare = cli();
+    declare.args(["declare", "--amqp", &url, "--queue", &queue]);
+    if kind == "queue" {
+        declare.arg("--classic");
+    }
+    run(&mut declare, "");
+    let (lines, keys) = messages();
+    let published = run(
+        cli().args(["publish", "--amqp", &url, "--queue", &queue]),
+        &lines,
+    );
+    assert!(
+        published.contains(&format!("published {MESSAGES}")),
+        "{published}"
+    );
+
+    let ingest = |idle: &str| {
+        let mut c = cli();
+        c.args([
+            "ingest",
+            "--db",
+            db.to_str().unwrap(),
+            "--amqp",
+            &url,
+            "--queue",
+            &queue,
+            "--until-idle",
+            idle,
+        ]);
+        if kind == "stream" {
+            c.arg("--stream");
+        }
+        c
+    };
+    let mut first = ingest("5")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while counts(&db).0 == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "nothing was applied"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+    let at_kill = counts(&db);
+    assert!(
+        at_kill.1 < MESSAGES as i64,
+        "killed after the last message: {at_kill:?}"
+    );
+
+    let report = run(&mut ingest("3"), "");
+    let (events, occurrences, _) = counts(&db);
+    assert_eq!(
+        (events, occurrences),
+        (keys as i64, MESSAGES as i64),
+        "killed at {at_kill:?}; after the restart: {report}"
+    );
+    let check = cli()
+        .args(["check", "--db", db.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
+#[test]
+fn a_stream_consumer_killed_midway_applies_every_message_exactly_once_after_a_restart() {
+    killed_midway_then_restarted("stream");
+}
+
+#[test]
+fn a_queue_consumer_killed_midway_applies_every_message_exactly_once_after_a_restart() {
+    killed_midway_then_restarted("queue");
+}
+
+#[test]
+fn standard_input_names_rejected_lines_and_applies_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let input = "{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"fingerprint\":\"f1\",\"labels\":{\"alertname\":\"DiskFull\",\"severity\":\"page\"}}]}\n\
+                 not json\n\
+                 {\"event_action\":\"resolve\",\"dedup_key\":\"f1\"}\n";
+    let mut child = cli()
+        .args(["ingest", "--db", db.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("line 2: ") && stderr.contains("not JSON"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 of 3 lines were rejected"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        (
+            report["created"].as_i64(),
+            report["completed"].as_i64(),
+            report["lines"].as_i64()
+        ),
+        (Some(1), Some(1), Some(3))
+    );
+    let show = cli()
+        .args(["show", "--db", db.to_str().unwrap(), "--id", "1"])
+        .output()
+        .unwrap();
+    let shown: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(shown["event"]["severity"], "critical");
+    assert_eq!(shown["event"]["completedBy"], "source:stdin");
+    // An actor given by the script.
+    let mut child = cli()
+        .args([
+            "ingest",
+            "--db",
+            db.to_str().unwrap(),
+            "--actor",
+            "source:nagios",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"{\"event_action\":\"trigger\",\"payload\":{\"summary\":\"Ping lost\",\"source\":\"gw\",\"severity\":\"warning\"}}\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let show = cli()
+        .args(["show", "--db", db.to_str().unwrap(), "--id", "2"])
+        .output()
+        .unwrap();
+    let shown: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(shown["event"]["updatedBy"], "source:nagios");
+    assert_eq!(shown["event"]["dedupKey"], "eventdesk-2");
+    let bad = cli()
+        .args([
+            "ingest",
+            "--db",
+            db.to_str().unwrap(),
+            "--actor",
+            "simulator",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -1,0 +1,377 @@
+//! The loopback HTTP endpoint: `POST /v2/enqueue` takes PagerDuty Events API v2 messages (so
+//! Alertmanager's `pagerduty_configs`, Grafana and anything that speaks PagerDuty can point at
+//! Eventdesk), `POST /alertmanager` Alertmanager's webhook. A token is required: `Authorization:
+//! Bearer TOKEN`, or for PagerDuty messages a `routing_key` equal to it. The answer comes after
+//! the commit: 202, or 400 with a JSON reason, 401 without the token, 413 past 512 KB.
+//!
+//! Requests are applied by one thread in batches (what is waiting when it is free goes in one
+//! transaction), so that concurrent senders share commits.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use eventdesk_core::error::{Error, Result};
+use eventdesk_core::services::ingest::{
+    Applied, Counts, Delivery, Format, Incoming, Ingester, Outcome,
+};
+use serde_json::{json, Value};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::oneshot;
+
+/// The largest body taken (PagerDuty's own limit).
+pub const MAX_BODY: usize = 512 * 1024;
+/// The most requests one transaction applies.
+const BATCH: usize = 500;
+
+/// How the endpoint listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpConfig {
+    pub address: IpAddr,
+    /// 0: any free port (the server says which).
+    pub port: u16,
+    /// Addresses other than loopback are refused unless this is set.
+    pub allow_remote: bool,
+    pub token: String,
+}
+
+impl HttpConfig {
+    /// 127.0.0.1 on `port`.
+    pub fn loopback(port: u16, token: &str) -> HttpConfig {
+        HttpConfig {
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port,
+            allow_remote: false,
+            token: token.to_owned(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if !self.address.is_loopback() && !self.allow_remote {
+            return Err(Error::invalid(
+                "address",
+                format!(
+                    "{} is not a loopback address; the endpoint listens on other interfaces only \
+                     when that is explicitly allowed",
+                    self.address
+                ),
+            ));
+        }
+        if self.token.chars().count() < 16 {
+            return Err(Error::invalid("token", "must be at least 16 characters"));
+        }
+        Ok(())
+    }
+}
+
+/// A message waiting for the applying thread, and where its outcome goes.
+type Job = (Incoming, oneshot::Sender<Result<Outcome>>);
+
+#[derive(Clone)]
+struct Endpoint {
+    token: Arc<str>,
+    pagerduty: mpsc::Sender<Job>,
+    alertmanager: mpsc::Sender<Job>,
+}
+
+/// What the endpoint has done since it started, both routes together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpCounts {
+    pub counts: Counts,
+    /// The last malformed message's reason, if any.
+    pub last_rejection: Option<String>,
+}
+
+type SharedCounts = Arc<Mutex<HttpCounts>>;
+
+/// A running endpoint; dropping it (or [`HttpServer::stop`]) stops it.
+pub struct HttpServer {
+    address: SocketAddr,
+    counts: SharedCounts,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl HttpServer {
+    /// Where it listens (the port chosen when 0 was asked for).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn counts(&self) -> HttpCounts {
+        self.counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Starts the endpoint on the current tokio runtime. `pagerduty` and `alertmanager` apply
+/// what arrives on each route (their actors say `pagerduty` and `alertmanager`).
+pub async fn serve(
+    config: &HttpConfig,
+    pagerduty: Ingester,
+    alertmanager: Ingester,
+) -> Result<HttpServer> {
+    config.validate()?;
+    let listener = tokio::net::TcpListener::bind((config.address, config.port))
+        .await
+        .map_err(|e| {
+            Error::invalid(
+                "port",
+                format!("cannot listen on {}:{}: {e}", config.address, config.port),
+            )
+        })?;
+    let address = listener.local_addr().map_err(Error::from)?;
+    let counts = SharedCounts::default();
+    let endpoint = Endpoint {
+        token: config.token.as_str().into(),
+        pagerduty: applier(pagerduty, counts.clone())?,
+        alertmanager: applier(alertmanager, counts.clone())?,
+    };
+    let app = Router::new()
+        .route("/v2/enqueue", post(enqueue))
+        .route("/alertmanager", post(alertmanager_webhook))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(endpoint);
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::warn!(error = %e, "the HTTP endpoint stopped");
+        }
+    });
+    tracing::info!(%address, "HTTP endpoint listening");
+    Ok(HttpServer {
+        address,
+        counts,
+        stop: Some(stop),
+    })
+}
+
+/// The thread that applies one route's messages, as many as are waiting in each transaction.
+fn applier(mut ingester: Ingester, counts: SharedCounts) -> Result<mpsc::Sender<Job>> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("http-ingest".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut jobs = vec![first];
+                while jobs.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(job) => jobs.push(job),
+                        Err(_) => break,
+                    }
+                }
+                let (batch, replies): (Vec<Incoming>, Vec<_>) = jobs.into_iter().unzip();
+                match ingester.apply(&batch) {
+                    Ok(outcomes) => {
+                        {
+                            let mut counts = counts.lock().unwrap_or_else(PoisonError::into_inner);
+                            for outcome in &outcomes {
+                                counts.counts.add(outcome);
+                                if let Outcome::Rejected(e) = outcome {
+                                    counts.last_rejection = Some(e.to_string());
+                                }
+                            }
+                        }
+                        for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                            let _ = reply.send(Ok(outcome));
+                        }
+                    }
+                    Err(e) => {
+                        for reply in replies {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+        })
+        .map_err(Error::from)?;
+    Ok(tx)
+}
+
+fn answer(status: StatusCode, body: Value) -> Response {
+    (status, Json(body)).into_response()
+}
+
+/// An answer other than 202: its status and JSON body.
+struct Refusal(StatusCode, Value);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        answer(self.0, self.1)
+    }
+}
+
+/// PagerDuty's error shape.
+fn invalid(reason: &str) -> Refusal {
+    Refusal(
+        StatusCode::BAD_REQUEST,
+        json!({ "status": "invalid event", "message": "Event object is invalid", "errors": [reason] }),
+    )
+}
+
+fn unauthorized() -> Refusal {
+    Refusal(
+        StatusCode::UNAUTHORIZED,
+        json!({ "status": "unauthorized", "message": "a token is required: Authorization: Bearer TOKEN, or routing_key" }),
+    )
+}
+
+/// Equal, in time that does not depend on where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The body, or the answer to a body that could not be read (too large, cut off).
+fn body(read: std::result::Result<Bytes, BytesRejection>) -> std::result::Result<Bytes, Refusal> {
+    read.map_err(|e| {
+        let status = e.status();
+        let reason = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("the body is larger than {} KB", MAX_BODY / 1024)
+        } else {
+            e.body_text()
+        };
+        Refusal(
+            status,
+            json!({ "status": "invalid event", "message": reason, "errors": [reason] }),
+        )
+    })
+}
+
+/// Hands `body` to the route's applying thread and waits for the commit.
+async fn apply(queue: &mpsc::Sender<Job>, body: Bytes) -> std::result::Result<Outcome, Refusal> {
+    let (reply, outcome) = oneshot::channel();
+    let job = (
+        Incoming {
+            body: body.to_vec(),
+            delivery: Delivery::Once,
+        },
+        reply,
+    );
+    let unavailable = || {
+        Refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "status": "error", "message": "Eventdesk is stopping" }),
+        )
+    };
+    queue.send(job).map_err(|_| unavailable())?;
+    match outcome.await.map_err(|_| unavailable())? {
+        Ok(o) => Ok(o),
+        Err(Error::Busy { message }) => Err(Refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "status": "error", "message": format!("the database is busy: {message}") }),
+        )),
+        Err(e) => Err(Refusal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({ "status": "error", "message": e.to_string() }),
+        )),
+    }
+}
+
+async fn enqueue(
+    State(endpoint): State<Endpoint>,
+    headers: HeaderMap,
+    read: std::result::Result<Bytes, BytesRejection>,
+) -> Response {
+    let bytes = match body(read) {
+        Ok(b) => b,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let routing_key = serde_json::from_slice::<Value>(&bytes).ok().and_then(|v| {
+        v.get("routing_key")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let allowed = bearer(&headers).is_some_and(|t| same(t, &endpoint.token))
+        || routing_key.is_some_and(|k| same(&k, &endpoint.token));
+    if !allowed {
+        return unauthorized().into_response();
+    }
+    match apply(&endpoint.pagerduty, bytes).await {
+        Ok(Outcome::Applied(applied)) => {
+            let key = applied
+                .iter()
+                .find_map(Applied::dedup_key)
+                .map(str::to_owned);
+            let mut reply = json!({ "status": "success", "message": "Event processed" });
+            if let Some(key) = key {
+                reply["dedup_key"] = Value::String(key);
+            }
+            if let Some(Applied::Ignored { reason }) = applied.first() {
+                reply["ignored"] = Value::String(reason.clone());
+            }
+            answer(StatusCode::ACCEPTED, reply)
+        }
+        Ok(Outcome::Rejected(e)) => invalid(&e.to_string()).into_response(),
+        Ok(Outcome::Duplicate) => answer(
+            StatusCode::ACCEPTED,
+            json!({ "status": "success", "message": "Event processed" }),
+        ),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+async fn alertmanager_webhook(
+    State(endpoint): State<Endpoint>,
+    headers: HeaderMap,
+    read: std::result::Result<Bytes, BytesRejection>,
+) -> Response {
+    if !bearer(&headers).is_some_and(|t| same(t, &endpoint.token)) {
+        return unauthorized().into_response();
+    }
+    let bytes = match body(read) {
+        Ok(b) => b,
+        Err(refusal) => return refusal.into_response(),
+    };
+    match apply(&endpoint.alertmanager, bytes).await {
+        Ok(Outcome::Applied(applied)) => answer(
+            StatusCode::ACCEPTED,
+            json!({ "status": "success", "message": format!("{} alerts processed", applied.len()) }),
+        ),
+        Ok(Outcome::Rejected(e)) => invalid(&e.to_string()).into_response(),
+        Ok(Outcome::Duplicate) => answer(StatusCode::ACCEPTED, json!({ "status": "success" })),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// Which format each route reads.
+pub fn route_format(path: &str) -> Option<Format> {
+    match path {
+        "/v2/enqueue" => Some(Format::PagerDuty),
+        "/alertmanager" => Some(Format::Alertmanager),
+        _ => None,
+    }
+}

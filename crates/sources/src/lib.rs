@@ -1,0 +1,16 @@
+//! The ways events come into Eventdesk from outside, each applying what it receives through
+//! an [`Ingester`](eventdesk_core::services::ingest::Ingester) (the one write path, in
+//! batches):
+//!
+//! - [`amqp`]: RabbitMQ stream queues (exactly once, from the offset stored with the changes)
+//!   and classic or quorum queues (acknowledged after the commit; redeliveries recognised);
+//! - [`http`]: a loopback endpoint speaking PagerDuty's Events API v2 and Alertmanager's
+//!   webhook, behind a token;
+//! - [`lines`]: newline-delimited JSON messages on standard input (or any reader).
+//!
+//! What a message means (formats, rules) is in `eventdesk_core::services::ingest`; this crate
+//! holds only the network and stream code, so that the core builds without it.
+
+pub mod amqp;
+pub mod http;
+pub mod lines;

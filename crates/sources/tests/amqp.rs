@@ -1,0 +1,232 @@
+//! RabbitMQ, against a real broker (never a mock): streams are read exactly once from the
+//! offset kept with the changes, queues are acknowledged after the commit, and a broker that
+//! is away is reported and waited for.
+
+use crate::support::{broker, trigger, unique, Desk};
+use eventdesk_core::services::ingest::Format;
+use eventdesk_sources::amqp::{
+    self, Publisher, QueueKind, QueueSource, QueueState, QueueStatus, Until,
+};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// 10,000 PagerDuty messages: every tenth raises an earlier key again, every fiftieth is
+/// malformed. Returns them with (distinct keys, valid triggers, malformed).
+fn ten_thousand() -> (Vec<Vec<u8>>, usize, usize, usize) {
+    let mut bodies = Vec::new();
+    let (mut keys, mut triggers, mut malformed) = (0, 0, 0);
+    for i in 0..10_000 {
+        if i % 50 == 49 {
+            malformed += 1;
+            bodies.push(format!("{{\"event_action\": \"trigger\", \"n\": {i}").into_bytes());
+        } else if i % 10 == 9 {
+            triggers += 1;
+            bodies.push(
+                trigger(&format!("k{}", i - 5), "Disk full again", "critical")
+                    .to_string()
+                    .into_bytes(),
+            );
+        } else {
+            keys += 1;
+            triggers += 1;
+            bodies.push(
+                trigger(&format!("k{i}"), &format!("Disk full on db-{i}"), "error")
+                    .to_string()
+                    .into_bytes(),
+            );
+        }
+    }
+    (bodies, keys, triggers, malformed)
+}
+
+fn consume_until_idle(
+    rt: &tokio::runtime::Runtime,
+    desk: &Desk,
+    source: &QueueSource,
+) -> QueueStatus {
+    let channel = source.channel();
+    let ingester = desk.ingester(&channel, Format::Auto);
+    let status = Arc::new(Mutex::new(QueueStatus::new(source)));
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    rt.block_on(amqp::consume(
+        source.clone(),
+        ingester,
+        status.clone(),
+        stopped,
+        Until::Idle(Duration::from_secs(2)),
+    ));
+    amqp::status_of(&status)
+}
+
+fn sums(desk: &Desk) -> (usize, i64) {
+    let rows = desk.rows();
+    (rows.len(), rows.iter().map(|r| r.1).sum())
+}
+
+#[test]
+fn a_stream_is_applied_exactly_once_and_a_restart_goes_on_where_it_stopped() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = broker();
+    let stream = unique("stream");
+    let (bodies, keys, triggers, malformed) = ten_thousand();
+    rt.block_on(async {
+        let p = Publisher::connect(&url).await.unwrap();
+        p.declare(&stream, QueueKind::Stream, None).await.unwrap();
+        assert_eq!(p.publish("", &stream, bodies).await.unwrap(), 10_000);
+    });
+    let desk = Desk::new();
+    let source = QueueSource {
+        url: url.clone(),
+        queue: stream.clone(),
+        kind: QueueKind::Stream,
+    };
+    let status = consume_until_idle(&rt, &desk, &source);
+    assert_eq!(status.state, QueueState::Stopped);
+    assert_eq!(
+        (status.counts.applied, status.counts.rejected),
+        ((10_000 - malformed) as i64, malformed as i64)
+    );
+    assert!(status.last_rejection.unwrap().contains("not JSON"));
+    assert_eq!(
+        sums(&desk),
+        (keys, triggers as i64),
+        "one event per key, one occurrence per trigger"
+    );
+    // Read again: nothing is applied twice; new messages are.
+    let again = consume_until_idle(&rt, &desk, &source);
+    assert_eq!(again.counts.applied + again.counts.rejected, 0);
+    rt.block_on(async {
+        let p = Publisher::connect(&url).await.unwrap();
+        let more = (0..100).map(|i| {
+            trigger(&format!("late{i}"), "Late arrival", "info")
+                .to_string()
+                .into_bytes()
+        });
+        p.publish("", &stream, more).await.unwrap();
+    });
+    let last = consume_until_idle(&rt, &desk, &source);
+    assert_eq!(last.counts.created, 100);
+    assert_eq!(sums(&desk), (keys + 100, triggers as i64 + 100));
+    // A second desk reading the same stream gets the same events.
+    let other = Desk::new();
+    consume_until_idle(&rt, &other, &source);
+    assert_eq!(sums(&other), sums(&desk));
+}
+
+#[test]
+fn a_queue_bound_to_an_exchange_is_applied_once_and_acknowledged() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = broker();
+    let queue = unique("queue");
+    rt.block_on(async {
+        let p = Publisher::connect(&url).await.unwrap();
+        p.declare(&queue, QueueKind::Queue, Some(("amq.topic", "alerts.#")))
+            .await
+            .unwrap();
+        let bodies = (0..2_000).map(|i| {
+            trigger(&format!("q{}", i % 1_500), "Replica lag", "warning")
+                .to_string()
+                .into_bytes()
+        });
+        assert_eq!(
+            p.publish("amq.topic", "alerts.db", bodies).await.unwrap(),
+            2_000
+        );
+    });
+    let desk = Desk::new();
+    let source = QueueSource {
+        url: url.clone(),
+        queue: queue.clone(),
+        kind: QueueKind::Queue,
+    };
+    let status = consume_until_idle(&rt, &desk, &source);
+    assert_eq!(
+        (status.counts.applied, status.counts.duplicates),
+        (2_000, 0)
+    );
+    assert_eq!(sums(&desk), (1_500, 2_000));
+    // Everything was acknowledged: reading again finds nothing.
+    let again = consume_until_idle(&rt, &desk, &source);
+    assert_eq!(again.counts.applied, 0);
+}
+
+#[test]
+fn a_broker_that_is_away_or_a_missing_queue_is_reported_and_retried_without_writing() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let desk = Desk::new();
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for source in [
+        QueueSource {
+            url: format!("amqp://guest:guest@127.0.0.1:{closed}/%2f"),
+            queue: "alerts".into(),
+            kind: QueueKind::Stream,
+        },
+        QueueSource {
+            url: broker(),
+            queue: unique("missing"),
+            kind: QueueKind::Stream,
+        },
+    ] {
+        let status = Arc::new(Mutex::new(QueueStatus::new(&source)));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let task = rt.spawn(amqp::consume(
+            source.clone(),
+            desk.ingester(&source.channel(), Format::Auto),
+            status.clone(),
+            stopped,
+            Until::Stopped,
+        ));
+        let started = Instant::now();
+        let error = loop {
+            if let QueueState::Offline { error, .. } = amqp::status_of(&status).state {
+                break error;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "never reported offline"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        if source.queue == "alerts" {
+            assert!(error.contains("RabbitMQ"), "{error}");
+        } else {
+            assert!(error.contains("no queue"), "{error}");
+        }
+        // The password is never shown.
+        assert!(!amqp::status_of(&status).url.contains("guest:guest"));
+        stop.send(true).unwrap();
+        rt.block_on(task).unwrap();
+        assert_eq!(amqp::status_of(&status).state, QueueState::Stopped);
+    }
+    assert_eq!(desk.counts(), (0, 0));
+}
+
+#[test]
+fn urls_and_queue_names_are_checked_before_connecting() {
+    for (url, queue, says) in [
+        ("http://localhost:5672", "q", "amqp://"),
+        ("amqp://host:notaport/%2f", "q", "not an AMQP URL"),
+        ("amqp://localhost", "", "1 to 255"),
+        ("amqp://localhost", &"q".repeat(256), "1 to 255"),
+    ] {
+        let source = QueueSource {
+            url: url.into(),
+            queue: queue.into(),
+            kind: QueueKind::Stream,
+        };
+        let error = source.validate().unwrap_err().to_string();
+        assert!(error.contains(says), "{url} {queue}: {error}");
+    }
+    let source = QueueSource {
+        url: "amqps://ops:hunter2@mq.example:5671/prod".into(),
+        queue: "alerts".into(),
+        kind: QueueKind::Queue,
+    };
+    assert_eq!(source.shown_url(), "amqps://ops@mq.example:5671/prod");
+    assert_eq!(source.channel(), "rabbitmq:alerts");
+}

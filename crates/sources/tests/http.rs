@@ -1,0 +1,278 @@
+//! The loopback endpoint, over real sockets: what each kind of request gets, and that nothing
+//! but a good, authorised message writes anything.
+
+use crate::support::{alertmanager, pd_action, post, request, trigger, Desk};
+use eventdesk_core::services::ingest::Format;
+use eventdesk_sources::http::{self, HttpConfig, HttpServer, MAX_BODY};
+use serde_json::json;
+use std::net::IpAddr;
+
+const TOKEN: &str = "s3cret-token-for-the-tests";
+
+struct Endpoint {
+    desk: Desk,
+    server: HttpServer,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn endpoint() -> Endpoint {
+    let desk = Desk::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt
+        .block_on(http::serve(
+            &HttpConfig::loopback(0, TOKEN),
+            desk.ingester("pagerduty", Format::PagerDuty),
+            desk.ingester("alertmanager", Format::Alertmanager),
+        ))
+        .unwrap();
+    Endpoint {
+        desk,
+        server,
+        _rt: rt,
+    }
+}
+
+#[test]
+fn a_pagerduty_trigger_repeat_and_resolve_make_one_event_with_its_history() {
+    let e = endpoint();
+    let at = e.server.address();
+    assert!(at.ip().is_loopback());
+    let first = post(
+        at,
+        "/v2/enqueue",
+        TOKEN,
+        &trigger("disk/db-7", "Disk full on db-7", "error"),
+    );
+    assert_eq!(first.status, 202, "{:?}", first.body);
+    assert_eq!(first.body["status"], "success");
+    assert_eq!(first.body["dedup_key"], "disk/db-7");
+    let again = post(
+        at,
+        "/v2/enqueue",
+        TOKEN,
+        &trigger("disk/db-7", "Disk full on db-7", "critical"),
+    );
+    assert_eq!(again.status, 202);
+    let detail = e.desk.store.get_event(1).unwrap();
+    assert_eq!(detail.event.occurrences, 2);
+    assert_eq!(detail.event.severity, eventdesk_core::Severity::Critical);
+    assert_eq!(detail.event.updated_by.to_string(), "source:pagerduty");
+    // Only the web link is kept; the details say what the sender said.
+    assert_eq!(detail.links.len(), 1);
+    assert_eq!(detail.links[0].href, "https://runbooks.example/disk");
+    let details: serde_json::Value =
+        serde_json::from_str(detail.details.as_deref().unwrap()).unwrap();
+    assert_eq!(details["custom_details"]["free_mb"], 12);
+    let resolved = post(at, "/v2/enqueue", TOKEN, &pd_action("resolve", "disk/db-7"));
+    assert_eq!(resolved.status, 202);
+    let rows = e.desk.rows();
+    assert_eq!(
+        rows,
+        vec![(
+            "disk/db-7".into(),
+            2,
+            "completed".into(),
+            "source:pagerduty".into(),
+            Some("source:pagerduty".into())
+        )]
+    );
+    // A resolve for a key with no open event is ignored, and says so.
+    let stray = post(at, "/v2/enqueue", TOKEN, &pd_action("resolve", "disk/db-7"));
+    assert_eq!(stray.status, 202);
+    assert!(
+        stray.body["ignored"].as_str().unwrap().contains("no event"),
+        "{:?}",
+        stray.body
+    );
+    let counts = e.server.counts().counts;
+    assert_eq!(
+        (
+            counts.applied,
+            counts.created,
+            counts.updated,
+            counts.completed,
+            counts.ignored
+        ),
+        (4, 1, 1, 1, 1)
+    );
+}
+
+#[test]
+fn an_alertmanager_group_opens_each_alert_and_resolved_completes_it_as_alertmanager() {
+    let e = endpoint();
+    let at = e.server.address();
+    let firing = alertmanager(&[("a1", "firing", "critical"), ("b2", "firing", "warning")]);
+    assert_eq!(post(at, "/alertmanager", TOKEN, &firing).status, 202);
+    let resolved = alertmanager(&[("a1", "resolved", "critical")]);
+    assert_eq!(post(at, "/alertmanager", TOKEN, &resolved).status, 202);
+    let rows = e.desk.rows();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].2, "completed");
+    assert_eq!(rows[0].4.as_deref(), Some("source:alertmanager"));
+    assert_eq!(rows[1].2, "open");
+    let b2 = e.desk.store.get_event(2).unwrap();
+    assert_eq!(b2.event.title, "Disk full on db-b2");
+    assert_eq!(
+        (b2.event.kind.as_str(), b2.event.source.as_str()),
+        ("DiskFull", "db-b2")
+    );
+    assert_eq!(b2.event.severity, eventdesk_core::Severity::Warning);
+    let hrefs: Vec<_> = b2.links.iter().map(|l| l.href.as_str()).collect();
+    assert_eq!(
+        hrefs,
+        [
+            "http://prometheus.example/graph",
+            "https://runbooks.example/disk",
+            "http://alertmanager.example:9093"
+        ]
+    );
+}
+
+#[test]
+fn malformed_unauthorised_and_oversized_requests_are_refused_and_write_nothing() {
+    let e = endpoint();
+    let at = e.server.address();
+    let before = e.desk.counts();
+    // Not JSON.
+    let a = request(
+        at,
+        &format!("POST /v2/enqueue HTTP/1.1\r\nAuthorization: Bearer {TOKEN}"),
+        b"{not json",
+    );
+    assert_eq!(a.status, 400, "{:?}", a.body);
+    assert!(
+        a.body["errors"][0].as_str().unwrap().contains("not JSON"),
+        "{:?}",
+        a.body
+    );
+    // JSON, but not an event: each says what is wrong.
+    for (body, says) in [
+        (
+            json!({"event_action": "explode", "dedup_key": "k"}),
+            "event_action",
+        ),
+        (
+            json!({"event_action": "trigger", "payload": {"summary": "x", "source": "y"}}),
+            "severity",
+        ),
+        (json!({"event_action": "resolve"}), "dedup_key"),
+        (json!([1, 2]), "object"),
+    ] {
+        let a = post(at, "/v2/enqueue", TOKEN, &body);
+        assert_eq!(a.status, 400, "{body}: {:?}", a.body);
+        assert!(
+            a.body["errors"][0].as_str().unwrap().contains(says),
+            "{body}: {:?}",
+            a.body
+        );
+    }
+    let a = post(
+        at,
+        "/alertmanager",
+        TOKEN,
+        &json!({"version": "4", "alerts": [{"status": "firing"}]}),
+    );
+    assert_eq!(a.status, 400, "{:?}", a.body);
+    assert!(a.body["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("fingerprint"));
+    // No token, a wrong one, a token in the wrong place.
+    let good = trigger("k", "Disk full", "error");
+    assert_eq!(post(at, "/v2/enqueue", "", &good).status, 401);
+    assert_eq!(
+        post(at, "/v2/enqueue", "wrong-token-wrong-token", &good).status,
+        401
+    );
+    assert_eq!(
+        post(
+            at,
+            "/alertmanager",
+            "",
+            &alertmanager(&[("a", "firing", "info")])
+        )
+        .status,
+        401
+    );
+    // Past the body limit.
+    let mut huge = trigger("k", "Disk full", "error");
+    huge["payload"]["custom_details"] = json!({ "blob": "x".repeat(MAX_BODY) });
+    let a = post(at, "/v2/enqueue", TOKEN, &huge);
+    assert_eq!(a.status, 413, "{:?}", a.body);
+    // Unknown routes and methods.
+    assert_eq!(post(at, "/v1/enqueue", TOKEN, &good).status, 404);
+    assert_eq!(request(at, "GET /v2/enqueue HTTP/1.1", b"").status, 405);
+    assert_eq!(e.desk.counts(), before, "nothing was written");
+    // PagerDuty senders may carry the token as routing_key instead.
+    let mut keyed = good.clone();
+    keyed["routing_key"] = json!(TOKEN);
+    assert_eq!(post(at, "/v2/enqueue", "", &keyed).status, 202);
+    assert_eq!(e.desk.counts().0, 1);
+}
+
+#[test]
+fn the_endpoint_listens_on_loopback_only_unless_told_and_wants_a_real_token() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let desk = Desk::new();
+    let mut config = HttpConfig::loopback(0, TOKEN);
+    config.address = IpAddr::from([0, 0, 0, 0]);
+    let refused = rt
+        .block_on(http::serve(
+            &config,
+            desk.ingester("pagerduty", Format::PagerDuty),
+            desk.ingester("alertmanager", Format::Alertmanager),
+        ))
+        .err()
+        .expect("a non-loopback address is refused");
+    assert!(
+        refused.to_string().contains("not a loopback address"),
+        "{refused}"
+    );
+    let short = HttpConfig::loopback(0, "short");
+    assert!(short
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("at least 16"));
+    // A port that is taken is a clear error.
+    let e = endpoint();
+    let taken = HttpConfig::loopback(e.server.address().port(), TOKEN);
+    let error = rt
+        .block_on(http::serve(
+            &taken,
+            desk.ingester("pagerduty", Format::PagerDuty),
+            desk.ingester("alertmanager", Format::Alertmanager),
+        ))
+        .err()
+        .expect("the port is taken");
+    assert!(error.to_string().contains("cannot listen"), "{error}");
+}
+
+#[test]
+fn concurrent_senders_each_get_their_event_exactly_once() {
+    let e = endpoint();
+    let at = e.server.address();
+    std::thread::scope(|scope| {
+        for sender in 0..8 {
+            scope.spawn(move || {
+                for n in 0..40 {
+                    let key = format!("s{sender}-{n}");
+                    let a = post(
+                        at,
+                        "/v2/enqueue",
+                        TOKEN,
+                        &trigger(&key, "Queue depth high", "warning"),
+                    );
+                    assert_eq!(a.status, 202, "{:?}", a.body);
+                    assert_eq!(a.body["dedup_key"], key.as_str());
+                }
+            });
+        }
+    });
+    let rows = e.desk.rows();
+    assert_eq!(rows.len(), 320);
+    let mut keys: Vec<_> = rows.iter().map(|r| r.0.clone()).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 320);
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# A private RabbitMQ node for the tests: Debian's rabbitmq-server, in a temp folder, on free
+# loopback ports, never touching a system node.
+#   eval "$(bash scripts/rabbitmq.sh start)"   starts one and prints the variables to export:
+#       EVENTDESK_TEST_AMQP=amqp://guest:guest@127.0.0.1:PORT/%2f
+#       EVENTDESK_TEST_RABBITMQ=FOLDER (for stop)
+#   bash scripts/rabbitmq.sh stop FOLDER        stops it and removes its folder
+# Installs the package when missing (apt-get; sudo when not root). The package does not start a
+# node by itself; its wrapper runs the node as the `rabbitmq` user, so the folder is theirs.
+set -euo pipefail
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_port() {
+  local port=$1 deadline=$(($(date +%s) + 60))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    if (($(date +%s) > deadline)); then
+      echo "rabbitmq.sh: the node did not listen on $port within 60 s; its log:" >&2
+      tail -n 40 "$dir"/log/*.log >&2 2>/dev/null || true
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
+
+start() {
+  if ! command -v rabbitmq-server >/dev/null; then
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    echo "rabbitmq.sh: installing rabbitmq-server" >&2
+    local log
+    log=$(mktemp)
+    if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq rabbitmq-server; } >"$log" 2>&1; then
+      cat "$log" >&2
+      exit 1
+    fi
+    rm -f "$log"
+  fi
+  dir=$(mktemp -d /tmp/eventdesk-rabbitmq.XXXXXX)
+  local port dist epmd
+  port=$(free_port)
+  dist=$(free_port)
+  epmd=$(free_port)
+  mkdir -p "$dir"/{mnesia,log,quorum,stream,generated,plugins-expand,home}
+  cat >"$dir/rabbitmq.conf" <<EOF
+listeners.tcp.1 = 127.0.0.1:$port
+loopback_users = none
+EOF
+  chmod 755 "$dir"
+  chown -R rabbitmq:rabbitmq "$dir" 2>/dev/null || true
+  (
+    export RABBITMQ_NODENAME="eventdesk-$port@localhost" RABBITMQ_NODE_PORT="$port" \
+      RABBITMQ_DIST_PORT="$dist" RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
+      RABBITMQ_FEATURE_FLAGS_FILE="$dir/feature_flags" RABBITMQ_QUORUM_DIR="$dir/quorum" \
+      RABBITMQ_STREAM_DIR="$dir/stream" RABBITMQ_GENERATED_CONFIG_DIR="$dir/generated" \
+      RABBITMQ_PLUGINS_EXPAND_DIR="$dir/plugins-expand" RABBITMQ_CONFIG_FILE="$dir/rabbitmq" \
+      RABBITMQ_USE_LONGNAME=false HOME="$dir/home" ERL_EPMD_PORT="$epmd"
+    # A session of its own, so that stop can end the node and its helpers together.
+    setsid rabbitmq-server >"$dir/server.out" 2>&1 &
+    echo $! >"$dir/pid"
+  )
+  wait_for_port "$port"
+  echo "export EVENTDESK_TEST_AMQP=amqp://guest:guest@127.0.0.1:$port/%2f"
+  echo "export EVENTDESK_TEST_RABBITMQ=$dir"
+  echo "rabbitmq.sh: node eventdesk-$port@localhost listening on 127.0.0.1:$port" >&2
+}
+
+stop() {
+  local dir=${1:?usage: rabbitmq.sh stop FOLDER}
+  [ -f "$dir/pid" ] || { echo "rabbitmq.sh: $dir holds no node" >&2; exit 1; }
+  local pid
+  pid=$(cat "$dir/pid")
+  # The session started by start: the wrapper, the Erlang VM and its port helpers.
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 -- "-$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  rm -rf "$dir"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop "${2:-}" ;;
+  *) echo "usage: rabbitmq.sh start | stop FOLDER" >&2; exit 2 ;;
+esac
