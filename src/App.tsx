@@ -23,11 +23,12 @@ import { SettingsPanel } from "./SettingsPanel";
 import { useSettings, useTheme } from "./settings";
 import { ShortcutsDialog } from "./ShortcutsDialog";
 import { SimulatorPanel } from "./SimulatorPanel";
+import { SourcesPanel } from "./SourcesPanel";
 import { FIRST } from "./view";
 
 export { summarise } from "./hooks/useEventActions";
 
-type Panel = "simulator" | "settings";
+type Panel = "sources" | "simulator" | "settings";
 type Dialog = "shortcuts" | "about" | "export";
 
 export function App() {
@@ -83,6 +84,9 @@ export function App() {
         <button type="button" className="toolbar" onClick={() => setDialog("export")}>
           Export…
         </button>
+        <button type="button" className="toolbar" aria-expanded={panels.has("sources")} onClick={() => togglePanel("sources")}>
+          Sources
+        </button>
         <button type="button" className="toolbar" aria-expanded={panels.has("simulator")} onClick={() => togglePanel("simulator")}>
           Simulator
         </button>
@@ -99,6 +103,7 @@ export function App() {
 
       <NoticeList notices={notices} onDismiss={dismiss} error={query.isError ? `Could not load events: ${messageOf(query.error)}` : null} />
 
+      {panels.has("sources") && <SourcesPanel />}
       {panels.has("simulator") && <SimulatorPanel />}
       {panels.has("settings") && <SettingsPanel />}
       <FilterBar view={view} onChange={setView} />

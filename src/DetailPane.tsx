@@ -1,14 +1,107 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { actionLabel, actionsFor, api, messageOf } from "./api";
-import type { Action, Change, Event } from "./bindings";
-import { formatDateTime, overrideText, statusText } from "./format";
+import type { Action, Change, Event, EventDetail } from "./bindings";
+import { actorName, formatDateTime, overrideText, statusText } from "./format";
 import { onPush } from "./pushes";
 import { queryKeys } from "./queryKeys";
+import { ErrorLine } from "./controls";
 
 function describe(c: Change): string {
   if (c.field === "created") return `created (${c.to})`;
+  if (c.field === "occurred") return `raised it again (${c.to} times)`;
   return `${c.field}: ${c.from ?? "—"} → ${c.to}`;
+}
+
+/** A JSON value as text: strings as they are, anything else as compact JSON. */
+function plain(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * What the source sent beyond the title: labels, annotations, custom details. Objects one
+ * level deep are shown as their own key-value lists; everything is text (never markup).
+ */
+function Details({ text }: { text: string }) {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return <pre className="details-raw">{text}</pre>;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return <pre className="details-raw">{plain(value)}</pre>;
+  }
+  return (
+    <dl className="details" aria-label="Details from the source">
+      {Object.entries(value).map(([key, inner]) => (
+        <div key={key} className="details-entry">
+          <dt>{key}</dt>
+          <dd>
+            {typeof inner === "object" && inner !== null && !Array.isArray(inner) ? (
+              <dl className="details-inner">
+                {Object.entries(inner).map(([k, v]) => (
+                  <div key={k}>
+                    <dt>{k}</dt>
+                    <dd>{plain(v)}</dd>
+                  </div>
+                ))}
+              </dl>
+            ) : (
+              plain(inner)
+            )}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** Where the event came from: its key, how often it was raised, its links and details. */
+function FromSource({ detail }: { detail: EventDetail }) {
+  const e = detail.event;
+  const [error, setError] = useState<string | null>(null);
+  if (e.dedupKey === null && detail.links.length === 0 && detail.details === null) return null;
+  return (
+    <section className="from-source" aria-label="From the source">
+      <h3>From the source</h3>
+      <dl className="record">
+        {e.dedupKey !== null && (
+          <>
+            <dt>Dedup key</dt>
+            <dd>
+              <code>{e.dedupKey}</code>
+            </dd>
+          </>
+        )}
+        <dt>Raised</dt>
+        <dd>
+          {e.occurrences === 1 ? "once" : `${e.occurrences} times`}, last {formatDateTime(e.lastSeenAt)}
+        </dd>
+      </dl>
+      {detail.links.length > 0 && (
+        <ul className="links" aria-label="Links">
+          {detail.links.map((l, i) => (
+            <li key={`${i}-${l.href}`}>
+              <button
+                type="button"
+                className="link"
+                title={l.href}
+                onClick={() => {
+                  setError(null);
+                  api.openLink(e.id, i).catch((err: unknown) => setError(messageOf(err)));
+                }}
+              >
+                {l.text ?? l.href}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <ErrorLine error={error} />
+      {detail.details !== null && <Details text={detail.details} />}
+    </section>
+  );
 }
 
 type Props = {
@@ -68,7 +161,7 @@ export function DetailPane({ id, busy, onAction, onClose }: Props) {
             <dd>{formatDateTime(e.createdAt)}</dd>
             <dt>Last change</dt>
             <dd>
-              {formatDateTime(e.updatedAt)} by {e.updatedBy === "user" ? "you" : "simulator"}
+              {formatDateTime(e.updatedAt)} by {actorName(e.updatedBy)}
             </dd>
             <dt>Version</dt>
             <dd>{e.version}</dd>
@@ -80,12 +173,13 @@ export function DetailPane({ id, busy, onAction, onClose }: Props) {
               </button>
             ))}
           </div>
+          <FromSource detail={detail.data} />
           <h3>Timeline</h3>
           <ol className="timeline" aria-label="History">
             {detail.data.history.map((c) => (
               <li key={c.seq} data-seq={c.seq} data-actor={c.actor}>
                 <time dateTime={new Date(c.at).toISOString()}>{formatDateTime(c.at)}</time>{" "}
-                <strong>{c.actor === "user" ? "you" : "simulator"}</strong> {describe(c)}
+                <strong>{actorName(c.actor)}</strong> {describe(c)}
               </li>
             ))}
           </ol>

@@ -75,9 +75,16 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
       column.accessor("title", {
         header: "Title",
         cell: (c) => (
-          <button type="button" className="link" onClick={() => onOpen(c.row.original)} title="Show details and history">
-            {c.getValue()}
-          </button>
+          <>
+            <button type="button" className="link" onClick={() => onOpen(c.row.original)} title="Show details and history">
+              {c.getValue()}
+            </button>
+            {c.row.original.occurrences > 1 && (
+              <span className="occurrences" title={`Raised ${c.row.original.occurrences} times`}>
+                ×{c.row.original.occurrences}
+              </span>
+            )}
+          </>
         ),
       }),
       column.accessor("status", {

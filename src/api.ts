@@ -18,7 +18,11 @@ import {
   type Page,
   type SimConfig,
   type SimulatorStatus,
+  type Format,
+  type QueueKind,
+  type SourcesStatus,
 } from "./bindings";
+import { actorName } from "./format";
 
 type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
 
@@ -69,6 +73,14 @@ export const api = {
   cancelExport: (): Promise<boolean> => unwrap(commands.cancelExport()),
   about: (): Promise<About> => unwrap(commands.about()),
   openLogFolder: (): Promise<null> => unwrap(commands.openLogFolder()),
+  openLink: (id: number, index: number): Promise<null> => unwrap(commands.openLink(id, index)),
+  sourcesStatus: (): Promise<SourcesStatus> => unwrap(commands.sourcesStatus()),
+  setHttpEndpoint: (enabled: boolean, port: number): Promise<SourcesStatus> => unwrap(commands.setHttpEndpoint(enabled, port)),
+  httpToken: (): Promise<string> => unwrap(commands.httpToken()),
+  newHttpToken: (): Promise<string> => unwrap(commands.newHttpToken()),
+  addQueueSource: (url: string, queue: string, kind: QueueKind, format: Format): Promise<SourcesStatus> =>
+    unwrap(commands.addQueueSource(url, queue, kind, format)),
+  removeQueueSource: (id: string): Promise<SourcesStatus> => unwrap(commands.removeQueueSource(id)),
 };
 
 export const actionLabel: Record<Action, string> = {
@@ -112,7 +124,7 @@ export function describeError(e: AppError, now = Date.now()): string {
 
 /** "Event #12 was changed by the simulator 2 s ago: it is now critical and acknowledged." */
 export function describeChange(current: Event, now = Date.now()): string {
-  const who = current.updatedBy === "user" ? "you" : "the simulator";
+  const who = current.updatedBy === "simulator" ? "the simulator" : actorName(current.updatedBy);
   return `Event #${current.id} was changed by ${who} ${ago(current.updatedAt, now)}: it is now ${current.severity} and ${current.status}.`;
 }
 

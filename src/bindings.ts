@@ -50,12 +50,27 @@ export const commands = {
 	 *  replaced by defaults, a read-only or damaged database.
 	 */
 	warnings: () => typedError<string[], AppError>(__TAURI_INVOKE("warnings")),
+	/**  The sources' state: the HTTP endpoint and each queue read. */
+	sourcesStatus: () => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("sources_status")),
+	/**  Turns the loopback HTTP endpoint on or off, on `port`; saved. */
+	setHttpEndpoint: (enabled: boolean, port: number) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("set_http_endpoint", { enabled, port })),
+	/**  The endpoint's token, for the operator to give to senders. */
+	httpToken: () => typedError<string, AppError>(__TAURI_INVOKE("http_token")),
+	/**  Replaces the endpoint's token; the old one stops working at once. */
+	newHttpToken: () => typedError<string, AppError>(__TAURI_INVOKE("new_http_token")),
+	/**  Starts reading a RabbitMQ queue or stream; saved (the URL in the credential store). */
+	addQueueSource: (url: string, queue: string, kind: QueueKind, format: Format) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("add_queue_source", { url, queue, kind, format })),
+	/**  Stops reading a queue and forgets it. */
+	removeQueueSource: (id: string) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("remove_queue_source", { id })),
+	/**  Opens link `index` of event `id` in the browser (http and https only). */
+	openLink: (id: number, index: number) => typedError<null, AppError>(__TAURI_INVOKE("open_link", { id, index })),
 };
 
 /** Events */
 export const events = {
 	eventsChanged: makeEvent<EventsChanged, EventsChanged>("events-changed"),
 	exportProgress: makeEvent<ExportProgress, ExportProgress>("export-progress"),
+	sourcesChanged: makeEvent<SourcesChanged, SourcesChanged>("sources-changed"),
 	storageProblem: makeEvent<StorageProblem, StorageProblem>("storage-problem"),
 };
 
@@ -73,8 +88,12 @@ export type About = {
 /**  What an operator can do to an event. */
 export type Action = "acknowledge" | "complete" | "reopen";
 
-/**  Who made a change: the operator at the console, or the simulator. */
-export type Actor = "user" | "simulator";
+/**
+ *  Who made a change. Stored and sent as text: `user` (the operator at this desk),
+ *  `operator:NAME` (a named operator), `simulator`, or `source:NAME` (where events came in:
+ *  `alertmanager`, `pagerduty`, `stdin`, `rabbitmq:QUEUE`).
+ */
+export type Actor = string;
 
 export type AppError = 
 /**  No event has this id. */
@@ -192,6 +211,23 @@ export type ChangeSet = {
 	reload: boolean,
 };
 
+/**  What a way in has done: messages by outcome, and what the applied ones did to events. */
+export type Counts = {
+	/**
+	 *  Messages applied, rejected as malformed, and skipped as deliveries of a message
+	 *  applied before.
+	 */
+	applied: number,
+	rejected: number,
+	duplicates: number,
+	/**  What the applied messages' alert events did. */
+	created: number,
+	updated: number,
+	acknowledged: number,
+	completed: number,
+	ignored: number,
+};
+
 /**  One operational event as the console shows it. */
 export type Event = {
 	id: number,
@@ -213,12 +249,27 @@ export type Event = {
 	reopenedBy: Actor | null,
 	/**  Starts at 1; every change adds one. Writers compare it to detect conflicts. */
 	version: number,
+	/**
+	 *  What the source that raised it calls it: a new trigger with the same key updates the
+	 *  event while it is not completed.
+	 */
+	dedupKey: string | null,
+	/**  How many times it was raised (1, then 1 more for each trigger with its dedup key). */
+	occurrences: number,
+	/**  When it was last raised. */
+	lastSeenAt: number,
 };
 
 /**  An event with its full history, oldest change first. */
 export type EventDetail = {
 	event: Event,
 	history: Change[],
+	/**
+	 *  What the source sent beyond the title (labels, annotations, custom details), as JSON
+	 *  text; `None` for events without any.
+	 */
+	details: string | null,
+	links: Link[],
 };
 
 /**  Which events a view shows. Empty lists and absent values do not filter. */
@@ -289,7 +340,37 @@ export type Facets = {
 /**  Which attribute a change log entry is about. */
 export type Field = 
 /**  The event came into being; `to` is its first status. */
-"created" | "status" | "severity";
+"created" | "status" | "severity" | 
+/**
+ *  A source raised the event again (same dedup key); `to` is the new number of
+ *  occurrences.
+ */
+"occurred";
+
+/**  Which format a message is in. */
+export type Format = "pagerduty" | "alertmanager" | 
+/**  Told apart by their fields: `event_action` (PagerDuty) or `alerts` (Alertmanager). */
+"auto";
+
+/**  The endpoint's state, for the Sources panel. */
+export type HttpStatus = {
+	enabled: boolean,
+	port: number,
+	/**  `http://127.0.0.1:PORT` while it listens. */
+	listening: string | null,
+	/**  Why it does not listen, when it should. */
+	error: string | null,
+	counts: Counts,
+	lastRejection: string | null,
+	/**  Set by `EVENTDESK_HTTP_PORT`: the panel cannot change it. */
+	fromEnvironment: boolean,
+};
+
+/**  A link a source attached to an event (http or https only). */
+export type Link = {
+	href: string,
+	text: string | null,
+};
 
 /**  Events created in one minute, by severity. */
 export type Minute = {
@@ -323,6 +404,38 @@ export type Position = { at: "first" } | { at: "last" } |
 { at: "after"; value: number; id: number } | 
 /**  The rows that precede this one. */
 { at: "before"; value: number; id: number };
+
+/**  Which kind of queue. */
+export type QueueKind = "stream" | 
+/**  A classic or quorum queue. */
+"queue";
+
+/**  What a consumer is doing. */
+export type QueueState = { state: "connecting" } | { state: "connected"; since: number } | 
+/**  The broker is unreachable (or refused): tried again with backoff. */
+{ state: "offline"; since: number; error: string } | { state: "stopped" };
+
+/**  A consumer's state and counts, for the window. */
+export type QueueStatus = {
+	channel: string,
+	url: string,
+	kind: QueueKind,
+	state: QueueState,
+	/**  What it has done since it started. */
+	counts: Counts,
+	/**  The last malformed message's reason, if any. */
+	lastRejection: string | null,
+};
+
+/**  One queue's state, for the Sources panel. */
+export type QueueView = {
+	id: string,
+	queue: string,
+	format: Format,
+	status: QueueStatus,
+	/**  Set by `EVENTDESK_AMQP_*`: the panel cannot remove it. */
+	fromEnvironment: boolean,
+};
 
 /**  How bad an event is. Ordered: `Info < Warning < Error < Critical`. */
 export type Severity = "info" | "warning" | "error" | "critical";
@@ -361,6 +474,20 @@ export type Sounds = {
 	error: boolean,
 	warning: boolean,
 	info: boolean,
+};
+
+/**
+ *  The sources' state (the HTTP endpoint, each queue): sent when it changes, at most four
+ *  times a second.
+ */
+export type SourcesChanged = SourcesStatus;
+
+/**  Everything the Sources panel shows. */
+export type SourcesStatus = {
+	http: HttpStatus,
+	queues: QueueView[],
+	/**  Whether secrets are in the system's credential store (else only for this session). */
+	secretsKept: boolean,
 };
 
 /**  Where an event is in its life. */

@@ -15,8 +15,22 @@ export function formatDateTime(ms: number): string {
   return dateTimeFormat.format(new Date(ms));
 }
 
-function actorName(actor: Event["updatedBy"]): string {
-  return actor === "user" ? "you" : "simulator";
+/**
+ * Who made a change, as the window says it: "you" (this desk's operator), "simulator", a
+ * named operator, or where the event came from ("pagerduty", "alertmanager",
+ * "rabbitmq:alerts", "stdin").
+ */
+export function actorName(actor: Event["updatedBy"]): string {
+  if (actor === "user") return "you";
+  const [kind, ...rest] = actor.split(":");
+  const name = rest.join(":");
+  if ((kind === "source" || kind === "operator") && name) return name;
+  return actor;
+}
+
+/** Whether a change came from outside: a source of events. */
+export function isSource(actor: Event["updatedBy"]): boolean {
+  return actor.startsWith("source:");
 }
 
 /** The status column's main words, e.g. "Completed by you". */

@@ -14,4 +14,6 @@ export const queryKeys = {
   activity: ["activity"] as const,
   facets: ["facets"] as const,
   about: ["about"] as const,
+  sources: ["sources"] as const,
+  httpToken: ["httpToken"] as const,
 };

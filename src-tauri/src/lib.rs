@@ -6,6 +6,8 @@ pub mod desktop;
 mod export;
 mod push;
 pub mod pushed;
+mod secrets;
+pub mod sources;
 pub mod state;
 
 use eventdesk_core::db::{Access, Check};
@@ -13,7 +15,7 @@ use eventdesk_core::services::push::{Pusher, PUSH_INTERVAL};
 use eventdesk_core::{
     db, AppSettings, CommitFeed, SimConfig, SimControl, Simulator, Store, SystemClock,
 };
-use pushed::{EventsChanged, ExportProgress, StorageProblem};
+use pushed::{EventsChanged, ExportProgress, SourcesChanged, StorageProblem};
 use state::{About, AppState, Parts};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -42,11 +44,19 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::about,
             commands::open_log_folder,
             commands::warnings,
+            commands::sources_status,
+            commands::set_http_endpoint,
+            commands::http_token,
+            commands::new_http_token,
+            commands::add_queue_source,
+            commands::remove_queue_source,
+            commands::open_link,
         ])
         .events(collect_events![
             EventsChanged,
             ExportProgress,
-            StorageProblem
+            StorageProblem,
+            SourcesChanged
         ])
         // Ids, seqs and Unix-ms timestamps are i64 in Rust and stay far below 2^53.
         .dangerously_cast_bigints_to_number()
@@ -86,13 +96,19 @@ pub fn start<R: Runtime>(
     let handle = app.clone();
     let problems = warnings.clone();
     // The pages are checked in the background: the check reads the whole file.
-    let store = Store::open_with(path, feed.clone(), clock.clone(), Check::Later, move |error| {
-        tracing::error!(error = %error, "the database is damaged: writes stopped");
-        lock(&problems).push(error.to_string());
-        if let Err(e) = (StorageProblem { error }).emit(&handle) {
-            tracing::warn!(error = %e, "the storage problem was not shown");
-        }
-    })
+    let store = Store::open_with(
+        path,
+        feed.clone(),
+        clock.clone(),
+        Check::Later,
+        move |error| {
+            tracing::error!(error = %error, "the database is damaged: writes stopped");
+            lock(&problems).push(error.to_string());
+            if let Err(e) = (StorageProblem { error }).emit(&handle) {
+                tracing::warn!(error = %e, "the storage problem was not shown");
+            }
+        },
+    )
     .map(Arc::new);
     match &store {
         Ok(store) => {
@@ -165,6 +181,28 @@ pub fn start<R: Runtime>(
         .filter(|p| !p.trim().is_empty())
         .map(PathBuf::from);
     let save_to = export::save_to(app, fixed);
+
+    let (from_env, notes) = sources::FromEnvironment::read(&var);
+    lock(&warnings).extend(notes);
+    let sources = store.as_ref().ok().map(|store| {
+        let secrets = match var("EVENTDESK_SECRETS").as_deref() {
+            // For tests and scripts: never the operator's credential store.
+            Some("session") => secrets::Secrets::session(),
+            _ => secrets::Secrets::open().0,
+        };
+        let (sources, notes) = tauri::async_runtime::block_on(sources::Sources::start(
+            store.clone(),
+            secrets,
+            from_env,
+        ));
+        for note in &notes {
+            tracing::warn!("{note}");
+        }
+        lock(&warnings).extend(notes);
+        push_sources(app, sources.downgrade());
+        sources
+    });
+    let open_link = link_opener(app, var("EVENTDESK_OPENED_LINKS").map(PathBuf::from));
     AppState::new(Parts {
         store,
         simulator,
@@ -174,6 +212,69 @@ pub fn start<R: Runtime>(
         simulator_watch,
         save_to,
         warnings,
+        sources,
+        open_link,
+    })
+}
+
+/// Pushes the sources' state to the window whenever it changes (checked four times a second:
+/// counts move with every message, and the panel needs no more).
+fn push_sources<R: Runtime>(app: &tauri::AppHandle<R>, sources: sources::WeakSources) {
+    let handle = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("sources-push".into())
+        .spawn(move || {
+            let mut last = None;
+            // Until the app lets the sources go.
+            while let Some(sources) = sources.upgrade() {
+                let now = sources.status();
+                drop(sources);
+                if last.as_ref() != Some(&now) {
+                    if let Err(e) = SourcesChanged(now.clone()).emit(&handle) {
+                        tracing::warn!(error = %e, "the sources' state was not delivered");
+                    }
+                    last = Some(now);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "the Sources panel will not update live");
+    }
+}
+
+/// Opens links in the operator's browser, or with `EVENTDESK_OPENED_LINKS` set (tests), appends
+/// each to that file instead.
+fn link_opener<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    record: Option<PathBuf>,
+) -> state::LinkOpener {
+    let handle = app.clone();
+    Arc::new(move |href: &str| {
+        if !eventdesk_core::db::rows::is_web_link(href) {
+            return Err(eventdesk_core::Error::invalid(
+                "link",
+                "only http and https links open",
+            ));
+        }
+        match &record {
+            Some(path) => {
+                use std::io::Write;
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .and_then(|mut f| writeln!(f, "{href}"))
+                    .map_err(eventdesk_core::Error::from)
+            }
+            None => {
+                use tauri_plugin_opener::OpenerExt;
+                handle
+                    .opener()
+                    .open_url(href, None::<&str>)
+                    .map_err(|e| eventdesk_core::Error::storage(format!("cannot open {href}: {e}")))
+            }
+        }
     })
 }
 

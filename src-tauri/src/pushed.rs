@@ -23,3 +23,8 @@ pub struct ExportProgress {
 pub struct StorageProblem {
     pub error: Error,
 }
+
+/// The sources' state (the HTTP endpoint, each queue): sent when it changes, at most four
+/// times a second.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+pub struct SourcesChanged(pub crate::sources::SourcesStatus);

@@ -2,6 +2,7 @@
 //! so that a command can move it onto a blocking thread.
 
 use crate::pushed::ExportProgress;
+use crate::sources::Sources;
 use eventdesk_core::{
     AppSettings, Error, ExportFormat, SimConfig, SimControl, SimulatorStatus, Store,
 };
@@ -36,6 +37,9 @@ pub type SimulatorWatch = Box<dyn Fn(bool) + Send + Sync>;
 /// click a native dialog); `None` when no file was chosen. The window never names a path.
 pub type SaveTo = Arc<dyn Fn(ExportFormat) -> Result<Option<PathBuf>, Error> + Send + Sync>;
 
+/// Opens an event's link in the operator's browser (in tests: records it).
+pub type LinkOpener = Arc<dyn Fn(&str) -> Result<(), Error> + Send + Sync>;
+
 /// Everything [`AppState::new`] needs.
 pub struct Parts {
     /// The open store, or why it could not be opened.
@@ -51,6 +55,9 @@ pub struct Parts {
     /// What the operator should know: settings that were invalid and replaced by defaults, a
     /// read-only file, and problems found later (a damaged file).
     pub warnings: Arc<Mutex<Vec<String>>>,
+    /// The HTTP endpoint and the queues; absent without a store.
+    pub sources: Option<Sources>,
+    pub open_link: LinkOpener,
 }
 
 struct Inner {
@@ -111,6 +118,25 @@ impl AppState {
         Ok(settings)
     }
 
+    pub fn sources(&self) -> Result<&Sources, Error> {
+        self.store()?;
+        self.0
+            .parts
+            .sources
+            .as_ref()
+            .ok_or_else(|| Error::storage("no sources run on this database; see the log"))
+    }
+
+    /// Opens link `index` of event `id` (http and https only, as stored).
+    pub fn open_link(&self, id: i64, index: usize) -> Result<(), Error> {
+        let detail = self.store()?.get_event(id)?;
+        let link = detail
+            .links
+            .get(index)
+            .ok_or_else(|| Error::invalid("index", format!("event {id} has no link {index}")))?;
+        (self.0.parts.open_link)(&link.href)
+    }
+
     pub fn about(&self) -> &About {
         &self.0.parts.about
     }
@@ -157,6 +183,9 @@ impl AppState {
     pub fn shut_down(&self) {
         if let Some(sim) = &self.0.parts.simulator {
             sim.stop();
+        }
+        if let Some(sources) = &self.0.parts.sources {
+            sources.stop();
         }
         self.cancel_export();
     }

@@ -41,6 +41,11 @@ fn shell_with_env(
         .unwrap();
     // Under the mock runtime `.setup()` does not run: do what it does by hand.
     builder.mount_events(&app);
+    // Never the operator's credential store.
+    let env = move |name: &str| match name {
+        "EVENTDESK_SECRETS" => Some("session".to_owned()),
+        _ => env(name),
+    };
     let state = start(app.handle(), path, env);
     app.manage(state);
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -84,6 +89,8 @@ impl Shell {
             app,
             window,
         } = self;
+        // As the app does when it exits.
+        app.state::<eventdesk_app::state::AppState>().shut_down();
         drop(window);
         drop(app);
         shell_with_env(path, dir, env)
@@ -237,7 +244,7 @@ fn complete_event_completes_as_the_user_and_pushes_the_change() {
     assert_eq!(last.to_seq, 3);
     let row = last.rows.iter().find(|r| r.id == 1).unwrap();
     assert_eq!(
-        (row.version, row.completed_by),
+        (row.version, row.completed_by.clone()),
         (2, Some(eventdesk_core::Actor::User))
     );
 }
@@ -707,7 +714,7 @@ fn notices_reach_the_desktop_while_on_and_none_while_off() {
             "id": id, "kind": "k", "source": "s", "severity": "critical", "title": title,
             "status": "open", "createdAt": 1, "updatedAt": 1, "updatedBy": "simulator",
             "completedAt": null, "completedBy": null, "reopenedAt": null, "reopenedBy": null,
-            "version": 1
+            "version": 1, "dedupKey": null, "occurrences": 1, "lastSeenAt": 1
         }))
         .unwrap();
         row.id = id;
@@ -836,3 +843,6 @@ fn activity_covers_the_last_hour_minute_by_minute() {
         "all in the minute they were created"
     );
 }
+
+#[path = "shell/sources.rs"]
+mod sources;

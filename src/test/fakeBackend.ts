@@ -10,6 +10,11 @@ import type {
   ChangeSet,
   Event,
   EventQuery,
+  Format,
+  Link,
+  QueueKind,
+  QueueView,
+  SourcesStatus,
   ExportOutcome,
   Minute,
   Page,
@@ -37,6 +42,9 @@ export function makeEvent(id: number, over: Partial<Event> = {}): Event {
     reopenedAt: null,
     reopenedBy: null,
     version: 1,
+    dedupKey: null,
+    occurrences: 1,
+    lastSeenAt: T0 + id * 1000,
     ...over,
   };
 }
@@ -57,6 +65,23 @@ export class FakeBackend {
   };
   /** What the save dialog answers (null: the operator closed it). */
   savePath: string | null = "/tmp/view.csv";
+  /** Per event: what its source sent (details JSON text, links). */
+  fromSource = new Map<number, { details: string | null; links: Link[] }>();
+  /** The sources' state, as the Sources panel reads it. */
+  sources: SourcesStatus = {
+    http: {
+      enabled: false,
+      port: 8095,
+      listening: null,
+      error: null,
+      counts: { applied: 0, rejected: 0, duplicates: 0, created: 0, updated: 0, acknowledged: 0, completed: 0, ignored: 0 },
+      lastRejection: null,
+      fromEnvironment: false,
+    },
+    queues: [],
+    secretsKept: true,
+  };
+  token = "token-1";
   /** What the backend warns about at start. */
   warnings: string[] = [];
   /** Exports run until `finishExport` is called, so tests can look at the progress. */
@@ -148,8 +173,56 @@ export class FakeBackend {
       }
       case "get_event": {
         const e = this.find(a.id as number);
-        return { event: e, history: [{ seq: 1, eventId: e.id, at: e.createdAt, actor: "simulator", field: "created", from: null, to: "open" }] };
+        const from = this.fromSource.get(e.id) ?? { details: null, links: [] };
+        return { event: e, history: [{ seq: 1, eventId: e.id, at: e.createdAt, actor: "simulator", field: "created", from: null, to: "open" }], ...from };
       }
+      case "open_link": {
+        const links = this.fromSource.get(a.id as number)?.links ?? [];
+        if ((a.index as number) >= links.length) {
+          throw { type: "InvalidInput", data: { field: "index", message: `event ${String(a.id)} has no link ${String(a.index)}` } } satisfies AppError;
+        }
+        return null;
+      }
+      case "sources_status":
+        return this.sources;
+      case "set_http_endpoint": {
+        const port = a.port as number;
+        if (port < 1024) throw { type: "InvalidInput", data: { field: "port", message: "must be 1024 to 65535" } } satisfies AppError;
+        const enabled = a.enabled as boolean;
+        this.sources = { ...this.sources, http: { ...this.sources.http, enabled, port, listening: enabled ? `http://127.0.0.1:${port}` : null } };
+        return this.sources;
+      }
+      case "http_token":
+        return this.token;
+      case "new_http_token":
+        this.token = `token-${Number(this.token.split("-")[1]) + 1}`;
+        return this.token;
+      case "add_queue_source": {
+        const url = a.url as string;
+        if (!url.startsWith("amqp://") && !url.startsWith("amqps://")) {
+          throw { type: "InvalidInput", data: { field: "url", message: "must start with amqp:// or amqps://" } } satisfies AppError;
+        }
+        const queue = a.queue as string;
+        const view: QueueView = {
+          id: `q${this.sources.queues.length + 1}`,
+          queue,
+          format: a.format as Format,
+          fromEnvironment: false,
+          status: {
+            channel: `rabbitmq:${queue}`,
+            url: url.replace(/:[^:@/]*@/, "@"),
+            kind: a.kind as QueueKind,
+            state: { state: "connecting" },
+            counts: this.sources.http.counts,
+            lastRejection: null,
+          },
+        };
+        this.sources = { ...this.sources, queues: [...this.sources.queues, view] };
+        return this.sources;
+      }
+      case "remove_queue_source":
+        this.sources = { ...this.sources, queues: this.sources.queues.filter((q) => q.id !== a.id) };
+        return this.sources;
       case "get_settings":
         return this.settings;
       case "save_settings": {

@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { emit } from "@tauri-apps/api/event";
+import { App } from "./App";
+import { actorName } from "./format";
+import { FakeBackend, makeEvent } from "./test/fakeBackend";
+
+function renderApp() {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const user = userEvent.setup();
+  render(
+    <QueryClientProvider client={client}>
+      <App />
+    </QueryClientProvider>,
+  );
+  return { user };
+}
+
+function row(id: number): HTMLElement {
+  const tr = document.querySelector<HTMLElement>(`tr[data-event-id="${id}"]`);
+  if (!tr) throw new Error(`row ${id} is not shown`);
+  return tr;
+}
+
+describe("events from sources", () => {
+  it("names who made a change: you, the simulator, an operator or the source", () => {
+    expect(actorName("user")).toBe("you");
+    expect(actorName("simulator")).toBe("simulator");
+    expect(actorName("source:rabbitmq:alerts")).toBe("rabbitmq:alerts");
+    expect(actorName("operator:Ana Lima")).toBe("Ana Lima");
+  });
+
+  it("shows how often an event was raised, and who completed it", async () => {
+    const backend = new FakeBackend(0);
+    backend.events = [
+      makeEvent(1, { occurrences: 4, dedupKey: "disk/db-7", status: "completed", completedBy: "source:alertmanager", completedAt: 5, updatedBy: "source:alertmanager" }),
+    ];
+    renderApp();
+    await waitFor(() => expect(within(row(1)).getByText("×4")).toBeInTheDocument());
+    expect(within(row(1)).getByText("Completed by alertmanager")).toBeInTheDocument();
+  });
+
+  it("shows the source's key, details and links, and opens a link through Rust", async () => {
+    const backend = new FakeBackend(0);
+    backend.events = [makeEvent(1, { dedupKey: "disk/db-7", occurrences: 2, updatedBy: "source:pagerduty" })];
+    backend.fromSource.set(1, {
+      details: JSON.stringify({ labels: { alertname: "DiskFull", severity: "page" }, receiver: "<b>ops</b>" }),
+      links: [{ href: "https://runbooks.example/disk", text: "Runbook" }],
+    });
+    const { user } = renderApp();
+    await waitFor(() => expect(row(1)).toBeInTheDocument());
+    await user.click(within(row(1)).getByRole("button", { name: /merchant 1/ }));
+    const pane = await screen.findByRole("complementary", { name: "Event #1" });
+    const from = await within(pane).findByRole("region", { name: "From the source" });
+    expect(within(from).getByText("disk/db-7")).toBeInTheDocument();
+    expect(within(from).getByText(/2 times/)).toBeInTheDocument();
+    const details = within(from).getByLabelText("Details from the source");
+    expect(within(details).getByText("DiskFull")).toBeInTheDocument();
+    // Text, never markup.
+    expect(within(details).getByText("<b>ops</b>")).toBeInTheDocument();
+    expect(within(pane).getByText(/by pagerduty/)).toBeInTheDocument();
+    await user.click(within(from).getByRole("button", { name: "Runbook" }));
+    expect(backend.calls.find((c) => c.cmd === "open_link")?.args).toEqual({ id: 1, index: 0 });
+    // A link that cannot be opened says why, in the pane.
+    backend.failNext = { cmd: "open_link", error: { type: "InvalidInput", data: { field: "link", message: "only http and https links open" } } };
+    await user.click(within(from).getByRole("button", { name: "Runbook" }));
+    expect(await within(from).findByRole("alert")).toHaveTextContent("only http and https links open");
+  });
+});
+
+describe("the Sources panel", () => {
+  it("turns the HTTP endpoint on and shows where senders point, and the token", async () => {
+    const backend = new FakeBackend(1);
+    const { user } = renderApp();
+    await user.click(screen.getByRole("button", { name: "Sources" }));
+    const panel = await screen.findByRole("region", { name: "Sources" });
+    expect(await within(panel).findByText("Off")).toBeInTheDocument();
+    const port = within(panel).getByLabelText("Port");
+    await user.clear(port);
+    await user.type(port, "80");
+    await user.click(within(panel).getByRole("button", { name: "Turn on" }));
+    expect(await within(panel).findByRole("alert")).toHaveTextContent("1024 to 65535");
+    await user.clear(port);
+    await user.type(port, "9011");
+    await user.click(within(panel).getByRole("button", { name: "Turn on" }));
+    expect(await within(panel).findByText("Listening on http://127.0.0.1:9011")).toBeInTheDocument();
+    expect(within(panel).getByText("http://127.0.0.1:9011/v2/enqueue")).toBeInTheDocument();
+    expect(within(panel).getByText("http://127.0.0.1:9011/alertmanager")).toBeInTheDocument();
+    await user.click(within(panel).getByRole("button", { name: "Show token" }));
+    expect(await within(panel).findByText(/Bearer token-1/)).toBeInTheDocument();
+    await user.click(within(panel).getByRole("button", { name: "New token" }));
+    expect(await within(panel).findByText(/Bearer token-2/)).toBeInTheDocument();
+    await user.click(within(panel).getByRole("button", { name: "Turn off" }));
+    expect(await within(panel).findByText("Off")).toBeInTheDocument();
+    expect(backend.sources.http.enabled).toBe(false);
+  });
+
+  it("adds a queue, shows its state as Rust pushes it, and stops reading it", async () => {
+    const backend = new FakeBackend(1);
+    const { user } = renderApp();
+    await user.click(screen.getByRole("button", { name: "Sources" }));
+    const panel = await screen.findByRole("region", { name: "Sources" });
+    const form = await within(panel).findByRole("form", { name: "Read a queue" });
+    await user.type(within(form).getByLabelText("URL"), "http://mq:5672");
+    await user.type(within(form).getByLabelText("Queue"), "alerts");
+    await user.click(within(form).getByRole("button", { name: "Read queue" }));
+    expect(await within(panel).findByRole("alert")).toHaveTextContent("amqp://");
+    await user.clear(within(form).getByLabelText("URL"));
+    await user.type(within(form).getByLabelText("URL"), "amqp://ops:secret@mq:5672/%2f");
+    await user.click(within(form).getByRole("button", { name: "Read queue" }));
+    const queues = within(panel).getByRole("list", { name: "Queues" });
+    expect(await within(queues).findByText("alerts")).toBeInTheDocument();
+    expect(within(queues).getByText("Connecting…")).toBeInTheDocument();
+    expect(queues.textContent).not.toContain("secret");
+    // Rust pushes the state as it changes.
+    const offline = structuredClone(backend.sources);
+    const first = offline.queues[0];
+    if (!first) throw new Error("no queue");
+    first.status.state = { state: "offline", since: Date.UTC(2026, 10, 26, 8, 0), error: "RabbitMQ: connection refused" };
+    await emit("sources-changed", offline);
+    expect(await within(queues).findByText(/connection refused \(trying again\)/)).toBeInTheDocument();
+    await user.click(within(queues).getByRole("button", { name: "Stop reading alerts" }));
+    expect(await within(panel).findByText("No queues are read.")).toBeInTheDocument();
+  });
+});
