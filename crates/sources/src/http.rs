@@ -94,6 +94,7 @@ pub struct HttpServer {
     address: SocketAddr,
     counts: SharedCounts,
     stop: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl HttpServer {
@@ -109,9 +110,14 @@ impl HttpServer {
             .clone()
     }
 
-    pub fn stop(mut self) {
+    /// Stops listening and waits (up to 5 s) until requests under way are answered and the
+    /// port is free again.
+    pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), served).await;
         }
     }
 }
@@ -153,7 +159,7 @@ pub async fn serve(
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(endpoint);
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
+    let served = tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
@@ -168,6 +174,7 @@ pub async fn serve(
         address,
         counts,
         stop: Some(stop),
+        served: Some(served),
     })
 }
 
