@@ -1,5 +1,27 @@
 -- Eventdesk schema, version 7: events that come from outside sources, and actors with names.
 --
+-- A source that raises an event again with another summary retitles it (the title follows
+-- the source), so the rule of migration 6 that a title never changes is relaxed: the write
+-- path logs every retitle (field `title`), the trigger below keeps the search index in step
+-- (whoever changes a title), and the reader's memory re-checks the retitled events' search
+-- hits from the log (and forgets everything after an edit outside the log). An event created
+-- in the same transaction is not in the index yet (new events are indexed at commit, and
+-- have larger ids than any indexed one): there is nothing to re-index.
+DROP TRIGGER events_keep_their_text;
+CREATE TRIGGER events_keep_their_text BEFORE UPDATE OF id, kind, source, created_at ON events
+WHEN NEW.id IS NOT OLD.id OR NEW.kind IS NOT OLD.kind
+  OR NEW.source IS NOT OLD.source OR NEW.created_at IS NOT OLD.created_at BEGIN
+    SELECT RAISE(ABORT, 'Eventdesk: an event''s id, kind, source and creation time never change');
+END;
+CREATE TRIGGER events_title_reindexed AFTER UPDATE OF title ON events
+WHEN NEW.title IS NOT OLD.title
+  AND OLD.id <= coalesce((SELECT rowid FROM events_fts ORDER BY rowid DESC LIMIT 1), 0) BEGIN
+    INSERT INTO events_fts (events_fts, rowid, title, kind, source)
+        VALUES ('delete', OLD.id, OLD.title, OLD.kind, OLD.source);
+    INSERT INTO events_fts (rowid, title, kind, source)
+        VALUES (NEW.id, NEW.title, NEW.kind, NEW.source);
+END;
+--
 -- An event a source raised carries the source's dedup key (a new trigger with the same key
 -- updates the event while it is not completed), how often it was raised and when last, and
 -- what the source sent beyond the title (JSON details, links). Actors may now be named

@@ -52,7 +52,7 @@ pub fn schema_version() -> i64 {
 
 /// Migration 7's hook: the CHECK constraints that allowed only `user` and `simulator` as
 /// actors (and three fields in the log) now also allow named operators and sources (and the
-/// `occurred` field). SQLite cannot alter a constraint; the documented way for
+/// `occurred` and `title` fields). SQLite cannot alter a constraint; the documented way for
 /// a change that every stored row already satisfies is to edit the schema's text and bump
 /// `schema_version`, which copies nothing (a rebuilt table would take minutes at millions of
 /// events).
@@ -81,7 +81,7 @@ fn widen_actor_checks(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::Hoo
     edits.push((
         "changes",
         "CHECK (field IN ('created', 'status', 'severity'))".into(),
-        "CHECK (field IN ('created', 'status', 'severity', 'occurred'))".into(),
+        "CHECK (field IN ('created', 'status', 'severity', 'occurred', 'title'))".into(),
     ));
     let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
     tx.execute_batch("PRAGMA writable_schema = ON")?;

@@ -275,6 +275,29 @@ impl<'c> WriteTxn<'c> {
         Ok(())
     }
 
+    /// Gives `event` a new title (a source raised it again with another summary). A trigger of
+    /// migration 7 re-indexes it for search; the reader's memory sees the change in the log.
+    pub fn set_title(&mut self, event: &Event, title: &str, actor: &Actor) -> Result<()> {
+        if event.title == title {
+            return Ok(());
+        }
+        let n = self.tx.prepare_cached(
+            "UPDATE events SET title = ?2, updated_at = ?3, updated_by = ?4, version = version + 1 \
+             WHERE id = ?1 AND version = ?5",
+        )?
+        .execute(params![event.id, title, self.now, actor.as_text(), event.version])?;
+        self.expect_one(n, event)?;
+        self.log(event.id, actor, Field::Title, Some(&event.title), title)?;
+        self.remember(Event {
+            title: title.to_owned(),
+            updated_at: self.now,
+            updated_by: actor.clone(),
+            version: event.version + 1,
+            ..event.clone()
+        });
+        Ok(())
+    }
+
     /// Records that a source raised `event` again: one more occurrence, seen now, and what
     /// the source sent this time (`details`, `links`: replaced when given).
     pub fn occurred(

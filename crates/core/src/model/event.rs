@@ -131,6 +131,8 @@ pub enum Field {
     /// A source raised the event again (same dedup key); `to` is the new number of
     /// occurrences.
     Occurred,
+    /// A source raised it again with another summary; `to` is the new title.
+    Title,
 }
 
 macro_rules! text_enum {
@@ -164,7 +166,7 @@ macro_rules! text_enum {
 
 text_enum!(Severity { Info => "info", Warning => "warning", Error => "error", Critical => "critical" });
 text_enum!(Status { Open => "open", Acknowledged => "acknowledged", Completed => "completed" });
-text_enum!(Field { Created => "created", Status => "status", Severity => "severity", Occurred => "occurred" });
+text_enum!(Field { Created => "created", Status => "status", Severity => "severity", Occurred => "occurred", Title => "title" });
 
 impl Severity {
     /// The rank stored in the database, so that `ORDER BY severity` sorts by badness.

@@ -197,8 +197,8 @@ impl Columns {
             let (keep, set) = match parse::<Field>(text(row, 2)?)? {
                 Field::Status => (0b0011, status_code(parse(value)?) << 2),
                 Field::Severity => (0b1100, severity_code(parse(value)?)),
-                // Raised again: only its update time moves.
-                Field::Occurred => (0b1111, 0),
+                // Raised again or retitled: only its update time moves here.
+                Field::Occurred | Field::Title => (0b1111, 0),
                 // Creations are read with the new rows below.
                 Field::Created => continue,
             };

@@ -36,6 +36,19 @@ impl Bits {
         true
     }
 
+    fn remove(&mut self, id: i64) {
+        let Ok(i) = usize::try_from(id) else {
+            return;
+        };
+        if let Some(word) = self.words.get_mut(i / 64) {
+            let bit = 1 << (i % 64);
+            if *word & bit != 0 {
+                *word &= !bit;
+                self.len -= 1;
+            }
+        }
+    }
+
     pub(crate) fn contains(&self, id: i64) -> bool {
         usize::try_from(id)
             .ok()
@@ -102,6 +115,27 @@ impl HitSet {
     /// `budget`, among `held` events. Only new events can add hits, and they have larger ids
     /// than any before them, so the set stays right as the database changes (a file edited
     /// by hand is noticed by [`super::Memory::sync`], which drops every set).
+    /// Asks the index again about `ids` (events that were retitled) among those already
+    /// read; later ones are read by [`HitSet::read_more`] as usual.
+    pub(super) fn recheck(
+        &mut self,
+        conn: &Connection,
+        fts: &str,
+        ids: &[i64],
+        held: i64,
+    ) -> Result<bool> {
+        let mut stmt = conn
+            .prepare_cached("SELECT 1 FROM events_fts WHERE events_fts MATCH ?1 AND rowid = ?2")?;
+        let bits = Arc::make_mut(&mut self.bits);
+        for &id in ids.iter().filter(|&&id| id <= self.last) {
+            bits.remove(id);
+            if stmt.exists(rusqlite::params![fts, id])? && !bits.insert(id, held) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     pub(super) fn read_more(
         &mut self,
         conn: &Connection,

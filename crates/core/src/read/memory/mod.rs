@@ -10,9 +10,10 @@
 //!   that search's set (asking FTS5 per row was far slower; benches/NOTES.md).
 //! - **Prefix expansions** ([`expansions`]): the index terms a long search prefix stands for.
 //!
-//! All three rely on rules migration 006 makes the database hold: events are never deleted;
-//! their title, kind, source and creation time never change; new events have larger ids than
-//! any before them; the change log is append-only and logs every status and severity change.
+//! All three rely on rules migrations 006 and 007 make the database hold: events are never
+//! deleted; their kind, source and creation time never change, and a new title is logged (the
+//! hit sets of retitled events are checked again); new events have larger ids than any before
+//! them; the change log is append-only and logs every status, severity and title change.
 
 mod columns;
 mod expansions;
@@ -123,6 +124,8 @@ impl Memory {
                     "the database was changed outside Eventdesk: the reader's memory is read again"
                 );
                 state.forget();
+            } else if seq > s {
+                retitled(&mut state, conn, s)?;
             }
         }
         state.seen = Some((version, seq, quiet));
@@ -338,6 +341,31 @@ impl Memory {
         );
         Ok(terms)
     }
+}
+
+/// Re-checks the hit sets for the events retitled after `since` (a title is the one thing
+/// about an event the search index holds that may change) and forgets the prefix expansions,
+/// which new titles may widen.
+fn retitled(state: &mut State, conn: &Connection, since: i64) -> Result<()> {
+    let ids: Vec<i64> = conn
+        .prepare_cached("SELECT DISTINCT event_id FROM changes WHERE seq > ?1 AND field = 'title'")?
+        .query_map([since], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let held = total(conn)?;
+    let mut unusable = Vec::new();
+    for (fts, set) in state.hits.iter_mut() {
+        if !set.recheck(conn, fts, &ids, held)? {
+            unusable.push(fts.clone());
+        }
+    }
+    for fts in unusable {
+        state.hits.pop(&fts);
+    }
+    state.expansions.clear();
+    Ok(())
 }
 
 /// Brings `fts`'s hit set up to `conn`'s snapshot, reading all new hits or at most `budget`,

@@ -62,26 +62,6 @@ impl Alert {
         })
     }
 
-    /// The details of a trigger that raised an event titled `title` again: a different
-    /// summary goes with them as `latestSummary`.
-    fn details_text_beside(&self, title: &str) -> Option<String> {
-        if self.title == title || self.title.is_empty() {
-            return self.details_text();
-        }
-        let mut with_summary = Alert {
-            details: Some(match &self.details {
-                Some(Value::Object(map)) => Value::Object(map.clone()),
-                Some(other) => serde_json::json!({ "details": other }),
-                None => serde_json::json!({}),
-            }),
-            ..Alert::default()
-        };
-        if let Some(Value::Object(map)) = &mut with_summary.details {
-            map.insert("latestSummary".into(), Value::String(self.title.clone()));
-        }
-        with_summary.details_text()
-    }
-
     /// Within the limits every event keeps: a title of at most 1,024 characters, kind and
     /// source as long as a filter can name.
     fn clipped(mut self) -> Alert {

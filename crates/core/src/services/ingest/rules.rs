@@ -1,11 +1,9 @@
 //! What an incoming alert event does to the events, in one place:
 //!
 //! - A **trigger** whose dedup key matches an event that is not completed updates that event:
-//!   one more occurrence, seen now, the severity may rise (never fall), its details and links
-//!   are replaced by the new ones. The title stays the one it was raised with (an event's
-//!   title never changes; the reader's memory and the search index rely on it); a different
-//!   summary is kept in the details as `latestSummary`. Otherwise it opens a new event, so
-//!   after a completion the same key opens a new one.
+//!   one more occurrence, seen now, the severity may rise (never fall), the title follows the
+//!   source's summary, its details and links are replaced by the new ones. Otherwise it opens
+//!   a new event, so after a completion the same key opens a new one.
 //! - An **acknowledge** acknowledges the open event with that key; a **resolve** completes the
 //!   event with that key that is not completed. Both act as the source.
 //! - Either, for no such event, is **ignored**: recorded in the outcome, not an error. A source
@@ -79,12 +77,14 @@ pub fn apply(w: &mut WriteTxn<'_>, alert: &Alert, source: &Actor) -> Result<Appl
     match (alert.action, found) {
         (AlertAction::Trigger, Some(event)) => {
             let key = event.dedup_key.clone().unwrap_or_default();
-            let details = alert.details_text_beside(&event.title);
+            let details = alert.details_text();
             w.occurred(&event, details.as_deref(), &alert.links, source)?;
             let event = w.current(event.id)?;
             if alert.severity > event.severity {
                 w.set_severity(&event, alert.severity, source)?;
             }
+            let event = w.current(event.id)?;
+            w.set_title(&event, &alert.title, source)?;
             Ok(Applied::Updated {
                 id: event.id,
                 dedup_key: key,
