@@ -9,7 +9,7 @@ import { remote } from "webdriverio";
 
 export const root = resolve(import.meta.dirname, "..");
 export const app = process.env.EVENTDESK_E2E_APP ?? join(root, "target/debug/eventdesk");
-const cli = process.env.EVENTDESK_E2E_CLI ?? join(root, "target/debug/eventdesk-cli");
+export const cli = process.env.EVENTDESK_E2E_CLI ?? join(root, "target/debug/eventdesk-cli");
 const tauriDriver = process.env.TAURI_DRIVER ?? join(root, ".tools/bin/tauri-driver");
 export const artifacts = join(root, "e2e/artifacts");
 
@@ -33,7 +33,7 @@ export function dbEvent(db, id) {
   return JSON.parse(eventdeskCli("show", "--db", db, "--id", String(id)));
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const server = createServer();
     server.unref();

@@ -2,10 +2,10 @@
 // through the DOM by accessible names and roles. Each scenario has its own database.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { app, appEnv, dbEvent, dbStats, eventdeskCli, quitApp, root, withApp, workspace } from "./harness.mjs";
+import { app, appEnv, cli, dbEvent, dbStats, eventdeskCli, freePort, quitApp, root, withApp, workspace } from "./harness.mjs";
 
 const WAIT = { timeout: 20_000, interval: 100 };
 const SIM_OFF = { EVENTDESK_SIM: "off" };
@@ -751,5 +751,151 @@ test("20. a search with more matches than are counted at once says its total is 
       Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) => tr.textContent.toLowerCase()),
     );
     assert.equal(rows.length, 50);
+  });
+});
+
+/** The test broker (scripts/test.sh starts a private RabbitMQ node and sets it). */
+function broker() {
+  const url = process.env.EVENTDESK_TEST_AMQP;
+  assert.ok(url, "EVENTDESK_TEST_AMQP is not set: run through scripts/test.sh, or start a node with scripts/rabbitmq.sh");
+  return url;
+}
+
+/** Publishes each message (an object) to `queue` through `eventdesk-cli publish`. */
+function publish(queue, ...messages) {
+  return execFileSync(cli, ["publish", "--amqp", broker(), "--queue", queue], {
+    input: messages.map((m) => JSON.stringify(m)).join("\n"),
+    encoding: "utf8",
+  });
+}
+
+function alertmanagerMessage(status, fingerprint) {
+  return {
+    version: "4",
+    status,
+    receiver: "eventdesk",
+    groupKey: '{}:{alertname="DiskFull"}',
+    externalURL: "http://alertmanager.example:9093",
+    alerts: [
+      {
+        status,
+        fingerprint,
+        labels: { alertname: "DiskFull", instance: "db-7:9100", severity: "critical" },
+        annotations: { summary: "Disk full on db-7", runbook_url: "https://runbooks.example/disk-full" },
+        startsAt: "2026-11-26T08:00:00Z",
+        endsAt: status === "resolved" ? "2026-11-26T08:05:00Z" : "0001-01-01T00:00:00Z",
+        generatorURL: "http://prometheus.example/graph?g0.expr=disk",
+      },
+    ],
+  };
+}
+
+/** Starts recording, in the page's clock, when each row first appears. */
+async function watchRows(browser) {
+  await browser.execute(() => {
+    window.__seen = {};
+    for (const tr of document.querySelectorAll("tbody tr[data-event-id]")) window.__seen[tr.getAttribute("data-event-id")] = 0;
+    const tbody = document.querySelector("tbody");
+    new MutationObserver(() => {
+      for (const tr of tbody.querySelectorAll("tr[data-event-id]")) {
+        const id = tr.getAttribute("data-event-id");
+        if (!(id in window.__seen)) window.__seen[id] = Date.now();
+      }
+    }).observe(tbody, { childList: true, subtree: true });
+  });
+}
+
+test("21. a RabbitMQ stream read from the Sources panel: its alert appears within 1 s, and Alertmanager's resolved completes the row, which says who", async () => {
+  const ws = workspace("rabbitmq");
+  const queue = `e2e-alerts-${process.pid}`;
+  eventdeskCli("declare", "--amqp", broker(), "--queue", queue);
+  eventdeskCli("seed", "--db", ws.db, "--events", "20", "--seed", "21");
+  const opened = join(ws.dir, "opened-links.txt");
+  await withApp("rabbitmq", ws, { ...SIM_OFF, EVENTDESK_OPENED_LINKS: opened }, async (browser) => {
+    await waitForRows(browser, (ids) => ids[0] === 20);
+    await markDocument(browser);
+    await browser.$("aria/Sources").click();
+    const form = await browser.$("aria/Read a queue");
+    await form.$("aria/URL").setValue(broker());
+    await form.$("aria/Queue").setValue(queue);
+    await form.$("aria/Read queue").click();
+    await waitForText(browser, `li[data-queue="${queue}"] .source-state`, /^Connected since/);
+    // The password is not shown.
+    assert.doesNotMatch(await text(browser, ".queues"), /guest:guest/);
+    await watchRows(browser);
+    const sent = Date.now();
+    publish(queue, alertmanagerMessage("firing", "e2e0f1ngerpr1nt"));
+    await waitForRows(browser, (ids) => ids[0] === 21, "the stream's alert did not arrive");
+    const seen = await browser.execute(() => window.__seen);
+    const created = Number(await row(browser, 21).getAttribute("data-created-at"));
+    const lag = seen["21"] - created;
+    console.log(`[e2e] RabbitMQ alert: on screen ${lag} ms after its commit, ${seen["21"] - sent} ms after publish began`);
+    assert.ok(lag >= -50 && lag < 1000, `the alert appeared ${lag} ms after its commit`);
+    await documentWasNotReloaded(browser);
+    const stored = dbEvent(ws.db, 21);
+    assert.equal(stored.event.dedupKey, "e2e0f1ngerpr1nt");
+    assert.equal(stored.event.severity, "critical");
+    assert.equal(stored.event.updatedBy, `source:rabbitmq:${queue}`);
+    // The detail pane: where it came from, its links.
+    await row(browser, 21).$("button.link").click();
+    const from = await browser.$("aria/From the source");
+    await from.waitForExist(WAIT);
+    assert.match(await from.getText(), /e2e0f1ngerpr1nt/);
+    await from.$("aria/Runbook").click();
+    await browser.waitUntil(() => existsSync(opened) && readFileSync(opened, "utf8").includes("https://runbooks.example/disk-full"), {
+      ...WAIT,
+      timeoutMsg: "the runbook link was not opened",
+    });
+    // Resolved: the row completes and says by whom.
+    publish(queue, alertmanagerMessage("resolved", "e2e0f1ngerpr1nt"));
+    let status = "";
+    await browser.waitUntil(
+      async () =>
+        (status = await browser.execute(() => document.querySelector('tr[data-event-id="21"] [data-status]')?.textContent ?? "")).startsWith(
+          `Completed by rabbitmq:${queue}`,
+        ),
+      { ...WAIT, timeoutMsg: `the row did not say who completed it: ${JSON.stringify(status)}` },
+    );
+    assert.equal(dbEvent(ws.db, 21).event.completedBy, `source:rabbitmq:${queue}`);
+    const timeline = await browser.$("aria/History");
+    await browser.waitUntil(async () => /rabbitmq:.* status: open → completed/.test(await timeline.getText()), WAIT);
+  });
+  // The queue is remembered (its URL in the session's secrets only): a restart reads it again.
+  assert.ok(dbSetting(ws.db, "sources").queues.some((q) => q.queue === queue));
+});
+
+test("22. the loopback HTTP endpoint: a PagerDuty trigger appears at once and again marks a repeat; a wrong token writes nothing", async () => {
+  const ws = workspace("http");
+  eventdeskCli("seed", "--db", ws.db, "--events", "10", "--seed", "22");
+  const port = await freePort();
+  const token = "e2e-token-0123456789abcdef";
+  const send = (auth, body) =>
+    fetch(`http://127.0.0.1:${port}/v2/enqueue`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${auth}` },
+      body: JSON.stringify(body),
+    });
+  const trigger = {
+    event_action: "trigger",
+    dedup_key: "checkout/latency",
+    payload: { summary: "Checkout p99 latency above 2 s", source: "checkout-api", severity: "error", custom_details: { p99_ms: 2300 } },
+  };
+  await withApp("http", ws, { ...SIM_OFF, EVENTDESK_HTTP_PORT: String(port), EVENTDESK_HTTP_TOKEN: token }, async (browser) => {
+    await waitForRows(browser, (ids) => ids[0] === 10);
+    await browser.$("aria/Sources").click();
+    await waitForText(browser, '[data-source="http"] .source-state', `Listening on http://127.0.0.1:${port} · set by EVENTDESK_HTTP_PORT`);
+    assert.equal((await send("wrong-token-wrong-token", trigger)).status, 401);
+    assert.equal(dbStats(ws.db).events, 10);
+    await watchRows(browser);
+    const answer = await send(token, trigger);
+    assert.equal(answer.status, 202);
+    assert.equal((await answer.json()).dedup_key, "checkout/latency");
+    await waitForRows(browser, (ids) => ids[0] === 11, "the HTTP event did not arrive");
+    const seen = await browser.execute(() => window.__seen);
+    const lag = seen["11"] - Number(await row(browser, 11).getAttribute("data-created-at"));
+    assert.ok(lag >= -50 && lag < 1000, `the event appeared ${lag} ms after its commit`);
+    assert.equal((await send(token, { ...trigger, payload: { ...trigger.payload, severity: "critical" } })).status, 202);
+    await waitForText(browser, 'tr[data-event-id="11"] .occurrences', "×2");
+    await waitForText(browser, '[data-source="http"] .source-counts', /^2 applied/);
   });
 });
