@@ -1,0 +1,283 @@
+//! How fast events come in, into a database that already holds 1,000,000 events
+//! (`EVENTDESK_BENCH_EVENTS`), against floors measured in the same run:
+//!
+//! - a RabbitMQ stream of `EVENTDESK_BENCH_MESSAGES` PagerDuty messages (200,000; a tenth raise
+//!   an earlier key again) read by Eventdesk's consumer, against a bare lapin consumer that
+//!   reads and acknowledges the same stream and does nothing else;
+//! - the HTTP endpoint under 8 concurrent senders (keep-alive), requests per second and the
+//!   p50/p99 time to the answer (which comes after the commit), against the same senders on an
+//!   endpoint that answers without parsing or writing.
+//!
+//! Needs a broker: `bash scripts/bench-ingest.sh` starts a private node and runs this.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark: failing loudly is the point
+
+use eventdesk_core::services::ingest::{Format, Ingester};
+use eventdesk_core::services::seed;
+use eventdesk_core::{Actor, CommitFeed, Store, SystemClock};
+use eventdesk_sources::amqp::{self, Publisher, QueueKind, QueueSource, QueueStatus, Until};
+use eventdesk_sources::http::{self, HttpConfig};
+use futures_lite::StreamExt;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const SENDERS: usize = 8;
+const REQUESTS_PER_SENDER: usize = 1_500;
+const TOKEN: &str = "bench-token-0123456789";
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn trigger(i: usize) -> Vec<u8> {
+    let key = if i % 10 == 9 { i - 5 } else { i };
+    format!(
+        "{{\"event_action\":\"trigger\",\"dedup_key\":\"bench-{key}\",\"payload\":{{\"summary\":\"Queue depth high on broker {key}\",\"source\":\"mq-{}\",\"severity\":\"warning\",\"custom_details\":{{\"depth\":{i}}}}}}}",
+        key % 40
+    )
+    .into_bytes()
+}
+
+/// A database with `events` seeded events, and a store on it.
+fn seeded(dir: &std::path::Path, events: u64) -> Arc<Store> {
+    let path = dir.join("bench.db");
+    {
+        eventdesk_core::db::prepare(&path, eventdesk_core::db::Check::Now).unwrap();
+        let mut conn = eventdesk_core::db::connect(&path).unwrap();
+        let now = eventdesk_core::Clock::now_ms(&SystemClock);
+        seed::seed(&mut conn, events, 7, now, |_, _| {}).unwrap();
+        eventdesk_core::db::checkpoint(&conn).unwrap();
+    }
+    let (feed, rx) = CommitFeed::new();
+    // Nobody listens: drain what is published.
+    std::thread::spawn(move || for _ in rx {});
+    Arc::new(Store::open(&path, feed, Arc::new(SystemClock)).unwrap())
+}
+
+fn ingester(store: &Store, name: &str, format: Format) -> Ingester {
+    Ingester::for_store(store, Actor::source(name).unwrap(), name, format).unwrap()
+}
+
+/// Reads `stream` from its start with a bare consumer until `count` messages were acknowledged.
+async fn bare_consumer(url: &str, stream: &str, count: usize) -> Duration {
+    let conn = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
+        .await
+        .unwrap();
+    let channel = conn.create_channel().await.unwrap();
+    channel
+        .basic_qos(3_000, lapin::options::BasicQosOptions::default())
+        .await
+        .unwrap();
+    let mut args = lapin::types::FieldTable::default();
+    args.insert(
+        "x-stream-offset".into(),
+        lapin::types::AMQPValue::LongString("first".into()),
+    );
+    let mut consumer = channel
+        .basic_consume(
+            stream.into(),
+            "bench".into(),
+            lapin::options::BasicConsumeOptions::default(),
+            args,
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut seen = 0;
+    while let Some(delivery) = consumer.next().await {
+        let delivery = delivery.unwrap();
+        seen += 1;
+        if seen % 500 == 0 || seen == count {
+            delivery
+                .ack(lapin::options::BasicAckOptions { multiple: true })
+                .await
+                .unwrap();
+        }
+        if seen == count {
+            break;
+        }
+    }
+    started.elapsed()
+}
+
+/// Sends `requests` PagerDuty messages over one keep-alive connection; each answer's time.
+fn sender(address: SocketAddr, first: usize, requests: usize) -> Vec<Duration> {
+    let stream = TcpStream::connect(address).unwrap();
+    stream.set_nodelay(true).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    let mut times = Vec::with_capacity(requests);
+    for i in first..first + requests {
+        let body = trigger(i);
+        let started = Instant::now();
+        write!(
+            writer,
+            "POST /v2/enqueue HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {TOKEN}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        writer.write_all(&body).unwrap();
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        assert!(
+            status.contains(" 202 ") || status.contains(" 200 "),
+            "{status}"
+        );
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        times.push(started.elapsed());
+    }
+    times
+}
+
+/// All senders at once: (requests per second, p50, p99).
+fn load(address: SocketAddr, base: usize) -> (f64, Duration, Duration) {
+    let started = Instant::now();
+    let mut times: Vec<Duration> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..SENDERS)
+            .map(|s| {
+                scope.spawn(move || {
+                    sender(address, base + s * REQUESTS_PER_SENDER, REQUESTS_PER_SENDER)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let elapsed = started.elapsed();
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    (
+        times.len() as f64 / elapsed.as_secs_f64(),
+        at(0.5),
+        at(0.99),
+    )
+}
+
+/// An endpoint that answers 202 without parsing or writing: the HTTP floor.
+async fn floor_endpoint() -> SocketAddr {
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        "/v2/enqueue",
+        post(|_body: axum::body::Bytes| async {
+            (
+                axum::http::StatusCode::ACCEPTED,
+                axum::Json(serde_json::json!({"status": "success"})),
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1_000.0)
+}
+
+fn main() {
+    let url = std::env::var("EVENTDESK_TEST_AMQP")
+        .expect("EVENTDESK_TEST_AMQP: run through scripts/bench-ingest.sh");
+    let events = env_number("EVENTDESK_BENCH_EVENTS", 1_000_000) as u64;
+    let messages = env_number("EVENTDESK_BENCH_MESSAGES", 200_000);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    eprintln!("seeding {events} events…");
+    let store = seeded(dir.path(), events);
+
+    let stream = format!("bench-{}", std::process::id());
+    eprintln!("publishing {messages} messages to {stream}…");
+    let published = Instant::now();
+    rt.block_on(async {
+        let p = Publisher::connect(&url).await.unwrap();
+        p.declare(&stream, QueueKind::Stream, None).await.unwrap();
+        let sent = p
+            .publish("", &stream, (0..messages).map(trigger))
+            .await
+            .unwrap();
+        assert_eq!(sent as usize, messages);
+    });
+    let publish_time = published.elapsed();
+
+    eprintln!("reading it with a bare consumer…");
+    let bare = rt.block_on(bare_consumer(&url, &stream, messages));
+    eprintln!("reading it into the database…");
+    let source = QueueSource {
+        url: url.clone(),
+        queue: stream.clone(),
+        kind: QueueKind::Stream,
+    };
+    let status = Arc::new(Mutex::new(QueueStatus::new(&source)));
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let idle = Duration::from_secs(2);
+    let started = Instant::now();
+    rt.block_on(amqp::consume(
+        source.clone(),
+        ingester(&store, &source.channel(), Format::PagerDuty),
+        status.clone(),
+        stopped,
+        Until::Idle(idle),
+    ));
+    let ours = started.elapsed().saturating_sub(idle);
+    let counts = amqp::status_of(&status).counts;
+    assert_eq!(counts.applied as usize, messages, "{counts:?}");
+
+    eprintln!("HTTP: {SENDERS} senders × {REQUESTS_PER_SENDER} requests…");
+    let server = rt
+        .block_on(http::serve(
+            &HttpConfig::loopback(0, TOKEN),
+            ingester(&store, "pagerduty", Format::PagerDuty),
+            ingester(&store, "alertmanager", Format::Alertmanager),
+        ))
+        .unwrap();
+    let floor = rt.block_on(floor_endpoint());
+    let (floor_rate, floor_p50, floor_p99) = load(floor, 0);
+    let (rate, p50, p99) = load(server.address(), messages);
+
+    let per_s = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
+    println!(
+        "\nEventdesk ingest benchmarks: {events} events in the file, {messages} stream messages"
+    );
+    println!("| measurement | value | floor (same run) | ratio to floor |");
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| stream → SQLite, messages/s | {:.0} | {:.0} (bare lapin consumer, ack only) | {:.2} |",
+        per_s(messages, ours),
+        per_s(messages, bare),
+        per_s(messages, ours) / per_s(messages, bare)
+    );
+    println!(
+        "| publishing with confirms, messages/s | {:.0} | | |",
+        per_s(messages, publish_time)
+    );
+    println!(
+        "| HTTP, {SENDERS} senders, requests/s | {rate:.0} | {floor_rate:.0} (answers without parsing or writing) | {:.2} |",
+        rate / floor_rate
+    );
+    println!(
+        "| HTTP p50 / p99 to the answer | {} / {} | {} / {} | |",
+        ms(p50),
+        ms(p99),
+        ms(floor_p50),
+        ms(floor_p99)
+    );
+}
