@@ -880,10 +880,10 @@ test("22. the loopback HTTP endpoint: a PagerDuty trigger appears at once and ag
     dedup_key: "checkout/latency",
     payload: { summary: "Checkout p99 latency above 2 s", source: "checkout-api", severity: "error", custom_details: { p99_ms: 2300 } },
   };
-  await withApp("http", ws, { ...SIM_OFF, EVENTDESK_HTTP_PORT: String(port), EVENTDESK_HTTP_TOKEN: token }, async (browser) => {
+  await withApp("http", ws, { ...SIM_OFF, EVENTDESK_HTTP_LISTEN: String(port), EVENTDESK_HTTP_TOKEN: token }, async (browser) => {
     await waitForRows(browser, (ids) => ids[0] === 10);
     await browser.$("aria/Sources").click();
-    await waitForText(browser, '[data-source="http"] .source-state', `Listening on http://127.0.0.1:${port} · set by EVENTDESK_HTTP_PORT`);
+    await waitForText(browser, '[data-source="http"] .source-state', `Listening on http://127.0.0.1:${port} · set by EVENTDESK_HTTP_LISTEN`);
     assert.equal((await send("wrong-token-wrong-token", trigger)).status, 401);
     assert.equal(dbStats(ws.db).events, 10);
     await watchRows(browser);

@@ -3,17 +3,42 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { api, messageOf } from "./api";
-import { events, type Counts, type Format, type QueueKind, type QueueView, type SourcesStatus } from "./bindings";
+import { events, type Activity, type Format, type QueueKind, type QueueView, type SourcesStatus } from "./bindings";
 import { ErrorLine } from "./controls";
 import { formatDateTime } from "./format";
 import { queryKeys } from "./queryKeys";
 import { subscribe } from "./subscribe";
 
-function countsText(c: Counts): string {
-  const parts = [`${c.applied.toLocaleString("en-US")} applied`];
-  if (c.rejected > 0) parts.push(`${c.rejected.toLocaleString("en-US")} rejected`);
-  if (c.duplicates > 0) parts.push(`${c.duplicates.toLocaleString("en-US")} repeated deliveries skipped`);
-  return `${parts.join(", ")} · ${c.created.toLocaleString("en-US")} opened, ${c.updated.toLocaleString("en-US")} raised again, ${c.completed.toLocaleString("en-US")} resolved`;
+const n = (x: number) => x.toLocaleString("en-US");
+
+/** What a source has done: counts, rate, its last place, and the messages it rejected lately. */
+function ActivityLines({ activity }: { activity: Activity }) {
+  const c = activity.counts;
+  const parts = [`${n(c.applied)} applied`];
+  if (c.rejected > 0) parts.push(`${n(c.rejected)} rejected`);
+  if (c.duplicates > 0) parts.push(`${n(c.duplicates)} repeated deliveries skipped`);
+  return (
+    <>
+      <p className="source-counts">
+        {parts.join(", ")} · {n(c.created)} opened, {n(c.updated)} raised again, {n(c.completed)} resolved, {n(c.ignored)} ignored ·{" "}
+        <span className="rate">{(activity.perSecond ?? 0).toFixed(1)} messages/s</span>
+        {activity.last && <> · last at {activity.last}</>}
+      </p>
+      {activity.rejections.length > 0 && (
+        <details className="rejections">
+          <summary>Rejected lately ({activity.rejections.length})</summary>
+          <ol aria-label="Rejected messages">
+            {activity.rejections.map((r, i) => (
+              <li key={`${r.at}-${i}`}>
+                <time dateTime={new Date(r.at).toISOString()}>{formatDateTime(r.at)}</time>
+                {r.place && <> · {r.place}</>}: {r.reason}
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
+    </>
+  );
 }
 
 function stateText(q: QueueView): string {
@@ -25,6 +50,10 @@ function stateText(q: QueueView): string {
       return `Connected since ${formatDateTime(s.since)}`;
     case "offline":
       return `Offline since ${formatDateTime(s.since)}: ${s.error} (trying again)`;
+    case "failed":
+      return `Stopped since ${formatDateTime(s.since)}: ${s.error}`;
+    case "paused":
+      return "Paused";
     case "stopped":
       return "Stopped";
   }
@@ -59,7 +88,7 @@ function HttpEndpoint({ status }: { status: SourcesStatus }) {
       <h3>HTTP endpoint</h3>
       <p className="source-state" data-listening={http.listening !== null}>
         {http.listening ? `Listening on ${http.listening}` : http.enabled ? "Not listening" : "Off"}
-        {http.fromEnvironment && " · set by EVENTDESK_HTTP_PORT"}
+        {http.fromEnvironment && " · set by EVENTDESK_HTTP_LISTEN"}
       </p>
       {http.error && (
         <p role="alert" className="notice notice-error">
@@ -105,24 +134,59 @@ function HttpEndpoint({ status }: { status: SourcesStatus }) {
           Senders authenticate with <code>Authorization: Bearer {token}</code> (PagerDuty senders may give it as the routing key).
         </p>
       )}
-      {http.listening && (
-        <p className="source-counts">
-          {countsText(http.counts)}
-          {http.lastRejection && <span className="last-rejection"> · last rejected: {http.lastRejection}</span>}
-        </p>
-      )}
+      {http.listening && <ActivityLines activity={http.activity} />}
       <ErrorLine error={error} />
     </div>
   );
 }
 
 type Draft = { url: string; queue: string; kind: QueueKind; format: Format };
+
+const FORMATS: [Format, string][] = [
+  ["auto", "PagerDuty or Alertmanager"],
+  ["pagerduty", "PagerDuty Events v2"],
+  ["alertmanager", "Alertmanager webhook"],
+];
+
+/** A new URL (blank keeps the stored one) and format for a queue. */
+function EditQueue({ queue, busy, onSave }: { queue: QueueView; busy: boolean; onSave: (url: string | null, format: Format) => void }) {
+  const [url, setUrl] = useState("");
+  const [format, setFormat] = useState<Format>(queue.format);
+  return (
+    <form
+      aria-label={`Edit ${queue.queue}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSave(url.trim() === "" ? null : url, format);
+      }}
+    >
+      <label>
+        New URL (blank: keep)
+        <input type="text" autoComplete="off" spellCheck={false} value={url} onChange={(e) => setUrl(e.target.value)} />
+      </label>
+      <label>
+        Messages
+        <select value={format} onChange={(e) => setFormat(e.target.value as Format)}>
+          {FORMATS.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" disabled={busy}>
+        Save
+      </button>
+    </form>
+  );
+}
 const EMPTY: Draft = { url: "", queue: "", kind: "stream", format: "auto" };
 
 /** The queues read, and a form to add one. */
 function Queues({ status }: { status: SourcesStatus }) {
   const qc = useQueryClient();
   const [draft, setDraft] = useState<Draft>(EMPTY);
+  const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const change = async (work: () => Promise<SourcesStatus>) => {
@@ -153,15 +217,27 @@ function Queues({ status }: { status: SourcesStatus }) {
               <strong>{q.queue}</strong> ({q.status.kind}, {q.format}) at <code>{q.status.url}</code>
               {q.fromEnvironment && " · set by EVENTDESK_AMQP_QUEUE"}
             </p>
-            <p className={q.status.state.state === "offline" ? "source-state offline" : "source-state"}>{stateText(q)}</p>
-            <p className="source-counts">
-              {countsText(q.status.counts)}
-              {q.status.lastRejection && <span className="last-rejection"> · last rejected: {q.status.lastRejection}</span>}
-            </p>
+            <p className={["offline", "failed"].includes(q.status.state.state) ? "source-state offline" : "source-state"}>{stateText(q)}</p>
+            <ActivityLines activity={q.status.activity} />
             {!q.fromEnvironment && (
-              <button type="button" disabled={busy} onClick={() => void change(() => api.removeQueueSource(q.id))}>
-                Stop reading {q.queue}
-              </button>
+              <div className="source-controls">
+                <button type="button" disabled={busy} onClick={() => void change(() => api.changeQueueSource(q.id, null, q.format, !q.paused))}>
+                  {q.paused ? `Resume ${q.queue}` : `Pause ${q.queue}`}
+                </button>
+                <button type="button" disabled={busy} onClick={() => setEditing(editing === q.id ? null : q.id)}>
+                  Edit {q.queue}
+                </button>
+                <button type="button" disabled={busy} onClick={() => void change(() => api.removeQueueSource(q.id))}>
+                  Stop reading {q.queue}
+                </button>
+              </div>
+            )}
+            {editing === q.id && (
+              <EditQueue
+                queue={q}
+                busy={busy}
+                onSave={(url, format) => void change(() => api.changeQueueSource(q.id, url, format, q.paused)).then((ok) => ok && setEditing(null))}
+              />
             )}
           </li>
         ))}
@@ -193,9 +269,11 @@ function Queues({ status }: { status: SourcesStatus }) {
         <label>
           Messages
           <select value={draft.format} onChange={(e) => setDraft({ ...draft, format: e.target.value as Format })}>
-            <option value="auto">PagerDuty or Alertmanager</option>
-            <option value="pagerduty">PagerDuty Events v2</option>
-            <option value="alertmanager">Alertmanager webhook</option>
+            {FORMATS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
           </select>
         </label>
         <button type="submit" disabled={busy}>
@@ -207,7 +285,34 @@ function Queues({ status }: { status: SourcesStatus }) {
   );
 }
 
-/** Sources of events: the HTTP endpoint and RabbitMQ. */
+/** The simulator, one more source: running or paused (its settings are in its own panel). */
+function SimulatorSource() {
+  const qc = useQueryClient();
+  const status = useQuery({ queryKey: queryKeys.simulator, queryFn: api.simulatorStatus });
+  const [error, setError] = useState<string | null>(null);
+  const settings = status.data?.settings;
+  if (!settings) return null;
+  const toggle = async () => {
+    setError(null);
+    try {
+      qc.setQueryData(queryKeys.simulator, await api.setSimulator({ ...settings, running: !settings.running }));
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  return (
+    <div className="source" data-source="simulator">
+      <h3>Simulator</h3>
+      <p className="source-state">{settings.running ? `Running, ${settings.rate ?? 0} changes/s` : "Paused"}</p>
+      <button type="button" onClick={() => void toggle()}>
+        {settings.running ? "Pause simulator" : "Resume simulator"}
+      </button>
+      <ErrorLine error={error} />
+    </div>
+  );
+}
+
+/** Sources of events: the HTTP endpoint, RabbitMQ and the simulator. */
 export function SourcesPanel() {
   const qc = useQueryClient();
   const status = useQuery({ queryKey: queryKeys.sources, queryFn: api.sourcesStatus });
@@ -223,6 +328,7 @@ export function SourcesPanel() {
           )}
           <HttpEndpoint status={status.data} />
           <Queues status={status.data} />
+          <SimulatorSource />
         </>
       )}
     </section>

@@ -80,6 +80,8 @@ export const api = {
   newHttpToken: (): Promise<string> => unwrap(commands.newHttpToken()),
   addQueueSource: (url: string, queue: string, kind: QueueKind, format: Format): Promise<SourcesStatus> =>
     unwrap(commands.addQueueSource(url, queue, kind, format)),
+  changeQueueSource: (id: string, url: string | null, format: Format, paused: boolean): Promise<SourcesStatus> =>
+    unwrap(commands.changeQueueSource(id, url, format, paused)),
   removeQueueSource: (id: string): Promise<SourcesStatus> => unwrap(commands.removeQueueSource(id)),
 };
 
@@ -117,6 +119,8 @@ export function describeError(e: AppError, now = Date.now()): string {
       return `${e.data.path} cannot be written: ${e.data.reason}. Nothing was changed.`;
     case "Busy":
       return `The database is busy: ${e.data.message}. Try again in a moment.`;
+    case "Unreachable":
+      return `${e.data.what} cannot be reached: ${e.data.message}.`;
     case "Storage":
       return `Storage error: ${e.data.message}. Nothing was written.`;
   }

@@ -60,6 +60,8 @@ export const commands = {
 	newHttpToken: () => typedError<string, AppError>(__TAURI_INVOKE("new_http_token")),
 	/**  Starts reading a RabbitMQ queue or stream; saved (the URL in the credential store). */
 	addQueueSource: (url: string, queue: string, kind: QueueKind, format: Format) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("add_queue_source", { url, queue, kind, format })),
+	/**  Changes a queue: a new URL (`null` keeps it), the messages' format, paused or not. */
+	changeQueueSource: (id: string, url: string | null, format: Format, paused: boolean) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("change_queue_source", { id, url, format, paused })),
 	/**  Stops reading a queue and forgets it. */
 	removeQueueSource: (id: string) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("remove_queue_source", { id })),
 	/**  Opens link `index` of event `id` in the browser (http and https only). */
@@ -87,6 +89,22 @@ export type About = {
 
 /**  What an operator can do to an event. */
 export type Action = "acknowledge" | "complete" | "reopen";
+
+/**
+ *  What a way in has done lately: its counts, its rate, where its last message was, and the
+ *  messages it rejected most recently.
+ */
+export type Activity = {
+	counts: Counts,
+	/**  Messages taken per second over the last [`Activity::WINDOW_S`] seconds. */
+	perSecond: number | null,
+	/**  Where the last message taken was, as in [`Rejection::place`]. */
+	last: string | null,
+	/**  When the last message was taken (Unix ms). */
+	lastAt: number | null,
+	/**  The latest rejections, newest first (at most [`Activity::REJECTIONS_KEPT`]). */
+	rejections: Rejection[],
+};
 
 /**
  *  Who made a change. Stored and sent as text: `user` (the operator at this desk),
@@ -133,6 +151,14 @@ export type AppError =
  *  Nothing was written; trying again later may work.
  */
 { type: "Busy"; data: {
+	message: string,
+} } | 
+/**
+ *  A service Eventdesk reads from (a RabbitMQ broker) cannot be reached or refused the
+ *  connection. Tried again with backoff where that can help.
+ */
+{ type: "Unreachable"; data: {
+	what: string,
 	message: string,
 } } | 
 /**  SQLite or the file system failed. Nothing was written. */
@@ -345,7 +371,9 @@ export type Field =
  *  A source raised the event again (same dedup key); `to` is the new number of
  *  occurrences.
  */
-"occurred";
+"occurred" | 
+/**  A source raised it again with another summary; `to` is the new title. */
+"title";
 
 /**  Which format a message is in. */
 export type Format = "pagerduty" | "alertmanager" | 
@@ -356,13 +384,12 @@ export type Format = "pagerduty" | "alertmanager" |
 export type HttpStatus = {
 	enabled: boolean,
 	port: number,
-	/**  `http://127.0.0.1:PORT` while it listens. */
+	/**  `http://ADDRESS:PORT` while it listens. */
 	listening: string | null,
 	/**  Why it does not listen, when it should. */
 	error: string | null,
-	counts: Counts,
-	lastRejection: string | null,
-	/**  Set by `EVENTDESK_HTTP_PORT`: the panel cannot change it. */
+	activity: Activity,
+	/**  Set by `EVENTDESK_HTTP_LISTEN`: the panel cannot change it. */
 	fromEnvironment: boolean,
 };
 
@@ -413,18 +440,23 @@ export type QueueKind = "stream" |
 /**  What a consumer is doing. */
 export type QueueState = { state: "connecting" } | { state: "connected"; since: number } | 
 /**  The broker is unreachable (or refused): tried again with backoff. */
-{ state: "offline"; since: number; error: string } | { state: "stopped" };
+{ state: "offline"; since: number; error: string } | 
+/**  Paused by the operator: not connected, nothing read. */
+{ state: "paused" } | 
+/**
+ *  The database cannot store what comes in (damaged, read-only): stopped until the file
+ *  is fixed and the source started again.
+ */
+{ state: "failed"; since: number; error: string } | { state: "stopped" };
 
-/**  A consumer's state and counts, for the window. */
+/**  A consumer's state and activity, for the window. */
 export type QueueStatus = {
 	channel: string,
 	url: string,
 	kind: QueueKind,
 	state: QueueState,
 	/**  What it has done since it started. */
-	counts: Counts,
-	/**  The last malformed message's reason, if any. */
-	lastRejection: string | null,
+	activity: Activity,
 };
 
 /**  One queue's state, for the Sources panel. */
@@ -432,9 +464,19 @@ export type QueueView = {
 	id: string,
 	queue: string,
 	format: Format,
+	paused: boolean,
 	status: QueueStatus,
-	/**  Set by `EVENTDESK_AMQP_*`: the panel cannot remove it. */
+	/**  Set by `EVENTDESK_AMQP_*`: the panel cannot change it. */
 	fromEnvironment: boolean,
+};
+
+/**  A message that was rejected, for the Sources panel. */
+export type Rejection = {
+	/**  Unix ms. */
+	at: number,
+	/**  Where it was: `offset 1234`, `message m-17`, `line 12`. */
+	place: string | null,
+	reason: string,
 };
 
 /**  How bad an event is. Ordered: `Info < Warning < Error < Critical`. */

@@ -97,6 +97,17 @@ describe("the Sources panel", () => {
     expect(backend.sources.http.enabled).toBe(false);
   });
 
+  it("shows the simulator as one more source and pauses it", async () => {
+    const backend = new FakeBackend(1);
+    const { user } = renderApp();
+    await user.click(screen.getByRole("button", { name: "Sources" }));
+    const panel = await screen.findByRole("region", { name: "Sources" });
+    expect(await within(panel).findByText("Running, 2 changes/s")).toBeInTheDocument();
+    await user.click(within(panel).getByRole("button", { name: "Pause simulator" }));
+    expect(await within(panel).findByText("Paused")).toBeInTheDocument();
+    expect(backend.simulator.running).toBe(false);
+  });
+
   it("adds a queue, shows its state as Rust pushes it, and stops reading it", async () => {
     const backend = new FakeBackend(1);
     const { user } = renderApp();
@@ -121,6 +132,36 @@ describe("the Sources panel", () => {
     first.status.state = { state: "offline", since: Date.UTC(2026, 10, 26, 8, 0), error: "RabbitMQ: connection refused" };
     await emit("sources-changed", offline);
     expect(await within(queues).findByText(/connection refused \(trying again\)/)).toBeInTheDocument();
+    // What it did, its rate and the messages it rejected lately.
+    const busy = structuredClone(offline);
+    const q = busy.queues[0];
+    if (!q) throw new Error("no queue");
+    q.status.state = { state: "connected", since: Date.UTC(2026, 10, 26, 8, 1) };
+    q.status.activity = {
+      counts: { applied: 120, rejected: 2, duplicates: 0, created: 90, updated: 28, acknowledged: 0, completed: 2, ignored: 0 },
+      perSecond: 12.5,
+      last: "offset 121",
+      lastAt: Date.UTC(2026, 10, 26, 8, 1, 9),
+      rejections: [{ at: Date.UTC(2026, 10, 26, 8, 1, 5), place: "offset 97", reason: "body: is not JSON: expected value at line 1 column 1" }],
+    };
+    await emit("sources-changed", busy);
+    expect(await within(queues).findByText(/120 applied, 2 rejected/)).toBeInTheDocument();
+    expect(within(queues).getByText("12.5 messages/s")).toBeInTheDocument();
+    expect(within(queues).getByText(/last at offset 121/)).toBeInTheDocument();
+    const rejected = within(queues).getByRole("list", { name: "Rejected messages" });
+    expect(rejected).toHaveTextContent("offset 97: body: is not JSON");
+    // Paused and resumed; edited.
+    await user.click(within(queues).getByRole("button", { name: "Pause alerts" }));
+    expect(await within(queues).findByText("Paused")).toBeInTheDocument();
+    expect(backend.calls.find((c) => c.cmd === "change_queue_source")?.args).toEqual({ id: "q1", url: null, format: "auto", paused: true });
+    await user.click(within(queues).getByRole("button", { name: "Resume alerts" }));
+    expect(await within(queues).findByText("Connecting…")).toBeInTheDocument();
+    await user.click(within(queues).getByRole("button", { name: "Edit alerts" }));
+    const edit = within(queues).getByRole("form", { name: "Edit alerts" });
+    await user.selectOptions(within(edit).getByLabelText("Messages"), "alertmanager");
+    await user.click(within(edit).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(within(queues).queryByRole("form", { name: "Edit alerts" })).toBeNull());
+    expect(backend.sources.queues[0]?.format).toBe("alertmanager");
     await user.click(within(queues).getByRole("button", { name: "Stop reading alerts" }));
     expect(await within(panel).findByText("No queues are read.")).toBeInTheDocument();
   });

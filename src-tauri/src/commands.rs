@@ -249,6 +249,22 @@ pub async fn add_queue_source(
     .await
 }
 
+/// Changes a queue: a new URL (`null` keeps it), the messages' format, paused or not.
+#[tauri::command]
+#[specta::specta]
+pub async fn change_queue_source(
+    state: State<'_, AppState>,
+    id: String,
+    url: Option<String>,
+    format: Format,
+    paused: bool,
+) -> Result<SourcesStatus, Error> {
+    blocking(state, move |s| {
+        s.sources()?.change_queue(&id, url, format, paused)
+    })
+    .await
+}
+
 /// Stops reading a queue and forgets it.
 #[tauri::command]
 #[specta::specta]

@@ -49,6 +49,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::http_token,
             commands::new_http_token,
             commands::add_queue_source,
+            commands::change_queue_source,
             commands::remove_queue_source,
             commands::open_link,
         ])

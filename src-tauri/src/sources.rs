@@ -1,19 +1,21 @@
 //! The ways events come in while the window is open: the loopback HTTP endpoint and RabbitMQ
 //! queues or streams, as the operator set them up in the Sources panel (saved under the
 //! `sources` setting, secrets in the credential store) or as the environment says
-//! (`EVENTDESK_HTTP_PORT`, `EVENTDESK_HTTP_TOKEN`, `EVENTDESK_AMQP_URL`, `EVENTDESK_AMQP_QUEUE`,
-//! `EVENTDESK_AMQP_KIND`, for scripts and tests; not saved). Each runs on Tauri's async
-//! runtime and writes through its own `Ingester`; what they commit reaches the window like
-//! any other change. Their state is pushed to the window as `SourcesChanged`.
+//! (`EVENTDESK_HTTP_LISTEN`, `EVENTDESK_HTTP_TOKEN`, `EVENTDESK_AMQP_URL`,
+//! `EVENTDESK_AMQP_QUEUE`, `EVENTDESK_AMQP_KIND`, for headless use and tests; not saved). Each
+//! runs on Tauri's async runtime and writes through its own `Ingester`; what they commit
+//! reaches the window like any other change. Their state is pushed to the window as
+//! `SourcesChanged`.
 
 use crate::secrets::Secrets;
-use eventdesk_core::services::ingest::{Counts, Format, Ingester};
+use eventdesk_core::services::ingest::{Activity, Format, Ingester};
 use eventdesk_core::{Actor, Error, Store};
-use eventdesk_sources::amqp::{self, QueueKind, QueueSource, QueueStatus, StatusCell};
+use eventdesk_sources::amqp::{self, QueueKind, QueueSource, QueueState, QueueStatus, StatusCell};
 use eventdesk_sources::http::{self, HttpConfig, HttpServer};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use specta::Type;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::watch;
 
@@ -25,6 +27,8 @@ pub const DEFAULT_HTTP_PORT: u16 = 8095;
 const TOKEN_SECRET: &str = "http-token";
 /// The most queues one desk reads.
 const MAX_QUEUES: usize = 16;
+/// The id of the queue the environment names.
+const ENVIRONMENT: &str = "environment";
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -60,38 +64,41 @@ pub struct QueueConfig {
     pub format: Format,
     /// The URL without its password, to show.
     pub shown_url: String,
+    /// Paused by the operator: not read until resumed.
+    #[serde(default)]
+    pub paused: bool,
 }
 
 /// The endpoint's state, for the Sources panel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpStatus {
     pub enabled: bool,
     pub port: u16,
-    /// `http://127.0.0.1:PORT` while it listens.
+    /// `http://ADDRESS:PORT` while it listens.
     pub listening: Option<String>,
     /// Why it does not listen, when it should.
     pub error: Option<String>,
-    pub counts: Counts,
-    pub last_rejection: Option<String>,
-    /// Set by `EVENTDESK_HTTP_PORT`: the panel cannot change it.
+    pub activity: Activity,
+    /// Set by `EVENTDESK_HTTP_LISTEN`: the panel cannot change it.
     pub from_environment: bool,
 }
 
 /// One queue's state, for the Sources panel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueView {
     pub id: String,
     pub queue: String,
     pub format: Format,
+    pub paused: bool,
     pub status: QueueStatus,
-    /// Set by `EVENTDESK_AMQP_*`: the panel cannot remove it.
+    /// Set by `EVENTDESK_AMQP_*`: the panel cannot change it.
     pub from_environment: bool,
 }
 
 /// Everything the Sources panel shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SourcesStatus {
     pub http: HttpStatus,
@@ -103,9 +110,21 @@ pub struct SourcesStatus {
 /// What the environment sets up.
 #[derive(Debug, Clone, Default)]
 pub struct FromEnvironment {
-    pub http_port: Option<u16>,
+    /// `EVENTDESK_HTTP_LISTEN`: `PORT` or `ADDRESS:PORT` (port 0: any free port).
+    pub http_listen: Option<SocketAddr>,
+    /// `EVENTDESK_HTTP_ALLOW_REMOTE=1`: listen on an address other than loopback.
+    pub http_allow_remote: bool,
     pub http_token: Option<String>,
     pub queue: Option<(QueueSource, Format)>,
+}
+
+/// `PORT` (on 127.0.0.1) or `ADDRESS:PORT`.
+fn listen_address(text: &str) -> Option<SocketAddr> {
+    let text = text.trim();
+    match text.parse::<u16>() {
+        Ok(port) => Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)),
+        Err(_) => text.parse().ok(),
+    }
 }
 
 impl FromEnvironment {
@@ -115,15 +134,16 @@ impl FromEnvironment {
         let mut notes = Vec::new();
         let mut env = FromEnvironment::default();
         let given = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        if let Some(port) = given("EVENTDESK_HTTP_PORT") {
-            match port.trim().parse::<u16>() {
-                Ok(port) => env.http_port = Some(port),
-                Err(_) => notes.push(format!(
-                    "EVENTDESK_HTTP_PORT must be a port number (0 to 65535), got {port:?}; the \
-                     HTTP endpoint is as set in Sources"
+        if let Some(listen) = given("EVENTDESK_HTTP_LISTEN") {
+            match listen_address(&listen) {
+                Some(address) => env.http_listen = Some(address),
+                None => notes.push(format!(
+                    "EVENTDESK_HTTP_LISTEN must be PORT or ADDRESS:PORT (e.g. 127.0.0.1:8095), \
+                     got {listen:?}; the HTTP endpoint is as set in Sources"
                 )),
             }
         }
+        env.http_allow_remote = given("EVENTDESK_HTTP_ALLOW_REMOTE").as_deref() == Some("1");
         env.http_token = given("EVENTDESK_HTTP_TOKEN");
         if let (Some(url), Some(queue)) =
             (given("EVENTDESK_AMQP_URL"), given("EVENTDESK_AMQP_QUEUE"))
@@ -156,8 +176,17 @@ impl FromEnvironment {
 struct RunningQueue {
     config: QueueConfig,
     status: StatusCell,
-    stop: watch::Sender<bool>,
+    /// Stops the consumer; `None` while paused.
+    stop: Option<watch::Sender<bool>>,
     from_environment: bool,
+}
+
+impl RunningQueue {
+    fn halt(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+    }
 }
 
 struct Running {
@@ -219,64 +248,73 @@ impl Sources {
         sources.restart_http().await;
         if let Some((source, format)) = sources.0.env.queue.clone() {
             let config = QueueConfig {
-                id: "environment".into(),
+                id: ENVIRONMENT.into(),
                 queue: source.queue.clone(),
                 kind: source.kind,
                 format,
                 shown_url: source.shown_url(),
+                paused: false,
             };
-            if let Err(e) = sources.run_queue(config, source, true) {
+            if let Err(e) = sources.add_running(config, Some(source), true) {
                 notes.push(format!("The queue from the environment was not read: {e}"));
             }
         }
         for queue in config.queues {
-            let url = match sources.0.secrets.get(&url_secret(&queue.id)) {
-                Ok(Some(url)) => url,
-                Ok(None) => {
-                    notes.push(format!(
-                        "The RabbitMQ URL for {} is not in the credential store; add the \
-                         source again in Sources.",
-                        queue.queue
-                    ));
-                    continue;
-                }
-                Err(e) => {
-                    notes.push(e.to_string());
-                    continue;
+            let source = if queue.paused {
+                None
+            } else {
+                match sources.source_of(&queue) {
+                    Ok(source) => Some(source),
+                    Err(e) => {
+                        notes.push(e.to_string());
+                        continue;
+                    }
                 }
             };
-            let source = QueueSource {
-                url,
-                queue: queue.queue.clone(),
-                kind: queue.kind,
-            };
-            if let Err(e) = sources.run_queue(queue, source, false) {
+            if let Err(e) = sources.add_running(queue, source, false) {
                 notes.push(e.to_string());
             }
         }
         (sources, notes)
     }
 
+    /// A saved queue with its URL from the credential store.
+    fn source_of(&self, queue: &QueueConfig) -> Result<QueueSource, Error> {
+        match self.0.secrets.get(&url_secret(&queue.id))? {
+            Some(url) => Ok(QueueSource {
+                url,
+                queue: queue.queue.clone(),
+                kind: queue.kind,
+            }),
+            None => Err(Error::invalid(
+                "url",
+                format!(
+                    "the RabbitMQ URL for {} is not in the credential store; give it again in \
+                     Sources",
+                    queue.queue
+                ),
+            )),
+        }
+    }
+
     pub fn status(&self) -> SourcesStatus {
         let running = lock(&self.0.running);
-        let (enabled, port) = self.http_wanted(&running.config);
-        let counts = running
-            .http
-            .as_ref()
-            .map(HttpServer::counts)
-            .unwrap_or_default();
+        let (enabled, address) = self.http_wanted(&running.config);
         SourcesStatus {
             http: HttpStatus {
                 enabled,
-                port,
+                port: address.port(),
                 listening: running
                     .http
                     .as_ref()
                     .map(|s| format!("http://{}", s.address())),
                 error: running.http_error.clone(),
-                counts: counts.counts,
-                last_rejection: counts.last_rejection,
-                from_environment: self.0.env.http_port.is_some(),
+                activity: running
+                    .http
+                    .as_ref()
+                    .map(HttpServer::activity)
+                    .unwrap_or_default(),
+                from_environment: self.0.env.http_listen.is_some(),
             },
             queues: running
                 .queues
@@ -285,6 +323,7 @@ impl Sources {
                     id: q.config.id.clone(),
                     queue: q.config.queue.clone(),
                     format: q.config.format,
+                    paused: q.config.paused,
                     status: amqp::status_of(&q.status),
                     from_environment: q.from_environment,
                 })
@@ -293,11 +332,14 @@ impl Sources {
         }
     }
 
-    /// Whether the endpoint should listen, and on which port: the environment first.
-    fn http_wanted(&self, config: &SourcesConfig) -> (bool, u16) {
-        match self.0.env.http_port {
-            Some(port) => (true, port),
-            None => (config.http_enabled, config.http_port),
+    /// Whether the endpoint should listen, and where: the environment first.
+    fn http_wanted(&self, config: &SourcesConfig) -> (bool, SocketAddr) {
+        match self.0.env.http_listen {
+            Some(address) => (true, address),
+            None => (
+                config.http_enabled,
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), config.http_port),
+            ),
         }
     }
 
@@ -333,10 +375,10 @@ impl Sources {
 
     /// Turns the endpoint on or off, on `port`, and saves that.
     pub async fn set_http(&self, enabled: bool, port: u16) -> Result<SourcesStatus, Error> {
-        if self.0.env.http_port.is_some() {
+        if self.0.env.http_listen.is_some() {
             return Err(Error::invalid(
                 "port",
-                "the endpoint is set by EVENTDESK_HTTP_PORT; change it there",
+                "the endpoint is set by EVENTDESK_HTTP_LISTEN; change it there",
             ));
         }
         if port < 1024 {
@@ -355,11 +397,11 @@ impl Sources {
 
     /// Stops the endpoint and starts it again as the set-up says.
     async fn restart_http(&self) {
-        let (old, enabled, port) = {
+        let (old, enabled, address) = {
             let mut running = lock(&self.0.running);
             running.http_error = None;
-            let (enabled, port) = self.http_wanted(&running.config);
-            (running.http.take(), enabled, port)
+            let (enabled, address) = self.http_wanted(&running.config);
+            (running.http.take(), enabled, address)
         };
         if let Some(server) = old {
             server.stop().await;
@@ -367,16 +409,15 @@ impl Sources {
         if !enabled {
             return;
         }
-        let started = self.serve(port);
         // A port just given up (by the endpoint before, or an Eventdesk still exiting) may
         // take a moment to be free.
-        let mut outcome = started.await;
+        let mut outcome = self.serve(address).await;
         for _ in 0..10 {
             if outcome.is_ok() {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            outcome = self.serve(port).await;
+            outcome = self.serve(address).await;
         }
         let mut running = lock(&self.0.running);
         match outcome {
@@ -388,9 +429,14 @@ impl Sources {
         }
     }
 
-    async fn serve(&self, port: u16) -> Result<HttpServer, Error> {
+    async fn serve(&self, address: SocketAddr) -> Result<HttpServer, Error> {
         let token = self.token()?;
-        let config = HttpConfig::loopback(port, &token);
+        let config = HttpConfig {
+            address: address.ip(),
+            port: address.port(),
+            allow_remote: self.0.env.http_allow_remote,
+            token,
+        };
         let ingester = |name: &str, format| {
             let actor = Actor::source(name).map_err(|e| Error::invalid("source", e))?;
             Ingester::for_store(&self.0.store, actor, name, format)
@@ -409,32 +455,57 @@ impl Sources {
         WeakSources(Arc::downgrade(&self.0))
     }
 
-    /// Starts reading `source`.
-    fn run_queue(
+    /// Starts a consumer for `source` (none while paused) and lists the queue.
+    fn add_running(
         &self,
         config: QueueConfig,
-        source: QueueSource,
+        source: Option<QueueSource>,
         from_environment: bool,
     ) -> Result<(), Error> {
+        let shown = QueueSource {
+            url: config.shown_url.clone(),
+            queue: config.queue.clone(),
+            kind: config.kind,
+        };
+        let status: StatusCell = Arc::new(Mutex::new(QueueStatus::new(&shown)));
+        let mut queue = RunningQueue {
+            config,
+            status,
+            stop: None,
+            from_environment,
+        };
+        match source {
+            Some(source) => queue.stop = Some(self.consume(&queue, source)?),
+            None => lock(&queue.status).state = QueueState::Paused,
+        }
+        lock(&self.0.running).queues.push(queue);
+        Ok(())
+    }
+
+    /// Starts reading `source` for `queue`; the sender stops it.
+    fn consume(
+        &self,
+        queue: &RunningQueue,
+        source: QueueSource,
+    ) -> Result<watch::Sender<bool>, Error> {
         let channel = source.channel();
         let actor = Actor::source(&channel).map_err(|e| Error::invalid("queue", e))?;
-        let ingester = Ingester::for_store(&self.0.store, actor, &channel, config.format)?;
-        let status: StatusCell = Arc::new(Mutex::new(QueueStatus::new(&source)));
+        let ingester = Ingester::for_store(&self.0.store, actor, &channel, queue.config.format)?;
         let (stop, stopped) = watch::channel(false);
+        lock(&queue.status).state = QueueState::Connecting;
         tauri::async_runtime::spawn(amqp::consume(
             source,
             ingester,
-            status.clone(),
+            queue.status.clone(),
             stopped,
             amqp::Until::Stopped,
         ));
-        lock(&self.0.running).queues.push(RunningQueue {
-            config,
-            status,
-            stop,
-            from_environment,
-        });
-        Ok(())
+        Ok(stop)
+    }
+
+    fn save(&self) -> Result<(), Error> {
+        let config = lock(&self.0.running).config.clone();
+        self.0.store.save_setting(SETTING, &config)
     }
 
     /// Adds a queue or stream to read, saves it (its URL in the credential store) and starts
@@ -479,26 +550,94 @@ impl Sources {
             kind,
             format,
             shown_url: source.shown_url(),
+            paused: false,
         };
         self.0.secrets.set(&url_secret(&id), &source.url)?;
-        let saved = {
-            let mut running = lock(&self.0.running);
-            running.config.queues.push(config.clone());
-            running.config.clone()
-        };
-        if let Err(e) = self.0.store.save_setting(SETTING, &saved) {
+        lock(&self.0.running).config.queues.push(config.clone());
+        if let Err(e) = self.save() {
             lock(&self.0.running).config.queues.retain(|q| q.id != id);
             let _ = self.0.secrets.delete(&url_secret(&id));
             return Err(e);
         }
-        self.run_queue(config, source, false)?;
+        self.add_running(config, Some(source), false)?;
+        Ok(self.status())
+    }
+
+    /// Changes a saved queue: a new URL (`None` keeps it), what its messages are, paused or
+    /// not. The consumer starts again; a stream goes on from where it stopped.
+    pub fn change_queue(
+        &self,
+        id: &str,
+        url: Option<String>,
+        format: Format,
+        paused: bool,
+    ) -> Result<SourcesStatus, Error> {
+        let url = url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        let mut config = {
+            let running = lock(&self.0.running);
+            let queue = running
+                .queues
+                .iter()
+                .find(|q| q.config.id == id)
+                .ok_or_else(|| Error::invalid("id", format!("no source {id:?}")))?;
+            if queue.from_environment {
+                return Err(Error::invalid(
+                    "id",
+                    "this queue is set by EVENTDESK_AMQP_QUEUE; change it there",
+                ));
+            }
+            queue.config.clone()
+        };
+        let source = match &url {
+            Some(url) => {
+                let source = QueueSource {
+                    url: url.clone(),
+                    queue: config.queue.clone(),
+                    kind: config.kind,
+                };
+                source.validate()?;
+                source
+            }
+            None => self.source_of(&config)?,
+        };
+        if url.is_some() {
+            self.0.secrets.set(&url_secret(id), &source.url)?;
+            config.shown_url = source.shown_url();
+        }
+        config.format = format;
+        config.paused = paused;
+        {
+            let mut running = lock(&self.0.running);
+            if let Some(saved) = running.config.queues.iter_mut().find(|q| q.id == id) {
+                *saved = config.clone();
+            }
+        }
+        self.save()?;
+        // Stop the consumer, then start one with the new set-up (unless paused).
+        let mut running = lock(&self.0.running);
+        let Some(queue) = running.queues.iter_mut().find(|q| q.config.id == id) else {
+            return Err(Error::invalid("id", format!("no source {id:?}")));
+        };
+        queue.halt();
+        queue.config = config;
+        // A cell of its own for the new consumer (the old one marks its cell stopped when it
+        // ends); what was done so far carries over.
+        let mut carried = amqp::status_of(&queue.status);
+        carried.url = queue.config.shown_url.clone();
+        carried.state = QueueState::Paused;
+        queue.status = Arc::new(Mutex::new(carried));
+        if !paused {
+            let stop = self.consume(queue, source)?;
+            queue.stop = Some(stop);
+        }
+        drop(running);
         Ok(self.status())
     }
 
     /// Stops reading a queue and forgets it (and its URL). Where it stopped in a stream stays
     /// in the database: added again, it goes on from there.
     pub fn remove_queue(&self, id: &str) -> Result<SourcesStatus, Error> {
-        let saved = {
+        {
             let mut running = lock(&self.0.running);
             let Some(at) = running.queues.iter().position(|q| q.config.id == id) else {
                 return Err(Error::invalid("id", format!("no source {id:?}")));
@@ -509,12 +648,10 @@ impl Sources {
                     "this queue is set by EVENTDESK_AMQP_QUEUE; change it there",
                 ));
             }
-            let removed = running.queues.remove(at);
-            let _ = removed.stop.send(true);
+            running.queues.remove(at).halt();
             running.config.queues.retain(|q| q.id != id);
-            running.config.clone()
-        };
-        self.0.store.save_setting(SETTING, &saved)?;
+        }
+        self.save()?;
         self.0.secrets.delete(&url_secret(id))?;
         Ok(self.status())
     }
@@ -524,8 +661,8 @@ impl Sources {
         let mut running = lock(&self.0.running);
         // Dropped: told to stop, not waited for.
         drop(running.http.take());
-        for q in &running.queues {
-            let _ = q.stop.send(true);
+        for q in &mut running.queues {
+            q.halt();
         }
     }
 }

@@ -699,7 +699,8 @@ fn a_running_export_is_the_only_one_and_cancelling_it_leaves_nothing() {
 fn notices_reach_the_desktop_while_on_and_none_while_off() {
     use eventdesk_core::{AppSettings, ChangeSet};
     let settings = std::sync::Arc::new(std::sync::Mutex::new(AppSettings::default()));
-    let (sets, rx) = mpsc::channel::<ChangeSet>();
+    // A rendezvous: a send returns once the notifier has taken the set.
+    let (sets, rx) = mpsc::sync_channel::<ChangeSet>(0);
     let (shown_tx, shown) = mpsc::channel();
     let notifier = {
         let settings = settings.clone();
@@ -736,6 +737,13 @@ fn notices_reach_the_desktop_while_on_and_none_while_off() {
     );
     settings.lock().unwrap().notifications = false;
     sets.send(critical(2, "while off")).unwrap();
+    // Taken once the notifier is done with set 2 (it reads the setting after each set).
+    sets.send(ChangeSet {
+        critical: vec![],
+        created: vec![],
+        ..critical(2, "probe")
+    })
+    .unwrap();
     settings.lock().unwrap().notifications = true;
     sets.send(critical(3, "on again")).unwrap();
     // The next notice is about the event after the switch, not the one while off.

@@ -3,6 +3,7 @@
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
+  Activity,
   Action,
   AppError,
   AppSettings,
@@ -49,6 +50,17 @@ export function makeEvent(id: number, over: Partial<Event> = {}): Event {
   };
 }
 
+/** A source that has done nothing yet. */
+export function idle(): Activity {
+  return {
+    counts: { applied: 0, rejected: 0, duplicates: 0, created: 0, updated: 0, acknowledged: 0, completed: 0, ignored: 0 },
+    perSecond: 0,
+    last: null,
+    lastAt: null,
+    rejections: [],
+  };
+}
+
 export class FakeBackend {
   events: Event[];
   seq: number;
@@ -74,8 +86,7 @@ export class FakeBackend {
       port: 8095,
       listening: null,
       error: null,
-      counts: { applied: 0, rejected: 0, duplicates: 0, created: 0, updated: 0, acknowledged: 0, completed: 0, ignored: 0 },
-      lastRejection: null,
+      activity: idle(),
       fromEnvironment: false,
     },
     queues: [],
@@ -207,17 +218,29 @@ export class FakeBackend {
           id: `q${this.sources.queues.length + 1}`,
           queue,
           format: a.format as Format,
+          paused: false,
           fromEnvironment: false,
           status: {
             channel: `rabbitmq:${queue}`,
             url: url.replace(/:[^:@/]*@/, "@"),
             kind: a.kind as QueueKind,
             state: { state: "connecting" },
-            counts: this.sources.http.counts,
-            lastRejection: null,
+            activity: idle(),
           },
         };
         this.sources = { ...this.sources, queues: [...this.sources.queues, view] };
+        return this.sources;
+      }
+      case "change_queue_source": {
+        const paused = a.paused as boolean;
+        this.sources = {
+          ...this.sources,
+          queues: this.sources.queues.map((q) =>
+            q.id === a.id
+              ? { ...q, paused, format: a.format as Format, status: { ...q.status, state: paused ? { state: "paused" } : { state: "connecting" } } }
+              : q,
+          ),
+        };
         return this.sources;
       }
       case "remove_queue_source":

@@ -25,11 +25,13 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(Error::from)
 }
 
-/// The report printed when `ingest` ends, one JSON object.
-fn report(counts: &Counts, lines: Option<u64>) -> String {
+/// The report printed when `ingest` ends, one JSON object: the counts and, for standard
+/// input, the lines read and the numbers of the rejected ones (the first 100).
+fn report(counts: &Counts, lines: Option<(u64, Vec<u64>)>) -> String {
     let mut value = serde_json::to_value(counts).unwrap_or_default();
-    if let (Some(lines), Some(object)) = (lines, value.as_object_mut()) {
+    if let (Some((lines, rejected)), Some(object)) = (lines, value.as_object_mut()) {
         object.insert("lines".into(), lines.into());
+        object.insert("rejectedLines".into(), rejected.into());
     }
     value.to_string()
 }
@@ -61,7 +63,8 @@ pub fn ingest(
                     done.counts.rejected - done.rejected.len() as i64
                 );
             }
-            println!("{}", report(&done.counts, Some(done.lines)));
+            let numbers = done.rejected.iter().map(|(n, _)| *n).collect();
+            println!("{}", report(&done.counts, Some((done.lines, numbers))));
             if done.counts.rejected > 0 {
                 return Err(Error::invalid(
                     "input",
@@ -92,19 +95,19 @@ pub fn ingest(
                 });
                 let watched = status.clone();
                 let progress = tokio::spawn(async move {
-                    let mut shown = None;
+                    let mut shown = String::new();
                     loop {
                         tokio::time::sleep(Duration::from_millis(500)).await;
-                        let state = amqp::status_of(&watched).state;
-                        if shown.as_ref() != Some(&state) {
-                            match &state {
-                                QueueState::Offline { error, .. } => {
-                                    eprintln!("offline: {error} (trying again)")
-                                }
-                                QueueState::Connected { .. } => eprintln!("connected"),
-                                _ => {}
+                        let line = match amqp::status_of(&watched).state {
+                            QueueState::Offline { error, .. } => {
+                                format!("offline: {error} (trying again)")
                             }
-                            shown = Some(state);
+                            QueueState::Connected { .. } => "connected".to_owned(),
+                            _ => continue,
+                        };
+                        if line != shown {
+                            eprintln!("{line}");
+                            shown = line;
                         }
                     }
                 });
@@ -112,8 +115,17 @@ pub fn ingest(
                 progress.abort();
             });
             let done = amqp::status_of(&status);
-            println!("{}", report(&done.counts, None));
-            Ok(())
+            println!("{}", report(&done.activity.counts, None));
+            match done.state {
+                QueueState::Offline { error, .. } => Err(Error::Unreachable {
+                    what: "RabbitMQ".into(),
+                    message: format!("stopped after waiting: {error}"),
+                }),
+                QueueState::Failed { error, .. } => {
+                    Err(Error::storage(format!("stopped: {error}")))
+                }
+                _ => Ok(()),
+            }
         }
     }
 }

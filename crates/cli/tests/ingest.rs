@@ -206,6 +206,7 @@ fn standard_input_names_rejected_lines_and_applies_the_rest() {
         ),
         (Some(1), Some(1), Some(3))
     );
+    assert_eq!(report["rejectedLines"], serde_json::json!([2]));
     let show = cli()
         .args(["show", "--db", db.to_str().unwrap(), "--id", "1"])
         .output()
@@ -246,4 +247,44 @@ fn standard_input_names_rejected_lines_and_applies_the_rest() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn until_idle_with_the_broker_away_stops_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("amqp://guest:guest@127.0.0.1:{closed}/%2f");
+    let started = Instant::now();
+    let out = cli()
+        .args([
+            "ingest",
+            "--db",
+            db.to_str().unwrap(),
+            "--amqp",
+            &url,
+            "--queue",
+            "alerts",
+            "--stream",
+            "--until-idle",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("RabbitMQ cannot be reached: stopped after waiting"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("offline:").count(), 1, "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
 }

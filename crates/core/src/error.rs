@@ -42,6 +42,11 @@ pub enum Error {
     #[error("the database is busy: {message}")]
     Busy { message: String },
 
+    /// A service Eventdesk reads from (a RabbitMQ broker) cannot be reached or refused the
+    /// connection. Tried again with backoff where that can help.
+    #[error("{what} cannot be reached: {message}")]
+    Unreachable { what: String, message: String },
+
     /// SQLite or the file system failed. Nothing was written.
     #[error("storage error: {message}")]
     Storage { message: String },

@@ -537,3 +537,47 @@ fn an_operator_acting_on_a_version_a_source_moved_past_gets_a_conflict_with_the_
     assert_eq!(all.iter().map(|e| e.occurrences).sum::<i64>(), 52);
     assert!(raised <= 50);
 }
+
+#[test]
+fn batches_full_of_retitles_keep_the_search_index_whole() {
+    let f = Fixture::new();
+    let mut pd = ingester(&f, "pagerduty");
+    let bodies: Vec<Incoming> = (0..3_000)
+        .map(|i| {
+            let (key, summary) = if i % 10 == 9 {
+                (i - 5, "Disk full again".to_owned())
+            } else {
+                (i, format!("Disk full on db-{i}"))
+            };
+            once(trigger(&format!("k{key}"), &summary, "error"))
+        })
+        .collect();
+    for batch in bodies.chunks(1_000) {
+        let outcomes = pd.apply(batch).unwrap();
+        assert!(outcomes.iter().all(|o| matches!(o, Outcome::Applied(_))));
+    }
+    let conn = f.store.connect().unwrap();
+    conn.execute(
+        "INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .unwrap();
+    for memory in [true, false] {
+        f.store.set_read_memory(memory);
+        let page = f
+            .store
+            .list_events(&EventQuery {
+                filter: EventFilter {
+                    search: Some("again".into()),
+                    ..EventFilter::default()
+                },
+                ..EventQuery::new(1, 10)
+            })
+            .unwrap();
+        assert_eq!(
+            (page.total, page.total_exact),
+            (300, true),
+            "memory: {memory}"
+        );
+    }
+}

@@ -11,7 +11,7 @@
 //! Needs a broker: `bash scripts/bench-ingest.sh` starts a private node and runs this.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark: failing loudly is the point
 
-use eventdesk_core::services::ingest::{Format, Ingester};
+use eventdesk_core::services::ingest::{Delivery, Format, Incoming, Ingester};
 use eventdesk_core::services::seed;
 use eventdesk_core::{Actor, CommitFeed, Store, SystemClock};
 use eventdesk_sources::amqp::{self, Publisher, QueueKind, QueueSource, QueueStatus, Until};
@@ -238,8 +238,31 @@ fn main() {
         Until::Idle(idle),
     ));
     let ours = started.elapsed().saturating_sub(idle);
-    let counts = amqp::status_of(&status).counts;
+    let counts = amqp::status_of(&status).activity.counts;
     assert_eq!(counts.applied as usize, messages, "{counts:?}");
+
+    eprintln!("parsing alone, and applying without a broker…");
+    let bodies: Vec<Vec<u8>> = (0..messages).map(|i| trigger(messages + i)).collect();
+    let started = Instant::now();
+    for body in &bodies {
+        std::hint::black_box(
+            eventdesk_core::services::ingest::parse(body, Format::PagerDuty).unwrap(),
+        );
+    }
+    let parse_time = started.elapsed();
+    let mut direct = ingester(&store, "direct", Format::PagerDuty);
+    let started = Instant::now();
+    for chunk in bodies.chunks(1_000) {
+        let batch: Vec<Incoming> = chunk
+            .iter()
+            .map(|body| Incoming {
+                body: body.clone(),
+                delivery: Delivery::Once,
+            })
+            .collect();
+        direct.apply(&batch).unwrap();
+    }
+    let direct_time = started.elapsed();
 
     eprintln!("HTTP: {SENDERS} senders × {REQUESTS_PER_SENDER} requests…");
     let server = rt
@@ -268,6 +291,14 @@ fn main() {
     println!(
         "| publishing with confirms, messages/s | {:.0} | | |",
         per_s(messages, publish_time)
+    );
+    println!(
+        "| applying alone (no broker, batches of 1,000), messages/s | {:.0} | | |",
+        per_s(messages, direct_time)
+    );
+    println!(
+        "| parsing alone, messages/s | {:.0} | | |",
+        per_s(messages, parse_time)
     );
     println!(
         "| HTTP, {SENDERS} senders, requests/s | {rate:.0} | {floor_rate:.0} (answers without parsing or writing) | {:.2} |",

@@ -12,7 +12,9 @@
 //! so ([`QueueState::Offline`]) and connects again with backoff; nothing else waits for it.
 
 use eventdesk_core::error::{Error, Result};
-use eventdesk_core::services::ingest::{content_id, Counts, Delivery, Incoming, Ingester, Outcome};
+use eventdesk_core::services::ingest::{
+    content_id, Activity, Delivery, Incoming, Ingester, Outcome,
+};
 use futures_lite::StreamExt;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
@@ -103,11 +105,19 @@ pub enum QueueState {
         since: i64,
         error: String,
     },
+    /// Paused by the operator: not connected, nothing read.
+    Paused,
+    /// The database cannot store what comes in (damaged, read-only): stopped until the file
+    /// is fixed and the source started again.
+    Failed {
+        since: i64,
+        error: String,
+    },
     Stopped,
 }
 
-/// A consumer's state and counts, for the window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+/// A consumer's state and activity, for the window.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueStatus {
     pub channel: String,
@@ -115,9 +125,7 @@ pub struct QueueStatus {
     pub kind: QueueKind,
     pub state: QueueState,
     /// What it has done since it started.
-    pub counts: Counts,
-    /// The last malformed message's reason, if any.
-    pub last_rejection: Option<String>,
+    pub activity: Activity,
 }
 
 impl QueueStatus {
@@ -128,8 +136,7 @@ impl QueueStatus {
             url: source.shown_url(),
             kind: source.kind,
             state: QueueState::Connecting,
-            counts: Counts::default(),
-            last_rejection: None,
+            activity: Activity::default(),
         }
     }
 }
@@ -137,9 +144,11 @@ impl QueueStatus {
 /// A consumer's shared status.
 pub type StatusCell = Arc<Mutex<QueueStatus>>;
 
-/// A copy of what `cell` holds now.
+/// A copy of what `cell` holds now (its rate brought up to now).
 pub fn status_of(cell: &StatusCell) -> QueueStatus {
-    cell.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    let mut status = cell.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    status.activity.settle(now_ms());
+    status
 }
 
 fn update(cell: &StatusCell, f: impl FnOnce(&mut QueueStatus)) {
@@ -170,27 +179,54 @@ pub async fn consume(
     until: Until,
 ) -> Ingester {
     let mut backoff = Duration::from_millis(500);
+    let started = Instant::now();
     loop {
         update(&status, |s| s.state = QueueState::Connecting);
         let (back, ended) = session(&source, ingester, &status, &mut stop, until).await;
         ingester = back;
-        match ended {
+        let e = match ended {
             Ok(()) => {
                 update(&status, |s| s.state = QueueState::Stopped);
                 return ingester;
             }
-            Err(e) => {
-                tracing::warn!(queue = %source.queue, error = %e, "the queue's broker went away");
-                update(&status, |s| {
-                    let since = match &s.state {
-                        QueueState::Offline { since, .. } => *since,
-                        _ => now_ms(),
-                    };
-                    s.state = QueueState::Offline {
-                        since,
-                        error: e.to_string(),
-                    };
+            Err(e) => e,
+        };
+        // The file itself refuses: trying again cannot help.
+        if matches!(
+            e,
+            Error::Corrupt { .. } | Error::ReadOnly { .. } | Error::NotEventdeskDatabase { .. }
+        ) {
+            tracing::error!(queue = %source.queue, error = %e, "the queue's events cannot be stored");
+            update(&status, |s| {
+                s.state = QueueState::Failed {
+                    since: now_ms(),
+                    error: e.to_string(),
+                }
+            });
+            return ingester;
+        }
+        tracing::warn!(queue = %source.queue, error = %e, "the queue's broker went away");
+        update(&status, |s| {
+            let since = match &s.state {
+                QueueState::Offline { since, .. } => *since,
+                _ => now_ms(),
+            };
+            s.state = QueueState::Offline {
+                since,
+                error: e.to_string(),
+            };
+        });
+        // A script waiting for the queue to fall idle does not wait for ever on a broker that
+        // is away: it stops, still offline, once nothing came for that long.
+        if let Until::Idle(idle) = until {
+            let quiet = status_of(&status)
+                .activity
+                .last_at
+                .map_or(started.elapsed(), |at| {
+                    Duration::from_millis(u64::try_from(now_ms() - at).unwrap_or(0))
                 });
+            if quiet >= idle {
+                return ingester;
             }
         }
         tokio::select! {
@@ -205,7 +241,10 @@ pub async fn consume(
 }
 
 fn amqp(e: lapin::Error) -> Error {
-    Error::storage(format!("RabbitMQ: {e}"))
+    Error::Unreachable {
+        what: "RabbitMQ".into(),
+        message: e.to_string(),
+    }
 }
 
 /// One connection's life: `Ok` when told to stop (or idle long enough), `Err` when the
@@ -263,7 +302,10 @@ async fn session(
             None => {
                 return (
                     ingester,
-                    Err(Error::storage("RabbitMQ closed the consumer")),
+                    Err(Error::Unreachable {
+                        what: "RabbitMQ".into(),
+                        message: "it closed the consumer".into(),
+                    }),
                 )
             }
         };
@@ -277,7 +319,7 @@ async fn session(
         }
         last_message = Instant::now();
         let batch: Vec<Incoming> = deliveries
-            .iter()
+            .iter_mut()
             .map(|d| Incoming {
                 delivery: match source.kind {
                     QueueKind::Stream => Delivery::Stream {
@@ -293,15 +335,16 @@ async fn session(
                         redelivered: d.redelivered,
                     },
                 },
-                body: d.data.clone(),
+                // Only the acknowledgement is needed of the delivery from here on.
+                body: std::mem::take(&mut d.data),
             })
             .collect();
         let applied = tokio::task::spawn_blocking(move || {
             let outcome = ingester.apply(&batch);
-            (ingester, outcome)
+            (ingester, outcome, batch)
         })
         .await;
-        let (back, outcome) = match applied {
+        let (back, outcome, batch) = match applied {
             Ok(pair) => pair,
             // The applying thread panicked: the ingester is gone with it.
             Err(e) => std::panic::resume_unwind(e.into_panic()),
@@ -312,25 +355,54 @@ async fn session(
             // Nothing of the batch was committed; the broker delivers it again.
             Err(e) => return (ingester, Err(e)),
         };
-        count(status, &outcomes);
-        // Committed: acknowledge the batch (for a stream, this only grants credit).
-        if let Some(last) = deliveries.last() {
-            if let Err(e) = last.ack(BasicAckOptions { multiple: true }).await {
-                return (ingester, Err(amqp(e)));
-            }
+        count(status, &outcomes, &batch);
+        if let Err(e) = settle(source.kind, &deliveries, &outcomes).await {
+            return (ingester, Err(amqp(e)));
         }
     }
 }
 
-fn count(status: &StatusCell, outcomes: &[Outcome]) {
-    update(status, |s| {
-        for o in outcomes {
-            s.counts.add(o);
-            if let Outcome::Rejected(e) = o {
-                s.last_rejection = Some(e.to_string());
-            }
+/// Tells the broker the batch is committed. A stream is acknowledged (which only grants
+/// credit; its place is the offset kept in SQLite). A queue's messages are acknowledged, except
+/// the malformed ones, which are rejected without requeueing, so that a dead-letter exchange
+/// set on the queue receives them.
+async fn settle(
+    kind: QueueKind,
+    deliveries: &[lapin::message::Delivery],
+    outcomes: &[Outcome],
+) -> lapin::Result<()> {
+    let rejected = |o: &Outcome| matches!(o, Outcome::Rejected(_));
+    if kind == QueueKind::Stream || !outcomes.iter().any(rejected) {
+        if let Some(last) = deliveries.last() {
+            last.ack(BasicAckOptions { multiple: true }).await?;
         }
-    });
+        return Ok(());
+    }
+    for (delivery, outcome) in deliveries.iter().zip(outcomes) {
+        if rejected(outcome) {
+            delivery
+                .nack(lapin::options::BasicNackOptions {
+                    multiple: false,
+                    requeue: false,
+                })
+                .await?;
+        } else {
+            delivery.ack(BasicAckOptions::default()).await?;
+        }
+    }
+    Ok(())
+}
+
+fn count(status: &StatusCell, outcomes: &[Outcome], batch: &[Incoming]) {
+    let places: Vec<Option<String>> = batch
+        .iter()
+        .map(|m| match &m.delivery {
+            Delivery::Stream { offset } => Some(format!("offset {offset}")),
+            Delivery::Queue { id, .. } => Some(format!("message {id}")),
+            Delivery::Once => None,
+        })
+        .collect();
+    update(status, |s| s.activity.record(now_ms(), outcomes, &places));
 }
 
 /// Declares nothing but checks the queue is there (passively), sets the prefetch and starts
@@ -352,7 +424,10 @@ async fn open_consumer(
             FieldTable::default(),
         )
         .await
-        .map_err(|e| Error::storage(format!("RabbitMQ: no queue {:?} ({e})", source.queue)))?;
+        .map_err(|e| Error::Unreachable {
+            what: "RabbitMQ".into(),
+            message: format!("it has no queue {:?} ({e})", source.queue),
+        })?;
     channel
         .basic_qos(PREFETCH, BasicQosOptions::default())
         .await

@@ -16,7 +16,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use eventdesk_core::error::{Error, Result};
 use eventdesk_core::services::ingest::{
-    Applied, Counts, Delivery, Format, Incoming, Ingester, Outcome,
+    Activity, Applied, Delivery, Format, Incoming, Ingester, Outcome,
 };
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -80,19 +80,12 @@ struct Endpoint {
 }
 
 /// What the endpoint has done since it started, both routes together.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HttpCounts {
-    pub counts: Counts,
-    /// The last malformed message's reason, if any.
-    pub last_rejection: Option<String>,
-}
-
-type SharedCounts = Arc<Mutex<HttpCounts>>;
+type SharedActivity = Arc<Mutex<Activity>>;
 
 /// A running endpoint; dropping it (or [`HttpServer::stop`]) stops it.
 pub struct HttpServer {
     address: SocketAddr,
-    counts: SharedCounts,
+    activity: SharedActivity,
     stop: Option<oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<()>>,
 }
@@ -103,11 +96,15 @@ impl HttpServer {
         self.address
     }
 
-    pub fn counts(&self) -> HttpCounts {
-        self.counts
+    /// What it has done since it started, both routes together.
+    pub fn activity(&self) -> Activity {
+        let mut activity = self
+            .activity
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .clone();
+        activity.settle(now_ms());
+        activity
     }
 
     /// Stops listening and waits (up to 5 s) until requests under way are answered and the
@@ -147,11 +144,11 @@ pub async fn serve(
             )
         })?;
     let address = listener.local_addr().map_err(Error::from)?;
-    let counts = SharedCounts::default();
+    let activity = SharedActivity::default();
     let endpoint = Endpoint {
         token: config.token.as_str().into(),
-        pagerduty: applier(pagerduty, counts.clone())?,
-        alertmanager: applier(alertmanager, counts.clone())?,
+        pagerduty: applier(pagerduty, activity.clone())?,
+        alertmanager: applier(alertmanager, activity.clone())?,
     };
     let app = Router::new()
         .route("/v2/enqueue", post(enqueue))
@@ -172,14 +169,14 @@ pub async fn serve(
     tracing::info!(%address, "HTTP endpoint listening");
     Ok(HttpServer {
         address,
-        counts,
+        activity,
         stop: Some(stop),
         served: Some(served),
     })
 }
 
 /// The thread that applies one route's messages, as many as are waiting in each transaction.
-fn applier(mut ingester: Ingester, counts: SharedCounts) -> Result<mpsc::Sender<Job>> {
+fn applier(mut ingester: Ingester, activity: SharedActivity) -> Result<mpsc::Sender<Job>> {
     let (tx, rx) = mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("http-ingest".into())
@@ -195,15 +192,10 @@ fn applier(mut ingester: Ingester, counts: SharedCounts) -> Result<mpsc::Sender<
                 let (batch, replies): (Vec<Incoming>, Vec<_>) = jobs.into_iter().unzip();
                 match ingester.apply(&batch) {
                     Ok(outcomes) => {
-                        {
-                            let mut counts = counts.lock().unwrap_or_else(PoisonError::into_inner);
-                            for outcome in &outcomes {
-                                counts.counts.add(outcome);
-                                if let Outcome::Rejected(e) = outcome {
-                                    counts.last_rejection = Some(e.to_string());
-                                }
-                            }
-                        }
+                        activity
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .record(now_ms(), &outcomes, &[]);
                         for (reply, outcome) in replies.into_iter().zip(outcomes) {
                             let _ = reply.send(Ok(outcome));
                         }
@@ -372,6 +364,11 @@ async fn alertmanager_webhook(
         Ok(Outcome::Duplicate) => answer(StatusCode::ACCEPTED, json!({ "status": "success" })),
         Err(refusal) => refusal.into_response(),
     }
+}
+
+/// Unix ms now.
+fn now_ms() -> i64 {
+    eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock)
 }
 
 /// Which format each route reads.

@@ -53,6 +53,7 @@ pub fn ingest(
         report.lines = lines.last().map_or(report.lines, |(n, _)| *n);
         let mut batch = Vec::with_capacity(lines.len());
         let mut numbers = Vec::with_capacity(lines.len());
+        let mut rejected = Vec::new();
         for (number, line) in lines {
             match line {
                 Ok(body) if body.iter().all(u8::is_ascii_whitespace) => {}
@@ -63,18 +64,22 @@ pub fn ingest(
                         delivery: Delivery::Once,
                     });
                 }
-                Err(reason) => reject(&mut report, number, reason),
+                Err(reason) => rejected.push((number, reason)),
             }
         }
-        if batch.is_empty() {
-            continue;
-        }
-        let outcomes = ingester.apply(&batch)?;
-        for (number, outcome) in numbers.into_iter().zip(&outcomes) {
-            match outcome {
-                Outcome::Rejected(e) => reject(&mut report, number, e.to_string()),
-                other => report.counts.add(other),
+        if !batch.is_empty() {
+            let outcomes = ingester.apply(&batch)?;
+            for (number, outcome) in numbers.into_iter().zip(&outcomes) {
+                match outcome {
+                    Outcome::Rejected(e) => rejected.push((number, e.to_string())),
+                    other => report.counts.add(other),
+                }
             }
+        }
+        // In line order.
+        rejected.sort_by_key(|(number, _)| *number);
+        for (number, reason) in rejected {
+            reject(&mut report, number, reason);
         }
         on_batch(&report);
     }

@@ -83,10 +83,23 @@ fn a_stream_is_applied_exactly_once_and_a_restart_goes_on_where_it_stopped() {
     let status = consume_until_idle(&rt, &desk, &source);
     assert_eq!(status.state, QueueState::Stopped);
     assert_eq!(
-        (status.counts.applied, status.counts.rejected),
+        (
+            status.activity.counts.applied,
+            status.activity.counts.rejected
+        ),
         ((10_000 - malformed) as i64, malformed as i64)
     );
-    assert!(status.last_rejection.unwrap().contains("not JSON"));
+    assert!(status.activity.rejections[0].reason.contains("not JSON"));
+    assert!(status.activity.rejections[0]
+        .place
+        .as_deref()
+        .unwrap()
+        .starts_with("offset "));
+    assert_eq!(
+        status.activity.rejections.len(),
+        20,
+        "the latest 20 are kept"
+    );
     assert_eq!(
         sums(&desk),
         (keys, triggers as i64),
@@ -94,7 +107,10 @@ fn a_stream_is_applied_exactly_once_and_a_restart_goes_on_where_it_stopped() {
     );
     // Read again: nothing is applied twice; new messages are.
     let again = consume_until_idle(&rt, &desk, &source);
-    assert_eq!(again.counts.applied + again.counts.rejected, 0);
+    assert_eq!(
+        again.activity.counts.applied + again.activity.counts.rejected,
+        0
+    );
     rt.block_on(async {
         let p = Publisher::connect(&url).await.unwrap();
         let more = (0..100).map(|i| {
@@ -105,7 +121,7 @@ fn a_stream_is_applied_exactly_once_and_a_restart_goes_on_where_it_stopped() {
         p.publish("", &stream, more).await.unwrap();
     });
     let last = consume_until_idle(&rt, &desk, &source);
-    assert_eq!(last.counts.created, 100);
+    assert_eq!(last.activity.counts.created, 100);
     assert_eq!(sums(&desk), (keys + 100, triggers as i64 + 100));
     // A second desk reading the same stream gets the same events.
     let other = Desk::new();
@@ -141,13 +157,16 @@ fn a_queue_bound_to_an_exchange_is_applied_once_and_acknowledged() {
     };
     let status = consume_until_idle(&rt, &desk, &source);
     assert_eq!(
-        (status.counts.applied, status.counts.duplicates),
+        (
+            status.activity.counts.applied,
+            status.activity.counts.duplicates
+        ),
         (2_000, 0)
     );
     assert_eq!(sums(&desk), (1_500, 2_000));
     // Everything was acknowledged: reading again finds nothing.
     let again = consume_until_idle(&rt, &desk, &source);
-    assert_eq!(again.counts.applied, 0);
+    assert_eq!(again.activity.counts.applied, 0);
 }
 
 #[test]
@@ -229,4 +248,94 @@ fn urls_and_queue_names_are_checked_before_connecting() {
     };
     assert_eq!(source.shown_url(), "amqps://ops@mq.example:5671/prod");
     assert_eq!(source.channel(), "rabbitmq:alerts");
+}
+
+#[test]
+fn a_malformed_queue_message_is_rejected_to_the_dead_letter_exchange_and_the_rest_applied() {
+    use lapin::options::{BasicGetOptions, QueueDeclareOptions};
+    use lapin::types::{AMQPValue, FieldTable};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = broker();
+    let queue = unique("dlx");
+    let dead = format!("{queue}-dead");
+    rt.block_on(async {
+        let conn = lapin::Connection::connect(&url, lapin::ConnectionProperties::default())
+            .await
+            .unwrap();
+        let ch = conn.create_channel().await.unwrap();
+        let durable = QueueDeclareOptions {
+            durable: true,
+            ..QueueDeclareOptions::default()
+        };
+        ch.queue_declare(dead.as_str().into(), durable, FieldTable::default())
+            .await
+            .unwrap();
+        let mut args = FieldTable::default();
+        args.insert(
+            "x-dead-letter-exchange".into(),
+            AMQPValue::LongString("".into()),
+        );
+        args.insert(
+            "x-dead-letter-routing-key".into(),
+            AMQPValue::LongString(dead.as_str().into()),
+        );
+        ch.queue_declare(queue.as_str().into(), durable, args)
+            .await
+            .unwrap();
+        let p = Publisher::connect(&url).await.unwrap();
+        let bodies = vec![
+            trigger("good-1", "Disk full", "error")
+                .to_string()
+                .into_bytes(),
+            b"{\"event_action\": \"explode\"}".to_vec(),
+            trigger("good-2", "CPU hot", "warning")
+                .to_string()
+                .into_bytes(),
+        ];
+        p.publish("", &queue, bodies).await.unwrap();
+    });
+    let desk = Desk::new();
+    let source = QueueSource {
+        url: url.clone(),
+        queue: queue.clone(),
+        kind: QueueKind::Queue,
+    };
+    let status = consume_until_idle(&rt, &desk, &source);
+    assert_eq!(
+        (
+            status.activity.counts.applied,
+            status.activity.counts.rejected
+        ),
+        (2, 1)
+    );
+    let rejection = &status.activity.rejections[0];
+    assert!(rejection.reason.contains("event_action"), "{rejection:?}");
+    assert!(
+        rejection
+            .place
+            .as_deref()
+            .unwrap()
+            .starts_with("message eventdesk-"),
+        "{rejection:?}"
+    );
+    assert_eq!(
+        status
+            .activity
+            .last
+            .as_deref()
+            .map(|l| l.starts_with("message ")),
+        Some(true)
+    );
+    assert_eq!(sums(&desk), (2, 2));
+    let dead_letter = rt.block_on(async {
+        let conn = lapin::Connection::connect(&url, lapin::ConnectionProperties::default())
+            .await
+            .unwrap();
+        let ch = conn.create_channel().await.unwrap();
+        ch.basic_get(dead.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .unwrap()
+    });
+    let message = dead_letter.expect("the malformed message was dead-lettered");
+    assert_eq!(message.delivery.data, b"{\"event_action\": \"explode\"}");
 }

@@ -84,7 +84,7 @@ fn a_pagerduty_trigger_repeat_and_resolve_make_one_event_with_its_history() {
         "{:?}",
         stray.body
     );
-    let counts = e.server.counts().counts;
+    let counts = e.server.activity().counts;
     assert_eq!(
         (
             counts.applied,

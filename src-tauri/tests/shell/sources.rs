@@ -62,7 +62,7 @@ fn the_endpoint_from_the_environment_takes_events_that_the_window_lists() {
         &path,
         dir,
         &[
-            ("EVENTDESK_HTTP_PORT", "0"),
+            ("EVENTDESK_HTTP_LISTEN", "0"),
             ("EVENTDESK_HTTP_TOKEN", TOKEN),
         ],
     );
@@ -91,7 +91,7 @@ fn the_endpoint_from_the_environment_takes_events_that_the_window_lists() {
     assert_eq!(page["rows"][0]["dedupKey"], json!("disk"));
     // Counts reach the panel.
     let status = s.invoke("sources_status", json!({})).unwrap();
-    assert_eq!(status["http"]["counts"]["created"], json!(1));
+    assert_eq!(status["http"]["activity"]["counts"]["created"], json!(1));
     // The environment's settings are the environment's to change.
     assert_eq!(s.invoke("http_token", json!({})).unwrap(), json!(TOKEN));
     let refused = s.invoke("new_http_token", json!({})).unwrap_err();
@@ -106,7 +106,7 @@ fn the_endpoint_from_the_environment_takes_events_that_the_window_lists() {
         )
         .unwrap_err();
     assert!(
-        refused.to_string().contains("EVENTDESK_HTTP_PORT"),
+        refused.to_string().contains("EVENTDESK_HTTP_LISTEN"),
         "{refused}"
     );
 }
@@ -249,6 +249,64 @@ fn a_rabbitmq_stream_added_in_the_panel_is_read_and_removed_again() {
         s.list(1, 10).unwrap()["rows"][0]["updatedBy"],
         json!(format!("source:rabbitmq:{stream}"))
     );
+    // Paused: nothing more is read; resumed: it goes on from where it stopped.
+    let paused = s
+        .invoke(
+            "change_queue_source",
+            json!({ "id": id, "url": null, "format": "pagerduty", "paused": true }),
+        )
+        .unwrap();
+    assert_eq!(
+        paused["queues"][0]["status"]["state"]["state"],
+        json!("paused"),
+        "{paused}"
+    );
+    rt.block_on(async {
+        let p = eventdesk_sources::amqp::Publisher::connect(&url)
+            .await
+            .unwrap();
+        p.publish(
+            "",
+            &stream,
+            [trigger("while-paused").to_string().into_bytes()],
+        )
+        .await
+        .unwrap();
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        s.list(1, 10).unwrap()["total"],
+        json!(1),
+        "read while paused"
+    );
+    let saved = s.invoke("sources_status", json!({})).unwrap();
+    assert_eq!(saved["queues"][0]["paused"], json!(true));
+    s.invoke(
+        "change_queue_source",
+        json!({ "id": id, "url": null, "format": "pagerduty", "paused": false }),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    while s.list(1, 10).unwrap()["total"] != json!(2) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "not read after resuming"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = s.invoke("sources_status", json!({})).unwrap();
+    assert_eq!(
+        status["queues"][0]["status"]["activity"]["counts"]["applied"],
+        json!(2),
+        "{status}"
+    );
+    let refused = s
+        .invoke(
+            "change_queue_source",
+            json!({ "id": id, "url": "http://x", "format": "auto", "paused": false }),
+        )
+        .unwrap_err();
+    assert!(refused.to_string().contains("amqp://"), "{refused}");
     let removed = s
         .invoke("remove_queue_source", json!({ "id": id }))
         .unwrap();
@@ -267,7 +325,7 @@ fn an_events_web_links_open_by_index_and_nothing_else_does() {
     let opened_text = opened.display().to_string();
     let s = shell_with_env(&path, dir, move |name| match name {
         "EVENTDESK_SIM" => Some("off".into()),
-        "EVENTDESK_HTTP_PORT" => Some("0".into()),
+        "EVENTDESK_HTTP_LISTEN" => Some("0".into()),
         "EVENTDESK_HTTP_TOKEN" => Some(TOKEN.into()),
         "EVENTDESK_OPENED_LINKS" => Some(opened_text.clone()),
         _ => None,

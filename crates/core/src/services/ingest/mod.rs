@@ -181,6 +181,87 @@ impl Counts {
     }
 }
 
+/// A message that was rejected, for the Sources panel.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Rejection {
+    /// Unix ms.
+    pub at: i64,
+    /// Where it was: `offset 1234`, `message m-17`, `line 12`.
+    pub place: Option<String>,
+    pub reason: String,
+}
+
+/// What a way in has done lately: its counts, its rate, where its last message was, and the
+/// messages it rejected most recently.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    pub counts: Counts,
+    /// Messages taken per second over the last [`Activity::WINDOW_S`] seconds.
+    pub per_second: f64,
+    /// Where the last message taken was, as in [`Rejection::place`].
+    pub last: Option<String>,
+    /// When the last message was taken (Unix ms).
+    pub last_at: Option<i64>,
+    /// The latest rejections, newest first (at most [`Activity::REJECTIONS_KEPT`]).
+    pub rejections: Vec<Rejection>,
+    /// Messages taken per second, by Unix second, over the window.
+    #[serde(skip)]
+    #[specta(skip)]
+    recent: std::collections::VecDeque<(i64, i64)>,
+}
+
+impl Activity {
+    pub const WINDOW_S: i64 = 10;
+    pub const REJECTIONS_KEPT: usize = 20;
+
+    /// Adds a batch's outcomes at `now` (Unix ms); `places[i]` is where message `i` was.
+    pub fn record(&mut self, now: i64, outcomes: &[Outcome], places: &[Option<String>]) {
+        for (i, outcome) in outcomes.iter().enumerate() {
+            self.counts.add(outcome);
+            let place = places.get(i).cloned().flatten();
+            if let Outcome::Rejected(e) = outcome {
+                self.rejections.insert(
+                    0,
+                    Rejection {
+                        at: now,
+                        place: place.clone(),
+                        reason: e.to_string(),
+                    },
+                );
+                self.rejections.truncate(Activity::REJECTIONS_KEPT);
+            }
+            if place.is_some() {
+                self.last = place;
+            }
+        }
+        if !outcomes.is_empty() {
+            self.last_at = Some(now);
+        }
+        let second = now.div_euclid(1_000);
+        match self.recent.back_mut() {
+            Some((s, n)) if *s == second => *n += outcomes.len() as i64,
+            _ => self.recent.push_back((second, outcomes.len() as i64)),
+        }
+        self.settle(now);
+    }
+
+    /// Brings the rate up to `now`: seconds that left the window no longer count.
+    pub fn settle(&mut self, now: i64) {
+        let second = now.div_euclid(1_000);
+        while self
+            .recent
+            .front()
+            .is_some_and(|(s, _)| *s <= second - Activity::WINDOW_S)
+        {
+            self.recent.pop_front();
+        }
+        let taken: i64 = self.recent.iter().map(|(_, n)| n).sum();
+        self.per_second = taken as f64 / Activity::WINDOW_S as f64;
+    }
+}
+
 /// How long queue message ids are remembered for redeliveries.
 const SEEN_KEPT_MS: i64 = 7 * 24 * 3_600_000;
 
