@@ -26,11 +26,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// The most messages one transaction applies.
-pub const BATCH: usize = 1_000;
+pub const BATCH: usize = 4_000;
 /// How long a batch waits for more messages once it has one.
 pub const BATCH_WAIT: Duration = Duration::from_millis(20);
 /// Unacknowledged messages the broker sends ahead (streams require a limit).
-const PREFETCH: u16 = 3_000;
+const PREFETCH: u16 = 10_000;
 /// The longest wait between two attempts to connect.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
