@@ -201,19 +201,7 @@ test("4. a new row appears on page 1 within 1 s of its commit, without a reload"
   await withApp("live", ws, { EVENTDESK_SIM_RATE: "2", EVENTDESK_SIM_SEED: "21", EVENTDESK_SIM_NEW_SHARE: "1" }, async (browser) => {
     await waitForRows(browser, (ids) => ids.length === 50);
     await markDocument(browser);
-    // Record when each row first appears in the DOM, in the page's own clock.
-    await browser.execute(() => {
-      // Rows already on screen are marked 0 and not measured.
-      window.__seen = {};
-      for (const tr of document.querySelectorAll("tbody tr[data-event-id]")) window.__seen[tr.getAttribute("data-event-id")] = 0;
-      const tbody = document.querySelector("tbody");
-      new MutationObserver(() => {
-        for (const tr of tbody.querySelectorAll("tr[data-event-id]")) {
-          const id = tr.getAttribute("data-event-id");
-          if (!(id in window.__seen)) window.__seen[id] = Date.now();
-        }
-      }).observe(tbody, { childList: true, subtree: true });
-    });
+    await watchRows(browser);
     const ids = await waitForRows(browser, (ids) => ids[0] > 102, "three new events did not arrive");
     await documentWasNotReloaded(browser);
     const seen = await browser.execute(() => window.__seen);
@@ -669,16 +657,7 @@ test("18. events another program writes into the window's file appear within 1 s
   await withApp("other-writer", ws, SIM_OFF, async (browser) => {
     await waitForRows(browser, (ids) => ids[0] === 60);
     await markDocument(browser);
-    await browser.execute(() => {
-      window.__seen = {};
-      const tbody = document.querySelector("tbody");
-      new MutationObserver(() => {
-        for (const tr of tbody.querySelectorAll("tr[data-event-id]")) {
-          const id = tr.getAttribute("data-event-id");
-          if (!(id in window.__seen)) window.__seen[id] = Date.now();
-        }
-      }).observe(tbody, { childList: true, subtree: true });
-    });
+    await watchRows(browser);
     // The command-line tool is another process writing to the same file.
     eventdeskCli("simulate", "--db", ws.db, "--changes", "3", "--seed", "5", "--new-share", "1");
     const ids = await waitForRows(browser, (ids) => ids[0] === 63, "the other program's events did not arrive");
@@ -790,7 +769,10 @@ function alertmanagerMessage(status, fingerprint) {
   };
 }
 
-/** Starts recording, in the page's clock, when each row first appears. */
+/**
+ * Starts recording, in the page's own clock, when each row first appears in the DOM; rows
+ * already on screen are marked 0 and not measured.
+ */
 async function watchRows(browser) {
   await browser.execute(() => {
     window.__seen = {};

@@ -148,6 +148,22 @@ const FORMATS: [Format, string][] = [
   ["alertmanager", "Alertmanager webhook"],
 ];
 
+/** Which messages a queue carries. */
+function FormatSelect({ value, onChange }: { value: Format; onChange: (format: Format) => void }) {
+  return (
+    <label>
+      Messages
+      <select value={value} onChange={(e) => onChange(e.target.value as Format)}>
+        {FORMATS.map(([format, label]) => (
+          <option key={format} value={format}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** A new URL (blank keeps the stored one) and format for a queue. */
 function EditQueue({ queue, busy, onSave }: { queue: QueueView; busy: boolean; onSave: (url: string | null, format: Format) => void }) {
   const [url, setUrl] = useState("");
@@ -164,16 +180,7 @@ function EditQueue({ queue, busy, onSave }: { queue: QueueView; busy: boolean; o
         New URL (blank: keep)
         <input type="text" autoComplete="off" spellCheck={false} value={url} onChange={(e) => setUrl(e.target.value)} />
       </label>
-      <label>
-        Messages
-        <select value={format} onChange={(e) => setFormat(e.target.value as Format)}>
-          {FORMATS.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FormatSelect value={format} onChange={setFormat} />
       <button type="submit" disabled={busy}>
         Save
       </button>
@@ -266,16 +273,7 @@ function Queues({ status }: { status: SourcesStatus }) {
             <option value="queue">Classic or quorum queue</option>
           </select>
         </label>
-        <label>
-          Messages
-          <select value={draft.format} onChange={(e) => setDraft({ ...draft, format: e.target.value as Format })}>
-            {FORMATS.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FormatSelect value={draft.format} onChange={(format) => setDraft({ ...draft, format })} />
         <button type="submit" disabled={busy}>
           Read queue
         </button>

@@ -39,7 +39,8 @@ fn messages() -> (String, usize) {
     (text, keys)
 }
 
-fn run(cmd: &mut Command, input: &str) -> String {
+/// Runs `cmd` with `input` on its standard input, to the end.
+fn with_input(cmd: &mut Command, input: &str) -> std::process::Output {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -52,7 +53,11 @@ fn run(cmd: &mut Command, input: &str) -> String {
         .unwrap()
         .write_all(input.as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn run(cmd: &mut Command, input: &str) -> String {
+    let out = with_input(cmd, input);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -173,20 +178,7 @@ fn standard_input_names_rejected_lines_and_applies_the_rest() {
     let input = "{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"fingerprint\":\"f1\",\"labels\":{\"alertname\":\"DiskFull\",\"severity\":\"page\"}}]}\n\
                  not json\n\
                  {\"event_action\":\"resolve\",\"dedup_key\":\"f1\"}\n";
-    let mut child = cli()
-        .args(["ingest", "--db", db.to_str().unwrap()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_input(cli().args(["ingest", "--db", db.to_str().unwrap()]), input);
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
