@@ -1,0 +1,236 @@
+//! The queues a desk reads: added, changed (URL, format, paused), removed, each with a
+//! consumer of its own.
+
+use super::{lock, QueueConfig, RunningQueue, Sources, SourcesStatus, MAX_QUEUES, SETTING};
+use eventdesk_core::services::ingest::{Format, Ingester};
+use eventdesk_core::{Actor, Error};
+use eventdesk_sources::amqp::{self, QueueKind, QueueSource, QueueState, QueueStatus, StatusCell};
+use rand::Rng;
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+impl Sources {
+    /// A saved queue with its URL from the credential store.
+    pub(super) fn source_of(&self, queue: &QueueConfig) -> Result<QueueSource, Error> {
+        match self.0.secrets.get(&url_secret(&queue.id))? {
+            Some(url) => Ok(QueueSource {
+                url,
+                queue: queue.queue.clone(),
+                kind: queue.kind,
+            }),
+            None => Err(Error::invalid(
+                "url",
+                format!(
+                    "the RabbitMQ URL for {} is not in the credential store; give it again in \
+                     Sources",
+                    queue.queue
+                ),
+            )),
+        }
+    }
+
+    /// Starts a consumer for `source` (none while paused) and lists the queue.
+    pub(super) fn add_running(
+        &self,
+        config: QueueConfig,
+        source: Option<QueueSource>,
+        from_environment: bool,
+    ) -> Result<(), Error> {
+        let shown = QueueSource {
+            url: config.shown_url.clone(),
+            queue: config.queue.clone(),
+            kind: config.kind,
+        };
+        let status: StatusCell = Arc::new(Mutex::new(QueueStatus::new(&shown)));
+        let mut queue = RunningQueue {
+            config,
+            status,
+            stop: None,
+            from_environment,
+        };
+        match source {
+            Some(source) => queue.stop = Some(self.consume(&queue, source)?),
+            None => lock(&queue.status).state = QueueState::Paused,
+        }
+        lock(&self.0.running).queues.push(queue);
+        Ok(())
+    }
+
+    /// Starts reading `source` for `queue`; the sender stops it.
+    fn consume(
+        &self,
+        queue: &RunningQueue,
+        source: QueueSource,
+    ) -> Result<watch::Sender<bool>, Error> {
+        let channel = source.channel();
+        let actor = Actor::source(&channel).map_err(|e| Error::invalid("queue", e))?;
+        let ingester = Ingester::for_store(&self.0.store, actor, &channel, queue.config.format)?;
+        let (stop, stopped) = watch::channel(false);
+        lock(&queue.status).state = QueueState::Connecting;
+        tauri::async_runtime::spawn(amqp::consume(
+            source,
+            ingester,
+            queue.status.clone(),
+            stopped,
+            amqp::Until::Stopped,
+        ));
+        Ok(stop)
+    }
+
+    fn save(&self) -> Result<(), Error> {
+        let config = lock(&self.0.running).config.clone();
+        self.0.store.save_setting(SETTING, &config)
+    }
+
+    /// Adds a queue or stream to read, saves it (its URL in the credential store) and starts
+    /// reading it.
+    pub fn add_queue(
+        &self,
+        url: String,
+        queue: String,
+        kind: QueueKind,
+        format: Format,
+    ) -> Result<SourcesStatus, Error> {
+        let source = QueueSource {
+            url: url.trim().to_owned(),
+            queue: queue.trim().to_owned(),
+            kind,
+        };
+        source.validate()?;
+        Actor::source(&source.channel()).map_err(|e| Error::invalid("queue", e))?;
+        let id = {
+            let running = lock(&self.0.running);
+            if running.queues.len() >= MAX_QUEUES {
+                return Err(Error::invalid(
+                    "queue",
+                    format!("a desk reads at most {MAX_QUEUES} queues"),
+                ));
+            }
+            if running
+                .queues
+                .iter()
+                .any(|q| q.config.queue == source.queue)
+            {
+                return Err(Error::invalid(
+                    "queue",
+                    format!("{} is read already", source.queue),
+                ));
+            }
+            format!("{:016x}", rand::rng().random::<u64>())
+        };
+        let config = QueueConfig {
+            id: id.clone(),
+            queue: source.queue.clone(),
+            kind,
+            format,
+            shown_url: source.shown_url(),
+            paused: false,
+        };
+        self.0.secrets.set(&url_secret(&id), &source.url)?;
+        lock(&self.0.running).config.queues.push(config.clone());
+        if let Err(e) = self.save() {
+            lock(&self.0.running).config.queues.retain(|q| q.id != id);
+            let _ = self.0.secrets.delete(&url_secret(&id));
+            return Err(e);
+        }
+        self.add_running(config, Some(source), false)?;
+        Ok(self.status())
+    }
+
+    /// Changes a saved queue: a new URL (`None` keeps it), what its messages are, paused or
+    /// not. The consumer starts again; a stream goes on from where it stopped.
+    pub fn change_queue(
+        &self,
+        id: &str,
+        url: Option<String>,
+        format: Format,
+        paused: bool,
+    ) -> Result<SourcesStatus, Error> {
+        let url = url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        let mut config = {
+            let running = lock(&self.0.running);
+            let queue = running
+                .queues
+                .iter()
+                .find(|q| q.config.id == id)
+                .ok_or_else(|| Error::invalid("id", format!("no source {id:?}")))?;
+            if queue.from_environment {
+                return Err(Error::invalid(
+                    "id",
+                    "this queue is set by EVENTDESK_AMQP_QUEUE; change it there",
+                ));
+            }
+            queue.config.clone()
+        };
+        let source = match &url {
+            Some(url) => {
+                let source = QueueSource {
+                    url: url.clone(),
+                    queue: config.queue.clone(),
+                    kind: config.kind,
+                };
+                source.validate()?;
+                source
+            }
+            None => self.source_of(&config)?,
+        };
+        if url.is_some() {
+            self.0.secrets.set(&url_secret(id), &source.url)?;
+            config.shown_url = source.shown_url();
+        }
+        config.format = format;
+        config.paused = paused;
+        {
+            let mut running = lock(&self.0.running);
+            if let Some(saved) = running.config.queues.iter_mut().find(|q| q.id == id) {
+                *saved = config.clone();
+            }
+        }
+        self.save()?;
+        // Stop the consumer, then start one with the new set-up (unless paused).
+        let mut running = lock(&self.0.running);
+        let Some(queue) = running.queues.iter_mut().find(|q| q.config.id == id) else {
+            return Err(Error::invalid("id", format!("no source {id:?}")));
+        };
+        queue.halt();
+        queue.config = config;
+        // A cell of its own for the new consumer (the old one marks its cell stopped when it
+        // ends); what was done so far carries over.
+        let mut carried = amqp::status_of(&queue.status);
+        carried.url = queue.config.shown_url.clone();
+        carried.state = QueueState::Paused;
+        queue.status = Arc::new(Mutex::new(carried));
+        if !paused {
+            let stop = self.consume(queue, source)?;
+            queue.stop = Some(stop);
+        }
+        drop(running);
+        Ok(self.status())
+    }
+
+    /// Stops reading a queue and forgets it (and its URL). Where it stopped in a stream stays
+    /// in the database: added again, it goes on from there.
+    pub fn remove_queue(&self, id: &str) -> Result<SourcesStatus, Error> {
+        {
+            let mut running = lock(&self.0.running);
+            let Some(at) = running.queues.iter().position(|q| q.config.id == id) else {
+                return Err(Error::invalid("id", format!("no source {id:?}")));
+            };
+            if running.queues[at].from_environment {
+                return Err(Error::invalid(
+                    "id",
+                    "this queue is set by EVENTDESK_AMQP_QUEUE; change it there",
+                ));
+            }
+            running.queues.remove(at).halt();
+            running.config.queues.retain(|q| q.id != id);
+        }
+        self.save()?;
+        self.0.secrets.delete(&url_secret(id))?;
+        Ok(self.status())
+    }
+}
+
+pub(super) fn url_secret(id: &str) -> String {
+    format!("amqp:{id}")
+}

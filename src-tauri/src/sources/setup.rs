@@ -1,0 +1,150 @@
+//! What the sources are set up from: the saved set-up, the environment, and what the Sources
+//! panel is shown.
+
+use eventdesk_core::services::ingest::{Activity, Format};
+use eventdesk_sources::amqp::{QueueKind, QueueSource, QueueStatus};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// The endpoint's port unless the operator picks another.
+pub const DEFAULT_HTTP_PORT: u16 = 8095;
+
+/// The saved set-up. Secrets (the token, URLs with their passwords) are not in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SourcesConfig {
+    pub http_enabled: bool,
+    pub http_port: u16,
+    pub queues: Vec<QueueConfig>,
+}
+
+impl Default for SourcesConfig {
+    fn default() -> Self {
+        SourcesConfig {
+            http_enabled: false,
+            http_port: DEFAULT_HTTP_PORT,
+            queues: Vec::new(),
+        }
+    }
+}
+
+/// A queue the desk reads. Its URL, with the password, is in the credential store under
+/// `amqp:ID`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueConfig {
+    pub id: String,
+    pub queue: String,
+    pub kind: QueueKind,
+    pub format: Format,
+    /// The URL without its password, to show.
+    pub shown_url: String,
+    /// Paused by the operator: not read until resumed.
+    #[serde(default)]
+    pub paused: bool,
+}
+
+/// The endpoint's state, for the Sources panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpStatus {
+    pub enabled: bool,
+    pub port: u16,
+    /// `http://ADDRESS:PORT` while it listens.
+    pub listening: Option<String>,
+    /// Why it does not listen, when it should.
+    pub error: Option<String>,
+    pub activity: Activity,
+    /// Set by `EVENTDESK_HTTP_LISTEN`: the panel cannot change it.
+    pub from_environment: bool,
+}
+
+/// One queue's state, for the Sources panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueView {
+    pub id: String,
+    pub queue: String,
+    pub format: Format,
+    pub paused: bool,
+    pub status: QueueStatus,
+    /// Set by `EVENTDESK_AMQP_*`: the panel cannot change it.
+    pub from_environment: bool,
+}
+
+/// Everything the Sources panel shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SourcesStatus {
+    pub http: HttpStatus,
+    pub queues: Vec<QueueView>,
+    /// Whether secrets are in the system's credential store (else only for this session).
+    pub secrets_kept: bool,
+}
+
+/// What the environment sets up.
+#[derive(Debug, Clone, Default)]
+pub struct FromEnvironment {
+    /// `EVENTDESK_HTTP_LISTEN`: `PORT` or `ADDRESS:PORT` (port 0: any free port).
+    pub http_listen: Option<SocketAddr>,
+    /// `EVENTDESK_HTTP_ALLOW_REMOTE=1`: listen on an address other than loopback.
+    pub http_allow_remote: bool,
+    pub http_token: Option<String>,
+    pub queue: Option<(QueueSource, Format)>,
+}
+
+/// `PORT` (on 127.0.0.1) or `ADDRESS:PORT`.
+fn listen_address(text: &str) -> Option<SocketAddr> {
+    let text = text.trim();
+    match text.parse::<u16>() {
+        Ok(port) => Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)),
+        Err(_) => text.parse().ok(),
+    }
+}
+
+impl FromEnvironment {
+    /// Reads `EVENTDESK_HTTP_*` and `EVENTDESK_AMQP_*` through `var`; a value that does not
+    /// parse is a warning and is left out.
+    pub fn read(var: &impl Fn(&str) -> Option<String>) -> (FromEnvironment, Vec<String>) {
+        let mut notes = Vec::new();
+        let mut env = FromEnvironment::default();
+        let given = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        if let Some(listen) = given("EVENTDESK_HTTP_LISTEN") {
+            match listen_address(&listen) {
+                Some(address) => env.http_listen = Some(address),
+                None => notes.push(format!(
+                    "EVENTDESK_HTTP_LISTEN must be PORT or ADDRESS:PORT (e.g. 127.0.0.1:8095), \
+                     got {listen:?}; the HTTP endpoint is as set in Sources"
+                )),
+            }
+        }
+        env.http_allow_remote = given("EVENTDESK_HTTP_ALLOW_REMOTE").as_deref() == Some("1");
+        env.http_token = given("EVENTDESK_HTTP_TOKEN");
+        if let (Some(url), Some(queue)) =
+            (given("EVENTDESK_AMQP_URL"), given("EVENTDESK_AMQP_QUEUE"))
+        {
+            let kind = match given("EVENTDESK_AMQP_KIND").as_deref() {
+                None | Some("stream") => Some(QueueKind::Stream),
+                Some("queue") => Some(QueueKind::Queue),
+                Some(other) => {
+                    notes.push(format!(
+                        "EVENTDESK_AMQP_KIND must be stream or queue, got {other:?}; the queue \
+                         from the environment is not read"
+                    ));
+                    None
+                }
+            };
+            if let Some(kind) = kind {
+                let source = QueueSource { url, queue, kind };
+                match source.validate() {
+                    Ok(()) => env.queue = Some((source, Format::Auto)),
+                    Err(e) => notes.push(format!(
+                        "EVENTDESK_AMQP_URL and EVENTDESK_AMQP_QUEUE: {e}; not read"
+                    )),
+                }
+            }
+        }
+        (env, notes)
+    }
+}
