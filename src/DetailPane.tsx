@@ -61,11 +61,19 @@ function Details({ text }: { text: string }) {
 function FromSource({ detail }: { detail: EventDetail }) {
   const e = detail.event;
   const [error, setError] = useState<string | null>(null);
-  if (e.dedupKey === null && detail.links.length === 0 && detail.details === null) return null;
+  if (e.dedupKey === null && e.teamKey === null && detail.links.length === 0 && detail.details === null) return null;
   return (
     <section className="from-source" aria-label="From the source">
       <h3>From the source</h3>
       <dl className="record">
+        {e.teamKey !== null && (
+          <>
+            <dt>Team key</dt>
+            <dd>
+              <code>{e.teamKey}</code>
+            </dd>
+          </>
+        )}
         {e.dedupKey !== null && (
           <>
             <dt>Dedup key</dt>

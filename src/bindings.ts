@@ -252,6 +252,12 @@ export type Counts = {
 	acknowledged: number,
 	completed: number,
 	ignored: number,
+	/**
+	 *  Operators' actions from a team's stream: reopened events, and actions refused because
+	 *  the event had changed since the operator saw it.
+	 */
+	reopened: number,
+	conflicts: number,
 };
 
 /**  One operational event as the console shows it. */
@@ -284,6 +290,12 @@ export type Event = {
 	occurrences: number,
 	/**  When it was last raised. */
 	lastSeenAt: number,
+	/**
+	 *  Its identity in a team (the same on every desk, unlike `id`): the stream offset of the
+	 *  message that created it, `1234` or `1234.2` for the third alert of one message. `None`
+	 *  for an event of a desk working alone.
+	 */
+	teamKey: string | null,
 };
 
 /**  An event with its full history, oldest change first. */

@@ -138,7 +138,7 @@ describe("the Sources panel", () => {
     if (!q) throw new Error("no queue");
     q.status.state = { state: "connected", since: Date.UTC(2026, 10, 26, 8, 1) };
     q.status.activity = {
-      counts: { applied: 120, rejected: 2, duplicates: 0, created: 90, updated: 28, acknowledged: 0, completed: 2, ignored: 0 },
+      counts: { applied: 120, rejected: 2, duplicates: 0, created: 90, updated: 28, acknowledged: 0, completed: 2, ignored: 0, reopened: 0, conflicts: 0 },
       perSecond: 12.5,
       last: "offset 121",
       lastAt: Date.UTC(2026, 10, 26, 8, 1, 9),

@@ -46,6 +46,7 @@ export function makeEvent(id: number, over: Partial<Event> = {}): Event {
     dedupKey: null,
     occurrences: 1,
     lastSeenAt: T0 + id * 1000,
+    teamKey: null,
     ...over,
   };
 }
@@ -53,7 +54,7 @@ export function makeEvent(id: number, over: Partial<Event> = {}): Event {
 /** A source that has done nothing yet. */
 export function idle(): Activity {
   return {
-    counts: { applied: 0, rejected: 0, duplicates: 0, created: 0, updated: 0, acknowledged: 0, completed: 0, ignored: 0 },
+    counts: { applied: 0, rejected: 0, duplicates: 0, created: 0, updated: 0, acknowledged: 0, completed: 0, ignored: 0, reopened: 0, conflicts: 0 },
     perSecond: 0,
     last: null,
     lastAt: null,

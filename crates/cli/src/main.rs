@@ -3,13 +3,14 @@
 //! or is damaged, is refused without being written to.
 
 mod sources;
+mod team;
 
 use clap::{Parser, Subcommand};
 use eventdesk_core::db::{self, rows, Access, Check};
 use eventdesk_core::services::ingest::Format as IngestFormat;
 use eventdesk_core::services::{export, seed};
 use eventdesk_core::{
-    Actor, Clock, CommitFeed, Error, EventFilter, ExportFormat, ExportOutcome, SimConfig,
+    Action, Actor, Clock, CommitFeed, Error, EventFilter, ExportFormat, ExportOutcome, SimConfig,
     SimControl, Simulator, Sort, SystemClock,
 };
 use eventdesk_sources::amqp::{QueueKind, QueueSource};
@@ -122,10 +123,51 @@ enum Command {
         #[arg(long)]
         db: PathBuf,
     },
-    /// Print every event as one JSON line (keys sorted), in id order.
+    /// Print every event as one JSON line (keys sorted), in id order. With --team, what every
+    /// replica of a team's stream agrees on: each event by team key (status, severity,
+    /// version, last actor; no local ids or times), then each team action's outcome, so that
+    /// two desks can be compared with `diff`.
     Dump {
         #[arg(long)]
         db: PathBuf,
+        #[arg(long)]
+        team: bool,
+    },
+    /// Keep a database as a replica of a team's RabbitMQ stream: apply every message in
+    /// stream order from where it stopped (or the first retained message). Prints what it
+    /// applied as JSON when it ends.
+    Replicate {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        amqp: String,
+        #[arg(long)]
+        stream: String,
+        /// Stop once no message came for this many seconds (default: until interrupted).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        until_idle: Option<u64>,
+    },
+    /// Publish an operator's action to a team's stream (it takes effect on every desk when
+    /// applied from the stream). Prints the action's id.
+    Act {
+        #[arg(long)]
+        amqp: String,
+        #[arg(long)]
+        stream: String,
+        /// The operator's name, as the team will see it.
+        #[arg(long)]
+        operator: String,
+        /// The desk it is sent from.
+        #[arg(long, default_value = "cli")]
+        desk: String,
+        #[arg(long, value_enum)]
+        action: ActionArg,
+        /// The event's team key (as `dump --team` and the window show it).
+        #[arg(long)]
+        event: String,
+        /// The version the operator saw: another change since makes the action a conflict.
+        #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
+        expected_version: i64,
     },
     /// Apply alert messages (PagerDuty Events API v2 or Alertmanager webhook JSON): one message
     /// a line from standard input, or from a RabbitMQ queue or stream with --amqp and --queue.
@@ -182,6 +224,14 @@ enum Command {
         #[arg(long)]
         routing_key: Option<String>,
     },
+}
+
+/// What `act` does.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ActionArg {
+    Acknowledge,
+    Complete,
+    Reopen,
 }
 
 /// Which messages `ingest` reads.
@@ -270,7 +320,42 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Stats { db } => run_stats(&db),
         Command::Show { db, id } => run_show(&db, id),
         Command::Settings { db } => run_settings(&db),
-        Command::Dump { db } => run_dump(&db),
+        Command::Dump { db, team: false } => run_dump(&db),
+        Command::Dump { db, team: true } => team::dump(&open_for_reading(&db)?),
+        Command::Replicate {
+            db,
+            amqp,
+            stream,
+            until_idle,
+        } => team::replicate(
+            &db,
+            &amqp,
+            &stream,
+            until_idle.map(std::time::Duration::from_secs),
+        ),
+        Command::Act {
+            amqp,
+            stream,
+            operator,
+            desk,
+            action,
+            event,
+            expected_version,
+        } => team::act(
+            &amqp,
+            &stream,
+            &desk,
+            &operator,
+            match action {
+                ActionArg::Acknowledge => Action::Acknowledge,
+                ActionArg::Complete => Action::Complete,
+                ActionArg::Reopen => Action::Reopen,
+            },
+            vec![eventdesk_core::services::team::TeamTarget {
+                event,
+                expected_version,
+            }],
+        ),
         Command::Ingest {
             db,
             format,

@@ -17,7 +17,7 @@ pub enum Input {
     Queue(QueueSource),
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -93,24 +93,7 @@ pub fn ingest(
                         let _ = stop.send(true);
                     }
                 });
-                let watched = status.clone();
-                let progress = tokio::spawn(async move {
-                    let mut shown = String::new();
-                    loop {
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                        let line = match amqp::status_of(&watched).state {
-                            QueueState::Offline { error, .. } => {
-                                format!("offline: {error} (trying again)")
-                            }
-                            QueueState::Connected { .. } => "connected".to_owned(),
-                            _ => continue,
-                        };
-                        if line != shown {
-                            eprintln!("{line}");
-                            shown = line;
-                        }
-                    }
-                });
+                let progress = tokio::spawn(watch_state(status.clone()));
                 amqp::consume(source, ingester, status.clone(), stopped, until).await;
                 progress.abort();
             });
@@ -126,6 +109,23 @@ pub fn ingest(
                 }
                 _ => Ok(()),
             }
+        }
+    }
+}
+
+/// Says on standard error when a consumer connects or goes offline (until aborted).
+pub(crate) async fn watch_state(status: amqp::StatusCell) {
+    let mut shown = String::new();
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let line = match amqp::status_of(&status).state {
+            QueueState::Offline { error, .. } => format!("offline: {error} (trying again)"),
+            QueueState::Connected { .. } => "connected".to_owned(),
+            _ => continue,
+        };
+        if line != shown {
+            eprintln!("{line}");
+            shown = line;
         }
     }
 }

@@ -4,7 +4,7 @@
 //! Layers, each using only those before it: [`model`] (the domain, no I/O) → [`db`] (the
 //! file, its rows and the one write path) → [`read`] (the read connection, its memory and the
 //! views) → [`store`] (the two together, as the console uses them) → [`services`] (simulator,
-//! pushes, notices, export, activity, seeding, preferences).
+//! pushes, notices, export, activity, seeding, preferences, outside sources, team desks).
 
 pub mod clock;
 pub mod db;

@@ -99,6 +99,7 @@ fn critical_event(id: i64) -> Event {
         dedup_key: None,
         occurrences: 1,
         last_seen_at: T0,
+        team_key: None,
     }
 }
 
@@ -306,7 +307,7 @@ fn assert_record(record: &[String], e: &Event) {
         Some(Actor::Source(name)) => format!("source:{name}"),
         None => String::new(),
     };
-    assert_eq!(record.len(), 17, "{record:?}");
+    assert_eq!(record.len(), 18, "{record:?}");
     assert_eq!(record[0], e.id.to_string());
     time(Some(e.created_at), 1);
     let severity =
@@ -332,6 +333,7 @@ fn assert_record(record: &[String], e: &Event) {
     );
     assert_eq!(record[15], e.occurrences.to_string());
     time(Some(e.last_seen_at), 16);
+    assert_eq!(record[17], e.team_key.as_deref().unwrap_or_default());
 }
 
 fn status_text(s: Status) -> &'static str {
@@ -520,10 +522,10 @@ fn a_csv_line_is_exactly_as_written_out_by_hand() {
         .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     let expected = "id,created,severity,status,kind,source,title,updated,updated_by,completed,\
-completed_by,reopened,reopened_by,version,dedup_key,occurrences,last_seen\n\
+completed_by,reopened,reopened_by,version,dedup_key,occurrences,last_seen,team_key\n\
 1,2026-03-01T08:30:05.250Z,error,completed,'=cmd|' /C calc'!A0,\"payments, \"\"eu\"\"\",\
 \"Line one\nline two\",2026-03-01T08:31:05.250Z,user,2026-03-01T08:31:05.250Z,user,,,2,\
-\"payments/eu,7\",1,2026-03-01T08:30:05.250Z\n";
+\"payments/eu,7\",1,2026-03-01T08:30:05.250Z,\n";
     assert_eq!(text, expected);
 }
 

@@ -22,6 +22,7 @@ fn row(id: i64, version: i64) -> Event {
         dedup_key: None,
         occurrences: 1,
         last_seen_at: 0,
+        team_key: None,
     }
 }
 

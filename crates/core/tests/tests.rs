@@ -14,5 +14,6 @@ mod paging;
 mod push;
 mod seeding;
 mod simulator;
+mod team;
 mod views;
 mod writes;

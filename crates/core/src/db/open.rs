@@ -39,11 +39,12 @@ fn migrations() -> Migrations<'static> {
             include_str!("../../migrations/007_sources.sql"),
             widen_actor_checks,
         ),
+        M::up(include_str!("../../migrations/008_team.sql")),
     ])
 }
 
 /// How many migrations there are.
-const MIGRATION_COUNT: i64 = 7;
+const MIGRATION_COUNT: i64 = 8;
 
 /// The schema version this Eventdesk writes.
 pub fn schema_version() -> i64 {

@@ -21,6 +21,8 @@ pub struct NewEvent {
     /// JSON text.
     pub details: Option<String>,
     pub links: Vec<Link>,
+    /// Its identity in a team, for an event applied from a team's stream.
+    pub team_key: Option<String>,
 }
 
 /// An IMMEDIATE write transaction that records every change in the log and remembers which
@@ -133,8 +135,8 @@ impl<'c> WriteTxn<'c> {
         let id = {
             let mut stmt = self.tx.prepare_cached(
                 "INSERT INTO events (kind, source, severity, title, status, created_at, updated_at, \
-                 updated_by, dedup_key, details, links) \
-                 VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5, ?6, ?7, ?8, ?9)",
+                 updated_by, dedup_key, details, links, team_key) \
+                 VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
             stmt.execute(params![
                 new.kind,
@@ -145,7 +147,8 @@ impl<'c> WriteTxn<'c> {
                 actor.as_text(),
                 new.dedup_key,
                 new.details,
-                links
+                links,
+                new.team_key
             ])?;
             self.tx.last_insert_rowid()
         };
@@ -168,6 +171,7 @@ impl<'c> WriteTxn<'c> {
             dedup_key: new.dedup_key.clone(),
             occurrences: 1,
             last_seen_at: self.now,
+            team_key: new.team_key.clone(),
         });
         self.created.push(id);
         self.count(None, (Status::Open, new.severity));

@@ -219,6 +219,10 @@ pub struct Event {
     pub occurrences: i64,
     /// When it was last raised.
     pub last_seen_at: i64,
+    /// Its identity in a team (the same on every desk, unlike `id`): the stream offset of the
+    /// message that created it, `1234` or `1234.2` for the third alert of one message. `None`
+    /// for an event of a desk working alone.
+    pub team_key: Option<String>,
 }
 
 /// A link a source attached to an event (http or https only).

@@ -67,7 +67,7 @@ pub enum ExportOutcome {
 
 /// The CSV header; times are ISO 8601 in UTC.
 pub const CSV_HEADER: &str = "id,created,severity,status,kind,source,title,updated,updated_by,\
-completed,completed_by,reopened,reopened_by,version,dedup_key,occurrences,last_seen";
+completed,completed_by,reopened,reopened_by,version,dedup_key,occurrences,last_seen,team_key";
 
 /// Writes the view of `filter` in `sort` order to `path`. `progress(rows, total)` is called
 /// as rows are written; setting `cancel` stops the export and removes the partial file.
@@ -253,7 +253,7 @@ fn write_csv_row(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
     let text = |t: Option<&str>| t.map(csv_field).unwrap_or_default();
     writeln!(
         out,
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         e.id,
         iso_utc(e.created_at),
         e.severity.as_str(),
@@ -270,7 +270,8 @@ fn write_csv_row(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
         e.version,
         text(e.dedup_key.as_deref()),
         e.occurrences,
-        iso_utc(e.last_seen_at)
+        iso_utc(e.last_seen_at),
+        text(e.team_key.as_deref())
     )
 }
 

@@ -13,7 +13,7 @@
 
 use eventdesk_core::error::{Error, Result};
 use eventdesk_core::services::ingest::{
-    content_id, Activity, Delivery, Incoming, Ingester, Outcome,
+    content_id, Activity, Applier, Delivery, Incoming, Outcome,
 };
 mod publisher;
 
@@ -173,15 +173,16 @@ pub enum Until {
     Idle(Duration),
 }
 
-/// Reads `source` into `ingester` until `stop` turns true (or `until` says so), connecting
-/// again with backoff whenever the broker goes away.
-pub async fn consume(
+/// Reads `source` into `ingester` (a source's [`Ingester`](eventdesk_core::services::ingest::Ingester)
+/// or a team's replica) until `stop` turns true (or `until` says so), connecting again with
+/// backoff whenever the broker goes away.
+pub async fn consume<A: Applier>(
     source: QueueSource,
-    mut ingester: Ingester,
+    mut ingester: A,
     status: StatusCell,
     mut stop: watch::Receiver<bool>,
     until: Until,
-) -> Ingester {
+) -> A {
     let mut backoff = Duration::from_millis(500);
     let started = Instant::now();
     loop {
@@ -253,13 +254,13 @@ fn amqp(e: lapin::Error) -> Error {
 
 /// One connection's life: `Ok` when told to stop (or idle long enough), `Err` when the
 /// connection failed. The ingester comes back either way.
-async fn session(
+async fn session<A: Applier>(
     source: &QueueSource,
-    mut ingester: Ingester,
+    mut ingester: A,
     status: &StatusCell,
     stop: &mut watch::Receiver<bool>,
     until: Until,
-) -> (Ingester, Result<()>) {
+) -> (A, Result<()>) {
     let conn = match Connection::connect(
         &source.url,
         ConnectionProperties::default().with_connection_name("eventdesk".into()),

@@ -95,6 +95,11 @@ pub enum Format {
 pub fn parse(body: &[u8], format: Format) -> Result<Vec<Alert>> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| Error::invalid("body", format!("is not JSON: {e}")))?;
+    parse_value(value, format)
+}
+
+/// Reads one message, already parsed as JSON, in `format` into its alert events.
+pub fn parse_value(value: Value, format: Format) -> Result<Vec<Alert>> {
     let format =
         match format {
             Format::Auto if value.get("event_action").is_some() => Format::PagerDuty,
@@ -158,6 +163,10 @@ pub struct Counts {
     pub acknowledged: i64,
     pub completed: i64,
     pub ignored: i64,
+    /// Operators' actions from a team's stream: reopened events, and actions refused because
+    /// the event had changed since the operator saw it.
+    pub reopened: i64,
+    pub conflicts: i64,
 }
 
 impl Counts {
@@ -172,6 +181,8 @@ impl Counts {
                         Applied::Acknowledged { .. } => self.acknowledged += 1,
                         Applied::Completed { .. } => self.completed += 1,
                         Applied::Ignored { .. } => self.ignored += 1,
+                        Applied::Reopened { .. } => self.reopened += 1,
+                        Applied::Conflict { .. } => self.conflicts += 1,
                     }
                 }
             }
@@ -320,11 +331,7 @@ impl Ingester {
 
     /// The stream offset to read from next, if this channel has stored one.
     pub fn next_offset(&self) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT next_offset FROM ingest_offsets WHERE source = ?1")?
-            .query_row([&self.channel], |r| r.get(0))
-            .optional()?)
+        stored_offset(&self.conn, &self.channel)
     }
 
     /// Applies `batch` in one transaction: every message's changes, and its bookkeeping (the
@@ -364,17 +371,12 @@ impl Ingester {
                 }
                 let applied = alerts
                     .iter()
-                    .map(|a| rules::apply(w, a, &actor))
+                    .map(|a| rules::apply(w, a, &actor, None))
                     .collect::<Result<Vec<_>>>()?;
                 outcomes.push(Outcome::Applied(applied));
             }
             if let Some(last) = offset {
-                w.conn()
-                    .prepare_cached(
-                        "INSERT INTO ingest_offsets (source, next_offset) VALUES (?1, ?2) \
-                         ON CONFLICT (source) DO UPDATE SET next_offset = excluded.next_offset",
-                    )?
-                    .execute(rusqlite::params![channel, last + 1])?;
+                store_offset(w, &channel, last + 1)?;
             }
             if prune {
                 w.conn()
@@ -384,6 +386,44 @@ impl Ingester {
             Ok(outcomes)
         })
     }
+}
+
+impl Applier for Ingester {
+    fn next_offset(&self) -> Result<Option<i64>> {
+        Ingester::next_offset(self)
+    }
+
+    fn apply(&mut self, batch: &[Incoming]) -> Result<Vec<Outcome>> {
+        Ingester::apply(self, batch)
+    }
+}
+
+/// What a stream or queue consumer applies its batches to: an [`Ingester`] (a source's
+/// messages) or a team's [`Replica`](crate::services::team::Replica).
+pub trait Applier: Send + 'static {
+    /// The stream offset to read from next, if one is stored.
+    fn next_offset(&self) -> Result<Option<i64>>;
+    /// Applies `batch` in one transaction with its bookkeeping; an outcome per message.
+    fn apply(&mut self, batch: &[Incoming]) -> Result<Vec<Outcome>>;
+}
+
+/// The stream offset `channel` goes on from, if it stored one.
+pub fn stored_offset(conn: &Connection, channel: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT next_offset FROM ingest_offsets WHERE source = ?1")?
+        .query_row([channel], |r| r.get(0))
+        .optional()?)
+}
+
+/// Stores where `channel` goes on from, inside the transaction that applied what came before.
+pub fn store_offset(w: &WriteTxn<'_>, channel: &str, next: i64) -> Result<()> {
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO ingest_offsets (source, next_offset) VALUES (?1, ?2) \
+             ON CONFLICT (source) DO UPDATE SET next_offset = excluded.next_offset",
+        )?
+        .execute(rusqlite::params![channel, next])?;
+    Ok(())
 }
 
 /// Remembers queue message `id` and says whether it is new. Only a delivery the broker marks

@@ -37,6 +37,15 @@ pub enum Applied {
     Completed {
         id: i64,
     },
+    /// An operator's reopen, from a team's stream.
+    Reopened {
+        id: i64,
+    },
+    /// An operator's action refused: the event had changed since; `winner` made the change.
+    Conflict {
+        id: i64,
+        winner: String,
+    },
     /// Nothing to do: no event with the key is open (or not completed, for a resolve).
     Ignored {
         reason: String,
@@ -68,8 +77,14 @@ fn unfinished_with_key(w: &WriteTxn<'_>, key: &str) -> Result<Option<Event>> {
     id.map(|id| w.current(id)).transpose()
 }
 
-/// Applies `alert` as `source` inside `w`; see the module's rules.
-pub fn apply(w: &mut WriteTxn<'_>, alert: &Alert, source: &Actor) -> Result<Applied> {
+/// Applies `alert` as `source` inside `w`; see the module's rules. An event it opens gets
+/// `team_key` as its identity in a team (see [`crate::Event::team_key`]).
+pub fn apply(
+    w: &mut WriteTxn<'_>,
+    alert: &Alert,
+    source: &Actor,
+    team_key: Option<&str>,
+) -> Result<Applied> {
     let found = match &alert.dedup_key {
         Some(key) => unfinished_with_key(w, key)?,
         None => None,
@@ -92,10 +107,12 @@ pub fn apply(w: &mut WriteTxn<'_>, alert: &Alert, source: &Actor) -> Result<Appl
         }
         (AlertAction::Trigger, None) => {
             // A trigger without a key gets one, named after the event it opens, so that the
-            // sender can acknowledge or resolve it.
-            let dedup_key = match &alert.dedup_key {
-                Some(key) => key.clone(),
-                None => format!("eventdesk-{}", max_id(w.conn())? + 1),
+            // sender can acknowledge or resolve it: in a team after its team key, which is the
+            // same on every desk.
+            let dedup_key = match (&alert.dedup_key, team_key) {
+                (Some(key), _) => key.clone(),
+                (None, Some(team)) => format!("eventdesk-team-{team}"),
+                (None, None) => format!("eventdesk-{}", max_id(w.conn())? + 1),
             };
             let id = w.insert(
                 &NewEvent {
@@ -106,6 +123,7 @@ pub fn apply(w: &mut WriteTxn<'_>, alert: &Alert, source: &Actor) -> Result<Appl
                     dedup_key: Some(dedup_key.clone()),
                     details: alert.details_text(),
                     links: alert.links.clone(),
+                    team_key: team_key.map(str::to_owned),
                 },
                 source,
             )?;
