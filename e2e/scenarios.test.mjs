@@ -881,3 +881,48 @@ test("22. the loopback HTTP endpoint: a PagerDuty trigger appears at once and ag
     await waitForText(browser, '[data-source="http"] .source-counts', /^2 applied/);
   });
 });
+
+/** A PagerDuty trigger with key `key`. */
+function pagerdutyTrigger(key, summary) {
+  return { event_action: "trigger", dedup_key: key, payload: { summary, source: "db-7", severity: "error" } };
+}
+
+test("23. a team desk: another desk's action shows within 1 s with its operator's name; this desk's own action goes through the stream; the window's file is a replica", async () => {
+  const ws = workspace("team");
+  const stream = `e2e-team-${process.pid}`;
+  eventdeskCli("declare", "--amqp", broker(), "--queue", stream);
+  publish(stream, pagerdutyTrigger("t0", "Replica lag on db-7"), pagerdutyTrigger("t1", "Disk filling on db-8"), pagerdutyTrigger("t2", "Certificate expires"));
+  const team = { EVENTDESK_TEAM_STREAM: stream, EVENTDESK_AMQP_URL: broker(), EVENTDESK_OPERATOR: "alice", EVENTDESK_DESK: "desk-e2e" };
+  await withApp("team", ws, { ...SIM_OFF, ...team }, async (browser) => {
+    await waitForRows(browser, (ids) => ids.length === 3, "the team's events did not arrive");
+    await markDocument(browser);
+    // Bob, at another desk, completes the event with team key 1 (local id 2 here).
+    await browser.execute(() => {
+      window.__completedAt = null;
+      new MutationObserver(() => {
+        const cell = document.querySelector('tr[data-event-id="2"] [data-status]');
+        if (window.__completedAt === null && cell?.textContent.startsWith("Completed by bob")) window.__completedAt = Date.now();
+      }).observe(document.querySelector("tbody"), { childList: true, subtree: true, characterData: true });
+    });
+    const sent = Date.now();
+    eventdeskCli("act", "--amqp", broker(), "--stream", stream, "--operator", "bob", "--desk", "desk-b", "--action", "complete", "--event", "1", "--expected-version", "1");
+    await browser.waitUntil(() => browser.execute(() => window.__completedAt !== null), { ...WAIT, timeoutMsg: "bob's completion did not show" });
+    const lag = (await browser.execute(() => window.__completedAt)) - sent;
+    console.log(`[e2e] team: another desk's action on screen ${lag} ms after it was sent`);
+    assert.ok(lag < 1000, `another desk's action showed ${lag} ms after it was sent`);
+    // Alice acknowledges event 3 (team key 2) from the window: through the stream and back.
+    await row(browser, 3).$("aria/Acknowledge").click();
+    await waitForText(browser, 'tr[data-event-id="3"] [data-status]', /^Acknowledged/);
+    const acknowledged = dbEvent(ws.db, 3).event;
+    assert.equal(acknowledged.updatedBy, "operator:alice");
+    assert.equal(acknowledged.teamKey, "2");
+    await documentWasNotReloaded(browser);
+  });
+  // Every desk ends the same: a headless replica of the stream equals the window's file.
+  const other = join(ws.dir, "other-desk.db");
+  eventdeskCli("replicate", "--db", other, "--amqp", broker(), "--stream", stream, "--until-idle", "2");
+  const windowDesk = eventdeskCli("dump", "--team", "--db", ws.db);
+  assert.equal(eventdeskCli("dump", "--team", "--db", other), windowDesk);
+  assert.match(windowDesk, /"operator":"alice","outcome":"done"/);
+  assert.match(windowDesk, /"operator":"bob","outcome":"done"/);
+});

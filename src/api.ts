@@ -22,7 +22,7 @@ import {
   type QueueKind,
   type SourcesStatus,
 } from "./bindings";
-import { actorName } from "./format";
+import { actorName, formatDateTime } from "./format";
 
 type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
 
@@ -121,6 +121,8 @@ export function describeError(e: AppError, now = Date.now()): string {
       return `The database is busy: ${e.data.message}. Try again in a moment.`;
     case "Unreachable":
       return `${e.data.what} cannot be reached: ${e.data.message}.`;
+    case "Offline":
+      return `Offline since ${formatDateTime(e.data.since)}: the team's broker cannot be reached (${e.data.message}). The action was not sent; reading works, and this desk catches up when the broker is back.`;
     case "Storage":
       return `Storage error: ${e.data.message}. Nothing was written.`;
   }

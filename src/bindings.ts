@@ -52,6 +52,11 @@ export const commands = {
 	warnings: () => typedError<string[], AppError>(__TAURI_INVOKE("warnings")),
 	/**  The sources' state: the HTTP endpoint and each queue read. */
 	sourcesStatus: () => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("sources_status")),
+	/**
+	 *  Team mode: the team's stream, who this desk is, and its replica's state (`None` when the
+	 *  desk works alone).
+	 */
+	teamStatus: () => typedError<TeamStatus | null, AppError>(__TAURI_INVOKE("team_status")),
 	/**  Turns the loopback HTTP endpoint on or off, on `port`; saved. */
 	setHttpEndpoint: (enabled: boolean, port: number) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("set_http_endpoint", { enabled, port })),
 	/**  The endpoint's token, for the operator to give to senders. */
@@ -159,6 +164,14 @@ export type AppError =
  */
 { type: "Unreachable"; data: {
 	what: string,
+	message: string,
+} } | 
+/**
+ *  In team mode, the team's broker has been unreachable since `since` (Unix ms): an
+ *  operator's action cannot reach the other desks, so it was not sent. Reads work.
+ */
+{ type: "Offline"; data: {
+	since: number,
 	message: string,
 } } | 
 /**  SQLite or the file system failed. Nothing was written. */
@@ -565,6 +578,14 @@ export type Tally = {
 export type Target = {
 	id: number,
 	expectedVersion: number,
+};
+
+/**  What the window shows of the team. */
+export type TeamStatus = {
+	stream: string,
+	operator: string,
+	desk: string,
+	replica: QueueStatus,
 };
 
 export type Theme = 

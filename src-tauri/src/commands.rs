@@ -5,6 +5,7 @@
 use crate::export;
 use crate::sources::SourcesStatus;
 use crate::state::{About, AppState};
+use crate::team::TeamStatus;
 use eventdesk_core::read::query::Facets;
 use eventdesk_core::services::activity::Minute;
 use eventdesk_core::services::ingest::Format;
@@ -49,7 +50,7 @@ pub async fn complete_event(
     expected_version: i64,
 ) -> Result<Event, Error> {
     blocking(state, move |s| {
-        s.store()?.complete_event(id, expected_version)
+        s.act(id, expected_version, Action::Complete)
     })
     .await
 }
@@ -63,7 +64,7 @@ pub async fn acknowledge_event(
     expected_version: i64,
 ) -> Result<Event, Error> {
     blocking(state, move |s| {
-        s.store()?.act(id, expected_version, Action::Acknowledge)
+        s.act(id, expected_version, Action::Acknowledge)
     })
     .await
 }
@@ -76,10 +77,7 @@ pub async fn reopen_event(
     id: i64,
     expected_version: i64,
 ) -> Result<Event, Error> {
-    blocking(state, move |s| {
-        s.store()?.act(id, expected_version, Action::Reopen)
-    })
-    .await
+    blocking(state, move |s| s.act(id, expected_version, Action::Reopen)).await
 }
 
 /// Applies one action to many events in one transaction; one outcome per event.
@@ -90,7 +88,7 @@ pub async fn bulk_action(
     targets: Vec<Target>,
     action: Action,
 ) -> Result<Vec<BulkOutcome>, Error> {
-    blocking(state, move |s| s.store()?.bulk(&targets, action)).await
+    blocking(state, move |s| s.bulk(&targets, action)).await
 }
 
 /// Everything changed after `since`, for a window that missed pushes.
@@ -199,6 +197,14 @@ pub async fn open_log_folder(state: State<'_, AppState>) -> Result<(), Error> {
             .map_err(|e| Error::storage(format!("cannot open the log folder {dir}: {e}")))
     })
     .await
+}
+
+/// Team mode: the team's stream, who this desk is, and its replica's state (`None` when the
+/// desk works alone).
+#[tauri::command]
+#[specta::specta]
+pub async fn team_status(state: State<'_, AppState>) -> Result<Option<TeamStatus>, Error> {
+    Ok(state.team().map(crate::team::Team::status))
 }
 
 /// The sources' state: the HTTP endpoint and each queue read.

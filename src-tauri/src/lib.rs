@@ -9,6 +9,7 @@ pub mod pushed;
 mod secrets;
 pub mod sources;
 pub mod state;
+pub mod team;
 
 use eventdesk_core::db::{Access, Check};
 use eventdesk_core::services::push::{Pusher, PUSH_INTERVAL};
@@ -45,6 +46,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::open_log_folder,
             commands::warnings,
             commands::sources_status,
+            commands::team_status,
             commands::set_http_endpoint,
             commands::http_token,
             commands::new_http_token,
@@ -138,30 +140,43 @@ pub fn start<R: Runtime>(
         tracing::error!(error = %e, "cannot start the pusher: the table will not update live");
     }
 
-    let simulator = store.as_ref().ok().and_then(|store| {
-        let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
-        let (config, notes) = SimConfig::starting(store, &var, fallback_seed);
-        for note in &notes {
-            tracing::warn!("{note}");
+    // Team mode: the desk's file is a replica of the team's stream, so nothing but the stream
+    // writes to its events; the simulator stays off.
+    let team_config = match team::TeamConfig::from_env(&var) {
+        Ok(config) => config,
+        Err(e) => {
+            lock(&warnings).push(format!("Team mode is off: {e}."));
+            None
         }
-        lock(&warnings).extend(notes);
-        let control = SimControl::new(config.clone());
-        let conn = match store.connect() {
-            Ok(conn) => conn,
-            Err(e) => {
-                tracing::warn!(error = %e, "no simulator on this database");
-                return None;
+    };
+    let simulator = store
+        .as_ref()
+        .ok()
+        .filter(|_| team_config.is_none())
+        .and_then(|store| {
+            let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
+            let (config, notes) = SimConfig::starting(store, &var, fallback_seed);
+            for note in &notes {
+                tracing::warn!("{note}");
             }
-        };
-        let sim = Simulator::new(config);
-        let thread_control = control.clone();
-        std::thread::Builder::new()
-            .name("simulator".into())
-            .spawn(move || sim.run(conn, feed, clock, thread_control))
-            .map_err(|e| tracing::error!(error = %e, "cannot start the simulator"))
-            .ok()?;
-        Some(control)
-    });
+            lock(&warnings).extend(notes);
+            let control = SimControl::new(config.clone());
+            let conn = match store.connect() {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no simulator on this database");
+                    return None;
+                }
+            };
+            let sim = Simulator::new(config);
+            let thread_control = control.clone();
+            std::thread::Builder::new()
+                .name("simulator".into())
+                .spawn(move || sim.run(conn, feed, clock, thread_control))
+                .map_err(|e| tracing::error!(error = %e, "cannot start the simulator"))
+                .ok()?;
+            Some(control)
+        });
     let info = app.package_info();
     let about = About {
         name: info.name.clone(),
@@ -203,6 +218,27 @@ pub fn start<R: Runtime>(
         push_sources(app, sources.downgrade());
         sources
     });
+    let team = match (store.as_ref(), team_config) {
+        (Ok(store), Some(config)) => {
+            let stream = config.stream.clone();
+            let started =
+                tauri::async_runtime::block_on(async { team::Team::start(store.clone(), config) });
+            match started {
+                Ok(team) => {
+                    lock(&warnings).push(format!(
+                        "Team mode: this desk replicates the stream {stream}; the simulator is \
+                         off (a team's events come through its stream)."
+                    ));
+                    Some(team)
+                }
+                Err(e) => {
+                    lock(&warnings).push(format!("Team mode could not start: {e}."));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let open_link = link_opener(app, var("EVENTDESK_OPENED_LINKS").map(PathBuf::from));
     AppState::new(Parts {
         store,
@@ -215,6 +251,7 @@ pub fn start<R: Runtime>(
         warnings,
         sources,
         open_link,
+        team,
     })
 }
 

@@ -3,8 +3,10 @@
 
 use crate::pushed::ExportProgress;
 use crate::sources::Sources;
+use crate::team::Team;
 use eventdesk_core::{
-    AppSettings, Error, ExportFormat, SimConfig, SimControl, SimulatorStatus, Store,
+    Action, AppSettings, BulkOutcome, Error, Event, ExportFormat, SimConfig, SimControl,
+    SimulatorStatus, Store, Target,
 };
 use serde::Serialize;
 use specta::Type;
@@ -58,6 +60,8 @@ pub struct Parts {
     /// The HTTP endpoint and the queues; absent without a store.
     pub sources: Option<Sources>,
     pub open_link: LinkOpener,
+    /// Team mode: this desk replicates a team's stream and acts through it.
+    pub team: Option<Team>,
 }
 
 struct Inner {
@@ -116,6 +120,28 @@ impl AppState {
         settings.save(self.store()?)?;
         *lock(&self.0.parts.settings) = settings;
         Ok(settings)
+    }
+
+    /// The team this desk is part of, if it works in team mode.
+    pub fn team(&self) -> Option<&Team> {
+        self.0.parts.team.as_ref()
+    }
+
+    /// `action` on one event: through the team's stream in team mode, or on this desk.
+    pub fn act(&self, id: i64, expected_version: i64, action: Action) -> Result<Event, Error> {
+        match self.team() {
+            Some(team) => team.act(id, expected_version, action),
+            None => self.store()?.act(id, expected_version, action),
+        }
+    }
+
+    /// `action` on many events, one outcome each; see [`AppState::act`].
+    pub fn bulk(&self, targets: &[Target], action: Action) -> Result<Vec<BulkOutcome>, Error> {
+        eventdesk_core::db::actions::check_bulk(targets)?;
+        match self.team() {
+            Some(team) => team.bulk(targets, action),
+            None => self.store()?.bulk(targets, action),
+        }
     }
 
     pub fn sources(&self) -> Result<&Sources, Error> {

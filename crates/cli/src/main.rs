@@ -207,6 +207,10 @@ enum Command {
         bind: Option<String>,
         #[arg(long, default_value = "#", requires = "bind")]
         routing_key: String,
+        /// How long a stream keeps messages (RabbitMQ's x-max-age: a number and Y, M, D, h,
+        /// m or s, e.g. 7D).
+        #[arg(long, conflicts_with = "classic", value_parser = max_age)]
+        max_age: Option<String>,
     },
     /// Publish each line of standard input as one persistent message and wait for RabbitMQ's
     /// confirms: to a queue through the default exchange, or to an exchange.
@@ -267,6 +271,22 @@ fn rate(text: &str) -> Result<f64, String> {
             SimConfig::MIN_RATE,
             SimConfig::MAX_RATE
         )),
+    }
+}
+
+/// A retention age as RabbitMQ takes it: digits and one of `YMDhms`.
+fn max_age(text: &str) -> Result<String, String> {
+    let (digits, unit) = text.split_at(text.len().saturating_sub(1));
+    if !digits.is_empty()
+        && digits.len() <= 6
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && matches!(unit, "Y" | "M" | "D" | "h" | "m" | "s")
+    {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "expected a number and Y, M, D, h, m or s (e.g. 7D), got {text:?}"
+        ))
     }
 }
 
@@ -391,6 +411,7 @@ fn run(command: Command) -> Result<(), Error> {
             classic,
             bind,
             routing_key,
+            max_age,
         } => {
             let kind = if classic {
                 QueueKind::Queue
@@ -402,6 +423,7 @@ fn run(command: Command) -> Result<(), Error> {
                 &queue,
                 kind,
                 bind.as_deref().map(|b| (b, routing_key.as_str())),
+                max_age.as_deref(),
             )
         }
         Command::Publish {

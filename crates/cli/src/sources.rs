@@ -136,10 +136,11 @@ pub fn declare(
     queue: &str,
     kind: QueueKind,
     bind: Option<(&str, &str)>,
+    max_age: Option<&str>,
 ) -> Result<(), Error> {
     runtime()?.block_on(async {
         let publisher = Publisher::connect(url).await?;
-        publisher.declare(queue, kind, bind).await
+        publisher.declare(queue, kind, bind, max_age).await
     })?;
     println!("declared {queue}");
     Ok(())

@@ -49,7 +49,15 @@ fn run(cmd: &mut Command, input: &str) -> String {
 fn new_stream(url: &str, name: &str) -> String {
     let stream = format!("team-{name}-{}-{:08x}", std::process::id(), rand_u32());
     run(
-        cli().args(["declare", "--amqp", url, "--queue", &stream]),
+        cli().args([
+            "declare",
+            "--amqp",
+            url,
+            "--queue",
+            &stream,
+            "--max-age",
+            "1D",
+        ]),
         "",
     );
     stream
@@ -324,6 +332,19 @@ fn an_action_published_with_act_is_applied_by_every_desk() {
 
     // Bad input is refused before anything is published; a broker that is not there is
     // named.
+    let out = cli()
+        .args([
+            "declare",
+            "--amqp",
+            &desks.url,
+            "--queue",
+            "x",
+            "--max-age",
+            "7 days",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
     let out = cli()
         .args([
             "act",

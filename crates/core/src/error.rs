@@ -47,6 +47,11 @@ pub enum Error {
     #[error("{what} cannot be reached: {message}")]
     Unreachable { what: String, message: String },
 
+    /// In team mode, the team's broker has been unreachable since `since` (Unix ms): an
+    /// operator's action cannot reach the other desks, so it was not sent. Reads work.
+    #[error("offline: the team's broker cannot be reached ({message}); the action was not sent")]
+    Offline { since: i64, message: String },
+
     /// SQLite or the file system failed. Nothing was written.
     #[error("storage error: {message}")]
     Storage { message: String },

@@ -209,7 +209,9 @@ fn main() {
     let published = Instant::now();
     rt.block_on(async {
         let p = Publisher::connect(&url).await.unwrap();
-        p.declare(&stream, QueueKind::Stream, None).await.unwrap();
+        p.declare(&stream, QueueKind::Stream, None, None)
+            .await
+            .unwrap();
         let sent = p
             .publish("", &stream, (0..messages).map(trigger))
             .await

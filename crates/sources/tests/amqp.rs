@@ -71,7 +71,9 @@ fn a_stream_is_applied_exactly_once_and_a_restart_goes_on_where_it_stopped() {
     let (bodies, keys, triggers, malformed) = ten_thousand();
     rt.block_on(async {
         let p = Publisher::connect(&url).await.unwrap();
-        p.declare(&stream, QueueKind::Stream, None).await.unwrap();
+        p.declare(&stream, QueueKind::Stream, None, None)
+            .await
+            .unwrap();
         assert_eq!(p.publish("", &stream, bodies).await.unwrap(), 10_000);
     });
     let desk = Desk::new();
@@ -136,9 +138,14 @@ fn a_queue_bound_to_an_exchange_is_applied_once_and_acknowledged() {
     let queue = unique("queue");
     rt.block_on(async {
         let p = Publisher::connect(&url).await.unwrap();
-        p.declare(&queue, QueueKind::Queue, Some(("amq.topic", "alerts.#")))
-            .await
-            .unwrap();
+        p.declare(
+            &queue,
+            QueueKind::Queue,
+            Some(("amq.topic", "alerts.#")),
+            None,
+        )
+        .await
+        .unwrap();
         let bodies = (0..2_000).map(|i| {
             trigger(&format!("q{}", i % 1_500), "Replica lag", "warning")
                 .to_string()

@@ -202,9 +202,14 @@ fn a_rabbitmq_stream_added_in_the_panel_is_read_and_removed_again() {
         let p = eventdesk_sources::amqp::Publisher::connect(&url)
             .await
             .unwrap();
-        p.declare(&stream, eventdesk_sources::amqp::QueueKind::Stream, None)
-            .await
-            .unwrap();
+        p.declare(
+            &stream,
+            eventdesk_sources::amqp::QueueKind::Stream,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
         p.publish(
             "",
             &stream,

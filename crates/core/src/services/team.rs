@@ -520,3 +520,17 @@ pub fn action_outcomes(conn: &Connection, action_id: &str) -> Result<Vec<(String
     }
     Ok(out)
 }
+
+/// The team keys of the events `ids`, in order: `None` for an event of this desk alone (or
+/// one that does not exist).
+pub fn team_keys(conn: &Connection, ids: &[i64]) -> Result<Vec<Option<String>>> {
+    let mut stmt = conn.prepare_cached("SELECT team_key FROM events WHERE id = ?1")?;
+    ids.iter()
+        .map(|id| {
+            Ok(stmt
+                .query_row([id], |r| r.get::<_, Option<String>>(0))
+                .optional()?
+                .flatten())
+        })
+        .collect()
+}

@@ -39,13 +39,15 @@ impl Publisher {
         })
     }
 
-    /// Declares `queue`, durable: a stream, or a classic queue. With `bind`, binds it to that
-    /// exchange (which must exist) with the routing key.
+    /// Declares `queue`, durable: a stream (keeping messages for `max_age`, e.g. `7D`, when
+    /// given), or a classic queue. With `bind`, binds it to that exchange (which must exist)
+    /// with the routing key.
     pub async fn declare(
         &self,
         queue: &str,
         kind: QueueKind,
         bind: Option<(&str, &str)>,
+        max_age: Option<&str>,
     ) -> Result<()> {
         let mut args = FieldTable::default();
         if kind == QueueKind::Stream {
@@ -53,6 +55,9 @@ impl Publisher {
                 "x-queue-type".into(),
                 AMQPValue::LongString("stream".into()),
             );
+            if let Some(age) = max_age {
+                args.insert("x-max-age".into(), AMQPValue::LongString(age.into()));
+            }
         }
         self.channel
             .queue_declare(
