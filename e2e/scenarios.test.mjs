@@ -887,7 +887,7 @@ function pagerdutyTrigger(key, summary) {
   return { event_action: "trigger", dedup_key: key, payload: { summary, source: "db-7", severity: "error" } };
 }
 
-test("23. a team desk: another desk's action shows within 1 s with its operator's name; this desk's own action goes through the stream; the window's file is a replica", async () => {
+test("23. a team desk: another desk's action shows within 1 s with its operator's name; the Team panel lists the desks; this desk's own action goes through the stream; the window's file is a replica", async () => {
   const ws = workspace("team");
   const stream = `e2e-team-${process.pid}`;
   eventdeskCli("declare", "--amqp", broker(), "--queue", stream);
@@ -910,6 +910,23 @@ test("23. a team desk: another desk's action shows within 1 s with its operator'
     const lag = (await browser.execute(() => window.__completedAt)) - sent;
     console.log(`[e2e] team: another desk's action on screen ${lag} ms after it was sent`);
     assert.ok(lag < 1000, `another desk's action showed ${lag} ms after it was sent`);
+    // Bob's desk (headless) announces itself: the Team panel lists both desks.
+    const bobDesk = spawn(cli, ["replicate", "--db", join(ws.dir, "bob.db"), "--amqp", broker(), "--stream", stream, "--desk", "desk-b", "--operator", "bob"], {
+      stdio: "ignore",
+    });
+    try {
+      await waitForText(browser, ".team-state", "Team: in step");
+      await browser.$("aria/Team").click();
+      const desk = (name) => browser.execute((n) => document.querySelector(`tr[data-desk="${n}"]`)?.innerText ?? "", name);
+      let seen = "";
+      await browser.waitUntil(async () => /^desk-b\s+bob\s+up to date\s+online$/.test((seen = await desk("desk-b"))), {
+        ...WAIT,
+        timeoutMsg: `the Team panel did not list bob's desk: ${JSON.stringify(seen)}`,
+      });
+      assert.match(await desk("desk-e2e"), /this desk.*alice/s);
+    } finally {
+      bobDesk.kill();
+    }
     // Alice acknowledges event 3 (team key 2) from the window: through the stream and back.
     await row(browser, 3).$("aria/Acknowledge").click();
     await waitForText(browser, 'tr[data-event-id="3"] [data-status]', /^Acknowledged/);

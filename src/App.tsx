@@ -24,17 +24,19 @@ import { useSettings, useTheme } from "./settings";
 import { ShortcutsDialog } from "./ShortcutsDialog";
 import { SimulatorPanel } from "./SimulatorPanel";
 import { SourcesPanel } from "./SourcesPanel";
+import { TeamPanel, teamSummary, useTeam } from "./TeamPanel";
 import { FIRST } from "./view";
 
 export { summarise } from "./hooks/useEventActions";
 
-type Panel = "sources" | "simulator" | "settings";
+type Panel = "sources" | "team" | "simulator" | "settings";
 type Dialog = "shortcuts" | "about" | "export";
 
 export function App() {
   const { settings, save: saveSettings } = useSettings();
   useTheme(settings?.theme);
   usePushCues(settings?.sounds);
+  const team = useTeam();
   const { view, setView, nav, goTo, query: eventQuery, plain, sortBy } = useView(settings?.pageSize);
   const { query, newEvents, paused, setPaused, heldChanges, showRow } = useLivePage(eventQuery, plain);
   const data = query.data;
@@ -77,6 +79,11 @@ export function App() {
         <span className="live" title="Changes are pushed as they are committed">
           <span className={paused ? "dot paused" : "dot"} aria-hidden="true" /> {paused ? "Live updates paused" : "Live"}
         </span>
+        {team && (
+          <span className={`team-state team-${team.replica.state.state}`} role="status" data-team-state={team.replica.state.state}>
+            {teamSummary(team)}
+          </span>
+        )}
         <span className="spacer" />
         <button type="button" className="toolbar" aria-pressed={paused} onClick={() => setPaused(!paused)}>
           Pause live updates
@@ -86,6 +93,9 @@ export function App() {
         </button>
         <button type="button" className="toolbar" aria-expanded={panels.has("sources")} onClick={() => togglePanel("sources")}>
           Sources
+        </button>
+        <button type="button" className="toolbar" aria-expanded={panels.has("team")} onClick={() => togglePanel("team")}>
+          Team
         </button>
         <button type="button" className="toolbar" aria-expanded={panels.has("simulator")} onClick={() => togglePanel("simulator")}>
           Simulator
@@ -104,6 +114,7 @@ export function App() {
       <NoticeList notices={notices} onDismiss={dismiss} error={query.isError ? `Could not load events: ${messageOf(query.error)}` : null} />
 
       {panels.has("sources") && <SourcesPanel />}
+      {panels.has("team") && <TeamPanel team={team} />}
       {panels.has("simulator") && <SimulatorPanel />}
       {panels.has("settings") && <SettingsPanel />}
       <FilterBar view={view} onChange={setView} />

@@ -99,6 +99,7 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
                 <span className="when">{formatTime(e.completedAt)}</span>
               )}
               {note && <span className="override">{note}</span>}
+              {busy.has(e.id) && <span className="pending">sending…</span>}
             </span>
           );
         },

@@ -3,7 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { api, messageOf } from "./api";
-import { events, type Activity, type Format, type QueueKind, type QueueView, type SourcesStatus } from "./bindings";
+import { events, type Activity, type Format, type QueueKind, type QueueState, type QueueView, type SourcesStatus } from "./bindings";
 import { ErrorLine } from "./controls";
 import { formatDateTime } from "./format";
 import { queryKeys } from "./queryKeys";
@@ -42,7 +42,11 @@ function ActivityLines({ activity }: { activity: Activity }) {
 }
 
 function stateText(q: QueueView): string {
-  const s = q.status.state;
+  return queueStateText(q.status.state);
+}
+
+/** A RabbitMQ consumer's state in words: "Connected since …", "Offline since …: why". */
+export function queueStateText(s: QueueState): string {
   switch (s.state) {
     case "connecting":
       return "Connecting…";

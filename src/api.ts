@@ -21,6 +21,7 @@ import {
   type Format,
   type QueueKind,
   type SourcesStatus,
+  type TeamStatus,
 } from "./bindings";
 import { actorName, formatDateTime } from "./format";
 
@@ -75,6 +76,7 @@ export const api = {
   openLogFolder: (): Promise<null> => unwrap(commands.openLogFolder()),
   openLink: (id: number, index: number): Promise<null> => unwrap(commands.openLink(id, index)),
   sourcesStatus: (): Promise<SourcesStatus> => unwrap(commands.sourcesStatus()),
+  teamStatus: (): Promise<TeamStatus | null> => unwrap(commands.teamStatus()),
   setHttpEndpoint: (enabled: boolean, port: number): Promise<SourcesStatus> => unwrap(commands.setHttpEndpoint(enabled, port)),
   httpToken: (): Promise<string> => unwrap(commands.httpToken()),
   newHttpToken: (): Promise<string> => unwrap(commands.newHttpToken()),

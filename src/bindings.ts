@@ -79,6 +79,7 @@ export const events = {
 	exportProgress: makeEvent<ExportProgress, ExportProgress>("export-progress"),
 	sourcesChanged: makeEvent<SourcesChanged, SourcesChanged>("sources-changed"),
 	storageProblem: makeEvent<StorageProblem, StorageProblem>("storage-problem"),
+	teamChanged: makeEvent<TeamChanged, TeamChanged>("team-changed"),
 };
 
 /* Types */
@@ -271,6 +272,22 @@ export type Counts = {
 	 */
 	reopened: number,
 	conflicts: number,
+};
+
+/**  A desk of the team, as this desk heard it. */
+export type DeskView = {
+	desk: string,
+	operator: string,
+	nextOffset: number | null,
+	/**  How many messages it has still to apply to reach the furthest desk heard. */
+	behind: number | null,
+	/**  When it was last heard (Unix ms, this desk's clock). */
+	lastSeen: number,
+	/**  Heard within the last ten seconds. */
+	online: boolean,
+	simulating: boolean,
+	/**  This desk. */
+	me: boolean,
 };
 
 /**  One operational event as the console shows it. */
@@ -580,12 +597,28 @@ export type Target = {
 	expectedVersion: number,
 };
 
+/**
+ *  Team mode's state (this desk's replica, the desks heard): sent when it changes, at most
+ *  four times a second.
+ */
+export type TeamChanged = TeamStatus;
+
 /**  What the window shows of the team. */
 export type TeamStatus = {
 	stream: string,
 	operator: string,
 	desk: string,
+	/**
+	 *  This desk's replica of the stream: connected, offline since when and why, what it
+	 *  applied.
+	 */
 	replica: QueueStatus,
+	/**  The stream offset this desk goes on from. */
+	nextOffset: number | null,
+	/**  More messages were waiting when the last batch was applied: the desk is catching up. */
+	catchingUp: boolean,
+	/**  Every desk heard on the team's presence exchange (this one included), by name. */
+	desks: DeskView[],
 };
 
 export type Theme = 

@@ -15,5 +15,6 @@ export const queryKeys = {
   facets: ["facets"] as const,
   about: ["about"] as const,
   sources: ["sources"] as const,
+  team: ["team"] as const,
   httpToken: ["httpToken"] as const,
 };

@@ -16,7 +16,7 @@ use eventdesk_core::services::push::{Pusher, PUSH_INTERVAL};
 use eventdesk_core::{
     db, AppSettings, CommitFeed, SimConfig, SimControl, Simulator, Store, SystemClock,
 };
-use pushed::{EventsChanged, ExportProgress, SourcesChanged, StorageProblem};
+use pushed::{EventsChanged, ExportProgress, SourcesChanged, StorageProblem, TeamChanged};
 use state::{About, AppState, Parts};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -59,7 +59,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             EventsChanged,
             ExportProgress,
             StorageProblem,
-            SourcesChanged
+            SourcesChanged,
+            TeamChanged
         ])
         // Ids, seqs and Unix-ms timestamps are i64 in Rust and stay far below 2^53.
         .dangerously_cast_bigints_to_number()
@@ -215,7 +216,6 @@ pub fn start<R: Runtime>(
             tracing::warn!("{note}");
         }
         lock(&warnings).extend(notes);
-        push_sources(app, sources.downgrade());
         sources
     });
     let team = match (store.as_ref(), team_config) {
@@ -239,6 +239,9 @@ pub fn start<R: Runtime>(
         }
         _ => None,
     };
+    if let Some(sources) = &sources {
+        push_states(app, sources.downgrade(), team.clone());
+    }
     let open_link = link_opener(app, var("EVENTDESK_OPENED_LINKS").map(PathBuf::from));
     AppState::new(Parts {
         store,
@@ -255,15 +258,19 @@ pub fn start<R: Runtime>(
     })
 }
 
-/// Pushes the sources' state to the window whenever it changes (checked four times a second:
-/// counts move with every message, and the panel needs no more).
-fn push_sources<R: Runtime>(app: &tauri::AppHandle<R>, sources: sources::WeakSources) {
+/// Pushes the sources' state and team mode's state to the window whenever they change
+/// (checked four times a second: counts move with every message, and the panels need no
+/// more), until the app lets the sources go.
+fn push_states<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    sources: sources::WeakSources,
+    team: Option<team::Team>,
+) {
     let handle = app.clone();
     let spawned = std::thread::Builder::new()
         .name("sources-push".into())
         .spawn(move || {
-            let mut last = None;
-            // Until the app lets the sources go.
+            let (mut last, mut last_team) = (None, None);
             while let Some(sources) = sources.upgrade() {
                 let now = sources.status();
                 drop(sources);
@@ -273,11 +280,20 @@ fn push_sources<R: Runtime>(app: &tauri::AppHandle<R>, sources: sources::WeakSou
                     }
                     last = Some(now);
                 }
+                if let Some(team) = &team {
+                    let now = team.status();
+                    if last_team.as_ref() != Some(&now) {
+                        if let Err(e) = TeamChanged(now.clone()).emit(&handle) {
+                            tracing::warn!(error = %e, "the team's state was not delivered");
+                        }
+                        last_team = Some(now);
+                    }
+                }
                 std::thread::sleep(std::time::Duration::from_millis(250));
             }
         });
     if let Err(e) = spawned {
-        tracing::warn!(error = %e, "the Sources panel will not update live");
+        tracing::warn!(error = %e, "the Sources and Team panels will not update live");
     }
 }
 

@@ -24,6 +24,11 @@ pub struct StorageProblem {
     pub error: Error,
 }
 
+/// Team mode's state (this desk's replica, the desks heard): sent when it changes, at most
+/// four times a second.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+pub struct TeamChanged(pub crate::team::TeamStatus);
+
 /// The sources' state (the HTTP endpoint, each queue): sent when it changes, at most four
 /// times a second.
 #[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]

@@ -9,12 +9,15 @@
 //! stored offset when the broker is back.
 
 use eventdesk_core::services::ingest::{Applier, Incoming, Outcome};
-use eventdesk_core::services::team::{self, ActionMessage, ActionOutcome, Replica, TeamTarget};
+use eventdesk_core::services::team::{
+    self, ActionMessage, ActionOutcome, Progress, Replica, TeamTarget,
+};
 use eventdesk_core::{Action, Actor, BulkOutcome, Error, Event, Store, Target};
+use eventdesk_sources::amqp::presence::{self, Heard};
 use eventdesk_sources::amqp::{self, Publisher, QueueKind, QueueSource, QueueState, StatusCell};
 use serde::Serialize;
 use specta::Type;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -80,7 +83,33 @@ pub struct TeamStatus {
     pub stream: String,
     pub operator: String,
     pub desk: String,
+    /// This desk's replica of the stream: connected, offline since when and why, what it
+    /// applied.
     pub replica: amqp::QueueStatus,
+    /// The stream offset this desk goes on from.
+    pub next_offset: Option<i64>,
+    /// More messages were waiting when the last batch was applied: the desk is catching up.
+    pub catching_up: bool,
+    /// Every desk heard on the team's presence exchange (this one included), by name.
+    pub desks: Vec<DeskView>,
+}
+
+/// A desk of the team, as this desk heard it.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DeskView {
+    pub desk: String,
+    pub operator: String,
+    pub next_offset: Option<i64>,
+    /// How many messages it has still to apply to reach the furthest desk heard.
+    pub behind: Option<i64>,
+    /// When it was last heard (Unix ms, this desk's clock).
+    pub last_seen: i64,
+    /// Heard within the last ten seconds.
+    pub online: bool,
+    pub simulating: bool,
+    /// This desk.
+    pub me: bool,
 }
 
 /// A replica that says when it has applied a batch.
@@ -107,6 +136,8 @@ struct Inner {
     status: StatusCell,
     applied: watch::Receiver<u64>,
     publisher: tokio::sync::Mutex<Option<Publisher>>,
+    progress: Arc<Progress>,
+    heard: Heard,
     _stop: watch::Sender<bool>,
 }
 
@@ -120,6 +151,7 @@ impl Team {
     pub fn start(store: Arc<Store>, config: TeamConfig) -> Result<Team, Error> {
         let source = config.source();
         let replica = Replica::for_store(&store, &config.stream)?;
+        let progress = replica.progress();
         let (applied_tx, applied) = watch::channel(0);
         let status: StatusCell = Arc::new(Mutex::new(amqp::QueueStatus::new(&source)));
         let (stop, stopped) = watch::channel(false);
@@ -130,8 +162,16 @@ impl Team {
                 applied: applied_tx,
             },
             status.clone(),
-            stopped,
+            stopped.clone(),
             amqp::Until::Stopped,
+        ));
+        let heard: Heard = Arc::default();
+        tauri::async_runtime::spawn(presence::run(
+            config.url.clone(),
+            config.stream.clone(),
+            presence::announcing(&config.desk, &config.operator, progress.clone()),
+            heard.clone(),
+            stopped,
         ));
         tracing::info!(stream = %config.stream, operator = %config.operator, desk = %config.desk, "team mode");
         Ok(Team(Arc::new(Inner {
@@ -140,16 +180,42 @@ impl Team {
             status,
             applied,
             publisher: tokio::sync::Mutex::new(None),
+            progress,
+            heard,
             _stop: stop,
         })))
     }
 
     pub fn status(&self) -> TeamStatus {
+        let now = eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock);
+        let heard = self
+            .0
+            .heard
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let furthest = heard.values().filter_map(|(a, _)| a.next_offset).max();
+        let next_offset = self.0.progress.next_offset();
         TeamStatus {
             stream: self.0.config.stream.clone(),
             operator: self.0.config.operator.clone(),
             desk: self.0.config.desk.clone(),
             replica: amqp::status_of(&self.0.status),
+            next_offset,
+            catching_up: self.0.progress.last_batch() >= amqp::BATCH,
+            desks: heard
+                .into_values()
+                .map(|(a, at)| DeskView {
+                    behind: furthest.map(|f| f - a.next_offset.unwrap_or(0)),
+                    me: a.desk == self.0.config.desk,
+                    last_seen: at,
+                    online: now - at < presence::GONE_AFTER_MS,
+                    desk: a.desk,
+                    operator: a.operator,
+                    next_offset: a.next_offset,
+                    simulating: a.simulating,
+                })
+                .collect(),
         }
     }
 

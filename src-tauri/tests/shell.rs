@@ -854,3 +854,5 @@ fn activity_covers_the_last_hour_minute_by_minute() {
 
 #[path = "shell/sources.rs"]
 mod sources;
+#[path = "shell/team.rs"]
+mod team;

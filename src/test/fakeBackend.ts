@@ -16,6 +16,7 @@ import type {
   QueueKind,
   QueueView,
   SourcesStatus,
+  TeamStatus,
   ExportOutcome,
   Minute,
   Page,
@@ -81,6 +82,8 @@ export class FakeBackend {
   /** Per event: what its source sent (details JSON text, links). */
   fromSource = new Map<number, { details: string | null; links: Link[] }>();
   /** The sources' state, as the Sources panel reads it. */
+  /** Team mode's state; `null`: the desk works alone. */
+  team: TeamStatus | null = null;
   sources: SourcesStatus = {
     http: {
       enabled: false,
@@ -197,6 +200,8 @@ export class FakeBackend {
       }
       case "sources_status":
         return this.sources;
+      case "team_status":
+        return this.team;
       case "set_http_endpoint": {
         const port = a.port as number;
         if (port < 1024) throw { type: "InvalidInput", data: { field: "port", message: "must be 1024 to 65535" } } satisfies AppError;

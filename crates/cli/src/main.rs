@@ -146,6 +146,12 @@ enum Command {
         /// Stop once no message came for this many seconds (default: until interrupted).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         until_idle: Option<u64>,
+        /// Announce this desk to the team (shown in every window's Team panel), with
+        /// --operator.
+        #[arg(long, requires = "operator")]
+        desk: Option<String>,
+        #[arg(long, requires = "desk")]
+        operator: Option<String>,
     },
     /// Publish an operator's action to a team's stream (it takes effect on every desk when
     /// applied from the stream). Prints the action's id.
@@ -347,11 +353,14 @@ fn run(command: Command) -> Result<(), Error> {
             amqp,
             stream,
             until_idle,
+            desk,
+            operator,
         } => team::replicate(
             &db,
             &amqp,
             &stream,
             until_idle.map(std::time::Duration::from_secs),
+            desk.zip(operator),
         ),
         Command::Act {
             amqp,

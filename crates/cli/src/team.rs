@@ -6,7 +6,9 @@ use crate::open_for_writing;
 use crate::sources::{runtime, watch_state};
 use eventdesk_core::services::team::{self, ActionMessage, Replica, TeamTarget};
 use eventdesk_core::{Action, CommitFeed, Error, SystemClock};
-use eventdesk_sources::amqp::{self, Publisher, QueueKind, QueueSource, QueueState, Until};
+use eventdesk_sources::amqp::{
+    self, presence, Publisher, QueueKind, QueueSource, QueueState, Until,
+};
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -14,12 +16,14 @@ use std::time::Duration;
 
 /// Applies the team's stream to the database at `path`, from where it stopped (or the
 /// stream's first retained message), until interrupted or until no message came for
-/// `until_idle`. Prints what it applied as JSON.
+/// `until_idle`. With `announce` (desk, operator), the desk announces itself to the team as
+/// the window does. Prints what it applied as JSON.
 pub fn replicate(
     path: &Path,
     url: &str,
     stream: &str,
     until_idle: Option<Duration>,
+    announce: Option<(String, String)>,
 ) -> Result<(), Error> {
     let source = QueueSource {
         url: url.to_owned(),
@@ -31,6 +35,11 @@ pub fn replicate(
     let conn = open_for_writing(path)?;
     let (feed, _rx) = CommitFeed::new();
     let replica = Replica::new(conn, feed, Arc::new(SystemClock), stream)?;
+    if let Some((desk, operator)) = &announce {
+        eventdesk_core::Actor::source(desk).map_err(|e| Error::invalid("desk", e))?;
+        eventdesk_core::Actor::operator(operator).map_err(|e| Error::invalid("operator", e))?;
+    }
+    let progress = replica.progress();
     let status = Arc::new(Mutex::new(amqp::QueueStatus::new(&source)));
     let until = until_idle.map_or(Until::Stopped, Until::Idle);
     runtime()?.block_on(async {
@@ -40,9 +49,18 @@ pub fn replicate(
                 let _ = stop.send(true);
             }
         });
-        let progress = tokio::spawn(watch_state(status.clone()));
+        let shown = tokio::spawn(watch_state(status.clone()));
+        if let Some((desk, operator)) = announce {
+            tokio::spawn(presence::run(
+                url.to_owned(),
+                stream.to_owned(),
+                presence::announcing(&desk, &operator, progress),
+                Arc::default(),
+                stopped.clone(),
+            ));
+        }
         amqp::consume(source, replica, status.clone(), stopped, until).await;
-        progress.abort();
+        shown.abort();
     });
     let done = amqp::status_of(&status);
     println!(

@@ -16,22 +16,18 @@ use eventdesk_core::services::seed;
 use eventdesk_core::{Actor, CommitFeed, Store, SystemClock};
 use eventdesk_sources::amqp::{self, Publisher, QueueKind, QueueSource, QueueStatus, Until};
 use eventdesk_sources::http::{self, HttpConfig};
-use futures_lite::StreamExt;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{bare_consumer, env_number};
+
 const SENDERS: usize = 8;
 const REQUESTS_PER_SENDER: usize = 1_500;
 const TOKEN: &str = "bench-token-0123456789";
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn trigger(i: usize) -> Vec<u8> {
     let key = if i % 10 == 9 { i - 5 } else { i };
@@ -60,48 +56,6 @@ fn seeded(dir: &std::path::Path, events: u64) -> Arc<Store> {
 
 fn ingester(store: &Store, name: &str, format: Format) -> Ingester {
     Ingester::for_store(store, Actor::source(name).unwrap(), name, format).unwrap()
-}
-
-/// Reads `stream` from its start with a bare consumer until `count` messages were acknowledged.
-async fn bare_consumer(url: &str, stream: &str, count: usize) -> Duration {
-    let conn = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
-        .await
-        .unwrap();
-    let channel = conn.create_channel().await.unwrap();
-    channel
-        .basic_qos(3_000, lapin::options::BasicQosOptions::default())
-        .await
-        .unwrap();
-    let mut args = lapin::types::FieldTable::default();
-    args.insert(
-        "x-stream-offset".into(),
-        lapin::types::AMQPValue::LongString("first".into()),
-    );
-    let mut consumer = channel
-        .basic_consume(
-            stream.into(),
-            "bench".into(),
-            lapin::options::BasicConsumeOptions::default(),
-            args,
-        )
-        .await
-        .unwrap();
-    let started = Instant::now();
-    let mut seen = 0;
-    while let Some(delivery) = consumer.next().await {
-        let delivery = delivery.unwrap();
-        seen += 1;
-        if seen % 500 == 0 || seen == count {
-            delivery
-                .ack(lapin::options::BasicAckOptions { multiple: true })
-                .await
-                .unwrap();
-        }
-        if seen == count {
-            break;
-        }
-    }
-    started.elapsed()
 }
 
 /// Sends `requests` PagerDuty messages over one keep-alive connection; each answer's time.

@@ -7,14 +7,16 @@
 //!   is applied at least once, and a redelivery the broker marks as such is recognised by its
 //!   message id (or its content) and skipped.
 //!
-//! Messages are applied in batches (up to [`BATCH`] or what arrives within [`BATCH_WAIT`]) on a
-//! blocking thread, never on the async runtime. When the broker goes away the consumer says
-//! so ([`QueueState::Offline`]) and connects again with backoff; nothing else waits for it.
+//! Messages are applied in batches (up to [`BATCH`], or what arrives within [`BATCH_WAIT`] with
+//! no gap longer than [`BATCH_GAP`]) on a blocking thread, never on the async runtime. When the
+//! broker goes away the consumer says so ([`QueueState::Offline`]) and connects again with
+//! backoff; nothing else waits for it.
 
 use eventdesk_core::error::{Error, Result};
 use eventdesk_core::services::ingest::{
     content_id, Activity, Applier, Delivery, Incoming, Outcome,
 };
+pub mod presence;
 mod publisher;
 
 pub use publisher::Publisher;
@@ -31,8 +33,11 @@ use tokio::sync::watch;
 
 /// The most messages one transaction applies.
 pub const BATCH: usize = 4_000;
-/// How long a batch waits for more messages once it has one.
+/// How long a batch may wait for more messages once it has one.
 pub const BATCH_WAIT: Duration = Duration::from_millis(20);
+/// A batch ends when no further message comes within this gap: a lone message (another
+/// desk's action) is applied at once, while a flood still fills batches.
+pub const BATCH_GAP: Duration = Duration::from_millis(2);
 /// Unacknowledged messages the broker sends ahead (streams require a limit).
 const PREFETCH: u16 = 10_000;
 /// The longest wait between two attempts to connect.
@@ -316,7 +321,8 @@ async fn session<A: Applier>(
         };
         let deadline = tokio::time::Instant::now() + BATCH_WAIT;
         while deliveries.len() < BATCH {
-            match tokio::time::timeout_at(deadline, consumer.next()).await {
+            let gap = (tokio::time::Instant::now() + BATCH_GAP).min(deadline);
+            match tokio::time::timeout_at(gap, consumer.next()).await {
                 Ok(Some(Ok(d))) => deliveries.push(d),
                 Ok(Some(Err(e))) => return (ingester, Err(amqp(e))),
                 Ok(None) | Err(_) => break,

@@ -25,6 +25,7 @@ use crate::model::{Action, Actor};
 use crate::services::ingest::{self, Applied, Applier, Delivery, Format, Incoming, Outcome};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 mod dump;
@@ -184,6 +185,26 @@ pub struct Replica {
     stream: String,
     /// Who alert messages act as: `source:team:STREAM`.
     source: Actor,
+    progress: Arc<Progress>,
+}
+
+/// How far a replica is, for other threads (the desk's announcements, its status).
+#[derive(Debug)]
+pub struct Progress {
+    /// The offset it goes on from; -1 before it applied anything.
+    next_offset: AtomicI64,
+    /// How many messages its last batch held.
+    last_batch: AtomicUsize,
+}
+
+impl Progress {
+    pub fn next_offset(&self) -> Option<i64> {
+        Some(self.next_offset.load(Ordering::Relaxed)).filter(|n| *n >= 0)
+    }
+
+    pub fn last_batch(&self) -> usize {
+        self.last_batch.load(Ordering::Relaxed)
+    }
 }
 
 impl Replica {
@@ -196,13 +217,23 @@ impl Replica {
         check_stream(stream)?;
         let source =
             Actor::source(&format!("team:{stream}")).map_err(|e| Error::invalid("stream", e))?;
+        let next = ingest::stored_offset(&conn, &format!("team:{stream}"))?;
         Ok(Replica {
             conn,
             feed,
             clock,
             stream: stream.to_owned(),
             source,
+            progress: Arc::new(Progress {
+                next_offset: AtomicI64::new(next.unwrap_or(-1)),
+                last_batch: AtomicUsize::new(0),
+            }),
         })
+    }
+
+    /// How far it is, readable while it runs elsewhere.
+    pub fn progress(&self) -> Arc<Progress> {
+        self.progress.clone()
     }
 
     /// A replica on a write connection of its own to `store`'s file.
@@ -233,7 +264,7 @@ impl Applier for Replica {
     fn apply(&mut self, batch: &[Incoming]) -> Result<Vec<Outcome>> {
         let channel = self.channel();
         let (source, stream) = (&self.source, &self.stream);
-        self.feed.write(&mut self.conn, &*self.clock, |w| {
+        let applied = self.feed.write(&mut self.conn, &*self.clock, |w| {
             let mut next = ingest::stored_offset(w.conn(), &channel)?.unwrap_or(0);
             let mut outcomes = Vec::with_capacity(batch.len());
             for message in batch {
@@ -252,8 +283,15 @@ impl Applier for Replica {
                 outcomes.push(apply_message(w, source, stream, offset, &message.body)?);
             }
             ingest::store_offset(w, &channel, next)?;
-            Ok(outcomes)
-        })
+            Ok((outcomes, next))
+        });
+        if let Ok((_, next)) = &applied {
+            self.progress.next_offset.store(*next, Ordering::Relaxed);
+            self.progress
+                .last_batch
+                .store(batch.len(), Ordering::Relaxed);
+        }
+        applied.map(|(outcomes, _)| outcomes)
     }
 }
 

@@ -1,0 +1,205 @@
+//! Team mode as the window drives it, against a broker of its own that the test stops and
+//! starts again (scripts/rabbitmq.sh halt/resume): actions go through the stream and come
+//! back; with the broker away an action is refused with `Offline` and reads keep working;
+//! once it is back the desk catches up with what other desks did meanwhile.
+
+use super::{shell_with_env, Shell};
+use eventdesk_sources::amqp::{Publisher, QueueKind};
+use serde_json::{json, Value};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/rabbitmq.sh");
+
+/// A private RabbitMQ node, stopped (and its folder removed) when dropped.
+struct Broker {
+    url: String,
+    folder: String,
+}
+
+impl Broker {
+    fn start() -> Broker {
+        let out = Command::new("bash")
+            .args([SCRIPT, "start"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+                .unwrap_or_else(|| panic!("{name} not in {text}"))
+                .to_owned()
+        };
+        Broker {
+            url: value("EVENTDESK_TEST_AMQP"),
+            folder: value("EVENTDESK_TEST_RABBITMQ"),
+        }
+    }
+
+    fn run(&self, command: &str) {
+        let out = Command::new("bash")
+            .args([SCRIPT, command, &self.folder])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Publishes to `stream` (declared first), trying again while a node that has just
+    /// started is still bringing the stream back.
+    fn publish(&self, stream: &str, bodies: Vec<Vec<u8>>) {
+        let started = Instant::now();
+        loop {
+            let sent = tauri::async_runtime::block_on(async {
+                let p = Publisher::connect(&self.url).await?;
+                p.declare(stream, QueueKind::Stream, None, None).await?;
+                p.publish("", stream, bodies.clone()).await
+            });
+            match sent {
+                Ok(_) => return,
+                Err(e) if started.elapsed() < Duration::from_secs(30) => {
+                    eprintln!("publishing again: {e}");
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                Err(e) => panic!("cannot publish: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .args([SCRIPT, "stop", &self.folder])
+            .status();
+    }
+}
+
+fn trigger(key: &str) -> Vec<u8> {
+    json!({ "event_action": "trigger", "dedup_key": key,
+            "payload": { "summary": format!("Replica lag ({key})"), "source": "db-7", "severity": "error" } })
+    .to_string()
+    .into_bytes()
+}
+
+fn bob_completes(event: &str, version: i64) -> Vec<u8> {
+    json!({ "eventdesk": "action", "id": format!("bob-{event}"), "desk": "desk-b", "operator": "bob",
+            "action": "complete", "targets": [{ "event": event, "expectedVersion": version }] })
+    .to_string()
+    .into_bytes()
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "waited a minute for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn page(s: &Shell) -> Vec<Value> {
+    s.list(1, 50).unwrap()["rows"].as_array().unwrap().clone()
+}
+
+fn replica_state(s: &Shell) -> String {
+    let status = s.invoke("team_status", json!({})).unwrap();
+    status["replica"]["state"]["state"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[test]
+fn a_team_desk_acts_through_the_stream_is_offline_without_its_broker_and_catches_up() {
+    let broker = Broker::start();
+    let stream = format!("shell-team-{}", std::process::id());
+    broker.publish(&stream, vec![trigger("a"), trigger("b"), trigger("c")]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.db");
+    let (url, name) = (broker.url.clone(), stream.clone());
+    let s = shell_with_env(&path, dir, move |var| match var {
+        "EVENTDESK_TEAM_STREAM" => Some(name.clone()),
+        "EVENTDESK_AMQP_URL" => Some(url.clone()),
+        "EVENTDESK_OPERATOR" => Some("alice".into()),
+        "EVENTDESK_DESK" => Some("desk-a".into()),
+        _ => None,
+    });
+    let status = s.invoke("team_status", json!({})).unwrap();
+    assert_eq!(
+        (status["operator"].as_str(), status["desk"].as_str()),
+        (Some("alice"), Some("desk-a"))
+    );
+    wait_for("the team's three events", || page(&s).len() == 3);
+    // The desk hears its own announcement on the team's presence exchange.
+    wait_for("this desk in the team's presence", || {
+        let status = s.invoke("team_status", json!({})).unwrap();
+        status["desks"].as_array().is_some_and(|desks| {
+            desks.iter().any(|d| {
+                d["desk"] == "desk-a"
+                    && d["me"] == true
+                    && d["online"] == true
+                    && d["nextOffset"] == 3
+            })
+        })
+    });
+    // In a team the simulator is off.
+    assert!(s.invoke("simulator_status", json!({})).is_err());
+
+    // Through the stream and back: the answer is the event as it is after the action.
+    let event = s
+        .invoke(
+            "acknowledge_event",
+            json!({ "id": 1, "expectedVersion": 1 }),
+        )
+        .unwrap();
+    assert_eq!(event["status"], "acknowledged");
+    assert_eq!(event["updatedBy"], "operator:alice");
+    assert_eq!(event["teamKey"], "0");
+    // A stale version is a conflict on every desk, naming who got there first.
+    let conflict = s
+        .invoke("complete_event", json!({ "id": 1, "expectedVersion": 1 }))
+        .unwrap_err();
+    assert_eq!(conflict["type"], "Conflict", "{conflict}");
+    assert_eq!(conflict["data"]["current"]["updatedBy"], "operator:alice");
+
+    // The broker goes away: reads work, an action is refused and nothing changes.
+    broker.run("halt");
+    wait_for("the desk to say it is offline", || {
+        replica_state(&s) == "offline"
+    });
+    let refused = s
+        .invoke("complete_event", json!({ "id": 2, "expectedVersion": 1 }))
+        .unwrap_err();
+    assert_eq!(refused["type"], "Offline", "{refused}");
+    assert!(refused["data"]["since"].as_i64().unwrap() > 0);
+    let rows = page(&s);
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r["status"] != "completed"), "{rows:?}");
+
+    // Back: what another desk did meanwhile (here, once the broker is up) arrives.
+    broker.run("resume");
+    broker.publish(&stream, vec![trigger("d"), bob_completes("1", 1)]);
+    wait_for("the desk to catch up", || {
+        let rows = page(&s);
+        rows.len() == 4
+            && rows
+                .iter()
+                .any(|r| r["status"] == "completed" && r["completedBy"] == "operator:bob")
+    });
+    assert_eq!(replica_state(&s), "connected");
+    let done = s
+        .invoke("complete_event", json!({ "id": 3, "expectedVersion": 1 }))
+        .unwrap();
+    assert_eq!(done["completedBy"], "operator:alice");
+}

@@ -1,0 +1,92 @@
+// Team mode: this desk's replica of the team's stream (connected, offline since when,
+// catching up) and the desks heard on the team's presence exchange. State comes from Rust
+// (`team_status`, then `TeamChanged` pushes); nothing here polls.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { ago, api } from "./api";
+import { events, type DeskView, type TeamStatus } from "./bindings";
+import { formatTime } from "./format";
+import { queryKeys } from "./queryKeys";
+import { queueStateText } from "./SourcesPanel";
+import { subscribe } from "./subscribe";
+
+/** The team's state, kept current by pushes; `null` when the desk works alone. */
+export function useTeam(): TeamStatus | null {
+  const qc = useQueryClient();
+  const status = useQuery({ queryKey: queryKeys.team, queryFn: api.teamStatus });
+  useEffect(() => subscribe(events.teamChanged.listen, (s) => qc.setQueryData(queryKeys.team, s)), [qc]);
+  return status.data ?? null;
+}
+
+/** The toolbar's word on the team: where this desk stands. */
+export function teamSummary(team: TeamStatus): string {
+  const state = team.replica.state;
+  if (state.state === "offline") return `Offline since ${formatTime(state.since)}`;
+  if (state.state === "connecting") return "Connecting…";
+  if (team.catchingUp) return "Catching up…";
+  return state.state === "connected" ? "Team: in step" : queueStateText(state);
+}
+
+function deskProgress(d: DeskView): string {
+  if (d.nextOffset === null) return "nothing applied yet";
+  if (d.behind === null || d.behind <= 0) return "up to date";
+  return `${d.behind} behind`;
+}
+
+/** The Team panel. */
+export function TeamPanel({ team, now = Date.now() }: { team: TeamStatus | null; now?: number }) {
+  if (team === null) {
+    return (
+      <section className="team" aria-labelledby="team-heading">
+        <h2 id="team-heading">Team</h2>
+        <p>
+          This desk works alone. To share a RabbitMQ stream with other desks, start Eventdesk with EVENTDESK_TEAM_STREAM and
+          EVENTDESK_AMQP_URL (see the README).
+        </p>
+      </section>
+    );
+  }
+  const counts = team.replica.activity.counts;
+  return (
+    <section className="team" aria-labelledby="team-heading">
+      <h2 id="team-heading">Team</h2>
+      <p>
+        Stream <code>{team.stream}</code>: you are <strong>{team.operator}</strong> at desk <strong>{team.desk}</strong>.
+      </p>
+      <p className="source-state" data-team-state={team.replica.state.state}>
+        {queueStateText(team.replica.state)}
+        {team.catchingUp && " · catching up"}
+      </p>
+      <p>
+        {counts.applied} messages applied here{team.nextOffset !== null && ` (next offset ${team.nextOffset})`}:{" "}
+        {counts.created} events created, {counts.acknowledged + counts.completed + counts.reopened} actions,{" "}
+        {counts.conflicts} conflicts.
+      </p>
+      <table className="desks" aria-label="Desks">
+        <thead>
+          <tr>
+            <th scope="col">Desk</th>
+            <th scope="col">Operator</th>
+            <th scope="col">Progress</th>
+            <th scope="col">Last seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {team.desks.map((d) => (
+            <tr key={d.desk} data-desk={d.desk} className={d.online ? "online" : "gone"}>
+              <td>
+                {d.desk}
+                {d.me && " (this desk)"}
+                {d.simulating && " · simulating"}
+              </td>
+              <td>{d.operator}</td>
+              <td>{deskProgress(d)}</td>
+              <td>{d.online ? "online" : `gone, last seen ${ago(d.lastSeen, now)}`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {team.desks.length === 0 && <p>No desk heard yet (desks announce themselves every 3 s).</p>}
+    </section>
+  );
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { emit } from "@tauri-apps/api/event";
+import { App } from "./App";
+import type { TeamStatus } from "./bindings";
+import { FakeBackend } from "./test/fakeBackend";
+
+function renderApp() {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const user = userEvent.setup();
+  render(
+    <QueryClientProvider client={client}>
+      <App />
+    </QueryClientProvider>,
+  );
+  return { user };
+}
+
+const counts = { applied: 12, rejected: 0, duplicates: 0, created: 9, updated: 0, acknowledged: 1, completed: 1, ignored: 0, reopened: 0, conflicts: 1 };
+
+function team(over: Partial<TeamStatus> = {}): TeamStatus {
+  const now = Date.now();
+  return {
+    stream: "team-ops",
+    operator: "alice",
+    desk: "desk-a",
+    replica: {
+      channel: "rabbitmq:team-ops",
+      url: "amqp://desk@mq:5672/%2f",
+      kind: "stream",
+      state: { state: "connected", since: now - 60_000 },
+      activity: { counts, perSecond: 0, last: "offset 11", lastAt: now - 1_000, rejections: [] },
+    },
+    nextOffset: 12,
+    catchingUp: false,
+    desks: [
+      { desk: "desk-a", operator: "alice", nextOffset: 12, behind: 0, lastSeen: now, online: true, simulating: false, me: true },
+      { desk: "desk-b", operator: "bob", nextOffset: 7, behind: 5, lastSeen: now - 1_000, online: true, simulating: true, me: false },
+      { desk: "desk-c", operator: "carol", nextOffset: 12, behind: 0, lastSeen: now - 120_000, online: false, simulating: false, me: false },
+    ],
+    ...over,
+  };
+}
+
+describe("team mode", () => {
+  it("shows nothing of a team on a desk that works alone, and says how to join one", async () => {
+    new FakeBackend(1);
+    const { user } = renderApp();
+    await waitFor(() => expect(document.querySelector('tr[data-event-id="1"]')).not.toBeNull());
+    expect(document.querySelector(".team-state")).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Team" }));
+    expect(screen.getByRole("region", { name: "Team" })).toHaveTextContent("This desk works alone");
+  });
+
+  it("lists the desks heard, who is behind and who is gone, and follows pushed changes", async () => {
+    const backend = new FakeBackend(1);
+    backend.team = team();
+    const { user } = renderApp();
+    const badge = () => document.querySelector(".team-state");
+    await waitFor(() => expect(badge()).toHaveTextContent("Team: in step"));
+    await user.click(screen.getByRole("button", { name: "Team" }));
+    const panel = screen.getByRole("region", { name: "Team" });
+    expect(panel).toHaveTextContent("you are alice at desk desk-a");
+    expect(panel).toHaveTextContent("1 conflicts");
+    const desks = within(panel).getByRole("table", { name: "Desks" });
+    const row = (name: string) => desks.querySelector(`tr[data-desk="${name}"]`) as HTMLElement;
+    expect(row("desk-a")).toHaveTextContent("(this desk)");
+    expect(row("desk-b")).toHaveTextContent("5 behind");
+    expect(row("desk-b")).toHaveTextContent("simulating");
+    expect(row("desk-c")).toHaveTextContent("gone, last seen 2 min ago");
+
+    // The broker goes away: the toolbar says since when, the panel why.
+    const since = Date.now();
+    await emit("team-changed", team({ replica: { ...team().replica, state: { state: "offline", since, error: "connection refused" } } }));
+    await waitFor(() => expect(badge()).toHaveTextContent(/^Offline since /));
+    expect(panel).toHaveTextContent("connection refused");
+    await emit("team-changed", team({ catchingUp: true }));
+    await waitFor(() => expect(badge()).toHaveTextContent("Catching up…"));
+  });
+
+  it("marks a row as sending while its action travels through the team's stream", async () => {
+    const backend = new FakeBackend(1);
+    const { user } = renderApp();
+    const tr = await waitFor(() => {
+      const found = document.querySelector<HTMLElement>('tr[data-event-id="1"]');
+      if (!found) throw new Error("row 1 is not shown");
+      return found;
+    });
+    const release = backend.hold("acknowledge_event");
+    await user.click(within(tr).getByRole("button", { name: "Acknowledge" }));
+    expect(await within(tr).findByText("sending…")).toBeInTheDocument();
+    release();
+    await waitFor(() => expect(within(tr).queryByText("sending…")).toBeNull());
+    expect(within(tr).getByText("Acknowledged")).toBeInTheDocument();
+  });
+});
