@@ -142,7 +142,7 @@ pub fn start<R: Runtime>(
     }
 
     // Team mode: the desk's file is a replica of the team's stream, so nothing but the stream
-    // writes to its events; the simulator stays off.
+    // writes to its events; the simulator, when it runs, publishes to the stream.
     let team_config = match team::TeamConfig::from_env(&var) {
         Ok(config) => config,
         Err(e) => {
@@ -150,34 +150,59 @@ pub fn start<R: Runtime>(
             None
         }
     };
-    let simulator = store
-        .as_ref()
-        .ok()
-        .filter(|_| team_config.is_none())
-        .and_then(|store| {
-            let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
-            let (config, notes) = SimConfig::starting(store, &var, fallback_seed);
-            for note in &notes {
-                tracing::warn!("{note}");
-            }
-            lock(&warnings).extend(notes);
-            let control = SimControl::new(config.clone());
-            let conn = match store.connect() {
-                Ok(conn) => conn,
-                Err(e) => {
-                    tracing::warn!(error = %e, "no simulator on this database");
-                    return None;
+    let sim_control = store.as_ref().ok().map(|store| {
+        let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
+        let (config, notes) = SimConfig::starting(store, &var, fallback_seed);
+        for note in &notes {
+            tracing::warn!("{note}");
+        }
+        lock(&warnings).extend(notes);
+        // In a team the simulator's events reach every desk: it starts paused, whatever was
+        // saved, until an operator starts it.
+        let running = config.running && team_config.is_none();
+        SimControl::new(SimConfig { running, ..config })
+    });
+    let team = match (store.as_ref(), team_config, &sim_control) {
+        (Ok(store), Some(config), Some(control)) => {
+            let stream = config.stream.clone();
+            let started = tauri::async_runtime::block_on(async {
+                team::Team::start(store.clone(), config, control.clone())
+            });
+            match started {
+                Ok(team) => {
+                    lock(&warnings).push(format!(
+                        "Team mode: this desk replicates the stream {stream}; its simulator, \
+                         when running, publishes to the stream."
+                    ));
+                    Some(team)
                 }
-            };
-            let sim = Simulator::new(config);
-            let thread_control = control.clone();
-            std::thread::Builder::new()
-                .name("simulator".into())
-                .spawn(move || sim.run(conn, feed, clock, thread_control))
-                .map_err(|e| tracing::error!(error = %e, "cannot start the simulator"))
-                .ok()?;
-            Some(control)
-        });
+                Err(e) => {
+                    lock(&warnings).push(format!("Team mode could not start: {e}."));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let simulator = match (&team, sim_control, store.as_ref()) {
+        (Some(_), control, _) => control,
+        (None, Some(control), Ok(store)) => {
+            let local = store.connect().map_err(|e| {
+                tracing::warn!(error = %e, "no simulator on this database");
+            });
+            local.ok().and_then(|conn| {
+                let sim = Simulator::new(control.config());
+                let thread_control = control.clone();
+                std::thread::Builder::new()
+                    .name("simulator".into())
+                    .spawn(move || sim.run(conn, feed, clock, thread_control))
+                    .map_err(|e| tracing::error!(error = %e, "cannot start the simulator"))
+                    .ok()
+                    .map(|_| control)
+            })
+        }
+        _ => None,
+    };
     let info = app.package_info();
     let about = About {
         name: info.name.clone(),
@@ -218,27 +243,6 @@ pub fn start<R: Runtime>(
         lock(&warnings).extend(notes);
         sources
     });
-    let team = match (store.as_ref(), team_config) {
-        (Ok(store), Some(config)) => {
-            let stream = config.stream.clone();
-            let started =
-                tauri::async_runtime::block_on(async { team::Team::start(store.clone(), config) });
-            match started {
-                Ok(team) => {
-                    lock(&warnings).push(format!(
-                        "Team mode: this desk replicates the stream {stream}; the simulator is \
-                         off (a team's events come through its stream)."
-                    ));
-                    Some(team)
-                }
-                Err(e) => {
-                    lock(&warnings).push(format!("Team mode could not start: {e}."));
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
     if let Some(sources) = &sources {
         push_states(app, sources.downgrade(), team.clone());
     }

@@ -9,10 +9,11 @@
 //! stored offset when the broker is back.
 
 use eventdesk_core::services::ingest::{Applier, Incoming, Outcome};
+use eventdesk_core::services::simulator::TeamSimulator;
 use eventdesk_core::services::team::{
     self, ActionMessage, ActionOutcome, Progress, Replica, TeamTarget,
 };
-use eventdesk_core::{Action, Actor, BulkOutcome, Error, Event, Store, Target};
+use eventdesk_core::{Action, Actor, BulkOutcome, Error, Event, SimControl, Store, Target};
 use eventdesk_sources::amqp::presence::{self, Heard};
 use eventdesk_sources::amqp::{self, Publisher, QueueKind, QueueSource, QueueState, StatusCell};
 use serde::Serialize;
@@ -74,6 +75,34 @@ impl TeamConfig {
             kind: QueueKind::Stream,
         }
     }
+}
+
+/// Runs the desk's simulator on a thread of its own, publishing what it makes to the team's
+/// stream on a connection of its own (connected again after a failure).
+fn start_simulator(config: &TeamConfig, control: Arc<SimControl>) -> Result<(), Error> {
+    let (url, stream) = (config.url.clone(), config.stream.clone());
+    let mut publisher: Option<Publisher> = None;
+    let publish = move |messages: Vec<Vec<u8>>| {
+        tauri::async_runtime::block_on(async {
+            if publisher.is_none() {
+                publisher = Some(Publisher::connect(&url).await?);
+            }
+            let sent = match &publisher {
+                Some(p) => p.publish("", &stream, messages).await,
+                None => return Ok(()),
+            };
+            if sent.is_err() {
+                publisher = None;
+            }
+            sent.map(|_| ())
+        })
+    };
+    let sim = TeamSimulator::new(control.config(), &config.desk, publish);
+    std::thread::Builder::new()
+        .name("team-simulator".into())
+        .spawn(move || sim.run(&control))
+        .map(|_| ())
+        .map_err(|e| Error::storage(format!("cannot start the simulator: {e}")))
 }
 
 /// What the window shows of the team.
@@ -146,9 +175,14 @@ struct Inner {
 pub struct Team(Arc<Inner>);
 
 impl Team {
-    /// Starts replicating the team's stream into `store`. Must be called inside Tauri's async
-    /// runtime.
-    pub fn start(store: Arc<Store>, config: TeamConfig) -> Result<Team, Error> {
+    /// Starts replicating the team's stream into `store`, announcing this desk, and the
+    /// simulator (run by `control`) publishing to the stream. Must be called inside Tauri's
+    /// async runtime.
+    pub fn start(
+        store: Arc<Store>,
+        config: TeamConfig,
+        control: Arc<SimControl>,
+    ) -> Result<Team, Error> {
         let source = config.source();
         let replica = Replica::for_store(&store, &config.stream)?;
         let progress = replica.progress();
@@ -166,13 +200,18 @@ impl Team {
             amqp::Until::Stopped,
         ));
         let heard: Heard = Arc::default();
+        let simulating = {
+            let control = control.clone();
+            move || control.config().running
+        };
         tauri::async_runtime::spawn(presence::run(
             config.url.clone(),
             config.stream.clone(),
-            presence::announcing(&config.desk, &config.operator, progress.clone()),
+            presence::announcing(&config.desk, &config.operator, progress.clone(), simulating),
             heard.clone(),
             stopped,
         ));
+        start_simulator(&config, control)?;
         tracing::info!(stream = %config.stream, operator = %config.operator, desk = %config.desk, "team mode");
         Ok(Team(Arc::new(Inner {
             config,

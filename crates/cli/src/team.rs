@@ -54,7 +54,7 @@ pub fn replicate(
             tokio::spawn(presence::run(
                 url.to_owned(),
                 stream.to_owned(),
-                presence::announcing(&desk, &operator, progress),
+                presence::announcing(&desk, &operator, progress, || false),
                 Arc::default(),
                 stopped.clone(),
             ));

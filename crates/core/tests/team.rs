@@ -4,8 +4,9 @@
 
 use crate::support::Fixture;
 use eventdesk_core::services::ingest::{Applied, Applier, Delivery, Incoming, Outcome};
+use eventdesk_core::services::simulator::TeamSimulator;
 use eventdesk_core::services::team::{self, ActionMessage, Replica, TeamTarget};
-use eventdesk_core::{Action, Actor, Status};
+use eventdesk_core::{Action, Actor, SimConfig, Status};
 use serde_json::json;
 
 fn at(offset: i64, body: &[u8]) -> Incoming {
@@ -213,4 +214,46 @@ fn malformed_action_messages_are_rejected_and_the_stream_goes_on() {
     assert_eq!(r.next_offset().unwrap(), Some(15));
     assert!(Replica::for_store(&f.store, "has space").is_err());
     assert!(Replica::for_store(&f.store, &"s".repeat(49)).is_err());
+}
+
+#[test]
+fn the_team_simulator_makes_pagerduty_events_every_desk_applies_alike() {
+    let mut sim = TeamSimulator::new(SimConfig::new(7), "desk-a", |_| Ok(()));
+    let messages: Vec<Vec<u8>> = (0..600).map(|_| sim.message()).collect();
+    let (a, b) = (Fixture::new(), Fixture::new());
+    let batch: Vec<Incoming> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| at(i as i64, m))
+        .collect();
+    let outcomes = replica(&a).apply(&batch).unwrap();
+    let mut rb = replica(&b);
+    for chunk in batch.chunks(7) {
+        rb.apply(chunk).unwrap();
+    }
+    assert_eq!(dump(&a), dump(&b));
+    // Every message applies: acknowledges and resolves name the simulator's own open alerts.
+    let mut did = std::collections::HashMap::new();
+    for outcome in &outcomes {
+        let Outcome::Applied(applied) = outcome else {
+            panic!("{outcome:?}");
+        };
+        for a in applied {
+            assert!(!matches!(a, Applied::Ignored { .. }), "{a:?}");
+            let name = serde_json::to_value(a).unwrap()["outcome"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            *did.entry(name).or_insert(0) += 1;
+        }
+    }
+    for kind in ["created", "updated", "acknowledged", "completed"] {
+        assert!(did.get(kind).copied().unwrap_or(0) > 20, "{kind}: {did:?}");
+    }
+    let text = dump(&a);
+    assert!(
+        text.lines()
+            .all(|l| l.contains("\"dedupKey\":\"sim-desk-a-7-")),
+        "{text}"
+    );
 }

@@ -133,6 +133,7 @@ fn a_team_desk_acts_through_the_stream_is_offline_without_its_broker_and_catches
         "EVENTDESK_AMQP_URL" => Some(url.clone()),
         "EVENTDESK_OPERATOR" => Some("alice".into()),
         "EVENTDESK_DESK" => Some("desk-a".into()),
+        "EVENTDESK_SIM" => Some("off".into()),
         _ => None,
     });
     let status = s.invoke("team_status", json!({})).unwrap();
@@ -153,8 +154,6 @@ fn a_team_desk_acts_through_the_stream_is_offline_without_its_broker_and_catches
             })
         })
     });
-    // In a team the simulator is off.
-    assert!(s.invoke("simulator_status", json!({})).is_err());
 
     // Through the stream and back: the answer is the event as it is after the action.
     let event = s
@@ -202,4 +201,32 @@ fn a_team_desk_acts_through_the_stream_is_offline_without_its_broker_and_catches
         .invoke("complete_event", json!({ "id": 3, "expectedVersion": 1 }))
         .unwrap();
     assert_eq!(done["completedBy"], "operator:alice");
+
+    // The simulator of a team desk publishes to the stream: its events reach this desk from
+    // there (as the team's source), and the team hears that this desk simulates.
+    let mut settings = s.invoke("simulator_status", json!({})).unwrap()["settings"].clone();
+    settings["running"] = json!(true);
+    settings["rate"] = json!(50.0);
+    s.invoke("set_simulator", json!({ "settings": settings }))
+        .unwrap();
+    let source = format!("source:team:{stream}");
+    wait_for("the simulator's events, from the stream", || {
+        page(&s)
+            .iter()
+            .filter(|r| {
+                r["updatedBy"] == source.as_str()
+                    && r["dedupKey"]
+                        .as_str()
+                        .is_some_and(|k| k.starts_with("sim-desk-a-"))
+            })
+            .count()
+            >= 10
+    });
+    wait_for("the team to hear this desk simulates", || {
+        let status = s.invoke("team_status", json!({})).unwrap();
+        status["desks"][0]["simulating"] == true
+    });
+    settings["running"] = json!(false);
+    s.invoke("set_simulator", json!({ "settings": settings }))
+        .unwrap();
 }

@@ -42,18 +42,20 @@ pub struct Announcement {
 /// What this desk heard of each desk (itself included), by desk name.
 pub type Heard = Arc<Mutex<BTreeMap<String, (Announcement, i64)>>>;
 
-/// What a desk running `progress` announces: its name, its operator, how far it is.
+/// What a desk running `progress` announces: its name, its operator, how far it is, and
+/// whether its simulator runs.
 pub fn announcing(
     desk: &str,
     operator: &str,
     progress: Arc<Progress>,
+    simulating: impl Fn() -> bool + Send + 'static,
 ) -> impl Fn() -> Announcement + Send + 'static {
     let (desk, operator) = (desk.to_owned(), operator.to_owned());
     move || Announcement {
         desk: desk.clone(),
         operator: operator.clone(),
         next_offset: progress.next_offset(),
-        simulating: false,
+        simulating: simulating(),
     }
 }
 

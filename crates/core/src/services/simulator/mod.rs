@@ -4,10 +4,12 @@
 
 mod config;
 mod control;
+mod team;
 mod templates;
 
 pub use config::SimConfig;
 pub use control::{SimControl, SimulatorStatus, SIMULATOR_SETTINGS};
+pub use team::TeamSimulator;
 pub use templates::random_event;
 
 use crate::clock::Clock;
@@ -133,69 +135,112 @@ impl Simulator {
     /// paused while not running, re-seeded when the seed changes. Changes that fall due together
     /// are committed in one transaction. A failed batch is logged and the loop goes on.
     pub fn run(
-        mut self,
-        mut conn: Connection,
+        self,
+        conn: Connection,
         feed: CommitFeed,
         clock: Arc<dyn Clock>,
         control: Arc<SimControl>,
     ) {
-        let mut generation = u64::MAX;
-        let mut start = Instant::now();
-        let mut done: u64 = 0;
-        let mut since_checkpoint: u64 = 0;
         tracing::info!(seed = self.config.seed, "simulator thread started");
-        while !control.is_stopped() {
-            let current = control.tick();
-            if current != generation {
-                generation = current;
-                let config = control.config();
-                if config.seed != self.config.seed {
-                    self.rng = StdRng::seed_from_u64(config.seed);
-                }
-                self.config = config;
-                start = Instant::now();
-                done = 0;
-                control.applied(current);
-                tracing::info!(?self.config, "simulator settings applied");
-            }
-            if !self.config.running {
-                std::thread::sleep(Duration::from_millis(50));
-                continue;
-            }
-            let rate = self
-                .config
-                .rate
-                .clamp(SimConfig::MIN_RATE, SimConfig::MAX_RATE);
-            // Truncation is intended: changes due so far, as a whole number.
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let due = (start.elapsed().as_secs_f64() * rate) as u64;
-            if due > done + MAX_BATCH {
-                tracing::warn!(skipped = due - done - MAX_BATCH, "simulator fell behind");
-                done = due - MAX_BATCH;
-            }
-            let n = due - done.min(due);
-            if n > 0 {
-                match self.run_batch(&mut conn, &feed, &*clock, n) {
-                    Ok(()) => {
-                        control.made(n);
-                        since_checkpoint += n;
-                        if since_checkpoint >= CHECKPOINT_EVERY {
-                            since_checkpoint = 0;
-                            if let Err(e) = db::checkpoint(&conn) {
-                                tracing::warn!(error = %e, "no checkpoint after a burst of changes");
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "simulator batch failed; nothing of it was written")
-                    }
-                }
-                done += n;
-            }
-            let next = Duration::from_secs_f64((done + 1) as f64 / rate);
-            let wait = next.saturating_sub(start.elapsed());
-            std::thread::sleep(wait.clamp(Duration::from_millis(1), Duration::from_millis(50)));
+        let mut local = Local {
+            sim: self,
+            conn,
+            feed,
+            clock,
+            since_checkpoint: 0,
+        };
+        pace(&control, &mut local);
+        tracing::info!(changes = local.sim.changes, "simulator stopped");
+    }
+}
+
+/// The simulator writing to this desk's file.
+struct Local {
+    sim: Simulator,
+    conn: Connection,
+    feed: CommitFeed,
+    clock: Arc<dyn Clock>,
+    since_checkpoint: u64,
+}
+
+impl Paced for Local {
+    fn configure(&mut self, config: SimConfig) {
+        if config.seed != self.sim.config.seed {
+            self.sim.rng = StdRng::seed_from_u64(config.seed);
         }
-        tracing::info!(changes = self.changes, "simulator stopped");
+        self.sim.config = config;
+    }
+
+    fn make(&mut self, n: u64) -> bool {
+        match self
+            .sim
+            .run_batch(&mut self.conn, &self.feed, &*self.clock, n)
+        {
+            Ok(()) => {
+                self.since_checkpoint += n;
+                if self.since_checkpoint >= CHECKPOINT_EVERY {
+                    self.since_checkpoint = 0;
+                    if let Err(e) = db::checkpoint(&self.conn) {
+                        tracing::warn!(error = %e, "no checkpoint after a burst of changes");
+                    }
+                }
+                true
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "simulator batch failed; nothing of it was written");
+                false
+            }
+        }
+    }
+}
+
+/// What [`pace`] drives: a simulator that takes new settings and makes `n` changes at a time.
+pub(crate) trait Paced {
+    fn configure(&mut self, config: SimConfig);
+    /// Makes `n` changes; `false` when they failed (logged; the loop goes on).
+    fn make(&mut self, n: u64) -> bool;
+}
+
+/// Runs `sim` until `control` is stopped, at the rate `control` holds now: paused while not
+/// running, given new settings as they come, the changes that fell due handed over together
+/// (at most [`MAX_BATCH`]; one further behind skips ahead).
+pub(crate) fn pace(control: &SimControl, sim: &mut impl Paced) {
+    let mut generation = u64::MAX;
+    let mut start = Instant::now();
+    let mut done: u64 = 0;
+    let mut config = control.config();
+    while !control.is_stopped() {
+        let current = control.tick();
+        if current != generation {
+            generation = current;
+            config = control.config();
+            sim.configure(config.clone());
+            start = Instant::now();
+            done = 0;
+            control.applied(current);
+            tracing::info!(?config, "simulator settings applied");
+        }
+        if !config.running {
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        }
+        let rate = config.rate.clamp(SimConfig::MIN_RATE, SimConfig::MAX_RATE);
+        // Truncation is intended: changes due so far, as a whole number.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let due = (start.elapsed().as_secs_f64() * rate) as u64;
+        if due > done + MAX_BATCH {
+            tracing::warn!(skipped = due - done - MAX_BATCH, "simulator fell behind");
+            done = due - MAX_BATCH;
+        }
+        let n = due - done.min(due);
+        if n > 0 {
+            if sim.make(n) {
+                control.made(n);
+            }
+            done += n;
+        }
+        let next = Duration::from_secs_f64((done + 1) as f64 / rate);
+        let wait = next.saturating_sub(start.elapsed());
+        std::thread::sleep(wait.clamp(Duration::from_millis(1), Duration::from_millis(50)));
     }
 }
