@@ -2,9 +2,10 @@
 // catching up) and the desks heard on the team's presence exchange. State comes from Rust
 // (`team_status`, then `TeamChanged` pushes); nothing here polls.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
-import { ago, api } from "./api";
-import { events, type DeskView, type TeamStatus } from "./bindings";
+import { useEffect, useState, type FormEvent } from "react";
+import { ago, api, messageOf } from "./api";
+import { events, type DeskView, type TeamSetup, type TeamStatus } from "./bindings";
+import { ErrorLine } from "./controls";
 import { formatTime } from "./format";
 import { queryKeys } from "./queryKeys";
 import { queueStateText } from "./SourcesPanel";
@@ -39,10 +40,8 @@ export function TeamPanel({ team, now = Date.now() }: { team: TeamStatus | null;
     return (
       <section className="team" aria-labelledby="team-heading">
         <h2 id="team-heading">Team</h2>
-        <p>
-          This desk works alone. To share a RabbitMQ stream with other desks, start Eventdesk with EVENTDESK_TEAM_STREAM and
-          EVENTDESK_AMQP_URL (see the README).
-        </p>
+        <p>This desk works alone. Desks that share a RabbitMQ stream see every event and every action of each other (see the README).</p>
+        <JoinTeam />
       </section>
     );
   }
@@ -88,5 +87,68 @@ export function TeamPanel({ team, now = Date.now() }: { team: TeamStatus | null;
       </table>
       {team.desks.length === 0 && <p>No desk heard yet (desks announce themselves every 3 s).</p>}
     </section>
+  );
+}
+
+/** The team this desk joins at its next start: saved here (the URL in the credential store). */
+function JoinTeam() {
+  const qc = useQueryClient();
+  const saved = useQuery({ queryKey: queryKeys.teamSetup, queryFn: api.teamSetup });
+  const [form, setForm] = useState({ url: "", stream: "", operator: "", desk: "" });
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const save = async (setup: Parameters<typeof api.setTeam>[0]) => {
+    setBusy(true);
+    setError(null);
+    try {
+      qc.setQueryData<TeamSetup | null>(queryKeys.teamSetup, await api.setTeam(setup));
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (saved.data) {
+    const s = saved.data;
+    return (
+      <div className="join-team">
+        <p className="source-state">
+          At its next start this desk joins the stream <code>{s.stream}</code> at <code>{s.shownUrl}</code> as {s.operator}, desk {s.desk}.
+        </p>
+        <button type="button" disabled={busy} onClick={() => void save(null)}>
+          Forget this team
+        </button>
+        <ErrorLine error={error} />
+      </div>
+    );
+  }
+  const field = (name: keyof typeof form, label: string, placeholder: string) => (
+    <label>
+      {label}
+      <input
+        type="text"
+        autoComplete="off"
+        spellCheck={false}
+        placeholder={placeholder}
+        value={form[name]}
+        onChange={(e) => setForm({ ...form, [name]: e.target.value })}
+      />
+    </label>
+  );
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void save(form);
+  };
+  return (
+    <form className="join-team" onSubmit={submit} aria-label="Join a team">
+      {field("url", "URL", "amqp://user:password@host:5672/%2f")}
+      {field("stream", "Stream", "team-ops")}
+      {field("operator", "Your name", "alice")}
+      {field("desk", "Desk", "alice-laptop")}
+      <button type="submit" disabled={busy}>
+        Join at next start
+      </button>
+      <ErrorLine error={error} />
+    </form>
   );
 }

@@ -21,6 +21,8 @@ import {
   type Format,
   type QueueKind,
   type SourcesStatus,
+  type TeamConfig,
+  type TeamSetup,
   type TeamStatus,
 } from "./bindings";
 import { actorName, formatDateTime } from "./format";
@@ -77,6 +79,8 @@ export const api = {
   openLink: (id: number, index: number): Promise<null> => unwrap(commands.openLink(id, index)),
   sourcesStatus: (): Promise<SourcesStatus> => unwrap(commands.sourcesStatus()),
   teamStatus: (): Promise<TeamStatus | null> => unwrap(commands.teamStatus()),
+  teamSetup: (): Promise<TeamSetup | null> => unwrap(commands.teamSetup()),
+  setTeam: (setup: TeamConfig | null): Promise<TeamSetup | null> => unwrap(commands.setTeam(setup)),
   setHttpEndpoint: (enabled: boolean, port: number): Promise<SourcesStatus> => unwrap(commands.setHttpEndpoint(enabled, port)),
   httpToken: (): Promise<string> => unwrap(commands.httpToken()),
   newHttpToken: (): Promise<string> => unwrap(commands.newHttpToken()),

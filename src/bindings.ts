@@ -57,6 +57,10 @@ export const commands = {
 	 *  desk works alone).
 	 */
 	teamStatus: () => typedError<TeamStatus | null, AppError>(__TAURI_INVOKE("team_status")),
+	/**  The team this desk joins at its next start, as saved (the URL without its password). */
+	teamSetup: () => typedError<TeamSetup | null, AppError>(__TAURI_INVOKE("team_setup")),
+	/**  Saves the team to join at the next start, or with `null` forgets it; validated first. */
+	setTeam: (setup: TeamConfig | null) => typedError<TeamSetup | null, AppError>(__TAURI_INVOKE("set_team", { setup })),
 	/**  Turns the loopback HTTP endpoint on or off, on `port`; saved. */
 	setHttpEndpoint: (enabled: boolean, port: number) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("set_http_endpoint", { enabled, port })),
 	/**  The endpoint's token, for the operator to give to senders. */
@@ -602,6 +606,22 @@ export type Target = {
  *  four times a second.
  */
 export type TeamChanged = TeamStatus;
+
+/**  Where the team is and who this desk is. */
+export type TeamConfig = {
+	url: string,
+	stream: string,
+	operator: string,
+	desk: string,
+};
+
+/**  The team this desk joins at its next start, as saved: the URL without its password. */
+export type TeamSetup = {
+	stream: string,
+	operator: string,
+	desk: string,
+	shownUrl: string,
+};
 
 /**  What the window shows of the team. */
 export type TeamStatus = {

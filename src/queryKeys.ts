@@ -16,5 +16,6 @@ export const queryKeys = {
   about: ["about"] as const,
   sources: ["sources"] as const,
   team: ["team"] as const,
+  teamSetup: ["teamSetup"] as const,
   httpToken: ["httpToken"] as const,
 };

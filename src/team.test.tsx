@@ -95,4 +95,27 @@ describe("team mode", () => {
     await waitFor(() => expect(within(tr).queryByText("sending…")).toBeNull());
     expect(within(tr).getByText("Acknowledged")).toBeInTheDocument();
   });
+
+  it("saves a team to join at the next start, refusing a bad field, and forgets it", async () => {
+    const backend = new FakeBackend(1);
+    const { user } = renderApp();
+    await user.click(await screen.findByRole("button", { name: "Team" }));
+    const form = await screen.findByRole("form", { name: "Join a team" });
+    await user.type(within(form).getByLabelText("URL"), "amqp://desk:s3cret@mq:5672/%2f");
+    await user.type(within(form).getByLabelText("Stream"), "team ops");
+    await user.type(within(form).getByLabelText("Your name"), "alice");
+    await user.type(within(form).getByLabelText("Desk"), "alice-laptop");
+    await user.click(within(form).getByRole("button", { name: "Join at next start" }));
+    expect(await within(form).findByText(/Invalid stream/)).toBeInTheDocument();
+    expect(backend.teamSetup).toBeNull();
+    await user.clear(within(form).getByLabelText("Stream"));
+    await user.type(within(form).getByLabelText("Stream"), "team-ops");
+    await user.click(within(form).getByRole("button", { name: "Join at next start" }));
+    const panel = screen.getByRole("region", { name: "Team" });
+    await waitFor(() => expect(panel).toHaveTextContent("At its next start this desk joins the stream team-ops at amqp://desk@mq:5672/%2f as alice"));
+    expect(panel).not.toHaveTextContent("s3cret");
+    await user.click(within(panel).getByRole("button", { name: "Forget this team" }));
+    expect(await screen.findByRole("form", { name: "Join a team" })).toBeInTheDocument();
+    expect(backend.teamSetup).toBeNull();
+  });
 });

@@ -5,7 +5,7 @@
 use crate::export;
 use crate::sources::SourcesStatus;
 use crate::state::{About, AppState};
-use crate::team::TeamStatus;
+use crate::team::{TeamConfig, TeamSetup, TeamStatus};
 use eventdesk_core::read::query::Facets;
 use eventdesk_core::services::activity::Minute;
 use eventdesk_core::services::ingest::Format;
@@ -205,6 +205,23 @@ pub async fn open_log_folder(state: State<'_, AppState>) -> Result<(), Error> {
 #[specta::specta]
 pub async fn team_status(state: State<'_, AppState>) -> Result<Option<TeamStatus>, Error> {
     Ok(state.team().map(crate::team::Team::status))
+}
+
+/// The team this desk joins at its next start, as saved (the URL without its password).
+#[tauri::command]
+#[specta::specta]
+pub async fn team_setup(state: State<'_, AppState>) -> Result<Option<TeamSetup>, Error> {
+    blocking(state, |s| s.team_setup()).await
+}
+
+/// Saves the team to join at the next start, or with `null` forgets it; validated first.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_team(
+    state: State<'_, AppState>,
+    setup: Option<TeamConfig>,
+) -> Result<Option<TeamSetup>, Error> {
+    blocking(state, move |s| s.set_team(setup)).await
 }
 
 /// The sources' state: the HTTP endpoint and each queue read.

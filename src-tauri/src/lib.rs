@@ -47,6 +47,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::warnings,
             commands::sources_status,
             commands::team_status,
+            commands::team_setup,
+            commands::set_team,
             commands::set_http_endpoint,
             commands::http_token,
             commands::new_http_token,
@@ -143,12 +145,20 @@ pub fn start<R: Runtime>(
 
     // Team mode: the desk's file is a replica of the team's stream, so nothing but the stream
     // writes to its events; the simulator, when it runs, publishes to the stream.
-    let team_config = match team::TeamConfig::from_env(&var) {
-        Ok(config) => config,
-        Err(e) => {
-            lock(&warnings).push(format!("Team mode is off: {e}."));
-            None
-        }
+    let secrets = Arc::new(match var("EVENTDESK_SECRETS").as_deref() {
+        // For tests and scripts: never the operator's credential store.
+        Some("session") => secrets::Secrets::session(),
+        _ => secrets::Secrets::open().0,
+    });
+    let team_config = match store.as_ref() {
+        Ok(store) => match team::TeamConfig::resolve(&var, store, &secrets) {
+            Ok(config) => config,
+            Err(e) => {
+                lock(&warnings).push(format!("Team mode is off: {e}."));
+                None
+            }
+        },
+        Err(_) => None,
     };
     let sim_control = store.as_ref().ok().map(|store| {
         let fallback_seed = u64::try_from(clock_seed()).unwrap_or(0);
@@ -227,11 +237,7 @@ pub fn start<R: Runtime>(
     let (from_env, notes) = sources::FromEnvironment::read(&var);
     lock(&warnings).extend(notes);
     let sources = store.as_ref().ok().map(|store| {
-        let secrets = match var("EVENTDESK_SECRETS").as_deref() {
-            // For tests and scripts: never the operator's credential store.
-            Some("session") => secrets::Secrets::session(),
-            _ => secrets::Secrets::open().0,
-        };
+        let secrets = secrets.clone();
         let (sources, notes) = tauri::async_runtime::block_on(sources::Sources::start(
             store.clone(),
             secrets,
@@ -259,6 +265,7 @@ pub fn start<R: Runtime>(
         sources,
         open_link,
         team,
+        secrets,
     })
 }
 

@@ -2,8 +2,9 @@
 //! so that a command can move it onto a blocking thread.
 
 use crate::pushed::ExportProgress;
+use crate::secrets::Secrets;
 use crate::sources::Sources;
-use crate::team::Team;
+use crate::team::{Team, TeamSetup};
 use eventdesk_core::{
     Action, AppSettings, BulkOutcome, Error, Event, ExportFormat, SimConfig, SimControl,
     SimulatorStatus, Store, Target,
@@ -62,6 +63,8 @@ pub struct Parts {
     pub open_link: LinkOpener,
     /// Team mode: this desk replicates a team's stream and acts through it.
     pub team: Option<Team>,
+    /// Where the RabbitMQ URLs and the endpoint's token are kept.
+    pub secrets: Arc<Secrets>,
 }
 
 struct Inner {
@@ -125,6 +128,20 @@ impl AppState {
     /// The team this desk is part of, if it works in team mode.
     pub fn team(&self) -> Option<&Team> {
         self.0.parts.team.as_ref()
+    }
+
+    /// The team this desk joins at its next start, as saved (without the URL's password).
+    pub fn team_setup(&self) -> Result<Option<TeamSetup>, Error> {
+        crate::team::saved_setup(self.store()?)
+    }
+
+    /// Saves the team to join at the next start (the URL in the credential store), or with
+    /// `None` forgets it. Nothing is saved when a field is wrong.
+    pub fn set_team(
+        &self,
+        setup: Option<crate::team::TeamConfig>,
+    ) -> Result<Option<TeamSetup>, Error> {
+        crate::team::save_setup(self.store()?, &self.0.parts.secrets, setup)
     }
 
     /// `action` on one event: through the team's stream in team mode, or on this desk.

@@ -16,6 +16,8 @@ import type {
   QueueKind,
   QueueView,
   SourcesStatus,
+  TeamConfig,
+  TeamSetup,
   TeamStatus,
   ExportOutcome,
   Minute,
@@ -84,6 +86,8 @@ export class FakeBackend {
   /** The sources' state, as the Sources panel reads it. */
   /** Team mode's state; `null`: the desk works alone. */
   team: TeamStatus | null = null;
+  /** The team saved in the Team panel, joined at the next start. */
+  teamSetup: TeamSetup | null = null;
   sources: SourcesStatus = {
     http: {
       enabled: false,
@@ -202,6 +206,17 @@ export class FakeBackend {
         return this.sources;
       case "team_status":
         return this.team;
+      case "team_setup":
+        return this.teamSetup;
+      case "set_team": {
+        const setup = a.setup as TeamConfig | null;
+        if (setup === null) return (this.teamSetup = null);
+        if (!/^[A-Za-z0-9._:-]{1,48}$/.test(setup.stream)) {
+          throw { type: "InvalidInput", data: { field: "stream", message: "must be 1 to 48 letters, digits or .-_:" } };
+        }
+        this.teamSetup = { stream: setup.stream, operator: setup.operator, desk: setup.desk, shownUrl: setup.url.replace(/:[^:@/]*@/, "@") };
+        return this.teamSetup;
+      }
       case "set_http_endpoint": {
         const port = a.port as number;
         if (port < 1024) throw { type: "InvalidInput", data: { field: "port", message: "must be 1024 to 65535" } } satisfies AppError;

@@ -63,7 +63,7 @@ struct Running {
 
 struct Inner {
     store: Arc<Store>,
-    secrets: Secrets,
+    secrets: Arc<Secrets>,
     env: FromEnvironment,
     running: Mutex<Running>,
 }
@@ -86,7 +86,7 @@ impl Sources {
     /// in its status. Must be called inside Tauri's async runtime.
     pub async fn start(
         store: Arc<Store>,
-        secrets: Secrets,
+        secrets: Arc<Secrets>,
         env: FromEnvironment,
     ) -> (Sources, Vec<String>) {
         let mut notes = Vec::new();
