@@ -943,3 +943,27 @@ test("23. a team desk: another desk's action shows within 1 s with its operator'
   assert.match(windowDesk, /"operator":"alice","outcome":"done"/);
   assert.match(windowDesk, /"operator":"bob","outcome":"done"/);
 });
+
+test("24. under LANG=C.UTF-8 (a locale WebKit's Intl rejects) the activity chart draws and times read as en-US", async () => {
+  const ws = workspace("lang-c");
+  eventdeskCli("seed", "--db", ws.db, "--events", "200", "--seed", "24");
+  await withApp("lang-c", ws, { ...SIM_OFF, LANG: "C.UTF-8", LC_ALL: "C.UTF-8" }, async (browser) => {
+    await waitForRows(browser);
+    assert.equal(await browser.execute(() => navigator.language), "en-US");
+    let size = { width: 0, height: 0 };
+    await browser.waitUntil(
+      async () => {
+        size = await browser.execute(() => {
+          const canvas = document.querySelector(".activity-chart canvas");
+          return { width: canvas?.width ?? 0, height: canvas?.height ?? 0 };
+        });
+        return size.width > 0 && size.height > 0;
+      },
+      { ...WAIT, timeoutMsg: `the chart did not draw: ${JSON.stringify(size)}` },
+    );
+    assert.equal(await browser.execute(() => document.querySelector(".chart-error")?.textContent ?? null), null);
+    // Times of day in the table, as en-US writes them.
+    const time = await browser.execute(() => document.querySelector("tbody tr[data-event-id] time")?.textContent ?? "");
+    assert.match(time, /^(\d{1,2}:\d{2}:\d{2} [AP]M|[A-Z][a-z]{2} \d{1,2}, \d{1,2}:\d{2} [AP]M)$/);
+  });
+});

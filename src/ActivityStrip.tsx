@@ -148,7 +148,12 @@ export function ActivityStrip() {
           ))}
         </span>
       </div>
-      <div ref={box} className="activity-chart" title={chartError ? `Chart unavailable: ${chartError}` : undefined} />
+      {chartError && (
+        <p className="chart-error" role="status">
+          Chart unavailable: {chartError}
+        </p>
+      )}
+      <div ref={box} className="activity-chart" />
     </section>
   );
 }

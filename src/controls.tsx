@@ -1,6 +1,6 @@
 // Small pieces of form and dialog that several panels share.
 import type { ReactNode } from "react";
-import { formatDateTime, formatTime } from "./format";
+import { formatDateTime, formatWhen } from "./format";
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
 
@@ -41,7 +41,7 @@ export function ErrorLine({ error }: { error: string | null }) {
 export function Timestamp({ at }: { at: number }) {
   return (
     <time dateTime={new Date(at).toISOString()} title={formatDateTime(at)}>
-      {formatTime(at)}
+      {formatWhen(at)}
     </time>
   );
 }

@@ -1,11 +1,19 @@
 import type { Event } from "./bindings";
+import { usableLocale } from "./locale";
 
-const timeFormat = new Intl.DateTimeFormat(undefined, {
+const locale = usableLocale();
+const timeFormat = new Intl.DateTimeFormat(locale, {
   hour: "2-digit",
   minute: "2-digit",
   second: "2-digit",
 });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+const shortDateTimeFormat = new Intl.DateTimeFormat(locale, {
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+const dateTimeFormat = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" });
 
 export function formatTime(ms: number): string {
   return timeFormat.format(new Date(ms));
@@ -13,6 +21,15 @@ export function formatTime(ms: number): string {
 
 export function formatDateTime(ms: number): string {
   return dateTimeFormat.format(new Date(ms));
+}
+
+/** When something happened, as a column shows it: the time for today, else the date and time. */
+export function formatWhen(ms: number, now = Date.now()): string {
+  const at = new Date(ms);
+  const today = new Date(now);
+  const sameDay =
+    at.getFullYear() === today.getFullYear() && at.getMonth() === today.getMonth() && at.getDate() === today.getDate();
+  return sameDay ? timeFormat.format(at) : shortDateTimeFormat.format(at);
 }
 
 /**

@@ -2,8 +2,12 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { App } from "./App";
+import { settleLocale } from "./locale";
 import { ErrorBoundary } from "./ErrorBoundary";
 import "./styles.css";
+
+// Before anything formats or loads the chart: a system locale Intl rejects becomes en-US.
+settleLocale();
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
