@@ -101,6 +101,13 @@ pub fn quit_on_signals<R: Runtime>(app: &AppHandle<R>) {
 }
 
 /// Shows, unminimises and focuses the main window.
+/// Whether a reopen (macOS: a Dock or Finder click on the running app) brings the main window
+/// back: when none is visible, as after close-to-tray. With a window on screen, macOS does
+/// what it always does.
+pub fn reopen_shows_window(has_visible_windows: bool) -> bool {
+    !has_visible_windows
+}
+
 pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
         let _ = w.unminimize();
@@ -361,5 +368,18 @@ fn show_notice<R: Runtime>(app: &AppHandle<R>, notice: &Notice) {
         .show()
     {
         tracing::warn!(error = %e, "the desktop did not show the notification");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reopen_shows_window;
+
+    #[test]
+    fn a_reopen_with_no_window_on_screen_shows_the_main_window() {
+        // After close-to-tray the window is hidden: a Dock click must bring it back.
+        assert!(reopen_shows_window(false));
+        // A window on screen: nothing to do beyond what macOS does.
+        assert!(!reopen_shows_window(true));
     }
 }

@@ -79,11 +79,13 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Where the database is, from `EVENTDESK_DB` (default: `eventdesk.db` in the app-data folder).
+/// Where the database is, from `EVENTDESK_DB` (default: `eventdesk.db` in the app's local data
+/// folder: on Windows the local profile, since a large database does not belong in a roaming
+/// one; on Linux and macOS the same folder as the app-data folder).
 pub fn db_path_from_env<R: Runtime>(app: &tauri::AppHandle<R>) -> PathBuf {
     let data_dir = app
         .path()
-        .app_data_dir()
+        .app_local_data_dir()
         .unwrap_or_else(|_| std::env::temp_dir().join("eventdesk"));
     db::resolve_path(std::env::var("EVENTDESK_DB").ok().as_deref(), &data_dir)
 }
@@ -382,12 +384,24 @@ pub fn run() {
         .on_window_event(desktop::on_window_event)
         .build(tauri::generate_context!())
         .map(|app| {
-            app.run(|handle, event| {
-                if let tauri::RunEvent::Exit = event {
+            app.run(|handle, event| match event {
+                tauri::RunEvent::Exit => {
                     if let Some(state) = handle.try_state::<AppState>() {
                         state.shut_down();
                     }
                 }
+                // macOS: a Dock or Finder click on the running app. After close-to-tray the
+                // window is hidden, and the single-instance callback does not fire there.
+                #[cfg(target_os = "macos")]
+                tauri::RunEvent::Reopen {
+                    has_visible_windows,
+                    ..
+                } => {
+                    if desktop::reopen_shows_window(has_visible_windows) {
+                        desktop::show_main_window(handle);
+                    }
+                }
+                _ => {}
             })
         });
     if let Err(e) = result {

@@ -144,13 +144,29 @@ impl Desks {
     fn replicate(&self, desk: &str) -> Command {
         replicate(&self.db(desk), &self.url, &self.stream)
     }
+
+    /// Replicates until the desk has applied the stream up to `offset` (`--until-idle` may
+    /// end a run early on a loaded machine: a new run goes on from where it stopped).
+    fn replicate_to(&self, desk: &str, offset: i64) {
+        for _ in 0..5 {
+            if stored_offset(&self.db(desk), &self.stream) >= offset {
+                return;
+            }
+            run(&mut self.replicate(desk), "");
+        }
+        assert_eq!(
+            stored_offset(&self.db(desk), &self.stream),
+            offset,
+            "{desk}"
+        );
+    }
 }
 
 #[test]
 fn three_replicas_of_one_stream_end_identical_conflicts_included() {
     let desks = Desks::new("three");
     publish(&desks.url, &desks.stream, &events(0, 10_000));
-    run(&mut desks.replicate("a"), "");
+    desks.replicate_to("a", 10_000);
     let seen: HashMap<String, i64> = lines(&dump(&desks.db("a")))
         .iter()
         .filter_map(|l| Some((l["team"].as_str()?.to_owned(), l["version"].as_i64()?)))
@@ -195,10 +211,12 @@ fn three_replicas_of_one_stream_end_identical_conflicts_included() {
     // Desk A catches up; desks B and C start empty, side by side.
     let b = desks.replicate("b").stdout(Stdio::null()).spawn().unwrap();
     let c = desks.replicate("c").stdout(Stdio::null()).spawn().unwrap();
-    run(&mut desks.replicate("a"), "");
+    desks.replicate_to("a", 13_000);
     for mut child in [b, c] {
         assert!(child.wait().unwrap().success());
     }
+    desks.replicate_to("b", 13_000);
+    desks.replicate_to("c", 13_000);
     let a = dump(&desks.db("a"));
     assert_eq!(a, dump(&desks.db("b")), "desks A and B differ");
     assert_eq!(a, dump(&desks.db("c")), "desks A and C differ");
@@ -280,8 +298,8 @@ fn a_replica_killed_midway_and_restarted_ends_identical() {
         at_kill < total as i64,
         "killed after the whole stream ({at_kill}): the test proves nothing"
     );
-    run(&mut desks.replicate("victim"), "");
-    run(&mut desks.replicate("witness"), "");
+    desks.replicate_to("victim", total as i64);
+    desks.replicate_to("witness", total as i64);
     let victim = dump(&desks.db("victim"));
     assert_eq!(victim.lines().count(), total);
     assert_eq!(victim, dump(&desks.db("witness")));
@@ -316,7 +334,7 @@ fn an_action_published_with_act_is_applied_by_every_desk() {
     let first = act("alice", "acknowledge", "1", "1");
     let second = act("bob", "complete", "1", "1");
     assert_ne!(first, second);
-    run(&mut desks.replicate("a"), "");
+    desks.replicate_to("a", 5);
     let a = lines(&dump(&desks.db("a")));
     assert_eq!(a[1]["status"], "acknowledged");
     assert_eq!(a[1]["lastActor"], "operator:alice");

@@ -225,6 +225,8 @@ fn view_rows(f: &Fixture, filter: &EventFilter, sort: Sort) -> Vec<Event> {
 
 /// The records of a CSV text (RFC 4180: quoted fields may hold commas, quotes and line breaks).
 fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    // The byte-order mark that tells spreadsheets the file is UTF-8.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut records = Vec::new();
     let mut record = Vec::new();
     let mut field = String::new();
@@ -521,11 +523,11 @@ fn a_csv_line_is_exactly_as_written_out_by_hand() {
         )
         .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    let expected = "id,created,severity,status,kind,source,title,updated,updated_by,completed,\
-completed_by,reopened,reopened_by,version,dedup_key,occurrences,last_seen,team_key\n\
+    let expected = "\u{feff}id,created,severity,status,kind,source,title,updated,updated_by,\
+completed,completed_by,reopened,reopened_by,version,dedup_key,occurrences,last_seen,team_key\r\n\
 1,2026-03-01T08:30:05.250Z,error,completed,'=cmd|' /C calc'!A0,\"payments, \"\"eu\"\"\",\
 \"Line one\nline two\",2026-03-01T08:31:05.250Z,user,2026-03-01T08:31:05.250Z,user,,,2,\
-\"payments/eu,7\",1,2026-03-01T08:30:05.250Z,\n";
+\"payments/eu,7\",1,2026-03-01T08:30:05.250Z,\r\n";
     assert_eq!(text, expected);
 }
 
@@ -593,4 +595,66 @@ fn activity_counts_each_minute_of_the_last_hour_by_severity() {
         .map(|m| m.info + m.warning + m.error + m.critical)
         .sum();
     assert_eq!(total, 5, "the two older events are outside the hour");
+}
+
+#[test]
+fn an_export_waits_while_another_program_holds_the_target_then_says_to_close_it() {
+    use eventdesk_core::services::export::replace;
+    use std::io::{Error as IoError, ErrorKind};
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let (temp, path) = (dir.path().join(".x.csv.part"), dir.path().join("x.csv"));
+    std::fs::write(&path, "old").unwrap();
+    std::fs::write(&temp, "new").unwrap();
+    // Held twice (as Windows refuses while Excel has the file open), then free.
+    let mut held = 2;
+    replace(
+        &temp,
+        &path,
+        |from, to| {
+            if held > 0 {
+                held -= 1;
+                return Err(IoError::from(ErrorKind::PermissionDenied));
+            }
+            std::fs::rename(from, to)
+        },
+        Duration::ZERO,
+    )
+    .unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    assert!(!temp.exists());
+
+    // Held for good: the target is left as it was, and the error says what to do.
+    std::fs::write(&temp, "newer").unwrap();
+    let mut tries = 0;
+    let e = replace(
+        &temp,
+        &path,
+        |_, _| {
+            tries += 1;
+            Err(IoError::from(ErrorKind::PermissionDenied))
+        },
+        Duration::ZERO,
+    )
+    .unwrap_err();
+    assert_eq!(tries, 5);
+    assert!(
+        e.to_string().contains("close it there and export again"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+
+    // Any other failure is not waited on.
+    let mut tries = 0;
+    replace(
+        &temp,
+        &path,
+        |_, _| {
+            tries += 1;
+            Err(IoError::from(ErrorKind::NotFound))
+        },
+        Duration::ZERO,
+    )
+    .unwrap_err();
+    assert_eq!(tries, 1);
 }

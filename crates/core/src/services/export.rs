@@ -18,6 +18,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// Progress is reported every this many rows (and at the end).
 pub const PROGRESS_EVERY: i64 = 5_000;
@@ -87,7 +88,9 @@ pub fn export_view(
     let mut cancelled = false;
     let written = (|| -> Result<()> {
         match format {
-            ExportFormat::Csv => writeln!(out, "{CSV_HEADER}"),
+            // A byte-order mark, so that Excel reads the file as UTF-8 ("€", names), and CRLF
+            // line ends, as RFC 4180 has them.
+            ExportFormat::Csv => write!(out, "\u{feff}{CSV_HEADER}\r\n"),
             ExportFormat::Json => write!(out, "["),
         }
         .map_err(|e| io_error(&temp, &e))?;
@@ -139,15 +142,60 @@ pub fn export_view(
         drop(std::fs::remove_file(&temp));
         return Ok(ExportOutcome::Cancelled { rows });
     }
-    std::fs::rename(&temp, path).map_err(|e| {
-        drop(std::fs::remove_file(&temp));
-        io_error(path, &e)
-    })?;
+    // A target another program will not let go of: the finished file is removed too.
+    replace(
+        &temp,
+        path,
+        |from, to| std::fs::rename(from, to),
+        REPLACE_WAIT,
+    )
+    .inspect_err(|_| drop(std::fs::remove_file(&temp)))?;
     progress(rows, total);
     Ok(ExportOutcome::Done {
         rows,
         path: path.display().to_string(),
     })
+}
+
+/// How long [`replace`] waits between attempts, and how many it makes.
+const REPLACE_WAIT: Duration = Duration::from_millis(200);
+const REPLACE_ATTEMPTS: u32 = 5;
+
+/// Whether a failed rename may succeed later: the target is open in another program (Windows
+/// refuses with "access denied", error 5, or a sharing violation, error 32, while Excel has
+/// the file open).
+fn held_by_another_program(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::PermissionDenied
+        || (cfg!(windows) && e.raw_os_error() == Some(32))
+}
+
+/// Renames the finished `temp` over `path`, trying again a few times while another program
+/// holds `path`; then says to close it there. `rename` is `std::fs::rename` (a test passes
+/// one that fails).
+pub fn replace(
+    temp: &Path,
+    path: &Path,
+    mut rename: impl FnMut(&Path, &Path) -> std::io::Result<()>,
+    wait: Duration,
+) -> Result<()> {
+    let mut attempt = 1;
+    loop {
+        match rename(temp, path) {
+            Ok(()) => return Ok(()),
+            Err(e) if held_by_another_program(&e) && attempt < REPLACE_ATTEMPTS => {
+                attempt += 1;
+                std::thread::sleep(wait);
+            }
+            Err(e) if held_by_another_program(&e) => {
+                return Err(Error::storage(format!(
+                    "cannot replace {}: {e}. If it is open in another program (a spreadsheet), \
+                     close it there and export again",
+                    path.display()
+                )))
+            }
+            Err(e) => return Err(io_error(path, &e)),
+        }
+    }
 }
 
 /// What [`scan_view`] hands over: first the view's exact size, then each row.
@@ -251,9 +299,9 @@ fn io_error(path: &Path, e: &std::io::Error) -> Error {
 fn write_csv_row(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
     let time = |t: Option<i64>| t.map(iso_utc).unwrap_or_default();
     let text = |t: Option<&str>| t.map(csv_field).unwrap_or_default();
-    writeln!(
+    write!(
         out,
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
         e.id,
         iso_utc(e.created_at),
         e.severity.as_str(),
