@@ -89,9 +89,10 @@ descendants() {
 # Ends the node: the wrapper and, in the session `su` gave it, the Erlang VM and its helpers;
 # then its port mapper (epmd, on the node's private port).
 end_node() {
-  local pid port dist epmd sessions alive s mapper
+  local pid port="" dist="" epmd="" sessions alive s mapper
   pid=$(cat "$dir/pid")
-  eval "$(cat "$dir/ports")"
+  # A folder from before the ports were kept has none: its port mapper is left alone.
+  if [ -f "$dir/ports" ]; then eval "$(cat "$dir/ports")"; fi
   sessions=" $(ps -o sid= -p "$({ echo "$pid"; descendants "$pid"; } | paste -sd, -)" 2>/dev/null |
     sort -u | xargs) "
   for s in $sessions; do pkill -TERM -s "$s" 2>/dev/null || true; done
@@ -102,8 +103,10 @@ end_node() {
     sleep 0.2
   done
   for s in $sessions; do pkill -KILL -s "$s" 2>/dev/null || true; done
-  mapper=$(ss -ltnpH "sport = :$epmd" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
-  if [ -n "$mapper" ]; then kill "$mapper" 2>/dev/null || true; fi
+  if [ -n "$epmd" ]; then
+    mapper=$(ss -ltnpH "sport = :$epmd" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
+    if [ -n "$mapper" ]; then kill "$mapper" 2>/dev/null || true; fi
+  fi
 }
 
 stop() {
