@@ -1,20 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { render, screen, waitFor, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { App } from "./App";
+import { screen, waitFor, within } from "@testing-library/react";
 import { FakeBackend } from "./test/fakeBackend";
-
-function renderApp() {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const user = userEvent.setup();
-  const view = render(
-    <QueryClientProvider client={client}>
-      <App />
-    </QueryClientProvider>,
-  );
-  return { user, view };
-}
+import { renderApp } from "./test/renderApp";
 
 function rowIds(): number[] {
   return Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) => Number(tr.getAttribute("data-event-id")));

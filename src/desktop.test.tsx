@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { render, screen, waitFor, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { App } from "./App";
+import { screen, waitFor, within } from "@testing-library/react";
 import { stacked, summarise } from "./ActivityStrip";
 import type { ChangeSet, Minute } from "./bindings";
 import { describeOutcome } from "./ExportDialog";
@@ -10,17 +7,7 @@ import { resolveTheme } from "./settings";
 import { soundFor } from "./sound";
 import { emit } from "@tauri-apps/api/event";
 import { FakeBackend, makeEvent, T0 } from "./test/fakeBackend";
-
-function renderApp() {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const user = userEvent.setup();
-  render(
-    <QueryClientProvider client={client}>
-      <App />
-    </QueryClientProvider>,
-  );
-  return { user };
-}
+import { renderApp } from "./test/renderApp";
 
 const rowCount = () => document.querySelectorAll("tbody tr[data-event-id]").length;
 

@@ -1,22 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { render, screen, waitFor, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { screen, waitFor, within } from "@testing-library/react";
 import { emit } from "@tauri-apps/api/event";
-import { App } from "./App";
 import { actorName } from "./format";
 import { FakeBackend, makeEvent } from "./test/fakeBackend";
-
-function renderApp() {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const user = userEvent.setup();
-  render(
-    <QueryClientProvider client={client}>
-      <App />
-    </QueryClientProvider>,
-  );
-  return { user };
-}
+import { renderApp } from "./test/renderApp";
 
 function row(id: number): HTMLElement {
   const tr = document.querySelector<HTMLElement>(`tr[data-event-id="${id}"]`);

@@ -1,22 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { render, screen, waitFor, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { screen, waitFor, within } from "@testing-library/react";
 import { emit } from "@tauri-apps/api/event";
-import { App } from "./App";
 import type { TeamStatus } from "./bindings";
 import { FakeBackend } from "./test/fakeBackend";
-
-function renderApp() {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const user = userEvent.setup();
-  render(
-    <QueryClientProvider client={client}>
-      <App />
-    </QueryClientProvider>,
-  );
-  return { user };
-}
+import { renderApp } from "./test/renderApp";
 
 const counts = { applied: 12, rejected: 0, duplicates: 0, created: 9, updated: 0, acknowledged: 1, completed: 1, ignored: 0, reopened: 0, conflicts: 1 };
 

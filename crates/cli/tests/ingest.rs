@@ -9,17 +9,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
+use support::{broker, cli, with_input};
+
 const MESSAGES: usize = 20_000;
-
-fn cli() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_eventdesk-cli"))
-}
-
-fn broker() -> String {
-    std::env::var("EVENTDESK_TEST_AMQP").unwrap_or_else(|_| {
-        panic!("EVENTDESK_TEST_AMQP is not set: start a broker with `eval \"$(bash scripts/rabbitmq.sh start)\"`")
-    })
-}
 
 /// PagerDuty triggers: 10% raise an earlier key again. Returns (lines, distinct keys).
 fn messages() -> (String, usize) {
@@ -37,23 +31,6 @@ fn messages() -> (String, usize) {
         ));
     }
     (text, keys)
-}
-
-/// Runs `cmd` with `input` on its standard input, to the end.
-fn with_input(cmd: &mut Command, input: &str) -> std::process::Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn run(cmd: &mut Command, input: &str) -> String {

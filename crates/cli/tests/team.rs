@@ -7,35 +7,17 @@
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn cli() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_eventdesk-cli"))
-}
+mod support;
 
-fn broker() -> String {
-    std::env::var("EVENTDESK_TEST_AMQP").unwrap_or_else(|_| {
-        panic!("EVENTDESK_TEST_AMQP is not set: start a broker with `eval \"$(bash scripts/rabbitmq.sh start)\"`")
-    })
-}
+use support::{broker, cli, with_input};
 
+/// Runs `cmd` with `input`, asserting it succeeds; its standard output.
 fn run(cmd: &mut Command, input: &str) -> String {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_input(cmd, input);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -363,44 +345,30 @@ fn an_action_published_with_act_is_applied_by_every_desk() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = cli()
-        .args([
-            "act",
-            "--amqp",
-            &desks.url,
-            "--stream",
-            "has space",
-            "--operator",
-            "alice",
-            "--action",
-            "complete",
-            "--event",
-            "1",
-            "--expected-version",
-            "2",
-        ])
-        .output()
-        .unwrap();
+    let refused = |url: &str, stream: &str| {
+        cli()
+            .args([
+                "act",
+                "--amqp",
+                url,
+                "--stream",
+                stream,
+                "--operator",
+                "alice",
+                "--action",
+                "complete",
+                "--event",
+                "1",
+                "--expected-version",
+                "2",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = refused(&desks.url, "has space");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("stream"));
-    let out = cli()
-        .args([
-            "act",
-            "--amqp",
-            "amqp://guest:guest@127.0.0.1:1/%2f",
-            "--stream",
-            "ops",
-            "--operator",
-            "alice",
-            "--action",
-            "complete",
-            "--event",
-            "1",
-            "--expected-version",
-            "2",
-        ])
-        .output()
-        .unwrap();
+    let out = refused("amqp://guest:guest@127.0.0.1:1/%2f", "ops");
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("RabbitMQ"),

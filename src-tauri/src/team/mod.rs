@@ -327,8 +327,9 @@ impl Team {
             message: e.to_string(),
         })?;
         let deadline = tokio::time::Instant::now() + COME_BACK;
+        let conn = self.0.store.connect()?;
         loop {
-            let outcomes = team::action_outcomes(&self.0.store.connect()?, &message.id)?;
+            let outcomes = team::action_outcomes(&conn, &message.id)?;
             if !outcomes.is_empty() {
                 return Ok(outcomes.into_iter().map(|(_, o)| o).collect());
             }
