@@ -397,6 +397,34 @@ fn bench(c: &mut Criterion) {
         lags[lags.len() * 99 / 100],
         lags.len(),
     ));
+
+    // Page 1 read just after another connection committed one change, as the window reads it
+    // while events arrive: the reader's memory catches up with the change log first.
+    let first_page = q(
+        EventFilter::default(),
+        Sort::default(),
+        Some(Position::First),
+    );
+    let mut after = Vec::new();
+    for _ in 0..200 {
+        sim.run_batch(
+            &mut sim_conn,
+            &feed,
+            &eventdesk_core::At(1_764_000_000_000),
+            1,
+        )
+        .expect("batch");
+        let started = Instant::now();
+        store.list_events(&first_page).expect("page");
+        after.push(started.elapsed().as_nanos());
+    }
+    after.sort_unstable();
+    pct.0.push((
+        "page 1 right after a commit".into(),
+        after[after.len() / 2],
+        after[after.len() * 99 / 100],
+        after.len(),
+    ));
     g.finish();
     pct.save(&group);
 }

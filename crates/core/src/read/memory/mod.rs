@@ -346,11 +346,19 @@ impl Memory {
 /// Re-checks the hit sets for the events retitled after `since` (a title is the one thing
 /// about an event the search index holds that may change) and forgets the prefix expansions,
 /// which new titles may widen.
+/// The events retitled after a seq.
+const RETITLED: &str = "SELECT event_id FROM changes WHERE seq > ?1 AND field = 'title'";
+
 fn retitled(state: &mut State, conn: &Connection, since: i64) -> Result<()> {
-    let ids: Vec<i64> = conn
-        .prepare_cached("SELECT DISTINCT event_id FROM changes WHERE seq > ?1 AND field = 'title'")?
+    // Not DISTINCT: SQLite would then walk all of `changes_by_event` for its order (about
+    // 200 ms at 1,000,000 events, on every read after a commit) instead of the few rows past
+    // `since` by seq. The few ids are deduplicated here.
+    let mut ids: Vec<i64> = conn
+        .prepare_cached(RETITLED)?
         .query_map([since], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    ids.sort_unstable();
+    ids.dedup();
     if ids.is_empty() {
         return Ok(());
     }
@@ -411,4 +419,25 @@ fn scan(
             want,
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RETITLED;
+
+    /// Every read after a commit asks which events were retitled since the last read: it must
+    /// seek the few new changes by seq, never walk the whole change log.
+    #[test]
+    fn retitled_events_are_found_by_seq() -> crate::Result<()> {
+        let conn = crate::db::in_memory()?;
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {RETITLED}"))?
+            .query_map([0], |r| r.get(3))?
+            .collect::<rusqlite::Result<_>>()?;
+        assert!(
+            plan.iter().all(|step| step.contains("INTEGER PRIMARY KEY")),
+            "{plan:?}"
+        );
+        Ok(())
+    }
 }
