@@ -10,7 +10,7 @@ report=e2e/artifacts/report.tap
 for tool in dbus-run-session xvfb-run; do
   command -v "$tool" >/dev/null || { echo "e2e: $tool is missing (scripts/setup.sh --e2e installs it)" >&2; exit 1; }
 done
-dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24" \
   node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$report" \

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { memo, useEffect, useMemo, useRef, useState } from "react";
 import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { api, messageOf } from "./api";
@@ -55,11 +55,13 @@ function canDraw(): boolean {
  * Events per minute by severity over the last hour, above the table. Refreshed when pushes
  * arrive (the caller invalidates queryKeys.activity, at most every few seconds) and each minute.
  */
-export function ActivityStrip() {
+export const ActivityStrip = memo(function ActivityStrip({ height = 90 }: { height?: number }) {
   const activity = useQuery({ queryKey: queryKeys.activity, queryFn: api.activity, refetchInterval: 30_000 });
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const resize = useRef<ResizeObserver | null>(null);
+  const heightNow = useRef(height);
+  heightNow.current = height;
   const data = useMemo(() => (activity.data ? stacked(activity.data) : null), [activity.data]);
   // uPlot is loaded on demand: if it cannot start here (it needs a drawable canvas and a valid
   // locale), the strip keeps its text summary and the rest of the window is unaffected.
@@ -98,7 +100,7 @@ export function ActivityStrip() {
     plot.current = new lib(
       {
         width: Math.max(300, el.clientWidth),
-        height: 90,
+        height: heightNow.current,
         series,
         legend: { show: false },
         cursor: { show: true, points: { show: false } },
@@ -112,10 +114,15 @@ export function ActivityStrip() {
       el,
     );
     if (typeof ResizeObserver !== "undefined") {
-      resize.current = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, el.clientWidth), height: 90 }));
+      resize.current = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, el.clientWidth), height: heightNow.current }));
       resize.current.observe(el);
     }
   }, [data, lib]);
+  // The chart's height follows the row density.
+  useEffect(() => {
+    const el = box.current;
+    if (plot.current && el) plot.current.setSize({ width: Math.max(300, el.clientWidth), height });
+  }, [height]);
   useEffect(
     () => () => {
       resize.current?.disconnect();
@@ -153,7 +160,7 @@ export function ActivityStrip() {
           Chart unavailable: {chartError}
         </p>
       )}
-      <div ref={box} className="activity-chart" />
+      <div ref={box} className="activity-chart" style={{ height }} />
     </section>
   );
-}
+});

@@ -1,10 +1,11 @@
 // The window's layout: the toolbar, messages, panels, filters, the table with its pager, the
 // detail pane and the dialogs. State and behaviour live in the hooks it composes.
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { AboutDialog } from "./AboutDialog";
 import { ActivityStrip } from "./ActivityStrip";
 import { messageOf } from "./api";
 import { BulkBar } from "./BulkBar";
+import { tableLayout, useWidth } from "./columns";
 import { DetailPane } from "./DetailPane";
 import { EventTable } from "./EventTable";
 import { ExportDialog } from "./ExportDialog";
@@ -66,11 +67,16 @@ export function App() {
     setCurrent,
     open,
     closeDetail: () => setOpenId(null),
+    panelsOpen: panels.size > 0,
+    closePanels: () => setPanels(new Set()),
     setHelpOpen: (show) => setDialog(show ? "shortcuts" : null),
     toggle: (e) => selection.toggle(e, false),
     act: (a, e) => void actions.run(a, e),
   });
   const page = nav.page;
+  const content = useRef<HTMLElement>(null);
+  const width = useWidth(content);
+  const { hidden, overlay } = useMemo(() => tableLayout(width, openId !== null), [width, openId]);
 
   return (
     <div className="app">
@@ -111,76 +117,93 @@ export function App() {
         </button>
       </header>
 
-      <NoticeList notices={notices} onDismiss={dismiss} error={query.isError ? `Could not load events: ${messageOf(query.error)}` : null} />
+      <div className="below-toolbar">
+        <NoticeList notices={notices} onDismiss={dismiss} error={query.isError ? `Could not load events: ${messageOf(query.error)}` : null} />
 
-      {panels.has("sources") && <SourcesPanel />}
-      {panels.has("team") && <TeamPanel team={team} />}
-      {panels.has("simulator") && <SimulatorPanel />}
-      {panels.has("settings") && <SettingsPanel />}
-      <FilterBar view={view} onChange={setView} />
-      <ActivityStrip />
-
-      <main className={openId === null ? "content" : "content with-detail"}>
-        <section className="table-area" aria-label="Events">
-          <div className="table-tools">
-            {paused && heldChanges > 0 && (
-              <button type="button" className="new-events" onClick={() => setPaused(false)}>
-                {heldChanges} new {heldChanges === 1 ? "change" : "changes"}
+        {panels.size > 0 && (
+          // Panels open in a drawer over the right of the window: the table stays where it is.
+          <aside className="drawer" aria-label="Panels">
+            <div className="drawer-head">
+              <button type="button" onClick={() => setPanels(new Set())} aria-label="Close panels">
+                Close
               </button>
-            )}
-            {newEvents > 0 && page !== 1 && (
-              <button type="button" className="new-events" onClick={() => goTo(FIRST)}>
-                {newEvents} new {newEvents === 1 ? "event" : "events"}
-              </button>
-            )}
-            {selection.selected.size > 0 && (
-              <BulkBar
-                count={selection.selected.size}
-                busy={actions.bulkBusy}
-                onBulk={(a) => void actions.runBulk(a, rows.filter((r) => selection.selected.has(r.id)))}
-                onClear={() => selection.set([])}
-              />
-            )}
-          </div>
-          {data ? (
-            <EventTable
-              rows={rows}
-              sort={view.sort}
-              onSort={sortBy}
-              busy={actions.busy}
-              selected={selection.selected}
-              current={current}
-              onAction={(a, e) => void actions.run(a, e)}
-              onOpen={(e) => open(e.id)}
-              onToggle={(e, range) => {
-                selection.toggle(e, range);
-                setCurrent(e.id);
-              }}
-              onToggleAll={selection.toggleAll}
-            />
-          ) : (
-            !query.isError && <p className="loading">Loading events…</p>
-          )}
-          <Pagination
-            page={data}
-            number={page}
-            onFirst={() => goTo(FIRST)}
-            onPrev={() => data?.prev && goTo({ page: page > 1 ? page - 1 : 0, position: data.prev })}
-            onNext={() => data?.next && goTo({ page: page > 0 ? page + 1 : 0, position: data.next })}
-            onLast={() =>
-              // Without an exact total the last page's number is unknown: 0 says so.
-              goTo({ page: data?.totalExact ? pageCount(data.total, data.pageSize) : 0, position: { at: "last" } })
-            }
-            onPageSize={(size) => {
-              setView({ ...view, pageSize: size });
-              if (settings && settings.pageSize !== size) saveSettings.mutate({ ...settings, pageSize: size });
-            }}
-          />
-        </section>
-        {openId !== null && (
-          <DetailPane id={openId} busy={actions.busy.has(openId)} onAction={(a, e) => void actions.run(a, e)} onClose={() => setOpenId(null)} />
+            </div>
+            {panels.has("sources") && <SourcesPanel />}
+            {panels.has("team") && <TeamPanel team={team} />}
+            {panels.has("simulator") && <SimulatorPanel />}
+            {panels.has("settings") && <SettingsPanel />}
+          </aside>
         )}
-      </main>
+        <FilterBar view={view} onChange={setView} />
+        <ActivityStrip height={settings?.density === "compact" ? 40 : 90} />
+
+        <main
+          ref={content}
+          className={`content${openId === null ? "" : overlay ? " with-detail overlay" : " with-detail"} density-${settings?.density ?? "comfortable"}`}
+        >
+          <section className="table-area" aria-label="Events">
+            <div className="table-tools">
+              {paused && heldChanges > 0 && (
+                <button type="button" className="new-events" onClick={() => setPaused(false)}>
+                  {heldChanges} new {heldChanges === 1 ? "change" : "changes"}
+                </button>
+              )}
+              {newEvents > 0 && page !== 1 && (
+                <button type="button" className="new-events" onClick={() => goTo(FIRST)}>
+                  {newEvents} new {newEvents === 1 ? "event" : "events"}
+                </button>
+              )}
+              {selection.selected.size > 0 && (
+                <BulkBar
+                  count={selection.selected.size}
+                  busy={actions.bulkBusy}
+                  onBulk={(a) => void actions.runBulk(a, rows.filter((r) => selection.selected.has(r.id)))}
+                  onClear={() => selection.set([])}
+                />
+              )}
+            </div>
+            {data ? (
+              <EventTable
+                rows={rows}
+                sort={view.sort}
+                onSort={sortBy}
+                busy={actions.busy}
+                selected={selection.selected}
+                current={current}
+                onAction={(a, e) => void actions.run(a, e)}
+                onOpen={(e) => open(e.id)}
+                onToggle={(e, range) => {
+                  selection.toggle(e, range);
+                  setCurrent(e.id);
+                }}
+                onToggleAll={selection.toggleAll}
+                hidden={hidden}
+                density={settings?.density ?? "comfortable"}
+              />
+            ) : (
+              !query.isError && <p className="loading">Loading events…</p>
+            )}
+            <Pagination
+              page={data}
+              number={page}
+              onFirst={() => goTo(FIRST)}
+              onPrev={() => data?.prev && goTo({ page: page > 1 ? page - 1 : 0, position: data.prev })}
+              onNext={() => data?.next && goTo({ page: page > 0 ? page + 1 : 0, position: data.next })}
+              onLast={() =>
+                // Without an exact total the last page's number is unknown: 0 says so.
+                goTo({ page: data?.totalExact ? pageCount(data.total, data.pageSize) : 0, position: { at: "last" } })
+              }
+              onPageSize={(size) => {
+                setView({ ...view, pageSize: size });
+                if (settings && settings.pageSize !== size) saveSettings.mutate({ ...settings, pageSize: size });
+              }}
+            />
+          </section>
+          {openId !== null && (
+            <DetailPane id={openId} busy={actions.busy.has(openId)} onAction={(a, e) => void actions.run(a, e)} onClose={() => setOpenId(null)} />
+          )}
+        </main>
+      </div>
       {dialog === "shortcuts" && <ShortcutsDialog onClose={() => setDialog(null)} />}
       {dialog === "about" && <AboutDialog onClose={() => setDialog(null)} />}
       {dialog === "export" && (

@@ -1,8 +1,9 @@
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
-import { useEffect, useMemo, useRef } from "react";
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type Row } from "@tanstack/react-table";
+import { memo, useEffect, useMemo, useRef } from "react";
 import { actionLabel, actionsFor } from "./api";
-import type { Action, Event, Sort, SortKey } from "./bindings";
-import { formatTime, overrideText, statusText } from "./format";
+import type { Action, Density, Event, Sort, SortKey } from "./bindings";
+import { COLUMN_WIDTHS, type ColumnId } from "./columns";
+import { formatDateTime, formatTime, overrideText, statusText } from "./format";
 import { Timestamp } from "./controls";
 
 const column = createColumnHelper<Event>();
@@ -19,6 +20,9 @@ type Props = {
   /** `range` when the user shift-clicked: select everything from the last click to here. */
   onToggle: (event: Event, range: boolean) => void;
   onToggleAll: (select: boolean) => void;
+  /** Columns stepped aside for want of room (see `columns.ts`). */
+  hidden: ReadonlySet<ColumnId>;
+  density: Density;
 };
 
 function SelectAll({ rows, selected, onToggleAll }: Pick<Props, "rows" | "selected" | "onToggleAll">) {
@@ -38,9 +42,27 @@ function SelectAll({ rows, selected, onToggleAll }: Pick<Props, "rows" | "select
   );
 }
 
+/** The performance mark set when the table first shows rows. */
+export const FIRST_ROWS = "eventdesk:first-rows";
+
 const SORTABLE: Record<string, SortKey> = { createdAt: "time", updatedAt: "updated", severity: "severity" };
 
-export function EventTable({ rows, sort, onSort, busy, selected, current, onAction, onOpen, onToggle, onToggleAll }: Props) {
+/** What the cells read at render time: the latest sets and handlers (see `EventRow`). */
+type Live = Pick<Props, "rows" | "busy" | "selected" | "onAction" | "onOpen" | "onToggle" | "onToggleAll">;
+
+export function EventTable(props: Props) {
+  const { rows, sort, onSort, busy, selected, current, hidden, density } = props;
+  const compact = density === "compact";
+  // Cells read the sets and handlers through this ref, so that the columns (and with them
+  // every row) are rebuilt only when the layout or the sort changes; a row renders again only
+  // when its event, its selection, its pending action or the cursor on it changes.
+  const live = useRef<Live>(props);
+  live.current = props;
+  const { onAction, onOpen, onToggle } = {
+    onAction: (a: Action, e: Event) => live.current.onAction(a, e),
+    onOpen: (e: Event) => live.current.onOpen(e),
+    onToggle: (e: Event, range: boolean) => live.current.onToggle(e, range),
+  };
   const sortHeader = (label: string, by: SortKey) => () => (
     <button type="button" className="sort" onClick={() => onSort(by)}>
       {label}
@@ -51,12 +73,12 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
     () => [
       column.display({
         id: "select",
-        header: () => <SelectAll rows={rows} selected={selected} onToggleAll={onToggleAll} />,
+        header: () => <SelectAll rows={live.current.rows} selected={live.current.selected} onToggleAll={live.current.onToggleAll} />,
         cell: (c) => (
           <input
             type="checkbox"
             aria-label={`Select event ${c.row.original.id}`}
-            checked={selected.has(c.row.original.id)}
+            checked={live.current.selected.has(c.row.original.id)}
             onChange={() => undefined}
             onClick={(e) => onToggle(c.row.original, e.shiftKey)}
           />
@@ -70,13 +92,25 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
         header: sortHeader("Severity", "severity"),
         cell: (c) => <span className={`severity severity-${c.getValue()}`}>{c.getValue()}</span>,
       }),
-      column.accessor("kind", { header: "Kind", cell: (c) => <code>{c.getValue()}</code> }),
-      column.accessor("source", { header: "Source" }),
+      column.accessor("kind", { header: "Kind", cell: (c) => <code title={c.getValue()}>{c.getValue()}</code> }),
+      column.accessor("source", {
+        header: "Source",
+        cell: (c) => (
+          <span className="cut" title={hidden.has("kind") ? `${c.getValue()} · ${c.row.original.kind}` : c.getValue()}>
+            {c.getValue()}
+          </span>
+        ),
+      }),
       column.accessor("title", {
         header: "Title",
         cell: (c) => (
-          <>
-            <button type="button" className="link" onClick={() => onOpen(c.row.original)} title="Show details and history">
+          <span className="title-line">
+            <button
+              type="button"
+              className="link"
+              onClick={() => onOpen(c.row.original)}
+              title={compact ? c.getValue() : "Show details and history"}
+            >
               {c.getValue()}
             </button>
             {c.row.original.occurrences > 1 && (
@@ -84,7 +118,7 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
                 ×{c.row.original.occurrences}
               </span>
             )}
-          </>
+          </span>
         ),
       }),
       column.accessor("status", {
@@ -92,14 +126,19 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
         cell: (c) => {
           const e = c.row.original;
           const note = overrideText(e);
+          const when = e.completedAt !== null && e.status === "completed" ? formatDateTime(e.completedAt) : null;
           return (
-            <span className={`status status-${e.status}`} data-status={e.status}>
+            <span
+              className={`status status-${e.status}`}
+              data-status={e.status}
+              title={[statusText(e), when, note].filter(Boolean).join("\n")}
+            >
               <span>{statusText(e)}</span>
               {e.completedAt !== null && e.status === "completed" && (
                 <span className="when">{formatTime(e.completedAt)}</span>
               )}
               {note && <span className="override">{note}</span>}
-              {busy.has(e.id) && <span className="pending">sending…</span>}
+              {live.current.busy.has(e.id) && <span className="pending">sending…</span>}
             </span>
           );
         },
@@ -116,7 +155,7 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
           return (
             <span className="actions">
               {actionsFor(e).map((action) => (
-                <button key={action} type="button" onClick={() => onAction(action, e)} disabled={busy.has(e.id)}>
+                <button key={action} type="button" onClick={() => onAction(action, e)} disabled={live.current.busy.has(e.id)}>
                   {actionLabel[action]}
                 </button>
               ))}
@@ -125,12 +164,24 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
         },
       }),
     ],
-    // sortHeader is rebuilt each render from `sort` and `onSort`, which are listed.
+    // sortHeader and the handlers read `sort`, `onSort` and the ref: the list is complete.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [rows, sort, onSort, busy, selected, onAction, onOpen, onToggle, onToggleAll],
+    [sort, onSort, hidden, compact],
   );
 
-  const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel(), getRowId: (r) => String(r.id) });
+  const columnVisibility = useMemo(() => Object.fromEntries([...hidden].map((id) => [id, false])), [hidden]);
+  const table = useReactTable({
+    data: rows,
+    columns,
+    state: { columnVisibility },
+    getCoreRowModel: getCoreRowModel(),
+    getRowId: (r) => String(r.id),
+  });
+
+  useEffect(() => {
+    // For the window benchmark and the self-check: when the first rows reached the screen.
+    if (rows.length > 0 && performance.getEntriesByName(FIRST_ROWS).length === 0) performance.mark(FIRST_ROWS);
+  }, [rows.length]);
 
   useEffect(() => {
     if (current === null) return;
@@ -138,7 +189,12 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
   }, [current]);
 
   return (
-    <table className="events">
+    <table className={`events density-${density}`}>
+      <colgroup>
+        {table.getVisibleLeafColumns().map((c) => (
+          <col key={c.id} className={`col-${c.id}`} style={{ width: c.id === "title" ? undefined : COLUMN_WIDTHS[c.id as Exclude<ColumnId, "title">] }} />
+        ))}
+      </colgroup>
       <thead>
         {table.getHeaderGroups().map((group) => (
           <tr key={group.id}>
@@ -165,28 +221,19 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
       </thead>
       <tbody>
         {table.getRowModel().rows.map((row) => (
-          <tr
+          <EventRow
             key={row.id}
-            data-event-id={row.original.id}
-            data-version={row.original.version}
-            data-created-at={row.original.createdAt}
-            data-current={current === row.original.id ? "true" : undefined}
-            className={`row-${row.original.status}${selected.has(row.original.id) ? " selected" : ""}`}
-            onClick={(e) => {
-              // A click on the row itself (not on one of its controls) opens its details.
-              if (!(e.target as HTMLElement).closest("button, input, a, select")) onOpen(row.original);
-            }}
-          >
-            {row.getVisibleCells().map((cell) => (
-              <td key={cell.id} className={`col-${cell.column.id}`}>
-                {flexRender(cell.column.columnDef.cell, cell.getContext())}
-              </td>
-            ))}
-          </tr>
+            row={row}
+            columns={columns}
+            selected={selected.has(row.original.id)}
+            busy={busy.has(row.original.id)}
+            current={current === row.original.id}
+            onOpen={onOpen}
+          />
         ))}
         {rows.length === 0 && (
           <tr>
-            <td colSpan={9} className="empty">
+            <td colSpan={table.getVisibleLeafColumns().length} className="empty">
               No events to show. New events appear here as they happen.
             </td>
           </tr>
@@ -195,3 +242,47 @@ export function EventTable({ rows, sort, onSort, busy, selected, current, onActi
     </table>
   );
 }
+
+type RowProps = {
+  row: Row<Event>;
+  /** Only compared: new columns (layout, sort) render every row again. */
+  columns: unknown;
+  selected: boolean;
+  busy: boolean;
+  current: boolean;
+  onOpen: (event: Event) => void;
+};
+
+/** One row; rendered again only when what it shows changed. */
+const EventRow = memo(
+  function EventRow({ row, selected, current, onOpen }: RowProps) {
+    const e = row.original;
+    return (
+      <tr
+        data-event-id={e.id}
+        data-kind={e.kind}
+        data-version={e.version}
+        data-created-at={e.createdAt}
+        data-updated-at={e.updatedAt}
+        data-current={current ? "true" : undefined}
+        className={`row-${e.status}${selected ? " selected" : ""}`}
+        onClick={(click) => {
+          // A click on the row itself (not on one of its controls) opens its details.
+          if (!(click.target as HTMLElement).closest("button, input, a, select")) onOpen(e);
+        }}
+      >
+        {row.getVisibleCells().map((cell) => (
+          <td key={cell.id} className={`col-${cell.column.id}`}>
+            {flexRender(cell.column.columnDef.cell, cell.getContext())}
+          </td>
+        ))}
+      </tr>
+    );
+  },
+  (a, b) =>
+    a.row.original === b.row.original &&
+    a.columns === b.columns &&
+    a.selected === b.selected &&
+    a.busy === b.busy &&
+    a.current === b.current,
+);

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { memo, useEffect, useState } from "react";
 import { api } from "./api";
 import type { Severity, Status } from "./bindings";
 import { DEFAULT_VIEW, RANGE_LABELS, type Range, type View } from "./view";
@@ -37,7 +37,7 @@ function FacetSelect({ label, names, value, onChange }: FacetProps) {
 }
 
 /** Search box (debounced), status, minimum severity, kind, source and time range. */
-export function FilterBar({ view, onChange }: Props) {
+export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
   const facets = useQuery({ queryKey: queryKeys.facets, queryFn: api.facets, staleTime: 30_000 });
   const [text, setText] = useState(view.search);
   useEffect(() => setText(view.search), [view.search]);
@@ -105,4 +105,4 @@ export function FilterBar({ view, onChange }: Props) {
       </button>
     </form>
   );
-}
+});

@@ -1,11 +1,11 @@
 import { messageOf } from "./api";
-import type { AppSettings, Severity, Theme } from "./bindings";
+import type { AppSettings, Density, Severity, Theme } from "./bindings";
 import { useSettings } from "./settings";
 import { Check, ErrorLine, PageSizeSelect } from "./controls";
 
 const SEVERITIES: Severity[] = ["critical", "error", "warning", "info"];
 
-/** Theme, notifications, sounds, tray behaviour and page size; each change is saved at once. */
+/** Theme, row density, notifications, sounds, tray behaviour and page size; each change is saved at once. */
 export function SettingsPanel() {
   const { settings, error, save } = useSettings();
   const change = (next: Partial<AppSettings>) => settings && save.mutate({ ...settings, ...next });
@@ -21,6 +21,13 @@ export function SettingsPanel() {
               <option value="system">Follow the system</option>
               <option value="light">Light</option>
               <option value="dark">Dark</option>
+            </select>
+          </label>
+          <label>
+            Rows
+            <select id="setting-density" value={settings.density} onChange={(e) => change({ density: e.target.value as Density })}>
+              <option value="comfortable">Comfortable</option>
+              <option value="compact">Compact: one line each</option>
             </select>
           </label>
           <Check checked={settings.notifications} onChange={(notifications) => change({ notifications })}>

@@ -75,6 +75,11 @@ export const commands = {
 	removeQueueSource: (id: string) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("remove_queue_source", { id })),
 	/**  Opens link `index` of event `id` in the browser (http and https only). */
 	openLink: (id: number, index: number) => typedError<null, AppError>(__TAURI_INVOKE("open_link", { id, index })),
+	/**
+	 *  What the page shows, reported by the self-check's probe (see `self_check.rs`). Refused
+	 *  when no self-check is running.
+	 */
+	selfCheckSeen: (seen: Seen) => typedError<null, AppError>(__TAURI_INVOKE("self_check_seen", { seen })),
 };
 
 /** Events */
@@ -193,6 +198,7 @@ export type AppSettings = {
 	closeToTray: boolean,
 	/**  Rows per page when a view does not say. */
 	pageSize: number,
+	density: Density,
 };
 
 /**  What happened to one event of a bulk request. */
@@ -277,6 +283,13 @@ export type Counts = {
 	reopened: number,
 	conflicts: number,
 };
+
+/**  How much room a row of the table takes. */
+export type Density = 
+/**  Rows grow to show long titles and the status's second line. */
+"comfortable" | 
+/**  One line per row: long titles are cut short, with the whole title in a tooltip. */
+"compact";
 
 /**  A desk of the team, as this desk heard it. */
 export type DeskView = {
@@ -523,6 +536,14 @@ export type Rejection = {
 	/**  Where it was: `offset 1234`, `message m-17`, `line 12`. */
 	place: string | null,
 	reason: string,
+};
+
+/**  What the page reports: the first row it shows, and how many. */
+export type Seen = {
+	rows: number,
+	/**  The row looked for (the first row when none is named), as `data-event-id`. */
+	id: number,
+	version: number,
 };
 
 /**  How bad an event is. Ordered: `Info < Warning < Error < Critical`. */

@@ -48,6 +48,7 @@ fn shell_with_env(
     };
     let state = start(app.handle(), path, env);
     app.manage(state);
+    app.manage(eventdesk_app::self_check::Inbox::default());
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -516,7 +517,8 @@ fn preferences_are_validated_and_persist_across_restarts() {
             "notifications": true,
             "sounds": { "critical": false, "error": false, "warning": false, "info": false },
             "closeToTray": false,
-            "pageSize": 50
+            "pageSize": 50,
+            "density": "comfortable"
         })
     );
     let mut chosen = defaults.clone();
@@ -524,6 +526,7 @@ fn preferences_are_validated_and_persist_across_restarts() {
     chosen["notifications"] = json!(false);
     chosen["sounds"]["critical"] = json!(true);
     chosen["closeToTray"] = json!(true);
+    chosen["density"] = json!("compact");
     chosen["pageSize"] = json!(7);
     let err = s
         .invoke("save_settings", json!({ "settings": chosen }))
@@ -856,3 +859,16 @@ fn activity_covers_the_last_hour_minute_by_minute() {
 mod sources;
 #[path = "shell/team.rs"]
 mod team;
+
+#[test]
+fn the_self_checks_report_is_refused_when_no_self_check_runs() {
+    let s = shell();
+    let refused = s
+        .invoke(
+            "self_check_seen",
+            json!({ "seen": { "rows": 1, "id": 1, "version": 1 } }),
+        )
+        .unwrap_err();
+    assert_eq!(refused["type"], "InvalidInput", "{refused}");
+    assert_eq!(refused["data"]["message"], "no self-check is running");
+}

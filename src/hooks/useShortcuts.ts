@@ -10,6 +10,9 @@ export type ShortcutState = {
   setCurrent: (id: number) => void;
   open: (id: number) => void;
   closeDetail: () => void;
+  /** Whether the panel drawer is open; Escape closes it before the detail pane. */
+  panelsOpen: boolean;
+  closePanels: () => void;
   setHelpOpen: (open: boolean) => void;
   toggle: (event: Event) => void;
   act: (action: Action, event: Event) => void;
@@ -33,6 +36,7 @@ export function useShortcuts(state: ShortcutState) {
       }
       if (e.key === "Escape") {
         if (s.helpOpen) s.setHelpOpen(false);
+        else if (s.panelsOpen) s.closePanels();
         else s.closeDetail();
         return;
       }

@@ -78,6 +78,7 @@ export class FakeBackend {
     sounds: { critical: false, error: false, warning: false, info: false },
     closeToTray: false,
     pageSize: 50,
+    density: "comfortable",
   };
   /** What the save dialog answers (null: the operator closed it). */
   savePath: string | null = "/tmp/view.csv";

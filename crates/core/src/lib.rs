@@ -23,6 +23,6 @@ pub use model::{
 };
 pub use services::export::{ExportFormat, ExportOutcome};
 pub use services::notify::{Notice, Notifier};
-pub use services::preferences::{AppSettings, Sounds, Theme};
+pub use services::preferences::{AppSettings, Density, Sounds, Theme};
 pub use services::simulator::{SimConfig, SimControl, Simulator, SimulatorStatus};
 pub use store::Store;

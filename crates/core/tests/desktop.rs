@@ -6,7 +6,7 @@ use eventdesk_core::db::NewEvent;
 use eventdesk_core::services::activity::{last_hour, MINUTES, MINUTE_MS};
 use eventdesk_core::services::export::{csv_field, iso_utc, CSV_HEADER};
 use eventdesk_core::{
-    Actor, AppSettings, ChangeSet, CommitFeed, Error, Event, EventFilter, ExportFormat,
+    Actor, AppSettings, ChangeSet, CommitFeed, Density, Error, Event, EventFilter, ExportFormat,
     ExportOutcome, ManualClock, Notifier, Severity, SimConfig, Simulator, Sort, SortKey, Sounds,
     Status, Store, Theme,
 };
@@ -32,6 +32,7 @@ fn settings_default_until_saved_then_survive_reopening_the_file() {
         },
         close_to_tray: true,
         page_size: 100,
+        density: Density::Compact,
     };
     chosen.save(&f.store).unwrap();
 
@@ -76,6 +77,11 @@ fn settings_saved_by_an_older_version_fill_in_defaults() {
     assert_eq!(loaded.page_size, 50, "an out-of-range page size falls back");
     assert!(loaded.notifications);
     assert!(loaded.sounds.error && !loaded.sounds.critical);
+    assert_eq!(
+        loaded.density,
+        Density::Comfortable,
+        "rows are comfortable until chosen"
+    );
 }
 
 // ---- notifications ----

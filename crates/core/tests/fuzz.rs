@@ -4,8 +4,8 @@
 use crate::support::Fixture;
 use eventdesk_core::services::export::ExportFormat;
 use eventdesk_core::{
-    Action, AppSettings, Error, EventFilter, EventQuery, Position, Severity, SimConfig, SimControl,
-    Sort, SortKey, Status, Target, Theme,
+    Action, AppSettings, Density, Error, EventFilter, EventQuery, Position, Severity, SimConfig,
+    SimControl, Sort, SortKey, Status, Target, Theme,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -216,6 +216,7 @@ fn a_hundred_thousand_random_and_extreme_calls_never_panic_and_fail_with_typed_e
                 notifications: g.0.random(),
                 sounds: Default::default(),
                 close_to_tray: g.0.random(),
+                density: [Density::Comfortable, Density::Compact][g.0.random_range(0..2)],
                 page_size: if g.0.random_bool(0.5) {
                     [25, 50, 100, 200][g.0.random_range(0..4)]
                 } else {

@@ -1,4 +1,5 @@
-//! The operator's preferences: theme, notifications, sounds, tray behaviour, page size. Kept in
+//! The operator's preferences: theme, notifications, sounds, tray behaviour, page size and row
+//! density. Kept in
 //! the database's `settings` table, so they survive restarts and travel with the file.
 
 use crate::error::{Error, Result};
@@ -17,6 +18,17 @@ pub enum Theme {
     System,
     Light,
     Dark,
+}
+
+/// How much room a row of the table takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Density {
+    /// Rows grow to show long titles and the status's second line.
+    #[default]
+    Comfortable,
+    /// One line per row: long titles are cut short, with the whole title in a tooltip.
+    Compact,
 }
 
 /// A sound for new events of each severity, all off unless chosen.
@@ -39,6 +51,7 @@ pub struct AppSettings {
     pub close_to_tray: bool,
     /// Rows per page when a view does not say.
     pub page_size: i64,
+    pub density: Density,
 }
 
 impl Default for AppSettings {
@@ -49,6 +62,7 @@ impl Default for AppSettings {
             sounds: Sounds::default(),
             close_to_tray: false,
             page_size: 50,
+            density: Density::Comfortable,
         }
     }
 }
