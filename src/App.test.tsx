@@ -363,6 +363,26 @@ describe("the event table", () => {
     expect(window.location.search).toBe("?severity=critical&sort=severity");
   });
 
+  it("lets a filtered view's read finish while pushes arrive, then reads once more", async () => {
+    window.history.replaceState(null, "", "/?sort=severity");
+    const backend = new FakeBackend(3);
+    renderApp();
+    await waitFor(() => expect(rowIds()).toHaveLength(3));
+    const reads = backend.count("list_events");
+    const release = backend.hold("list_events");
+    await backend.pushChange(1, { status: "acknowledged" });
+    await waitFor(() => expect(backend.count("list_events")).toBe(reads + 1));
+    // More pushes while that read is under way: it is neither cancelled nor repeated yet.
+    await backend.pushChange(2, { status: "acknowledged" });
+    await backend.pushChange(3, { status: "acknowledged" });
+    expect(backend.count("list_events")).toBe(reads + 1);
+    release();
+    // Then exactly one more read, which shows every change.
+    await waitFor(() => expect(within(row(3)).getByText("Acknowledged")).toBeInTheDocument());
+    expect(within(row(2)).getByText("Acknowledged")).toBeInTheDocument();
+    expect(backend.count("list_events")).toBe(reads + 2);
+  });
+
   it("starts from the view in the URL", async () => {
     window.history.replaceState(null, "", "/?status=acknowledged&size=25");
     const backend = new FakeBackend(5);

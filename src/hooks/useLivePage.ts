@@ -8,6 +8,9 @@ import { applyChangeSet, replaceRow } from "../live";
 import { onPush } from "../pushes";
 import { queryKeys } from "../queryKeys";
 
+/** The least time between two reads of a filtered view caused by pushes. */
+const REREAD_MS = 250;
+
 /** Pushes kept to replay onto a page whose read raced with them. */
 const REPLAY = 200;
 
@@ -99,10 +102,34 @@ export function useLivePage(q: EventQuery, plain: boolean) {
     }
   }, [qc]);
 
+  // A filtered view is read again on a push, at most every REREAD_MS: pushes that arrive while
+  // it is being read, or soon after, make one more read once that time is up, instead of
+  // cancelling the read under way. Under a steady stream of changes (a push every 50 ms) a read
+  // slower than that would otherwise never finish, and the window would do nothing but read.
+  const dirty = useRef(false);
+  const lastRead = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const reread = useCallback(() => {
+    if (timer.current !== undefined) return;
+    if (qc.getQueryState(key.current)?.fetchStatus === "fetching") {
+      dirty.current = true;
+      return;
+    }
+    timer.current = setTimeout(
+      () => {
+        timer.current = undefined;
+        // A read started meanwhile (the view changed) is left to finish, then followed.
+        if (qc.getQueryState(key.current)?.fetchStatus === "fetching") dirty.current = true;
+        else void qc.invalidateQueries({ queryKey: key.current });
+      },
+      Math.max(0, lastRead.current + REREAD_MS - Date.now()),
+    );
+  }, [qc]);
+  useEffect(() => () => clearTimeout(timer.current), []);
   const apply = useCallback(
     (sets: ChangeSet[]) => {
       if (!plainRef.current) {
-        if (sets.length > 0) void qc.invalidateQueries({ queryKey: key.current });
+        if (sets.length > 0) reread();
         return;
       }
       const current = qc.getQueryData<Page>(key.current);
@@ -112,7 +139,7 @@ export function useLivePage(q: EventQuery, plain: boolean) {
       if (r.newEvents > 0) setNewEvents((n) => n + r.newEvents);
       if (r.gap) void catchUp();
     },
-    [qc, catchUp],
+    [qc, catchUp, reread],
   );
 
   useEffect(() => {
@@ -130,6 +157,15 @@ export function useLivePage(q: EventQuery, plain: boolean) {
   useEffect(() => {
     if (q.page === 1 || !plain) setNewEvents(0);
   }, [q.page, plain]);
+
+  const fetching = query.isFetching;
+  useEffect(() => {
+    if (fetching) return;
+    lastRead.current = Date.now();
+    if (!dirty.current) return;
+    dirty.current = false;
+    reread();
+  }, [fetching, reread]);
 
   const setPaused = useCallback(
     (value: boolean) => {

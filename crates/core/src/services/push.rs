@@ -6,7 +6,9 @@ use crate::model::ChangeSet;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-/// The default spacing of pushes: at most 20 a second.
+/// The default spacing of pushes: at most 20 a second. 25 ms was tried: under 100 changes/s the
+/// window then did little but paint, and typed searches took seconds to show
+/// (scripts/bench-window.sh).
 pub const PUSH_INTERVAL: Duration = Duration::from_millis(50);
 
 /// The receiving end of a [`crate::CommitFeed`], and how far apart pushes are.
