@@ -304,3 +304,14 @@ pub async fn remove_queue_source(
 pub async fn open_link(state: State<'_, AppState>, id: i64, index: u32) -> Result<(), Error> {
     blocking(state, move |s| s.open_link(id, index as usize)).await
 }
+
+/// What the page shows, reported by the self-check's probe (see `self_check.rs`). Refused
+/// when no self-check is running.
+#[tauri::command]
+#[specta::specta]
+pub fn self_check_seen(
+    inbox: State<'_, crate::self_check::Inbox>,
+    seen: crate::self_check::Seen,
+) -> Result<(), Error> {
+    inbox.deliver(seen)
+}

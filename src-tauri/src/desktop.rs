@@ -100,7 +100,6 @@ pub fn quit_on_signals<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-/// Shows, unminimises and focuses the main window.
 /// Whether a reopen (macOS: a Dock or Finder click on the running app) brings the main window
 /// back: when none is visible, as after close-to-tray. With a window on screen, macOS does
 /// what it always does.
@@ -108,6 +107,7 @@ pub fn reopen_shows_window(has_visible_windows: bool) -> bool {
     !has_visible_windows
 }
 
+/// Shows, unminimises and focuses the main window.
 pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
         let _ = w.unminimize();
@@ -116,14 +116,65 @@ pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Says that the app could not start in a native message box, for a build with no console
+/// (Windows) or started from a desktop's menu. Blocks until the operator closes it.
+pub fn startup_failed(reason: &str) {
+    rfd::MessageDialog::new()
+        .set_level(rfd::MessageLevel::Error)
+        .set_title("Eventdesk could not start")
+        .set_description(format!(
+            "Eventdesk could not start: {reason}\n\nThe log folder may say more."
+        ))
+        .set_buttons(rfd::MessageButtons::Ok)
+        .show();
+}
+
+/// What a click on the tray icon (or Show/Hide) does to the main window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayClick {
+    Hide,
+    Raise,
+}
+
+/// A click hides the window only when the operator is looking at it: shown, not minimised and
+/// focused (or focused until the click itself took the focus, as a click on the Windows
+/// taskbar does). A window behind others, or minimised, is raised instead.
+pub fn tray_click(visible: bool, minimized: bool, focused: bool) -> TrayClick {
+    if visible && !minimized && focused {
+        TrayClick::Hide
+    } else {
+        TrayClick::Raise
+    }
+}
+
+/// How recently the window may have lost the focus for a tray click to count it as focused.
+const FOCUS_TAKEN_BY_CLICK: Duration = Duration::from_millis(500);
+
+/// When the main window last lost the focus (see [`on_window_event`]).
+#[derive(Default)]
+struct LastBlur(Mutex<Option<Instant>>);
+
 fn toggle_main_window<R: Runtime>(app: &AppHandle<R>) {
     let Some(w) = app.get_webview_window(MAIN_WINDOW) else {
         return;
     };
-    if w.is_visible().unwrap_or(false) && !w.is_minimized().unwrap_or(false) {
-        let _ = w.hide();
-    } else {
-        show_main_window(app);
+    let just_blurred = app
+        .try_state::<LastBlur>()
+        .is_some_and(|b| lock(&b.0).is_some_and(|at| at.elapsed() < FOCUS_TAKEN_BY_CLICK));
+    let focused = w.is_focused().unwrap_or(false) || just_blurred;
+    match tray_click(
+        w.is_visible().unwrap_or(false),
+        w.is_minimized().unwrap_or(false),
+        focused,
+    ) {
+        TrayClick::Hide => {
+            let _ = w.hide();
+        }
+        TrayClick::Raise => show_main_window(app),
     }
 }
 
@@ -173,10 +224,17 @@ pub fn build_tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                 toggle_main_window(tray.app_handle());
             }
         });
+    // macOS draws menu-bar icons from a template (black and alpha) in the bar's own colour.
+    #[cfg(target_os = "macos")]
+    {
+        tray = tray.icon(tray_template()).icon_as_template(true);
+    }
+    #[cfg(not(target_os = "macos"))]
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
     }
     tray.build(app)?;
+    app.manage(LastBlur::default());
     app.manage(TrayMenu { simulator });
     if let Some(state) = app.try_state::<AppState>() {
         match state.store().and_then(|store| store.tally()) {
@@ -185,6 +243,11 @@ pub fn build_tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The menu-bar icon for macOS: black on transparent, 22 pt at 2x.
+pub fn tray_template() -> tauri::image::Image<'static> {
+    tauri::include_image!("icons/tray-template.png")
 }
 
 fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
@@ -277,6 +340,11 @@ pub fn show_tally<R: Runtime>(app: &AppHandle<R>, tally: Tally) {
 /// Closing the main window hides it instead when the operator chose to keep Eventdesk in the
 /// tray (and there is a tray to come back from).
 pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
+    if let WindowEvent::Focused(false) = event {
+        if let Some(blur) = window.app_handle().try_state::<LastBlur>() {
+            *lock(&blur.0) = Some(Instant::now());
+        }
+    }
     if let WindowEvent::CloseRequested { api, .. } = event {
         let app = window.app_handle();
         let keep = app
@@ -373,7 +441,7 @@ fn show_notice<R: Runtime>(app: &AppHandle<R>, notice: &Notice) {
 
 #[cfg(test)]
 mod tests {
-    use super::reopen_shows_window;
+    use super::{reopen_shows_window, tray_click, tray_template, TrayClick};
 
     #[test]
     fn a_reopen_with_no_window_on_screen_shows_the_main_window() {
@@ -381,5 +449,35 @@ mod tests {
         assert!(reopen_shows_window(false));
         // A window on screen: nothing to do beyond what macOS does.
         assert!(!reopen_shows_window(true));
+    }
+
+    #[test]
+    fn a_tray_click_raises_a_covered_or_minimised_window_and_hides_only_the_one_in_use() {
+        // visible, minimised, focused (or focused until the click took it)
+        assert_eq!(tray_click(true, false, true), TrayClick::Hide);
+        assert_eq!(
+            tray_click(true, false, false),
+            TrayClick::Raise,
+            "covered: raised"
+        );
+        assert_eq!(tray_click(true, true, false), TrayClick::Raise, "minimised");
+        assert_eq!(
+            tray_click(false, false, false),
+            TrayClick::Raise,
+            "in the tray"
+        );
+    }
+
+    #[test]
+    fn the_macos_tray_template_is_black_on_transparent() {
+        let icon = tray_template();
+        assert_eq!((icon.width(), icon.height()), (44, 44));
+        let pixels = icon.rgba().chunks_exact(4);
+        assert!(pixels.clone().all(|p| p[..3] == [0, 0, 0]), "only black");
+        let drawn = pixels.filter(|p| p[3] > 0).count();
+        assert!(
+            drawn > 200 && drawn < 44 * 44 / 2,
+            "a glyph, not a box: {drawn}"
+        );
     }
 }

@@ -7,6 +7,7 @@ mod export;
 mod push;
 pub mod pushed;
 mod secrets;
+pub mod self_check;
 pub mod sources;
 pub mod state;
 pub mod team;
@@ -56,6 +57,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::change_queue_source,
             commands::remove_queue_source,
             commands::open_link,
+            commands::self_check_seen,
         ])
         .events(collect_events![
             EventsChanged,
@@ -357,24 +359,62 @@ fn clock_seed() -> u128 {
 }
 
 pub fn run() {
+    let check =
+        if self_check::requested(std::env::args(), std::env::var("EVENTDESK_SELF_CHECK").ok()) {
+            match self_check::SelfCheck::prepare() {
+                Ok(check) => Some(check),
+                Err(reason) => {
+                    println!("self-check: FAILED: {reason}");
+                    std::process::exit(1);
+                }
+            }
+        } else {
+            None
+        };
+    let checking = check.is_some();
     let builder = specta_builder::<tauri::Wry>();
-    let result = tauri::Builder::default()
-        // First: a second launch hands over to the running one and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            tracing::info!("second launch: showing this window instead");
-            desktop::show_main_window(app);
-        }))
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+    let mut app = tauri::Builder::default();
+    if check.is_none() {
+        app = app
+            // First: a second launch hands over to the running one and exits.
+            .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+                tracing::info!("second launch: showing this window instead");
+                desktop::show_main_window(app);
+            }))
+            .plugin(tauri_plugin_window_state::Builder::default().build());
+    }
+    let result = app
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
-            desktop::init_logging(&desktop::log_dir(app.handle()));
+            let (log_dir, path) = match &check {
+                Some(check) => (check.log_dir(), check.db()),
+                None => (
+                    desktop::log_dir(app.handle()),
+                    db_path_from_env(app.handle()),
+                ),
+            };
+            desktop::init_logging(&log_dir);
             builder.mount_events(app);
-            let path = db_path_from_env(app.handle());
-            let state = start(app.handle(), &path, |name| std::env::var(name).ok());
+            let checking = check.is_some();
+            let state = start(app.handle(), &path, |name| match name {
+                // The self-check runs no simulator and never opens the credential store.
+                "EVENTDESK_SIM" if checking => Some("off".into()),
+                "EVENTDESK_SECRETS" if checking => Some("session".into()),
+                _ => std::env::var(name).ok(),
+            });
             app.manage(state);
+            app.manage(
+                check
+                    .as_ref()
+                    .map_or_else(self_check::Inbox::default, |c| c.inbox()),
+            );
+            if let Some(check) = check {
+                app.manage(check);
+                self_check::SelfCheck::start(app.handle());
+            }
             desktop::quit_on_signals(app.handle());
             if let Err(e) = desktop::build_tray(app.handle()) {
                 tracing::warn!(error = %e, "no tray icon on this desktop");
@@ -388,6 +428,9 @@ pub fn run() {
                 tauri::RunEvent::Exit => {
                     if let Some(state) = handle.try_state::<AppState>() {
                         state.shut_down();
+                    }
+                    if let Some(check) = handle.try_state::<self_check::SelfCheck>() {
+                        check.clean_up();
                     }
                 }
                 // macOS: a Dock or Finder click on the running app. After close-to-tray the
@@ -407,6 +450,11 @@ pub fn run() {
     if let Err(e) = result {
         eprintln!("Eventdesk could not start: {e}");
         tracing::error!(error = %e, "Eventdesk could not start");
+        // A release build on Windows has no console: say it where the operator looks. A
+        // self-check says it on standard output instead, and waits for no one.
+        if !checking {
+            desktop::startup_failed(&e.to_string());
+        }
         std::process::exit(1);
     }
 }
