@@ -5,7 +5,7 @@
 // static 50-row table, in the same run. Prints one table.
 // Usage: node e2e/bench-window.mjs DB   (the app comes from EVENTDESK_E2E_APP)
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { appPid, launch, workspace } from "./harness.mjs";
 
@@ -251,6 +251,9 @@ try {
 } catch (e) {
   await session.stop();
   throw e;
+} finally {
+  // The copy of a 1,000,000-event database is large: nothing of it stays behind.
+  rmSync(ws.dir, { recursive: true, force: true });
 }
 
 const table = [["measure", "p50 (or value)", "p99 (or ratio)"], ...results];
