@@ -58,11 +58,9 @@ export function EventTable(props: Props) {
   // when its event, its selection, its pending action or the cursor on it changes.
   const live = useRef<Live>(props);
   live.current = props;
-  const { onAction, onOpen, onToggle } = {
-    onAction: (a: Action, e: Event) => live.current.onAction(a, e),
-    onOpen: (e: Event) => live.current.onOpen(e),
-    onToggle: (e: Event, range: boolean) => live.current.onToggle(e, range),
-  };
+  const onAction = (a: Action, e: Event) => live.current.onAction(a, e);
+  const onOpen = (e: Event) => live.current.onOpen(e);
+  const onToggle = (e: Event, range: boolean) => live.current.onToggle(e, range);
   const sortHeader = (label: string, by: SortKey) => () => (
     <button type="button" className="sort" onClick={() => onSort(by)}>
       {label}

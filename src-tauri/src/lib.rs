@@ -374,7 +374,7 @@ pub fn run() {
     let checking = check.is_some();
     let builder = specta_builder::<tauri::Wry>();
     let mut app = tauri::Builder::default();
-    if check.is_none() {
+    if !checking {
         app = app
             // First: a second launch hands over to the running one and exits.
             .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -398,7 +398,6 @@ pub fn run() {
             };
             desktop::init_logging(&log_dir);
             builder.mount_events(app);
-            let checking = check.is_some();
             let state = start(app.handle(), &path, |name| match name {
                 // The self-check runs no simulator and never opens the credential store.
                 "EVENTDESK_SIM" if checking => Some("off".into()),

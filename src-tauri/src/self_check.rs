@@ -7,12 +7,12 @@
 
 use crate::state::AppState;
 use eventdesk_core::services::seed;
-use eventdesk_core::{Action, Clock, CommitFeed, Error, Status, Store, SystemClock};
+use eventdesk_core::{db, Action, Clock, Error, Status, SystemClock};
 use serde::Deserialize;
 use specta::Type;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tauri::{Manager, Runtime};
 
@@ -83,10 +83,10 @@ impl SelfCheck {
         std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let check = SelfCheck::in_dir(dir);
         let db = check.db();
-        let (feed, _rx) = CommitFeed::new();
-        let store = Store::open(&db, feed, Arc::new(SystemClock))
+        // The schema and one connection: no store (and none of its threads) just to seed.
+        db::prepare(&db, db::Check::Now)
             .map_err(|e| format!("cannot create {}: {e}", db.display()))?;
-        let mut conn = store.connect().map_err(|e| e.to_string())?;
+        let mut conn = db::connect(&db).map_err(|e| e.to_string())?;
         seed::seed(&mut conn, EVENTS, 1, SystemClock.now_ms(), |_, _| ())
             .map_err(|e| format!("cannot seed {}: {e}", db.display()))?;
         Ok(check)
