@@ -19,5 +19,9 @@ command -v dbus-run-session >/dev/null && session=(dbus-run-session --)
 mkdir -p "$dir/home"
 HOME="$dir/home" XDG_DATA_HOME="$dir/home/data" XDG_CONFIG_HOME="$dir/home/config"   XDG_CACHE_HOME="$dir/home/cache" LANG=en_US.UTF-8   "${session[@]}" xvfb-run -a -s "-screen 0 1280x800x24"   timeout 180 "$dir/usr/bin/eventdesk" --self-check | tee "$dir/self-check.log"
 grep -q '^self-check: passed$' "$dir/self-check.log" || { echo "smoke: the self-check did not pass" >&2; exit 1; }
+# It kept everything in its temporary folder: nothing of the app's (logs, the web view's data,
+# window state) in the operator's folders.
+strays=$(find "$dir/home" -iname '*eventdesk*' | head -5)
+[ -z "$strays" ] || { echo "smoke: the self-check wrote into the operator's folders: $strays" >&2; exit 1; }
 EVENTDESK_UNPACKED="$dir" EVENTDESK_E2E_APP="$dir/usr/bin/eventdesk" \
   "${session[@]}" xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-concurrency=1 e2e/smoke.test.mjs

@@ -306,6 +306,12 @@ describe("the event table", () => {
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(backend.count("acknowledge_event")).toBe(1);
+    // q alone is no shortcut; Ctrl+Q quits, from a text field too.
+    await user.keyboard("q");
+    expect(backend.count("quit_app")).toBe(0);
+    await user.click(screen.getByRole("searchbox"));
+    await user.keyboard("{Control>}q{/Control}");
+    expect(backend.count("quit_app")).toBe(1);
   });
 
   it("shows and changes the simulator's settings", async () => {

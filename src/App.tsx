@@ -3,7 +3,7 @@
 import { useCallback, useMemo, useRef, useState } from "react";
 import { AboutDialog } from "./AboutDialog";
 import { ActivityStrip } from "./ActivityStrip";
-import { messageOf } from "./api";
+import { api, messageOf } from "./api";
 import { BulkBar } from "./BulkBar";
 import { tableLayout, useWidth } from "./columns";
 import { DetailPane } from "./DetailPane";
@@ -72,6 +72,7 @@ export function App() {
     setHelpOpen: (show) => setDialog(show ? "shortcuts" : null),
     toggle: (e) => selection.toggle(e, false),
     act: (a, e) => void actions.run(a, e),
+    quit: () => void api.quit().catch((e: unknown) => notify("error", `Eventdesk could not quit: ${messageOf(e)}`)),
   });
   const page = nav.page;
   const content = useRef<HTMLElement>(null);

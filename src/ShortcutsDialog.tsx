@@ -9,6 +9,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Space", "select or unselect the row"],
   ["Esc", "close details or this help"],
   ["?", "show or hide these shortcuts"],
+  ["Ctrl+Q", "quit Eventdesk (closing the window keeps it in the tray)"],
 ];
 
 export function ShortcutsDialog({ onClose }: { onClose: () => void }) {

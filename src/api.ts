@@ -76,6 +76,8 @@ export const api = {
   cancelExport: (): Promise<boolean> => unwrap(commands.cancelExport()),
   about: (): Promise<About> => unwrap(commands.about()),
   openLogFolder: (): Promise<null> => unwrap(commands.openLogFolder()),
+  /** Quits the app (closing the window only hides it in the tray); the answer may never come. */
+  quit: (): Promise<void> => commands.quitApp(),
   openLink: (id: number, index: number): Promise<null> => unwrap(commands.openLink(id, index)),
   sourcesStatus: (): Promise<SourcesStatus> => unwrap(commands.sourcesStatus()),
   teamStatus: (): Promise<TeamStatus | null> => unwrap(commands.teamStatus()),

@@ -80,6 +80,11 @@ export const commands = {
 	 *  when no self-check is running.
 	 */
 	selfCheckSeen: (seen: Seen) => typedError<null, AppError>(__TAURI_INVOKE("self_check_seen", { seen })),
+	/**
+	 *  Quits Eventdesk (the window's Ctrl+Q; closing the window only hides it in the tray). Exits
+	 *  as the tray's Quit does: the window's size and place are saved and the writers stopped.
+	 */
+	quitApp: () => __TAURI_INVOKE<void>("quit_app"),
 };
 
 /** Events */

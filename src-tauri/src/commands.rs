@@ -315,3 +315,12 @@ pub fn self_check_seen(
 ) -> Result<(), Error> {
     inbox.deliver(seen)
 }
+
+/// Quits Eventdesk (the window's Ctrl+Q; closing the window only hides it in the tray). Exits
+/// as the tray's Quit does: the window's size and place are saved and the writers stopped.
+#[tauri::command]
+#[specta::specta]
+pub fn quit_app(state: State<'_, AppState>) {
+    tracing::info!("quit from the window");
+    state.quit();
+}

@@ -120,6 +120,38 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The variable that names one folder for all of the app's own files.
+pub const HOME_VAR: &str = "EVENTDESK_HOME";
+
+/// The folder `EVENTDESK_HOME` names, if set: it then holds the app's database (by default),
+/// settings of its windows, logs (in `logs`) and the web view's data, in place of the system's
+/// per-user folders (on Windows the only way to keep a run's files apart, since the system's
+/// folders do not follow variables there). A relative path is taken from `cwd`. `Err` says
+/// why the value cannot be used.
+pub fn home_folder(
+    value: Option<std::ffi::OsString>,
+    cwd: impl FnOnce() -> std::io::Result<PathBuf>,
+) -> Result<Option<PathBuf>, String> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(value);
+    let path = if path.is_absolute() {
+        path
+    } else {
+        cwd()
+            .map_err(|e| format!("{HOME_VAR} is relative and the current folder is unknown: {e}"))?
+            .join(path)
+    };
+    if path.exists() && !path.is_dir() {
+        return Err(format!(
+            "{HOME_VAR} names {}, which is not a folder",
+            path.display()
+        ));
+    }
+    Ok(Some(path))
+}
+
 /// Says that the app could not start in a native message box, for a build with no console
 /// (Windows) or started from a desktop's menu. Blocks until the operator closes it.
 pub fn startup_failed(reason: &str) {
@@ -441,7 +473,38 @@ fn show_notice<R: Runtime>(app: &AppHandle<R>, notice: &Notice) {
 
 #[cfg(test)]
 mod tests {
-    use super::{reopen_shows_window, tray_click, tray_template, TrayClick};
+    use super::{home_folder, reopen_shows_window, tray_click, tray_template, TrayClick};
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_home_folder_is_optional_absolute_and_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = || Ok(dir.path().to_path_buf());
+        assert_eq!(home_folder(None, cwd), Ok(None));
+        assert_eq!(home_folder(Some("".into()), cwd), Ok(None));
+        let absolute = dir.path().join("desk");
+        assert_eq!(
+            home_folder(
+                Some(absolute.clone().into()),
+                || -> std::io::Result<PathBuf> {
+                    unreachable!("an absolute path needs no current folder")
+                }
+            ),
+            Ok(Some(absolute))
+        );
+        assert_eq!(
+            home_folder(Some("desk".into()), cwd),
+            Ok(Some(dir.path().join("desk")))
+        );
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "x").unwrap();
+        let refused = home_folder(Some(file.clone().into()), cwd).unwrap_err();
+        assert!(refused.contains("not a folder"), "{refused}");
+        let lost = home_folder(Some("desk".into()), || {
+            Err(std::io::ErrorKind::NotFound.into())
+        });
+        assert!(lost.unwrap_err().contains("current folder"));
+    }
 
     #[test]
     fn a_reopen_with_no_window_on_screen_shows_the_main_window() {

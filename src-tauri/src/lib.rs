@@ -58,6 +58,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::remove_queue_source,
             commands::open_link,
             commands::self_check_seen,
+            commands::quit_app,
         ])
         .events(collect_events![
             EventsChanged,
@@ -270,6 +271,10 @@ pub fn start<R: Runtime>(
         open_link,
         team,
         secrets,
+        quit: {
+            let app = app.clone();
+            Arc::new(move || app.exit(0))
+        },
     })
 }
 
@@ -372,6 +377,25 @@ pub fn run() {
             None
         };
     let checking = check.is_some();
+    // Every folder of the app's own (database, window state, logs, the web view's data) in one
+    // place when asked: the self-check's temporary folder, or `EVENTDESK_HOME`.
+    let home = match &check {
+        Some(check) => Ok(Some(check.dir().to_path_buf())),
+        None => desktop::home_folder(std::env::var_os(desktop::HOME_VAR), std::env::current_dir),
+    };
+    let mut context = tauri::generate_context!();
+    match home {
+        Ok(Some(home)) => {
+            context.config_mut().app.app_directories_override =
+                Some(tauri::utils::config::AppDirectoriesOverride::Root(home));
+        }
+        Ok(None) => {}
+        Err(reason) => {
+            eprintln!("Eventdesk could not start: {reason}");
+            desktop::startup_failed(&reason);
+            std::process::exit(1);
+        }
+    }
     let builder = specta_builder::<tauri::Wry>();
     let mut app = tauri::Builder::default();
     if !checking {
@@ -397,6 +421,11 @@ pub fn run() {
                 ),
             };
             desktop::init_logging(&log_dir);
+            tracing::info!(
+                pid = std::process::id(),
+                version = env!("CARGO_PKG_VERSION"),
+                "Eventdesk started"
+            );
             builder.mount_events(app);
             let state = start(app.handle(), &path, |name| match name {
                 // The self-check runs no simulator and never opens the credential store.
@@ -421,7 +450,7 @@ pub fn run() {
             Ok(())
         })
         .on_window_event(desktop::on_window_event)
-        .build(tauri::generate_context!())
+        .build(context)
         .map(|app| {
             app.run(|handle, event| match event {
                 tauri::RunEvent::Exit => {

@@ -3,14 +3,15 @@
 //! until the page shows the first page of rows, changes one of those events in the database,
 //! waits until the pushed change is on screen, logs each step on standard output and exits 0, or
 //! 1 with the reason. Nothing of the operator's is read or written: no saved window size, no
-//! single-instance hand-over, no credential store, no log folder but the temporary one.
+//! single-instance hand-over, no credential store; the app's folders (logs, the web view's data)
+//! are the temporary one.
 
 use crate::state::AppState;
 use eventdesk_core::services::seed;
 use eventdesk_core::{db, Action, Clock, Error, Status, SystemClock};
 use serde::Deserialize;
 use specta::Type;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -99,6 +100,11 @@ impl SelfCheck {
             tx,
             rx: Mutex::new(Some(rx)),
         }
+    }
+
+    /// The temporary folder: the app's folders (the web view's data, logs) while it checks.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     pub fn db(&self) -> PathBuf {

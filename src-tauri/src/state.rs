@@ -43,6 +43,9 @@ pub type SaveTo = Arc<dyn Fn(ExportFormat) -> Result<Option<PathBuf>, Error> + S
 /// Opens an event's link in the operator's browser (in tests: records it).
 pub type LinkOpener = Arc<dyn Fn(&str) -> Result<(), Error> + Send + Sync>;
 
+/// Ends the app as the tray's Quit does (the window's Ctrl+Q).
+pub type Quit = Arc<dyn Fn() + Send + Sync>;
+
 /// Everything [`AppState::new`] needs.
 pub struct Parts {
     /// The open store, or why it could not be opened.
@@ -65,6 +68,7 @@ pub struct Parts {
     pub team: Option<Team>,
     /// Where the RabbitMQ URLs and the endpoint's token are kept.
     pub secrets: Arc<Secrets>,
+    pub quit: Quit,
 }
 
 struct Inner {
@@ -104,6 +108,11 @@ impl AppState {
         self.0.parts.simulator.as_deref().ok_or_else(|| {
             Error::storage("the simulator is not running on this database; see the log")
         })
+    }
+
+    /// Ends the app: the window state is saved and the writers stop (at `RunEvent::Exit`).
+    pub fn quit(&self) {
+        (self.0.parts.quit)();
     }
 
     /// Validates, saves and applies new simulator settings (see [`SimControl::apply`]), and

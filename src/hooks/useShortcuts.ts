@@ -1,5 +1,5 @@
 // The keyboard: j/k or the arrows move, Enter opens, c completes, a acknowledges, Space ticks,
-// ? shows the list, Esc closes. The listener is registered once and reads the latest state.
+// ? shows the list, Esc closes, Ctrl+Q quits. The listener is registered once and reads the latest state.
 import { useEffect, useRef } from "react";
 import type { Action, Event } from "../bindings";
 
@@ -16,6 +16,8 @@ export type ShortcutState = {
   setHelpOpen: (open: boolean) => void;
   toggle: (event: Event) => void;
   act: (action: Action, event: Event) => void;
+  /** Quits the app: closing the window only hides it in the tray. */
+  quit: () => void;
 };
 
 function typingInField(target: EventTarget | null): boolean {
@@ -27,6 +29,12 @@ export function useShortcuts(state: ShortcutState) {
   latest.current = state;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // Ctrl+Q quits from anywhere, a text field too (macOS: Cmd+Q, from the app's menu).
+      if (e.ctrlKey && !e.altKey && !e.shiftKey && !e.metaKey && e.key.toLowerCase() === "q") {
+        e.preventDefault();
+        latest.current.quit();
+        return;
+      }
       if (e.ctrlKey || e.metaKey || e.altKey || typingInField(e.target)) return;
       const s = latest.current;
       if (e.key === "?") {

@@ -284,6 +284,8 @@ export class FakeBackend {
         return { name: "Eventdesk", version: "0.1.0", identifier: "dev.eventdesk.console", dbPath: "/data/eventdesk.db", logDir: "/data/logs" };
       case "open_log_folder":
         return null;
+      case "quit_app":
+        return null;
       case "plugin:window|set_theme":
         return null;
       case "warnings":
