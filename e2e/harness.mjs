@@ -1,23 +1,40 @@
-// Starts the real Eventdesk binary through tauri-driver (WebKitWebDriver underneath) with its
-// own temp database and environment, and gives tests a WebdriverIO browser on it.
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync, createWriteStream, existsSync } from "node:fs";
+// Starts the real Eventdesk binary through tauri-driver (WebKitWebDriver on Linux, Microsoft
+// Edge WebDriver on Windows) with its own temp database and folders, and gives tests a
+// WebdriverIO browser on it. Portable: no /proc, no signals Windows lacks, no XDG_* needed.
+import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync, createWriteStream, existsSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { remote } from "webdriverio";
 
 export const root = resolve(import.meta.dirname, "..");
-export const app = process.env.EVENTDESK_E2E_APP ?? join(root, "target/debug/eventdesk");
-export const cli = process.env.EVENTDESK_E2E_CLI ?? join(root, "target/debug/eventdesk-cli");
-const tauriDriver = process.env.TAURI_DRIVER ?? join(root, ".tools/bin/tauri-driver");
+export const windows = process.platform === "win32";
+const exe = windows ? ".exe" : "";
+export const app = process.env.EVENTDESK_E2E_APP ?? join(root, `target/debug/eventdesk${exe}`);
+export const cli = process.env.EVENTDESK_E2E_CLI ?? join(root, `target/debug/eventdesk-cli${exe}`);
+const tauriDriver = process.env.TAURI_DRIVER ?? join(root, `.tools/bin/tauri-driver${exe}`);
 export const artifacts = join(root, "e2e/artifacts");
 
-/** A fresh folder for one scenario: its database and its XDG data home. */
+/**
+ * A fresh folder for one scenario: its database, the app's home (EVENTDESK_HOME: window state,
+ * logs, the web view's data) and, on Linux, an XDG home for whatever else the desktop keeps.
+ */
 export function workspace(name) {
   const dir = mkdtempSync(join(tmpdir(), `eventdesk-e2e-${name}-`));
   mkdirSync(join(dir, "xdg"), { recursive: true });
-  return { dir, db: join(dir, "eventdesk.db"), xdg: join(dir, "xdg") };
+  return { dir, db: join(dir, "eventdesk.db"), home: join(dir, "home"), xdg: join(dir, "xdg") };
+}
+
+/** Everything the app has logged on `ws` (its own log files, every run), oldest first. */
+export function appLog(ws) {
+  const logs = join(ws.home, "logs");
+  if (!existsSync(logs)) return "";
+  return readdirSync(logs)
+    .filter((f) => /^eventdesk\..*log$/.test(f))
+    .sort()
+    .map((f) => readFileSync(join(logs, f), "utf8"))
+    .join("");
 }
 
 /** Runs `eventdesk-cli` (the core's headless tool) and returns its standard output. */
@@ -59,39 +76,53 @@ async function waitForPort(port, child, deadline, what) {
   }
 }
 
-/** The pid of the app running on `ws.db` (found through /proc), or null. */
+/** The pid of the app last started on `ws`, from the line its log opens with. */
 export function appPid(ws) {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!readlinkSync(`/proc/${entry}/exe`).endsWith("/eventdesk")) continue;
-      const env = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      if (env.includes(`EVENTDESK_DB=${ws.db}`)) return Number(entry);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return null;
+  const started = [...appLog(ws).matchAll(/Eventdesk started pid=(\d+)/g)].at(-1);
+  if (!started) throw new Error(`no "Eventdesk started" line in ${join(ws.home, "logs")}`);
+  return Number(started[1]);
 }
 
-/** Asks the app on `ws.db` to quit as a desktop session would (SIGTERM), and waits for it. */
-export async function quitApp(ws, timeout = 10_000) {
+/** Whether process `pid` still runs (a zombie, on Linux, has ended). */
+function running(pid) {
+  if (process.platform === "linux") {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+    } catch {
+      return false;
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Quits the app running on `ws` and waits until its process has ended. `how`: "keyboard"
+ * presses Ctrl+Q in `browser`'s window (every system); "signal" sends SIGTERM, as a desktop
+ * session ending does (not on Windows, which has no such signal).
+ */
+export async function quitApp(ws, { how, browser }, timeout = 10_000) {
   const pid = appPid(ws);
-  if (pid === null) throw new Error("the app is not running");
-  process.kill(pid, "SIGTERM");
+  if (!running(pid)) throw new Error(`the app (pid ${pid}) is not running`);
+  if (how === "keyboard") {
+    // The app may be gone before the driver has released the keys, and the driver's answer
+    // then is an error, or none for a long while: whether it quit is told by its process.
+    browser.keys(["Control", "q"]).catch(() => undefined);
+  } else if (how === "signal" && !windows) {
+    process.kill(pid, "SIGTERM");
+  } else {
+    throw new Error(`no way to quit by ${how} on ${process.platform}`);
+  }
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
-    const state = (() => {
-      try {
-        return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
-      } catch {
-        return "gone";
-      }
-    })();
-    if (state === "gone" || state === "Z") return;
+    if (!running(pid)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`the app (pid ${pid}) did not quit within ${timeout} ms of SIGTERM`);
+  throw new Error(`the app (pid ${pid}) did not quit within ${timeout} ms (${how})`);
 }
 
 /** The environment the app runs in for a scenario: its own database, folders and locale. */
@@ -99,8 +130,11 @@ export function appEnv(ws, env = {}) {
   return {
     ...process.env,
     EVENTDESK_DB: ws.db,
+    EVENTDESK_HOME: ws.home,
     // A desktop session's locale; WebKit reports "C" otherwise, which Intl rejects.
     LANG: "en_US.UTF-8",
+    // The app's own folders follow EVENTDESK_HOME; these keep the desktop's (GTK's, WebKit's
+    // own) apart too. Windows has no such variables.
     XDG_DATA_HOME: ws.xdg,
     XDG_CONFIG_HOME: ws.xdg,
     XDG_CACHE_HOME: ws.xdg,
@@ -120,12 +154,19 @@ export async function launch(ws, env = {}, name = "app") {
   const driver = spawn(tauriDriver, ["--port", String(port), "--native-port", String(nativePort)], {
     env: appEnv(ws, env),
     stdio: ["ignore", "pipe", "pipe"],
-    // Its own process group, so that the driver, WebKitWebDriver and the app end together.
-    detached: true,
+    // Its own process group, so that the driver, WebKitWebDriver and the app end together
+    // (Windows: taskkill ends the tree instead).
+    detached: !windows,
   });
   driver.stdout.pipe(log);
   driver.stderr.pipe(log);
   const killAll = (signal) => {
+    if (windows) {
+      // /T: the driver, msedgedriver and the app; /F only on the last try.
+      const force = signal === "SIGKILL" ? ["/F"] : [];
+      spawnSync("taskkill", ["/PID", String(driver.pid), "/T", ...force], { stdio: "ignore" });
+      return;
+    }
     try {
       process.kill(-driver.pid, signal);
     } catch {
