@@ -125,6 +125,85 @@ export async function quitApp(ws, { how, browser }, timeout = 10_000) {
   throw new Error(`the app (pid ${pid}) did not quit within ${timeout} ms (${how})`);
 }
 
+// Win32 calls on the app's main window, through PowerShell. WebDriver's window commands need a
+// browser window (Microsoft Edge WebDriver asks the browser for it), and a WebView2 app has
+// none: on Windows the harness moves, sizes and minimises the app's own window instead.
+const WIN32_WINDOW = [
+  "$ErrorActionPreference = 'Stop'",
+  "Add-Type -TypeDefinition @'",
+  "using System;",
+  "using System.Runtime.InteropServices;",
+  "public static class EventdeskWindow {",
+  "  [StructLayout(LayoutKind.Sequential)] public struct Rect { public int Left; public int Top; public int Right; public int Bottom; }",
+  '  [DllImport("user32.dll")] public static extern bool GetWindowRect(IntPtr hwnd, out Rect rect);',
+  '  [DllImport("user32.dll")] public static extern bool SetWindowPos(IntPtr hwnd, IntPtr after, int x, int y, int cx, int cy, uint flags);',
+  '  [DllImport("user32.dll")] public static extern bool ShowWindow(IntPtr hwnd, int cmd);',
+  '  [DllImport("user32.dll")] public static extern bool IsIconic(IntPtr hwnd);',
+  '  [DllImport("user32.dll")] public static extern bool IsWindowVisible(IntPtr hwnd);',
+  "}",
+  "'@",
+  "$hwnd = (Get-Process -Id ([int]$env:EVENTDESK_WIN_PID)).MainWindowHandle",
+  "if ($hwnd -eq [IntPtr]::Zero) { throw 'the app has no main window on screen' }",
+  "switch ($env:EVENTDESK_WIN_OP) {",
+  // SW_RESTORE, then SWP_NOZORDER | SWP_NOACTIVATE.
+  "  'set' { [void][EventdeskWindow]::ShowWindow($hwnd, 9); if (-not [EventdeskWindow]::SetWindowPos($hwnd, [IntPtr]::Zero, [int]$env:EVENTDESK_WIN_X, [int]$env:EVENTDESK_WIN_Y, [int]$env:EVENTDESK_WIN_W, [int]$env:EVENTDESK_WIN_H, 0x14)) { throw 'SetWindowPos failed' } }",
+  // SW_MINIMIZE.
+  "  'minimize' { [void][EventdeskWindow]::ShowWindow($hwnd, 6) }",
+  "}",
+  "$r = New-Object EventdeskWindow+Rect",
+  "[void][EventdeskWindow]::GetWindowRect($hwnd, [ref]$r)",
+  "@{ x = $r.Left; y = $r.Top; width = $r.Right - $r.Left; height = $r.Bottom - $r.Top; minimized = [EventdeskWindow]::IsIconic($hwnd); visible = [EventdeskWindow]::IsWindowVisible($hwnd) } | ConvertTo-Json -Compress",
+].join("\n");
+
+function win32Window(ws, op, { x = 0, y = 0, width = 0, height = 0 } = {}) {
+  // -EncodedCommand (UTF-16LE, base64): Windows PowerShell mangles quotes in a -Command argument.
+  const script = Buffer.from(WIN32_WINDOW, "utf16le").toString("base64");
+  const out = execFileSync("powershell.exe", ["-NoProfile", "-NonInteractive", "-EncodedCommand", script], {
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      EVENTDESK_WIN_PID: String(appPid(ws)),
+      EVENTDESK_WIN_OP: op,
+      EVENTDESK_WIN_X: String(x),
+      EVENTDESK_WIN_Y: String(y),
+      EVENTDESK_WIN_W: String(width),
+      EVENTDESK_WIN_H: String(height),
+    },
+  });
+  return JSON.parse(out.trim());
+}
+
+/**
+ * The app's main window: where it is, moving and sizing it, minimising it, and whether it is
+ * in sight. WebDriver's window commands on Linux; Win32 on Windows (see WIN32_WINDOW).
+ */
+export function appWindow(browser, ws) {
+  const rectOf = ({ x, y, width, height }) => ({ x, y, width, height });
+  return {
+    async rect() {
+      return windows ? rectOf(win32Window(ws, "get")) : rectOf(await browser.getWindowRect());
+    },
+    async setRect(x, y, width, height) {
+      if (windows) win32Window(ws, "set", { x, y, width, height });
+      else await browser.setWindowRect(x, y, width, height);
+    },
+    async minimize() {
+      if (windows) win32Window(ws, "minimize");
+      else await browser.minimizeWindow();
+    },
+    /** Whether the operator can see the window: the page's own view on Linux, Win32's on Windows. */
+    async inSight() {
+      if (!windows) return (await browser.execute(() => document.visibilityState)) === "visible";
+      try {
+        const w = win32Window(ws, "get");
+        return w.visible && !w.minimized;
+      } catch {
+        return false; // no main window on screen
+      }
+    },
+  };
+}
+
 /** The environment the app runs in for a scenario: its own database, folders and locale. */
 export function appEnv(ws, env = {}) {
   return {
@@ -162,9 +241,9 @@ export async function launch(ws, env = {}, name = "app") {
   driver.stderr.pipe(log);
   const killAll = (signal) => {
     if (windows) {
-      // /T: the driver, msedgedriver and the app; /F only on the last try.
-      const force = signal === "SIGKILL" ? ["/F"] : [];
-      spawnSync("taskkill", ["/PID", String(driver.pid), "/T", ...force], { stdio: "ignore" });
+      // The driver, msedgedriver and the app (/T). Forced: without /F, Windows would only ask
+      // the app's window to close, which hides it in the tray.
+      spawnSync("taskkill", ["/PID", String(driver.pid), "/T", "/F"], { stdio: "ignore" });
       return;
     }
     try {
@@ -188,6 +267,7 @@ export async function launch(ws, env = {}, name = "app") {
     await browser.setTimeout({ implicit: 0, script: 20_000 });
     const session = {
       browser,
+      window: appWindow(browser, ws),
       logPath,
       async stop() {
         await browser.deleteSession().catch(() => undefined);
