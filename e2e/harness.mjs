@@ -2,7 +2,7 @@
 // Edge WebDriver on Windows) with its own temp database and folders, and gives tests a
 // WebdriverIO browser on it. Portable: no /proc, no signals Windows lacks, no XDG_* needed.
 import { spawn, spawnSync, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync, createWriteStream, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, createWriteStream, existsSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,8 +22,29 @@ export const artifacts = join(root, "e2e/artifacts");
  */
 export function workspace(name) {
   const dir = mkdtempSync(join(tmpdir(), `eventdesk-e2e-${name}-`));
+  made.push(dir);
   mkdirSync(join(dir, "xdg"), { recursive: true });
   return { dir, db: join(dir, "eventdesk.db"), home: join(dir, "home"), xdg: join(dir, "xdg") };
+}
+
+/** Workspaces made since the last `settleWorkspaces`. */
+const made = [];
+
+/**
+ * Ends the workspaces of the scenario that just finished: removed when it passed, kept for a
+ * look when it failed (or when EVENTDESK_E2E_KEEP is set). Each holds a database and the web
+ * view's data, tens of megabytes.
+ */
+export function settleWorkspaces(passed) {
+  const dirs = made.splice(0);
+  if (!passed || process.env.EVENTDESK_E2E_KEEP) return;
+  for (const dir of dirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    } catch (e) {
+      console.error(`[e2e] ${dir} was left: ${e.message}`);
+    }
+  }
 }
 
 /** Everything the app has logged on `ws` (its own log files, every run), oldest first. */
@@ -140,10 +161,27 @@ const WIN32_WINDOW = [
   '  [DllImport("user32.dll")] public static extern bool ShowWindow(IntPtr hwnd, int cmd);',
   '  [DllImport("user32.dll")] public static extern bool IsIconic(IntPtr hwnd);',
   '  [DllImport("user32.dll")] public static extern bool IsWindowVisible(IntPtr hwnd);',
+  "  public delegate bool EnumProc(IntPtr hwnd, IntPtr data);",
+  '  [DllImport("user32.dll")] public static extern bool EnumWindows(EnumProc proc, IntPtr data);',
+  '  [DllImport("user32.dll")] public static extern uint GetWindowThreadProcessId(IntPtr hwnd, out uint pid);',
+  '  [DllImport("user32.dll")] public static extern int GetWindowLong(IntPtr hwnd, int index);',
+  // The process's top-level window with a title bar (WS_CAPTION in GWL_STYLE): not tao's or the
+  // single-instance plugin's invisible helper windows, which Process.MainWindowHandle may
+  // return once the main window is minimised and sinks below them.
+  "  public static IntPtr Find(uint pid) {",
+  "    IntPtr found = IntPtr.Zero;",
+  "    EnumWindows((h, data) => {",
+  "      uint owner;",
+  "      GetWindowThreadProcessId(h, out owner);",
+  "      if (owner == pid && (GetWindowLong(h, -16) & 0x00C00000) == 0x00C00000) { found = h; return false; }",
+  "      return true;",
+  "    }, IntPtr.Zero);",
+  "    return found;",
+  "  }",
   "}",
   "'@",
-  "$hwnd = (Get-Process -Id ([int]$env:EVENTDESK_WIN_PID)).MainWindowHandle",
-  "if ($hwnd -eq [IntPtr]::Zero) { throw 'the app has no main window on screen' }",
+  "$hwnd = [EventdeskWindow]::Find([uint32]$env:EVENTDESK_WIN_PID)",
+  "if ($hwnd -eq [IntPtr]::Zero) { throw 'the app has no window with a title bar' }",
   "switch ($env:EVENTDESK_WIN_OP) {",
   // SW_RESTORE, then SWP_NOZORDER | SWP_NOACTIVATE.
   "  'set' { [void][EventdeskWindow]::ShowWindow($hwnd, 9); if (-not [EventdeskWindow]::SetWindowPos($hwnd, [IntPtr]::Zero, [int]$env:EVENTDESK_WIN_X, [int]$env:EVENTDESK_WIN_Y, [int]$env:EVENTDESK_WIN_W, [int]$env:EVENTDESK_WIN_H, 0x14)) { throw 'SetWindowPos failed' } }",
@@ -262,6 +300,8 @@ export async function launch(ws, env = {}, name = "app") {
       port,
       logLevel: "error",
       connectionRetryCount: 0,
+      // A command the app cannot answer (it quit under it) fails within a minute, not two.
+      connectionRetryTimeout: 60_000,
       capabilities: { "tauri:options": { application: app } },
     });
     await browser.setTimeout({ implicit: 0, script: 20_000 });
