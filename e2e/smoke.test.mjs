@@ -1,11 +1,13 @@
 // The installer smoke check: the .deb's own binary, unpacked (not installed), opens its
 // window on a temp database and shows rows. Run by e2e/smoke.sh, which unpacks the package
 // and points EVENTDESK_E2E_APP at the unpacked binary.
-import { test } from "node:test";
+import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { app, eventdeskCli, withApp, workspace } from "./harness.mjs";
+import { app, eventdeskCli, settleWorkspaces, withApp, workspace } from "./harness.mjs";
+
+afterEach((t) => settleWorkspaces(t.passed));
 
 const unpacked = process.env.EVENTDESK_UNPACKED;
 
