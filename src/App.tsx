@@ -140,7 +140,7 @@ export function App() {
 
         <main
           ref={content}
-          className={`content${openId === null ? "" : overlay ? " with-detail overlay" : " with-detail"} density-${settings?.density ?? "comfortable"}`}
+          className={`content${openId === null ? "" : overlay ? " with-detail overlay" : " with-detail"}`}
         >
           <section className="table-area" aria-label="Events">
             <div className="table-tools">

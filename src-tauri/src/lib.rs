@@ -413,14 +413,13 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
-            let (log_dir, path) = match &check {
-                Some(check) => (check.log_dir(), check.db()),
-                None => (
-                    desktop::log_dir(app.handle()),
-                    db_path_from_env(app.handle()),
-                ),
+            // The log folder follows the app-directory override (the self-check's folder too);
+            // the self-check's database is its own whatever `EVENTDESK_DB` says.
+            desktop::init_logging(&desktop::log_dir(app.handle()));
+            let path = match &check {
+                Some(check) => check.db(),
+                None => db_path_from_env(app.handle()),
             };
-            desktop::init_logging(&log_dir);
             tracing::info!(
                 pid = std::process::id(),
                 version = env!("CARGO_PKG_VERSION"),

@@ -8,6 +8,7 @@
 
 use crate::state::AppState;
 use eventdesk_core::services::seed;
+use eventdesk_core::services::simulator::parse_switch;
 use eventdesk_core::{db, Action, Clock, Error, Status, SystemClock};
 use serde::Deserialize;
 use specta::Type;
@@ -28,12 +29,7 @@ const LOOK_EVERY: Duration = Duration::from_millis(250);
 /// `EVENTDESK_SELF_CHECK` set to 1/on/true/yes.
 pub fn requested(args: impl IntoIterator<Item = String>, var: Option<String>) -> bool {
     args.into_iter().any(|a| a == "--self-check")
-        || var.is_some_and(|v| {
-            matches!(
-                v.trim().to_ascii_lowercase().as_str(),
-                "1" | "on" | "true" | "yes"
-            )
-        })
+        || var.is_some_and(|v| parse_switch(&v) == Some(true))
 }
 
 /// What the page reports: the first row it shows, and how many.
@@ -109,10 +105,6 @@ impl SelfCheck {
 
     pub fn db(&self) -> PathBuf {
         self.dir.join("eventdesk.db")
-    }
-
-    pub fn log_dir(&self) -> PathBuf {
-        self.dir.join("logs")
     }
 
     /// Where the `self_check_seen` command passes on what the page saw.

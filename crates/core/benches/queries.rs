@@ -36,6 +36,11 @@ impl Percentiles {
             f();
             times.push(t.elapsed().as_nanos());
         }
+        self.record(name, times);
+    }
+
+    /// Adds the p50 and p99 of `times` (nanoseconds), measured by the caller.
+    fn record(&mut self, name: &str, mut times: Vec<u128>) {
         times.sort_unstable();
         let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
         self.0
@@ -390,13 +395,7 @@ fn bench(c: &mut Criterion) {
         };
         lags.push(handed.saturating_duration_since(started).as_nanos());
     }
-    lags.sort_unstable();
-    pct.0.push((
-        "one change: write, commit, pusher hands over".into(),
-        lags[lags.len() / 2],
-        lags[lags.len() * 99 / 100],
-        lags.len(),
-    ));
+    pct.record("one change: write, commit, pusher hands over", lags);
 
     // Page 1 read just after another connection committed one change, as the window reads it
     // while events arrive: the reader's memory catches up with the change log first.
@@ -418,13 +417,7 @@ fn bench(c: &mut Criterion) {
         store.list_events(&first_page).expect("page");
         after.push(started.elapsed().as_nanos());
     }
-    after.sort_unstable();
-    pct.0.push((
-        "page 1 right after a commit".into(),
-        after[after.len() / 2],
-        after[after.len() * 99 / 100],
-        after.len(),
-    ));
+    pct.record("page 1 right after a commit", after);
     g.finish();
     pct.save(&group);
 }

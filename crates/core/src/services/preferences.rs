@@ -1,6 +1,6 @@
 //! The operator's preferences: theme, notifications, sounds, tray behaviour, page size and row
-//! density. Kept in
-//! the database's `settings` table, so they survive restarts and travel with the file.
+//! density. Kept in the database's `settings` table, so they survive restarts and travel with
+//! the file.
 
 use crate::error::{Error, Result};
 use crate::store::Store;

@@ -343,12 +343,12 @@ impl Memory {
     }
 }
 
-/// Re-checks the hit sets for the events retitled after `since` (a title is the one thing
-/// about an event the search index holds that may change) and forgets the prefix expansions,
-/// which new titles may widen.
 /// The events retitled after a seq.
 const RETITLED: &str = "SELECT event_id FROM changes WHERE seq > ?1 AND field = 'title'";
 
+/// Re-checks the hit sets for the events retitled after `since` (a title is the one thing
+/// about an event the search index holds that may change) and forgets the prefix expansions,
+/// which new titles may widen.
 fn retitled(state: &mut State, conn: &Connection, since: i64) -> Result<()> {
     // Not DISTINCT: SQLite would then walk all of `changes_by_event` for its order (about
     // 200 ms at 1,000,000 events, on every read after a commit) instead of the few rows past

@@ -119,16 +119,9 @@ impl SimConfig {
                 .filter(|v| !v.is_empty())
         };
         if let Some(v) = get("EVENTDESK_SIM") {
-            cfg.running = match v.to_ascii_lowercase().as_str() {
-                "off" | "0" | "false" | "no" => false,
-                "on" | "1" | "true" | "yes" => true,
-                _ => {
-                    return Err(Error::invalid(
-                        "EVENTDESK_SIM",
-                        format!("expected on or off, got {v:?}"),
-                    ))
-                }
-            };
+            cfg.running = parse_switch(&v).ok_or_else(|| {
+                Error::invalid("EVENTDESK_SIM", format!("expected on or off, got {v:?}"))
+            })?;
         }
         if let Some(v) = get("EVENTDESK_SIM_RATE") {
             cfg.rate = parse_in("EVENTDESK_SIM_RATE", &v, Self::MIN_RATE, Self::MAX_RATE)?;
@@ -148,6 +141,16 @@ impl SimConfig {
             cfg.override_chance = parse_in("EVENTDESK_SIM_OVERRIDE", &v, 0.0, 1.0)?;
         }
         Ok(cfg)
+    }
+}
+
+/// An on/off setting as written in a variable: on, 1, true or yes; off, 0, false or no (any
+/// case, surrounding blanks ignored). `None` for anything else.
+pub fn parse_switch(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" | "1" | "true" | "yes" => Some(true),
+        "off" | "0" | "false" | "no" => Some(false),
+        _ => None,
     }
 }
 

@@ -7,7 +7,7 @@ mod control;
 mod team;
 mod templates;
 
-pub use config::SimConfig;
+pub use config::{parse_switch, SimConfig};
 pub use control::{SimControl, SimulatorStatus, SIMULATOR_SETTINGS};
 pub use team::TeamSimulator;
 pub use templates::random_event;
