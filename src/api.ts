@@ -131,6 +131,8 @@ export function describeError(e: AppError, now = Date.now()): string {
       return `${e.data.what} cannot be reached: ${e.data.message}.`;
     case "Offline":
       return `Offline since ${formatDateTime(e.data.since)}: the team's broker cannot be reached (${e.data.message}). The action was not sent; reading works, and this desk catches up when the broker is back.`;
+    case "TeamFile":
+      return `This desk's file is a replica of the team stream ${e.data.stream}: only that stream changes its events. Nothing was written; events reach the team through its stream, and actions on its events go through the stream.`;
     case "Storage":
       return `Storage error: ${e.data.message}. Nothing was written.`;
   }

@@ -189,6 +189,13 @@ export type AppError =
 	since: number,
 	message: string,
 } } | 
+/**
+ *  The file is a team desk's replica of the team's stream `stream`: only applying that
+ *  stream changes its events. Nothing was written.
+ */
+{ type: "TeamFile"; data: {
+	stream: string,
+} } | 
 /**  SQLite or the file system failed. Nothing was written. */
 { type: "Storage"; data: {
 	message: string,

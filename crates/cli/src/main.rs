@@ -451,8 +451,18 @@ fn run(command: Command) -> Result<(), Error> {
     }
 }
 
-/// A connection for writing: the file is checked (and created, migrated) first.
+/// A connection for this tool's own writes: refused on a team desk's file, which only its
+/// team's stream changes.
 pub(crate) fn open_for_writing(path: &Path) -> Result<rusqlite::Connection, Error> {
+    let conn = open_for_any_writer(path)?;
+    match db::team_file(&conn)? {
+        Some(stream) => Err(Error::TeamFile { stream }),
+        None => Ok(conn),
+    }
+}
+
+/// A connection for writing: the file is checked (and created, migrated) first.
+pub(crate) fn open_for_any_writer(path: &Path) -> Result<rusqlite::Connection, Error> {
     match db::prepare(path, Check::Now)?.access {
         Access::ReadWrite => db::connect(path),
         Access::ReadOnly(reason) => Err(Error::ReadOnly {

@@ -2,7 +2,7 @@
 //! operator's action published to it (`act`), and a desk's state as canonical lines
 //! (`dump --team`), so that replicas can be compared with `diff`.
 
-use crate::open_for_writing;
+use crate::open_for_any_writer;
 use crate::sources::{runtime, watch_state};
 use eventdesk_core::services::team::{self, ActionMessage, Replica, TeamTarget};
 use eventdesk_core::{Action, CommitFeed, Error, SystemClock};
@@ -32,7 +32,7 @@ pub fn replicate(
     };
     source.validate()?;
     team::check_stream(stream)?;
-    let conn = open_for_writing(path)?;
+    let conn = open_for_any_writer(path)?;
     let (feed, _rx) = CommitFeed::new();
     let replica = Replica::new(conn, feed, Arc::new(SystemClock), stream)?;
     if let Some((desk, operator)) = &announce {

@@ -376,3 +376,35 @@ fn an_action_published_with_act_is_applied_by_every_desk() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn local_writes_into_a_team_file_are_refused_and_the_file_is_unchanged() {
+    let desks = Desks::new("local");
+    publish(&desks.url, &desks.stream, &events(0, 3));
+    desks.replicate_to("a", 3);
+    let db = desks.db("a");
+    let before = dump(&db);
+    let db_arg = db.to_str().unwrap();
+    // Refused when the file is opened, before any input is read.
+    let refusals = [
+        vec!["ingest", "--db", db_arg],
+        vec!["simulate", "--db", db_arg, "--changes", "5"],
+        vec!["escalate", "--db", db_arg, "--id", "1"],
+        vec!["seed", "--db", db_arg, "--events", "5"],
+        vec!["run", "--db", db_arg, "--rate", "10", "--seconds", "1"],
+    ];
+    for args in refusals {
+        let out = cli().args(&args).stdin(Stdio::null()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("replica of the team stream {}", desks.stream)),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(dump(&db), before);
+    // The stream still applies.
+    publish(&desks.url, &desks.stream, &events(3, 4));
+    desks.replicate_to("a", 4);
+    assert_eq!(lines(&dump(&db)).len(), lines(&before).len() + 1);
+}

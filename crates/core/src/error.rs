@@ -52,6 +52,11 @@ pub enum Error {
     #[error("offline: the team's broker cannot be reached ({message}); the action was not sent")]
     Offline { since: i64, message: String },
 
+    /// The file is a team desk's replica of the team's stream `stream`: only applying that
+    /// stream changes its events. Nothing was written.
+    #[error("this file is a replica of the team stream {stream}: only that stream changes its events; nothing was written")]
+    TeamFile { stream: String },
+
     /// SQLite or the file system failed. Nothing was written.
     #[error("storage error: {message}")]
     Storage { message: String },

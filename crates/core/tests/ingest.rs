@@ -581,3 +581,26 @@ fn batches_full_of_retitles_keep_the_search_index_whole() {
         );
     }
 }
+
+#[test]
+fn an_alertmanager_message_with_more_alerts_than_allowed_is_refused_whole() {
+    use eventdesk_core::services::ingest::alertmanager::MAX_ALERTS;
+    let f = Fixture::new();
+    let alerts = |n: usize| {
+        let alerts: Vec<Value> = (0..n)
+            .map(|i| {
+                json!({ "status": "firing", "labels": { "alertname": "Load" },
+                "annotations": { "summary": format!("load {i}") }, "fingerprint": format!("f{i}") })
+            })
+            .collect();
+        once(json!({ "version": "4", "status": "firing", "alerts": alerts }))
+    };
+    let mut am = ingester(&f, "alertmanager");
+    let outcomes = am.apply(&[alerts(MAX_ALERTS + 1), alerts(2)]).unwrap();
+    let Outcome::Rejected(e) = &outcomes[0] else {
+        panic!("{:?}", outcomes[0]);
+    };
+    assert!(e.to_string().contains("max_alerts"), "{e}");
+    assert!(matches!(&outcomes[1], Outcome::Applied(a) if a.len() == 2));
+    assert_eq!(f.store.tally().unwrap().unfinished, 2);
+}

@@ -257,3 +257,59 @@ fn the_team_simulator_makes_pagerduty_events_every_desk_applies_alike() {
         "{text}"
     );
 }
+
+#[test]
+fn a_team_file_takes_writes_from_its_stream_alone() {
+    let f = Fixture::new();
+    // An event of this desk alone, from before it joined, with the key a team alert will use.
+    let mut local = eventdesk_core::services::ingest::Ingester::for_store(
+        &f.store,
+        Actor::source("local").unwrap(),
+        "local",
+        eventdesk_core::services::ingest::Format::Auto,
+    )
+    .unwrap();
+    local
+        .apply(&[Incoming {
+            body: trigger(Some("cpu"), "local CPU hot"),
+            delivery: Delivery::Once,
+        }])
+        .unwrap();
+
+    let mut r = replica(&f);
+    r.apply(&[at(0, &trigger(Some("cpu"), "CPU hot on db-7"))])
+        .unwrap();
+    // The team's alert opened a team event: the local one with its key stayed as it was.
+    let before = dump(&f);
+    assert!(before.contains("\"team\":\"0\""), "{before}");
+    assert!(before.contains("local CPU hot"), "{before}");
+    assert!(!before.contains("\"occurrences\":2"), "{before}");
+
+    let refused = |e: eventdesk_core::Error| {
+        assert!(
+            matches!(&e, eventdesk_core::Error::TeamFile { stream } if stream == "ops"),
+            "{e:?}"
+        );
+    };
+    // Every other writer is refused, and changes nothing: the operator's actions, a source,
+    // the seeder.
+    refused(f.store.act(1, 1, Action::Acknowledge).unwrap_err());
+    refused(f.store.act(2, 1, Action::Complete).unwrap_err());
+    refused(
+        local
+            .apply(&[Incoming {
+                body: trigger(Some("new"), "local only"),
+                delivery: Delivery::Once,
+            }])
+            .unwrap_err(),
+    );
+    let mut conn = f.store.connect().unwrap();
+    refused(eventdesk_core::services::seed::seed(&mut conn, 5, 1, 0, |_, _| {}).unwrap_err());
+    assert_eq!(dump(&f), before);
+
+    // The stream still applies, and a replica of another stream is refused on this file.
+    r.apply(&[at(1, &act("a1", "alice", Action::Acknowledge, "0", 1))])
+        .unwrap();
+    assert!(dump(&f).contains("\"outcome\":\"done\""));
+    assert!(Replica::for_store(&f.store, "other").is_err());
+}

@@ -40,11 +40,12 @@ fn migrations() -> Migrations<'static> {
             widen_actor_checks,
         ),
         M::up(include_str!("../../migrations/008_team.sql")),
+        M::up(include_str!("../../migrations/009_team_binding.sql")),
     ])
 }
 
 /// How many migrations there are.
-const MIGRATION_COUNT: i64 = 8;
+const MIGRATION_COUNT: i64 = 9;
 
 /// The schema version this Eventdesk writes.
 pub fn schema_version() -> i64 {

@@ -25,6 +25,15 @@ pub struct NewEvent {
     pub team_key: Option<String>,
 }
 
+/// The team stream whose replica this file is, if it is one: then only applying that stream
+/// may change its events ([`Error::TeamFile`] for anything else).
+pub fn team_file(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT stream FROM team_binding")?
+        .query_row([], |r| r.get(0))
+        .optional()?)
+}
+
 /// An IMMEDIATE write transaction that records every change in the log and remembers which
 /// events it touched, so that after commit it can say what changed ([`ChangeSet`]).
 pub struct WriteTxn<'c> {
@@ -40,6 +49,8 @@ pub struct WriteTxn<'c> {
     critical: Vec<i64>,
     /// Net change of `event_counts` per (status, severity) cell, applied at commit.
     counts: std::collections::HashMap<(Status, Severity), i64>,
+    /// This transaction applies a team's stream: the one writer a team file takes.
+    from_team_stream: bool,
 }
 
 impl<'c> WriteTxn<'c> {
@@ -63,7 +74,14 @@ impl<'c> WriteTxn<'c> {
             created: Vec::new(),
             critical: Vec::new(),
             counts: std::collections::HashMap::new(),
+            from_team_stream: false,
         })
+    }
+
+    /// Marks this transaction as the one that applies the team's stream to a team file
+    /// (see [`team_file`]); every other writer is refused there.
+    pub(crate) fn applying_team_stream(&mut self) {
+        self.from_team_stream = true;
     }
 
     pub fn conn(&self) -> &Connection {
@@ -82,6 +100,11 @@ impl<'c> WriteTxn<'c> {
         from: Option<&str>,
         to: &str,
     ) -> Result<()> {
+        if self.first_seq.is_none() && !self.from_team_stream {
+            if let Some(stream) = team_file(&self.tx)? {
+                return Err(Error::TeamFile { stream });
+            }
+        }
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO changes (event_id, at, actor, field, from_value, to_value) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -34,6 +34,9 @@ pub fn seed(
     now_ms: i64,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<SeedReport> {
+    if let Some(stream) = crate::db::team_file(conn)? {
+        return Err(Error::TeamFile { stream });
+    }
     let existing = rows::total(conn)?;
     if existing > 0 {
         return Err(Error::invalid(

@@ -204,7 +204,10 @@ pub async fn consume<A: Applier>(
         // The file itself refuses: trying again cannot help.
         if matches!(
             e,
-            Error::Corrupt { .. } | Error::ReadOnly { .. } | Error::NotEventdeskDatabase { .. }
+            Error::Corrupt { .. }
+                | Error::ReadOnly { .. }
+                | Error::NotEventdeskDatabase { .. }
+                | Error::TeamFile { .. }
         ) {
             tracing::error!(queue = %source.queue, error = %e, "the queue's events cannot be stored");
             update(&status, |s| {

@@ -64,14 +64,21 @@ impl Applied {
     }
 }
 
-/// The newest event with `key` that is not completed.
-fn unfinished_with_key(w: &WriteTxn<'_>, key: &str) -> Result<Option<Event>> {
+/// The newest event with `key` that is not completed; in a team (`team`), only among the
+/// team's events, so that events a desk held before it joined never take a team's alert (and
+/// desks never differ).
+fn unfinished_with_key(w: &WriteTxn<'_>, key: &str, team: bool) -> Result<Option<Event>> {
+    let sql = if team {
+        "SELECT id FROM events INDEXED BY events_dedup \
+         WHERE dedup_key = ?1 AND status != 'completed' AND team_key IS NOT NULL \
+         ORDER BY id DESC LIMIT 1"
+    } else {
+        "SELECT id FROM events INDEXED BY events_dedup \
+         WHERE dedup_key = ?1 AND status != 'completed' ORDER BY id DESC LIMIT 1"
+    };
     let id: Option<i64> = w
         .conn()
-        .prepare_cached(
-            "SELECT id FROM events INDEXED BY events_dedup \
-             WHERE dedup_key = ?1 AND status != 'completed' ORDER BY id DESC LIMIT 1",
-        )?
+        .prepare_cached(sql)?
         .query_row([key], |r| r.get(0))
         .optional()?;
     id.map(|id| w.current(id)).transpose()
@@ -86,7 +93,7 @@ pub fn apply(
     team_key: Option<&str>,
 ) -> Result<Applied> {
     let found = match &alert.dedup_key {
-        Some(key) => unfinished_with_key(w, key)?,
+        Some(key) => unfinished_with_key(w, key, team_key.is_some())?,
         None => None,
     };
     match (alert.action, found) {

@@ -15,7 +15,9 @@
 //!
 //! Every desk applies the same messages in the same order with the same rules, so every desk
 //! ends in the same state, conflicts included; each action's outcome is kept in
-//! `team_actions`, so the desk that issued it can tell its operator.
+//! `team_actions`, so the desk that issued it can tell its operator. A file a replica opens is
+//! bound to its stream (`team_binding`): from then on nothing else writes its events
+//! ([`Error::TeamFile`]), and a trigger's dedup key matches only the team's events.
 
 use crate::clock::Clock;
 use crate::db::actions;
@@ -217,6 +219,8 @@ impl Replica {
         check_stream(stream)?;
         let source =
             Actor::source(&format!("team:{stream}")).map_err(|e| Error::invalid("stream", e))?;
+        let mut conn = conn;
+        bind(&mut conn, &feed, &*clock, stream)?;
         let next = ingest::stored_offset(&conn, &format!("team:{stream}"))?;
         Ok(Replica {
             conn,
@@ -252,6 +256,30 @@ impl Replica {
     }
 }
 
+/// Binds the file on `conn` to the team stream `stream` the first time a replica opens it, so
+/// that nothing but that stream writes its events from then on; a file bound to another
+/// stream is refused.
+fn bind(conn: &mut Connection, feed: &CommitFeed, clock: &dyn Clock, stream: &str) -> Result<()> {
+    feed.write(conn, clock, |w| match crate::db::team_file(w.conn())? {
+        Some(bound) if bound == stream => Ok(()),
+        Some(bound) => Err(Error::invalid(
+            "stream",
+            format!(
+                "this file is the replica of the team stream {bound}; a desk of {stream} needs \
+                 a file of its own"
+            ),
+        )),
+        None => {
+            w.conn()
+                .prepare_cached(
+                    "INSERT INTO team_binding (one, stream, bound_at) VALUES (1, ?1, ?2)",
+                )?
+                .execute(rusqlite::params![stream, w.now()])?;
+            Ok(())
+        }
+    })
+}
+
 impl Applier for Replica {
     fn next_offset(&self) -> Result<Option<i64>> {
         ingest::stored_offset(&self.conn, &self.channel())
@@ -265,6 +293,7 @@ impl Applier for Replica {
         let channel = self.channel();
         let (source, stream) = (&self.source, &self.stream);
         let applied = self.feed.write(&mut self.conn, &*self.clock, |w| {
+            w.applying_team_stream();
             let mut next = ingest::stored_offset(w.conn(), &channel)?.unwrap_or(0);
             let mut outcomes = Vec::with_capacity(batch.len());
             for message in batch {
