@@ -14,4 +14,4 @@ pub use open::{
     checkpoint, connect, connect_read_only, default_path, ensure_ours, in_memory, prepare,
     quick_check, resolve_path, schema_version, Access, Check, Prepared, APPLICATION_ID, BUSY_WAIT,
 };
-pub use write::{team_file, NewEvent, WriteTxn};
+pub use write::{bind_team_file, team_file, NewEvent, WriteTxn};

@@ -68,18 +68,14 @@ impl Applied {
 /// team's events, so that events a desk held before it joined never take a team's alert (and
 /// desks never differ).
 fn unfinished_with_key(w: &WriteTxn<'_>, key: &str, team: bool) -> Result<Option<Event>> {
-    let sql = if team {
-        "SELECT id FROM events INDEXED BY events_dedup \
-         WHERE dedup_key = ?1 AND status != 'completed' AND team_key IS NOT NULL \
-         ORDER BY id DESC LIMIT 1"
-    } else {
-        "SELECT id FROM events INDEXED BY events_dedup \
-         WHERE dedup_key = ?1 AND status != 'completed' ORDER BY id DESC LIMIT 1"
-    };
     let id: Option<i64> = w
         .conn()
-        .prepare_cached(sql)?
-        .query_row([key], |r| r.get(0))
+        .prepare_cached(
+            "SELECT id FROM events INDEXED BY events_dedup \
+             WHERE dedup_key = ?1 AND status != 'completed' AND (?2 = 0 OR team_key IS NOT NULL) \
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(rusqlite::params![key, team], |r| r.get(0))
         .optional()?;
     id.map(|id| w.current(id)).transpose()
 }

@@ -211,7 +211,7 @@ impl Progress {
 
 impl Replica {
     pub fn new(
-        conn: Connection,
+        mut conn: Connection,
         feed: CommitFeed,
         clock: Arc<dyn Clock>,
         stream: &str,
@@ -219,7 +219,6 @@ impl Replica {
         check_stream(stream)?;
         let source =
             Actor::source(&format!("team:{stream}")).map_err(|e| Error::invalid("stream", e))?;
-        let mut conn = conn;
         bind(&mut conn, &feed, &*clock, stream)?;
         let next = ingest::stored_offset(&conn, &format!("team:{stream}"))?;
         Ok(Replica {
@@ -260,24 +259,18 @@ impl Replica {
 /// that nothing but that stream writes its events from then on; a file bound to another
 /// stream is refused.
 fn bind(conn: &mut Connection, feed: &CommitFeed, clock: &dyn Clock, stream: &str) -> Result<()> {
-    feed.write(conn, clock, |w| match crate::db::team_file(w.conn())? {
-        Some(bound) if bound == stream => Ok(()),
-        Some(bound) => Err(Error::invalid(
+    let bound = feed.write(conn, clock, |w| crate::db::bind_team_file(w, stream))?;
+    if bound == stream {
+        Ok(())
+    } else {
+        Err(Error::invalid(
             "stream",
             format!(
                 "this file is the replica of the team stream {bound}; a desk of {stream} needs \
                  a file of its own"
             ),
-        )),
-        None => {
-            w.conn()
-                .prepare_cached(
-                    "INSERT INTO team_binding (one, stream, bound_at) VALUES (1, ?1, ?2)",
-                )?
-                .execute(rusqlite::params![stream, w.now()])?;
-            Ok(())
-        }
-    })
+        ))
+    }
 }
 
 impl Applier for Replica {
