@@ -798,18 +798,32 @@ test("20. a search with more matches than are counted at once says its total is 
   });
 });
 
-/** The test broker (scripts/test.sh starts a private RabbitMQ node and sets it). */
-function broker() {
+/** The test broker's URL as guest, with its password (scripts/test.sh starts a private RabbitMQ
+ * node and sets it): what an operator types into the Sources panel. */
+function brokerUrl() {
   const url = process.env.EVENTDESK_TEST_AMQP;
   assert.ok(url, "EVENTDESK_TEST_AMQP is not set: run through scripts/test.sh, or start a node with scripts/rabbitmq.sh");
   return url;
 }
 
-/** Publishes each message (an object) to `queue` through `eventdesk-cli publish`. */
+/** The environment that makes the command-line tool (or a team desk) log in to the test broker
+ * as `user` (scripts/rabbitmq.sh makes each user's password its name): never on a command line. */
+function asUser(user) {
+  const host = brokerUrl().split("@")[1];
+  return { EVENTDESK_AMQP_URL: `amqp://${user}@${host}`, EVENTDESK_AMQP_PASSWORD: user };
+}
+
+/** `eventdesk-cli` logged in to the test broker as `user`. */
+function cliAs(user, ...args) {
+  return execFileSync(cli, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...asUser(user) } });
+}
+
+/** Publishes each message (an object) to `queue` through `eventdesk-cli publish`, as guest. */
 function publish(queue, ...messages) {
-  return execFileSync(cli, ["publish", "--amqp", broker(), "--queue", queue], {
+  return execFileSync(cli, ["publish", "--queue", queue], {
     input: messages.map((m) => JSON.stringify(m)).join("\n"),
     encoding: "utf8",
+    env: { ...process.env, ...asUser("guest") },
   });
 }
 
@@ -855,7 +869,7 @@ async function watchRows(browser) {
 test("21. a RabbitMQ stream read from the Sources panel: its alert appears within 1 s, and Alertmanager's resolved completes the row, which says who", async () => {
   const ws = workspace("rabbitmq");
   const queue = `e2e-alerts-${process.pid}`;
-  eventdeskCli("declare", "--amqp", broker(), "--queue", queue);
+  cliAs("guest", "declare", "--queue", queue);
   eventdeskCli("seed", "--db", ws.db, "--events", "20", "--seed", "21");
   const opened = join(ws.dir, "opened-links.txt");
   await withApp("rabbitmq", ws, { ...SIM_OFF, EVENTDESK_OPENED_LINKS: opened }, async (browser) => {
@@ -863,7 +877,7 @@ test("21. a RabbitMQ stream read from the Sources panel: its alert appears withi
     await markDocument(browser);
     await browser.$("aria/Sources").click();
     const form = await browser.$("aria/Read a queue");
-    await form.$("aria/URL").setValue(broker());
+    await form.$("aria/URL").setValue(brokerUrl());
     await form.$("aria/Queue").setValue(queue);
     await form.$("aria/Read queue").click();
     await waitForText(browser, `li[data-queue="${queue}"] .source-state`, /^Connected since/);
@@ -953,16 +967,19 @@ function pagerdutyTrigger(key, summary) {
   return { event_action: "trigger", dedup_key: key, payload: { summary, source: "db-7", severity: "error" } };
 }
 
-test("23. a team desk: another desk's action shows within 1 s with its operator's name; the Team panel lists the desks; this desk's own action goes through the stream; the window's file is a replica", async () => {
+test("23. a team desk: another desk's action shows within 1 s with its operator's name; the Team panel lists the desks and the roster; this desk's own action goes through the stream; the window's file is a replica", async () => {
   const ws = workspace("team");
   const stream = `e2e-team-${process.pid}`;
-  eventdeskCli("declare", "--amqp", broker(), "--queue", stream);
+  // Alice founds the team (offset 0) and makes bob an operator (offset 1); three events follow.
+  const teamRef = cliAs("alice", "create-team", "--stream", stream, "--name", "Alice A.").trim();
+  assert.equal(teamRef, `${stream}/alice`);
+  cliAs("alice", "roster", "--stream", stream, "--set", "bob=operator:Bob B.");
   publish(stream, pagerdutyTrigger("t0", "Replica lag on db-7"), pagerdutyTrigger("t1", "Disk filling on db-8"), pagerdutyTrigger("t2", "Certificate expires"));
-  const team = { EVENTDESK_TEAM_STREAM: stream, EVENTDESK_AMQP_URL: broker(), EVENTDESK_OPERATOR: "alice", EVENTDESK_DESK: "desk-e2e" };
+  const team = { EVENTDESK_TEAM: teamRef, ...asUser("alice"), EVENTDESK_DESK: "desk-e2e" };
   await withApp("team", ws, { ...SIM_OFF, ...team }, async (browser) => {
     await waitForRows(browser, (ids) => ids.length === 3, "the team's events did not arrive");
     await markDocument(browser);
-    // Bob, at another desk, completes the event with team key 1 (local id 2 here).
+    // Bob, at another desk, completes the event with team key 3 (local id 2 here).
     await browser.execute(() => {
       window.__completedAt = null;
       new MutationObserver(() => {
@@ -971,14 +988,15 @@ test("23. a team desk: another desk's action shows within 1 s with its operator'
       }).observe(document.querySelector("tbody"), { childList: true, subtree: true, characterData: true });
     });
     const sent = Date.now();
-    eventdeskCli("act", "--amqp", broker(), "--stream", stream, "--operator", "bob", "--desk", "desk-b", "--action", "complete", "--event", "1", "--expected-version", "1");
+    cliAs("bob", "act", "--stream", stream, "--desk", "desk-b", "--action", "complete", "--event", "3", "--expected-version", "1");
     await browser.waitUntil(() => browser.execute(() => window.__completedAt !== null), { ...WAIT, timeoutMsg: "bob's completion did not show" });
     const lag = (await browser.execute(() => window.__completedAt)) - sent;
     console.log(`[e2e] team: another desk's action on screen ${lag} ms after it was sent`);
     assert.ok(lag < 1000, `another desk's action showed ${lag} ms after it was sent`);
     // Bob's desk (headless) announces itself: the Team panel lists both desks.
-    const bobDesk = spawn(cli, ["replicate", "--db", join(ws.dir, "bob.db"), "--amqp", broker(), "--stream", stream, "--desk", "desk-b", "--operator", "bob"], {
+    const bobDesk = spawn(cli, ["replicate", "--db", join(ws.dir, "bob.db"), "--team", teamRef, "--desk", "desk-b"], {
       stdio: "ignore",
+      env: { ...process.env, ...asUser("bob") },
     });
     try {
       await waitForText(browser, ".team-state", "Team: in step");
@@ -990,16 +1008,19 @@ test("23. a team desk: another desk's action shows within 1 s with its operator'
         timeoutMsg: `the Team panel did not list bob's desk: ${JSON.stringify(seen)}`,
       });
       assert.match(await desk("desk-e2e"), /this desk.*alice/s);
+      const panel = await browser.execute(() => document.querySelector('section[aria-labelledby="team-heading"]')?.textContent ?? "");
+      assert.match(panel, /you are Alice A\. \(alice\) \(admin\) at desk desk-e2e/);
+      assert.match(panel, /bobBob B\.operator/);
     } finally {
       bobDesk.kill();
     }
     await closePanels(browser);
-    // Alice acknowledges event 3 (team key 2) from the window: through the stream and back.
+    // Alice acknowledges event 3 (team key 4) from the window: through the stream and back.
     await row(browser, 3).$("aria/Acknowledge").click();
     await waitForText(browser, 'tr[data-event-id="3"] [data-status]', /^Acknowledged/);
     const acknowledged = dbEvent(ws.db, 3).event;
     assert.equal(acknowledged.updatedBy, "operator:alice");
-    assert.equal(acknowledged.teamKey, "2");
+    assert.equal(acknowledged.teamKey, "4");
     await documentWasNotReloaded(browser);
   });
   // Every desk ends the same: a headless replica of the stream equals the window's file.
@@ -1007,7 +1028,7 @@ test("23. a team desk: another desk's action shows within 1 s with its operator'
   const windowDesk = eventdeskCli("dump", "--team", "--db", ws.db);
   // --until-idle may end a run early on a loaded machine; another run goes on from there.
   for (let run = 0; run < 3; run++) {
-    eventdeskCli("replicate", "--db", other, "--amqp", broker(), "--stream", stream, "--until-idle", "2");
+    cliAs("guest", "replicate", "--db", other, "--team", teamRef, "--until-idle", "2");
     if (eventdeskCli("dump", "--team", "--db", other) === windowDesk) break;
   }
   assert.equal(eventdeskCli("dump", "--team", "--db", other), windowDesk);

@@ -4,9 +4,18 @@
 #   eval "$(bash scripts/rabbitmq.sh start)"   starts one and prints the variables to export:
 #       EVENTDESK_TEST_AMQP=amqp://guest:guest@127.0.0.1:PORT/%2f
 #       EVENTDESK_TEST_RABBITMQ=FOLDER (for stop)
-#   bash scripts/rabbitmq.sh stop FOLDER        stops it and removes its folder
+#   bash scripts/rabbitmq.sh cluster N          starts N nodes joined in one cluster and prints
+#       EVENTDESK_TEST_CLUSTER_URLS=amqp://guest:guest@127.0.0.1:P1/%2f,… (one URL a node)
+#       EVENTDESK_TEST_CLUSTER="FOLDER FOLDER …" (one folder a node, in the same order)
+#   bash scripts/rabbitmq.sh stop FOLDER…       stops them and removes their folders
 #   bash scripts/rabbitmq.sh halt FOLDER        stops it, keeping its folder (a broker outage)
+#   bash scripts/rabbitmq.sh kill FOLDER        kills it at once (SIGKILL), keeping its folder
 #   bash scripts/rabbitmq.sh resume FOLDER      starts a halted node again: same port, same data
+#
+# Every node knows the same users, each with its name as password (tests only): guest (the
+# administrator); alice, bob, carol and dave, who may do anything on the vhost (on a team, its
+# roster decides what each may do); and producer, who may only publish (write on the default
+# exchange), as an alert producer would.
 # Installs the package when missing (apt-get; sudo when not root). The package does not start a
 # node by itself; its wrapper runs the node as the `rabbitmq` user, so the folder is theirs.
 set -euo pipefail
@@ -40,28 +49,82 @@ start() {
     fi
     rm -f "$log"
   fi
-  dir=$(mktemp -d /tmp/eventdesk-rabbitmq.XXXXXX)
-  local port dist epmd
-  port=$(free_port)
-  dist=$(free_port)
-  epmd=$(free_port)
-  mkdir -p "$dir"/{mnesia,log,quorum,stream,generated,plugins-expand,home}
-  cat >"$dir/rabbitmq.conf" <<EOF
-listeners.tcp.1 = 127.0.0.1:$port
-loopback_users = none
-EOF
-  echo "port=$port dist=$dist epmd=$epmd" >"$dir/ports"
-  chmod 755 "$dir"
-  chown -R rabbitmq:rabbitmq "$dir" 2>/dev/null || true
+  new_node "$(free_port)" ""
   launch
   echo "export EVENTDESK_TEST_AMQP=amqp://guest:guest@127.0.0.1:$port/%2f"
   echo "export EVENTDESK_TEST_RABBITMQ=$dir"
   echo "rabbitmq.sh: node eventdesk-$port@localhost listening on 127.0.0.1:$port" >&2
 }
 
+# Makes a node's folder in $dir (its AMQP port in $port): ports, configuration, users. With
+# $2 set, the node is one of a cluster: it shares the port mapper on port $1 with the others,
+# and leaves it running when it stops alone.
+new_node() {
+  local epmd=$1 shared=$2 dist
+  dir=$(mktemp -d /tmp/eventdesk-rabbitmq.XXXXXX)
+  port=$(free_port)
+  dist=$(free_port)
+  mkdir -p "$dir"/{mnesia,log,quorum,stream,generated,plugins-expand,home}
+  definitions >"$dir/definitions.json"
+  printf 'listeners.tcp.1 = 127.0.0.1:%s\nloopback_users = none\nload_definitions = %s\n' \
+    "$port" "$dir/definitions.json" >"$dir/rabbitmq.conf"
+  echo "port=$port dist=$dist epmd=$epmd shared=$shared" >"$dir/ports"
+  chmod 755 "$dir"
+  chown -R rabbitmq:rabbitmq "$dir" 2>/dev/null || true
+}
+
+# The users every node knows, as RabbitMQ definitions (salted SHA-256 password hashes).
+definitions() {
+  python3 -c '
+import base64, hashlib, json, os
+def user(name, tags):
+    salt = os.urandom(4)
+    digest = hashlib.sha256(salt + name.encode()).digest()
+    return {"name": name, "password_hash": base64.b64encode(salt + digest).decode(),
+            "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": tags}
+desks = ["alice", "bob", "carol", "dave"]
+users = [user("guest", ["administrator"])] + [user(n, []) for n in desks] + [user("producer", [])]
+permissions = [{"user": n, "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"}
+               for n in ["guest"] + desks]
+permissions.append({"user": "producer", "vhost": "/", "configure": "^$",
+                    "write": "^amq\\.default$", "read": "^$"})
+print(json.dumps({"users": users, "vhosts": [{"name": "/"}], "permissions": permissions}))
+'
+}
+
+# rabbitmqctl against the node of $dir, as the rabbitmq user (which holds the Erlang cookie).
+ctl() {
+  local port dist epmd shared
+  eval "$(cat "$dir/ports")"
+  ERL_EPMD_PORT=$epmd RABBITMQ_USE_LONGNAME=false rabbitmqctl -q -n "eventdesk-$port@localhost" "$@"
+}
+
+# N nodes in one cluster: the first starts it, the others join it.
+cluster() {
+  local n=${1:?usage: rabbitmq.sh cluster N} epmd first="" urls="" folders="" i
+  epmd=$(free_port)
+  for i in $(seq 1 "$n"); do
+    new_node "$epmd" 1
+    launch
+    urls="$urls${urls:+,}amqp://guest:guest@127.0.0.1:$port/%2f"
+    folders="$folders${folders:+ }$dir"
+    if [ -z "$first" ]; then
+      first="eventdesk-$port@localhost"
+    else
+      ctl stop_app >&2
+      ctl reset >&2
+      ctl join_cluster "$first" >&2
+      ctl start_app >&2
+    fi
+  done
+  echo "export EVENTDESK_TEST_CLUSTER_URLS=$urls"
+  echo "export EVENTDESK_TEST_CLUSTER=\"$folders\""
+  echo "rabbitmq.sh: a cluster of $n nodes on $urls" >&2
+}
+
 # Starts the node whose folder is $dir (its ports in $dir/ports) and waits for its port.
 launch() {
-  local port dist epmd
+  local port dist epmd shared
   eval "$(cat "$dir/ports")"
   (
     export RABBITMQ_NODENAME="eventdesk-$port@localhost" RABBITMQ_NODE_PORT="$port" \
@@ -89,7 +152,7 @@ descendants() {
 # Ends the node: the wrapper and, in the session `su` gave it, the Erlang VM and its helpers;
 # then its port mapper (epmd, on the node's private port).
 end_node() {
-  local pid port="" dist="" epmd="" sessions alive s mapper
+  local pid port="" dist="" epmd="" shared="" sessions alive s
   pid=$(cat "$dir/pid")
   # A folder from before the ports were kept has none: its port mapper is left alone.
   if [ -f "$dir/ports" ]; then eval "$(cat "$dir/ports")"; fi
@@ -103,17 +166,41 @@ end_node() {
     sleep 0.2
   done
   for s in $sessions; do pkill -KILL -s "$s" 2>/dev/null || true; done
-  if [ -n "$epmd" ]; then
-    mapper=$(ss -ltnpH "sport = :$epmd" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
-    if [ -n "$mapper" ]; then kill "$mapper" 2>/dev/null || true; fi
-  fi
+  # A cluster's nodes share one port mapper: it goes with the last of them (stop).
+  if [ -z "$shared" ]; then end_mapper; fi
+}
+
+# Ends the port mapper of the node in $dir.
+end_mapper() {
+  local port dist epmd shared mapper
+  eval "$(cat "$dir/ports")"
+  [ -n "$epmd" ] || return 0
+  mapper=$(ss -ltnpH "sport = :$epmd" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
+  if [ -n "$mapper" ]; then kill "$mapper" 2>/dev/null || true; fi
 }
 
 stop() {
-  dir=${1:?usage: rabbitmq.sh stop FOLDER}
+  [ $# -gt 0 ] || { echo "usage: rabbitmq.sh stop FOLDER…" >&2; exit 2; }
+  local last=""
+  for dir in "$@"; do
+    [ -f "$dir/pid" ] || { echo "rabbitmq.sh: $dir holds no node" >&2; continue; }
+    # A node halted before has nothing left to end.
+    if kill -0 "$(cat "$dir/pid")" 2>/dev/null; then end_node; fi
+    last=$dir
+  done
+  # The last folder's port mapper (a cluster's, shared) goes last; then the folders.
+  if [ -n "$last" ]; then dir=$last && end_mapper; fi
+  for dir in "$@"; do rm -rf "$dir"; done
+}
+
+# Kills the node of $1 at once, as a crash would: no connection is closed politely.
+kill_node() {
+  local pid sessions s
+  dir=${1:?usage: rabbitmq.sh kill FOLDER}
   [ -f "$dir/pid" ] || { echo "rabbitmq.sh: $dir holds no node" >&2; exit 1; }
-  end_node
-  rm -rf "$dir"
+  pid=$(cat "$dir/pid")
+  sessions=$(ps -o sid= -p "$({ echo "$pid"; descendants "$pid"; } | paste -sd, -)" 2>/dev/null | sort -u | xargs)
+  for s in $sessions; do pkill -KILL -s "$s" 2>/dev/null || true; done
 }
 
 halt() {
@@ -130,8 +217,10 @@ resume() {
 
 case "${1:-}" in
   start) start ;;
-  stop) stop "${2:-}" ;;
+  cluster) cluster "${2:-}" ;;
+  stop) shift; stop "$@" ;;
   halt) halt "${2:-}" ;;
+  kill) kill_node "${2:-}" ;;
   resume) resume "${2:-}" ;;
-  *) echo "usage: rabbitmq.sh start | stop FOLDER | halt FOLDER | resume FOLDER" >&2; exit 2 ;;
+  *) echo "usage: rabbitmq.sh start | cluster N | stop FOLDER… | halt FOLDER | kill FOLDER | resume FOLDER" >&2; exit 2 ;;
 esac

@@ -1,10 +1,11 @@
-// Team mode: this desk's replica of the team's stream (connected, offline since when,
-// catching up) and the desks heard on the team's presence exchange. State comes from Rust
-// (`team_status`, then `TeamChanged` pushes); nothing here polls.
+// Team mode: this desk's replica of the team's stream (connected to which node, offline since
+// when, catching up), the desks heard on the team's presence exchange, the roster as the log
+// has it, and the messages every desk refused. State comes from Rust (`team_status`, then
+// `TeamChanged` pushes); nothing here polls.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { ago, api, messageOf } from "./api";
-import { events, type DeskView, type TeamSetup, type TeamStatus } from "./bindings";
+import { events, type DeskView, type Member, type TeamSetup, type TeamStatus } from "./bindings";
 import { ErrorLine } from "./controls";
 import { formatTime } from "./format";
 import { queryKeys } from "./queryKeys";
@@ -34,6 +35,12 @@ function deskProgress(d: DeskView): string {
   return `${d.behind} behind`;
 }
 
+/** How the team shows a broker user: the roster's display name, with the user name. */
+export function memberName(roster: Member[], user: string): string {
+  const name = roster.find((m) => m.user === user)?.name;
+  return name ? `${name} (${user})` : user;
+}
+
 /** The Team panel. */
 export function TeamPanel({ team, now = Date.now() }: { team: TeamStatus | null; now?: number }) {
   if (team === null) {
@@ -50,10 +57,12 @@ export function TeamPanel({ team, now = Date.now() }: { team: TeamStatus | null;
     <section className="team" aria-labelledby="team-heading">
       <h2 id="team-heading">Team</h2>
       <p>
-        Stream <code>{team.stream}</code>: you are <strong>{team.operator}</strong> at desk <strong>{team.desk}</strong>.
+        Team <code>{team.team}</code>: you are <strong>{memberName(team.roster, team.operator)}</strong> (
+        {team.roster.find((m) => m.user === team.operator)?.role ?? "not on the roster"}) at desk <strong>{team.desk}</strong>.
       </p>
       <p className="source-state" data-team-state={team.replica.state.state}>
         {queueStateText(team.replica.state)}
+        {team.replica.node && team.replica.state.state === "connected" && ` · node ${team.replica.node}`}
         {team.catchingUp && " · catching up"}
       </p>
       <p>
@@ -86,15 +95,49 @@ export function TeamPanel({ team, now = Date.now() }: { team: TeamStatus | null;
         </tbody>
       </table>
       {team.desks.length === 0 && <p>No desk heard yet (desks announce themselves every 3 s).</p>}
+      <table className="roster" aria-label="Roster">
+        <thead>
+          <tr>
+            <th scope="col">Broker user</th>
+            <th scope="col">Name</th>
+            <th scope="col">Role</th>
+          </tr>
+        </thead>
+        <tbody>
+          {team.roster.map((m) => (
+            <tr key={m.user} data-member={m.user}>
+              <td>{m.user}</td>
+              <td>{m.name ?? ""}</td>
+              <td>{m.role}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Refused messages ({team.rejected})</h3>
+      {team.rejected === 0 ? (
+        <p>None: every action and roster change came from someone the roster allows.</p>
+      ) : (
+        <ul className="rejections" aria-label="Refused messages">
+          {team.rejections.map((r) => (
+            <li key={r.offset} data-offset={r.offset}>
+              offset {r.offset}
+              {r.user !== null && ` from ${r.user}`}
+              {r.actionId !== null && ` (action ${r.actionId})`}: {r.reason}
+            </li>
+          ))}
+          {team.rejected > team.rejections.length && <li>… and {team.rejected - team.rejections.length} earlier ones</li>}
+        </ul>
+      )}
     </section>
   );
 }
 
-/** The team this desk joins at its next start: saved here (the URL in the credential store). */
+/** The team this desk joins at its next start: saved here (the password in the credential
+ * store). The desk acts as the broker user of the URLs, as RabbitMQ proves it. */
 function JoinTeam() {
   const qc = useQueryClient();
   const saved = useQuery({ queryKey: queryKeys.teamSetup, queryFn: api.teamSetup });
-  const [form, setForm] = useState({ url: "", stream: "", operator: "", desk: "" });
+  const [form, setForm] = useState({ urls: "", password: "", team: "", desk: "" });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const save = async (setup: Parameters<typeof api.setTeam>[0]) => {
@@ -113,7 +156,7 @@ function JoinTeam() {
     return (
       <div className="join-team">
         <p className="source-state">
-          At its next start this desk joins the stream <code>{s.stream}</code> at <code>{s.shownUrl}</code> as {s.operator}, desk {s.desk}.
+          At its next start this desk joins the team <code>{s.team}</code> at <code>{s.urls}</code> as {s.user}, desk {s.desk}.
         </p>
         <button type="button" disabled={busy} onClick={() => void save(null)}>
           Forget this team
@@ -126,7 +169,7 @@ function JoinTeam() {
     <label>
       {label}
       <input
-        type="text"
+        type={name === "password" ? "password" : "text"}
         autoComplete="off"
         spellCheck={false}
         placeholder={placeholder}
@@ -141,9 +184,9 @@ function JoinTeam() {
   };
   return (
     <form className="join-team" onSubmit={submit} aria-label="Join a team">
-      {field("url", "URL", "amqp://user:password@host:5672/%2f")}
-      {field("stream", "Stream", "team-ops")}
-      {field("operator", "Your name", "alice")}
+      {field("urls", "RabbitMQ URLs", "amqp://alice@mq-1:5672/%2f, amqp://alice@mq-2:5672/%2f")}
+      {field("password", "Password", "the URLs' user's password")}
+      {field("team", "Team", "ops/admin-user")}
       {field("desk", "Desk", "alice-laptop")}
       <button type="submit" disabled={busy}>
         Join at next start

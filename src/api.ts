@@ -21,7 +21,7 @@ import {
   type Format,
   type QueueKind,
   type SourcesStatus,
-  type TeamConfig,
+  type TeamJoin,
   type TeamSetup,
   type TeamStatus,
 } from "./bindings";
@@ -82,7 +82,7 @@ export const api = {
   sourcesStatus: (): Promise<SourcesStatus> => unwrap(commands.sourcesStatus()),
   teamStatus: (): Promise<TeamStatus | null> => unwrap(commands.teamStatus()),
   teamSetup: (): Promise<TeamSetup | null> => unwrap(commands.teamSetup()),
-  setTeam: (setup: TeamConfig | null): Promise<TeamSetup | null> => unwrap(commands.setTeam(setup)),
+  setTeam: (setup: TeamJoin | null): Promise<TeamSetup | null> => unwrap(commands.setTeam(setup)),
   setHttpEndpoint: (enabled: boolean, port: number): Promise<SourcesStatus> => unwrap(commands.setHttpEndpoint(enabled, port)),
   httpToken: (): Promise<string> => unwrap(commands.httpToken()),
   newHttpToken: (): Promise<string> => unwrap(commands.newHttpToken()),
@@ -133,6 +133,10 @@ export function describeError(e: AppError, now = Date.now()): string {
       return `Offline since ${formatDateTime(e.data.since)}: the team's broker cannot be reached (${e.data.message}). The action was not sent; reading works, and this desk catches up when the broker is back.`;
     case "TeamFile":
       return `This desk's file is a replica of the team stream ${e.data.stream}: only that stream changes its events. Nothing was written; events reach the team through its stream, and actions on its events go through the stream.`;
+    case "Forbidden":
+      return `Refused by the team: ${e.data.message}. Every desk refused it alike; the team's admins decide who acts (Team panel).`;
+    case "StreamChanged":
+      return `The team stream ${e.data.stream} is not the one this desk's file was made from: ${e.data.message}. Nothing was applied from it; start this desk on a new file, or point it at the stream it replicated.`;
     case "Storage":
       return `Storage error: ${e.data.message}. Nothing was written.`;
   }

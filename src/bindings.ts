@@ -57,10 +57,10 @@ export const commands = {
 	 *  desk works alone).
 	 */
 	teamStatus: () => typedError<TeamStatus | null, AppError>(__TAURI_INVOKE("team_status")),
-	/**  The team this desk joins at its next start, as saved (the URL without its password). */
+	/**  The team this desk joins at its next start, as saved (without the password). */
 	teamSetup: () => typedError<TeamSetup | null, AppError>(__TAURI_INVOKE("team_setup")),
 	/**  Saves the team to join at the next start, or with `null` forgets it; validated first. */
-	setTeam: (setup: TeamConfig | null) => typedError<TeamSetup | null, AppError>(__TAURI_INVOKE("set_team", { setup })),
+	setTeam: (setup: TeamJoin | null) => typedError<TeamSetup | null, AppError>(__TAURI_INVOKE("set_team", { setup })),
 	/**  Turns the loopback HTTP endpoint on or off, on `port`; saved. */
 	setHttpEndpoint: (enabled: boolean, port: number) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("set_http_endpoint", { enabled, port })),
 	/**  The endpoint's token, for the operator to give to senders. */
@@ -195,6 +195,22 @@ export type AppError =
  */
 { type: "TeamFile"; data: {
 	stream: string,
+} } | 
+/**
+ *  The team refused an operator's action or an admin's change: the user RabbitMQ proved
+ *  may not make it (not on the roster, a viewer), or the message proves no user. Every
+ *  desk refused it alike.
+ */
+{ type: "Forbidden"; data: {
+	message: string,
+} } | 
+/**
+ *  The stream is not the one this team file was made from (re-created, replaced, or cut
+ *  back past what the desk applied). Nothing was applied from it.
+ */
+{ type: "StreamChanged"; data: {
+	stream: string,
+	message: string,
 } } | 
 /**  SQLite or the file system failed. Nothing was written. */
 { type: "Storage"; data: {
@@ -470,6 +486,15 @@ export type Link = {
 	text: string | null,
 };
 
+/**  One broker user on a team's roster. */
+export type Member = {
+	/**  The RabbitMQ user name: what the broker proves on each message. */
+	user: string,
+	role: Role,
+	/**  How the team shows the user (the user name when none was given). */
+	name: string | null,
+};
+
 /**  Events created in one minute, by severity. */
 export type Minute = {
 	/**  Start of the minute, Unix ms. */
@@ -515,8 +540,8 @@ export type QueueState = { state: "connecting" } | { state: "connected"; since: 
 /**  Paused by the operator: not connected, nothing read. */
 { state: "paused" } | 
 /**
- *  The database cannot store what comes in (damaged, read-only): stopped until the file
- *  is fixed and the source started again.
+ *  The database cannot store what comes in (damaged, read-only, a team file whose stream
+ *  changed): stopped until that is fixed and the source started again.
  */
 { state: "failed"; since: number; error: string } | { state: "stopped" };
 
@@ -524,6 +549,8 @@ export type QueueState = { state: "connecting" } | { state: "connected"; since: 
 export type QueueStatus = {
 	channel: string,
 	url: string,
+	/**  The node it is connected to, when it is. */
+	node: string | null,
 	kind: QueueKind,
 	state: QueueState,
 	/**  What it has done since it started. */
@@ -549,6 +576,15 @@ export type Rejection = {
 	place: string | null,
 	reason: string,
 };
+
+/**  What a broker user may do in a team. */
+export type Role = 
+/**  Changes the roster and the team's limits, and acts on events. */
+"admin" | 
+/**  Acts on events. */
+"operator" | 
+/**  Sees the team's events; its actions are refused. */
+"viewer";
 
 /**  What the page reports: the first row it shows, and how many. */
 export type Seen = {
@@ -640,30 +676,48 @@ export type Target = {
  */
 export type TeamChanged = TeamStatus;
 
-/**  Where the team is and who this desk is. */
-export type TeamConfig = {
-	url: string,
-	stream: string,
-	operator: string,
+/**  A team to join, as the Team panel gives it. */
+export type TeamJoin = {
+	/**  The broker's node URLs, comma-separated, without a password. */
+	urls: string,
+	/**  The password of the URLs' user (kept in the credential store). */
+	password: string,
+	/**  The join string: `STREAM/ADMIN`. */
+	team: string,
 	desk: string,
 };
 
-/**  The team this desk joins at its next start, as saved: the URL without its password. */
+/**  A team message every desk refused. */
+export type TeamRejection = {
+	offset: number,
+	/**  The publisher the broker proved, if the message carried one. */
+	user: string | null,
+	actionId: string | null,
+	reason: string,
+	/**  Its size in bytes. */
+	size: number,
+};
+
+/**  The team this desk joins at its next start, as saved: the URLs without a password. */
 export type TeamSetup = {
-	stream: string,
-	operator: string,
+	team: string,
 	desk: string,
-	shownUrl: string,
+	urls: string,
+	/**  The broker user the desk acts as. */
+	user: string,
 };
 
 /**  What the window shows of the team. */
 export type TeamStatus = {
 	stream: string,
+	/**  The join string: `STREAM/ADMIN`. */
+	team: string,
+	/**  The broker user this desk acts as. */
 	operator: string,
 	desk: string,
 	/**
-	 *  This desk's replica of the stream: connected, offline since when and why, what it
-	 *  applied.
+	 *  This desk's replica of the stream: connected (to which node), offline since when and
+	 *  why, failed (a stream that is not this file's), what it applied.
 	 */
 	replica: QueueStatus,
 	/**  The stream offset this desk goes on from. */
@@ -672,6 +726,11 @@ export type TeamStatus = {
 	catchingUp: boolean,
 	/**  Every desk heard on the team's presence exchange (this one included), by name. */
 	desks: DeskView[],
+	/**  The roster as the log has it at this desk's offset. */
+	roster: Member[],
+	/**  The messages every desk refused: how many, and the latest ones. */
+	rejected: number,
+	rejections: TeamRejection[],
 };
 
 export type Theme = 

@@ -11,11 +11,13 @@ function team(over: Partial<TeamStatus> = {}): TeamStatus {
   const now = Date.now();
   return {
     stream: "team-ops",
+    team: "team-ops/alice",
     operator: "alice",
     desk: "desk-a",
     replica: {
       channel: "rabbitmq:team-ops",
-      url: "amqp://desk@mq:5672/%2f",
+      url: "amqp://alice@mq-1:5672/%2f, amqp://alice@mq-2:5672/%2f",
+      node: "amqp://alice@mq-2:5672/%2f",
       kind: "stream",
       state: { state: "connected", since: now - 60_000 },
       activity: { counts, perSecond: 0, last: "offset 11", lastAt: now - 1_000, rejections: [] },
@@ -27,6 +29,13 @@ function team(over: Partial<TeamStatus> = {}): TeamStatus {
       { desk: "desk-b", operator: "bob", nextOffset: 7, behind: 5, lastSeen: now - 1_000, online: true, simulating: true, me: false },
       { desk: "desk-c", operator: "carol", nextOffset: 12, behind: 0, lastSeen: now - 120_000, online: false, simulating: false, me: false },
     ],
+    roster: [
+      { user: "alice", role: "admin", name: "Alice A." },
+      { user: "bob", role: "operator", name: null },
+      { user: "dave", role: "viewer", name: null },
+    ],
+    rejected: 1,
+    rejections: [{ offset: 9, user: "producer", actionId: "x-1", reason: "refused by the team: producer is not on the team's roster", size: 140 }],
     ...over,
   };
 }
@@ -49,8 +58,14 @@ describe("team mode", () => {
     await waitFor(() => expect(badge()).toHaveTextContent("Team: in step"));
     await user.click(screen.getByRole("button", { name: "Team" }));
     const panel = screen.getByRole("region", { name: "Team" });
-    expect(panel).toHaveTextContent("you are alice at desk desk-a");
+    expect(panel).toHaveTextContent("you are Alice A. (alice) (admin) at desk desk-a");
+    expect(panel).toHaveTextContent("node amqp://alice@mq-2:5672/%2f");
     expect(panel).toHaveTextContent("1 conflicts");
+    const roster = within(panel).getByRole("table", { name: "Roster" });
+    expect(roster.querySelector('tr[data-member="dave"]')).toHaveTextContent("viewer");
+    expect(within(panel).getByRole("list", { name: "Refused messages" })).toHaveTextContent(
+      "offset 9 from producer (action x-1): refused by the team: producer is not on the team's roster",
+    );
     const desks = within(panel).getByRole("table", { name: "Desks" });
     const row = (name: string) => desks.querySelector(`tr[data-desk="${name}"]`) as HTMLElement;
     expect(row("desk-a")).toHaveTextContent("(this desk)");
@@ -88,18 +103,18 @@ describe("team mode", () => {
     const { user } = renderApp();
     await user.click(await screen.findByRole("button", { name: "Team" }));
     const form = await screen.findByRole("form", { name: "Join a team" });
-    await user.type(within(form).getByLabelText("URL"), "amqp://desk:s3cret@mq:5672/%2f");
-    await user.type(within(form).getByLabelText("Stream"), "team ops");
-    await user.type(within(form).getByLabelText("Your name"), "alice");
+    await user.type(within(form).getByLabelText("RabbitMQ URLs"), "amqp://alice:s3cret@mq:5672/%2f");
+    await user.type(within(form).getByLabelText("Password"), "s3cret");
+    await user.type(within(form).getByLabelText("Team"), "team-ops/alice");
     await user.type(within(form).getByLabelText("Desk"), "alice-laptop");
     await user.click(within(form).getByRole("button", { name: "Join at next start" }));
-    expect(await within(form).findByText(/Invalid stream/)).toBeInTheDocument();
+    expect(await within(form).findByText(/password out of the URLs/)).toBeInTheDocument();
     expect(backend.teamSetup).toBeNull();
-    await user.clear(within(form).getByLabelText("Stream"));
-    await user.type(within(form).getByLabelText("Stream"), "team-ops");
+    await user.clear(within(form).getByLabelText("RabbitMQ URLs"));
+    await user.type(within(form).getByLabelText("RabbitMQ URLs"), "amqp://alice@mq:5672/%2f");
     await user.click(within(form).getByRole("button", { name: "Join at next start" }));
     const panel = screen.getByRole("region", { name: "Team" });
-    await waitFor(() => expect(panel).toHaveTextContent("At its next start this desk joins the stream team-ops at amqp://desk@mq:5672/%2f as alice"));
+    await waitFor(() => expect(panel).toHaveTextContent("At its next start this desk joins the team team-ops/alice at amqp://alice@mq:5672/%2f as alice"));
     expect(panel).not.toHaveTextContent("s3cret");
     await user.click(within(panel).getByRole("button", { name: "Forget this team" }));
     expect(await screen.findByRole("form", { name: "Join a team" })).toBeInTheDocument();

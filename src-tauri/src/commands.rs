@@ -5,7 +5,7 @@
 use crate::export;
 use crate::sources::SourcesStatus;
 use crate::state::{About, AppState};
-use crate::team::{TeamConfig, TeamSetup, TeamStatus};
+use crate::team::{TeamJoin, TeamSetup, TeamStatus};
 use eventdesk_core::read::query::Facets;
 use eventdesk_core::services::activity::Minute;
 use eventdesk_core::services::ingest::Format;
@@ -204,10 +204,13 @@ pub async fn open_log_folder(state: State<'_, AppState>) -> Result<(), Error> {
 #[tauri::command]
 #[specta::specta]
 pub async fn team_status(state: State<'_, AppState>) -> Result<Option<TeamStatus>, Error> {
-    Ok(state.team().map(crate::team::Team::status))
+    blocking(state, |s| {
+        s.team().map(crate::team::Team::status).transpose()
+    })
+    .await
 }
 
-/// The team this desk joins at its next start, as saved (the URL without its password).
+/// The team this desk joins at its next start, as saved (without the password).
 #[tauri::command]
 #[specta::specta]
 pub async fn team_setup(state: State<'_, AppState>) -> Result<Option<TeamSetup>, Error> {
@@ -219,7 +222,7 @@ pub async fn team_setup(state: State<'_, AppState>) -> Result<Option<TeamSetup>,
 #[specta::specta]
 pub async fn set_team(
     state: State<'_, AppState>,
-    setup: Option<TeamConfig>,
+    setup: Option<TeamJoin>,
 ) -> Result<Option<TeamSetup>, Error> {
     blocking(state, move |s| s.set_team(setup)).await
 }

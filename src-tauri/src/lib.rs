@@ -156,7 +156,7 @@ pub fn start<R: Runtime>(
         _ => secrets::Secrets::open().0,
     });
     let team_config = match store.as_ref() {
-        Ok(store) => match team::TeamConfig::resolve(&var, store, &secrets) {
+        Ok(store) => match team::resolve(&var, store, &secrets) {
             Ok(config) => config,
             Err(e) => {
                 lock(&warnings).push(format!("Team mode is off: {e}."));
@@ -179,9 +179,9 @@ pub fn start<R: Runtime>(
     });
     let team = match (store.as_ref(), team_config, &sim_control) {
         (Ok(store), Some(config), Some(control)) => {
-            let stream = config.stream.clone();
+            let stream = config.team.stream.clone();
             let started = tauri::async_runtime::block_on(async {
-                team::Team::start(store.clone(), config, control.clone())
+                team::start(store.clone(), config, control.clone())
             });
             match started {
                 Ok(team) => {
@@ -243,10 +243,15 @@ pub fn start<R: Runtime>(
     lock(&warnings).extend(notes);
     let sources = store.as_ref().ok().map(|store| {
         let secrets = secrets.clone();
+        let sink = team.as_ref().map(team::Team::sink).and_then(|sink| {
+            sink.map_err(|e| lock(&warnings).push(format!("The HTTP endpoint is off: {e}.")))
+                .ok()
+        });
         let (sources, notes) = tauri::async_runtime::block_on(sources::Sources::start(
             store.clone(),
             secrets,
             from_env,
+            sink,
         ));
         for note in &notes {
             tracing::warn!("{note}");
@@ -300,8 +305,7 @@ fn push_states<R: Runtime>(
                     }
                     last = Some(now);
                 }
-                if let Some(team) = &team {
-                    let now = team.status();
+                if let Some(Ok(now)) = team.as_ref().map(team::Team::status) {
                     if last_team.as_ref() != Some(&now) {
                         if let Err(e) = TeamChanged(now.clone()).emit(&handle) {
                             tracing::warn!(error = %e, "the team's state was not delivered");

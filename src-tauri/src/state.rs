@@ -139,16 +139,16 @@ impl AppState {
         self.0.parts.team.as_ref()
     }
 
-    /// The team this desk joins at its next start, as saved (without the URL's password).
+    /// The team this desk joins at its next start, as saved (without the password).
     pub fn team_setup(&self) -> Result<Option<TeamSetup>, Error> {
         crate::team::saved_setup(self.store()?)
     }
 
-    /// Saves the team to join at the next start (the URL in the credential store), or with
-    /// `None` forgets it. Nothing is saved when a field is wrong.
+    /// Saves the team to join at the next start (the password in the credential store), or
+    /// with `None` forgets it. Nothing is saved when a field is wrong.
     pub fn set_team(
         &self,
-        setup: Option<crate::team::TeamConfig>,
+        setup: Option<crate::team::TeamJoin>,
     ) -> Result<Option<TeamSetup>, Error> {
         crate::team::save_setup(self.store()?, &self.0.parts.secrets, setup)
     }

@@ -16,7 +16,7 @@ import type {
   QueueKind,
   QueueView,
   SourcesStatus,
-  TeamConfig,
+  TeamJoin,
   TeamSetup,
   TeamStatus,
   ExportOutcome,
@@ -210,12 +210,17 @@ export class FakeBackend {
       case "team_setup":
         return this.teamSetup;
       case "set_team": {
-        const setup = a.setup as TeamConfig | null;
+        const setup = a.setup as TeamJoin | null;
         if (setup === null) return (this.teamSetup = null);
-        if (!/^[A-Za-z0-9._:-]{1,48}$/.test(setup.stream)) {
-          throw { type: "InvalidInput", data: { field: "stream", message: "must be 1 to 48 letters, digits or .-_:" } };
+        const [stream = "", admin] = setup.team.split("/");
+        if (!/^[A-Za-z0-9._:-]{1,48}$/.test(stream) || !admin) {
+          throw { type: "InvalidInput", data: { field: "team", message: "a team is joined as STREAM/ADMIN" } };
         }
-        this.teamSetup = { stream: setup.stream, operator: setup.operator, desk: setup.desk, shownUrl: setup.url.replace(/:[^:@/]*@/, "@") };
+        if (/:[^:@/]*@/.test(setup.urls)) {
+          throw { type: "InvalidInput", data: { field: "urls", message: "leave the password out of the URLs: it has a field of its own" } };
+        }
+        const user = /:\/\/([^@]*)@/.exec(setup.urls)?.[1] ?? "guest";
+        this.teamSetup = { team: setup.team, desk: setup.desk, urls: setup.urls, user };
         return this.teamSetup;
       }
       case "set_http_endpoint": {
@@ -245,6 +250,7 @@ export class FakeBackend {
           status: {
             channel: `rabbitmq:${queue}`,
             url: url.replace(/:[^:@/]*@/, "@"),
+            node: null,
             kind: a.kind as QueueKind,
             state: { state: "connecting" },
             activity: idle(),

@@ -2,6 +2,7 @@
 //! flag is checked before the database is touched; a file that is not an Eventdesk database,
 //! or is damaged, is refused without being written to.
 
+mod gateway;
 mod sources;
 mod team;
 
@@ -10,7 +11,7 @@ use eventdesk_core::db::{self, rows, Access, Check};
 use eventdesk_core::services::ingest::Format as IngestFormat;
 use eventdesk_core::services::{export, seed};
 use eventdesk_core::{
-    Action, Actor, Clock, CommitFeed, Error, EventFilter, ExportFormat, ExportOutcome, SimConfig,
+    Actor, Clock, CommitFeed, Error, EventFilter, ExportFormat, ExportOutcome, SimConfig,
     SimControl, Simulator, Sort, SystemClock,
 };
 use eventdesk_sources::amqp::{QueueKind, QueueSource};
@@ -20,6 +21,7 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
+use team::BrokerArgs;
 
 #[derive(Parser)]
 #[command(
@@ -133,48 +135,22 @@ enum Command {
         #[arg(long)]
         team: bool,
     },
+    /// Found a team: declare its stream and publish the founding roster message as the broker
+    /// user, who becomes its first admin. Prints the join string, STREAM/ADMIN.
+    CreateTeam(team::CreateTeamArgs),
+    /// Change a team's roster or limits, as an admin (the broker user): it counts on every
+    /// desk only when that user is an admin at that point of the team's log.
+    Roster(team::RosterArgs),
     /// Keep a database as a replica of a team's RabbitMQ stream: apply every message in
     /// stream order from where it stopped (or the first retained message). Prints what it
     /// applied as JSON when it ends.
-    Replicate {
-        #[arg(long)]
-        db: PathBuf,
-        #[arg(long)]
-        amqp: String,
-        #[arg(long)]
-        stream: String,
-        /// Stop once no message came for this many seconds (default: until interrupted).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-        until_idle: Option<u64>,
-        /// Announce this desk to the team (shown in every window's Team panel), with
-        /// --operator.
-        #[arg(long, requires = "operator")]
-        desk: Option<String>,
-        #[arg(long, requires = "desk")]
-        operator: Option<String>,
-    },
-    /// Publish an operator's action to a team's stream (it takes effect on every desk when
-    /// applied from the stream). Prints the action's id.
-    Act {
-        #[arg(long)]
-        amqp: String,
-        #[arg(long)]
-        stream: String,
-        /// The operator's name, as the team will see it.
-        #[arg(long)]
-        operator: String,
-        /// The desk it is sent from.
-        #[arg(long, default_value = "cli")]
-        desk: String,
-        #[arg(long, value_enum)]
-        action: ActionArg,
-        /// The event's team key (as `dump --team` and the window show it).
-        #[arg(long)]
-        event: String,
-        /// The version the operator saw: another change since makes the action a conflict.
-        #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
-        expected_version: i64,
-    },
+    Replicate(team::ReplicateArgs),
+    /// Publish an operator's action to a team's stream, as the broker user (it takes effect on
+    /// every desk when applied from the stream, if that user may act). Prints the action's id.
+    Act(team::ActArgs),
+    /// Feed senders into a team's stream: PagerDuty Events v2 and Alertmanager webhook over
+    /// HTTP, and JSON lines on standard input, each answered once RabbitMQ confirmed it.
+    Gateway(gateway::GatewayArgs),
     /// Apply alert messages (PagerDuty Events API v2 or Alertmanager webhook JSON): one message
     /// a line from standard input, or from a RabbitMQ queue or stream with --amqp and --queue.
     /// Prints what they did as JSON; with standard input, rejected lines are named on standard
@@ -184,10 +160,11 @@ enum Command {
         db: PathBuf,
         #[arg(long, value_enum, default_value = "auto")]
         format: MessageFormat,
-        /// Read from RabbitMQ at this URL (amqp://user:password@host:port/vhost) instead.
-        #[arg(long, requires = "queue")]
-        amqp: Option<String>,
-        #[arg(long, requires = "amqp")]
+        #[command(flatten)]
+        broker: BrokerArgs,
+        /// Read from this RabbitMQ queue instead (the broker from --amqp or
+        /// EVENTDESK_AMQP_URL).
+        #[arg(long)]
         queue: Option<String>,
         /// The queue is a stream: read from where this database stopped (or its start).
         #[arg(long, requires = "queue")]
@@ -201,8 +178,8 @@ enum Command {
     },
     /// Declare a durable RabbitMQ stream (or queue), bound to an exchange if asked.
     Declare {
-        #[arg(long)]
-        amqp: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
         #[arg(long)]
         queue: String,
         /// A classic queue instead of a stream.
@@ -217,12 +194,18 @@ enum Command {
         /// m or s, e.g. 7D).
         #[arg(long, conflicts_with = "classic", value_parser = max_age)]
         max_age: Option<String>,
+        /// On how many nodes of a cluster a stream is kept (x-initial-cluster-size).
+        #[arg(long, conflicts_with = "classic", value_parser = clap::value_parser!(u8).range(1..=9))]
+        replicas: Option<u8>,
+        /// Delete the queue or stream (and every message in it) instead.
+        #[arg(long, conflicts_with_all = ["classic", "bind", "max_age", "replicas"])]
+        delete: bool,
     },
     /// Publish each line of standard input as one persistent message and wait for RabbitMQ's
     /// confirms: to a queue through the default exchange, or to an exchange.
     Publish {
-        #[arg(long)]
-        amqp: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
         #[arg(
             long,
             conflicts_with = "exchange",
@@ -234,14 +217,6 @@ enum Command {
         #[arg(long)]
         routing_key: Option<String>,
     },
-}
-
-/// What `act` does.
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum ActionArg {
-    Acknowledge,
-    Complete,
-    Reopen,
 }
 
 /// Which messages `ingest` reads.
@@ -281,7 +256,7 @@ fn rate(text: &str) -> Result<f64, String> {
 }
 
 /// A retention age as RabbitMQ takes it: digits and one of `YMDhms`.
-fn max_age(text: &str) -> Result<String, String> {
+pub(crate) fn max_age(text: &str) -> Result<String, String> {
     let (digits, unit) = text.split_at(text.len().saturating_sub(1));
     if !digits.is_empty()
         && digits.len() <= 6
@@ -348,47 +323,15 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Settings { db } => run_settings(&db),
         Command::Dump { db, team: false } => run_dump(&db),
         Command::Dump { db, team: true } => team::dump(&open_for_reading(&db)?),
-        Command::Replicate {
-            db,
-            amqp,
-            stream,
-            until_idle,
-            desk,
-            operator,
-        } => team::replicate(
-            &db,
-            &amqp,
-            &stream,
-            until_idle.map(std::time::Duration::from_secs),
-            desk.zip(operator),
-        ),
-        Command::Act {
-            amqp,
-            stream,
-            operator,
-            desk,
-            action,
-            event,
-            expected_version,
-        } => team::act(
-            &amqp,
-            &stream,
-            &desk,
-            &operator,
-            match action {
-                ActionArg::Acknowledge => Action::Acknowledge,
-                ActionArg::Complete => Action::Complete,
-                ActionArg::Reopen => Action::Reopen,
-            },
-            vec![eventdesk_core::services::team::TeamTarget {
-                event,
-                expected_version,
-            }],
-        ),
+        Command::CreateTeam(args) => team::create_team(args),
+        Command::Roster(args) => team::roster(args),
+        Command::Replicate(args) => team::replicate(args),
+        Command::Act(args) => team::act(args),
+        Command::Gateway(args) => gateway::gateway(args),
         Command::Ingest {
             db,
             format,
-            amqp,
+            broker,
             queue,
             stream,
             until_idle,
@@ -399,9 +342,9 @@ fn run(command: Command) -> Result<(), Error> {
                 MessageFormat::Pagerduty => IngestFormat::PagerDuty,
                 MessageFormat::Alertmanager => IngestFormat::Alertmanager,
             };
-            let from = match (amqp, queue) {
-                (Some(url), Some(queue)) => sources::Input::Queue(QueueSource {
-                    url,
+            let from = match queue {
+                Some(queue) => sources::Input::Queue(QueueSource {
+                    broker: sources::broker(&broker)?,
                     queue,
                     kind: if stream {
                         QueueKind::Stream
@@ -409,18 +352,26 @@ fn run(command: Command) -> Result<(), Error> {
                         QueueKind::Queue
                     },
                 }),
-                _ => sources::Input::Stdin,
+                None => sources::Input::Stdin,
             };
             let idle = until_idle.map(std::time::Duration::from_secs);
             sources::ingest(&db, from, format, actor, idle)
         }
         Command::Declare {
-            amqp,
+            broker,
+            queue,
+            delete: true,
+            ..
+        } => sources::delete(&sources::broker(&broker)?, &queue),
+        Command::Declare {
+            broker,
             queue,
             classic,
             bind,
             routing_key,
             max_age,
+            replicas,
+            delete: false,
         } => {
             let kind = if classic {
                 QueueKind::Queue
@@ -428,21 +379,24 @@ fn run(command: Command) -> Result<(), Error> {
                 QueueKind::Stream
             };
             sources::declare(
-                &amqp,
+                &sources::broker(&broker)?,
                 &queue,
                 kind,
                 bind.as_deref().map(|b| (b, routing_key.as_str())),
                 max_age.as_deref(),
+                replicas,
             )
         }
         Command::Publish {
-            amqp,
+            broker,
             queue,
             exchange,
             routing_key,
         } => match (queue, exchange, routing_key) {
-            (Some(queue), None, _) => sources::publish(&amqp, "", &queue),
-            (None, Some(exchange), Some(key)) => sources::publish(&amqp, &exchange, &key),
+            (Some(queue), None, _) => sources::publish(&sources::broker(&broker)?, "", &queue),
+            (None, Some(exchange), Some(key)) => {
+                sources::publish(&sources::broker(&broker)?, &exchange, &key)
+            }
             _ => Err(Error::invalid(
                 "queue",
                 "name a queue, or an exchange and a routing key",

@@ -2,9 +2,10 @@
 //! (`declare`, `publish`).
 
 use crate::open_for_writing;
+use crate::team::BrokerArgs;
 use eventdesk_core::services::ingest::{Counts, Format, Ingester};
 use eventdesk_core::{Actor, CommitFeed, Error, SystemClock};
-use eventdesk_sources::amqp::{self, Publisher, QueueKind, QueueSource, QueueState, Until};
+use eventdesk_sources::amqp::{self, Broker, Publisher, QueueKind, QueueSource, QueueState, Until};
 use eventdesk_sources::lines;
 use std::io::BufRead;
 use std::path::Path;
@@ -15,6 +16,28 @@ use std::time::Duration;
 pub enum Input {
     Stdin,
     Queue(QueueSource),
+}
+
+/// The broker a command names (`--amqp`, which must not carry a password, or the
+/// environment).
+pub(crate) fn broker(args: &BrokerArgs) -> Result<Broker, Error> {
+    Broker::for_command(args.amqp.as_deref(), |name| std::env::var(name).ok())
+}
+
+/// Resolves when the process is asked to stop: Ctrl+C, or SIGTERM (a service manager).
+pub(crate) async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
@@ -89,9 +112,8 @@ pub fn ingest(
             rt.block_on(async {
                 let (stop, stopped) = tokio::sync::watch::channel(false);
                 tokio::spawn(async move {
-                    if tokio::signal::ctrl_c().await.is_ok() {
-                        let _ = stop.send(true);
-                    }
+                    interrupted().await;
+                    let _ = stop.send(true);
                 });
                 let progress = tokio::spawn(watch_state(status.clone()));
                 amqp::consume(source, ingester, status.clone(), stopped, until).await;
@@ -113,14 +135,19 @@ pub fn ingest(
     }
 }
 
-/// Says on standard error when a consumer connects or goes offline (until aborted).
+/// Says on standard error when a consumer connects (to which node) or goes offline (until
+/// aborted).
 pub(crate) async fn watch_state(status: amqp::StatusCell) {
     let mut shown = String::new();
     loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let line = match amqp::status_of(&status).state {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = amqp::status_of(&status);
+        let line = match now.state {
             QueueState::Offline { error, .. } => format!("offline: {error} (trying again)"),
-            QueueState::Connected { .. } => "connected".to_owned(),
+            QueueState::Connected { .. } => match now.node {
+                Some(node) => format!("connected to {node}"),
+                None => "connected".to_owned(),
+            },
             _ => continue,
         };
         if line != shown {
@@ -130,25 +157,43 @@ pub(crate) async fn watch_state(status: amqp::StatusCell) {
     }
 }
 
-/// Declares a durable queue or stream, bound to an exchange if asked.
+/// Declares a durable queue or stream (on `replicas` nodes of a cluster), bound to an exchange
+/// if asked.
 pub fn declare(
-    url: &str,
+    broker: &Broker,
     queue: &str,
     kind: QueueKind,
     bind: Option<(&str, &str)>,
     max_age: Option<&str>,
+    replicas: Option<u8>,
 ) -> Result<(), Error> {
     runtime()?.block_on(async {
-        let publisher = Publisher::connect(url).await?;
-        publisher.declare(queue, kind, bind, max_age).await
+        let publisher = Publisher::connect(broker).await?;
+        let declared = publisher
+            .declare(queue, kind, bind, max_age, replicas)
+            .await;
+        publisher.close().await;
+        declared
     })?;
     println!("declared {queue}");
     Ok(())
 }
 
+/// Deletes a queue or stream.
+pub fn delete(broker: &Broker, queue: &str) -> Result<(), Error> {
+    runtime()?.block_on(async {
+        let publisher = Publisher::connect(broker).await?;
+        let deleted = publisher.delete(queue).await;
+        publisher.close().await;
+        deleted
+    })?;
+    println!("deleted {queue}");
+    Ok(())
+}
+
 /// Publishes each non-blank line of standard input as one message, waiting for the broker's
 /// confirms; prints how many.
-pub fn publish(url: &str, exchange: &str, routing_key: &str) -> Result<(), Error> {
+pub fn publish(broker: &Broker, exchange: &str, routing_key: &str) -> Result<(), Error> {
     let mut bodies = Vec::new();
     for line in std::io::stdin().lock().lines() {
         let line = line.map_err(|e| Error::invalid("input", format!("cannot read it: {e}")))?;
@@ -157,8 +202,10 @@ pub fn publish(url: &str, exchange: &str, routing_key: &str) -> Result<(), Error
         }
     }
     let confirmed = runtime()?.block_on(async {
-        let publisher = Publisher::connect(url).await?;
-        publisher.publish(exchange, routing_key, bodies).await
+        let publisher = Publisher::connect(broker).await?;
+        let sent = publisher.publish(exchange, routing_key, bodies).await;
+        publisher.close().await;
+        sent
     })?;
     println!("published {confirmed}");
     Ok(())

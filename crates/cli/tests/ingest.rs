@@ -227,7 +227,7 @@ fn until_idle_with_the_broker_away_stops_and_says_so() {
         .local_addr()
         .unwrap()
         .port();
-    let url = format!("amqp://guest:guest@127.0.0.1:{closed}/%2f");
+    let url = format!("amqp://guest@127.0.0.1:{closed}/%2f");
     let started = Instant::now();
     let out = cli()
         .args([

@@ -1,8 +1,11 @@
-//! Team desks through a real RabbitMQ stream (`EVENTDESK_TEST_AMQP`, set by scripts/test.sh):
-//! headless replicas (`replicate`) of one stream holding 10,000 events and 2,000 operators'
-//! actions, a fifth of them conflicting, end with identical `dump --team` output, conflicts
-//! included; a replica killed with SIGKILL and restarted, and one stopped while messages
-//! arrive, catch up to the same state; `act` publishes an action every desk applies.
+//! Team desks through a real RabbitMQ stream (`EVENTDESK_TEST_AMQP`, set by scripts/test.sh),
+//! each broker user proving who publishes (scripts/rabbitmq.sh makes guest, alice, bob, carol,
+//! dave and a publish-only producer): headless replicas (`replicate`) of one stream holding
+//! 10,000 events and 2,000 operators' actions, a fifth of them conflicting, end with identical
+//! `dump --team` output, conflicts included; a replica killed with SIGKILL and restarted catches
+//! up to the same state; a forged action by a producer and a viewer's action change nothing and
+//! are refused alike everywhere; oversized messages are refused and the replica goes on within
+//! its memory; a stream re-created under the same name is refused, not skipped.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
 use serde_json::{json, Value};
@@ -13,7 +16,7 @@ use std::time::{Duration, Instant};
 
 mod support;
 
-use support::{broker, cli, with_input};
+use support::{broker, cli, cli_as, with_input};
 
 /// Runs `cmd` with `input`, asserting it succeeds; its standard output.
 fn run(cmd: &mut Command, input: &str) -> String {
@@ -27,37 +30,11 @@ fn run(cmd: &mut Command, input: &str) -> String {
     stdout
 }
 
-/// A stream of its own for one test.
-fn new_stream(url: &str, name: &str) -> String {
-    let stream = format!("team-{name}-{}-{:08x}", std::process::id(), rand_u32());
-    run(
-        cli().args([
-            "declare",
-            "--amqp",
-            url,
-            "--queue",
-            &stream,
-            "--max-age",
-            "1D",
-        ]),
-        "",
-    );
-    stream
-}
-
 fn rand_u32() -> u32 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos()
-}
-
-fn publish(url: &str, stream: &str, lines: &[String]) {
-    let out = run(
-        cli().args(["publish", "--amqp", url, "--queue", stream]),
-        &lines.join("\n"),
-    );
-    assert!(out.contains(&format!("published {}", lines.len())), "{out}");
 }
 
 /// PagerDuty triggers `from..to`, each with a key of its own.
@@ -73,20 +50,11 @@ fn events(from: usize, to: usize) -> Vec<String> {
         .collect()
 }
 
-fn replicate(db: &Path, url: &str, stream: &str) -> Command {
-    let mut c = cli();
-    c.args([
-        "replicate",
-        "--db",
-        db.to_str().unwrap(),
-        "--amqp",
-        url,
-        "--stream",
-        stream,
-        "--until-idle",
-        "2",
-    ]);
-    c
+/// An action message on one event, as a desk publishes it (who acts is the publisher).
+fn action(id: &str, verb: &str, event: &str, version: i64) -> String {
+    json!({ "eventdesk": "action", "id": id, "desk": "test", "action": verb,
+            "targets": [{ "event": event, "expectedVersion": version }] })
+    .to_string()
 }
 
 fn dump(db: &Path) -> String {
@@ -102,34 +70,108 @@ fn lines(dump: &str) -> Vec<Value> {
         .collect()
 }
 
-struct Desks {
-    _dir: tempfile::TempDir,
+/// The replica's stored offset, or 0 before it has one.
+fn stored_offset(db: &Path, stream: &str) -> i64 {
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| {
+            c.query_row(
+                "SELECT next_offset FROM ingest_offsets WHERE source = ?1",
+                [format!("team:{stream}")],
+                |r| r.get(0),
+            )
+        })
+        .unwrap_or(0)
+}
+
+/// A team of its own for one test, founded by alice on the test broker, with bob and carol as
+/// operators and dave as a viewer: the stream's offsets 0 and 1.
+struct Team {
+    dir: tempfile::TempDir,
     url: String,
     stream: String,
 }
 
-impl Desks {
-    fn new(name: &str) -> Desks {
+/// The offset of the team's first message after its roster.
+const FIRST: usize = 2;
+
+impl Team {
+    fn new(name: &str) -> Team {
         let url = broker();
-        let stream = new_stream(&url, name);
-        Desks {
-            _dir: tempfile::tempdir().unwrap(),
+        let stream = format!("team-{name}-{}-{:08x}", std::process::id(), rand_u32());
+        let joined = run(
+            cli_as("alice", &url).args([
+                "create-team",
+                "--stream",
+                &stream,
+                "--max-age",
+                "1D",
+                "--name",
+                "Alice A.",
+            ]),
+            "",
+        );
+        assert_eq!(joined.trim(), format!("{stream}/alice"));
+        run(
+            cli_as("alice", &url).args([
+                "roster",
+                "--stream",
+                &stream,
+                "--set",
+                "bob=operator",
+                "--set",
+                "carol=operator:Carol C.",
+                "--set",
+                "dave=viewer",
+            ]),
+            "",
+        );
+        Team {
+            dir: tempfile::tempdir().unwrap(),
             url,
             stream,
         }
     }
 
-    fn db(&self, desk: &str) -> PathBuf {
-        self._dir.path().join(format!("{desk}.db"))
+    fn join(&self) -> String {
+        format!("{}/alice", self.stream)
     }
 
+    fn db(&self, desk: &str) -> PathBuf {
+        self.dir.path().join(format!("{desk}.db"))
+    }
+
+    /// Publishes `lines` as `user`.
+    fn publish_as(&self, user: &str, lines: &[String]) {
+        let out = run(
+            cli_as(user, &self.url).args(["publish", "--queue", &self.stream]),
+            &lines.join("\n"),
+        );
+        assert!(out.contains(&format!("published {}", lines.len())), "{out}");
+    }
+
+    /// A replica of the team at `desk`, until no message came for two seconds.
     fn replicate(&self, desk: &str) -> Command {
-        replicate(&self.db(desk), &self.url, &self.stream)
+        self.replicate_until_idle(desk, "2")
+    }
+
+    fn replicate_until_idle(&self, desk: &str, idle: &str) -> Command {
+        let mut c = cli_as("guest", &self.url);
+        c.args([
+            "replicate",
+            "--db",
+            self.db(desk).to_str().unwrap(),
+            "--team",
+            &self.join(),
+            "--until-idle",
+            idle,
+        ]);
+        c
     }
 
     /// Replicates until the desk has applied the stream up to `offset` (`--until-idle` may
     /// end a run early on a loaded machine: a new run goes on from where it stopped).
-    fn replicate_to(&self, desk: &str, offset: i64) {
+    fn replicate_to(&self, desk: &str, offset: usize) {
+        let offset = offset as i64;
         for _ in 0..5 {
             if stored_offset(&self.db(desk), &self.stream) >= offset {
                 return;
@@ -146,10 +188,10 @@ impl Desks {
 
 #[test]
 fn three_replicas_of_one_stream_end_identical_conflicts_included() {
-    let desks = Desks::new("three");
-    publish(&desks.url, &desks.stream, &events(0, 10_000));
-    desks.replicate_to("a", 10_000);
-    let seen: HashMap<String, i64> = lines(&dump(&desks.db("a")))
+    let team = Team::new("three");
+    team.publish_as("producer", &events(0, 10_000));
+    team.replicate_to("a", FIRST + 10_000);
+    let seen: HashMap<String, i64> = lines(&dump(&team.db("a")))
         .iter()
         .filter_map(|l| Some((l["team"].as_str()?.to_owned(), l["version"].as_i64()?)))
         .collect();
@@ -157,58 +199,57 @@ fn three_replicas_of_one_stream_end_identical_conflicts_included() {
 
     // 2,000 actions by three operators on what desk A showed: 1,600 on events of their own,
     // and 400 more on one of those events with the same version, as if a second operator
-    // clicked at the same moment. Either may come first in the stream; one of each pair wins.
+    // clicked at the same moment. Whichever comes first in the stream wins.
     let operators = ["alice", "bob", "carol"];
-    let mut actions = Vec::new();
+    let mut by: HashMap<&str, Vec<String>> = HashMap::new();
     for i in 0..1_600_usize {
-        let key = (i * 6).to_string();
+        let key = (FIRST + i * 6).to_string();
         let verb = if i % 3 == 0 {
             "complete"
         } else {
             "acknowledge"
         };
-        let message = |n: usize, op: &str| {
-            json!({ "eventdesk": "action", "id": format!("t-{i}-{n}"), "desk": format!("desk-{op}"),
-                    "operator": op, "action": verb,
-                    "targets": [{ "event": key, "expectedVersion": seen[&key] }] })
-            .to_string()
+        let version = seen[&key];
+        let mut act = |n: usize, op: &'static str| {
+            by.entry(op)
+                .or_default()
+                .push(action(&format!("t-{i}-{n}"), verb, &key, version));
         };
-        actions.push(message(0, operators[i % 3]));
+        act(0, operators[i % 3]);
         if i % 4 == 0 {
-            let rival = message(1, operators[(i + 1) % 3]);
-            // Half the rivals come first.
-            if i % 8 == 0 {
-                actions.insert(actions.len() - 1, rival);
-            } else {
-                actions.push(rival);
-            }
+            act(1, operators[(i + 1) % 3]);
         }
     }
-    assert_eq!(actions.len(), 2_000);
+    assert_eq!(by.values().map(Vec::len).sum::<usize>(), 2_000);
     // Desk A is stopped while the actions and 1,000 more events arrive.
-    publish(&desks.url, &desks.stream, &actions[..1_000]);
-    publish(&desks.url, &desks.stream, &events(10_000, 11_000));
-    publish(&desks.url, &desks.stream, &actions[1_000..]);
+    team.publish_as("carol", &by["carol"]);
+    team.publish_as("producer", &events(10_000, 11_000));
+    team.publish_as("alice", &by["alice"]);
+    team.publish_as("bob", &by["bob"]);
+    let end = FIRST + 13_000;
 
     // Desk A catches up; desks B and C start empty, side by side.
-    let b = desks.replicate("b").stdout(Stdio::null()).spawn().unwrap();
-    let c = desks.replicate("c").stdout(Stdio::null()).spawn().unwrap();
-    desks.replicate_to("a", 13_000);
+    let b = team.replicate("b").stdout(Stdio::null()).spawn().unwrap();
+    let c = team.replicate("c").stdout(Stdio::null()).spawn().unwrap();
+    team.replicate_to("a", end);
     for mut child in [b, c] {
         assert!(child.wait().unwrap().success());
     }
-    desks.replicate_to("b", 13_000);
-    desks.replicate_to("c", 13_000);
-    let a = dump(&desks.db("a"));
-    assert_eq!(a, dump(&desks.db("b")), "desks A and B differ");
-    assert_eq!(a, dump(&desks.db("c")), "desks A and C differ");
+    team.replicate_to("b", end);
+    team.replicate_to("c", end);
+    let a = dump(&team.db("a"));
+    assert_eq!(a, dump(&team.db("b")), "desks A and B differ");
+    assert_eq!(a, dump(&team.db("c")), "desks A and C differ");
 
     let all = lines(&a);
     assert_eq!(
         all.iter().filter(|l| l.get("team").is_some()).count(),
         11_000
     );
-    let outcomes: Vec<&Value> = all.iter().filter(|l| l.get("actionId").is_some()).collect();
+    let outcomes: Vec<&Value> = all
+        .iter()
+        .filter(|l| l.get("actionId").is_some() && l.get("outcome").is_some())
+        .collect();
     assert_eq!(outcomes.len(), 2_000);
     let conflicts: Vec<&&Value> = outcomes
         .iter()
@@ -219,7 +260,8 @@ fn three_replicas_of_one_stream_end_identical_conflicts_included() {
         outcomes.iter().filter(|l| l["outcome"] == "done").count(),
         1_600
     );
-    // Each conflict names the operator whose action on that event was applied.
+    // Each conflict names the operator whose action on that event was applied: the user
+    // RabbitMQ proved.
     let done_by: HashMap<&str, &str> = outcomes
         .iter()
         .filter(|l| l["outcome"] == "done")
@@ -239,34 +281,35 @@ fn three_replicas_of_one_stream_end_identical_conflicts_included() {
         );
         assert_ne!(c["operator"], done_by[event]);
     }
-}
-
-/// The replica's stored offset, or 0 before it has one.
-fn stored_offset(db: &Path, stream: &str) -> i64 {
-    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .and_then(|c| {
-            c.query_row(
-                "SELECT next_offset FROM ingest_offsets WHERE source = ?1",
-                [format!("team:{stream}")],
-                |r| r.get(0),
-            )
-        })
-        .unwrap_or(0)
+    // The roster, as every desk has it.
+    let members: Vec<(&str, &str)> = all
+        .iter()
+        .filter_map(|l| Some((l["member"].as_str()?, l["role"].as_str()?)))
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("alice", "admin"),
+            ("bob", "operator"),
+            ("carol", "operator"),
+            ("dave", "viewer")
+        ]
+    );
 }
 
 #[test]
 fn a_replica_killed_midway_and_restarted_ends_identical() {
-    let desks = Desks::new("kill");
+    let team = Team::new("kill");
     let total = 30_000;
-    publish(&desks.url, &desks.stream, &events(0, total));
-    let mut victim = desks
+    team.publish_as("producer", &events(0, total));
+    let mut victim = team
         .replicate("victim")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while stored_offset(&desks.db("victim"), &desks.stream) == 0 {
+    while stored_offset(&team.db("victim"), &team.stream) <= FIRST as i64 {
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "nothing was applied"
@@ -275,114 +318,170 @@ fn a_replica_killed_midway_and_restarted_ends_identical() {
     }
     victim.kill().unwrap(); // SIGKILL
     victim.wait().unwrap();
-    let at_kill = stored_offset(&desks.db("victim"), &desks.stream);
+    let at_kill = stored_offset(&team.db("victim"), &team.stream);
     assert!(
-        at_kill < total as i64,
+        at_kill < (FIRST + total) as i64,
         "killed after the whole stream ({at_kill}): the test proves nothing"
     );
-    desks.replicate_to("victim", total as i64);
-    desks.replicate_to("witness", total as i64);
-    let victim = dump(&desks.db("victim"));
-    assert_eq!(victim.lines().count(), total);
-    assert_eq!(victim, dump(&desks.db("witness")));
+    team.replicate_to("victim", FIRST + total);
+    team.replicate_to("witness", FIRST + total);
+    let victim = dump(&team.db("victim"));
+    assert_eq!(
+        victim.lines().filter(|l| l.contains("\"team\"")).count(),
+        total
+    );
+    assert_eq!(victim, dump(&team.db("witness")));
 }
 
 #[test]
-fn an_action_published_with_act_is_applied_by_every_desk() {
-    let desks = Desks::new("act");
-    publish(&desks.url, &desks.stream, &events(0, 3));
-    let act = |operator: &str, action: &str, event: &str, version: &str| {
+fn only_the_roster_acts_whoever_can_publish_and_every_desk_refuses_alike() {
+    let team = Team::new("proof");
+    team.publish_as("producer", &events(0, 3));
+    let act = |user: &str, verb: &str, event: &str| {
         run(
-            cli().args([
+            cli_as(user, &team.url).args([
                 "act",
-                "--amqp",
-                &desks.url,
                 "--stream",
-                &desks.stream,
-                "--operator",
-                operator,
+                &team.stream,
                 "--action",
-                action,
+                verb,
                 "--event",
                 event,
                 "--expected-version",
-                version,
+                "1",
             ]),
             "",
         )
         .trim()
         .to_owned()
     };
-    let first = act("alice", "acknowledge", "1", "1");
-    let second = act("bob", "complete", "1", "1");
-    assert_ne!(first, second);
-    desks.replicate_to("a", 5);
-    let a = lines(&dump(&desks.db("a")));
-    assert_eq!(a[1]["status"], "acknowledged");
-    assert_eq!(a[1]["lastActor"], "operator:alice");
-    let outcome = |id: &str| {
-        a.iter()
-            .find(|l| l["actionId"] == id)
-            .unwrap_or_else(|| panic!("no outcome for {id}"))
-            .clone()
-    };
-    assert_eq!(outcome(&first)["outcome"], "done");
-    assert_eq!(outcome(&second)["outcome"], "conflict");
-    assert_eq!(outcome(&second)["winner"], "operator:alice");
+    // The producer may publish, so it can put an action on the stream, and even a copy of
+    // bob's action (same id) on another event: neither is applied anywhere.
+    let forged = act("producer", "complete", "2");
+    let bobs = act("bob", "acknowledge", "3");
+    team.publish_as(
+        "producer",
+        &[
+            action(&bobs, "complete", "4", 1),
+            action("new", "complete", "4", 1),
+        ],
+    );
+    // Bob republishing his own action is a copy too; the viewer's action is refused.
+    team.publish_as("bob", &[action(&bobs, "complete", "4", 1)]);
+    let viewers = act("dave", "complete", "4");
+    let carols = act("carol", "complete", "4");
+    let end = FIRST + 3 + 7;
+    team.replicate_to("a", end);
+    team.replicate_to("b", end);
+    let a = dump(&team.db("a"));
+    assert_eq!(a, dump(&team.db("b")), "two desks, the same refusals");
 
-    // Bad input is refused before anything is published; a broker that is not there is
+    let all = lines(&a);
+    let event = |key: &str| all.iter().find(|l| l["team"] == key).unwrap().clone();
+    assert_eq!(
+        event("2")["status"],
+        "open",
+        "the forged action changed nothing"
+    );
+    assert_eq!(event("3")["status"], "acknowledged");
+    assert_eq!(event("3")["lastActor"], "operator:bob");
+    assert_eq!(event("4")["status"], "completed");
+    assert_eq!(event("4")["lastActor"], "operator:carol");
+    let refused: HashMap<&str, &str> = all
+        .iter()
+        .filter(|l| l.get("rejected").is_some())
+        .filter_map(|l| Some((l["actionId"].as_str()?, l["reason"].as_str()?)))
+        .collect();
+    assert!(
+        refused[forged.as_str()].contains("producer is not on the team's roster"),
+        "{refused:?}"
+    );
+    assert!(
+        refused[bobs.as_str()].contains("a copy is not applied again"),
+        "{refused:?}"
+    );
+    assert!(
+        refused["new"].contains("producer is not on the team's roster"),
+        "{refused:?}"
+    );
+    assert!(refused[viewers.as_str()].contains("viewer"), "{refused:?}");
+    let outcome = |id: &str| {
+        all.iter()
+            .find(|l| l["actionId"] == id && l.get("outcome").is_some())
+            .map(|l| l["outcome"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(outcome(&bobs).as_deref(), Some("done"));
+    assert_eq!(outcome(&carols).as_deref(), Some("done"));
+    assert_eq!(outcome(&forged), None);
+
+    // Only an admin changes the roster: bob's attempt is refused, alice's applies.
+    run(
+        cli_as("bob", &team.url).args(["roster", "--stream", &team.stream, "--set", "bob=admin"]),
+        "",
+    );
+    run(
+        cli_as("alice", &team.url).args(["roster", "--stream", &team.stream, "--remove", "carol"]),
+        "",
+    );
+    let last = act("carol", "reopen", "4");
+    team.replicate_to("a", end + 3);
+    let all = lines(&dump(&team.db("a")));
+    let members: Vec<&str> = all.iter().filter_map(|l| l["member"].as_str()).collect();
+    assert_eq!(members, ["alice", "bob", "dave"]);
+    assert!(all.iter().any(|l| l["rejected"].is_i64()
+        && l["user"] == "bob"
+        && l["reason"].as_str().unwrap().contains("only an admin")));
+    assert!(all.iter().any(|l| l["actionId"] == last.as_str()
+        && l["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("carol is not on the team's roster"))));
+
+    // A password is never taken from the command line, and a broker that is not there is
     // named.
     let out = cli()
         .args([
-            "declare",
+            "act",
             "--amqp",
-            &desks.url,
-            "--queue",
-            "x",
-            "--max-age",
-            "7 days",
+            "amqp://alice:alice@127.0.0.1:1/%2f",
+            "--stream",
+            "s",
+            "--action",
+            "complete",
+            "--event",
+            "1",
+            "--expected-version",
+            "2",
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let refused = |url: &str, stream: &str| {
-        cli()
-            .args([
-                "act",
-                "--amqp",
-                url,
-                "--stream",
-                stream,
-                "--operator",
-                "alice",
-                "--action",
-                "complete",
-                "--event",
-                "1",
-                "--expected-version",
-                "2",
-            ])
-            .output()
-            .unwrap()
-    };
-    let out = refused(&desks.url, "has space");
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("stream"));
-    let out = refused("amqp://guest:guest@127.0.0.1:1/%2f", "ops");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("EVENTDESK_AMQP_PASSWORD"));
+    let out = cli()
+        .args([
+            "act",
+            "--amqp",
+            "amqp://alice@127.0.0.1:1/%2f",
+            "--stream",
+            "s",
+            "--action",
+            "complete",
+            "--event",
+            "1",
+            "--expected-version",
+            "2",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("RabbitMQ"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RabbitMQ"));
 }
 
 #[test]
 fn local_writes_into_a_team_file_are_refused_and_the_file_is_unchanged() {
-    let desks = Desks::new("local");
-    publish(&desks.url, &desks.stream, &events(0, 3));
-    desks.replicate_to("a", 3);
-    let db = desks.db("a");
+    let team = Team::new("local");
+    team.publish_as("producer", &events(0, 3));
+    team.replicate_to("a", FIRST + 3);
+    let db = team.db("a");
     let before = dump(&db);
     let db_arg = db.to_str().unwrap();
     // Refused when the file is opened, before any input is read.
@@ -398,13 +497,111 @@ fn local_writes_into_a_team_file_are_refused_and_the_file_is_unchanged() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(
-            stderr.contains(&format!("replica of the team stream {}", desks.stream)),
+            stderr.contains(&format!("replica of the team stream {}", team.stream)),
             "{args:?}: {stderr}"
         );
     }
     assert_eq!(dump(&db), before);
     // The stream still applies.
-    publish(&desks.url, &desks.stream, &events(3, 4));
-    desks.replicate_to("a", 4);
+    team.publish_as("producer", &events(3, 4));
+    team.replicate_to("a", FIRST + 4);
     assert_eq!(lines(&dump(&db)).len(), lines(&before).len() + 1);
+}
+
+/// Peak resident memory of a process so far, in MB.
+fn peak_rss_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb / 1024
+}
+
+#[test]
+fn oversized_messages_are_refused_the_replica_goes_on_and_stays_within_its_memory() {
+    let team = Team::new("big");
+    // 100 messages of 4 MiB among 1,000 normal ones, published in runs of ten.
+    let huge = json!({ "event_action": "trigger", "dedup_key": "huge",
+        "payload": { "summary": "huge", "source": "db", "severity": "error",
+                     "custom_details": { "blob": "x".repeat(4 * 1024 * 1024) } } })
+    .to_string();
+    for round in 0..10 {
+        team.publish_as("producer", &events(round * 100, round * 100 + 100));
+        team.publish_as("producer", &vec![huge.clone(); 10]);
+    }
+    let end = FIRST + 1_100;
+    let mut child = team
+        .replicate_until_idle("a", "3600")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while stored_offset(&team.db("a"), &team.stream) < end as i64 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the replica did not go on"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let peak = peak_rss_mb(child.id());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    eprintln!("replica peak RSS with 100 messages of 4 MiB: {peak} MB");
+    assert!(peak < 400, "peak RSS {peak} MB");
+    team.replicate_to("b", end);
+    let a = dump(&team.db("a"));
+    assert_eq!(a, dump(&team.db("b")));
+    let all = lines(&a);
+    assert_eq!(
+        all.iter().filter(|l| l.get("team").is_some()).count(),
+        1_000
+    );
+    let refused: Vec<&Value> = all.iter().filter(|l| l.get("rejected").is_some()).collect();
+    assert_eq!(refused.len(), 100);
+    assert!(refused
+        .iter()
+        .all(|r| r["size"].as_i64().unwrap() > 4 * 1024 * 1024
+            && r["reason"]
+                .as_str()
+                .unwrap()
+                .contains("more than the 262144")));
+}
+
+#[test]
+fn a_stream_recreated_under_the_same_name_is_refused_not_skipped() {
+    let team = Team::new("recreated");
+    team.publish_as("producer", &events(0, 5));
+    team.replicate_to("a", FIRST + 5);
+    let before = dump(&team.db("a"));
+    // The stream is deleted and declared again, and gets as many messages as before and more.
+    let deleted = cli_as("guest", &team.url)
+        .args(["declare", "--queue", &team.stream, "--delete"])
+        .output()
+        .unwrap();
+    assert!(
+        deleted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deleted.stderr)
+    );
+    run(
+        cli_as("alice", &team.url).args(["create-team", "--stream", &team.stream]),
+        "",
+    );
+    team.publish_as("producer", &events(100, 110));
+    let out = team.replicate("a").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is not the one this desk's file was made from"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("EVENTDESK_DB"), "{stderr}");
+    assert_eq!(
+        dump(&team.db("a")),
+        before,
+        "nothing of the new stream was applied"
+    );
 }

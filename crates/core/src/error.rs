@@ -57,6 +57,17 @@ pub enum Error {
     #[error("this file is a replica of the team stream {stream}: only that stream changes its events; nothing was written")]
     TeamFile { stream: String },
 
+    /// The team refused an operator's action or an admin's change: the user RabbitMQ proved
+    /// may not make it (not on the roster, a viewer), or the message proves no user. Every
+    /// desk refused it alike.
+    #[error("refused by the team: {message}")]
+    Forbidden { message: String },
+
+    /// The stream is not the one this team file was made from (re-created, replaced, or cut
+    /// back past what the desk applied). Nothing was applied from it.
+    #[error("the team stream {stream} is not the one this desk's file was made from: {message}. Start this desk on a new file (EVENTDESK_DB), or point it at the broker and stream it replicated")]
+    StreamChanged { stream: String, message: String },
+
     /// SQLite or the file system failed. Nothing was written.
     #[error("storage error: {message}")]
     Storage { message: String },

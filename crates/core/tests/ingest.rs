@@ -12,10 +12,7 @@ fn ingester(f: &Fixture, name: &str) -> Ingester {
 }
 
 fn once(body: Value) -> Incoming {
-    Incoming {
-        body: body.to_string().into_bytes(),
-        delivery: Delivery::Once,
-    }
+    Incoming::new(body.to_string().into_bytes(), Delivery::Once)
 }
 
 fn trigger(key: &str, summary: &str, severity: &str) -> Value {
@@ -185,10 +182,7 @@ fn a_batch_applies_its_good_messages_and_rejects_the_malformed_ones_by_reason() 
     let mut pd = ingester(&f, "pagerduty");
     let batch = vec![
         once(trigger("a", "A", "info")),
-        Incoming {
-            body: b"{oops".to_vec(),
-            delivery: Delivery::Once,
-        },
+        Incoming::new(b"{oops".to_vec(), Delivery::Once),
         once(
             json!({ "event_action": "trigger", "dedup_key": "b", "payload": { "summary": "B", "source": "s", "severity": "fatal" } }),
         ),
@@ -216,12 +210,14 @@ fn a_batch_applies_its_good_messages_and_rejects_the_malformed_ones_by_reason() 
 fn a_redelivered_queue_message_applied_before_is_skipped() {
     let f = Fixture::new();
     let mut q = ingester(&f, "rabbitmq:alerts");
-    let delivered = |id: &str, redelivered| Incoming {
-        body: trigger("k", "Disk full", "error").to_string().into_bytes(),
-        delivery: Delivery::Queue {
-            id: id.into(),
-            redelivered,
-        },
+    let delivered = |id: &str, redelivered| {
+        Incoming::new(
+            trigger("k", "Disk full", "error").to_string().into_bytes(),
+            Delivery::Queue {
+                id: id.into(),
+                redelivered,
+            },
+        )
     };
     assert!(matches!(
         q.apply(&[delivered("m1", false)]).unwrap()[0],
@@ -246,10 +242,7 @@ fn a_stream_offset_is_stored_with_the_batch_even_when_its_last_message_is_malfor
     let f = Fixture::new();
     let mut s = ingester(&f, "rabbitmq:events");
     assert_eq!(s.next_offset().unwrap(), None);
-    let at = |offset, body: &[u8]| Incoming {
-        body: body.to_vec(),
-        delivery: Delivery::Stream { offset },
-    };
+    let at = |offset, body: &[u8]| Incoming::new(body.to_vec(), Delivery::Stream { offset });
     s.apply(&[
         at(40, trigger("a", "A", "info").to_string().as_bytes()),
         at(41, b"nope"),
@@ -584,7 +577,7 @@ fn batches_full_of_retitles_keep_the_search_index_whole() {
 
 #[test]
 fn an_alertmanager_message_with_more_alerts_than_allowed_is_refused_whole() {
-    use eventdesk_core::services::ingest::alertmanager::MAX_ALERTS;
+    let max_alerts = eventdesk_core::model::MessageLimits::default().max_alerts as usize;
     let f = Fixture::new();
     let alerts = |n: usize| {
         let alerts: Vec<Value> = (0..n)
@@ -596,7 +589,7 @@ fn an_alertmanager_message_with_more_alerts_than_allowed_is_refused_whole() {
         once(json!({ "version": "4", "status": "firing", "alerts": alerts }))
     };
     let mut am = ingester(&f, "alertmanager");
-    let outcomes = am.apply(&[alerts(MAX_ALERTS + 1), alerts(2)]).unwrap();
+    let outcomes = am.apply(&[alerts(max_alerts + 1), alerts(2)]).unwrap();
     let Outcome::Rejected(e) = &outcomes[0] else {
         panic!("{:?}", outcomes[0]);
     };

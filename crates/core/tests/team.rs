@@ -1,18 +1,50 @@
-//! Team desks without a broker: a replica applies a team's stream (alert and action messages at
-//! their offsets) by the same rules everywhere, keeps its place with the changes, and two
-//! replicas fed the same stream in different batches end with the same dump.
+//! Team desks without a broker: a replica applies a team's stream (alert, action and roster
+//! messages at their offsets, each with the publisher RabbitMQ proved) by the same rules
+//! everywhere, keeps its place with the changes, and two replicas fed the same stream in
+//! different batches end with the same dump.
 
 use crate::support::Fixture;
+use eventdesk_core::model::{Member, MessageLimits, Role};
 use eventdesk_core::services::ingest::{Applied, Applier, Delivery, Incoming, Outcome};
 use eventdesk_core::services::simulator::TeamSimulator;
-use eventdesk_core::services::team::{self, ActionMessage, Replica, TeamTarget};
-use eventdesk_core::{Action, Actor, SimConfig, Status};
+use eventdesk_core::services::team::{
+    self, ActionMessage, ActionResult, Replica, RosterMessage, TeamRef, TeamTarget,
+};
+use eventdesk_core::{Action, Actor, Error, SimConfig, Status};
 use serde_json::json;
 
+/// A message at `offset` published by no proven user (a producer publishing alerts).
 fn at(offset: i64, body: &[u8]) -> Incoming {
-    Incoming {
-        body: body.to_vec(),
-        delivery: Delivery::Stream { offset },
+    Incoming::new(body.to_vec(), Delivery::Stream { offset })
+}
+
+/// A message at `offset` that RabbitMQ proved `user` published.
+fn by(user: &str, offset: i64, body: &[u8]) -> Incoming {
+    let mut m = at(offset, body);
+    m.user_id = Some(user.to_owned());
+    m
+}
+
+/// The founder's roster message making bob and carol operators and dave a viewer.
+fn founding_roster() -> Vec<u8> {
+    RosterMessage {
+        id: "r0".into(),
+        set: vec![
+            member("bob", Role::Operator),
+            member("carol", Role::Operator),
+            member("dave", Role::Viewer),
+        ],
+        remove: vec![],
+        limits: None,
+    }
+    .to_body()
+}
+
+fn member(user: &str, role: Role) -> Member {
+    Member {
+        user: user.into(),
+        role,
+        name: None,
     }
 }
 
@@ -25,11 +57,10 @@ fn trigger(key: Option<&str>, summary: &str) -> Vec<u8> {
     message.to_string().into_bytes()
 }
 
-fn act(id: &str, operator: &str, action: Action, event: &str, version: i64) -> Vec<u8> {
+fn act(id: &str, action: Action, event: &str, version: i64) -> Vec<u8> {
     ActionMessage {
         id: id.into(),
         desk: "desk-a".into(),
-        operator: operator.into(),
         action,
         targets: vec![TeamTarget {
             event: event.into(),
@@ -39,30 +70,54 @@ fn act(id: &str, operator: &str, action: Action, event: &str, version: i64) -> V
     .to_body()
 }
 
-/// The team's stream of this test: three events (one message of two Alertmanager alerts),
-/// two operators acting on the same version of one event, an action on a missing event, a
-/// malformed message and one that does not apply.
-fn stream() -> Vec<Vec<u8>> {
+/// The team's stream of this test: the founder's roster, three events (one message of two
+/// Alertmanager alerts), two operators acting on the same version of one event, an action on a
+/// missing event, a malformed message and one that does not apply.
+fn stream() -> Vec<Incoming> {
     let alertmanager = json!({ "version": "4", "status": "firing", "alerts": [
         { "status": "firing", "labels": { "alertname": "DiskFull", "severity": "critical" },
           "annotations": { "summary": "Disk full on db-7" }, "fingerprint": "f1" },
         { "status": "firing", "labels": { "alertname": "DiskFull", "severity": "critical" },
           "annotations": { "summary": "Disk full on db-8" }, "fingerprint": "f2" } ] });
-    vec![
-        trigger(Some("cpu"), "CPU hot on db-7"),
-        alertmanager.to_string().into_bytes(),
-        trigger(None, "no key given"),
-        act("a1", "alice", Action::Acknowledge, "0", 1),
-        act("b1", "bob", Action::Complete, "0", 1),
-        act("c1", "carol", Action::Acknowledge, "99", 1),
-        b"not json".to_vec(),
-        act("a3", "alice", Action::Complete, "1.1", 1),
-        act("a2", "alice", Action::Acknowledge, "1.1", 2),
-    ]
+    let messages = [
+        (Some("alice"), founding_roster()),
+        (None, trigger(Some("cpu"), "CPU hot on db-7")),
+        (None, alertmanager.to_string().into_bytes()),
+        (None, trigger(None, "no key given")),
+        (Some("alice"), act("a1", Action::Acknowledge, "1", 1)),
+        (Some("bob"), act("b1", Action::Complete, "1", 1)),
+        (Some("carol"), act("c1", Action::Acknowledge, "99", 1)),
+        (None, b"not json".to_vec()),
+        (Some("alice"), act("a3", Action::Complete, "2.1", 1)),
+        (Some("alice"), act("a2", Action::Acknowledge, "2.1", 2)),
+    ];
+    messages
+        .into_iter()
+        .enumerate()
+        .map(|(i, (user, body))| {
+            let offset = i as i64;
+            match user {
+                Some(user) => by(user, offset, &body),
+                None => at(offset, &body),
+            }
+        })
+        .collect()
+}
+
+fn ops() -> TeamRef {
+    "ops/alice".parse().unwrap()
 }
 
 fn replica(f: &Fixture) -> Replica {
-    Replica::for_store(&f.store, "ops").unwrap()
+    Replica::for_store(&f.store, &ops()).unwrap()
+}
+
+fn outcomes_of(f: &Fixture, id: &str) -> Vec<(String, team::ActionOutcome)> {
+    match team::action_result(&f.store.connect().unwrap(), id).unwrap() {
+        ActionResult::Applied(outcomes) => outcomes,
+        ActionResult::Pending => vec![],
+        refused => panic!("{id}: {refused:?}"),
+    }
 }
 
 fn dump(f: &Fixture) -> String {
@@ -76,13 +131,8 @@ fn a_replica_applies_alerts_and_actions_in_stream_order() {
     let f = Fixture::new();
     let mut r = replica(&f);
     assert_eq!(r.next_offset().unwrap(), None);
-    let batch: Vec<Incoming> = stream()
-        .iter()
-        .enumerate()
-        .map(|(i, body)| at(i as i64, body))
-        .collect();
-    let outcomes = r.apply(&batch).unwrap();
-    assert_eq!(r.next_offset().unwrap(), Some(9));
+    let outcomes = r.apply(&stream()).unwrap();
+    assert_eq!(r.next_offset().unwrap(), Some(10));
 
     // Team keys are the offsets (and the alert's place in its message).
     let keys: Vec<Option<String>> = f
@@ -97,26 +147,26 @@ fn a_replica_applies_alerts_and_actions_in_stream_order() {
         .unwrap();
     assert_eq!(
         keys,
-        ["0", "1", "1.1", "2"].map(|k| Some(k.to_owned())).to_vec()
+        ["1", "2", "2.1", "3"].map(|k| Some(k.to_owned())).to_vec()
     );
 
     // The first action on version 1 wins; the second, on the same version, is a conflict won
     // by the first operator.
     assert!(matches!(
-        &outcomes[3],
+        &outcomes[4],
         Outcome::Applied(a) if matches!(a[..], [Applied::Acknowledged { .. }])
     ));
     assert!(
-        matches!(&outcomes[4], Outcome::Applied(a) if a[..] == [Applied::Conflict { id: 1, winner: "operator:alice".into() }]),
+        matches!(&outcomes[5], Outcome::Applied(a) if a[..] == [Applied::Conflict { id: 1, winner: "operator:alice".into() }]),
         "{:?}",
-        outcomes[4]
+        outcomes[5]
     );
-    assert!(matches!(&outcomes[6], Outcome::Rejected(_)));
-    let outcomes_of = |id: &str| team::action_outcomes(&f.store.connect().unwrap(), id).unwrap();
+    assert!(matches!(&outcomes[7], Outcome::Rejected(_)));
+    let outcomes_of = |id: &str| outcomes_of(&f, id);
     assert_eq!(
         outcomes_of("b1"),
         vec![(
-            "0".to_owned(),
+            "1".to_owned(),
             team::ActionOutcome::Conflict {
                 winner: "operator:alice".into()
             }
@@ -132,7 +182,7 @@ fn a_replica_applies_alerts_and_actions_in_stream_order() {
     ));
     assert_eq!(
         outcomes_of("a3"),
-        vec![("1.1".to_owned(), team::ActionOutcome::Done)]
+        vec![("2.1".to_owned(), team::ActionOutcome::Done)]
     );
     assert!(outcomes_of("never-sent").is_empty());
 
@@ -149,20 +199,15 @@ fn a_replica_applies_alerts_and_actions_in_stream_order() {
     );
     assert_eq!(event(3).status, Status::Completed);
     // A trigger without a key gets one made from its team key, the same on every desk.
-    assert_eq!(event(4).dedup_key.as_deref(), Some("eventdesk-team-2"));
+    assert_eq!(event(4).dedup_key.as_deref(), Some("eventdesk-team-3"));
 }
 
 #[test]
 fn replicas_fed_in_different_batches_and_again_end_with_the_same_dump() {
-    let messages = stream();
     let (a, b) = (Fixture::new(), Fixture::new());
     // Desk A takes the stream in one batch; desk B in batches of two, and is then handed the
     // whole stream again from the start of its chunk (as a broker may): nothing twice.
-    let all: Vec<Incoming> = messages
-        .iter()
-        .enumerate()
-        .map(|(i, m)| at(i as i64, m))
-        .collect();
+    let all = stream();
     replica(&a).apply(&all).unwrap();
     let mut rb = replica(&b);
     for chunk in all.chunks(2) {
@@ -174,15 +219,15 @@ fn replicas_fed_in_different_batches_and_again_end_with_the_same_dump() {
     assert_eq!(da, db);
     assert_eq!(
         da.lines().count(),
-        4 + 5,
-        "four events, five action lines:\n{da}"
+        4 + 5 + 4 + 1,
+        "four events, five action lines, four members, one refusal:\n{da}"
     );
     let first: serde_json::Value = serde_json::from_str(da.lines().next().unwrap()).unwrap();
     assert_eq!(
         first,
         json!({ "dedupKey": "cpu", "kind": "pagerduty", "lastActor": "operator:alice", "occurrences": 1,
                 "severity": "warning", "source": "db-7", "status": "acknowledged",
-                "team": "0", "title": "CPU hot on db-7", "version": 2 })
+                "team": "1", "title": "CPU hot on db-7", "version": 2 })
     );
 }
 
@@ -193,27 +238,47 @@ fn malformed_action_messages_are_rejected_and_the_stream_goes_on() {
     let bad = [
         json!({ "eventdesk": "action", "id": "x" }),
         json!({ "eventdesk": "vote", "id": "x" }),
-        json!({ "eventdesk": "action", "id": "x", "desk": "d", "operator": "o",
+        json!({ "eventdesk": "action", "id": "x", "desk": "d",
                 "action": "acknowledge", "targets": [] }),
-        json!({ "eventdesk": "action", "id": "x", "desk": "d", "operator": "o",
+        json!({ "eventdesk": "action", "id": "x", "desk": "d",
                 "action": "acknowledge", "targets": [{ "event": "0", "expectedVersion": 0 }] }),
-        json!({ "eventdesk": "action", "id": "x", "desk": "d", "operator": "o",
+        json!({ "eventdesk": "action", "id": "x", "desk": "d",
                 "action": "acknowledge",
                 "targets": [{ "event": "0", "expectedVersion": 1 }, { "event": "0", "expectedVersion": 1 }] }),
+        // The operator was a field of its own once: who acts is proven now, not written.
+        json!({ "eventdesk": "action", "id": "x", "desk": "d", "operator": "mallory",
+                "action": "acknowledge", "targets": [{ "event": "0", "expectedVersion": 1 }] }),
     ];
     let batch: Vec<Incoming> = bad
         .iter()
         .enumerate()
-        .map(|(i, m)| at(i as i64 + 10, m.to_string().as_bytes()))
+        .map(|(i, m)| by("alice", i as i64 + 10, m.to_string().as_bytes()))
         .collect();
     let outcomes = r.apply(&batch).unwrap();
     assert!(
         outcomes.iter().all(|o| matches!(o, Outcome::Rejected(_))),
         "{outcomes:?}"
     );
-    assert_eq!(r.next_offset().unwrap(), Some(15));
-    assert!(Replica::for_store(&f.store, "has space").is_err());
-    assert!(Replica::for_store(&f.store, &"s".repeat(49)).is_err());
+    assert_eq!(r.next_offset().unwrap(), Some(16));
+    // Each is kept, with its reason, as every desk keeps it.
+    let (count, latest) =
+        eventdesk_core::db::team::rejections(&f.store.connect().unwrap(), 2).unwrap();
+    assert_eq!(count, 6);
+    assert_eq!(
+        latest.iter().map(|r| r.offset).collect::<Vec<_>>(),
+        [15, 14]
+    );
+    assert!(latest[0].reason.contains("operator"), "{latest:?}");
+    assert_eq!(latest[0].user.as_deref(), Some("alice"));
+    for bad in [
+        "has space/alice",
+        &format!("{}/alice", "s".repeat(49)),
+        "ops",
+        "ops/",
+        "ops/bad\nname",
+    ] {
+        assert!(bad.parse::<TeamRef>().is_err(), "{bad}");
+    }
 }
 
 #[test]
@@ -224,7 +289,7 @@ fn the_team_simulator_makes_pagerduty_events_every_desk_applies_alike() {
     let batch: Vec<Incoming> = messages
         .iter()
         .enumerate()
-        .map(|(i, m)| at(i as i64, m))
+        .map(|(i, m)| by("desk-a", i as i64, m))
         .collect();
     let outcomes = replica(&a).apply(&batch).unwrap();
     let mut rb = replica(&b);
@@ -253,6 +318,7 @@ fn the_team_simulator_makes_pagerduty_events_every_desk_applies_alike() {
     let text = dump(&a);
     assert!(
         text.lines()
+            .filter(|l| l.contains("dedupKey"))
             .all(|l| l.contains("\"dedupKey\":\"sim-desk-a-7-")),
         "{text}"
     );
@@ -270,10 +336,10 @@ fn a_team_file_takes_writes_from_its_stream_alone() {
     )
     .unwrap();
     local
-        .apply(&[Incoming {
-            body: trigger(Some("cpu"), "local CPU hot"),
-            delivery: Delivery::Once,
-        }])
+        .apply(&[Incoming::new(
+            trigger(Some("cpu"), "local CPU hot"),
+            Delivery::Once,
+        )])
         .unwrap();
 
     let mut r = replica(&f);
@@ -297,10 +363,10 @@ fn a_team_file_takes_writes_from_its_stream_alone() {
     refused(f.store.act(2, 1, Action::Complete).unwrap_err());
     refused(
         local
-            .apply(&[Incoming {
-                body: trigger(Some("new"), "local only"),
-                delivery: Delivery::Once,
-            }])
+            .apply(&[Incoming::new(
+                trigger(Some("new"), "local only"),
+                Delivery::Once,
+            )])
             .unwrap_err(),
     );
     let mut conn = f.store.connect().unwrap();
@@ -308,8 +374,206 @@ fn a_team_file_takes_writes_from_its_stream_alone() {
     assert_eq!(dump(&f), before);
 
     // The stream still applies, and a replica of another stream is refused on this file.
-    r.apply(&[at(1, &act("a1", "alice", Action::Acknowledge, "0", 1))])
+    r.apply(&[by("alice", 1, &act("a1", Action::Acknowledge, "0", 1))])
         .unwrap();
     assert!(dump(&f).contains("\"outcome\":\"done\""));
-    assert!(Replica::for_store(&f.store, "other").is_err());
+    let other = |team: &str| {
+        Replica::for_store(&f.store, &team.parse().unwrap())
+            .err()
+            .unwrap()
+    };
+    assert!(other("other/alice")
+        .to_string()
+        .contains("needs a file of its own"));
+    assert!(other("ops/mallory").to_string().contains("founder differs"));
+}
+
+#[test]
+fn who_acts_is_the_user_rabbitmq_proved_and_the_roster_allows() {
+    let (a, b) = (Fixture::new(), Fixture::new());
+    let roster = |id: &str, set: Vec<Member>, remove: Vec<&str>| {
+        RosterMessage {
+            id: id.into(),
+            set,
+            remove: remove.into_iter().map(str::to_owned).collect(),
+            limits: None,
+        }
+        .to_body()
+    };
+    let messages = vec![
+        // Before any roster message the founder alone is on the roster: a producer cannot
+        // make itself an admin, nor act.
+        by(
+            "producer",
+            0,
+            &roster("p0", vec![member("producer", Role::Admin)], vec![]),
+        ),
+        at(1, &trigger(Some("disk"), "Disk full")),
+        by("producer", 2, &act("p1", Action::Acknowledge, "1", 1)),
+        by("alice", 3, &founding_roster()),
+        // No proven user, a viewer, an operator who is not an admin changing the roster.
+        at(4, &act("n1", Action::Acknowledge, "1", 1)),
+        by("dave", 5, &act("d1", Action::Acknowledge, "1", 1)),
+        by(
+            "bob",
+            6,
+            &roster("b0", vec![member("bob", Role::Admin)], vec![]),
+        ),
+        // The founder stays an admin, whoever asks.
+        by("alice", 7, &roster("a0", vec![], vec!["alice"])),
+        // Bob acts; a copy of his action (same id) retargeted at another event is refused.
+        by("bob", 8, &act("b1", Action::Acknowledge, "1", 1)),
+        at(9, &trigger(Some("cpu"), "CPU hot")),
+        by("bob", 10, &act("b1", Action::Acknowledge, "9", 1)),
+        // Carol is removed: her action after that is refused.
+        by("alice", 11, &roster("a1", vec![], vec!["carol"])),
+        by("carol", 12, &act("c1", Action::Acknowledge, "9", 1)),
+        // Dave becomes an operator with a display name, and then acts.
+        by(
+            "alice",
+            13,
+            &roster(
+                "a2",
+                vec![Member {
+                    user: "dave".into(),
+                    role: Role::Operator,
+                    name: Some("Dave D.".into()),
+                }],
+                vec![],
+            ),
+        ),
+        by("dave", 14, &act("d2", Action::Acknowledge, "9", 1)),
+    ];
+    let outcomes = replica(&a).apply(&messages).unwrap();
+    let mut rb = replica(&b);
+    for chunk in messages.chunks(3) {
+        rb.apply(chunk).unwrap();
+    }
+    assert_eq!(dump(&a), dump(&b), "two desks, the same refusals");
+
+    let refused: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| {
+            matches!(
+                o,
+                Outcome::Rejected(Error::Forbidden { .. })
+                    | Outcome::Rejected(Error::InvalidInput { .. })
+            )
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(refused, [0, 2, 4, 5, 6, 7, 10, 12], "{outcomes:#?}");
+    let conn = a.store.connect().unwrap();
+    let result = |id: &str| team::action_result(&conn, id).unwrap();
+    let reason = |id: &str| match result(id) {
+        ActionResult::Refused(reason) => reason,
+        other => panic!("{id}: {other:?}"),
+    };
+    assert!(
+        reason("p1").contains("producer is not on the team's roster"),
+        "{}",
+        reason("p1")
+    );
+    assert!(reason("n1").contains("no user_id"), "{}", reason("n1"));
+    assert!(reason("d1").contains("viewer"), "{}", reason("d1"));
+    assert!(reason("c1").contains("carol is not on the team's roster"));
+    assert_eq!(
+        result("b1"),
+        ActionResult::Applied(vec![("1".into(), team::ActionOutcome::Done)])
+    );
+    assert_eq!(
+        result("d2"),
+        ActionResult::Applied(vec![("9".into(), team::ActionOutcome::Done)])
+    );
+    assert_eq!(result("never"), ActionResult::Pending);
+
+    // The event shows the proven user; the roster keeps the founder and the display name.
+    let mut rw = a.store.connect().unwrap();
+    let event = eventdesk_core::db::rows::get_event(&mut rw, 2)
+        .unwrap()
+        .event;
+    assert_eq!(event.updated_by, Actor::Operator("dave".into()));
+    let roster = team::members(&conn).unwrap();
+    assert_eq!(
+        roster
+            .iter()
+            .map(|m| (m.user.as_str(), m.role))
+            .collect::<Vec<_>>(),
+        [
+            ("alice", Role::Admin),
+            ("bob", Role::Operator),
+            ("dave", Role::Operator)
+        ]
+    );
+    assert_eq!(roster[2].name.as_deref(), Some("Dave D."));
+}
+
+#[test]
+fn oversized_and_republished_messages_are_refused_alike_and_the_stream_goes_on() {
+    let f = Fixture::new();
+    let mut r = replica(&f);
+    assert_eq!(r.max_message(), 256 * 1024);
+    let big = json!({ "event_action": "trigger", "dedup_key": "big",
+        "payload": { "summary": "Large details", "source": "db-7", "severity": "info",
+                     "custom_details": { "dump": "x".repeat(300 * 1024) } } })
+    .to_string()
+    .into_bytes();
+    // The consumer lets a body past the limit go on arrival; the replica refuses it with its
+    // size, as it refuses one handed over whole.
+    let dropped = at(0, &big).bounded(r.max_message());
+    assert!(dropped.body.is_empty());
+    let mut retry = by("alice", 4, &act("a1", Action::Acknowledge, "2", 1));
+    retry.message_id = Some("m-1".into());
+    let mut first = retry.clone();
+    first.delivery = Delivery::Stream { offset: 3 };
+    let outcomes = r
+        .apply(&[dropped, at(1, &big), at(2, &trigger(Some("k"), "fine"))])
+        .unwrap();
+    assert!(
+        matches!(&outcomes[0], Outcome::Rejected(e) if e.to_string().contains("more than the 262144")),
+        "{outcomes:?}"
+    );
+    assert!(matches!(&outcomes[1], Outcome::Rejected(_)));
+    assert!(matches!(&outcomes[2], Outcome::Applied(_)));
+    // The same message published twice (a retry after a lost confirm) is applied once.
+    let outcomes = r.apply(&[first, retry]).unwrap();
+    assert!(matches!(&outcomes[0], Outcome::Applied(_)), "{outcomes:?}");
+    assert_eq!(outcomes[1], Outcome::Duplicate);
+
+    // An admin raises the limit: a body let go under the old one is read again (the batch is
+    // not applied), and applied once read whole.
+    let limits = MessageLimits {
+        max_message: 512 * 1024,
+        max_alerts: 2,
+    };
+    let raise = RosterMessage {
+        id: "l1".into(),
+        set: vec![],
+        remove: vec![],
+        limits: Some(limits),
+    };
+    r.apply(&[by("alice", 5, &raise.to_body())]).unwrap();
+    assert_eq!(r.max_message(), 512 * 1024);
+    let stale = at(6, &big).bounded(256 * 1024);
+    assert!(matches!(
+        r.apply(&[stale]).unwrap_err(),
+        Error::Unreachable { .. }
+    ));
+    assert_eq!(r.next_offset().unwrap(), Some(6));
+    let outcomes = r.apply(&[at(6, &big).bounded(r.max_message())]).unwrap();
+    assert!(matches!(&outcomes[0], Outcome::Applied(_)), "{outcomes:?}");
+    // The team's alert limit holds too.
+    let three = json!({ "version": "4", "status": "firing", "alerts": [
+        { "status": "firing", "labels": { "alertname": "A" }, "fingerprint": "a" },
+        { "status": "firing", "labels": { "alertname": "B" }, "fingerprint": "b" },
+        { "status": "firing", "labels": { "alertname": "C" }, "fingerprint": "c" } ] });
+    let outcomes = r.apply(&[at(7, three.to_string().as_bytes())]).unwrap();
+    assert!(matches!(&outcomes[0], Outcome::Rejected(e) if e.to_string().contains("max_alerts")));
+    // What a desk must find when it goes on: the last message it applied.
+    let (offset, digest) = r.resume_check().unwrap().unwrap();
+    assert_eq!(
+        (offset, digest),
+        (7, at(7, three.to_string().as_bytes()).digest())
+    );
 }

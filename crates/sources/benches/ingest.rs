@@ -162,8 +162,10 @@ fn main() {
     eprintln!("publishing {messages} messages to {stream}…");
     let published = Instant::now();
     rt.block_on(async {
-        let p = Publisher::connect(&url).await.unwrap();
-        p.declare(&stream, QueueKind::Stream, None, None)
+        let p = Publisher::connect(&eventdesk_sources::amqp::Broker::parse(&url, None).unwrap())
+            .await
+            .unwrap();
+        p.declare(&stream, QueueKind::Stream, None, None, None)
             .await
             .unwrap();
         let sent = p
@@ -178,7 +180,7 @@ fn main() {
     let bare = rt.block_on(bare_consumer(&url, &stream, messages));
     eprintln!("reading it into the database…");
     let source = QueueSource {
-        url: url.clone(),
+        broker: eventdesk_sources::amqp::Broker::parse(&url.clone(), None).unwrap(),
         queue: stream.clone(),
         kind: QueueKind::Stream,
     };
@@ -202,7 +204,8 @@ fn main() {
     let started = Instant::now();
     for body in &bodies {
         std::hint::black_box(
-            eventdesk_core::services::ingest::parse(body, Format::PagerDuty).unwrap(),
+            eventdesk_core::services::ingest::parse(body, Format::PagerDuty, Default::default())
+                .unwrap(),
         );
     }
     let parse_time = started.elapsed();
@@ -211,10 +214,7 @@ fn main() {
     for chunk in bodies.chunks(1_000) {
         let batch: Vec<Incoming> = chunk
             .iter()
-            .map(|body| Incoming {
-                body: body.clone(),
-                delivery: Delivery::Once,
-            })
+            .map(|body| Incoming::new(body.clone(), Delivery::Once))
             .collect();
         direct.apply(&batch).unwrap();
     }

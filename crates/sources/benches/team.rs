@@ -13,9 +13,11 @@
 mod common;
 
 use common::{bare_consumer, env_number};
-use eventdesk_core::services::team::{ActionMessage, Replica, TeamTarget};
+use eventdesk_core::services::team::{ActionMessage, Replica, TeamRef, TeamTarget};
 use eventdesk_core::{Action, CommitFeed, Store, SystemClock};
-use eventdesk_sources::amqp::{self, Publisher, QueueKind, QueueSource, QueueStatus, Until};
+use eventdesk_sources::amqp::{
+    self, Broker, Publisher, QueueKind, QueueSource, QueueStatus, Until,
+};
 use futures_lite::StreamExt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -34,7 +36,6 @@ fn action(n: usize, event: usize) -> Vec<u8> {
     ActionMessage {
         id: format!("bench-{n}"),
         desk: "desk-a".into(),
-        operator: ["alice", "bob", "carol"][n % 3].into(),
         action: Action::Complete,
         targets: vec![TeamTarget {
             event: event.to_string(),
@@ -59,10 +60,15 @@ fn desk(
 
 fn source(url: &str, stream: &str) -> QueueSource {
     QueueSource {
-        url: url.to_owned(),
+        broker: Broker::parse(url, None).unwrap(),
         queue: stream.to_owned(),
         kind: QueueKind::Stream,
     }
+}
+
+/// The team on `stream` founded by the URL's user (who publishes the actions: an admin).
+fn team(url: &str, stream: &str) -> TeamRef {
+    TeamRef::new(stream, Broker::parse(url, None).unwrap().user()).unwrap()
 }
 
 fn quantiles(mut times: Vec<Duration>) -> (Duration, Duration) {
@@ -99,7 +105,9 @@ async fn bare_round_trips(url: &str, stream: &str, count: usize) -> Vec<Duration
         )
         .await
         .unwrap();
-    let publisher = Publisher::connect(url).await.unwrap();
+    let publisher = Publisher::connect(&Broker::parse(url, None).unwrap())
+        .await
+        .unwrap();
     // The consumer is attached once a first message reaches it.
     publisher.publish("", stream, [trigger(0)]).await.unwrap();
     let first = consumer.next().await.unwrap().unwrap();
@@ -133,8 +141,10 @@ fn main() {
     let stream = format!("bench-team-{id}");
     eprintln!("publishing {messages} team messages to {stream}…");
     rt.block_on(async {
-        let p = Publisher::connect(&url).await.unwrap();
-        p.declare(&stream, QueueKind::Stream, None, None)
+        let p = Publisher::connect(&Broker::parse(&url, None).unwrap())
+            .await
+            .unwrap();
+        p.declare(&stream, QueueKind::Stream, None, None, None)
             .await
             .unwrap();
         // Offsets 0.. are the messages in order: message i at offset i. Each tenth message
@@ -162,7 +172,7 @@ fn main() {
     let started = Instant::now();
     rt.block_on(amqp::consume(
         source(&url, &stream),
-        Replica::for_store(&store, &stream).unwrap(),
+        Replica::for_store(&store, &team(&url, &stream)).unwrap(),
         status.clone(),
         stopped,
         Until::Idle(idle),
@@ -178,8 +188,10 @@ fn main() {
     let status = Arc::new(Mutex::new(QueueStatus::new(&source(&url, &live))));
     let (stop_b, stopped_b) = tokio::sync::watch::channel(false);
     let publisher = rt.block_on(async {
-        let p = Publisher::connect(&url).await.unwrap();
-        p.declare(&live, QueueKind::Stream, None, None)
+        let p = Publisher::connect(&Broker::parse(&url, None).unwrap())
+            .await
+            .unwrap();
+        p.declare(&live, QueueKind::Stream, None, None, None)
             .await
             .unwrap();
         p.publish("", &live, (0..LIVE_ACTIONS).map(trigger))
@@ -187,7 +199,7 @@ fn main() {
             .unwrap();
         p
     });
-    let replica = Replica::for_store(&desk_b, &live).unwrap();
+    let replica = Replica::for_store(&desk_b, &team(&url, &live)).unwrap();
     let consumer = rt.spawn(amqp::consume(
         source(&url, &live),
         replica,
@@ -220,7 +232,7 @@ fn main() {
     rt.block_on(consumer).unwrap();
     eprintln!("the same publishes to a bare consumer…");
     let floor_stream = format!("bench-team-floor-{id}");
-    rt.block_on(publisher.declare(&floor_stream, QueueKind::Stream, None, None))
+    rt.block_on(publisher.declare(&floor_stream, QueueKind::Stream, None, None, None))
         .unwrap();
     let floor = rt.block_on(bare_round_trips(&url, &floor_stream, LIVE_ACTIONS));
 

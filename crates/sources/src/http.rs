@@ -4,9 +4,14 @@
 //! Bearer TOKEN`, or for PagerDuty messages a `routing_key` equal to it. The answer comes after
 //! the commit: 202, or 400 with a JSON reason, 401 without the token, 413 past 512 KB.
 //!
-//! Requests are applied by one thread in batches (what is waiting when it is free goes in one
-//! transaction), so that concurrent senders share commits.
+//! Where an accepted message goes is the endpoint's sink: on a desk of its own, applied to the
+//! desk's file by one thread per route in batches (what is waiting when it is free goes in one
+//! transaction), so that concurrent senders share commits; on a team desk and in the gateway,
+//! published to the team's stream ([`StreamSink`]), answered 202 only once RabbitMQ confirmed
+//! it, and 503 with `Retry-After` while the broker is away (a sender such as Alertmanager sends
+//! it again), never 202 for a message that may be lost.
 
+use crate::gateway::StreamSink;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
@@ -75,12 +80,23 @@ type Job = (Incoming, oneshot::Sender<Result<Outcome>>);
 #[derive(Clone)]
 struct Endpoint {
     token: Arc<str>,
-    pagerduty: mpsc::Sender<Job>,
-    alertmanager: mpsc::Sender<Job>,
+    sink: Sink,
+}
+
+/// Where accepted messages go.
+#[derive(Clone)]
+enum Sink {
+    /// Applied to this desk's file, each route by its own thread.
+    Local {
+        pagerduty: mpsc::Sender<Job>,
+        alertmanager: mpsc::Sender<Job>,
+    },
+    /// Published to a team's stream.
+    Stream(Arc<StreamSink>),
 }
 
 /// What the endpoint has done since it started, both routes together.
-type SharedActivity = Arc<Mutex<Activity>>;
+pub(crate) type SharedActivity = Arc<Mutex<Activity>>;
 
 /// A running endpoint; dropping it (or [`HttpServer::stop`]) stops it.
 pub struct HttpServer {
@@ -134,6 +150,22 @@ pub async fn serve(
     pagerduty: Ingester,
     alertmanager: Ingester,
 ) -> Result<HttpServer> {
+    let activity = SharedActivity::default();
+    let sink = Sink::Local {
+        pagerduty: applier(pagerduty, activity.clone())?,
+        alertmanager: applier(alertmanager, activity.clone())?,
+    };
+    listen(config, sink, activity).await
+}
+
+/// Starts the endpoint on the current tokio runtime, publishing what it accepts to a team's
+/// stream through `sink`.
+pub async fn serve_stream(config: &HttpConfig, sink: Arc<StreamSink>) -> Result<HttpServer> {
+    let activity = sink.activity();
+    listen(config, Sink::Stream(sink), activity).await
+}
+
+async fn listen(config: &HttpConfig, sink: Sink, activity: SharedActivity) -> Result<HttpServer> {
     config.validate()?;
     let listener = tokio::net::TcpListener::bind((config.address, config.port))
         .await
@@ -144,11 +176,9 @@ pub async fn serve(
             )
         })?;
     let address = listener.local_addr().map_err(Error::from)?;
-    let activity = SharedActivity::default();
     let endpoint = Endpoint {
         token: config.token.as_str().into(),
-        pagerduty: applier(pagerduty, activity.clone())?,
-        alertmanager: applier(alertmanager, activity.clone())?,
+        sink,
     };
     let app = Router::new()
         .route("/v2/enqueue", post(enqueue))
@@ -217,16 +247,24 @@ fn answer(status: StatusCode, body: Value) -> Response {
 }
 
 /// An answer other than 202: its status and JSON body.
-struct Refusal(StatusCode, Value);
+pub(crate) struct Refusal(pub(crate) StatusCode, pub(crate) Value);
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        answer(self.0, self.1)
+        let mut response = answer(self.0, self.1);
+        // A sender is asked to come back (Alertmanager retries any 5xx, ignoring this).
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(crate::gateway::RETRY_AFTER_S),
+            );
+        }
+        response
     }
 }
 
 /// PagerDuty's error shape.
-fn invalid(reason: &str) -> Refusal {
+pub(crate) fn invalid(reason: &str) -> Refusal {
     Refusal(
         StatusCode::BAD_REQUEST,
         json!({ "status": "invalid event", "message": "Event object is invalid", "errors": [reason] }),
@@ -270,16 +308,32 @@ fn body(read: std::result::Result<Bytes, BytesRejection>) -> std::result::Result
     })
 }
 
+/// Takes `body` on the route of `format`: applied (after the commit) or published (after the
+/// broker's confirm).
+async fn accept(
+    endpoint: &Endpoint,
+    format: Format,
+    body: Bytes,
+) -> std::result::Result<Outcome, Refusal> {
+    match &endpoint.sink {
+        Sink::Local {
+            pagerduty,
+            alertmanager,
+        } => {
+            let queue = match format {
+                Format::Alertmanager => alertmanager,
+                _ => pagerduty,
+            };
+            apply(queue, body).await
+        }
+        Sink::Stream(sink) => sink.accept(format, &body).await,
+    }
+}
+
 /// Hands `body` to the route's applying thread and waits for the commit.
 async fn apply(queue: &mpsc::Sender<Job>, body: Bytes) -> std::result::Result<Outcome, Refusal> {
     let (reply, outcome) = oneshot::channel();
-    let job = (
-        Incoming {
-            body: body.to_vec(),
-            delivery: Delivery::Once,
-        },
-        reply,
-    );
+    let job = (Incoming::new(body.to_vec(), Delivery::Once), reply);
     let unavailable = || {
         Refusal(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -319,7 +373,7 @@ async fn enqueue(
     if !allowed {
         return unauthorized().into_response();
     }
-    match apply(&endpoint.pagerduty, bytes).await {
+    match accept(&endpoint, Format::PagerDuty, bytes).await {
         Ok(Outcome::Applied(applied)) => {
             let key = applied
                 .iter()
@@ -355,7 +409,7 @@ async fn alertmanager_webhook(
         Ok(b) => b,
         Err(refusal) => return refusal.into_response(),
     };
-    match apply(&endpoint.alertmanager, bytes).await {
+    match accept(&endpoint, Format::Alertmanager, bytes).await {
         Ok(Outcome::Applied(applied)) => answer(
             StatusCode::ACCEPTED,
             json!({ "status": "success", "message": format!("{} alerts processed", applied.len()) }),
@@ -367,15 +421,6 @@ async fn alertmanager_webhook(
 }
 
 /// Unix ms now.
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock)
-}
-
-/// Which format each route reads.
-pub fn route_format(path: &str) -> Option<Format> {
-    match path {
-        "/v2/enqueue" => Some(Format::PagerDuty),
-        "/alertmanager" => Some(Format::Alertmanager),
-        _ => None,
-    }
 }

@@ -4,13 +4,18 @@
 //!
 //! - [`amqp`]: RabbitMQ stream queues (exactly once, from the offset stored with the changes)
 //!   and classic or quorum queues (acknowledged after the commit; redeliveries recognised);
+//! - [`gateway`]: what the gateway and a team desk's endpoint publish to a team's stream;
 //! - [`http`]: a loopback endpoint speaking PagerDuty's Events API v2 and Alertmanager's
 //!   webhook, behind a token;
-//! - [`lines`]: newline-delimited JSON messages on standard input (or any reader).
+//! - [`lines`]: newline-delimited JSON messages on standard input (or any reader);
+//! - [`team`]: a team desk, whose file is a replica of the team's stream and whose actions go
+//!   through it.
 //!
 //! What a message means (formats, rules) is in `eventdesk_core::services::ingest`; this crate
 //! holds only the network and stream code, so that the core builds without it.
 
 pub mod amqp;
+pub mod gateway;
 pub mod http;
 pub mod lines;
+pub mod team;

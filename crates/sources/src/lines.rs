@@ -28,12 +28,23 @@ pub struct LinesReport {
 /// A line as read: its number and text, or why it was not taken.
 type Line = (u64, std::result::Result<Vec<u8>, String>);
 
-/// Reads `input` to its end, applying every non-blank line as one message. `on_batch` hears
-/// the report so far after each commit. A storage failure stops it: the lines before were
-/// committed, the failed batch was not.
+/// Reads `input` to its end, applying every non-blank line as one message with `ingester`.
+/// `on_batch` hears the report so far after each commit. A storage failure stops it: the
+/// lines before were committed, the failed batch was not.
 pub fn ingest(
     input: impl Read + Send + 'static,
     mut ingester: Ingester,
+    on_batch: impl FnMut(&LinesReport),
+) -> Result<LinesReport> {
+    take(input, |batch| ingester.apply(batch), on_batch)
+}
+
+/// Reads `input` to its end, handing every non-blank line as one message to `apply`, in
+/// batches of what is waiting when the previous batch is done. An error from `apply` stops
+/// it: the batches before were taken, the failed one was not.
+pub fn take(
+    input: impl Read + Send + 'static,
+    mut apply: impl FnMut(&[Incoming]) -> Result<Vec<Outcome>>,
     mut on_batch: impl FnMut(&LinesReport),
 ) -> Result<LinesReport> {
     let (tx, rx) = mpsc::sync_channel::<Line>(BATCH * 4);
@@ -59,16 +70,13 @@ pub fn ingest(
                 Ok(body) if body.iter().all(u8::is_ascii_whitespace) => {}
                 Ok(body) => {
                     numbers.push(number);
-                    batch.push(Incoming {
-                        body,
-                        delivery: Delivery::Once,
-                    });
+                    batch.push(Incoming::new(body, Delivery::Once));
                 }
                 Err(reason) => rejected.push((number, reason)),
             }
         }
         if !batch.is_empty() {
-            let outcomes = ingester.apply(&batch)?;
+            let outcomes = apply(&batch)?;
             for (number, outcome) in numbers.into_iter().zip(&outcomes) {
                 match outcome {
                     Outcome::Rejected(e) => rejected.push((number, e.to_string())),

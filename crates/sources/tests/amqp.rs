@@ -5,7 +5,7 @@
 use crate::support::{broker, trigger, unique, Desk};
 use eventdesk_core::services::ingest::Format;
 use eventdesk_sources::amqp::{
-    self, Publisher, QueueKind, QueueSource, QueueState, QueueStatus, Until,
+    self, Broker, Publisher, QueueKind, QueueSource, QueueState, QueueStatus, Until,
 };
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -70,15 +70,17 @@ fn a_stream_is_applied_exactly_once_and_a_restart_goes_on_where_it_stopped() {
     let stream = unique("stream");
     let (bodies, keys, triggers, malformed) = ten_thousand();
     rt.block_on(async {
-        let p = Publisher::connect(&url).await.unwrap();
-        p.declare(&stream, QueueKind::Stream, None, None)
+        let p = Publisher::connect(&Broker::parse(&url, None).unwrap())
+            .await
+            .unwrap();
+        p.declare(&stream, QueueKind::Stream, None, None, None)
             .await
             .unwrap();
         assert_eq!(p.publish("", &stream, bodies).await.unwrap(), 10_000);
     });
     let desk = Desk::new();
     let source = QueueSource {
-        url: url.clone(),
+        broker: Broker::parse(&url.clone(), None).unwrap(),
         queue: stream.clone(),
         kind: QueueKind::Stream,
     };
@@ -114,7 +116,9 @@ fn a_stream_is_applied_exactly_once_and_a_restart_goes_on_where_it_stopped() {
         0
     );
     rt.block_on(async {
-        let p = Publisher::connect(&url).await.unwrap();
+        let p = Publisher::connect(&Broker::parse(&url, None).unwrap())
+            .await
+            .unwrap();
         let more = (0..100).map(|i| {
             trigger(&format!("late{i}"), "Late arrival", "info")
                 .to_string()
@@ -137,11 +141,14 @@ fn a_queue_bound_to_an_exchange_is_applied_once_and_acknowledged() {
     let url = broker();
     let queue = unique("queue");
     rt.block_on(async {
-        let p = Publisher::connect(&url).await.unwrap();
+        let p = Publisher::connect(&Broker::parse(&url, None).unwrap())
+            .await
+            .unwrap();
         p.declare(
             &queue,
             QueueKind::Queue,
             Some(("amq.topic", "alerts.#")),
+            None,
             None,
         )
         .await
@@ -158,7 +165,7 @@ fn a_queue_bound_to_an_exchange_is_applied_once_and_acknowledged() {
     });
     let desk = Desk::new();
     let source = QueueSource {
-        url: url.clone(),
+        broker: Broker::parse(&url.clone(), None).unwrap(),
         queue: queue.clone(),
         kind: QueueKind::Queue,
     };
@@ -188,12 +195,13 @@ fn a_broker_that_is_away_or_a_missing_queue_is_reported_and_retried_without_writ
         .port();
     for source in [
         QueueSource {
-            url: format!("amqp://guest:guest@127.0.0.1:{closed}/%2f"),
+            broker: Broker::parse(&format!("amqp://guest:guest@127.0.0.1:{closed}/%2f"), None)
+                .unwrap(),
             queue: "alerts".into(),
             kind: QueueKind::Stream,
         },
         QueueSource {
-            url: broker(),
+            broker: Broker::parse(&broker(), None).unwrap(),
             queue: unique("missing"),
             kind: QueueKind::Stream,
         },
@@ -234,22 +242,25 @@ fn a_broker_that_is_away_or_a_missing_queue_is_reported_and_retried_without_writ
 
 #[test]
 fn urls_and_queue_names_are_checked_before_connecting() {
-    for (url, queue, says) in [
-        ("http://localhost:5672", "q", "amqp://"),
-        ("amqp://host:notaport/%2f", "q", "not an AMQP URL"),
-        ("amqp://localhost", "", "1 to 255"),
-        ("amqp://localhost", &"q".repeat(256), "1 to 255"),
+    for (url, says) in [
+        ("http://localhost:5672", "amqp://"),
+        ("amqp://host:notaport/%2f", "not a URL"),
+        ("", "no RabbitMQ URL"),
     ] {
+        let error = Broker::parse(url, None).unwrap_err().to_string();
+        assert!(error.contains(says), "{url}: {error}");
+    }
+    for queue in [String::new(), "q".repeat(256)] {
         let source = QueueSource {
-            url: url.into(),
-            queue: queue.into(),
+            broker: Broker::parse("amqp://localhost", None).unwrap(),
+            queue,
             kind: QueueKind::Stream,
         };
         let error = source.validate().unwrap_err().to_string();
-        assert!(error.contains(says), "{url} {queue}: {error}");
+        assert!(error.contains("1 to 255"), "{error}");
     }
     let source = QueueSource {
-        url: "amqps://ops:hunter2@mq.example:5671/prod".into(),
+        broker: Broker::parse("amqps://ops:hunter2@mq.example:5671/prod", None).unwrap(),
         queue: "alerts".into(),
         kind: QueueKind::Queue,
     };
@@ -289,7 +300,9 @@ fn a_malformed_queue_message_is_rejected_to_the_dead_letter_exchange_and_the_res
         ch.queue_declare(queue.as_str().into(), durable, args)
             .await
             .unwrap();
-        let p = Publisher::connect(&url).await.unwrap();
+        let p = Publisher::connect(&Broker::parse(&url, None).unwrap())
+            .await
+            .unwrap();
         let bodies = vec![
             trigger("good-1", "Disk full", "error")
                 .to_string()
@@ -303,7 +316,7 @@ fn a_malformed_queue_message_is_rejected_to_the_dead_letter_exchange_and_the_res
     });
     let desk = Desk::new();
     let source = QueueSource {
-        url: url.clone(),
+        broker: Broker::parse(&url.clone(), None).unwrap(),
         queue: queue.clone(),
         kind: QueueKind::Queue,
     };

@@ -4,7 +4,9 @@
 //! (`EVENTDESK_HTTP_LISTEN`, `EVENTDESK_HTTP_TOKEN`, `EVENTDESK_AMQP_URL`,
 //! `EVENTDESK_AMQP_QUEUE`, `EVENTDESK_AMQP_KIND`, for headless use and tests; not saved). Each
 //! runs on Tauri's async runtime and writes through its own `Ingester`; what they commit
-//! reaches the window like any other change. Their state is pushed to the window as
+//! reaches the window like any other change. On a team desk the endpoint publishes to the
+//! team's stream instead (as the gateway does) and queues are not read, with the reason shown:
+//! only the stream changes a team desk's events. Their state is pushed to the window as
 //! `SourcesChanged`.
 
 mod queues;
@@ -19,6 +21,7 @@ use crate::secrets::Secrets;
 use eventdesk_core::services::ingest::{Format, Ingester};
 use eventdesk_core::{Actor, Error, Store};
 use eventdesk_sources::amqp::{self, StatusCell};
+use eventdesk_sources::gateway::StreamSink;
 use eventdesk_sources::http::{self, HttpConfig, HttpServer};
 use rand::Rng;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -65,6 +68,8 @@ struct Inner {
     store: Arc<Store>,
     secrets: Arc<Secrets>,
     env: FromEnvironment,
+    /// On a team desk: where the endpoint publishes what it accepts.
+    team: Option<Arc<StreamSink>>,
     running: Mutex<Running>,
 }
 
@@ -82,12 +87,14 @@ impl WeakSources {
 }
 
 impl Sources {
-    /// Starts what the saved set-up and the environment ask for; what cannot start says why
+    /// Starts what the saved set-up and the environment ask for (on a team desk, `team`: the
+    /// endpoint publishing to the team's stream, queues not read); what cannot start says why
     /// in its status. Must be called inside Tauri's async runtime.
     pub async fn start(
         store: Arc<Store>,
         secrets: Arc<Secrets>,
         env: FromEnvironment,
+        team: Option<Arc<StreamSink>>,
     ) -> (Sources, Vec<String>) {
         let mut notes = Vec::new();
         let config = match store.load_setting::<SourcesConfig>(SETTING) {
@@ -103,6 +110,7 @@ impl Sources {
             store,
             secrets,
             env,
+            team,
             running: Mutex::new(Running {
                 config: config.clone(),
                 http: None,
@@ -283,6 +291,9 @@ impl Sources {
             allow_remote: self.0.env.http_allow_remote,
             token,
         };
+        if let Some(sink) = &self.0.team {
+            return http::serve_stream(&config, sink.clone()).await;
+        }
         let ingester = |name: &str, format| {
             let actor = Actor::source(name).map_err(|e| Error::invalid("source", e))?;
             Ingester::for_store(&self.0.store, actor, name, format)

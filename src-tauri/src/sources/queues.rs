@@ -4,7 +4,9 @@
 use super::{lock, QueueConfig, RunningQueue, Sources, SourcesStatus, MAX_QUEUES, SETTING};
 use eventdesk_core::services::ingest::{Format, Ingester};
 use eventdesk_core::{Actor, Error};
-use eventdesk_sources::amqp::{self, QueueKind, QueueSource, QueueState, QueueStatus, StatusCell};
+use eventdesk_sources::amqp::{
+    self, Broker, QueueKind, QueueSource, QueueState, QueueStatus, StatusCell,
+};
 use rand::Rng;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
@@ -14,7 +16,7 @@ impl Sources {
     pub(super) fn source_of(&self, queue: &QueueConfig) -> Result<QueueSource, Error> {
         match self.0.secrets.get(&url_secret(&queue.id))? {
             Some(url) => Ok(QueueSource {
-                url,
+                broker: Broker::parse(&url, None)?,
                 queue: queue.queue.clone(),
                 kind: queue.kind,
             }),
@@ -36,12 +38,11 @@ impl Sources {
         source: Option<QueueSource>,
         from_environment: bool,
     ) -> Result<(), Error> {
-        let shown = QueueSource {
-            url: config.shown_url.clone(),
-            queue: config.queue.clone(),
-            kind: config.kind,
-        };
-        let status: StatusCell = Arc::new(Mutex::new(QueueStatus::new(&shown)));
+        let status: StatusCell = Arc::new(Mutex::new(QueueStatus::named(
+            &config.queue,
+            &config.shown_url,
+            config.kind,
+        )));
         let mut queue = RunningQueue {
             config,
             status,
@@ -49,6 +50,9 @@ impl Sources {
             from_environment,
         };
         match source {
+            Some(_) if self.0.team.is_some() => {
+                lock(&queue.status).state = on_a_team_desk();
+            }
             Some(source) => queue.stop = Some(self.consume(&queue, source)?),
             None => lock(&queue.status).state = QueueState::Paused,
         }
@@ -91,8 +95,9 @@ impl Sources {
         kind: QueueKind,
         format: Format,
     ) -> Result<SourcesStatus, Error> {
+        let url = url.trim().to_owned();
         let source = QueueSource {
-            url: url.trim().to_owned(),
+            broker: Broker::parse(&url, None)?,
             queue: queue.trim().to_owned(),
             kind,
         };
@@ -126,7 +131,7 @@ impl Sources {
             shown_url: source.shown_url(),
             paused: false,
         };
-        self.0.secrets.set(&url_secret(&id), &source.url)?;
+        self.0.secrets.set(&url_secret(&id), &url)?;
         lock(&self.0.running).config.queues.push(config.clone());
         if let Err(e) = self.save() {
             lock(&self.0.running).config.queues.retain(|q| q.id != id);
@@ -165,7 +170,7 @@ impl Sources {
         let source = match &url {
             Some(url) => {
                 let source = QueueSource {
-                    url: url.clone(),
+                    broker: Broker::parse(url, None)?,
                     queue: config.queue.clone(),
                     kind: config.kind,
                 };
@@ -174,8 +179,8 @@ impl Sources {
             }
             None => self.source_of(&config)?,
         };
-        if url.is_some() {
-            self.0.secrets.set(&url_secret(id), &source.url)?;
+        if let Some(url) = &url {
+            self.0.secrets.set(&url_secret(id), url)?;
             config.shown_url = source.shown_url();
         }
         config.format = format;
@@ -200,7 +205,10 @@ impl Sources {
         carried.url = queue.config.shown_url.clone();
         carried.state = QueueState::Paused;
         queue.status = Arc::new(Mutex::new(carried));
-        if !paused {
+        if paused {
+        } else if self.0.team.is_some() {
+            lock(&queue.status).state = on_a_team_desk();
+        } else {
             let stop = self.consume(queue, source)?;
             queue.stop = Some(stop);
         }
@@ -228,6 +236,16 @@ impl Sources {
         self.save()?;
         self.0.secrets.delete(&url_secret(id))?;
         Ok(self.status())
+    }
+}
+
+/// A queue's state on a team desk, whose file only the team's stream changes: not read.
+fn on_a_team_desk() -> QueueState {
+    QueueState::Failed {
+        since: eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock),
+        error: "not read on a team desk: only the team's stream changes this desk's events. \
+                Feed the queue's senders into the team with eventdesk-cli gateway"
+            .into(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! panel is shown.
 
 use eventdesk_core::services::ingest::{Activity, Format};
-use eventdesk_sources::amqp::{QueueKind, QueueSource, QueueStatus};
+use eventdesk_sources::amqp::{Broker, QueueKind, QueueSource, QueueStatus, PASSWORD_VAR};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -136,9 +136,14 @@ impl FromEnvironment {
                 }
             };
             if let Some(kind) = kind {
-                let source = QueueSource { url, queue, kind };
-                match source.validate() {
-                    Ok(()) => env.queue = Some((source, Format::Auto)),
+                let source =
+                    Broker::parse(&url, given(PASSWORD_VAR).as_deref()).map(|broker| QueueSource {
+                        broker,
+                        queue,
+                        kind,
+                    });
+                match source.and_then(|s| s.validate().map(|()| s)) {
+                    Ok(source) => env.queue = Some((source, Format::Auto)),
                     Err(e) => notes.push(format!(
                         "EVENTDESK_AMQP_URL and EVENTDESK_AMQP_QUEUE: {e}; not read"
                     )),

@@ -1,119 +1,101 @@
-//! Which team a desk is in: from the environment (`EVENTDESK_TEAM_STREAM` and its companions)
-//! or as saved from the Team panel (the `team` setting, its URL in the credential store),
-//! joined at the next start.
+//! Which team a desk is in: from the environment (`EVENTDESK_TEAM`, the join string
+//! `STREAM/ADMIN`, with `EVENTDESK_AMQP_URL`, `EVENTDESK_AMQP_PASSWORD` and `EVENTDESK_DESK`) or
+//! as saved from the Team panel (the `team` setting; the password in the credential store),
+//! joined at the next start. The desk acts as the broker user it logs in as.
 
 use crate::secrets::Secrets;
-use eventdesk_core::services::team;
-use eventdesk_core::{Actor, Error, Store};
-use eventdesk_sources::amqp::{QueueKind, QueueSource};
+use eventdesk_core::services::team::TeamRef;
+use eventdesk_core::{Error, Store};
+use eventdesk_sources::amqp::{Broker, PASSWORD_VAR, URL_VAR};
+use eventdesk_sources::team::TeamConfig;
 use serde::Serialize;
 use specta::Type;
 
-/// The setting the team to join is saved under (without the URL, which is a secret).
+/// The setting the team to join is saved under (without the password, which is a secret).
 const SETTING: &str = "team";
-/// The credential store's name for the team's RabbitMQ URL.
-const URL_SECRET: &str = "team-url";
+/// The credential store's name for the team's RabbitMQ password.
+const PASSWORD_SECRET: &str = "team-password";
+/// The environment variable naming the team to join.
+const TEAM_VAR: &str = "EVENTDESK_TEAM";
 
-/// Where the team is and who this desk is.
+/// A team to join, as the Team panel gives it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
-pub struct TeamConfig {
-    pub url: String,
-    pub stream: String,
-    pub operator: String,
+pub struct TeamJoin {
+    /// The broker's node URLs, comma-separated, without a password.
+    pub urls: String,
+    /// The password of the URLs' user (kept in the credential store).
+    pub password: String,
+    /// The join string: `STREAM/ADMIN`.
+    pub team: String,
     pub desk: String,
 }
 
-impl TeamConfig {
-    /// Team mode as the environment asks: `None` without `EVENTDESK_TEAM_STREAM`; an error
-    /// (shown to the operator; the desk then works alone) when a setting is missing or bad.
-    pub fn from_env(var: &impl Fn(&str) -> Option<String>) -> Result<Option<TeamConfig>, Error> {
-        let given = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let Some(stream) = given("EVENTDESK_TEAM_STREAM") else {
-            return Ok(None);
-        };
-        let url = given("EVENTDESK_AMQP_URL").ok_or_else(|| {
-            Error::invalid(
-                "EVENTDESK_AMQP_URL",
-                "team mode needs the team's RabbitMQ URL",
-            )
-        })?;
-        let operator = given("EVENTDESK_OPERATOR")
-            .or_else(|| given("USER"))
-            .or_else(|| given("USERNAME"))
-            .unwrap_or_else(|| "operator".into());
-        let desk = given("EVENTDESK_DESK").unwrap_or_else(|| "desk".into());
-        let config = TeamConfig {
-            url,
-            stream,
-            operator,
-            desk,
-        };
-        config.validate()?;
-        Ok(Some(config))
-    }
-
-    /// Team mode as the environment asks or, without `EVENTDESK_TEAM_STREAM`, as saved in
-    /// the Team panel (its URL from the credential store).
-    pub fn resolve(
-        var: &impl Fn(&str) -> Option<String>,
-        store: &Store,
-        secrets: &Secrets,
-    ) -> Result<Option<TeamConfig>, Error> {
-        if let Some(config) = TeamConfig::from_env(var)? {
-            return Ok(Some(config));
-        }
-        let Some(setup) = saved_setup(store)? else {
-            return Ok(None);
-        };
-        let url = secrets.get(URL_SECRET)?.ok_or_else(|| {
-            Error::invalid(
-                "url",
-                format!(
-                    "the RabbitMQ URL for the team {} is not in the credential store; give it \
-                     again in the Team panel",
-                    setup.stream
-                ),
-            )
-        })?;
-        let config = TeamConfig {
-            url,
-            stream: setup.stream,
-            operator: setup.operator,
-            desk: setup.desk,
-        };
-        config.validate()?;
-        Ok(Some(config))
-    }
-
-    /// A URL RabbitMQ's clients take, a stream name a team takes, an operator's and a desk's
-    /// name.
-    pub fn validate(&self) -> Result<(), Error> {
-        self.source().validate()?;
-        team::check_stream(&self.stream)?;
-        Actor::operator(&self.operator).map_err(|e| Error::invalid("operator", e))?;
-        Actor::source(&self.desk).map_err(|e| Error::invalid("desk", e))?;
-        Ok(())
-    }
-
-    /// The team's stream as a queue to consume.
-    pub(super) fn source(&self) -> QueueSource {
-        QueueSource {
-            url: self.url.clone(),
-            queue: self.stream.clone(),
-            kind: QueueKind::Stream,
-        }
-    }
-}
-
-/// The team this desk joins at its next start, as saved: the URL without its password.
+/// The team this desk joins at its next start, as saved: the URLs without a password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamSetup {
-    pub stream: String,
-    pub operator: String,
+    pub team: String,
     pub desk: String,
-    pub shown_url: String,
+    pub urls: String,
+    /// The broker user the desk acts as.
+    pub user: String,
+}
+
+impl TeamSetup {
+    fn config(&self, password: Option<&str>) -> Result<TeamConfig, Error> {
+        let config = TeamConfig {
+            broker: Broker::parse(&self.urls, password)?,
+            team: self.team.parse::<TeamRef>()?,
+            desk: self.desk.clone(),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// Team mode as the environment asks: `None` without `EVENTDESK_TEAM`; an error (shown to the
+/// operator; the desk then works alone) when a setting is missing or bad.
+fn from_env(var: &impl Fn(&str) -> Option<String>) -> Result<Option<TeamConfig>, Error> {
+    let given = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    let Some(team) = given(TEAM_VAR) else {
+        return Ok(None);
+    };
+    let urls = given(URL_VAR)
+        .ok_or_else(|| Error::invalid(URL_VAR, "team mode needs the team's RabbitMQ URL(s)"))?;
+    let config = TeamConfig {
+        broker: Broker::parse(&urls, given(PASSWORD_VAR).as_deref())?,
+        team: team.parse::<TeamRef>()?,
+        desk: given("EVENTDESK_DESK").unwrap_or_else(|| "desk".into()),
+    };
+    config.validate()?;
+    Ok(Some(config))
+}
+
+/// Team mode as the environment asks or, without `EVENTDESK_TEAM`, as saved in the Team panel
+/// (its password from the credential store).
+pub fn resolve(
+    var: &impl Fn(&str) -> Option<String>,
+    store: &Store,
+    secrets: &Secrets,
+) -> Result<Option<TeamConfig>, Error> {
+    if let Some(config) = from_env(var)? {
+        return Ok(Some(config));
+    }
+    let Some(setup) = saved_setup(store)? else {
+        return Ok(None);
+    };
+    let password = secrets.get(PASSWORD_SECRET)?.ok_or_else(|| {
+        Error::invalid(
+            "password",
+            format!(
+                "the RabbitMQ password for the team {} is not in the credential store; give it \
+                 again in the Team panel",
+                setup.team
+            ),
+        )
+    })?;
+    setup.config(Some(&password)).map(Some)
 }
 
 /// The saved team setup, if any.
@@ -121,27 +103,36 @@ pub fn saved_setup(store: &Store) -> Result<Option<TeamSetup>, Error> {
     Ok(store.load_setting::<Option<TeamSetup>>(SETTING)?.flatten())
 }
 
-/// Saves `config` as the team to join at the next start (its URL in the credential store,
+/// Saves `join` as the team to join at the next start (its password in the credential store,
 /// the rest in the settings), or with `None` forgets the team. Nothing is saved when a field
-/// is wrong.
+/// is wrong, or when a URL carries a password (it has a field of its own).
 pub fn save_setup(
     store: &Store,
     secrets: &Secrets,
-    config: Option<TeamConfig>,
+    join: Option<TeamJoin>,
 ) -> Result<Option<TeamSetup>, Error> {
-    let Some(config) = config else {
+    let Some(join) = join else {
         store.save_setting::<Option<TeamSetup>>(SETTING, &None)?;
-        secrets.delete(URL_SECRET)?;
+        secrets.delete(PASSWORD_SECRET)?;
         return Ok(None);
     };
-    config.validate()?;
+    // The URLs are saved as shown: a password in them would be saved in the clear.
+    Broker::for_command(Some(&join.urls), |_| None).map_err(|e| match e {
+        Error::InvalidInput { message, .. } if message.contains("password") => Error::invalid(
+            "urls",
+            "leave the password out of the URLs: it has a field of its own",
+        ),
+        e => e,
+    })?;
+    let broker = Broker::parse(&join.urls, Some(&join.password))?;
     let setup = TeamSetup {
-        shown_url: config.source().shown_url(),
-        stream: config.stream,
-        operator: config.operator,
-        desk: config.desk,
+        team: join.team.trim().to_owned(),
+        desk: join.desk.trim().to_owned(),
+        urls: broker.shown(),
+        user: broker.user().to_owned(),
     };
-    secrets.set(URL_SECRET, &config.url)?;
+    setup.config(Some(&join.password))?;
+    secrets.set(PASSWORD_SECRET, &join.password)?;
     store.save_setting(SETTING, &Some(setup.clone()))?;
     Ok(Some(setup))
 }
@@ -154,11 +145,11 @@ mod tests {
     use eventdesk_core::{CommitFeed, SystemClock};
     use std::sync::Arc;
 
-    fn config(stream: &str) -> TeamConfig {
-        TeamConfig {
-            url: "amqp://desk:s3cret@mq.example:5672/%2f".into(),
-            stream: stream.into(),
-            operator: "alice".into(),
+    fn join(team: &str) -> TeamJoin {
+        TeamJoin {
+            urls: "amqp://alice@mq-1.example:5672/%2f, amqp://alice@mq-2.example:5672/%2f".into(),
+            password: "s3cret".into(),
+            team: team.into(),
             desk: "alice-laptop".into(),
         }
     }
@@ -170,35 +161,47 @@ mod tests {
         let store = Store::open(&dir.path().join("desk.db"), feed, Arc::new(SystemClock)).unwrap();
         let secrets = Secrets::session();
         let none = |_: &str| None;
-        assert_eq!(TeamConfig::resolve(&none, &store, &secrets).unwrap(), None);
+        assert_eq!(resolve(&none, &store, &secrets).unwrap(), None);
 
-        // A bad field saves nothing.
-        let refused = save_setup(&store, &secrets, Some(config("has space"))).unwrap_err();
+        // A bad field saves nothing; nor does a password in the URLs.
+        let refused = save_setup(&store, &secrets, Some(join("has space/alice"))).unwrap_err();
         assert!(matches!(refused, Error::InvalidInput { ref field, .. } if field == "stream"));
+        let mut with_password = join("ops/alice");
+        with_password.urls = "amqp://alice:s3cret@mq-1.example:5672/%2f".into();
+        let refused = save_setup(&store, &secrets, Some(with_password)).unwrap_err();
+        assert!(
+            refused.to_string().contains("field of its own"),
+            "{refused}"
+        );
         assert_eq!(saved_setup(&store).unwrap(), None);
 
-        let saved = save_setup(&store, &secrets, Some(config("team-ops")))
+        let saved = save_setup(&store, &secrets, Some(join("ops/alice")))
             .unwrap()
             .unwrap();
-        // The settings never hold the password.
-        assert_eq!(saved.shown_url, "amqp://desk@mq.example:5672/%2f");
-        assert_eq!(saved_setup(&store).unwrap(), Some(saved));
+        // The settings never hold the password; the desk acts as the URLs' user.
         assert_eq!(
-            TeamConfig::resolve(&none, &store, &secrets).unwrap(),
-            Some(config("team-ops"))
+            saved.urls,
+            "amqp://alice@mq-1.example:5672/%2f, amqp://alice@mq-2.example:5672/%2f"
         );
+        assert_eq!(saved.user, "alice");
+        assert_eq!(saved_setup(&store).unwrap(), Some(saved));
+        let joined = resolve(&none, &store, &secrets).unwrap().unwrap();
+        assert_eq!(joined.team.to_string(), "ops/alice");
+        assert_eq!(joined.broker.len(), 2);
+        assert_eq!(joined.operator(), "alice");
+
         let env = |name: &str| match name {
-            "EVENTDESK_TEAM_STREAM" => Some("other".to_owned()),
-            "EVENTDESK_AMQP_URL" => Some("amqp://guest:guest@127.0.0.1:5672/%2f".to_owned()),
+            "EVENTDESK_TEAM" => Some("other/bob".to_owned()),
+            "EVENTDESK_AMQP_URL" => Some("amqp://bob@127.0.0.1:5672/%2f".to_owned()),
+            "EVENTDESK_AMQP_PASSWORD" => Some("pw".to_owned()),
             _ => None,
         };
-        let from_env = TeamConfig::resolve(&env, &store, &secrets)
-            .unwrap()
-            .unwrap();
-        assert_eq!(from_env.stream, "other");
+        let from_env = resolve(&env, &store, &secrets).unwrap().unwrap();
+        assert_eq!(from_env.team.stream, "other");
+        assert_eq!(from_env.operator(), "bob");
 
-        // Without its URL (a session that ended) the saved team says what to do.
-        let missing = TeamConfig::resolve(&none, &store, &Secrets::session()).unwrap_err();
+        // Without its password (a session that ended) the saved team says what to do.
+        let missing = resolve(&none, &store, &Secrets::session()).unwrap_err();
         assert!(
             missing
                 .to_string()
@@ -207,7 +210,7 @@ mod tests {
         );
 
         assert_eq!(save_setup(&store, &secrets, None).unwrap(), None);
-        assert_eq!(TeamConfig::resolve(&none, &store, &secrets).unwrap(), None);
-        assert_eq!(secrets.get(URL_SECRET).unwrap(), None);
+        assert_eq!(resolve(&none, &store, &secrets).unwrap(), None);
+        assert_eq!(secrets.get(PASSWORD_SECRET).unwrap(), None);
     }
 }

@@ -199,12 +199,15 @@ fn a_rabbitmq_stream_added_in_the_panel_is_read_and_removed_again() {
     let stream = format!("shell-{}", std::process::id());
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let p = eventdesk_sources::amqp::Publisher::connect(&url)
-            .await
-            .unwrap();
+        let p = eventdesk_sources::amqp::Publisher::connect(
+            &eventdesk_sources::amqp::Broker::parse(&url, None).unwrap(),
+        )
+        .await
+        .unwrap();
         p.declare(
             &stream,
             eventdesk_sources::amqp::QueueKind::Stream,
+            None,
             None,
             None,
         )
@@ -267,9 +270,11 @@ fn a_rabbitmq_stream_added_in_the_panel_is_read_and_removed_again() {
         "{paused}"
     );
     rt.block_on(async {
-        let p = eventdesk_sources::amqp::Publisher::connect(&url)
-            .await
-            .unwrap();
+        let p = eventdesk_sources::amqp::Publisher::connect(
+            &eventdesk_sources::amqp::Broker::parse(&url, None).unwrap(),
+        )
+        .await
+        .unwrap();
         p.publish(
             "",
             &stream,

@@ -4,7 +4,7 @@
 //! once it is back the desk catches up with what other desks did meanwhile.
 
 use super::{shell_with_env, Shell};
-use eventdesk_sources::amqp::{Publisher, QueueKind};
+use eventdesk_sources::amqp::{Broker as Nodes, Publisher, QueueKind};
 use serde_json::{json, Value};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -53,14 +53,25 @@ impl Broker {
         );
     }
 
-    /// Publishes to `stream` (declared first), trying again while a node that has just
-    /// started is still bringing the stream back.
-    fn publish(&self, stream: &str, bodies: Vec<Vec<u8>>) {
+    /// The broker's URL as `user` (whose password is its name), without the password.
+    fn url_as(&self, user: &str) -> String {
+        let (_, host) = self.url.rsplit_once('@').unwrap();
+        format!("amqp://{user}@{host}")
+    }
+
+    /// Publishes to `stream` (declared first) as `user`, trying again while a node that has
+    /// just started is still bringing the stream back.
+    fn publish(&self, user: &str, stream: &str, bodies: Vec<Vec<u8>>) {
         let started = Instant::now();
+        let broker = Nodes::parse(&self.url_as(user), Some(user)).unwrap();
         loop {
             let sent = tauri::async_runtime::block_on(async {
-                let p = Publisher::connect(&self.url).await?;
-                p.declare(stream, QueueKind::Stream, None, None).await?;
+                let p = Publisher::connect(&broker).await?;
+                // A producer may publish, not declare.
+                if user != "producer" {
+                    p.declare(stream, QueueKind::Stream, None, None, None)
+                        .await?;
+                }
                 p.publish("", stream, bodies.clone()).await
             });
             match sent {
@@ -91,8 +102,17 @@ fn trigger(key: &str) -> Vec<u8> {
 }
 
 fn bob_completes(event: &str, version: i64) -> Vec<u8> {
-    json!({ "eventdesk": "action", "id": format!("bob-{event}"), "desk": "desk-b", "operator": "bob",
+    json!({ "eventdesk": "action", "id": format!("bob-{event}"), "desk": "desk-b",
             "action": "complete", "targets": [{ "event": event, "expectedVersion": version }] })
+    .to_string()
+    .into_bytes()
+}
+
+/// Alice's roster message making bob an operator and dave a viewer.
+fn roster() -> Vec<u8> {
+    json!({ "eventdesk": "roster", "id": "r1",
+            "set": [{ "user": "bob", "role": "operator", "name": "Bob B." },
+                    { "user": "dave", "role": "viewer", "name": null }] })
     .to_string()
     .into_bytes()
 }
@@ -124,14 +144,19 @@ fn replica_state(s: &Shell) -> String {
 fn a_team_desk_acts_through_the_stream_is_offline_without_its_broker_and_catches_up() {
     let broker = Broker::start();
     let stream = format!("shell-team-{}", std::process::id());
-    broker.publish(&stream, vec![trigger("a"), trigger("b"), trigger("c")]);
+    broker.publish("alice", &stream, vec![roster()]);
+    broker.publish(
+        "producer",
+        &stream,
+        vec![trigger("a"), trigger("b"), trigger("c")],
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.db");
-    let (url, name) = (broker.url.clone(), stream.clone());
+    let (url, team) = (broker.url_as("alice"), format!("{stream}/alice"));
     let s = shell_with_env(&path, dir, move |var| match var {
-        "EVENTDESK_TEAM_STREAM" => Some(name.clone()),
+        "EVENTDESK_TEAM" => Some(team.clone()),
         "EVENTDESK_AMQP_URL" => Some(url.clone()),
-        "EVENTDESK_OPERATOR" => Some("alice".into()),
+        "EVENTDESK_AMQP_PASSWORD" => Some("alice".into()),
         "EVENTDESK_DESK" => Some("desk-a".into()),
         "EVENTDESK_SIM" => Some("off".into()),
         _ => None,
@@ -142,6 +167,9 @@ fn a_team_desk_acts_through_the_stream_is_offline_without_its_broker_and_catches
         (Some("alice"), Some("desk-a"))
     );
     wait_for("the team's three events", || page(&s).len() == 3);
+    let status = s.invoke("team_status", json!({})).unwrap();
+    assert_eq!(status["team"], format!("{stream}/alice"));
+    assert_eq!(status["roster"][1]["name"], "Bob B.", "{status}");
     // The desk hears its own announcement on the team's presence exchange.
     wait_for("this desk in the team's presence", || {
         let status = s.invoke("team_status", json!({})).unwrap();
@@ -150,7 +178,7 @@ fn a_team_desk_acts_through_the_stream_is_offline_without_its_broker_and_catches
                 d["desk"] == "desk-a"
                     && d["me"] == true
                     && d["online"] == true
-                    && d["nextOffset"] == 3
+                    && d["nextOffset"] == 4
             })
         })
     });
@@ -164,7 +192,7 @@ fn a_team_desk_acts_through_the_stream_is_offline_without_its_broker_and_catches
         .unwrap();
     assert_eq!(event["status"], "acknowledged");
     assert_eq!(event["updatedBy"], "operator:alice");
-    assert_eq!(event["teamKey"], "0");
+    assert_eq!(event["teamKey"], "1");
     // A stale version is a conflict on every desk, naming who got there first.
     let conflict = s
         .invoke("complete_event", json!({ "id": 1, "expectedVersion": 1 }))
@@ -188,7 +216,8 @@ fn a_team_desk_acts_through_the_stream_is_offline_without_its_broker_and_catches
 
     // Back: what another desk did meanwhile (here, once the broker is up) arrives.
     broker.run("resume");
-    broker.publish(&stream, vec![trigger("d"), bob_completes("1", 1)]);
+    broker.publish("producer", &stream, vec![trigger("d")]);
+    broker.publish("bob", &stream, vec![bob_completes("2", 1)]);
     wait_for("the desk to catch up", || {
         let rows = page(&s);
         rows.len() == 4

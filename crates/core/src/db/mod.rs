@@ -7,6 +7,7 @@ pub mod check;
 mod feed;
 mod open;
 pub mod rows;
+pub mod team;
 mod write;
 
 pub use feed::CommitFeed;
@@ -14,4 +15,5 @@ pub use open::{
     checkpoint, connect, connect_read_only, default_path, ensure_ours, in_memory, prepare,
     quick_check, resolve_path, schema_version, Access, Check, Prepared, APPLICATION_ID, BUSY_WAIT,
 };
-pub use write::{bind_team_file, team_file, NewEvent, WriteTxn};
+pub use team::bind_team_file;
+pub use write::{team_file, NewEvent, WriteTxn};

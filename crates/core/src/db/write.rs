@@ -34,18 +34,6 @@ pub fn team_file(conn: &Connection) -> Result<Option<String>> {
         .optional()?)
 }
 
-/// Binds the file to the team stream `stream` (see [`team_file`]) inside `w`, unless it is
-/// bound already; returns the stream it is bound to.
-pub fn bind_team_file(w: &WriteTxn<'_>, stream: &str) -> Result<String> {
-    if let Some(bound) = team_file(w.conn())? {
-        return Ok(bound);
-    }
-    w.conn()
-        .prepare_cached("INSERT INTO team_binding (one, stream, bound_at) VALUES (1, ?1, ?2)")?
-        .execute(params![stream, w.now()])?;
-    Ok(stream.to_owned())
-}
-
 /// An IMMEDIATE write transaction that records every change in the log and remembers which
 /// events it touched, so that after commit it can say what changed ([`ChangeSet`]).
 pub struct WriteTxn<'c> {

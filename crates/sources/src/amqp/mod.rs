@@ -7,24 +7,38 @@
 //!   is applied at least once, and a redelivery the broker marks as such is recognised by its
 //!   message id (or its content) and skipped.
 //!
-//! Messages are applied in batches (up to [`BATCH`], or what arrives within [`BATCH_WAIT`] with
-//! no gap longer than [`BATCH_GAP`]) on a blocking thread, never on the async runtime. When the
-//! broker goes away the consumer says so ([`QueueState::Offline`]) and connects again with
-//! backoff; nothing else waits for it.
+//! Messages are applied in batches on a blocking thread, never on the async runtime: while one
+//! batch is applied the next one gathers (up to [`BATCH`] messages and [`BATCH_BYTES`] of
+//! bodies), so a lone message is applied at once and a flood fills batches. Memory is bounded
+//! by bytes: a body larger than the applier takes is let go on arrival (only its size and
+//! digest are kept, and it is refused), and the broker sends at most [`PREFETCH_BYTES`] worth of
+//! the largest message taken ahead. A stream's deliveries are acknowledged as they are taken
+//! (on a stream that only grants credit; its place is the offset in SQLite); a queue's after the
+//! commit. Each message carries the publisher RabbitMQ proved (`user_id`) and its origin id
+//! (`message_id`) to the applier.
+//!
+//! A consumer connects to one of its broker's nodes ([`Broker`]) and, when that node goes away,
+//! to another, going on from the stored offset. Before a team replica goes on it checks that the
+//! stream still holds the last message it applied ([`Applier::resume_check`]); a stream that
+//! does not ([`Error::StreamChanged`]) stops the consumer rather than being skipped. When no
+//! node answers the consumer says so ([`QueueState::Offline`]) and tries again with backoff.
 
 use eventdesk_core::error::{Error, Result};
 use eventdesk_core::services::ingest::{
     content_id, Activity, Applier, Delivery, Incoming, Outcome,
 };
+mod broker;
 pub mod presence;
 mod publisher;
 
-pub use publisher::Publisher;
+pub use broker::{Broker, PASSWORD_VAR, URL_VAR};
+pub use publisher::{confirmed, Publish, Publisher};
 
 use futures_lite::StreamExt;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::{Connection, ConnectionProperties};
+use lapin::Acker;
+use lapin::Connection;
 use serde::Serialize;
 use specta::Type;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,15 +47,25 @@ use tokio::sync::watch;
 
 /// The most messages one transaction applies.
 pub const BATCH: usize = 4_000;
-/// How long a batch may wait for more messages once it has one.
-pub const BATCH_WAIT: Duration = Duration::from_millis(20);
-/// A batch ends when no further message comes within this gap: a lone message (another
-/// desk's action) is applied at once, while a flood still fills batches.
-pub const BATCH_GAP: Duration = Duration::from_millis(2);
-/// Unacknowledged messages the broker sends ahead (streams require a limit).
-const PREFETCH: u16 = 10_000;
+/// The most bytes of bodies one batch holds.
+pub const BATCH_BYTES: usize = 16 * 1024 * 1024;
+/// What the broker may send ahead, in bytes of the largest message the applier takes: the
+/// prefetch count is this divided by that size (between [`MIN_PREFETCH`] and
+/// [`MAX_PREFETCH`]). A message larger than the applier takes still arrives whole (AMQP has no
+/// prefetch by bytes): RabbitMQ's own `max_message_size` is the bound on that.
+pub const PREFETCH_BYTES: usize = 16 * 1024 * 1024;
+const MIN_PREFETCH: usize = 16;
+const MAX_PREFETCH: usize = 1_000;
+/// How long a team replica waits for the stream to deliver the last message it applied.
+pub const RESUME_CHECK: Duration = Duration::from_secs(10);
 /// The longest wait between two attempts to connect.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Messages the broker sends ahead for an applier taking bodies of up to `max_message` bytes.
+pub fn prefetch(max_message: usize) -> u16 {
+    let count = (PREFETCH_BYTES / max_message.max(1)).clamp(MIN_PREFETCH, MAX_PREFETCH);
+    u16::try_from(count).unwrap_or(u16::MAX)
+}
 
 /// Which kind of queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Type)]
@@ -55,24 +79,15 @@ pub enum QueueKind {
 /// Where to read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueSource {
-    /// `amqp://user:password@host:port/vhost` or `amqps://…` (certificates are verified).
-    pub url: String,
+    /// The broker's node(s) (`amqps://` URLs have their certificates verified).
+    pub broker: Broker,
     pub queue: String,
     pub kind: QueueKind,
 }
 
 impl QueueSource {
-    /// A URL RabbitMQ's clients take and a queue name RabbitMQ takes.
+    /// A queue name RabbitMQ takes (the broker's URLs were checked when it was made).
     pub fn validate(&self) -> Result<()> {
-        let url = self.url.trim();
-        if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
-            return Err(Error::invalid(
-                "url",
-                "must start with amqp:// or amqps:// (e.g. amqp://user:password@host:5672/%2f)",
-            ));
-        }
-        url.parse::<lapin::uri::AMQPUri>()
-            .map_err(|e| Error::invalid("url", format!("is not an AMQP URL: {e}")))?;
         if self.queue.trim().is_empty() || self.queue.len() > 255 {
             return Err(Error::invalid("queue", "must be 1 to 255 bytes"));
         }
@@ -81,19 +96,12 @@ impl QueueSource {
 
     /// The channel's name, as changes and bookkeeping know it: `rabbitmq:QUEUE`.
     pub fn channel(&self) -> String {
-        format!("rabbitmq:{}", self.queue)
+        QueueStatus::named(&self.queue, "", self.kind).channel
     }
 
-    /// The URL without its password, for messages and logs.
+    /// The URLs without their passwords, for messages and logs.
     pub fn shown_url(&self) -> String {
-        match (self.url.find("://"), self.url.rfind('@')) {
-            (Some(scheme), Some(at)) if at > scheme => {
-                let user_info = &self.url[scheme + 3..at];
-                let user = user_info.split(':').next().unwrap_or("");
-                format!("{}{user}@{}", &self.url[..scheme + 3], &self.url[at + 1..])
-            }
-            _ => self.url.clone(),
-        }
+        self.broker.shown()
     }
 }
 
@@ -116,8 +124,8 @@ pub enum QueueState {
     },
     /// Paused by the operator: not connected, nothing read.
     Paused,
-    /// The database cannot store what comes in (damaged, read-only): stopped until the file
-    /// is fixed and the source started again.
+    /// The database cannot store what comes in (damaged, read-only, a team file whose stream
+    /// changed): stopped until that is fixed and the source started again.
     Failed {
         since: i64,
         error: String,
@@ -131,6 +139,8 @@ pub enum QueueState {
 pub struct QueueStatus {
     pub channel: String,
     pub url: String,
+    /// The node it is connected to, when it is.
+    pub node: Option<String>,
     pub kind: QueueKind,
     pub state: QueueState,
     /// What it has done since it started.
@@ -140,10 +150,16 @@ pub struct QueueStatus {
 impl QueueStatus {
     /// Before it starts.
     pub fn new(source: &QueueSource) -> QueueStatus {
+        QueueStatus::named(&source.queue, &source.shown_url(), source.kind)
+    }
+
+    /// Before it starts, for `queue` at `shown_url` (no password).
+    pub fn named(queue: &str, shown_url: &str, kind: QueueKind) -> QueueStatus {
         QueueStatus {
-            channel: source.channel(),
-            url: source.shown_url(),
-            kind: source.kind,
+            channel: format!("rabbitmq:{queue}"),
+            url: shown_url.to_owned(),
+            node: None,
+            kind,
             state: QueueState::Connecting,
             activity: Activity::default(),
         }
@@ -180,7 +196,7 @@ pub enum Until {
 
 /// Reads `source` into `ingester` (a source's [`Ingester`](eventdesk_core::services::ingest::Ingester)
 /// or a team's replica) until `stop` turns true (or `until` says so), connecting again with
-/// backoff whenever the broker goes away.
+/// backoff, to the next node, whenever the broker goes away.
 pub async fn consume<A: Applier>(
     source: QueueSource,
     mut ingester: A,
@@ -188,37 +204,57 @@ pub async fn consume<A: Applier>(
     mut stop: watch::Receiver<bool>,
     until: Until,
 ) -> A {
-    let mut backoff = Duration::from_millis(500);
+    let mut backoff = Duration::from_millis(250);
     let started = Instant::now();
+    let mut node = 0;
     loop {
         update(&status, |s| s.state = QueueState::Connecting);
-        let (back, ended) = session(&source, ingester, &status, &mut stop, until).await;
+        let mut session = Session {
+            source: &source,
+            status: &status,
+            until,
+            node,
+            connected: false,
+        };
+        let (back, ended) = session.run(ingester, &mut stop).await;
         ingester = back;
+        if session.connected {
+            // It worked once: the next failure starts the backoff again.
+            backoff = Duration::from_millis(250);
+        }
         let e = match ended {
             Ok(()) => {
-                update(&status, |s| s.state = QueueState::Stopped);
+                update(&status, |s| {
+                    s.state = QueueState::Stopped;
+                    s.node = None;
+                });
                 return ingester;
             }
             Err(e) => e,
         };
-        // The file itself refuses: trying again cannot help.
+        // The file itself refuses, or the stream is not this file's: trying again cannot help.
         if matches!(
             e,
             Error::Corrupt { .. }
                 | Error::ReadOnly { .. }
                 | Error::NotEventdeskDatabase { .. }
                 | Error::TeamFile { .. }
+                | Error::StreamChanged { .. }
+                | Error::InvalidInput { .. }
         ) {
-            tracing::error!(queue = %source.queue, error = %e, "the queue's events cannot be stored");
+            tracing::error!(queue = %source.queue, error = %e, "the queue's messages cannot be applied");
             update(&status, |s| {
                 s.state = QueueState::Failed {
                     since: now_ms(),
                     error: e.to_string(),
-                }
+                };
+                s.node = None;
             });
             return ingester;
         }
         tracing::warn!(queue = %source.queue, error = %e, "the queue's broker went away");
+        // The next attempt starts with the next node.
+        node = session.node + 1;
         update(&status, |s| {
             let since = match &s.state {
                 QueueState::Offline { since, .. } => *since,
@@ -228,6 +264,7 @@ pub async fn consume<A: Applier>(
                 since,
                 error: e.to_string(),
             };
+            s.node = None;
         });
         // A script waiting for the queue to fall idle does not wait for ever on a broker that
         // is away: it stops, still offline, once nothing came for that long.
@@ -242,15 +279,28 @@ pub async fn consume<A: Applier>(
                 return ingester;
             }
         }
+        // A connection that worked fails over to the next node at once; a round of nodes that
+        // all failed waits, longer each time.
+        let wait = if session.connected && source.broker.len() > 1 {
+            Duration::ZERO
+        } else {
+            let wait = backoff;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+            wait
+        };
         tokio::select! {
-            _ = tokio::time::sleep(backoff) => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = stop.wait_for(|s| *s) => {
                 update(&status, |s| s.state = QueueState::Stopped);
                 return ingester;
             }
         }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
+}
+
+/// Resolves once `stop` turns true (holding nothing across awaits, unlike `wait_for`'s guard).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }
 
 fn amqp(e: lapin::Error) -> Error {
@@ -260,148 +310,308 @@ fn amqp(e: lapin::Error) -> Error {
     }
 }
 
-/// One connection's life: `Ok` when told to stop (or idle long enough), `Err` when the
-/// connection failed. The ingester comes back either way.
-async fn session<A: Applier>(
-    source: &QueueSource,
-    mut ingester: A,
-    status: &StatusCell,
-    stop: &mut watch::Receiver<bool>,
+/// One connection's life.
+struct Session<'a> {
+    source: &'a QueueSource,
+    status: &'a StatusCell,
     until: Until,
-) -> (A, Result<()>) {
-    let conn = match Connection::connect(
-        &source.url,
-        ConnectionProperties::default().with_connection_name("eventdesk".into()),
-    )
-    .await
-    {
-        Ok(c) => c,
-        Err(e) => return (ingester, Err(amqp(e))),
-    };
-    // Read before any await: the ingester's connection is not shared across threads.
-    let from = match ingester.next_offset() {
-        Ok(from) => from,
-        Err(e) => return (ingester, Err(e)),
-    };
-    let consumer = match open_consumer(&conn, source, from).await {
-        Ok(c) => c,
-        Err(e) => return (ingester, Err(e)),
-    };
-    update(status, |s| {
-        s.state = QueueState::Connected { since: now_ms() }
-    });
-    tracing::info!(queue = %source.queue, url = %source.shown_url(), "reading events from RabbitMQ");
-    let mut consumer = consumer;
-    let mut last_message = Instant::now();
-    loop {
-        let idle_left = match until {
-            Until::Idle(idle) => idle.saturating_sub(last_message.elapsed()),
-            Until::Stopped => Duration::from_secs(3600),
-        };
-        // The first message of a batch, or a reason to stop.
-        let first = tokio::select! {
-            d = consumer.next() => d,
-            _ = stop.wait_for(|s| *s) => return (ingester, Ok(())),
-            _ = tokio::time::sleep(idle_left) => {
-                if matches!(until, Until::Idle(_)) {
-                    return (ingester, Ok(()));
-                }
-                continue;
-            }
-        };
-        let mut deliveries = match first {
-            Some(Ok(d)) => vec![d],
-            Some(Err(e)) => return (ingester, Err(amqp(e))),
-            None => {
-                return (
-                    ingester,
-                    Err(Error::Unreachable {
-                        what: "RabbitMQ".into(),
-                        message: "it closed the consumer".into(),
-                    }),
-                )
-            }
-        };
-        let deadline = tokio::time::Instant::now() + BATCH_WAIT;
-        while deliveries.len() < BATCH {
-            let gap = (tokio::time::Instant::now() + BATCH_GAP).min(deadline);
-            match tokio::time::timeout_at(gap, consumer.next()).await {
-                Ok(Some(Ok(d))) => deliveries.push(d),
-                Ok(Some(Err(e))) => return (ingester, Err(amqp(e))),
-                Ok(None) | Err(_) => break,
-            }
-        }
-        last_message = Instant::now();
-        let batch: Vec<Incoming> = deliveries
-            .iter_mut()
-            .map(|d| Incoming {
-                delivery: match source.kind {
-                    QueueKind::Stream => Delivery::Stream {
-                        offset: stream_offset(d).unwrap_or(-1),
-                    },
-                    QueueKind::Queue => Delivery::Queue {
-                        id: d
-                            .properties
-                            .message_id()
-                            .as_ref()
-                            .map(|id| id.as_str().to_owned())
-                            .unwrap_or_else(|| content_id(&d.data)),
-                        redelivered: d.redelivered,
-                    },
-                },
-                // Only the acknowledgement is needed of the delivery from here on.
-                body: std::mem::take(&mut d.data),
-            })
-            .collect();
-        let applied = tokio::task::spawn_blocking(move || {
-            let outcome = ingester.apply(&batch);
-            (ingester, outcome, batch)
-        })
-        .await;
-        let (back, outcome, batch) = match applied {
-            Ok(pair) => pair,
-            // The applying thread panicked: the ingester is gone with it.
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        };
-        ingester = back;
-        let outcomes = match outcome {
-            Ok(o) => o,
-            // Nothing of the batch was committed; the broker delivers it again.
-            Err(e) => return (ingester, Err(e)),
-        };
-        count(status, &outcomes, &batch);
-        if let Err(e) = settle(source.kind, &deliveries, &outcomes).await {
-            return (ingester, Err(amqp(e)));
-        }
+    /// The node it connects to first, then the one it connected to.
+    node: usize,
+    /// It connected and consumed.
+    connected: bool,
+}
+
+/// A batch: the messages, and for a queue how to settle each with the broker after the
+/// commit (a stream's deliveries were acknowledged as they were taken).
+#[derive(Default)]
+struct Gathering {
+    messages: Vec<Incoming>,
+    ackers: Vec<Acker>,
+    bytes: usize,
+}
+
+impl Gathering {
+    fn has_room(&self) -> bool {
+        self.messages.len() < BATCH && self.bytes < BATCH_BYTES
     }
 }
 
-/// Tells the broker the batch is committed. A stream is acknowledged (which only grants
-/// credit; its place is the offset kept in SQLite). A queue's messages are acknowledged, except
-/// the malformed ones, which are rejected without requeueing, so that a dead-letter exchange
-/// set on the queue receives them.
-async fn settle(
+/// A batch's outcomes, back from the applying thread.
+type Applied = (Result<Vec<Outcome>>, Gathering);
+
+impl Session<'_> {
+    /// Connects and applies what arrives: `Ok` when told to stop (or idle long enough), `Err`
+    /// when the connection failed or the stream is not the one the file was made from. The
+    /// ingester comes back either way.
+    async fn run<A: Applier>(
+        &mut self,
+        ingester: A,
+        stop: &mut watch::Receiver<bool>,
+    ) -> (A, Result<()>) {
+        let (conn, node) = match self.source.broker.connect("eventdesk", self.node).await {
+            Ok(c) => c,
+            Err(e) => return (ingester, Err(e)),
+        };
+        self.node = node;
+        // Read before any await: the ingester's connection is not shared across threads.
+        let resume = ingester
+            .next_offset()
+            .and_then(|next| Ok((next, ingester.resume_check()?)));
+        let (next, check) = match resume {
+            Ok(r) => r,
+            Err(e) => return (ingester, Err(e)),
+        };
+        let max_message = ingester.max_message();
+        // A replica going on asks for the last message it applied again, to check it.
+        let from = check.as_ref().map(|(offset, _)| *offset).or(next);
+        let consumer = open_consumer(&conn, self.source, from, prefetch(max_message)).await;
+        let consumer = match consumer {
+            Ok(c) => c,
+            Err(e) => return (ingester, Err(e)),
+        };
+        self.connected = true;
+        let shown = self.source.broker.node(node).to_owned();
+        update(self.status, |s| {
+            s.state = QueueState::Connected { since: now_ms() };
+            s.node = Some(shown.clone());
+        });
+        tracing::info!(queue = %self.source.queue, node = %shown, "reading messages from RabbitMQ");
+        let mut reader = Reader {
+            kind: self.source.kind,
+            stream: self.source.queue.clone(),
+            consumer,
+            max_message,
+            check,
+            check_deadline: tokio::time::Instant::now() + RESUME_CHECK,
+            unacked: None,
+        };
+
+        // The applying thread owns the ingester while the session lasts: one batch is applied
+        // while the next one gathers.
+        let (to_apply, mut batches) = tokio::sync::mpsc::channel::<Gathering>(1);
+        let (applied_tx, mut applied) = tokio::sync::mpsc::channel::<Applied>(1);
+        let mut ingester = ingester;
+        let worker = tokio::task::spawn_blocking(move || {
+            while let Some(batch) = batches.blocking_recv() {
+                let outcome = ingester.apply(&batch.messages);
+                if applied_tx.blocking_send((outcome, batch)).is_err() {
+                    break;
+                }
+            }
+            ingester
+        });
+
+        let mut gathering = Gathering::default();
+        let mut in_flight = false;
+        let mut last_message = Instant::now();
+        let ended: Result<()> = loop {
+            if !in_flight && !gathering.messages.is_empty() {
+                if to_apply.send(std::mem::take(&mut gathering)).await.is_err() {
+                    break Err(Error::storage("the applying thread stopped"));
+                }
+                in_flight = true;
+            }
+            let idle_left = match self.until {
+                Until::Idle(wait) if !in_flight && gathering.messages.is_empty() => {
+                    wait.saturating_sub(last_message.elapsed())
+                }
+                _ => Duration::from_secs(3_600),
+            };
+            tokio::select! {
+                biased;
+                () = stopped(stop) => break Ok(()),
+                done = applied.recv(), if in_flight => {
+                    in_flight = false;
+                    let Some((outcome, batch)) = done else {
+                        break Err(Error::storage("the applying thread stopped"));
+                    };
+                    match outcome {
+                        Ok(outcomes) => {
+                            count(self.status, &outcomes, &batch.messages);
+                            if let Err(e) = settle(&batch.ackers, &outcomes).await {
+                                break Err(amqp(e));
+                            }
+                        }
+                        // Nothing of the batch was committed: it is delivered again.
+                        Err(e) => break Err(e),
+                    }
+                }
+                taken = reader.take(&mut gathering), if gathering.has_room() => match taken {
+                    Ok(()) => last_message = Instant::now(),
+                    Err(e) => break Err(e),
+                },
+                _ = tokio::time::sleep(idle_left) => {
+                    if matches!(self.until, Until::Idle(_)) && !in_flight && gathering.messages.is_empty() {
+                        break Ok(());
+                    }
+                }
+            }
+        };
+        // A batch under way is let finish (and counted), so that nothing is left half-known.
+        if in_flight {
+            if let Some((Ok(outcomes), batch)) = applied.recv().await {
+                count(self.status, &outcomes, &batch.messages);
+                let _ = settle(&batch.ackers, &outcomes).await;
+            }
+        }
+        drop(to_apply);
+        drop(applied);
+        let ingester = match worker.await {
+            Ok(ingester) => ingester,
+            // The applying thread panicked: the ingester is gone with it.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
+        // Closed politely when it can be; a dead node's connection is simply dropped.
+        let _ = tokio::time::timeout(Duration::from_secs(1), conn.close(200, "bye".into())).await;
+        (ingester, ended)
+    }
+}
+
+/// Takes deliveries from a consumer into batches.
+struct Reader {
     kind: QueueKind,
-    deliveries: &[lapin::message::Delivery],
-    outcomes: &[Outcome],
-) -> lapin::Result<()> {
+    stream: String,
+    consumer: lapin::Consumer,
+    max_message: usize,
+    /// The message the stream must deliver first (offset, digest): the last one a replica
+    /// applied, checked and not applied again.
+    check: Option<(i64, String)>,
+    check_deadline: tokio::time::Instant,
+    /// The last stream delivery taken and not acknowledged yet.
+    unacked: Option<Acker>,
+}
+
+impl Reader {
+    /// Waits for a delivery and takes it, with whatever else has arrived, into `into`.
+    async fn take(&mut self, into: &mut Gathering) -> Result<()> {
+        let first = if self.check.is_some() {
+            match tokio::time::timeout_at(self.check_deadline, self.consumer.next()).await {
+                Ok(first) => first,
+                Err(_) => {
+                    let at = self.check.as_ref().map_or(0, |(at, _)| *at);
+                    return Err(self.changed(format!(
+                        "it did not deliver offset {at}, the last message this desk applied, \
+                         within {} s: it holds fewer messages than this desk applied",
+                        RESUME_CHECK.as_secs()
+                    )));
+                }
+            }
+        } else {
+            self.consumer.next().await
+        };
+        self.push(first, into)?;
+        while into.has_room() {
+            match futures_lite::future::poll_once(self.consumer.next()).await {
+                Some(next) => self.push(next, into)?,
+                None => break,
+            }
+        }
+        // A stream's credit is given back once its deliveries are taken.
+        if let Some(acker) = self.unacked.take() {
+            acker
+                .ack(BasicAckOptions { multiple: true })
+                .await
+                .map_err(amqp)?;
+        }
+        Ok(())
+    }
+
+    fn changed(&self, message: String) -> Error {
+        Error::StreamChanged {
+            stream: self.stream.clone(),
+            message,
+        }
+    }
+
+    fn push(
+        &mut self,
+        delivery: Option<lapin::Result<lapin::message::Delivery>>,
+        into: &mut Gathering,
+    ) -> Result<()> {
+        let mut d = match delivery {
+            Some(Ok(d)) => d,
+            Some(Err(e)) => return Err(amqp(e)),
+            None => {
+                return Err(Error::Unreachable {
+                    what: "RabbitMQ".into(),
+                    message: "it closed the consumer".into(),
+                })
+            }
+        };
+        let delivery = match self.kind {
+            QueueKind::Stream => {
+                let offset = stream_offset(&d).ok_or_else(|| {
+                    Error::invalid(
+                        "x-stream-offset",
+                        "RabbitMQ delivered a stream message without its offset",
+                    )
+                })?;
+                self.unacked = Some(d.acker.clone());
+                if let Some((at, digest)) = &self.check {
+                    // Before the message to check: the start of its chunk, applied before.
+                    if offset < *at {
+                        return Ok(());
+                    }
+                    let message = if offset > *at {
+                        format!(
+                            "it no longer holds offset {at}, the last message this desk applied \
+                             (the next it delivers is {offset})"
+                        )
+                    } else if content_id(&d.data) != *digest {
+                        format!("its message at offset {at} is not the one this desk applied")
+                    } else {
+                        self.check = None;
+                        return Ok(());
+                    };
+                    return Err(self.changed(message));
+                }
+                Delivery::Stream { offset }
+            }
+            QueueKind::Queue => {
+                into.ackers.push(d.acker.clone());
+                Delivery::Queue {
+                    id: d
+                        .properties
+                        .message_id()
+                        .as_ref()
+                        .map(|id| id.as_str().to_owned())
+                        .unwrap_or_else(|| content_id(&d.data)),
+                    redelivered: d.redelivered,
+                }
+            }
+        };
+        let mut message = Incoming::new(std::mem::take(&mut d.data), delivery);
+        message.user_id = d.properties.user_id().as_ref().map(|u| u.to_string());
+        message.message_id = d.properties.message_id().as_ref().map(|m| m.to_string());
+        let message = message.bounded(self.max_message);
+        into.bytes += message.body.len();
+        into.messages.push(message);
+        Ok(())
+    }
+}
+
+/// Tells the broker a queue's batch is committed: acknowledged, except the refused messages,
+/// which are rejected without requeueing, so that a dead-letter exchange set on the queue
+/// receives them. (A stream's deliveries were acknowledged as they were taken: `ackers` is
+/// empty.)
+async fn settle(ackers: &[Acker], outcomes: &[Outcome]) -> lapin::Result<()> {
     let rejected = |o: &Outcome| matches!(o, Outcome::Rejected(_));
-    if kind == QueueKind::Stream || !outcomes.iter().any(rejected) {
-        if let Some(last) = deliveries.last() {
+    if !outcomes.iter().any(rejected) {
+        if let Some(last) = ackers.last() {
             last.ack(BasicAckOptions { multiple: true }).await?;
         }
         return Ok(());
     }
-    for (delivery, outcome) in deliveries.iter().zip(outcomes) {
+    for (acker, outcome) in ackers.iter().zip(outcomes) {
         if rejected(outcome) {
-            delivery
+            acker
                 .nack(lapin::options::BasicNackOptions {
                     multiple: false,
                     requeue: false,
                 })
                 .await?;
         } else {
-            delivery.ack(BasicAckOptions::default()).await?;
+            acker.ack(BasicAckOptions::default()).await?;
         }
     }
     Ok(())
@@ -420,12 +630,13 @@ fn count(status: &StatusCell, outcomes: &[Outcome], batch: &[Incoming]) {
 }
 
 /// Declares nothing but checks the queue is there (passively), sets the prefetch and starts
-/// consuming: a stream from the offset stored after the last batch applied, or its first
-/// message.
+/// consuming: a stream from `from` (the offset stored after the last batch applied, or the
+/// last message to check), or its first message.
 async fn open_consumer(
     conn: &Connection,
     source: &QueueSource,
-    next_offset: Option<i64>,
+    from: Option<i64>,
+    prefetch: u16,
 ) -> Result<lapin::Consumer> {
     let channel = conn.create_channel().await.map_err(amqp)?;
     channel
@@ -443,12 +654,12 @@ async fn open_consumer(
             message: format!("it has no queue {:?} ({e})", source.queue),
         })?;
     channel
-        .basic_qos(PREFETCH, BasicQosOptions::default())
+        .basic_qos(prefetch, BasicQosOptions::default())
         .await
         .map_err(amqp)?;
     let mut args = FieldTable::default();
     if source.kind == QueueKind::Stream {
-        let from = match next_offset {
+        let from = match from {
             Some(offset) => AMQPValue::LongLongInt(offset),
             None => AMQPValue::LongString("first".into()),
         };

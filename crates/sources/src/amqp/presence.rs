@@ -3,7 +3,7 @@
 //! through a queue of its own that the broker deletes when the desk goes. What a desk heard
 //! is kept by desk name with the time it heard it, on its own clock.
 
-use super::amqp;
+use super::{amqp, Broker};
 use eventdesk_core::error::Result;
 use eventdesk_core::services::team::Progress;
 use futures_lite::StreamExt;
@@ -12,7 +12,7 @@ use lapin::options::{
     QueueDeclareOptions,
 };
 use lapin::types::FieldTable;
-use lapin::{Connection, ConnectionProperties, ExchangeKind};
+use lapin::ExchangeKind;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::collections::BTreeMap;
@@ -71,7 +71,7 @@ fn now_ms() -> i64 {
 /// Announces `me()` every [`EVERY`] and records what the team's desks announce in `heard`,
 /// until `stop` turns true; connects again after a pause whenever the broker goes away.
 pub async fn run(
-    url: String,
+    broker: Broker,
     stream: String,
     me: impl Fn() -> Announcement + Send + 'static,
     heard: Heard,
@@ -79,7 +79,7 @@ pub async fn run(
 ) {
     loop {
         let ended = tokio::select! {
-            r = session(&url, &stream, &me, &heard) => r,
+            r = session(&broker, &stream, &me, &heard) => r,
             _ = stop.wait_for(|s| *s) => return,
         };
         if let Err(e) = ended {
@@ -93,17 +93,12 @@ pub async fn run(
 }
 
 async fn session(
-    url: &str,
+    broker: &Broker,
     stream: &str,
     me: &impl Fn() -> Announcement,
     heard: &Heard,
 ) -> Result<()> {
-    let conn = Connection::connect(
-        url,
-        ConnectionProperties::default().with_connection_name("eventdesk-presence".into()),
-    )
-    .await
-    .map_err(amqp)?;
+    let (conn, _) = broker.connect("eventdesk-presence", 0).await?;
     let channel = conn.create_channel().await.map_err(amqp)?;
     let exchange = exchange(stream);
     channel

@@ -54,13 +54,11 @@ fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
         .filter(|s| !s.trim().is_empty())
 }
 
-/// The most alerts one webhook message may hold. Alertmanager sends a whole group in one
-/// message unless its receiver sets `max_alerts` (and counts the rest in `truncatedAlerts`);
-/// set `max_alerts` to at most this.
-pub const MAX_ALERTS: usize = 1_000;
-
-/// Reads one webhook message into its alerts, in the order sent.
-pub fn parse(message: &Value) -> Result<Vec<Alert>> {
+/// Reads one webhook message into its alerts, in the order sent. A message of more than
+/// `max_alerts` alerts is refused whole: Alertmanager sends a whole group in one message unless
+/// its receiver sets `max_alerts` (and counts the rest in `truncatedAlerts`), so the error says
+/// to set it.
+pub fn parse(message: &Value, max_alerts: usize) -> Result<Vec<Alert>> {
     let Value::Object(body) = message else {
         return Err(invalid("body", "must be a JSON object"));
     };
@@ -77,12 +75,12 @@ pub fn parse(message: &Value) -> Result<Vec<Alert>> {
     let Some(Value::Array(alerts)) = body.get("alerts") else {
         return Err(invalid("alerts", "must be an array"));
     };
-    if alerts.len() > MAX_ALERTS {
+    if alerts.len() > max_alerts {
         return Err(invalid(
             "alerts",
             &format!(
-                "holds {} alerts, more than the {MAX_ALERTS} one message may hold (set max_alerts \
-                 on the Alertmanager receiver to {MAX_ALERTS} or fewer)",
+                "holds {} alerts, more than the {max_alerts} one message may hold (set max_alerts \
+                 on the Alertmanager receiver to {max_alerts} or fewer)",
                 alerts.len()
             ),
         ));

@@ -12,7 +12,7 @@ pub mod rules;
 use crate::clock::Clock;
 use crate::db::{CommitFeed, WriteTxn};
 use crate::error::{Error, Result};
-use crate::model::{Actor, Link, Severity};
+use crate::model::{Actor, Link, MessageLimits, Severity};
 pub use rules::Applied;
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
@@ -91,28 +91,53 @@ pub enum Format {
     Auto,
 }
 
-/// Reads one message (JSON) in `format` into its alert events.
-pub fn parse(body: &[u8], format: Format) -> Result<Vec<Alert>> {
+/// Reads one message (JSON) in `format` into its alert events, within `limits`.
+pub fn parse(body: &[u8], format: Format, limits: MessageLimits) -> Result<Vec<Alert>> {
+    if body.len() > limits.max_message as usize {
+        return Err(too_large(body.len(), limits));
+    }
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| Error::invalid("body", format!("is not JSON: {e}")))?;
-    parse_value(value, format)
+    parse_value(value, format, limits)
+}
+
+/// Why a message of `size` bytes is refused.
+pub fn too_large(size: usize, limits: MessageLimits) -> Error {
+    Error::invalid(
+        "body",
+        format!(
+            "is {size} bytes, more than the {} a message may have",
+            limits.max_message
+        ),
+    )
+}
+
+/// Which format a message is in, told by its fields (`Format::Auto` reads it so): PagerDuty's
+/// `event_action` first, then Alertmanager's `alerts`.
+pub fn detect(value: &Value) -> Option<Format> {
+    if value.get("event_action").is_some() {
+        Some(Format::PagerDuty)
+    } else if value.get("alerts").is_some() {
+        Some(Format::Alertmanager)
+    } else {
+        None
+    }
 }
 
 /// Reads one message, already parsed as JSON, in `format` into its alert events.
-pub fn parse_value(value: Value, format: Format) -> Result<Vec<Alert>> {
-    let format =
-        match format {
-            Format::Auto if value.get("event_action").is_some() => Format::PagerDuty,
-            Format::Auto if value.get("alerts").is_some() => Format::Alertmanager,
-            Format::Auto => return Err(Error::invalid(
+pub fn parse_value(value: Value, format: Format, limits: MessageLimits) -> Result<Vec<Alert>> {
+    let format = match format {
+        Format::Auto => detect(&value).ok_or_else(|| {
+            Error::invalid(
                 "body",
                 "is neither a PagerDuty event (event_action) nor an Alertmanager message (alerts)",
-            )),
-            known => known,
-        };
+            )
+        })?,
+        known => known,
+    };
     let alerts = match format {
         Format::PagerDuty => vec![pagerduty::parse(&value)?],
-        _ => alertmanager::parse(&value)?,
+        _ => alertmanager::parse(&value, limits.max_alerts as usize)?,
     };
     Ok(alerts.into_iter().map(Alert::clipped).collect())
 }
@@ -132,8 +157,60 @@ pub enum Delivery {
 /// One message of a batch.
 #[derive(Debug, Clone)]
 pub struct Incoming {
+    /// Empty when the message was larger than the way in takes (see `dropped`).
     pub body: Vec<u8>,
     pub delivery: Delivery,
+    /// Who published it, as RabbitMQ proved it: the AMQP `user_id` property, which the broker
+    /// refuses unless it names the publishing connection's user.
+    pub user_id: Option<String>,
+    /// The id its origin gave it (the AMQP `message_id`).
+    pub message_id: Option<String>,
+    /// Set when the body was larger than the way in takes: it was let go on arrival, and only
+    /// its size and digest are kept.
+    pub dropped: Option<Dropped>,
+}
+
+/// What is kept of a message whose body was let go on arrival.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dropped {
+    pub size: usize,
+    pub digest: String,
+}
+
+impl Incoming {
+    pub fn new(body: Vec<u8>, delivery: Delivery) -> Incoming {
+        Incoming {
+            body,
+            delivery,
+            user_id: None,
+            message_id: None,
+            dropped: None,
+        }
+    }
+
+    /// Lets the body go when it is larger than `max` bytes, keeping its size and digest.
+    pub fn bounded(mut self, max: usize) -> Incoming {
+        if self.body.len() > max {
+            self.dropped = Some(Dropped {
+                size: self.body.len(),
+                digest: content_id(&self.body),
+            });
+            self.body = Vec::new();
+        }
+        self
+    }
+
+    /// Its size in bytes, as it arrived.
+    pub fn size(&self) -> usize {
+        self.dropped.as_ref().map_or(self.body.len(), |d| d.size)
+    }
+
+    /// Its digest (see [`content_id`]), as it arrived.
+    pub fn digest(&self) -> String {
+        self.dropped
+            .as_ref()
+            .map_or_else(|| content_id(&self.body), |d| d.digest.clone())
+    }
 }
 
 /// What one message did.
@@ -285,6 +362,7 @@ pub struct Ingester {
     actor: Actor,
     channel: String,
     format: Format,
+    limits: MessageLimits,
     last_prune: i64,
 }
 
@@ -304,8 +382,19 @@ impl Ingester {
             actor,
             channel: channel.to_owned(),
             format,
+            limits: MessageLimits::default(),
             last_prune: 0,
         }
+    }
+
+    /// Refuses messages past `limits` instead of the default ones.
+    pub fn with_limits(mut self, limits: MessageLimits) -> Ingester {
+        self.limits = limits;
+        self
+    }
+
+    pub fn limits(&self) -> MessageLimits {
+        self.limits
     }
 
     /// An ingester on a write connection of its own to `store`'s file.
@@ -338,8 +427,13 @@ impl Ingester {
     /// stream offset after the batch, the queue ids seen). Malformed messages are rejected
     /// without failing the rest; a storage failure applies nothing.
     pub fn apply(&mut self, batch: &[Incoming]) -> Result<Vec<Outcome>> {
-        let parsed: Vec<Result<Vec<Alert>>> =
-            batch.iter().map(|m| parse(&m.body, self.format)).collect();
+        let parsed: Vec<Result<Vec<Alert>>> = batch
+            .iter()
+            .map(|m| match &m.dropped {
+                Some(dropped) => Err(too_large(dropped.size, self.limits)),
+                None => parse(&m.body, self.format, self.limits),
+            })
+            .collect();
         let (actor, channel) = (self.actor.clone(), self.channel.clone());
         let prune = {
             let now = self.clock.now_ms();
@@ -396,6 +490,10 @@ impl Applier for Ingester {
     fn apply(&mut self, batch: &[Incoming]) -> Result<Vec<Outcome>> {
         Ingester::apply(self, batch)
     }
+
+    fn max_message(&self) -> usize {
+        self.limits.max_message as usize
+    }
 }
 
 /// What a stream or queue consumer applies its batches to: an [`Ingester`] (a source's
@@ -405,6 +503,15 @@ pub trait Applier: Send + 'static {
     fn next_offset(&self) -> Result<Option<i64>>;
     /// Applies `batch` in one transaction with its bookkeeping; an outcome per message.
     fn apply(&mut self, batch: &[Incoming]) -> Result<Vec<Outcome>>;
+    /// The largest body it takes: a larger one is let go on arrival ([`Incoming::bounded`]),
+    /// and refused.
+    fn max_message(&self) -> usize;
+    /// The message a stream consumer must find first when it goes on (its offset and digest):
+    /// the last one applied, so that a stream re-created or replaced under the same name is
+    /// told apart from the one this file was made from. `None`: nothing to check.
+    fn resume_check(&self) -> Result<Option<(i64, String)>> {
+        Ok(None)
+    }
 }
 
 /// The stream offset `channel` goes on from, if it stored one.

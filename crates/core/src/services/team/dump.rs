@@ -6,9 +6,10 @@ use crate::model::{Severity, Status};
 use rusqlite::Connection;
 use serde::Serialize;
 
-/// How each event of a desk's file stands, and what each team action did, as canonical JSON
-/// lines (keys sorted; events in team-key order, then actions in stream order), so that two
-/// replicas of one stream can be compared with `diff`. Local ids are left out for team events
+/// How each event of a desk's file stands, what each team action did, the roster and the
+/// messages refused, as canonical JSON lines (keys sorted; events in team-key order, actions
+/// and refusals in stream order, members by user), so that two replicas of one stream can be
+/// compared with `diff`. Local ids are left out for team events
 /// (they may differ between desks).
 pub fn dump(conn: &Connection, out: &mut dyn std::io::Write) -> Result<()> {
     #[derive(Serialize)]
@@ -108,6 +109,19 @@ pub fn dump(conn: &Connection, out: &mut dyn std::io::Write) -> Result<()> {
             detail: r.get(11)?,
         };
         write_line(out, &line)?;
+    }
+    for member in crate::db::team::roster(&tx)? {
+        write_line(
+            out,
+            &serde_json::json!({ "member": member.user, "role": member.role, "name": member.name }),
+        )?;
+    }
+    for r in crate::db::team::all_rejections(&tx)? {
+        write_line(
+            out,
+            &serde_json::json!({ "rejected": r.offset, "user": r.user, "actionId": r.action_id,
+                                 "reason": r.reason, "size": r.size }),
+        )?;
     }
     Ok(())
 }

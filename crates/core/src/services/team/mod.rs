@@ -11,28 +11,36 @@
 //!   identity on every desk, whatever its local id.
 //! - **action messages** ([`ActionMessage`]): an operator's acknowledge, complete or reopen of
 //!   one or more events, named by team key with the version the operator saw. A version that
-//!   is not the current one is a conflict, won by whoever made the change in between.
+//!   is not the current one is a conflict, won by whoever made the change in between. Who
+//!   acts is the publisher RabbitMQ proved (the message's `user_id`), and only an operator or
+//!   admin on the roster at that point of the log acts; an action id is applied once.
+//! - **roster messages** ([`RosterMessage`]): an admin's changes to who is in the team and to
+//!   its limits ([`roster`]).
 //!
 //! Every desk applies the same messages in the same order with the same rules, so every desk
-//! ends in the same state, conflicts included; each action's outcome is kept in
-//! `team_actions`, so the desk that issued it can tell its operator. A file a replica opens is
-//! bound to its stream (`team_binding`): from then on nothing else writes its events
-//! ([`Error::TeamFile`]), and a trigger's dedup key matches only the team's events.
+//! ends in the same state, conflicts and refusals included; each action's outcome is kept in
+//! `team_actions`, each refused message in `team_rejected`, so the desk that issued an action
+//! can tell its operator. A file a replica opens is bound to its team (`team_binding`): from
+//! then on nothing else writes its events ([`Error::TeamFile`]), a trigger's dedup key matches
+//! only the team's events, and the last message applied (offset and digest) is what the stream
+//! must still hold when the desk goes on ([`Applier::resume_check`]).
 
 use crate::clock::Clock;
-use crate::db::actions;
-use crate::db::{CommitFeed, WriteTxn};
+use crate::db::team::{self as rows, ActionRow};
+use crate::db::{actions, CommitFeed, WriteTxn};
 use crate::error::{Error, Result};
-use crate::model::{Action, Actor};
+use crate::model::{Action, Actor, MessageLimits, Role, TeamRejection};
 use crate::services::ingest::{self, Applied, Applier, Delivery, Format, Incoming, Outcome};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 mod dump;
+pub mod roster;
 
 pub use dump::dump;
+pub use roster::{RosterMessage, TeamRef};
 
 /// One event an action names: its team key and the version the operator saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -43,15 +51,16 @@ pub struct TeamTarget {
 }
 
 /// An operator's action, as a team's stream carries it:
-/// `{"eventdesk":"action","id":"…","desk":"…","operator":"…","action":"acknowledge","targets":[{"event":"1234","expectedVersion":2}]}`.
+/// `{"eventdesk":"action","id":"…","desk":"…","action":"acknowledge","targets":[{"event":"1234","expectedVersion":2}]}`.
+/// Who acts is not in the body: it is the publisher RabbitMQ proved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ActionMessage {
     /// Chosen by the desk that publishes it, so that it knows its own action when it comes
-    /// back.
+    /// back; an id is applied once.
     pub id: String,
+    /// The desk it was sent from (a label: the operator is proven, the desk is not).
     pub desk: String,
-    pub operator: String,
     pub action: Action,
     pub targets: Vec<TeamTarget>,
 }
@@ -61,6 +70,12 @@ pub struct ActionMessage {
 #[serde(tag = "eventdesk", rename_all = "lowercase")]
 pub enum TeamMessage {
     Action(ActionMessage),
+    Roster(RosterMessage),
+}
+
+/// A new id for a message published from `desk`.
+pub fn new_id(desk: &str) -> String {
+    format!("{desk}-{:016x}", rand::random::<u64>())
 }
 
 /// The longest action id, desk name and team key accepted.
@@ -82,7 +97,6 @@ impl ActionMessage {
     pub fn validate(&self) -> Result<()> {
         check_text("id", &self.id)?;
         Actor::source(&self.desk).map_err(|e| Error::invalid("desk", e))?;
-        Actor::operator(&self.operator).map_err(|e| Error::invalid("operator", e))?;
         if self.targets.is_empty() || self.targets.len() > actions::MAX_BULK {
             return Err(Error::invalid(
                 "targets",
@@ -184,7 +198,7 @@ pub struct Replica {
     conn: Connection,
     feed: CommitFeed,
     clock: Arc<dyn Clock>,
-    stream: String,
+    team: TeamRef,
     /// Who alert messages act as: `source:team:STREAM`.
     source: Actor,
     progress: Arc<Progress>,
@@ -197,6 +211,8 @@ pub struct Progress {
     next_offset: AtomicI64,
     /// How many messages its last batch held.
     last_batch: AtomicUsize,
+    /// The team's message limit as the log has set it so far.
+    max_message: AtomicU32,
 }
 
 impl Progress {
@@ -209,27 +225,61 @@ impl Progress {
     }
 }
 
+/// The longest reason kept for a refused message.
+const MAX_REASON: usize = 300;
+/// How often (in offsets) origin ids that fell out of their window are forgotten.
+const FORGET_EVERY: i64 = 10_000;
+
 impl Replica {
+    /// A replica of `team` on `conn`'s file. The first replica binds the file to its team;
+    /// a file bound to another team, or made before team actions were proven, is refused.
     pub fn new(
         mut conn: Connection,
         feed: CommitFeed,
         clock: Arc<dyn Clock>,
-        stream: &str,
+        team: &TeamRef,
     ) -> Result<Replica> {
-        check_stream(stream)?;
-        let source =
-            Actor::source(&format!("team:{stream}")).map_err(|e| Error::invalid("stream", e))?;
-        bind(&mut conn, &feed, &*clock, stream)?;
-        let next = ingest::stored_offset(&conn, &format!("team:{stream}"))?;
+        let source = Actor::source(&format!("team:{}", team.stream))
+            .map_err(|e| Error::invalid("stream", e))?;
+        let binding = feed.write(&mut conn, &*clock, |w| {
+            crate::db::bind_team_file(w, &team.stream, &team.admin)
+        })?;
+        let refused = |message: String| Err(Error::invalid("team", message));
+        match &binding.admin {
+            _ if binding.stream != team.stream => {
+                return refused(format!(
+                    "this file is the replica of the team stream {}; a desk of {} needs a file \
+                     of its own",
+                    binding.stream, team.stream
+                ))
+            }
+            None => {
+                return refused(format!(
+                    "this file replicated {} before team actions were proven by RabbitMQ; \
+                     replicate the team into a new file",
+                    team.stream
+                ))
+            }
+            Some(admin) if *admin != team.admin => {
+                return refused(format!(
+                    "this file is the replica of {}/{admin}, not of {team}: the team's founder \
+                     differs",
+                    binding.stream
+                ))
+            }
+            Some(_) => {}
+        }
+        let next = ingest::stored_offset(&conn, &channel(&team.stream))?;
         Ok(Replica {
             conn,
             feed,
             clock,
-            stream: stream.to_owned(),
+            team: team.clone(),
             source,
             progress: Arc::new(Progress {
                 next_offset: AtomicI64::new(next.unwrap_or(-1)),
                 last_batch: AtomicUsize::new(0),
+                max_message: AtomicU32::new(binding.limits.max_message),
             }),
         })
     }
@@ -240,37 +290,27 @@ impl Replica {
     }
 
     /// A replica on a write connection of its own to `store`'s file.
-    pub fn for_store(store: &crate::Store, stream: &str) -> Result<Replica> {
+    pub fn for_store(store: &crate::Store, team: &TeamRef) -> Result<Replica> {
         Replica::new(
             store.connect()?,
             store.feed().clone(),
             store.clock().clone(),
-            stream,
+            team,
         )
+    }
+
+    pub fn team(&self) -> &TeamRef {
+        &self.team
     }
 
     /// Where its offset is kept (`ingest_offsets.source`).
     pub fn channel(&self) -> String {
-        format!("team:{}", self.stream)
+        channel(&self.team.stream)
     }
 }
 
-/// Binds the file on `conn` to the team stream `stream` the first time a replica opens it, so
-/// that nothing but that stream writes its events from then on; a file bound to another
-/// stream is refused.
-fn bind(conn: &mut Connection, feed: &CommitFeed, clock: &dyn Clock, stream: &str) -> Result<()> {
-    let bound = feed.write(conn, clock, |w| crate::db::bind_team_file(w, stream))?;
-    if bound == stream {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "stream",
-            format!(
-                "this file is the replica of the team stream {bound}; a desk of {stream} needs \
-                 a file of its own"
-            ),
-        ))
-    }
+fn channel(stream: &str) -> String {
+    format!("team:{stream}")
 }
 
 impl Applier for Replica {
@@ -278,16 +318,27 @@ impl Applier for Replica {
         ingest::stored_offset(&self.conn, &self.channel())
     }
 
+    fn max_message(&self) -> usize {
+        self.progress.max_message.load(Ordering::Relaxed) as usize
+    }
+
+    fn resume_check(&self) -> Result<Option<(i64, String)>> {
+        Ok(rows::binding(&self.conn)?.and_then(|b| b.last))
+    }
+
     /// Applies `batch` (deliveries from the team's stream) in one transaction, with the offset
     /// after it. A message before the stored offset (a stream may deliver from the start of
-    /// the chunk that holds it) is a duplicate; a malformed one is rejected, on every desk
+    /// the chunk that holds it) is a duplicate; a refused one is kept as such, on every desk
     /// alike, and the stream goes on.
     fn apply(&mut self, batch: &[Incoming]) -> Result<Vec<Outcome>> {
         let channel = self.channel();
-        let (source, stream) = (&self.source, &self.stream);
+        let (source, team) = (&self.source, &self.team);
         let applied = self.feed.write(&mut self.conn, &*self.clock, |w| {
             w.applying_team_stream();
             let mut next = ingest::stored_offset(w.conn(), &channel)?.unwrap_or(0);
+            let mut limits = rows::binding(w.conn())?
+                .map(|b| b.limits)
+                .unwrap_or_default();
             let mut outcomes = Vec::with_capacity(batch.len());
             for message in batch {
                 let Delivery::Stream { offset } = message.delivery else {
@@ -301,188 +352,328 @@ impl Applier for Replica {
                     outcomes.push(Outcome::Duplicate);
                     continue;
                 }
+                if next / FORGET_EVERY != (offset + 1) / FORGET_EVERY {
+                    rows::forget_seen(w, offset)?;
+                }
                 next = offset + 1;
-                outcomes.push(apply_message(w, source, stream, offset, &message.body)?);
+                let mut ctx = Context {
+                    w,
+                    team,
+                    source,
+                    offset,
+                    limits: &mut limits,
+                    action_id: None,
+                };
+                let outcome = ctx.apply(message)?;
+                let action_id = ctx.action_id.take();
+                rows::record_applied(w, offset, &message.digest())?;
+                if let Outcome::Rejected(e) = &outcome {
+                    let mut reason = e.to_string();
+                    if reason.chars().count() > MAX_REASON {
+                        reason = reason.chars().take(MAX_REASON).collect::<String>() + "…";
+                    }
+                    rows::reject(
+                        w,
+                        &TeamRejection {
+                            offset,
+                            user: message.user_id.clone(),
+                            action_id,
+                            reason,
+                            size: message.size() as i64,
+                        },
+                    )?;
+                }
+                outcomes.push(outcome);
             }
             ingest::store_offset(w, &channel, next)?;
-            Ok((outcomes, next))
+            Ok((outcomes, next, limits))
         });
-        if let Ok((_, next)) = &applied {
+        if let Ok((_, next, limits)) = &applied {
             self.progress.next_offset.store(*next, Ordering::Relaxed);
             self.progress
                 .last_batch
                 .store(batch.len(), Ordering::Relaxed);
+            self.progress
+                .max_message
+                .store(limits.max_message, Ordering::Relaxed);
         }
-        applied.map(|(outcomes, _)| outcomes)
+        applied.map(|(outcomes, _, _)| outcomes)
     }
 }
 
-/// Applies the message at `offset`: an action, or alerts from `source`. A malformed message
-/// is rejected (`Ok`); only a storage failure is an error.
-fn apply_message(
-    w: &mut WriteTxn<'_>,
-    source: &Actor,
-    stream: &str,
+/// One message being applied: where it is and what the log says so far.
+struct Context<'a, 'c> {
+    w: &'a mut WriteTxn<'c>,
+    team: &'a TeamRef,
+    source: &'a Actor,
     offset: i64,
-    body: &[u8],
-) -> Result<Outcome> {
-    let value = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(value) => value,
-        Err(e) => {
-            return Ok(Outcome::Rejected(Error::invalid(
-                "body",
-                format!("is not JSON: {e}"),
-            )))
+    limits: &'a mut MessageLimits,
+    /// The action id of the message, once it is known to be an action.
+    action_id: Option<String>,
+}
+
+impl Context<'_, '_> {
+    /// Applies the message: an action, a roster change, or alerts. A message refused is
+    /// `Ok(Rejected)`; only a storage failure (or a body that must be read again) is an error.
+    fn apply(&mut self, message: &Incoming) -> Result<Outcome> {
+        let size = message.size();
+        if size > self.limits.max_message as usize {
+            return Ok(Outcome::Rejected(ingest::too_large(size, *self.limits)));
         }
-    };
-    if value.get("eventdesk").is_some() {
-        return match serde_json::from_value::<TeamMessage>(value) {
-            Ok(TeamMessage::Action(action)) => apply_action(w, stream, offset, action),
+        if message.dropped.is_some() {
+            // Let go on arrival under a smaller limit than the log sets now: not applied
+            // (nothing of the batch is), read again with the new limit.
+            return Err(Error::Unreachable {
+                what: "the team's stream".into(),
+                message: "the team's message limit was raised; reading again".into(),
+            });
+        }
+        if let Some(id) = &message.message_id {
+            // Published again (a retry after a lost confirm): the same id and the same bytes.
+            let key = format!("{id}:{}", message.digest());
+            if rows::seen_before(self.w, &key, self.offset)?.is_some() {
+                return Ok(Outcome::Duplicate);
+            }
+        }
+        let value = match serde_json::from_slice::<serde_json::Value>(&message.body) {
+            Ok(value) => value,
+            Err(e) => {
+                return Ok(Outcome::Rejected(Error::invalid(
+                    "body",
+                    format!("is not JSON: {e}"),
+                )))
+            }
+        };
+        let Some(kind) = value.get("eventdesk") else {
+            return self.alerts(value);
+        };
+        if kind == "action" {
+            self.action_id = value
+                .get("id")
+                .and_then(serde_json::Value::as_str)
+                .filter(|id| check_text("id", id).is_ok())
+                .map(str::to_owned);
+        }
+        let user = message.user_id.as_deref();
+        match serde_json::from_value::<TeamMessage>(value) {
+            Ok(TeamMessage::Action(action)) => self.action(user, action),
+            Ok(TeamMessage::Roster(change)) => self.roster(user, change),
             Err(e) => Ok(Outcome::Rejected(Error::invalid(
                 "body",
                 format!("is not an Eventdesk team message: {e}"),
             ))),
-        };
+        }
     }
-    let alerts = match ingest::parse_value(value, Format::Auto) {
-        Ok(alerts) => alerts,
-        Err(e) => return Ok(Outcome::Rejected(e)),
-    };
-    let applied = alerts
-        .iter()
-        .enumerate()
-        .map(|(part, alert)| ingest::rules::apply(w, alert, source, Some(&team_key(offset, part))))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Outcome::Applied(applied))
-}
 
-/// Applies an operator's action to each event it names, and keeps each outcome.
-fn apply_action(
-    w: &mut WriteTxn<'_>,
-    stream: &str,
-    offset: i64,
-    message: ActionMessage,
-) -> Result<Outcome> {
-    if let Err(e) = message.validate() {
-        return Ok(Outcome::Rejected(e));
+    /// Alerts, acting as the team's source.
+    fn alerts(&mut self, value: serde_json::Value) -> Result<Outcome> {
+        let alerts = match ingest::parse_value(value, Format::Auto, *self.limits) {
+            Ok(alerts) => alerts,
+            Err(e) => return Ok(Outcome::Rejected(e)),
+        };
+        let applied = alerts
+            .iter()
+            .enumerate()
+            .map(|(part, alert)| {
+                ingest::rules::apply(
+                    self.w,
+                    alert,
+                    self.source,
+                    Some(&team_key(self.offset, part)),
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Outcome::Applied(applied))
     }
-    let operator = Actor::Operator(message.operator.clone());
-    let mut applied = Vec::with_capacity(message.targets.len());
-    for (part, target) in message.targets.iter().enumerate() {
-        let id: Option<i64> = w
-            .conn()
-            .prepare_cached("SELECT id FROM events WHERE team_key = ?1")?
-            .query_row([&target.event], |r| r.get(0))
-            .optional()?;
-        let outcome = match id {
-            None => ActionOutcome::NotFound,
-            Some(id) => match actions::apply(
-                w,
-                id,
-                target.expected_version,
-                message.action,
-                operator.clone(),
-            ) {
-                Ok(_) => ActionOutcome::Done,
-                Err(Error::Conflict { current, .. }) => ActionOutcome::Conflict {
-                    winner: current.updated_by.as_text().into_owned(),
+
+    /// Who published the message, as the roster knows them now: `Err` (the refusal) for a
+    /// message without a proven user, or a user not on the roster.
+    fn member(
+        &self,
+        user: Option<&str>,
+    ) -> Result<std::result::Result<crate::model::Member, Error>> {
+        let Some(user) = user else {
+            return Ok(Err(Error::Forbidden {
+                message: "the message carries no user_id: RabbitMQ did not prove who sent it"
+                    .into(),
+            }));
+        };
+        Ok(
+            rows::member(self.w.conn(), user)?.ok_or_else(|| Error::Forbidden {
+                message: format!("{user} is not on the team's roster"),
+            }),
+        )
+    }
+
+    /// An admin's change to the roster or the team's limits.
+    fn roster(&mut self, user: Option<&str>, change: RosterMessage) -> Result<Outcome> {
+        let member = match self.member(user)? {
+            Ok(member) if member.role == Role::Admin => member,
+            Ok(member) => {
+                return Ok(Outcome::Rejected(Error::Forbidden {
+                    message: format!(
+                        "only an admin changes the roster; {} is {}",
+                        member.user,
+                        member.role.as_str()
+                    ),
+                }))
+            }
+            Err(refused) => return Ok(Outcome::Rejected(refused)),
+        };
+        if let Err(e) = change.validate(&self.team.admin) {
+            return Ok(Outcome::Rejected(e));
+        }
+        for m in &change.set {
+            rows::set_member(self.w, m, self.offset)?;
+        }
+        for user in &change.remove {
+            rows::remove_member(self.w, user)?;
+        }
+        if let Some(limits) = change.limits {
+            rows::set_limits(self.w, limits)?;
+            *self.limits = limits;
+        }
+        tracing::debug!(admin = %member.user, offset = self.offset, "roster changed");
+        Ok(Outcome::Applied(Vec::new()))
+    }
+
+    /// An operator's action on each event it names, each outcome kept.
+    fn action(&mut self, user: Option<&str>, message: ActionMessage) -> Result<Outcome> {
+        let member = match self.member(user)? {
+            Ok(member) if member.role.acts() => member,
+            Ok(member) => {
+                return Ok(Outcome::Rejected(Error::Forbidden {
+                    message: format!(
+                        "{} is a {} of the team: a viewer's actions are not applied",
+                        member.user,
+                        member.role.as_str()
+                    ),
+                }))
+            }
+            Err(refused) => return Ok(Outcome::Rejected(refused)),
+        };
+        if let Err(e) = message.validate() {
+            return Ok(Outcome::Rejected(e));
+        }
+        let conn = self.w.conn();
+        let earlier = rows::action_applied_at(conn, &message.id)?
+            .map(|at| format!("applied at offset {at}"))
+            .or(rows::action_refused(conn, &message.id)?.map(|_| "refused before".to_owned()));
+        if let Some(earlier) = earlier {
+            return Ok(Outcome::Rejected(Error::Forbidden {
+                message: format!(
+                    "action {} was {earlier}: a copy is not applied again",
+                    message.id
+                ),
+            }));
+        }
+        let operator = match Actor::operator(&member.user) {
+            Ok(operator) => operator,
+            Err(e) => return Ok(Outcome::Rejected(Error::invalid("user_id", e))),
+        };
+        let mut applied = Vec::with_capacity(message.targets.len());
+        for (part, target) in message.targets.iter().enumerate() {
+            let id = rows::event_by_key(self.w.conn(), &target.event)?;
+            let outcome = match id {
+                None => ActionOutcome::NotFound,
+                Some(id) => match actions::apply(
+                    self.w,
+                    id,
+                    target.expected_version,
+                    message.action,
+                    operator.clone(),
+                ) {
+                    Ok(_) => ActionOutcome::Done,
+                    Err(Error::Conflict { current, .. }) => ActionOutcome::Conflict {
+                        winner: current.updated_by.as_text().into_owned(),
+                    },
+                    Err(Error::InvalidInput { message, .. }) => {
+                        ActionOutcome::Skipped { reason: message }
+                    }
+                    Err(e) => return Err(e),
                 },
-                Err(Error::InvalidInput { message, .. }) => {
-                    ActionOutcome::Skipped { reason: message }
-                }
-                Err(e) => return Err(e),
-            },
-        };
-        applied.push(match (&outcome, id) {
-            (ActionOutcome::Done, Some(id)) => match message.action {
-                Action::Acknowledge => Applied::Acknowledged { id },
-                Action::Complete => Applied::Completed { id },
-                Action::Reopen => Applied::Reopened { id },
-            },
-            (ActionOutcome::Conflict { winner }, Some(id)) => Applied::Conflict {
-                id,
-                winner: winner.clone(),
-            },
-            (ActionOutcome::Skipped { reason }, _) => Applied::Ignored {
-                reason: reason.clone(),
-            },
-            _ => Applied::Ignored {
-                reason: format!("no event {} in this team", target.event),
-            },
+            };
+            applied.push(match (&outcome, id) {
+                (ActionOutcome::Done, Some(id)) => match message.action {
+                    Action::Acknowledge => Applied::Acknowledged { id },
+                    Action::Complete => Applied::Completed { id },
+                    Action::Reopen => Applied::Reopened { id },
+                },
+                (ActionOutcome::Conflict { winner }, Some(id)) => Applied::Conflict {
+                    id,
+                    winner: winner.clone(),
+                },
+                (ActionOutcome::Skipped { reason }, _) => Applied::Ignored {
+                    reason: reason.clone(),
+                },
+                _ => Applied::Ignored {
+                    reason: format!("no event {} in this team", target.event),
+                },
+            });
+            let (winner, detail) = match &outcome {
+                ActionOutcome::Conflict { winner } => (Some(winner.as_str()), None),
+                ActionOutcome::Skipped { reason } => (None, Some(reason.as_str())),
+                _ => (None, None),
+            };
+            rows::record_action(
+                self.w,
+                &self.team.stream,
+                &ActionRow {
+                    offset: self.offset,
+                    part,
+                    action_id: &message.id,
+                    desk: &message.desk,
+                    operator: &member.user,
+                    action: message.action.verb(),
+                    event: &target.event,
+                    expected_version: target.expected_version,
+                    outcome: outcome.code(),
+                    winner,
+                    detail,
+                },
+            )?;
+        }
+        Ok(Outcome::Applied(applied))
+    }
+}
+
+/// What became of an action on this desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionResult {
+    /// It has not come back from the stream yet.
+    Pending,
+    /// Every desk refused it; the reason.
+    Refused(String),
+    /// One outcome per event it named, in its order.
+    Applied(Vec<(String, ActionOutcome)>),
+}
+
+/// What became of the action `action_id` on this desk.
+pub fn action_result(conn: &Connection, action_id: &str) -> Result<ActionResult> {
+    let rows = rows::action_rows(conn, action_id)?;
+    if rows.is_empty() {
+        return Ok(match rows::action_refused(conn, action_id)? {
+            Some(reason) => ActionResult::Refused(reason),
+            None => ActionResult::Pending,
         });
-        let (winner, detail) = match &outcome {
-            ActionOutcome::Conflict { winner } => (Some(winner.as_str()), None),
-            ActionOutcome::Skipped { reason } => (None, Some(reason.as_str())),
-            _ => (None, None),
-        };
-        w.conn()
-            .prepare_cached(
-                "INSERT INTO team_actions (stream, stream_offset, part, action_id, desk, \
-                 operator, action, event_key, expected_version, outcome, winner, detail, at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?
-            .execute(rusqlite::params![
-                stream,
-                offset,
-                part as i64,
-                message.id,
-                message.desk,
-                message.operator,
-                message.action.verb(),
-                target.event,
-                target.expected_version,
-                outcome.code(),
-                winner,
-                detail,
-                w.now(),
-            ])?;
     }
-    Ok(Outcome::Applied(applied))
+    Ok(ActionResult::Applied(
+        rows.into_iter()
+            .map(|row| {
+                let outcome = match row.outcome.as_str() {
+                    "done" => ActionOutcome::Done,
+                    "conflict" => ActionOutcome::Conflict {
+                        winner: row.winner.unwrap_or_default(),
+                    },
+                    "notFound" => ActionOutcome::NotFound,
+                    _ => ActionOutcome::Skipped {
+                        reason: row.detail.unwrap_or_default(),
+                    },
+                };
+                (row.event, outcome)
+            })
+            .collect(),
+    ))
 }
 
-/// What became of the action `action_id` on this desk: one outcome per event it named, in
-/// its order; empty while it has not come back from the stream.
-pub fn action_outcomes(conn: &Connection, action_id: &str) -> Result<Vec<(String, ActionOutcome)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT event_key, outcome, winner, detail FROM team_actions \
-         WHERE action_id = ?1 ORDER BY stream_offset, part",
-    )?;
-    let rows = stmt.query_map([action_id], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, Option<String>>(3)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (event, code, winner, detail) = row?;
-        let outcome = match code.as_str() {
-            "done" => ActionOutcome::Done,
-            "conflict" => ActionOutcome::Conflict {
-                winner: winner.unwrap_or_default(),
-            },
-            "notFound" => ActionOutcome::NotFound,
-            _ => ActionOutcome::Skipped {
-                reason: detail.unwrap_or_default(),
-            },
-        };
-        out.push((event, outcome));
-    }
-    Ok(out)
-}
-
-/// The team keys of the events `ids`, in order: `None` for an event of this desk alone (or
-/// one that does not exist).
-pub fn team_keys(conn: &Connection, ids: &[i64]) -> Result<Vec<Option<String>>> {
-    let mut stmt = conn.prepare_cached("SELECT team_key FROM events WHERE id = ?1")?;
-    ids.iter()
-        .map(|id| {
-            Ok(stmt
-                .query_row([id], |r| r.get::<_, Option<String>>(0))
-                .optional()?
-                .flatten())
-        })
-        .collect()
-}
+pub use crate::db::team::{roster as members, team_keys};

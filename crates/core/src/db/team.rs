@@ -1,0 +1,341 @@
+//! A team desk's own tables: the file's binding to its stream (with the stream's identity and
+//! the team's limits), the roster, the outcome of each action, the messages refused and the
+//! origin ids applied. Only the replica writes them, inside the transaction that applies the
+//! stream; see `services::team`.
+
+use crate::db::{team_file, WriteTxn};
+use crate::error::Result;
+use crate::model::{Member, MessageLimits, Role, TeamRejection};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// What a team file knows of its team and its stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub stream: String,
+    /// The founding admin named by the join string; `None` for a file bound before actions
+    /// were proven (it must be replicated again).
+    pub admin: Option<String>,
+    /// The first message this desk applied: its offset and digest.
+    pub first: Option<(i64, String)>,
+    /// The last message this desk applied: its offset and digest.
+    pub last: Option<(i64, String)>,
+    pub limits: MessageLimits,
+}
+
+/// The file's binding, if it is a team file.
+pub fn binding(conn: &Connection) -> Result<Option<Binding>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT stream, admin, first_offset, first_digest, last_offset, last_digest, \
+             max_message, max_alerts FROM team_binding",
+        )?
+        .query_row([], |r| {
+            let pair = |o: Option<i64>, d: Option<String>| o.zip(d);
+            Ok(Binding {
+                stream: r.get(0)?,
+                admin: r.get(1)?,
+                first: pair(r.get(2)?, r.get(3)?),
+                last: pair(r.get(4)?, r.get(5)?),
+                limits: MessageLimits {
+                    max_message: r.get(6)?,
+                    max_alerts: r.get(7)?,
+                },
+            })
+        })
+        .optional()?)
+}
+
+/// Binds the file to the team stream `stream` founded by `admin` inside `w`, unless it is
+/// bound already (the founder is the roster's first admin); returns the binding as it is.
+pub fn bind_team_file(w: &WriteTxn<'_>, stream: &str, admin: &str) -> Result<Binding> {
+    if team_file(w.conn())?.is_none() {
+        w.conn()
+            .prepare_cached(
+                "INSERT INTO team_binding (one, stream, bound_at, admin) VALUES (1, ?1, ?2, ?3)",
+            )?
+            .execute(params![stream, w.now(), admin])?;
+        set_member(
+            w,
+            &Member {
+                user: admin.to_owned(),
+                role: Role::Admin,
+                name: None,
+            },
+            -1,
+        )?;
+    }
+    binding(w.conn())?.ok_or_else(|| crate::Error::storage("the team binding went missing"))
+}
+
+/// Records the message at `offset` (with its digest) as the last applied, and as the first
+/// when it is.
+pub fn record_applied(w: &WriteTxn<'_>, offset: i64, digest: &str) -> Result<()> {
+    w.conn()
+        .prepare_cached(
+            "UPDATE team_binding SET last_offset = ?1, last_digest = ?2, \
+             first_offset = coalesce(first_offset, ?1), first_digest = coalesce(first_digest, ?2)",
+        )?
+        .execute(params![offset, digest])?;
+    Ok(())
+}
+
+pub fn set_limits(w: &WriteTxn<'_>, limits: MessageLimits) -> Result<()> {
+    w.conn()
+        .prepare_cached("UPDATE team_binding SET max_message = ?1, max_alerts = ?2")?
+        .execute(params![limits.max_message, limits.max_alerts])?;
+    Ok(())
+}
+
+/// `user`'s role and display name on the roster now.
+pub fn member(conn: &Connection, user: &str) -> Result<Option<Member>> {
+    Ok(conn
+        .prepare_cached("SELECT role, name FROM team_roster WHERE user = ?1")?
+        .query_row([user], |r| {
+            let role: String = r.get(0)?;
+            Ok((role, r.get::<_, Option<String>>(1)?))
+        })
+        .optional()?
+        .and_then(|(role, name)| {
+            Some(Member {
+                user: user.to_owned(),
+                role: Role::parse(&role)?,
+                name,
+            })
+        }))
+}
+
+/// Puts `member` on the roster (or changes its role and name) from the message at `offset`.
+pub fn set_member(w: &WriteTxn<'_>, member: &Member, offset: i64) -> Result<()> {
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO team_roster (user, role, name, since_offset) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (user) DO UPDATE SET role = excluded.role, name = excluded.name, \
+             since_offset = excluded.since_offset",
+        )?
+        .execute(params![
+            member.user,
+            member.role.as_str(),
+            member.name,
+            offset
+        ])?;
+    Ok(())
+}
+
+pub fn remove_member(w: &WriteTxn<'_>, user: &str) -> Result<()> {
+    w.conn()
+        .prepare_cached("DELETE FROM team_roster WHERE user = ?1")?
+        .execute([user])?;
+    Ok(())
+}
+
+/// The roster, by user name.
+pub fn roster(conn: &Connection) -> Result<Vec<Member>> {
+    let mut stmt = conn.prepare_cached("SELECT user, role, name FROM team_roster ORDER BY user")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (user, role, name) = row?;
+        if let Some(role) = Role::parse(&role) {
+            out.push(Member { user, role, name });
+        }
+    }
+    Ok(out)
+}
+
+/// Keeps the message at `offset` as refused by every desk.
+pub fn reject(w: &WriteTxn<'_>, rejection: &TeamRejection) -> Result<()> {
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO team_rejected (stream_offset, user_id, action_id, reason, size, at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            rejection.offset,
+            rejection.user,
+            rejection.action_id,
+            rejection.reason,
+            rejection.size,
+            w.now()
+        ])?;
+    Ok(())
+}
+
+/// How many messages were refused, and the latest `limit` of them, newest first.
+pub fn rejections(conn: &Connection, limit: usize) -> Result<(i64, Vec<TeamRejection>)> {
+    let count = conn
+        .prepare_cached("SELECT count(*) FROM team_rejected")?
+        .query_row([], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT stream_offset, user_id, action_id, reason, size FROM team_rejected \
+         ORDER BY stream_offset DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit as i64], rejection_row)?;
+    Ok((count, rows.collect::<rusqlite::Result<_>>()?))
+}
+
+/// Every refused message in stream order (for `dump --team`).
+pub fn all_rejections(conn: &Connection) -> Result<Vec<TeamRejection>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT stream_offset, user_id, action_id, reason, size FROM team_rejected \
+         ORDER BY stream_offset",
+    )?;
+    let rows = stmt.query_map([], rejection_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn rejection_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TeamRejection> {
+    Ok(TeamRejection {
+        offset: r.get(0)?,
+        user: r.get(1)?,
+        action_id: r.get(2)?,
+        reason: r.get(3)?,
+        size: r.get(4)?,
+    })
+}
+
+/// Why the action `action_id` was refused, if it was.
+pub fn action_refused(conn: &Connection, action_id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT reason FROM team_rejected WHERE action_id = ?1 ORDER BY stream_offset LIMIT 1",
+        )?
+        .query_row([action_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// How many offsets back an origin id still marks a message as published again.
+pub const SEEN_WINDOW: i64 = 100_000;
+
+/// Remembers the origin id `message_id` of the message at `offset`: `Some(first offset)` when
+/// a message with that id was applied within the last [`SEEN_WINDOW`] offsets.
+pub fn seen_before(w: &WriteTxn<'_>, message_id: &str, offset: i64) -> Result<Option<i64>> {
+    let first: Option<i64> = w
+        .conn()
+        .prepare_cached("SELECT stream_offset FROM team_seen WHERE message_id = ?1")?
+        .query_row([message_id], |r| r.get(0))
+        .optional()?;
+    if let Some(first) = first.filter(|first| offset - first < SEEN_WINDOW) {
+        return Ok(Some(first));
+    }
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO team_seen (message_id, stream_offset) VALUES (?1, ?2) \
+             ON CONFLICT (message_id) DO UPDATE SET stream_offset = excluded.stream_offset",
+        )?
+        .execute(params![message_id, offset])?;
+    Ok(None)
+}
+
+/// Forgets origin ids that fell out of the window before `offset`.
+pub fn forget_seen(w: &WriteTxn<'_>, offset: i64) -> Result<()> {
+    w.conn()
+        .prepare_cached("DELETE FROM team_seen WHERE stream_offset < ?1")?
+        .execute([offset - SEEN_WINDOW])?;
+    Ok(())
+}
+
+/// The offset at which the action `action_id` was applied, if it was.
+pub fn action_applied_at(conn: &Connection, action_id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT stream_offset FROM team_actions WHERE action_id = ?1 LIMIT 1")?
+        .query_row([action_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// The local id of the team event `key`.
+pub fn event_by_key(conn: &Connection, key: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM events WHERE team_key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+/// The team keys of the events `ids`, in order: `None` for an event of this desk alone (or
+/// one that does not exist).
+pub fn team_keys(conn: &Connection, ids: &[i64]) -> Result<Vec<Option<String>>> {
+    let mut stmt = conn.prepare_cached("SELECT team_key FROM events WHERE id = ?1")?;
+    ids.iter()
+        .map(|id| {
+            Ok(stmt
+                .query_row([id], |r| r.get::<_, Option<String>>(0))
+                .optional()?
+                .flatten())
+        })
+        .collect()
+}
+
+/// One event's part of an action, as `team_actions` keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRow<'a> {
+    pub offset: i64,
+    pub part: usize,
+    pub action_id: &'a str,
+    pub desk: &'a str,
+    /// The proven broker user.
+    pub operator: &'a str,
+    pub action: &'a str,
+    pub event: &'a str,
+    pub expected_version: i64,
+    pub outcome: &'a str,
+    pub winner: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+pub fn record_action(w: &WriteTxn<'_>, stream: &str, row: &ActionRow<'_>) -> Result<()> {
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO team_actions (stream, stream_offset, part, action_id, desk, \
+             operator, action, event_key, expected_version, outcome, winner, detail, at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?
+        .execute(params![
+            stream,
+            row.offset,
+            row.part as i64,
+            row.action_id,
+            row.desk,
+            row.operator,
+            row.action,
+            row.event,
+            row.expected_version,
+            row.outcome,
+            row.winner,
+            row.detail,
+            w.now(),
+        ])?;
+    Ok(())
+}
+
+/// How one event of an action ended, as `team_actions` keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeRow {
+    pub event: String,
+    /// `done`, `conflict`, `notFound` or `skipped`.
+    pub outcome: String,
+    pub winner: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// The outcome of each event of the action `action_id`, in its order; empty while it has not
+/// come back from the stream.
+pub fn action_rows(conn: &Connection, action_id: &str) -> Result<Vec<OutcomeRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT event_key, outcome, winner, detail FROM team_actions \
+         WHERE action_id = ?1 ORDER BY stream_offset, part",
+    )?;
+    let rows = stmt.query_map([action_id], |r| {
+        Ok(OutcomeRow {
+            event: r.get(0)?,
+            outcome: r.get(1)?,
+            winner: r.get(2)?,
+            detail: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
