@@ -984,7 +984,7 @@ test("23. a team desk: another desk's action shows within 1 s with its operator'
       window.__completedAt = null;
       new MutationObserver(() => {
         const cell = document.querySelector('tr[data-event-id="2"] [data-status]');
-        if (window.__completedAt === null && cell?.textContent.startsWith("Completed by bob")) window.__completedAt = Date.now();
+        if (window.__completedAt === null && cell?.textContent.startsWith("Completed by Bob B.")) window.__completedAt = Date.now();
       }).observe(document.querySelector("tbody"), { childList: true, subtree: true, characterData: true });
     });
     const sent = Date.now();

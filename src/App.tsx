@@ -25,7 +25,7 @@ import { useSettings, useTheme } from "./settings";
 import { ShortcutsDialog } from "./ShortcutsDialog";
 import { SimulatorPanel } from "./SimulatorPanel";
 import { SourcesPanel } from "./SourcesPanel";
-import { TeamPanel, teamSummary, useTeam } from "./TeamPanel";
+import { OperatorNamesContext, TeamPanel, teamSummary, useOperatorNames, useTeam } from "./TeamPanel";
 import { FIRST } from "./view";
 
 export { summarise } from "./hooks/useEventActions";
@@ -38,6 +38,7 @@ export function App() {
   useTheme(settings?.theme);
   usePushCues(settings?.sounds);
   const team = useTeam();
+  const names = useOperatorNames(team);
   const { view, setView, nav, goTo, query: eventQuery, plain, sortBy } = useView(settings?.pageSize);
   const { query, newEvents, paused, setPaused, heldChanges, showRow } = useLivePage(eventQuery, plain);
   const data = query.data;
@@ -80,143 +81,146 @@ export function App() {
   const { hidden, overlay } = useMemo(() => tableLayout(width, openId !== null), [width, openId]);
 
   return (
-    <div className="app">
-      <header className="topbar">
-        <h1>Eventdesk</h1>
-        <span className="live" title="Changes are pushed as they are committed">
-          <span className={paused ? "dot paused" : "dot"} aria-hidden="true" /> {paused ? "Live updates paused" : "Live"}
-        </span>
-        {team && (
-          <span className={`team-state team-${team.replica.state.state}`} role="status" data-team-state={team.replica.state.state}>
-            {teamSummary(team)}
+    <OperatorNamesContext.Provider value={names}>
+      <div className="app">
+        <header className="topbar">
+          <h1>Eventdesk</h1>
+          <span className="live" title="Changes are pushed as they are committed">
+            <span className={paused ? "dot paused" : "dot"} aria-hidden="true" /> {paused ? "Live updates paused" : "Live"}
           </span>
-        )}
-        <span className="spacer" />
-        <button type="button" className="toolbar" aria-pressed={paused} onClick={() => setPaused(!paused)}>
-          Pause live updates
-        </button>
-        <button type="button" className="toolbar" onClick={() => setDialog("export")}>
-          Export…
-        </button>
-        <button type="button" className="toolbar" aria-expanded={panels.has("sources")} onClick={() => togglePanel("sources")}>
-          Sources
-        </button>
-        <button type="button" className="toolbar" aria-expanded={panels.has("team")} onClick={() => togglePanel("team")}>
-          Team
-        </button>
-        <button type="button" className="toolbar" aria-expanded={panels.has("simulator")} onClick={() => togglePanel("simulator")}>
-          Simulator
-        </button>
-        <button type="button" className="toolbar" aria-expanded={panels.has("settings")} onClick={() => togglePanel("settings")}>
-          Settings
-        </button>
-        <button type="button" className="toolbar" onClick={() => setDialog("about")}>
-          About
-        </button>
-        <button type="button" className="toolbar" onClick={() => setDialog("shortcuts")} aria-label="Keyboard shortcuts">
-          ?
-        </button>
-      </header>
-
-      <div className="below-toolbar">
-        <NoticeList notices={notices} onDismiss={dismiss} error={query.isError ? `Could not load events: ${messageOf(query.error)}` : null} />
-
-        {panels.size > 0 && (
-          // Panels open in a drawer over the right of the window: the table stays where it is.
-          <aside className="drawer" aria-label="Panels">
-            <div className="drawer-head">
-              <button type="button" onClick={() => setPanels(new Set())} aria-label="Close panels">
-                Close
-              </button>
-            </div>
-            {panels.has("sources") && <SourcesPanel />}
-            {panels.has("team") && <TeamPanel team={team} />}
-            {panels.has("simulator") && <SimulatorPanel />}
-            {panels.has("settings") && <SettingsPanel />}
-          </aside>
-        )}
-        <FilterBar view={view} onChange={setView} />
-        <ActivityStrip height={settings?.density === "compact" ? 40 : 90} />
-
-        <main
-          ref={content}
-          className={`content${openId === null ? "" : overlay ? " with-detail overlay" : " with-detail"}`}
-        >
-          <section className="table-area" aria-label="Events">
-            <div className="table-tools">
-              {paused && heldChanges > 0 && (
-                <button type="button" className="new-events" onClick={() => setPaused(false)}>
-                  {heldChanges} new {heldChanges === 1 ? "change" : "changes"}
-                </button>
-              )}
-              {newEvents > 0 && page !== 1 && (
-                <button type="button" className="new-events" onClick={() => goTo(FIRST)}>
-                  {newEvents} new {newEvents === 1 ? "event" : "events"}
-                </button>
-              )}
-              {selection.selected.size > 0 && (
-                <BulkBar
-                  count={selection.selected.size}
-                  busy={actions.bulkBusy}
-                  onBulk={(a) => void actions.runBulk(a, rows.filter((r) => selection.selected.has(r.id)))}
-                  onClear={() => selection.set([])}
-                />
-              )}
-            </div>
-            {data ? (
-              <EventTable
-                rows={rows}
-                sort={view.sort}
-                onSort={sortBy}
-                busy={actions.busy}
-                selected={selection.selected}
-                current={current}
-                onAction={(a, e) => void actions.run(a, e)}
-                onOpen={(e) => open(e.id)}
-                onToggle={(e, range) => {
-                  selection.toggle(e, range);
-                  setCurrent(e.id);
-                }}
-                onToggleAll={selection.toggleAll}
-                hidden={hidden}
-                density={settings?.density ?? "comfortable"}
-              />
-            ) : (
-              !query.isError && <p className="loading">Loading events…</p>
-            )}
-            <Pagination
-              page={data}
-              number={page}
-              onFirst={() => goTo(FIRST)}
-              onPrev={() => data?.prev && goTo({ page: page > 1 ? page - 1 : 0, position: data.prev })}
-              onNext={() => data?.next && goTo({ page: page > 0 ? page + 1 : 0, position: data.next })}
-              onLast={() =>
-                // Without an exact total the last page's number is unknown: 0 says so.
-                goTo({ page: data?.totalExact ? pageCount(data.total, data.pageSize) : 0, position: { at: "last" } })
-              }
-              onPageSize={(size) => {
-                setView({ ...view, pageSize: size });
-                if (settings && settings.pageSize !== size) saveSettings.mutate({ ...settings, pageSize: size });
-              }}
-            />
-          </section>
-          {openId !== null && (
-            <DetailPane id={openId} busy={actions.busy.has(openId)} onAction={(a, e) => void actions.run(a, e)} onClose={() => setOpenId(null)} />
+          {team && (
+            <span className={`team-state team-${team.replica.state.state}`} role="status" data-team-state={team.replica.state.state}>
+              {teamSummary(team)}
+            </span>
           )}
-        </main>
+          <span className="spacer" />
+          <button type="button" className="toolbar" aria-pressed={paused} onClick={() => setPaused(!paused)}>
+            Pause live updates
+          </button>
+          <button type="button" className="toolbar" onClick={() => setDialog("export")}>
+            Export…
+          </button>
+          <button type="button" className="toolbar" aria-expanded={panels.has("sources")} onClick={() => togglePanel("sources")}>
+            Sources
+          </button>
+          <button type="button" className="toolbar" aria-expanded={panels.has("team")} onClick={() => togglePanel("team")}>
+            Team
+          </button>
+          <button type="button" className="toolbar" aria-expanded={panels.has("simulator")} onClick={() => togglePanel("simulator")}>
+            Simulator
+          </button>
+          <button type="button" className="toolbar" aria-expanded={panels.has("settings")} onClick={() => togglePanel("settings")}>
+            Settings
+          </button>
+          <button type="button" className="toolbar" onClick={() => setDialog("about")}>
+            About
+          </button>
+          <button type="button" className="toolbar" onClick={() => setDialog("shortcuts")} aria-label="Keyboard shortcuts">
+            ?
+          </button>
+        </header>
+
+        <div className="below-toolbar">
+          <NoticeList notices={notices} onDismiss={dismiss} error={query.isError ? `Could not load events: ${messageOf(query.error)}` : null} />
+
+          {panels.size > 0 && (
+            // Panels open in a drawer over the right of the window: the table stays where it is.
+            <aside className="drawer" aria-label="Panels">
+              <div className="drawer-head">
+                <button type="button" onClick={() => setPanels(new Set())} aria-label="Close panels">
+                  Close
+                </button>
+              </div>
+              {panels.has("sources") && <SourcesPanel />}
+              {panels.has("team") && <TeamPanel team={team} />}
+              {panels.has("simulator") && <SimulatorPanel />}
+              {panels.has("settings") && <SettingsPanel />}
+            </aside>
+          )}
+          <FilterBar view={view} onChange={setView} />
+          <ActivityStrip height={settings?.density === "compact" ? 40 : 90} />
+
+          <main
+            ref={content}
+            className={`content${openId === null ? "" : overlay ? " with-detail overlay" : " with-detail"}`}
+          >
+            <section className="table-area" aria-label="Events">
+              <div className="table-tools">
+                {paused && heldChanges > 0 && (
+                  <button type="button" className="new-events" onClick={() => setPaused(false)}>
+                    {heldChanges} new {heldChanges === 1 ? "change" : "changes"}
+                  </button>
+                )}
+                {newEvents > 0 && page !== 1 && (
+                  <button type="button" className="new-events" onClick={() => goTo(FIRST)}>
+                    {newEvents} new {newEvents === 1 ? "event" : "events"}
+                  </button>
+                )}
+                {selection.selected.size > 0 && (
+                  <BulkBar
+                    count={selection.selected.size}
+                    busy={actions.bulkBusy}
+                    onBulk={(a) => void actions.runBulk(a, rows.filter((r) => selection.selected.has(r.id)))}
+                    onClear={() => selection.set([])}
+                  />
+                )}
+              </div>
+              {data ? (
+                <EventTable
+                  rows={rows}
+                  names={names}
+                  sort={view.sort}
+                  onSort={sortBy}
+                  busy={actions.busy}
+                  selected={selection.selected}
+                  current={current}
+                  onAction={(a, e) => void actions.run(a, e)}
+                  onOpen={(e) => open(e.id)}
+                  onToggle={(e, range) => {
+                    selection.toggle(e, range);
+                    setCurrent(e.id);
+                  }}
+                  onToggleAll={selection.toggleAll}
+                  hidden={hidden}
+                  density={settings?.density ?? "comfortable"}
+                />
+              ) : (
+                !query.isError && <p className="loading">Loading events…</p>
+              )}
+              <Pagination
+                page={data}
+                number={page}
+                onFirst={() => goTo(FIRST)}
+                onPrev={() => data?.prev && goTo({ page: page > 1 ? page - 1 : 0, position: data.prev })}
+                onNext={() => data?.next && goTo({ page: page > 0 ? page + 1 : 0, position: data.next })}
+                onLast={() =>
+                  // Without an exact total the last page's number is unknown: 0 says so.
+                  goTo({ page: data?.totalExact ? pageCount(data.total, data.pageSize) : 0, position: { at: "last" } })
+                }
+                onPageSize={(size) => {
+                  setView({ ...view, pageSize: size });
+                  if (settings && settings.pageSize !== size) saveSettings.mutate({ ...settings, pageSize: size });
+                }}
+              />
+            </section>
+            {openId !== null && (
+              <DetailPane id={openId} busy={actions.busy.has(openId)} onAction={(a, e) => void actions.run(a, e)} onClose={() => setOpenId(null)} />
+            )}
+          </main>
+        </div>
+        {dialog === "shortcuts" && <ShortcutsDialog onClose={() => setDialog(null)} />}
+        {dialog === "about" && <AboutDialog onClose={() => setDialog(null)} />}
+        {dialog === "export" && (
+          <ExportDialog
+            query={eventQuery}
+            onDone={(message) => {
+              setDialog(null);
+              notify("info", message);
+            }}
+            onClose={() => setDialog(null)}
+          />
+        )}
       </div>
-      {dialog === "shortcuts" && <ShortcutsDialog onClose={() => setDialog(null)} />}
-      {dialog === "about" && <AboutDialog onClose={() => setDialog(null)} />}
-      {dialog === "export" && (
-        <ExportDialog
-          query={eventQuery}
-          onDone={(message) => {
-            setDialog(null);
-            notify("info", message);
-          }}
-          onClose={() => setDialog(null)}
-        />
-      )}
-    </div>
+    </OperatorNamesContext.Provider>
   );
 }

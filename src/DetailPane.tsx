@@ -1,8 +1,9 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
+import { useContext, useEffect, useRef, useState } from "react";
 import { actionLabel, actionsFor, api, messageOf } from "./api";
 import type { Action, Change, Event, EventDetail } from "./bindings";
-import { actorName, formatDateTime, overrideText, statusText } from "./format";
+import { actorLabel, formatDateTime, overrideText, statusText } from "./format";
+import { OperatorNamesContext } from "./TeamPanel";
 import { onPush } from "./pushes";
 import { queryKeys } from "./queryKeys";
 import { ErrorLine } from "./controls";
@@ -122,6 +123,7 @@ type Props = {
 /** The event's full record and its timeline from the change log; refreshed by every push that touches it. */
 export function DetailPane({ id, busy, onAction, onClose }: Props) {
   const qc = useQueryClient();
+  const names = useContext(OperatorNamesContext);
   const detail = useQuery({ queryKey: queryKeys.event(id), queryFn: () => api.getEvent(id) });
   useEffect(
     () =>
@@ -156,8 +158,8 @@ export function DetailPane({ id, busy, onAction, onClose }: Props) {
             </dd>
             <dt>Status</dt>
             <dd data-status={e.status}>
-              {statusText(e)}
-              {overrideText(e) && <span className="override"> · {overrideText(e)}</span>}
+              {statusText(e, names)}
+              {overrideText(e, names) && <span className="override"> · {overrideText(e, names)}</span>}
             </dd>
             <dt>Kind</dt>
             <dd>
@@ -169,7 +171,7 @@ export function DetailPane({ id, busy, onAction, onClose }: Props) {
             <dd>{formatDateTime(e.createdAt)}</dd>
             <dt>Last change</dt>
             <dd>
-              {formatDateTime(e.updatedAt)} by {actorName(e.updatedBy)}
+              {formatDateTime(e.updatedAt)} by {actorLabel(e.updatedBy, names)}
             </dd>
             <dt>Version</dt>
             <dd>{e.version}</dd>
@@ -187,7 +189,7 @@ export function DetailPane({ id, busy, onAction, onClose }: Props) {
             {detail.data.history.map((c) => (
               <li key={c.seq} data-seq={c.seq} data-actor={c.actor}>
                 <time dateTime={new Date(c.at).toISOString()}>{formatDateTime(c.at)}</time>{" "}
-                <strong>{actorName(c.actor)}</strong> {describe(c)}
+                <strong>{actorLabel(c.actor, names)}</strong> {describe(c)}
               </li>
             ))}
           </ol>

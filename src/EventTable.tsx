@@ -3,13 +3,15 @@ import { memo, useEffect, useMemo, useRef } from "react";
 import { actionLabel, actionsFor } from "./api";
 import type { Action, Density, Event, Sort, SortKey } from "./bindings";
 import { COLUMN_WIDTHS, type ColumnId } from "./columns";
-import { formatDateTime, formatTime, overrideText, statusText } from "./format";
+import { formatDateTime, formatTime, overrideText, statusText, type OperatorNames } from "./format";
 import { Timestamp } from "./controls";
 
 const column = createColumnHelper<Event>();
 
 type Props = {
   rows: Event[];
+  /** A team's display names of its operators. */
+  names: OperatorNames;
   sort: Sort;
   onSort: (by: SortKey) => void;
   busy: ReadonlySet<number>;
@@ -51,7 +53,7 @@ const SORTABLE: Record<string, SortKey> = { createdAt: "time", updatedAt: "updat
 type Live = Pick<Props, "rows" | "busy" | "selected" | "onAction" | "onOpen" | "onToggle" | "onToggleAll">;
 
 export function EventTable(props: Props) {
-  const { rows, sort, onSort, busy, selected, current, hidden, density } = props;
+  const { rows, sort, onSort, busy, selected, current, hidden, density, names } = props;
   const compact = density === "compact";
   // Cells read the sets and handlers through this ref, so that the columns (and with them
   // every row) are rebuilt only when the layout or the sort changes; a row renders again only
@@ -123,15 +125,15 @@ export function EventTable(props: Props) {
         header: "Status",
         cell: (c) => {
           const e = c.row.original;
-          const note = overrideText(e);
+          const note = overrideText(e, names);
           const when = e.completedAt !== null && e.status === "completed" ? formatDateTime(e.completedAt) : null;
           return (
             <span
               className={`status status-${e.status}`}
               data-status={e.status}
-              title={[statusText(e), when, note].filter(Boolean).join("\n")}
+              title={[statusText(e, names), when, note].filter(Boolean).join("\n")}
             >
-              <span>{statusText(e)}</span>
+              <span>{statusText(e, names)}</span>
               {e.completedAt !== null && e.status === "completed" && (
                 <span className="when">{formatTime(e.completedAt)}</span>
               )}
@@ -164,7 +166,7 @@ export function EventTable(props: Props) {
     ],
     // sortHeader and the handlers read `sort`, `onSort` and the ref: the list is complete.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [sort, onSort, hidden, compact],
+    [sort, onSort, hidden, compact, names],
   );
 
   const columnVisibility = useMemo(() => Object.fromEntries([...hidden].map((id) => [id, false])), [hidden]);

@@ -3,11 +3,11 @@
 // has it, and the messages every desk refused. State comes from Rust (`team_status`, then
 // `TeamChanged` pushes); nothing here polls.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState, type FormEvent } from "react";
+import { createContext, useEffect, useMemo, useState, type FormEvent } from "react";
 import { ago, api, messageOf } from "./api";
 import { events, type DeskView, type Member, type TeamSetup, type TeamStatus } from "./bindings";
 import { ErrorLine } from "./controls";
-import { formatTime } from "./format";
+import { formatTime, type OperatorNames } from "./format";
 import { queryKeys } from "./queryKeys";
 import { queueStateText } from "./SourcesPanel";
 import { subscribe } from "./subscribe";
@@ -18,6 +18,18 @@ export function useTeam(): TeamStatus | null {
   const status = useQuery({ queryKey: queryKeys.team, queryFn: api.teamStatus });
   useEffect(() => subscribe(events.teamChanged.listen, (s) => qc.setQueryData(queryKeys.team, s)), [qc]);
   return status.data ?? null;
+}
+
+/** The team's display names by broker user, for whoever shows an actor; empty alone. */
+export const OperatorNamesContext = createContext<OperatorNames>(new Map());
+
+/** The roster's display names, a new map only when the roster changes. */
+export function useOperatorNames(team: TeamStatus | null): OperatorNames {
+  const roster = JSON.stringify(team?.roster ?? []);
+  return useMemo(() => {
+    const members = JSON.parse(roster) as Member[];
+    return new Map(members.filter((m) => m.name !== null).map((m) => [m.user, m.name as string]));
+  }, [roster]);
 }
 
 /** The toolbar's word on the team: where this desk stands. */

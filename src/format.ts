@@ -32,17 +32,29 @@ export function formatWhen(ms: number, now = Date.now()): string {
   return sameDay ? timeFormat.format(at) : shortDateTimeFormat.format(at);
 }
 
+/** A team's display names of its operators, by broker user (from the roster). */
+export type OperatorNames = ReadonlyMap<string, string>;
+const noNames: OperatorNames = new Map();
+
 /**
  * Who made a change, as the window says it: "you" (this desk's operator), "simulator", a
- * named operator, or where the event came from ("pagerduty", "alertmanager",
- * "rabbitmq:alerts", "stdin").
+ * named operator (in a team, the roster's display name for the broker user), or where the
+ * event came from ("pagerduty", "alertmanager", "rabbitmq:alerts", "stdin").
  */
-export function actorName(actor: Event["updatedBy"]): string {
+export function actorName(actor: Event["updatedBy"], names: OperatorNames = noNames): string {
   if (actor === "user") return "you";
   const [kind, ...rest] = actor.split(":");
   const name = rest.join(":");
-  if ((kind === "source" || kind === "operator") && name) return name;
+  if (kind === "operator" && name) return names.get(name) ?? name;
+  if (kind === "source" && name) return name;
   return actor;
+}
+
+/** As `actorName`, with the broker user after a display name: "Bob B. (bob)". */
+export function actorLabel(actor: Event["updatedBy"], names: OperatorNames = noNames): string {
+  const shown = actorName(actor, names);
+  const user = actor.startsWith("operator:") ? actor.slice("operator:".length) : null;
+  return user !== null && shown !== user ? `${shown} (${user})` : shown;
 }
 
 /** Whether a change came from outside: a source of events. */
@@ -51,15 +63,15 @@ export function isSource(actor: Event["updatedBy"]): boolean {
 }
 
 /** The status column's main words, e.g. "Completed by you". */
-export function statusText(e: Event): string {
+export function statusText(e: Event, names: OperatorNames = noNames): string {
   if (e.status === "completed") {
-    return `Completed by ${actorName(e.completedBy ?? e.updatedBy)}`;
+    return `Completed by ${actorName(e.completedBy ?? e.updatedBy, names)}`;
   }
   return e.status === "open" ? "Open" : "Acknowledged";
 }
 
 /** A note shown under the status when someone undid a completion, e.g. "reopened by simulator". */
-export function overrideText(e: Event): string | null {
+export function overrideText(e: Event, names: OperatorNames = noNames): string | null {
   if (e.status === "completed" || e.reopenedBy === null || e.reopenedAt === null) return null;
-  return `reopened by ${actorName(e.reopenedBy)} at ${formatTime(e.reopenedAt)}`;
+  return `reopened by ${actorName(e.reopenedBy, names)} at ${formatTime(e.reopenedAt)}`;
 }

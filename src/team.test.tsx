@@ -82,6 +82,23 @@ describe("team mode", () => {
     await waitFor(() => expect(badge()).toHaveTextContent("Catching up…"));
   });
 
+  it("shows operators by the roster's display names, in the table and with their user in the detail pane", async () => {
+    const backend = new FakeBackend(2);
+    backend.team = team();
+    const [first] = backend.events;
+    Object.assign(first, { status: "completed", completedBy: "operator:alice", completedAt: first.updatedAt, updatedBy: "operator:alice", teamKey: "7" });
+    const { user } = renderApp();
+    const status = () => document.querySelector('tr[data-event-id="1"] [data-status]');
+    await waitFor(() => expect(status()).toHaveTextContent(/^Completed by Alice A\./));
+    // Bob has no display name: his user name shows.
+    await emit("team-changed", team({ roster: [{ user: "alice", role: "admin", name: null }] }));
+    await waitFor(() => expect(status()).toHaveTextContent(/^Completed by alice/));
+    await emit("team-changed", team());
+    await waitFor(() => expect(status()).toHaveTextContent(/^Completed by Alice A\./));
+    await user.click(within(document.querySelector('tr[data-event-id="1"]') as HTMLElement).getByRole("button", { name: first.title }));
+    expect(await screen.findByText(/by Alice A\. \(alice\)/)).toBeInTheDocument();
+  });
+
   it("marks a row as sending while its action travels through the team's stream", async () => {
     const backend = new FakeBackend(1);
     const { user } = renderApp();

@@ -1,11 +1,16 @@
-//! Team desks through a real RabbitMQ stream, against floors measured in the same run:
+//! Team desks through a real RabbitMQ stream, each measurement beside a floor measured in the
+//! same run:
 //!
-//! - **replay**: a new desk reads a team stream of `EVENTDESK_BENCH_MESSAGES` messages (100,000:
-//!   nine in ten PagerDuty triggers, one in ten operators' actions) into an empty file, against
-//!   a bare lapin consumer that reads and acknowledges the same stream and does nothing else;
-//! - **another desk's action**: desk A publishes an action (with confirms) and desk B, replicating
-//!   the stream, has committed it: p50/p99 over 300 actions sent one at a time, against the same
-//!   publish reaching a bare consumer.
+//! - **catch-up**: a new desk reads a team stream of `EVENTDESK_BENCH_MESSAGES` messages
+//!   (1,000,000: nine in ten PagerDuty triggers, one in ten actions by the founder) from offset 0
+//!   into an empty file, with the process's peak resident memory during it, against a bare lapin
+//!   consumer that reads and acknowledges the same stream and does nothing else;
+//! - **gateway**: HTTP requests to the gateway's `/v2/enqueue`, each answered after the broker's
+//!   confirm, from 16 keep-alive connections at full speed (throughput) and paced at 1,000 a
+//!   second (p50/p99), against bare lapin publishing the same bodies with confirms from 16 tasks;
+//! - **another desk's action**: desk A publishes an action (with confirms) while 1,000 events a
+//!   second flow through the gateway, and desk B, replicating the stream, has committed it:
+//!   p50/p99 over 300 actions, against the same publish reaching a bare consumer.
 //!
 //! Needs a broker: `bash scripts/bench-team.sh` starts a private node and runs this.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark: failing loudly is the point
@@ -13,16 +18,26 @@
 mod common;
 
 use common::{bare_consumer, env_number};
+use eventdesk_core::model::MessageLimits;
 use eventdesk_core::services::team::{ActionMessage, Replica, TeamRef, TeamTarget};
 use eventdesk_core::{Action, CommitFeed, Store, SystemClock};
 use eventdesk_sources::amqp::{
-    self, Broker, Publisher, QueueKind, QueueSource, QueueStatus, Until,
+    self, Broker, Publish, Publisher, QueueKind, QueueSource, QueueStatus, Until,
 };
+use eventdesk_sources::gateway::StreamSink;
+use eventdesk_sources::http::{self, HttpConfig};
 use futures_lite::StreamExt;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 const LIVE_ACTIONS: usize = 300;
+const CLIENTS: usize = 16;
+const GATEWAY_REQUESTS: usize = 20_000;
+const PACED_RATE: u64 = 1_000;
+const PACED_SECONDS: u64 = 10;
+const TOKEN: &str = "bench-token-0123456789";
 
 fn trigger(i: usize) -> Vec<u8> {
     format!(
@@ -58,17 +73,17 @@ fn desk(
     (Arc::new(store), rx)
 }
 
-fn source(url: &str, stream: &str) -> QueueSource {
+fn source(broker: &Broker, stream: &str) -> QueueSource {
     QueueSource {
-        broker: Broker::parse(url, None).unwrap(),
+        broker: broker.clone(),
         queue: stream.to_owned(),
         kind: QueueKind::Stream,
     }
 }
 
-/// The team on `stream` founded by the URL's user (who publishes the actions: an admin).
-fn team(url: &str, stream: &str) -> TeamRef {
-    TeamRef::new(stream, Broker::parse(url, None).unwrap().user()).unwrap()
+/// The team on `stream` founded by the broker's user (who publishes the actions: an admin).
+fn team(broker: &Broker, stream: &str) -> TeamRef {
+    TeamRef::new(stream, broker.user()).unwrap()
 }
 
 fn quantiles(mut times: Vec<Duration>) -> (Duration, Duration) {
@@ -79,6 +94,21 @@ fn quantiles(mut times: Vec<Duration>) -> (Duration, Duration) {
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1_000.0)
+}
+
+/// The process's peak resident memory since the last reset, in MB.
+fn peak_rss_mb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Starts counting the peak resident memory again from now (Linux: `clear_refs` 5).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// Publish → delivered to a bare consumer, one message at a time.
@@ -129,21 +159,157 @@ async fn bare_round_trips(url: &str, stream: &str, count: usize) -> Vec<Duration
     times
 }
 
+/// One keep-alive HTTP/1.1 connection posting to the gateway.
+struct Client {
+    reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
+    writer: tokio::net::tcp::OwnedWriteHalf,
+    address: SocketAddr,
+}
+
+impl Client {
+    async fn connect(address: SocketAddr) -> Client {
+        let (read, writer) = tokio::net::TcpStream::connect(address)
+            .await
+            .unwrap()
+            .into_split();
+        Client {
+            reader: BufReader::new(read),
+            writer,
+            address,
+        }
+    }
+
+    /// Posts `body` and reads the answer: its status.
+    async fn post(&mut self, body: &[u8]) -> u16 {
+        let head = format!(
+            "POST /v2/enqueue HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            self.address,
+            body.len()
+        );
+        self.writer.write_all(head.as_bytes()).await.unwrap();
+        self.writer.write_all(body).await.unwrap();
+        let mut line = String::new();
+        self.reader.read_line(&mut line).await.unwrap();
+        let status = line.split(' ').nth(1).unwrap().parse().unwrap();
+        let mut length = 0;
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).await.unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body).await.unwrap();
+        status
+    }
+}
+
+/// `total` requests from `CLIENTS` connections at full speed: how long they took.
+async fn gateway_flood(address: SocketAddr, total: usize) -> Duration {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            tokio::spawn(async move {
+                let mut client = Client::connect(address).await;
+                for i in (c..total).step_by(CLIENTS) {
+                    assert_eq!(client.post(&trigger(i)).await, 202);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    started.elapsed()
+}
+
+/// Requests at `rate` a second for `seconds`, spread over `CLIENTS` connections: each one's time
+/// from when it was due to its answer.
+async fn gateway_paced(address: SocketAddr, rate: u64, seconds: u64, from: usize) -> Vec<Duration> {
+    let per_client = Duration::from_secs_f64(CLIENTS as f64 / rate as f64);
+    let count = (rate * seconds) as usize / CLIENTS;
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            tokio::spawn(async move {
+                let mut client = Client::connect(address).await;
+                let start =
+                    tokio::time::Instant::now() + per_client.mul_f64(c as f64 / CLIENTS as f64);
+                let mut times = Vec::with_capacity(count);
+                for n in 0..count {
+                    let due = start + per_client * n as u32;
+                    tokio::time::sleep_until(due).await;
+                    assert_eq!(client.post(&trigger(from + n * CLIENTS + c)).await, 202);
+                    times.push(due.elapsed());
+                }
+                times
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all
+}
+
+/// The floor of the gateway: bare lapin publishing `total` bodies with confirms from `CLIENTS`
+/// tasks, each waiting for its confirm before the next.
+async fn bare_publishing(url: &str, stream: &str, total: usize) -> Duration {
+    let conn = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
+        .await
+        .unwrap();
+    let channel = conn.create_channel().await.unwrap();
+    channel
+        .confirm_select(lapin::options::ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let (channel, stream) = (channel.clone(), stream.to_owned());
+            tokio::spawn(async move {
+                for i in (c..total).step_by(CLIENTS) {
+                    let confirm = channel
+                        .basic_publish(
+                            "".into(),
+                            stream.as_str().into(),
+                            lapin::options::BasicPublishOptions::default(),
+                            &trigger(i),
+                            lapin::BasicProperties::default(),
+                        )
+                        .await
+                        .unwrap();
+                    confirm.await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    started.elapsed()
+}
+
 fn main() {
     let url = std::env::var("EVENTDESK_TEST_AMQP")
         .expect("EVENTDESK_TEST_AMQP: run through scripts/bench-team.sh");
-    let messages = env_number("EVENTDESK_BENCH_MESSAGES", 100_000);
+    let broker = Broker::parse(&url, None).unwrap();
+    let messages = env_number("EVENTDESK_BENCH_MESSAGES", 1_000_000);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let id = std::process::id();
 
-    // Replay: a team stream with events and actions on them, read by a new desk.
+    // Catch-up: a team stream with events and actions on them, read by a new desk.
     let stream = format!("bench-team-{id}");
     eprintln!("publishing {messages} team messages to {stream}…");
     rt.block_on(async {
-        let p = Publisher::connect(&Broker::parse(&url, None).unwrap())
-            .await
-            .unwrap();
+        let p = Publisher::connect(&broker).await.unwrap();
         p.declare(&stream, QueueKind::Stream, None, None, None)
             .await
             .unwrap();
@@ -163,95 +329,164 @@ fn main() {
     });
     eprintln!("reading it with a bare consumer…");
     let bare = rt.block_on(bare_consumer(&url, &stream, messages));
-    eprintln!("replaying it into a new desk…");
+    eprintln!("catching a new desk up…");
     let (store, rx) = desk(dir.path(), "new-desk");
     std::thread::spawn(move || for _ in rx {});
-    let status = Arc::new(Mutex::new(QueueStatus::new(&source(&url, &stream))));
+    let status = Arc::new(Mutex::new(QueueStatus::new(&source(&broker, &stream))));
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     let idle = Duration::from_secs(2);
+    let replica = Replica::for_store(&store, &team(&broker, &stream)).unwrap();
+    reset_peak_rss();
+    let rss_before = peak_rss_mb();
     let started = Instant::now();
     rt.block_on(amqp::consume(
-        source(&url, &stream),
-        Replica::for_store(&store, &team(&url, &stream)).unwrap(),
+        source(&broker, &stream),
+        replica,
         status.clone(),
         stopped,
         Until::Idle(idle),
     ));
     let replay = started.elapsed().saturating_sub(idle);
+    let rss_peak = peak_rss_mb();
     let counts = amqp::status_of(&status).activity.counts;
     assert_eq!(counts.applied as usize, messages, "{counts:?}");
     assert_eq!(counts.completed as usize, messages / 10, "{counts:?}");
+    drop(store);
 
-    // Another desk's action: desk B replicates a live stream; desk A publishes actions on it.
-    let live = format!("bench-team-live-{id}");
-    let (desk_b, commits) = desk(dir.path(), "desk-b");
-    let status = Arc::new(Mutex::new(QueueStatus::new(&source(&url, &live))));
-    let (stop_b, stopped_b) = tokio::sync::watch::channel(false);
-    let publisher = rt.block_on(async {
-        let p = Publisher::connect(&Broker::parse(&url, None).unwrap())
-            .await
-            .unwrap();
-        p.declare(&live, QueueKind::Stream, None, None, None)
-            .await
-            .unwrap();
-        p.publish("", &live, (0..LIVE_ACTIONS).map(trigger))
-            .await
-            .unwrap();
-        p
+    // The gateway, in this process, publishing to a stream of its own.
+    let gw_stream = format!("bench-gateway-{id}");
+    let floor_stream = format!("bench-gateway-floor-{id}");
+    let (gateway, sink) = rt.block_on(async {
+        let p = Publisher::connect(&broker).await.unwrap();
+        for s in [&gw_stream, &floor_stream] {
+            p.declare(s, QueueKind::Stream, None, None, None)
+                .await
+                .unwrap();
+        }
+        let sink = StreamSink::new(broker.clone(), &gw_stream, MessageLimits::default()).unwrap();
+        let config = HttpConfig::loopback(0, TOKEN);
+        (
+            http::serve_stream(&config, sink.clone()).await.unwrap(),
+            sink,
+        )
     });
-    let replica = Replica::for_store(&desk_b, &team(&url, &live)).unwrap();
+    let address = gateway.address();
+    eprintln!("the gateway at full speed, and bare lapin publishing with confirms…");
+    let flood = rt.block_on(gateway_flood(address, GATEWAY_REQUESTS));
+    let bare_publish = rt.block_on(bare_publishing(&url, &floor_stream, GATEWAY_REQUESTS));
+    eprintln!("the gateway at {PACED_RATE} requests/s for {PACED_SECONDS} s…");
+    let paced = rt.block_on(gateway_paced(
+        address,
+        PACED_RATE,
+        PACED_SECONDS,
+        GATEWAY_REQUESTS,
+    ));
+    let paced_count = paced.len();
+
+    // Another desk's action while 1,000 events a second flow through the gateway: desk B
+    // replicates the gateway's stream; desk A publishes actions on its first events.
+    let (desk_b, commits) = desk(dir.path(), "desk-b");
+    let status = Arc::new(Mutex::new(QueueStatus::new(&source(&broker, &gw_stream))));
+    let (stop_b, stopped_b) = tokio::sync::watch::channel(false);
+    let replica = Replica::for_store(&desk_b, &team(&broker, &gw_stream)).unwrap();
+    let progress = replica.progress();
     let consumer = rt.spawn(amqp::consume(
-        source(&url, &live),
+        source(&broker, &gw_stream),
         replica,
         status,
         stopped_b,
         Until::Stopped,
     ));
-    // Desk B has the events once it committed them all.
-    let mut created = 0;
-    while created < LIVE_ACTIONS {
-        created += commits.recv().unwrap().created.len();
+    // Desk B has caught up once it applied what the gateway took so far.
+    let taken = GATEWAY_REQUESTS + paced_count;
+    eprintln!("desk B catching up with {taken} events…");
+    let started = Instant::now();
+    while progress.next_offset().unwrap_or(0) < taken as i64 {
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "desk B did not catch up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
-    eprintln!("{LIVE_ACTIONS} actions from desk A, each until desk B committed it…");
+    while commits.try_recv().is_ok() {}
+    eprintln!("{LIVE_ACTIONS} actions from desk A under {PACED_RATE} events/s, each until desk B committed it…");
+    let flow = rt.spawn(gateway_paced(
+        address,
+        PACED_RATE,
+        (LIVE_ACTIONS as u64 / 50).max(8),
+        taken,
+    ));
+    let publisher = rt.block_on(Publisher::connect(&broker)).unwrap();
     let mut seen = Vec::with_capacity(LIVE_ACTIONS);
     for n in 0..LIVE_ACTIONS {
         let started = Instant::now();
-        rt.block_on(publisher.publish("", &live, [action(n, n)]))
-            .unwrap();
-        // Event with team key n is local id n + 1 on desk B (one event per message).
+        let body = action(n, n);
+        let id = format!("live-{n}");
+        rt.block_on(publisher.publish_one(&Publish {
+            exchange: "",
+            routing_key: &gw_stream,
+            body: &body,
+            message_id: &id,
+        }))
+        .unwrap();
+        // The event with team key n is local id n + 1 on desk B (one event per message).
         let want = (n + 1) as i64;
         loop {
             let set = commits.recv_timeout(Duration::from_secs(10)).unwrap();
-            if set.rows.iter().any(|e| e.id == want) {
+            if set
+                .rows
+                .iter()
+                .any(|e| e.id == want && e.status == eventdesk_core::Status::Completed)
+            {
                 break;
             }
         }
         seen.push(started.elapsed());
+        std::thread::sleep(Duration::from_millis(20));
     }
+    rt.block_on(flow).unwrap();
     let _ = stop_b.send(true);
     rt.block_on(consumer).unwrap();
     eprintln!("the same publishes to a bare consumer…");
-    let floor_stream = format!("bench-team-floor-{id}");
-    rt.block_on(publisher.declare(&floor_stream, QueueKind::Stream, None, None, None))
+    let live_floor = format!("bench-team-floor-{id}");
+    rt.block_on(publisher.declare(&live_floor, QueueKind::Stream, None, None, None))
         .unwrap();
-    let floor = rt.block_on(bare_round_trips(&url, &floor_stream, LIVE_ACTIONS));
+    let floor = rt.block_on(bare_round_trips(&url, &live_floor, LIVE_ACTIONS));
+    rt.block_on(gateway.stop());
+    drop(sink);
 
-    let per_s = |d: Duration| messages as f64 / d.as_secs_f64();
+    let per_s = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
     let (p50, p99) = quantiles(seen);
     let (floor_p50, floor_p99) = quantiles(floor);
+    let (gw_p50, gw_p99) = quantiles(paced);
     println!(
-        "\nEventdesk team benchmarks: {messages} messages replayed, {LIVE_ACTIONS} live actions"
+        "\nEventdesk team benchmarks: {messages} messages caught up, {GATEWAY_REQUESTS} gateway requests, {LIVE_ACTIONS} live actions"
     );
     println!("| measurement | value | floor (same run) | ratio to floor |");
     println!("| --- | --- | --- | --- |");
     println!(
-        "| replay into a new desk, messages/s | {:.0} | {:.0} (bare lapin consumer, ack only) | {:.2} |",
-        per_s(replay),
-        per_s(bare),
-        per_s(replay) / per_s(bare)
+        "| catch-up of a new desk from offset 0, messages/s | {:.0} | {:.0} (bare lapin consumer, ack only) | {:.2} |",
+        per_s(messages, replay),
+        per_s(messages, bare),
+        per_s(messages, replay) / per_s(messages, bare)
     );
     println!(
-        "| another desk's action, publish → committed here, p50 / p99 | {} / {} | {} / {} (publish → bare consumer) | {:.2} / {:.2} |",
+        "| catch-up: process peak RSS | {rss_peak} MB | {rss_before} MB (before it) | {:.2} |",
+        rss_peak as f64 / rss_before.max(1) as f64
+    );
+    println!(
+        "| gateway: HTTP request → confirmed publish, requests/s ({CLIENTS} connections) | {:.0} | {:.0} (bare lapin publish + confirm, {CLIENTS} tasks) | {:.2} |",
+        per_s(GATEWAY_REQUESTS, flood),
+        per_s(GATEWAY_REQUESTS, bare_publish),
+        per_s(GATEWAY_REQUESTS, flood) / per_s(GATEWAY_REQUESTS, bare_publish)
+    );
+    println!(
+        "| gateway at {PACED_RATE} requests/s, p50 / p99 | {} / {} | — | — |",
+        ms(gw_p50),
+        ms(gw_p99)
+    );
+    println!(
+        "| another desk's action under {PACED_RATE} events/s, publish → committed here, p50 / p99 | {} / {} | {} / {} (publish → bare consumer, idle) | {:.2} / {:.2} |",
         ms(p50),
         ms(p99),
         ms(floor_p50),
