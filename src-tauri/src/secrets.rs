@@ -88,6 +88,24 @@ impl Secrets {
     }
 }
 
+impl eventdesk_sources::desk::SecretStore for Secrets {
+    fn get(&self, name: &str) -> Result<Option<String>, Error> {
+        Secrets::get(self, name)
+    }
+
+    fn set(&self, name: &str, secret: &str) -> Result<(), Error> {
+        Secrets::set(self, name, secret)
+    }
+
+    fn delete(&self, name: &str) -> Result<(), Error> {
+        Secrets::delete(self, name)
+    }
+
+    fn is_system(&self) -> bool {
+        Secrets::is_system(self)
+    }
+}
+
 fn entry(name: &str) -> Result<keyring::Entry, Error> {
     keyring::Entry::new(SERVICE, name).map_err(|e| failed("open", name, &e))
 }

@@ -7,7 +7,6 @@
 
 use crate::sources::{broker, interrupted, runtime};
 use crate::team::BrokerArgs;
-use eventdesk_core::model::MessageLimits;
 use eventdesk_core::Error;
 use eventdesk_sources::gateway::StreamSink;
 use eventdesk_sources::http::{self, HttpConfig};
@@ -61,21 +60,14 @@ pub struct GatewayArgs {
     /// gateway ends at the input's end.
     #[arg(long)]
     stdin: bool,
-    /// The largest message taken, in bytes (the team's own limit: a larger one no desk applies).
-    #[arg(long, default_value_t = MessageLimits::default().max_message)]
-    max_message: u32,
-    /// The most alerts one Alertmanager message may hold (the team's own limit).
-    #[arg(long, default_value_t = MessageLimits::default().max_alerts)]
-    max_alerts: u32,
+    /// The team's own limits: what no desk would apply is refused here with 400.
+    #[command(flatten)]
+    limits: crate::team::LimitArgs,
 }
 
 pub fn gateway(args: GatewayArgs) -> Result<(), Error> {
     let broker = broker(&args.broker)?;
-    let limits = MessageLimits {
-        max_message: args.max_message,
-        max_alerts: args.max_alerts,
-    };
-    let sink = StreamSink::new(broker, &args.stream, limits)?;
+    let sink = StreamSink::new(broker, &args.stream, args.limits.limits())?;
     let config = match args.listen {
         Some(address) => Some(HttpConfig {
             address: address.ip(),

@@ -175,6 +175,9 @@ enum Command {
         /// Who the changes are by, e.g. `source:nagios` (default: where they came from).
         #[arg(long, value_parser = actor)]
         actor: Option<Actor>,
+        /// Larger messages (and Alertmanager messages with more alerts) are refused.
+        #[command(flatten)]
+        limits: team::LimitArgs,
     },
     /// Declare a durable RabbitMQ stream (or queue), bound to an exchange if asked.
     Declare {
@@ -336,6 +339,7 @@ fn run(command: Command) -> Result<(), Error> {
             stream,
             until_idle,
             actor,
+            limits,
         } => {
             let format = match format {
                 MessageFormat::Auto => IngestFormat::Auto,
@@ -355,7 +359,7 @@ fn run(command: Command) -> Result<(), Error> {
                 None => sources::Input::Stdin,
             };
             let idle = until_idle.map(std::time::Duration::from_secs);
-            sources::ingest(&db, from, format, actor, idle)
+            sources::ingest(&db, from, format, actor, idle, limits.limits())
         }
         Command::Declare {
             broker,

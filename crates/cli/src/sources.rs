@@ -3,6 +3,7 @@
 
 use crate::open_for_writing;
 use crate::team::BrokerArgs;
+use eventdesk_core::model::MessageLimits;
 use eventdesk_core::services::ingest::{Counts, Format, Ingester};
 use eventdesk_core::{Actor, CommitFeed, Error, SystemClock};
 use eventdesk_sources::amqp::{self, Broker, Publisher, QueueKind, QueueSource, QueueState, Until};
@@ -69,13 +70,15 @@ pub fn ingest(
     format: Format,
     actor: Option<Actor>,
     until_idle: Option<Duration>,
+    limits: MessageLimits,
 ) -> Result<(), Error> {
     let conn = open_for_writing(path)?;
     let (feed, _rx) = CommitFeed::new();
     match from {
         Input::Stdin => {
             let actor = actor.unwrap_or(Actor::Source("stdin".into()));
-            let ingester = Ingester::new(conn, feed, Arc::new(SystemClock), actor, "stdin", format);
+            let ingester = Ingester::new(conn, feed, Arc::new(SystemClock), actor, "stdin", format)
+                .with_limits(limits);
             let done = lines::ingest(std::io::stdin(), ingester, |_| {})?;
             for (line, reason) in &done.rejected {
                 eprintln!("line {line}: {reason}");
@@ -105,7 +108,8 @@ pub fn ingest(
             let actor =
                 actor.unwrap_or(Actor::source(&channel).map_err(|e| Error::invalid("queue", e))?);
             let ingester =
-                Ingester::new(conn, feed, Arc::new(SystemClock), actor, &channel, format);
+                Ingester::new(conn, feed, Arc::new(SystemClock), actor, &channel, format)
+                    .with_limits(limits);
             let status = Arc::new(Mutex::new(amqp::QueueStatus::new(&source)));
             let until = until_idle.map_or(Until::Stopped, Until::Idle);
             let rt = runtime()?;

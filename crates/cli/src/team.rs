@@ -27,6 +27,28 @@ pub struct BrokerArgs {
     pub amqp: Option<String>,
 }
 
+/// The limits of messages taken from outside.
+#[derive(clap::Args)]
+pub struct LimitArgs {
+    /// The largest message taken, in bytes (1,024 to 4,194,304).
+    #[arg(long, default_value_t = MessageLimits::default().max_message,
+          value_parser = clap::value_parser!(u32).range(1_024..=4_194_304))]
+    pub max_message: u32,
+    /// The most alerts one Alertmanager message may hold (1 to 10,000).
+    #[arg(long, default_value_t = MessageLimits::default().max_alerts,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_alerts: u32,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> MessageLimits {
+        MessageLimits {
+            max_message: self.max_message,
+            max_alerts: self.max_alerts,
+        }
+    }
+}
+
 #[derive(clap::Args)]
 pub struct ReplicateArgs {
     #[arg(long)]
@@ -203,12 +225,9 @@ pub struct CreateTeamArgs {
     /// How the team shows its founder.
     #[arg(long)]
     name: Option<String>,
-    /// The largest message every desk applies, in bytes.
-    #[arg(long, default_value_t = MessageLimits::default().max_message)]
-    max_message: u32,
-    /// The most alerts one Alertmanager message may hold.
-    #[arg(long, default_value_t = MessageLimits::default().max_alerts)]
-    max_alerts: u32,
+    /// What every desk applies (admins change it later with `roster`).
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// Founds a team: declares its stream and publishes the founding roster message as the broker
@@ -224,10 +243,7 @@ pub fn create_team(args: CreateTeamArgs) -> Result<(), Error> {
             name: args.name,
         }],
         remove: vec![],
-        limits: Some(MessageLimits {
-            max_message: args.max_message,
-            max_alerts: args.max_alerts,
-        }),
+        limits: Some(args.limits.limits()),
     };
     message.validate(&founder.admin)?;
     runtime()?.block_on(async {

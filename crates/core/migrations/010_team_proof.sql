@@ -37,10 +37,11 @@ CREATE TABLE team_rejected (
 );
 CREATE INDEX team_rejected_by_action ON team_rejected (action_id) WHERE action_id IS NOT NULL;
 
--- The origin ids (AMQP message_id) of team messages applied, so that a message published
--- again (a retry after a lost confirm) is applied once. Kept for the last 100,000 offsets.
+-- Team messages applied, by a 64-bit digest of their origin id (AMQP message_id) and content,
+-- so that a message published again (a retry after a lost confirm) is applied once. Kept for
+-- the last 10,000 offsets (older rows are swept by a scan every 5,000 offsets): a retry comes
+-- within seconds.
 CREATE TABLE team_seen (
-    message_id    TEXT    PRIMARY KEY,
+    digest        INTEGER PRIMARY KEY,
     stream_offset INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX team_seen_by_offset ON team_seen (stream_offset);
+);

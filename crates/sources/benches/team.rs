@@ -19,6 +19,7 @@ mod common;
 
 use common::{bare_consumer, env_number};
 use eventdesk_core::model::MessageLimits;
+use eventdesk_core::services::ingest::{Applier, Incoming, Outcome};
 use eventdesk_core::services::team::{ActionMessage, Replica, TeamRef, TeamTarget};
 use eventdesk_core::{Action, CommitFeed, Store, SystemClock};
 use eventdesk_sources::amqp::{
@@ -168,10 +169,10 @@ struct Client {
 
 impl Client {
     async fn connect(address: SocketAddr) -> Client {
-        let (read, writer) = tokio::net::TcpStream::connect(address)
-            .await
-            .unwrap()
-            .into_split();
+        let stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        // A request goes out at once, as a sender's would (no waiting on Nagle's algorithm).
+        stream.set_nodelay(true).unwrap();
+        let (read, writer) = stream.into_split();
         Client {
             reader: BufReader::new(read),
             writer,
@@ -181,13 +182,14 @@ impl Client {
 
     /// Posts `body` and reads the answer: its status.
     async fn post(&mut self, body: &[u8]) -> u16 {
-        let head = format!(
+        let mut request = format!(
             "POST /v2/enqueue HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             self.address,
             body.len()
-        );
-        self.writer.write_all(head.as_bytes()).await.unwrap();
-        self.writer.write_all(body).await.unwrap();
+        )
+        .into_bytes();
+        request.extend_from_slice(body);
+        self.writer.write_all(&request).await.unwrap();
         let mut line = String::new();
         self.reader.read_line(&mut line).await.unwrap();
         let status = line.split(' ').nth(1).unwrap().parse().unwrap();
@@ -296,20 +298,57 @@ async fn bare_publishing(url: &str, stream: &str, total: usize) -> Duration {
     started.elapsed()
 }
 
-fn main() {
-    let url = std::env::var("EVENTDESK_TEST_AMQP")
-        .expect("EVENTDESK_TEST_AMQP: run through scripts/bench-team.sh");
-    let broker = Broker::parse(&url, None).unwrap();
-    let messages = env_number("EVENTDESK_BENCH_MESSAGES", 1_000_000);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let id = std::process::id();
+/// A replica that counts its batches and the time spent applying them.
+struct Counting {
+    replica: Replica,
+    batches: usize,
+    busy: Duration,
+}
 
+impl Applier for Counting {
+    fn next_offset(&self) -> eventdesk_core::Result<Option<i64>> {
+        self.replica.next_offset()
+    }
+
+    fn apply(&mut self, batch: &[Incoming]) -> eventdesk_core::Result<Vec<Outcome>> {
+        let started = Instant::now();
+        let outcomes = self.replica.apply(batch);
+        self.busy += started.elapsed();
+        self.batches += 1;
+        outcomes
+    }
+
+    fn max_message(&self) -> usize {
+        self.replica.max_message()
+    }
+
+    fn resume_check(&self) -> eventdesk_core::Result<Option<(i64, String)>> {
+        self.replica.resume_check()
+    }
+}
+
+/// What the catch-up measured.
+struct CatchUp {
+    replay: Duration,
+    bare: Duration,
+    rss_before: u64,
+    rss_peak: u64,
+}
+
+/// A new desk reading a team stream of `messages` messages from offset 0.
+fn catch_up(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    broker: &Broker,
+    dir: &std::path::Path,
+    messages: usize,
+) -> CatchUp {
+    let id = std::process::id();
     // Catch-up: a team stream with events and actions on them, read by a new desk.
     let stream = format!("bench-team-{id}");
     eprintln!("publishing {messages} team messages to {stream}…");
     rt.block_on(async {
-        let p = Publisher::connect(&broker).await.unwrap();
+        let p = Publisher::connect(broker).await.unwrap();
         p.declare(&stream, QueueKind::Stream, None, None, None)
             .await
             .unwrap();
@@ -328,36 +367,71 @@ fn main() {
         );
     });
     eprintln!("reading it with a bare consumer…");
-    let bare = rt.block_on(bare_consumer(&url, &stream, messages));
+    let bare = rt.block_on(bare_consumer(url, &stream, messages));
     eprintln!("catching a new desk up…");
-    let (store, rx) = desk(dir.path(), "new-desk");
+    let (store, rx) = desk(dir, "new-desk");
     std::thread::spawn(move || for _ in rx {});
-    let status = Arc::new(Mutex::new(QueueStatus::new(&source(&broker, &stream))));
+    let status = Arc::new(Mutex::new(QueueStatus::new(&source(broker, &stream))));
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     let idle = Duration::from_secs(2);
-    let replica = Replica::for_store(&store, &team(&broker, &stream)).unwrap();
+    let replica = Counting {
+        replica: Replica::for_store(&store, &team(broker, &stream)).unwrap(),
+        batches: 0,
+        busy: Duration::ZERO,
+    };
     reset_peak_rss();
     let rss_before = peak_rss_mb();
     let started = Instant::now();
-    rt.block_on(amqp::consume(
-        source(&broker, &stream),
+    let replica = rt.block_on(amqp::consume(
+        source(broker, &stream),
         replica,
         status.clone(),
         stopped,
         Until::Idle(idle),
     ));
     let replay = started.elapsed().saturating_sub(idle);
+    eprintln!(
+        "{} batches of {:.0} messages on average; applying took {:.1} s of {:.1} s",
+        replica.batches,
+        messages as f64 / replica.batches.max(1) as f64,
+        replica.busy.as_secs_f64(),
+        replay.as_secs_f64()
+    );
     let rss_peak = peak_rss_mb();
     let counts = amqp::status_of(&status).activity.counts;
     assert_eq!(counts.applied as usize, messages, "{counts:?}");
     assert_eq!(counts.completed as usize, messages / 10, "{counts:?}");
     drop(store);
+    CatchUp {
+        replay,
+        bare,
+        rss_before,
+        rss_peak,
+    }
+}
 
+/// What the gateway and the live actions measured.
+struct Live {
+    flood: Duration,
+    bare_publish: Duration,
+    paced: Vec<Duration>,
+    seen: Vec<Duration>,
+    floor: Vec<Duration>,
+}
+
+/// The gateway at full speed and paced, then another desk's actions while events flow through it.
+fn gateway_and_actions(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    broker: &Broker,
+    dir: &std::path::Path,
+) -> Live {
+    let id = std::process::id();
     // The gateway, in this process, publishing to a stream of its own.
     let gw_stream = format!("bench-gateway-{id}");
     let floor_stream = format!("bench-gateway-floor-{id}");
     let (gateway, sink) = rt.block_on(async {
-        let p = Publisher::connect(&broker).await.unwrap();
+        let p = Publisher::connect(broker).await.unwrap();
         for s in [&gw_stream, &floor_stream] {
             p.declare(s, QueueKind::Stream, None, None, None)
                 .await
@@ -373,7 +447,7 @@ fn main() {
     let address = gateway.address();
     eprintln!("the gateway at full speed, and bare lapin publishing with confirms…");
     let flood = rt.block_on(gateway_flood(address, GATEWAY_REQUESTS));
-    let bare_publish = rt.block_on(bare_publishing(&url, &floor_stream, GATEWAY_REQUESTS));
+    let bare_publish = rt.block_on(bare_publishing(url, &floor_stream, GATEWAY_REQUESTS));
     eprintln!("the gateway at {PACED_RATE} requests/s for {PACED_SECONDS} s…");
     let paced = rt.block_on(gateway_paced(
         address,
@@ -385,13 +459,13 @@ fn main() {
 
     // Another desk's action while 1,000 events a second flow through the gateway: desk B
     // replicates the gateway's stream; desk A publishes actions on its first events.
-    let (desk_b, commits) = desk(dir.path(), "desk-b");
-    let status = Arc::new(Mutex::new(QueueStatus::new(&source(&broker, &gw_stream))));
+    let (desk_b, commits) = desk(dir, "desk-b");
+    let status = Arc::new(Mutex::new(QueueStatus::new(&source(broker, &gw_stream))));
     let (stop_b, stopped_b) = tokio::sync::watch::channel(false);
-    let replica = Replica::for_store(&desk_b, &team(&broker, &gw_stream)).unwrap();
+    let replica = Replica::for_store(&desk_b, &team(broker, &gw_stream)).unwrap();
     let progress = replica.progress();
     let consumer = rt.spawn(amqp::consume(
-        source(&broker, &gw_stream),
+        source(broker, &gw_stream),
         replica,
         status,
         stopped_b,
@@ -416,7 +490,7 @@ fn main() {
         (LIVE_ACTIONS as u64 / 50).max(8),
         taken,
     ));
-    let publisher = rt.block_on(Publisher::connect(&broker)).unwrap();
+    let publisher = rt.block_on(Publisher::connect(broker)).unwrap();
     let mut seen = Vec::with_capacity(LIVE_ACTIONS);
     for n in 0..LIVE_ACTIONS {
         let started = Instant::now();
@@ -451,47 +525,84 @@ fn main() {
     let live_floor = format!("bench-team-floor-{id}");
     rt.block_on(publisher.declare(&live_floor, QueueKind::Stream, None, None, None))
         .unwrap();
-    let floor = rt.block_on(bare_round_trips(&url, &live_floor, LIVE_ACTIONS));
+    let floor = rt.block_on(bare_round_trips(url, &live_floor, LIVE_ACTIONS));
     rt.block_on(gateway.stop());
     drop(sink);
 
+    Live {
+        flood,
+        bare_publish,
+        paced,
+        seen,
+        floor,
+    }
+}
+
+fn main() {
+    let url = std::env::var("EVENTDESK_TEST_AMQP")
+        .expect("EVENTDESK_TEST_AMQP: run through scripts/bench-team.sh");
+    let broker = Broker::parse(&url, None).unwrap();
+    let messages = env_number("EVENTDESK_BENCH_MESSAGES", 1_000_000);
+    // `catch-up` or `gateway` runs only that part.
+    let only = std::env::var("EVENTDESK_BENCH_ONLY").unwrap_or_default();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let caught_up = (only != "gateway").then(|| catch_up(&rt, &url, &broker, dir.path(), messages));
+    let live = (only != "catch-up").then(|| gateway_and_actions(&rt, &url, &broker, dir.path()));
     let per_s = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
-    let (p50, p99) = quantiles(seen);
-    let (floor_p50, floor_p99) = quantiles(floor);
-    let (gw_p50, gw_p99) = quantiles(paced);
     println!(
         "\nEventdesk team benchmarks: {messages} messages caught up, {GATEWAY_REQUESTS} gateway requests, {LIVE_ACTIONS} live actions"
     );
     println!("| measurement | value | floor (same run) | ratio to floor |");
     println!("| --- | --- | --- | --- |");
-    println!(
-        "| catch-up of a new desk from offset 0, messages/s | {:.0} | {:.0} (bare lapin consumer, ack only) | {:.2} |",
-        per_s(messages, replay),
-        per_s(messages, bare),
-        per_s(messages, replay) / per_s(messages, bare)
-    );
-    println!(
-        "| catch-up: process peak RSS | {rss_peak} MB | {rss_before} MB (before it) | {:.2} |",
-        rss_peak as f64 / rss_before.max(1) as f64
-    );
-    println!(
-        "| gateway: HTTP request → confirmed publish, requests/s ({CLIENTS} connections) | {:.0} | {:.0} (bare lapin publish + confirm, {CLIENTS} tasks) | {:.2} |",
-        per_s(GATEWAY_REQUESTS, flood),
-        per_s(GATEWAY_REQUESTS, bare_publish),
-        per_s(GATEWAY_REQUESTS, flood) / per_s(GATEWAY_REQUESTS, bare_publish)
-    );
-    println!(
-        "| gateway at {PACED_RATE} requests/s, p50 / p99 | {} / {} | — | — |",
-        ms(gw_p50),
-        ms(gw_p99)
-    );
-    println!(
-        "| another desk's action under {PACED_RATE} events/s, publish → committed here, p50 / p99 | {} / {} | {} / {} (publish → bare consumer, idle) | {:.2} / {:.2} |",
-        ms(p50),
-        ms(p99),
-        ms(floor_p50),
-        ms(floor_p99),
-        p50.as_secs_f64() / floor_p50.as_secs_f64(),
-        p99.as_secs_f64() / floor_p99.as_secs_f64()
-    );
+    if let Some(CatchUp {
+        replay,
+        bare,
+        rss_before,
+        rss_peak,
+    }) = caught_up
+    {
+        println!(
+            "| catch-up of a new desk from offset 0, messages/s | {:.0} | {:.0} (bare lapin consumer, ack only) | {:.2} |",
+            per_s(messages, replay),
+            per_s(messages, bare),
+            per_s(messages, replay) / per_s(messages, bare)
+        );
+        println!(
+            "| catch-up: process peak RSS | {rss_peak} MB | {rss_before} MB (before it) | {:.2} |",
+            rss_peak as f64 / rss_before.max(1) as f64
+        );
+    }
+    if let Some(Live {
+        flood,
+        bare_publish,
+        paced,
+        seen,
+        floor,
+    }) = live
+    {
+        let (p50, p99) = quantiles(seen);
+        let (floor_p50, floor_p99) = quantiles(floor);
+        let (gw_p50, gw_p99) = quantiles(paced);
+        println!(
+            "| gateway: HTTP request → confirmed publish, requests/s ({CLIENTS} connections) | {:.0} | {:.0} (bare lapin publish + confirm, {CLIENTS} tasks) | {:.2} |",
+            per_s(GATEWAY_REQUESTS, flood),
+            per_s(GATEWAY_REQUESTS, bare_publish),
+            per_s(GATEWAY_REQUESTS, flood) / per_s(GATEWAY_REQUESTS, bare_publish)
+        );
+        println!(
+            "| gateway at {PACED_RATE} requests/s, p50 / p99 | {} / {} | — | — |",
+            ms(gw_p50),
+            ms(gw_p99)
+        );
+        println!(
+            "| another desk's action under {PACED_RATE} events/s, publish → committed here, p50 / p99 | {} / {} | {} / {} (publish → bare consumer, idle) | {:.2} / {:.2} |",
+            ms(p50),
+            ms(p99),
+            ms(floor_p50),
+            ms(floor_p99),
+            p50.as_secs_f64() / floor_p50.as_secs_f64(),
+            p99.as_secs_f64() / floor_p99.as_secs_f64()
+        );
+    }
 }

@@ -4,6 +4,7 @@
 //!
 //! - [`amqp`]: RabbitMQ stream queues (exactly once, from the offset stored with the changes)
 //!   and classic or quorum queues (acknowledged after the commit; redeliveries recognised);
+//! - [`desk`]: a desk's own ways in as the window runs them (set up, changed, their state);
 //! - [`gateway`]: what the gateway and a team desk's endpoint publish to a team's stream;
 //! - [`http`]: a loopback endpoint speaking PagerDuty's Events API v2 and Alertmanager's
 //!   webhook, behind a token;
@@ -15,6 +16,7 @@
 //! holds only the network and stream code, so that the core builds without it.
 
 pub mod amqp;
+pub mod desk;
 pub mod gateway;
 pub mod http;
 pub mod lines;

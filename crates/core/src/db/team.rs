@@ -67,15 +67,15 @@ pub fn bind_team_file(w: &WriteTxn<'_>, stream: &str, admin: &str) -> Result<Bin
     binding(w.conn())?.ok_or_else(|| crate::Error::storage("the team binding went missing"))
 }
 
-/// Records the message at `offset` (with its digest) as the last applied, and as the first
-/// when it is.
-pub fn record_applied(w: &WriteTxn<'_>, offset: i64, digest: &str) -> Result<()> {
+/// Records the last message a batch applied (offset, digest), and its first as the file's
+/// first when there is none yet.
+pub fn record_applied(w: &WriteTxn<'_>, first: (i64, &str), last: (i64, &str)) -> Result<()> {
     w.conn()
         .prepare_cached(
-            "UPDATE team_binding SET last_offset = ?1, last_digest = ?2, \
+            "UPDATE team_binding SET last_offset = ?3, last_digest = ?4, \
              first_offset = coalesce(first_offset, ?1), first_digest = coalesce(first_digest, ?2)",
         )?
-        .execute(params![offset, digest])?;
+        .execute(params![first.0, first.1, last.0, last.1])?;
     Ok(())
 }
 
@@ -210,29 +210,32 @@ pub fn action_refused(conn: &Connection, action_id: &str) -> Result<Option<Strin
 }
 
 /// How many offsets back an origin id still marks a message as published again.
-pub const SEEN_WINDOW: i64 = 100_000;
+pub const SEEN_WINDOW: i64 = 10_000;
 
-/// Remembers the origin id `message_id` of the message at `offset`: `Some(first offset)` when
-/// a message with that id was applied within the last [`SEEN_WINDOW`] offsets.
-pub fn seen_before(w: &WriteTxn<'_>, message_id: &str, offset: i64) -> Result<Option<i64>> {
-    let first: Option<i64> = w
+/// Remembers the message at `offset` by `digest` (of its origin id and content): `true` when
+/// one with that digest was applied within the last [`SEEN_WINDOW`] offsets (the row is then
+/// left as it is). A new digest costs one insert; only a digest met before is looked at.
+pub fn seen_before(w: &WriteTxn<'_>, digest: i64, offset: i64) -> Result<bool> {
+    let inserted = w
         .conn()
-        .prepare_cached("SELECT stream_offset FROM team_seen WHERE message_id = ?1")?
-        .query_row([message_id], |r| r.get(0))
-        .optional()?;
-    if let Some(first) = first.filter(|first| offset - first < SEEN_WINDOW) {
-        return Ok(Some(first));
-    }
-    w.conn()
         .prepare_cached(
-            "INSERT INTO team_seen (message_id, stream_offset) VALUES (?1, ?2) \
-             ON CONFLICT (message_id) DO UPDATE SET stream_offset = excluded.stream_offset",
+            "INSERT INTO team_seen (digest, stream_offset) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?
-        .execute(params![message_id, offset])?;
-    Ok(None)
+        .execute(params![digest, offset])?;
+    if inserted == 1 {
+        return Ok(false);
+    }
+    let refreshed = w
+        .conn()
+        .prepare_cached(
+            "UPDATE team_seen SET stream_offset = ?2 WHERE digest = ?1 AND stream_offset <= ?2 - ?3",
+        )?
+        .execute(params![digest, offset, SEEN_WINDOW])?;
+    Ok(refreshed == 0)
 }
 
-/// Forgets origin ids that fell out of the window before `offset`.
+/// Forgets messages that fell out of the window before `offset` (a scan: the table holds about
+/// one window).
 pub fn forget_seen(w: &WriteTxn<'_>, offset: i64) -> Result<()> {
     w.conn()
         .prepare_cached("DELETE FROM team_seen WHERE stream_offset < ?1")?

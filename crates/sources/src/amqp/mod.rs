@@ -53,7 +53,7 @@ pub const BATCH_BYTES: usize = 16 * 1024 * 1024;
 /// prefetch count is this divided by that size (between [`MIN_PREFETCH`] and
 /// [`MAX_PREFETCH`]). A message larger than the applier takes still arrives whole (AMQP has no
 /// prefetch by bytes): RabbitMQ's own `max_message_size` is the bound on that.
-pub const PREFETCH_BYTES: usize = 16 * 1024 * 1024;
+pub const PREFETCH_BYTES: usize = 64 * 1024 * 1024;
 const MIN_PREFETCH: usize = 16;
 const MAX_PREFETCH: usize = 1_000;
 /// How long a team replica waits for the stream to deliver the last message it applied.

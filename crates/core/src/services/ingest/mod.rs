@@ -558,10 +558,15 @@ fn first_time(w: &WriteTxn<'_>, channel: &str, id: &str, redelivered: bool) -> R
 /// What a message without an id of its own is known by: a hash of its bytes (FNV-1a, 64
 /// bits; the same bytes delivered again are the same message).
 pub fn content_id(body: &[u8]) -> String {
+    format!("fnv:{:016x}:{}", fnv1a(body), body.len())
+}
+
+/// FNV-1a, 64 bits.
+pub fn fnv1a<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in body {
+    for &b in bytes {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("fnv:{hash:016x}:{}", body.len())
+    hash
 }

@@ -228,7 +228,7 @@ impl Progress {
 /// The longest reason kept for a refused message.
 const MAX_REASON: usize = 300;
 /// How often (in offsets) origin ids that fell out of their window are forgotten.
-const FORGET_EVERY: i64 = 10_000;
+const FORGET_EVERY: i64 = 5_000;
 
 impl Replica {
     /// A replica of `team` on `conn`'s file. The first replica binds the file to its team;
@@ -339,6 +339,9 @@ impl Applier for Replica {
             let mut limits = rows::binding(w.conn())?
                 .map(|b| b.limits)
                 .unwrap_or_default();
+            // The first and last messages applied: what the stream must still hold when the
+            // desk goes on (the last), and where this desk began (the first).
+            let mut span: Option<(i64, &Incoming, i64, &Incoming)> = None;
             let mut outcomes = Vec::with_capacity(batch.len());
             for message in batch {
                 let Delivery::Stream { offset } = message.delivery else {
@@ -366,7 +369,10 @@ impl Applier for Replica {
                 };
                 let outcome = ctx.apply(message)?;
                 let action_id = ctx.action_id.take();
-                rows::record_applied(w, offset, &message.digest())?;
+                span = Some(match span {
+                    Some((first_offset, first, _, _)) => (first_offset, first, offset, message),
+                    None => (offset, message, offset, message),
+                });
                 if let Outcome::Rejected(e) = &outcome {
                     let mut reason = e.to_string();
                     if reason.chars().count() > MAX_REASON {
@@ -384,6 +390,13 @@ impl Applier for Replica {
                     )?;
                 }
                 outcomes.push(outcome);
+            }
+            if let Some((first_offset, first, last_offset, last)) = span {
+                rows::record_applied(
+                    w,
+                    (first_offset, &first.digest()),
+                    (last_offset, &last.digest()),
+                )?;
             }
             ingest::store_offset(w, &channel, next)?;
             Ok((outcomes, next, limits))
@@ -430,8 +443,8 @@ impl Context<'_, '_> {
         }
         if let Some(id) = &message.message_id {
             // Published again (a retry after a lost confirm): the same id and the same bytes.
-            let key = format!("{id}:{}", message.digest());
-            if rows::seen_before(self.w, &key, self.offset)?.is_some() {
+            let digest = ingest::fnv1a(id.as_bytes().iter().chain(&[0xff]).chain(&message.body));
+            if rows::seen_before(self.w, digest as i64, self.offset)? {
                 return Ok(Outcome::Duplicate);
             }
         }

@@ -1,8 +1,8 @@
 //! What the sources are set up from: the saved set-up, the environment, and what the Sources
 //! panel is shown.
 
+use crate::amqp::{Broker, QueueKind, QueueSource, QueueStatus, PASSWORD_VAR};
 use eventdesk_core::services::ingest::{Activity, Format};
-use eventdesk_sources::amqp::{Broker, QueueKind, QueueSource, QueueStatus, PASSWORD_VAR};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -2,11 +2,9 @@
 //! consumer of its own.
 
 use super::{lock, QueueConfig, RunningQueue, Sources, SourcesStatus, MAX_QUEUES, SETTING};
+use crate::amqp::{self, Broker, QueueKind, QueueSource, QueueState, QueueStatus, StatusCell};
 use eventdesk_core::services::ingest::{Format, Ingester};
 use eventdesk_core::{Actor, Error};
-use eventdesk_sources::amqp::{
-    self, Broker, QueueKind, QueueSource, QueueState, QueueStatus, StatusCell,
-};
 use rand::Rng;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
@@ -71,7 +69,7 @@ impl Sources {
         let ingester = Ingester::for_store(&self.0.store, actor, &channel, queue.config.format)?;
         let (stop, stopped) = watch::channel(false);
         lock(&queue.status).state = QueueState::Connecting;
-        tauri::async_runtime::spawn(amqp::consume(
+        self.0.runtime.spawn(amqp::consume(
             source,
             ingester,
             queue.status.clone(),

@@ -1,9 +1,11 @@
-//! The ways events come in while the window is open: the loopback HTTP endpoint and RabbitMQ
+//! A desk's own ways in, as the window runs them: the loopback HTTP endpoint and RabbitMQ
 //! queues or streams, as the operator set them up in the Sources panel (saved under the
-//! `sources` setting, secrets in the credential store) or as the environment says
+//! `sources` setting, secrets in a [`SecretStore`]: the system's credential store) or as the
+//! environment says
 //! (`EVENTDESK_HTTP_LISTEN`, `EVENTDESK_HTTP_TOKEN`, `EVENTDESK_AMQP_URL`,
 //! `EVENTDESK_AMQP_QUEUE`, `EVENTDESK_AMQP_KIND`, for headless use and tests; not saved). Each
-//! runs on Tauri's async runtime and writes through its own `Ingester`; what they commit
+//! runs on the tokio runtime [`Sources::start`] was called on and writes through its own
+//! `Ingester`; what they commit
 //! reaches the window like any other change. On a team desk the endpoint publishes to the
 //! team's stream instead (as the gateway does) and queues are not read, with the reason shown:
 //! only the stream changes a team desk's events. Their state is pushed to the window as
@@ -17,12 +19,11 @@ pub use setup::{
     DEFAULT_HTTP_PORT,
 };
 
-use crate::secrets::Secrets;
+use crate::amqp::{self, StatusCell};
+use crate::gateway::StreamSink;
+use crate::http::{self, HttpConfig, HttpServer};
 use eventdesk_core::services::ingest::{Format, Ingester};
 use eventdesk_core::{Actor, Error, Store};
-use eventdesk_sources::amqp::{self, StatusCell};
-use eventdesk_sources::gateway::StreamSink;
-use eventdesk_sources::http::{self, HttpConfig, HttpServer};
 use rand::Rng;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -64,9 +65,20 @@ struct Running {
     queues: Vec<RunningQueue>,
 }
 
+/// Where a desk keeps its secrets (the endpoint's token, queues' URLs with their passwords):
+/// never in the database or the settings.
+pub trait SecretStore: Send + Sync {
+    fn get(&self, name: &str) -> Result<Option<String>, Error>;
+    fn set(&self, name: &str, secret: &str) -> Result<(), Error>;
+    fn delete(&self, name: &str) -> Result<(), Error>;
+    /// Whether they outlive this run (the system's credential store), or only this session.
+    fn is_system(&self) -> bool;
+}
+
 struct Inner {
     store: Arc<Store>,
-    secrets: Arc<Secrets>,
+    secrets: Arc<dyn SecretStore>,
+    runtime: tokio::runtime::Handle,
     env: FromEnvironment,
     /// On a team desk: where the endpoint publishes what it accepts.
     team: Option<Arc<StreamSink>>,
@@ -89,10 +101,10 @@ impl WeakSources {
 impl Sources {
     /// Starts what the saved set-up and the environment ask for (on a team desk, `team`: the
     /// endpoint publishing to the team's stream, queues not read); what cannot start says why
-    /// in its status. Must be called inside Tauri's async runtime.
+    /// in its status. Must be called on a tokio runtime, which runs them.
     pub async fn start(
         store: Arc<Store>,
-        secrets: Arc<Secrets>,
+        secrets: Arc<dyn SecretStore>,
         env: FromEnvironment,
         team: Option<Arc<StreamSink>>,
     ) -> (Sources, Vec<String>) {
@@ -109,6 +121,7 @@ impl Sources {
         let sources = Sources(Arc::new(Inner {
             store,
             secrets,
+            runtime: tokio::runtime::Handle::current(),
             env,
             team,
             running: Mutex::new(Running {
