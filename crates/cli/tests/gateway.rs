@@ -4,23 +4,25 @@
 //! while the broker is away; SIGTERM stops it cleanly. On a cluster of three nodes, the node the
 //! replicas and the gateway are connected to is killed while events and actions flow: they go
 //! on through another node, and every replica ends identical with nothing lost or doubled.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// test code: failing loudly is the point
+// SIGTERM, and a cluster from scripts/rabbitmq.sh (Debian's package): Unix, and Linux.
+#![cfg(unix)]
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod support;
 
-use support::{as_user, broker, cli, cli_as, with_input};
+use support::{broker, cli, cli_as, with_input};
 
 const TOKEN: &str = "gateway-token-0123456789";
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/rabbitmq.sh");
 
 fn run(cmd: &mut Command) -> String {
     let out = with_input(cmd, "");
@@ -285,242 +287,258 @@ fn the_gateway_publishes_what_it_takes_after_the_confirm_and_refuses_the_rest() 
     assert!(ok);
 }
 
-/// A cluster of RabbitMQ nodes of this test's own, stopped when dropped.
-struct Cluster {
-    urls: String,
-    folders: Vec<String>,
-}
+/// A team on a cluster of three nodes (scripts/rabbitmq.sh, Debian's package: Linux).
+#[cfg(target_os = "linux")]
+mod cluster {
+    use super::*;
+    use std::path::PathBuf;
+    use std::time::Instant;
+    use support::as_user;
 
-impl Cluster {
-    fn start(nodes: usize) -> Cluster {
-        let out = Command::new("bash")
-            .args([SCRIPT, "cluster", &nodes.to_string()])
-            .output()
+    const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/rabbitmq.sh");
+
+    /// A cluster of RabbitMQ nodes of this test's own, stopped when dropped.
+    struct Cluster {
+        urls: String,
+        folders: Vec<String>,
+    }
+
+    impl Cluster {
+        fn start(nodes: usize) -> Cluster {
+            let out = Command::new("bash")
+                .args([SCRIPT, "cluster", &nodes.to_string()])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8(out.stdout).unwrap();
+            let value = |name: &str| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+                    .unwrap_or_else(|| panic!("{name} not in {text}"))
+                    .trim_matches('"')
+                    .to_owned()
+            };
+            Cluster {
+                urls: as_user(&value("EVENTDESK_TEST_CLUSTER_URLS"), "guest"),
+                folders: value("EVENTDESK_TEST_CLUSTER")
+                    .split(' ')
+                    .map(str::to_owned)
+                    .collect(),
+            }
+        }
+
+        fn kill(&self, node: usize) {
+            let status = Command::new("bash")
+                .args([SCRIPT, "kill", &self.folders[node]])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    }
+
+    impl Drop for Cluster {
+        fn drop(&mut self) {
+            let _ = Command::new("bash")
+                .arg(SCRIPT)
+                .arg("stop")
+                .args(&self.folders)
+                .status();
+        }
+    }
+
+    /// A long-running replica whose standard error lines are read with the time they came.
+    fn replica(urls: &str, team: &str, db: &Path) -> (Child, mpsc::Receiver<(Instant, String)>) {
+        let mut child = cli_as("guest", urls)
+            .args(["replicate", "--db", db.to_str().unwrap(), "--team", team])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8(out.stdout).unwrap();
-        let value = |name: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(&format!("export {name}=")))
-                .unwrap_or_else(|| panic!("{name} not in {text}"))
-                .trim_matches('"')
-                .to_owned()
+        let (tx, rx) = mpsc::channel();
+        let err = BufReader::new(child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            for line in err.lines().map_while(Result::ok) {
+                let _ = tx.send((Instant::now(), line));
+            }
+        });
+        (child, rx)
+    }
+
+    /// Waits for a line that says the replica is connected to a node other than `not`.
+    fn connected_elsewhere(lines: &mpsc::Receiver<(Instant, String)>, not: &str) -> Instant {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (at, line) = lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("the replica did not connect to another node"));
+            if line.starts_with("connected to ") && !line.contains(not) {
+                return at;
+            }
+        }
+    }
+
+    fn stored_offset(db: &Path, stream: &str) -> i64 {
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT next_offset FROM ingest_offsets WHERE source = ?1",
+                    [format!("team:{stream}")],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn on_a_cluster_a_dead_node_is_left_for_another_and_every_replica_ends_identical() {
+        let cluster = Cluster::start(3);
+        let urls = cluster.urls.clone();
+        let first_node = urls
+            .split(',')
+            .next()
+            .unwrap()
+            .rsplit_once('@')
+            .unwrap()
+            .1
+            .to_owned();
+        let stream = unique("cluster");
+        let team = run(cli_as("alice", &urls).args([
+            "create-team",
+            "--stream",
+            &stream,
+            "--replicas",
+            "3",
+        ]));
+        let team = team.trim().to_owned();
+        run(cli_as("alice", &urls).args(["roster", "--stream", &stream, "--set", "bob=operator"]));
+        let dir = tempfile::tempdir().unwrap();
+        let db = |name: &str| -> PathBuf { dir.path().join(format!("{name}.db")) };
+
+        // Everyone connects to the first node first.
+        let gateway = Gateway::start("producer", &urls, &stream);
+        let (mut a, a_lines) = replica(&urls, &team, &db("a"));
+        let (mut b, b_lines) = replica(&urls, &team, &db("b"));
+        let post_events = |from: usize, to: usize| {
+            let mut sent: HashMap<String, usize> = HashMap::new();
+            for i in from..to {
+                let key = format!("k{i}");
+                // As Alertmanager does: a 503 is sent again.
+                loop {
+                    *sent.entry(key.clone()).or_default() += 1;
+                    let answer = post(
+                        gateway.address,
+                        "/v2/enqueue",
+                        TOKEN,
+                        trigger(&key).to_string().as_bytes(),
+                    );
+                    if answer.status == 202 {
+                        break;
+                    }
+                    assert_eq!(answer.status, 503, "{}", answer.body);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+            sent
         };
-        Cluster {
-            urls: as_user(&value("EVENTDESK_TEST_CLUSTER_URLS"), "guest"),
-            folders: value("EVENTDESK_TEST_CLUSTER")
-                .split(' ')
-                .map(str::to_owned)
-                .collect(),
+        let mut sent = post_events(0, 300);
+        let started = Instant::now();
+        while stored_offset(&db("a"), &stream) < 302 {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "desk A did not apply the first events"
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
-    }
-
-    fn kill(&self, node: usize) {
-        let status = Command::new("bash")
-            .args([SCRIPT, "kill", &self.folders[node]])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(SCRIPT)
-            .arg("stop")
-            .args(&self.folders)
-            .status();
-    }
-}
-
-/// A long-running replica whose standard error lines are read with the time they came.
-fn replica(urls: &str, team: &str, db: &Path) -> (Child, mpsc::Receiver<(Instant, String)>) {
-    let mut child = cli_as("guest", urls)
-        .args(["replicate", "--db", db.to_str().unwrap(), "--team", team])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let err = BufReader::new(child.stderr.take().unwrap());
-    std::thread::spawn(move || {
-        for line in err.lines().map_while(Result::ok) {
-            let _ = tx.send((Instant::now(), line));
-        }
-    });
-    (child, rx)
-}
-
-/// Waits for a line that says the replica is connected to a node other than `not`.
-fn connected_elsewhere(lines: &mpsc::Receiver<(Instant, String)>, not: &str) -> Instant {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let (at, line) = lines
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("the replica did not connect to another node"));
-        if line.starts_with("connected to ") && !line.contains(not) {
-            return at;
-        }
-    }
-}
-
-fn stored_offset(db: &Path, stream: &str) -> i64 {
-    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .and_then(|c| {
-            c.query_row(
-                "SELECT next_offset FROM ingest_offsets WHERE source = ?1",
-                [format!("team:{stream}")],
-                |r| r.get(0),
-            )
-        })
-        .unwrap_or(0)
-}
-
-#[test]
-fn on_a_cluster_a_dead_node_is_left_for_another_and_every_replica_ends_identical() {
-    let cluster = Cluster::start(3);
-    let urls = cluster.urls.clone();
-    let first_node = urls
-        .split(',')
-        .next()
-        .unwrap()
-        .rsplit_once('@')
-        .unwrap()
-        .1
-        .to_owned();
-    let stream = unique("cluster");
-    let team =
-        run(cli_as("alice", &urls).args(["create-team", "--stream", &stream, "--replicas", "3"]));
-    let team = team.trim().to_owned();
-    run(cli_as("alice", &urls).args(["roster", "--stream", &stream, "--set", "bob=operator"]));
-    let dir = tempfile::tempdir().unwrap();
-    let db = |name: &str| -> PathBuf { dir.path().join(format!("{name}.db")) };
-
-    // Everyone connects to the first node first.
-    let gateway = Gateway::start("producer", &urls, &stream);
-    let (mut a, a_lines) = replica(&urls, &team, &db("a"));
-    let (mut b, b_lines) = replica(&urls, &team, &db("b"));
-    let post_events = |from: usize, to: usize| {
-        let mut sent: HashMap<String, usize> = HashMap::new();
-        for i in from..to {
-            let key = format!("k{i}");
-            // As Alertmanager does: a 503 is sent again.
-            loop {
-                *sent.entry(key.clone()).or_default() += 1;
-                let answer = post(
-                    gateway.address,
-                    "/v2/enqueue",
-                    TOKEN,
-                    trigger(&key).to_string().as_bytes(),
-                );
-                if answer.status == 202 {
-                    break;
+        // Events 0..300 have team keys 2..302: bob acts on the first 100 while more events come,
+        // and the node everyone is connected to dies in the middle.
+        let actions = std::thread::spawn({
+            let urls = urls.clone();
+            let stream = stream.clone();
+            move || {
+                let mut ids = Vec::new();
+                for key in 2..102 {
+                    let out = cli_as("bob", &urls)
+                        .args([
+                            "act",
+                            "--stream",
+                            &stream,
+                            "--action",
+                            "acknowledge",
+                            "--event",
+                            &key.to_string(),
+                            "--expected-version",
+                            "1",
+                        ])
+                        .output()
+                        .unwrap();
+                    // An action whose node died under it is not confirmed: bob sends it again.
+                    if out.status.success() {
+                        ids.push(String::from_utf8_lossy(&out.stdout).trim().to_owned());
+                    }
                 }
-                assert_eq!(answer.status, 503, "{}", answer.body);
-                std::thread::sleep(Duration::from_millis(100));
+                ids
             }
-        }
-        sent
-    };
-    let mut sent = post_events(0, 300);
-    let started = Instant::now();
-    while stored_offset(&db("a"), &stream) < 302 {
+        });
+        let more = std::thread::scope(|scope| {
+            let flow = scope.spawn(|| post_events(300, 1_300));
+            while stored_offset(&db("a"), &stream) < 600 {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let killed = Instant::now();
+            cluster.kill(0);
+            let a_back = connected_elsewhere(&a_lines, &first_node);
+            let b_back = connected_elsewhere(&b_lines, &first_node);
+            let resumed = a_back.max(b_back).duration_since(killed);
+            eprintln!("replicas connected to another node {resumed:?} after the node was killed");
+            assert!(resumed < Duration::from_secs(10), "took {resumed:?}");
+            flow.join().unwrap()
+        });
+        sent.extend(more);
+        let acted = actions.join().unwrap();
         assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "desk A did not apply the first events"
+            acted.len() >= 90,
+            "only {} of bob's actions were confirmed",
+            acted.len()
         );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    // Events 0..300 have team keys 2..302: bob acts on the first 100 while more events come,
-    // and the node everyone is connected to dies in the middle.
-    let actions = std::thread::spawn({
-        let urls = urls.clone();
-        let stream = stream.clone();
-        move || {
-            let mut ids = Vec::new();
-            for key in 2..102 {
-                let out = cli_as("bob", &urls)
-                    .args([
-                        "act",
-                        "--stream",
-                        &stream,
-                        "--action",
-                        "acknowledge",
-                        "--event",
-                        &key.to_string(),
-                        "--expected-version",
-                        "1",
-                    ])
-                    .output()
-                    .unwrap();
-                // An action whose node died under it is not confirmed: bob sends it again.
-                if out.status.success() {
-                    ids.push(String::from_utf8_lossy(&out.stdout).trim().to_owned());
-                }
-            }
-            ids
+        let (ok, _) = gateway.terminate();
+        assert!(ok);
+        for child in [&mut a, &mut b] {
+            let _ = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status();
+            child.wait().unwrap();
         }
-    });
-    let more = std::thread::scope(|scope| {
-        let flow = scope.spawn(|| post_events(300, 1_300));
-        while stored_offset(&db("a"), &stream) < 600 {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let killed = Instant::now();
-        cluster.kill(0);
-        let a_back = connected_elsewhere(&a_lines, &first_node);
-        let b_back = connected_elsewhere(&b_lines, &first_node);
-        let resumed = a_back.max(b_back).duration_since(killed);
-        eprintln!("replicas connected to another node {resumed:?} after the node was killed");
-        assert!(resumed < Duration::from_secs(10), "took {resumed:?}");
-        flow.join().unwrap()
-    });
-    sent.extend(more);
-    let acted = actions.join().unwrap();
-    assert!(
-        acted.len() >= 90,
-        "only {} of bob's actions were confirmed",
-        acted.len()
-    );
-    let (ok, _) = gateway.terminate();
-    assert!(ok);
-    for child in [&mut a, &mut b] {
-        let _ = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status();
-        child.wait().unwrap();
-    }
-    // Both go on to the end of the stream (and a third, new desk reads it all): identical.
-    replicate(&urls, &team, &db("a"));
-    replicate(&urls, &team, &db("b"));
-    replicate(&urls, &team, &db("c"));
-    let dump_a = dump(&db("a"));
-    assert_eq!(dump_a, dump(&db("b")), "desks A and B differ");
-    assert_eq!(dump_a, dump(&db("c")), "desks A and C differ");
+        // Both go on to the end of the stream (and a third, new desk reads it all): identical.
+        replicate(&urls, &team, &db("a"));
+        replicate(&urls, &team, &db("b"));
+        replicate(&urls, &team, &db("c"));
+        let dump_a = dump(&db("a"));
+        assert_eq!(dump_a, dump(&db("b")), "desks A and B differ");
+        assert_eq!(dump_a, dump(&db("c")), "desks A and C differ");
 
-    // Nothing lost, nothing doubled: one event for each key taken, raised at most as often as
-    // it was sent; each action of bob's confirmed applied once.
-    let all = lines(&dump_a);
-    let events: Vec<&Value> = all.iter().filter(|l| l.get("team").is_some()).collect();
-    assert_eq!(events.len(), 1_300);
-    for e in &events {
-        let key = e["dedupKey"].as_str().unwrap();
-        assert!(
-            e["occurrences"].as_u64().unwrap() as usize <= sent[key],
-            "{e}"
-        );
-    }
-    let applied: Vec<&str> = all
-        .iter()
-        .filter(|l| l.get("outcome").is_some())
-        .map(|l| l["actionId"].as_str().unwrap())
-        .collect();
-    for id in &acted {
-        assert_eq!(applied.iter().filter(|a| *a == id).count(), 1, "{id}");
+        // Nothing lost, nothing doubled: one event for each key taken, raised at most as often as
+        // it was sent; each action of bob's confirmed applied once.
+        let all = lines(&dump_a);
+        let events: Vec<&Value> = all.iter().filter(|l| l.get("team").is_some()).collect();
+        assert_eq!(events.len(), 1_300);
+        for e in &events {
+            let key = e["dedupKey"].as_str().unwrap();
+            assert!(
+                e["occurrences"].as_u64().unwrap() as usize <= sent[key],
+                "{e}"
+            );
+        }
+        let applied: Vec<&str> = all
+            .iter()
+            .filter(|l| l.get("outcome").is_some())
+            .map(|l| l["actionId"].as_str().unwrap())
+            .collect();
+        for id in &acted {
+            assert_eq!(applied.iter().filter(|a| *a == id).count(), 1, "{id}");
+        }
     }
 }

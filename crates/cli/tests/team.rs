@@ -508,7 +508,8 @@ fn local_writes_into_a_team_file_are_refused_and_the_file_is_unchanged() {
     assert_eq!(lines(&dump(&db)).len(), lines(&before).len() + 1);
 }
 
-/// Peak resident memory of a process so far, in MB.
+/// Peak resident memory of a process so far, in MB (Linux: /proc).
+#[cfg(target_os = "linux")]
 fn peak_rss_mb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let kb: u64 = status
@@ -520,6 +521,7 @@ fn peak_rss_mb(pid: u32) -> u64 {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn oversized_messages_are_refused_the_replica_goes_on_and_stays_within_its_memory() {
     let team = Team::new("big");
     // 100 messages of 4 MiB among 1,000 normal ones, published in runs of ten.

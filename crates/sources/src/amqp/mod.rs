@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// The most messages one transaction applies.
-pub const BATCH: usize = 4_000;
+pub const BATCH: usize = 10_000;
 /// The most bytes of bodies one batch holds.
 pub const BATCH_BYTES: usize = 16 * 1024 * 1024;
 /// What the broker may send ahead, in bytes of the largest message the applier takes: the

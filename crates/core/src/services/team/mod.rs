@@ -241,6 +241,9 @@ impl Replica {
     ) -> Result<Replica> {
         let source = Actor::source(&format!("team:{}", team.stream))
             .map_err(|e| Error::invalid("stream", e))?;
+        // A replica writes a whole stream: a page cache of its own of up to 64 MiB keeps the
+        // indexes it updates in memory (SQLite's default is 2 MiB).
+        conn.pragma_update(None, "cache_size", -64 * 1024)?;
         let binding = feed.write(&mut conn, &*clock, |w| {
             crate::db::bind_team_file(w, &team.stream, &team.admin)
         })?;
