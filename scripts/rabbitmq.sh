@@ -10,6 +10,8 @@
 #   bash scripts/rabbitmq.sh stop FOLDER…       stops them and removes their folders
 #   bash scripts/rabbitmq.sh halt FOLDER        stops it, keeping its folder (a broker outage)
 #   bash scripts/rabbitmq.sh kill FOLDER        kills it at once (SIGKILL), keeping its folder
+#   bash scripts/rabbitmq.sh pause FOLDER       freezes it (SIGSTOP): it answers nothing, closes nothing
+#   bash scripts/rabbitmq.sh unpause FOLDER     lets a frozen node go on (SIGCONT)
 #   bash scripts/rabbitmq.sh resume FOLDER      starts a halted node again: same port, same data
 #
 # Every node knows the same users, each with its name as password (tests only): guest (the
@@ -68,6 +70,8 @@ new_node() {
   definitions >"$dir/definitions.json"
   printf 'listeners.tcp.1 = 127.0.0.1:%s\nloopback_users = none\nload_definitions = %s\n' \
     "$port" "$dir/definitions.json" >"$dir/rabbitmq.conf"
+  # A cluster's nodes notice a peer that hangs within 10 s (Erlang's default: 60 s).
+  if [ -n "$shared" ]; then echo '[{kernel, [{net_ticktime, 10}]}].' >"$dir/advanced.config"; fi
   echo "port=$port dist=$dist epmd=$epmd shared=$shared" >"$dir/ports"
   chmod 755 "$dir"
   chown -R rabbitmq:rabbitmq "$dir" 2>/dev/null || true
@@ -132,6 +136,7 @@ launch() {
       RABBITMQ_FEATURE_FLAGS_FILE="$dir/feature_flags" RABBITMQ_QUORUM_DIR="$dir/quorum" \
       RABBITMQ_STREAM_DIR="$dir/stream" RABBITMQ_GENERATED_CONFIG_DIR="$dir/generated" \
       RABBITMQ_PLUGINS_EXPAND_DIR="$dir/plugins-expand" RABBITMQ_CONFIG_FILE="$dir/rabbitmq" \
+      RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" \
       RABBITMQ_USE_LONGNAME=false HOME="$dir/home" ERL_EPMD_PORT="$epmd"
     # A session of its own, so that stop can end the node and its helpers together.
     setsid rabbitmq-server >>"$dir/server.out" 2>&1 &
@@ -193,14 +198,15 @@ stop() {
   for dir in "$@"; do rm -rf "$dir"; done
 }
 
-# Kills the node of $1 at once, as a crash would: no connection is closed politely.
-kill_node() {
+# Sends signal $2 to every process of the node of $1: KILL, as a crash would (no connection is
+# closed politely); STOP, as a node that hangs (its peers notice only by heartbeats); CONT.
+signal_node() {
   local pid sessions s
-  dir=${1:?usage: rabbitmq.sh kill FOLDER}
+  dir=${1:?usage: rabbitmq.sh kill|pause|unpause FOLDER}
   [ -f "$dir/pid" ] || { echo "rabbitmq.sh: $dir holds no node" >&2; exit 1; }
   pid=$(cat "$dir/pid")
   sessions=$(ps -o sid= -p "$({ echo "$pid"; descendants "$pid"; } | paste -sd, -)" 2>/dev/null | sort -u | xargs)
-  for s in $sessions; do pkill -KILL -s "$s" 2>/dev/null || true; done
+  for s in $sessions; do pkill "-$2" -s "$s" 2>/dev/null || true; done
 }
 
 halt() {
@@ -220,7 +226,9 @@ case "${1:-}" in
   cluster) cluster "${2:-}" ;;
   stop) shift; stop "$@" ;;
   halt) halt "${2:-}" ;;
-  kill) kill_node "${2:-}" ;;
+  kill) signal_node "${2:-}" KILL ;;
+  pause) signal_node "${2:-}" STOP ;;
+  unpause) signal_node "${2:-}" CONT ;;
   resume) resume "${2:-}" ;;
-  *) echo "usage: rabbitmq.sh start | cluster N | stop FOLDER… | halt FOLDER | kill FOLDER | resume FOLDER" >&2; exit 2 ;;
+  *) echo "usage: rabbitmq.sh start | cluster N | stop FOLDER… | halt FOLDER | kill|pause|unpause FOLDER | resume FOLDER" >&2; exit 2 ;;
 esac

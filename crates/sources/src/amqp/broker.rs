@@ -11,10 +11,11 @@ use eventdesk_core::error::{Error, Result};
 use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties};
 use std::fmt;
+use std::time::Duration;
 
 /// Seconds between heartbeats asked for.
-pub const HEARTBEAT_S: u16 = 5;
-/// How long one attempt to connect to one node may take.
+pub const HEARTBEAT_S: u16 = 3;
+/// How long one attempt to connect to one node may take, handshake included.
 pub const CONNECT_TIMEOUT_MS: u64 = 5_000;
 /// The most URLs one broker takes.
 const MAX_URLS: usize = 16;
@@ -147,9 +148,18 @@ impl Broker {
             let at = (start + i) % self.nodes.len();
             let node = &self.nodes[at];
             let properties = ConnectionProperties::default().with_connection_name(name.into());
-            match Connection::connect_uri(node.uri.clone(), properties).await {
-                Ok(conn) => return Ok((conn, at)),
-                Err(e) => failures.push(format!("{}: {e}", node.host())),
+            // A node that hangs accepts the TCP connection (its kernel does) and says nothing:
+            // the whole handshake has a deadline.
+            let connecting = Connection::connect_uri(node.uri.clone(), properties);
+            match tokio::time::timeout(Duration::from_millis(CONNECT_TIMEOUT_MS), connecting).await
+            {
+                Ok(Ok(conn)) => return Ok((conn, at)),
+                Ok(Err(e)) => failures.push(format!("{}: {e}", node.host())),
+                Err(_) => failures.push(format!(
+                    "{}: no answer within {} s",
+                    node.host(),
+                    CONNECT_TIMEOUT_MS / 1_000
+                )),
             }
         }
         let message = failures.join("; ");

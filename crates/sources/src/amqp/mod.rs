@@ -56,6 +56,12 @@ pub const BATCH_BYTES: usize = 16 * 1024 * 1024;
 pub const PREFETCH_BYTES: usize = 64 * 1024 * 1024;
 const MIN_PREFETCH: usize = 16;
 const MAX_PREFETCH: usize = 1_000;
+/// How long opening a consumer may take before another node is tried.
+pub const OPEN_WAIT: Duration = Duration::from_secs(10);
+/// How long a consumer stays quiet before it checks that its node still answers.
+pub const PROBE_EVERY: Duration = Duration::from_secs(3);
+/// How long that check waits for the answer.
+pub const PROBE_WAIT: Duration = Duration::from_secs(5);
 /// How long a team replica waits for the stream to deliver the last message it applied.
 pub const RESUME_CHECK: Duration = Duration::from_secs(10);
 /// The longest wait between two attempts to connect.
@@ -207,6 +213,8 @@ pub async fn consume<A: Applier>(
     let mut backoff = Duration::from_millis(250);
     let started = Instant::now();
     let mut node = 0;
+    // Nodes tried in turn since a round last waited (or a connection last worked).
+    let mut tried = 0;
     loop {
         update(&status, |s| s.state = QueueState::Connecting);
         let mut session = Session {
@@ -221,6 +229,7 @@ pub async fn consume<A: Applier>(
         if session.connected {
             // It worked once: the next failure starts the backoff again.
             backoff = Duration::from_millis(250);
+            tried = 0;
         }
         let e = match ended {
             Ok(()) => {
@@ -279,11 +288,13 @@ pub async fn consume<A: Applier>(
                 return ingester;
             }
         }
-        // A connection that worked fails over to the next node at once; a round of nodes that
-        // all failed waits, longer each time.
-        let wait = if session.connected && source.broker.len() > 1 {
+        // The next node is tried at once; a round of nodes that all failed waits, longer after
+        // each round.
+        tried += 1;
+        let wait = if tried < source.broker.len() {
             Duration::ZERO
         } else {
+            tried = 0;
             let wait = backoff;
             backoff = (backoff * 2).min(MAX_BACKOFF);
             wait
@@ -364,8 +375,21 @@ impl Session<'_> {
         let max_message = ingester.max_message();
         // A replica going on asks for the last message it applied again, to check it.
         let from = check.as_ref().map(|(offset, _)| *offset).or(next);
-        let consumer = open_consumer(&conn, self.source, from, prefetch(max_message)).await;
-        let consumer = match consumer {
+        // A node whose cluster cannot serve the queue (its stream's leader hangs, say) may not
+        // answer at all: another node is tried after a while.
+        let opening = open_consumer(&conn, self.source, from, prefetch(max_message));
+        let consumer = tokio::time::timeout(OPEN_WAIT, opening)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Unreachable {
+                    what: "RabbitMQ".into(),
+                    message: format!(
+                        "the node did not open the queue within {} s",
+                        OPEN_WAIT.as_secs()
+                    ),
+                })
+            });
+        let (channel, consumer) = match consumer {
             Ok(c) => c,
             Err(e) => return (ingester, Err(e)),
         };
@@ -404,6 +428,8 @@ impl Session<'_> {
         let mut gathering = Gathering::default();
         let mut in_flight = false;
         let mut last_message = Instant::now();
+        // When the node was last heard from: a delivery, or an answer to a check.
+        let mut last_heard = last_message;
         let ended: Result<()> = loop {
             if !in_flight && !gathering.messages.is_empty() {
                 if to_apply.send(std::mem::take(&mut gathering)).await.is_err() {
@@ -437,12 +463,24 @@ impl Session<'_> {
                     }
                 }
                 taken = reader.take(&mut gathering), if gathering.has_room() => match taken {
-                    Ok(()) => last_message = Instant::now(),
+                    Ok(()) => {
+                        last_message = Instant::now();
+                        last_heard = last_message;
+                    }
                     Err(e) => break Err(e),
                 },
                 _ = tokio::time::sleep(idle_left) => {
                     if matches!(self.until, Until::Idle(_)) && !in_flight && gathering.messages.is_empty() {
                         break Ok(());
+                    }
+                }
+                // Quiet for a while: is the node still there?
+                _ = tokio::time::sleep(PROBE_EVERY.saturating_sub(last_heard.elapsed())) => {
+                    if last_heard.elapsed() >= PROBE_EVERY {
+                        if let Err(e) = answers(&channel, &self.source.queue).await {
+                            break Err(e);
+                        }
+                        last_heard = Instant::now();
                     }
                 }
             }
@@ -637,17 +675,9 @@ async fn open_consumer(
     source: &QueueSource,
     from: Option<i64>,
     prefetch: u16,
-) -> Result<lapin::Consumer> {
+) -> Result<(lapin::Channel, lapin::Consumer)> {
     let channel = conn.create_channel().await.map_err(amqp)?;
-    channel
-        .queue_declare(
-            source.queue.as_str().into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..QueueDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
+    declare_passively(&channel, &source.queue)
         .await
         .map_err(|e| Error::Unreachable {
             what: "RabbitMQ".into(),
@@ -665,7 +695,7 @@ async fn open_consumer(
         };
         args.insert("x-stream-offset".into(), from);
     }
-    channel
+    let consumer = channel
         .basic_consume(
             source.queue.as_str().into(),
             "eventdesk".into(),
@@ -673,7 +703,36 @@ async fn open_consumer(
             args,
         )
         .await
-        .map_err(amqp)
+        .map_err(amqp)?;
+    Ok((channel, consumer))
+}
+
+/// Checks that `queue` is there, declaring nothing.
+async fn declare_passively(channel: &lapin::Channel, queue: &str) -> lapin::Result<lapin::Queue> {
+    channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                passive: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+}
+
+/// Whether the node still answers on `channel`: a passive declare of `queue` must come back
+/// within [`PROBE_WAIT`]. A node that hangs (stopped, or cut off without a reset) closes
+/// nothing, and a consumer of a quiet stream would otherwise wait on it for ever.
+async fn answers(channel: &lapin::Channel, queue: &str) -> Result<()> {
+    match tokio::time::timeout(PROBE_WAIT, declare_passively(channel, queue)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(amqp(e)),
+        Err(_) => Err(Error::Unreachable {
+            what: "RabbitMQ".into(),
+            message: format!("the node did not answer within {} s", PROBE_WAIT.as_secs()),
+        }),
+    }
 }
 
 /// The offset a stream delivery carries in its `x-stream-offset` header.
