@@ -85,7 +85,8 @@ describe("team mode", () => {
   it("shows operators by the roster's display names, in the table and with their user in the detail pane", async () => {
     const backend = new FakeBackend(2);
     backend.team = team();
-    const [first] = backend.events;
+    const first = backend.events.find((e) => e.id === 1);
+    if (!first) throw new Error("no event 1");
     Object.assign(first, { status: "completed", completedBy: "operator:alice", completedAt: first.updatedAt, updatedBy: "operator:alice", teamKey: "7" });
     const { user } = renderApp();
     const status = () => document.querySelector('tr[data-event-id="1"] [data-status]');
