@@ -6,7 +6,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
-stage() { printf '\n== %s (%ss)\n' "$1" "$(($(date +%s) - started))"; }
+# Each phase's wall time, printed as a table when the run ends (whether it passed or not).
+phases=() phase="" phase_started=$started
+stage() {
+  local now
+  now=$(date +%s)
+  [ -n "$phase" ] && phases+=("$phase|$((now - phase_started))")
+  phase=$1 phase_started=$now
+  printf '\n== %s (%ss)\n' "$1" "$((now - started))"
+}
+phase_table() {
+  [ -n "$phase" ] && phases+=("$phase|$(($(date +%s) - phase_started))")
+  printf '\n| phase | seconds |\n| --- | ---: |\n'
+  local p
+  for p in "${phases[@]}"; do printf '| %s | %s |\n' "${p%|*}" "${p##*|}"; done
+  printf '| all | %s |\n' "$(($(date +%s) - started))"
+}
 
 stage "setup"
 bash scripts/setup.sh --e2e
@@ -14,6 +29,7 @@ bash scripts/setup.sh --e2e
 scratch=$(mktemp -d)
 EVENTDESK_TEST_RABBITMQ=""
 cleanup() {
+  phase_table
   [ -n "$EVENTDESK_TEST_RABBITMQ" ] && bash scripts/rabbitmq.sh stop "$EVENTDESK_TEST_RABBITMQ"
   rm -rf "$scratch"
 }
@@ -24,6 +40,11 @@ export EVENTDESK_SECRETS=session
 
 stage "RabbitMQ (a private node for the tests)"
 eval "$(bash scripts/rabbitmq.sh start)"
+
+# The UI, built once: embedded in the binary the Rust tests build (custom-protocol), which the
+# end-to-end scenarios and the .deb then use.
+stage "build the UI"
+npm run --silent build
 
 stage "format and lints"
 cargo fmt --all --check
@@ -36,15 +57,22 @@ if cargo tree -p eventdesk-core --locked | grep -qE 'tauri|lapin|axum|tokio'; th
 fi
 
 stage "rust tests"
-cargo test --workspace --locked
+# With the UI embedded, so that target/debug/eventdesk is the app itself (built once, here).
+# cargo-nextest runs the test binaries side by side (.config/nextest.toml); plain cargo test
+# where it is not installed.
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --features eventdesk-app/custom-protocol --no-fail-fast
+else
+  cargo test --workspace --locked --features eventdesk-app/custom-protocol
+fi
 
 stage "ui tests"
 npx vitest run
 
-stage "build the app and its .deb for end-to-end tests"
-# A debug build with the frontend embedded, bundled as a .deb (the binary stays in target/debug).
+stage "bundle the app as a .deb for end-to-end tests"
+# The debug binary the Rust tests built (UI embedded), bundled as it is: nothing is compiled again.
 rm -rf target/debug/bundle/deb
-npx tauri build --debug --bundles deb
+npx tauri bundle --debug --bundles deb --features custom-protocol
 cargo build --locked -p eventdesk-cli
 
 stage "end-to-end"
@@ -54,4 +82,4 @@ echo "end-to-end stage: $(($(date +%s) - e2e_started)) s"
 
 stage "installer smoke check (unpacked .deb)"
 bash e2e/smoke.sh target/debug/bundle/deb/*.deb
-echo "all tests: $(($(date +%s) - started)) s"
+echo "all tests passed: $(($(date +%s) - started)) s"
