@@ -4,9 +4,10 @@
 use crate::state::AppState;
 use eventdesk_core::services::notify::NOTICE_INTERVAL_MS;
 use eventdesk_core::{AppSettings, ChangeSet, Clock, Notice, Notifier, SystemClock, Tally};
+use parking_lot::Mutex;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tauri::menu::{Menu, MenuEvent, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -116,10 +117,6 @@ pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// The variable that names one folder for all of the app's own files.
 pub const HOME_VAR: &str = "EVENTDESK_HOME";
 
@@ -194,9 +191,10 @@ fn toggle_main_window<R: Runtime>(app: &AppHandle<R>) {
     let Some(w) = app.get_webview_window(MAIN_WINDOW) else {
         return;
     };
-    let just_blurred = app
-        .try_state::<LastBlur>()
-        .is_some_and(|b| lock(&b.0).is_some_and(|at| at.elapsed() < FOCUS_TAKEN_BY_CLICK));
+    let just_blurred = app.try_state::<LastBlur>().is_some_and(|b| {
+        b.0.lock()
+            .is_some_and(|at| at.elapsed() < FOCUS_TAKEN_BY_CLICK)
+    });
     let focused = w.is_focused().unwrap_or(false) || just_blurred;
     match tray_click(
         w.is_visible().unwrap_or(false),
@@ -374,7 +372,7 @@ pub fn show_tally<R: Runtime>(app: &AppHandle<R>, tally: Tally) {
 pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     if let WindowEvent::Focused(false) = event {
         if let Some(blur) = window.app_handle().try_state::<LastBlur>() {
-            *lock(&blur.0) = Some(Instant::now());
+            *blur.0.lock() = Some(Instant::now());
         }
     }
     if let WindowEvent::CloseRequested { api, .. } = event {
@@ -424,10 +422,7 @@ pub fn run_notifier(
             Duration::from_millis(u64::try_from(t - clock.now_ms()).unwrap_or(0))
         });
         let received = rx.recv_timeout(wait);
-        let enabled = settings
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .notifications;
+        let enabled = settings.lock().notifications;
         let notice = match received {
             Ok(set) if !enabled => {
                 notifier.clear();

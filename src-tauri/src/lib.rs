@@ -17,10 +17,11 @@ use eventdesk_core::services::push::{Pusher, PUSH_INTERVAL};
 use eventdesk_core::{
     db, AppSettings, CommitFeed, SimConfig, SimControl, Simulator, Store, SystemClock,
 };
+use parking_lot::Mutex;
 use pushed::{EventsChanged, ExportProgress, SourcesChanged, StorageProblem, TeamChanged};
 use state::{About, AppState, Parts};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tauri::{Manager, Runtime};
 use tauri_specta::{collect_commands, collect_events, Builder, Event as _};
 
@@ -114,7 +115,7 @@ pub fn start<R: Runtime>(
         Check::Later,
         move |error| {
             tracing::error!(error = %error, "the database is damaged: writes stopped");
-            lock(&problems).push(error.to_string());
+            problems.lock().push(error.to_string());
             if let Err(e) = (StorageProblem { error }).emit(&handle) {
                 tracing::warn!(error = %e, "the storage problem was not shown");
             }
@@ -125,7 +126,7 @@ pub fn start<R: Runtime>(
         Ok(store) => {
             tracing::info!(db = %path.display(), "database open");
             if let Access::ReadOnly(reason) = store.access() {
-                lock(&warnings).push(format!(
+                warnings.lock().push(format!(
                     "{} is open for reading only: {reason}. Changes cannot be saved.",
                     path.display()
                 ));
@@ -137,7 +138,7 @@ pub fn start<R: Runtime>(
     let settings = match &store {
         Ok(store) => {
             let (settings, notes) = AppSettings::load(store);
-            lock(&warnings).extend(notes);
+            warnings.lock().extend(notes);
             settings
         }
         Err(_) => AppSettings::default(),
@@ -159,7 +160,7 @@ pub fn start<R: Runtime>(
         Ok(store) => match team::resolve(&var, store, &secrets) {
             Ok(config) => config,
             Err(e) => {
-                lock(&warnings).push(format!("Team mode is off: {e}."));
+                warnings.lock().push(format!("Team mode is off: {e}."));
                 None
             }
         },
@@ -171,7 +172,7 @@ pub fn start<R: Runtime>(
         for note in &notes {
             tracing::warn!("{note}");
         }
-        lock(&warnings).extend(notes);
+        warnings.lock().extend(notes);
         // In a team the simulator's events reach every desk: it starts paused, whatever was
         // saved, until an operator starts it.
         let running = config.running && team_config.is_none();
@@ -185,14 +186,16 @@ pub fn start<R: Runtime>(
             });
             match started {
                 Ok(team) => {
-                    lock(&warnings).push(format!(
+                    warnings.lock().push(format!(
                         "Team mode: this desk replicates the stream {stream}; its simulator, \
                          when running, publishes to the stream."
                     ));
                     Some(team)
                 }
                 Err(e) => {
-                    lock(&warnings).push(format!("Team mode could not start: {e}."));
+                    warnings
+                        .lock()
+                        .push(format!("Team mode could not start: {e}."));
                     None
                 }
             }
@@ -240,12 +243,16 @@ pub fn start<R: Runtime>(
     let save_to = export::save_to(app, fixed);
 
     let (from_env, notes) = sources::FromEnvironment::read(&var);
-    lock(&warnings).extend(notes);
+    warnings.lock().extend(notes);
     let sources = store.as_ref().ok().map(|store| {
         let secrets = secrets.clone();
         let sink = team.as_ref().map(team::Team::sink).and_then(|sink| {
-            sink.map_err(|e| lock(&warnings).push(format!("The HTTP endpoint is off: {e}.")))
-                .ok()
+            sink.map_err(|e| {
+                warnings
+                    .lock()
+                    .push(format!("The HTTP endpoint is off: {e}."))
+            })
+            .ok()
         });
         let (sources, notes) = tauri::async_runtime::block_on(sources::Sources::start(
             store.clone(),
@@ -256,7 +263,7 @@ pub fn start<R: Runtime>(
         for note in &notes {
             tracing::warn!("{note}");
         }
-        lock(&warnings).extend(notes);
+        warnings.lock().extend(notes);
         sources
     });
     if let Some(sources) = &sources {
@@ -354,10 +361,6 @@ fn link_opener<R: Runtime>(
             }
         }
     })
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn clock_seed() -> u128 {

@@ -5,8 +5,9 @@
 use crate::desktop;
 use crate::pushed::EventsChanged;
 use eventdesk_core::{AppSettings, ChangeSet, Tally};
+use parking_lot::Mutex;
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tauri::{AppHandle, Runtime};
 use tauri_specta::Event as _;
 

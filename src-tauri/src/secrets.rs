@@ -4,8 +4,8 @@
 //! in memory, and the operator is told so. Never in the database or the settings.
 
 use eventdesk_core::Error;
+use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 
 /// The credential store's service name for Eventdesk's entries.
 const SERVICE: &str = "eventdesk";
@@ -50,11 +50,7 @@ impl Secrets {
                 Err(keyring::Error::NoEntry) => Ok(None),
                 Err(e) => Err(failed("read", name, &e)),
             },
-            Secrets::Session(map) => Ok(map
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get(name)
-                .cloned()),
+            Secrets::Session(map) => Ok(map.lock().get(name).cloned()),
         }
     }
 
@@ -64,9 +60,7 @@ impl Secrets {
                 .set_password(secret)
                 .map_err(|e| failed("save", name, &e)),
             Secrets::Session(map) => {
-                map.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(name.to_owned(), secret.to_owned());
+                map.lock().insert(name.to_owned(), secret.to_owned());
                 Ok(())
             }
         }
@@ -79,9 +73,7 @@ impl Secrets {
                 Err(e) => Err(failed("delete", name, &e)),
             },
             Secrets::Session(map) => {
-                map.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .remove(name);
+                map.lock().remove(name);
                 Ok(())
             }
         }

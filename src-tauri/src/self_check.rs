@@ -10,11 +10,11 @@ use crate::state::AppState;
 use eventdesk_core::services::seed;
 use eventdesk_core::services::simulator::parse_switch;
 use eventdesk_core::{db, Action, Clock, Error, Status, SystemClock};
+use parking_lot::Mutex;
 use serde::Deserialize;
 use specta::Type;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tauri::{Manager, Runtime};
 
@@ -57,7 +57,7 @@ pub struct Inbox(Mutex<Option<Sender<Seen>>>);
 
 impl Inbox {
     pub fn deliver(&self, seen: Seen) -> Result<(), Error> {
-        match &*lock(&self.0) {
+        match &*self.0.lock() {
             Some(tx) => tx
                 .send(seen)
                 .map_err(|_| Error::invalid("seen", "the self-check has ended")),
@@ -192,7 +192,9 @@ fn wait_for<R: Runtime>(
 
 fn check<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), String> {
     let check = app.state::<SelfCheck>();
-    let rx = lock(&check.rx)
+    let rx = check
+        .rx
+        .lock()
         .take()
         .ok_or("the self-check is already running")?;
     say(&format!("database {}", check.db().display()));
@@ -235,10 +237,6 @@ fn check<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), String> {
         changed_at.elapsed().as_millis()
     ));
     Ok(())
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

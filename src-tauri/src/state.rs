@@ -9,15 +9,12 @@ use eventdesk_core::{
     Action, AppSettings, BulkOutcome, Error, Event, ExportFormat, SimConfig, SimControl,
     SimulatorStatus, Store, Target,
 };
+use parking_lot::Mutex;
 use serde::Serialize;
 use specta::Type;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use std::sync::Arc;
 
 /// What the About panel shows.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -85,7 +82,7 @@ pub struct ExportSlot(AppState);
 
 impl Drop for ExportSlot {
     fn drop(&mut self) {
-        *lock(&self.0 .0.export) = None;
+        *self.0 .0.export.lock() = None;
     }
 }
 
@@ -124,13 +121,13 @@ impl AppState {
     }
 
     pub fn settings(&self) -> AppSettings {
-        *lock(&self.0.parts.settings)
+        *self.0.parts.settings.lock()
     }
 
     /// Checks, persists and applies new preferences.
     pub fn save_settings(&self, settings: AppSettings) -> Result<AppSettings, Error> {
         settings.save(self.store()?)?;
-        *lock(&self.0.parts.settings) = settings;
+        *self.0.parts.settings.lock() = settings;
         Ok(settings)
     }
 
@@ -203,12 +200,12 @@ impl AppState {
 
     /// What the operator should know: warnings from the start and problems found since.
     pub fn warnings(&self) -> Vec<String> {
-        lock(&self.0.parts.warnings).clone()
+        self.0.parts.warnings.lock().clone()
     }
 
     /// Claims the export slot: one export at a time.
     pub fn begin_export(&self) -> Result<(ExportSlot, Arc<AtomicBool>), Error> {
-        let mut slot = lock(&self.0.export);
+        let mut slot = self.0.export.lock();
         if slot.is_some() {
             return Err(Error::invalid(
                 "export",
@@ -222,7 +219,7 @@ impl AppState {
 
     /// Asks the running export to stop; `false` if none is running.
     pub fn cancel_export(&self) -> bool {
-        match &*lock(&self.0.export) {
+        match &*self.0.export.lock() {
             Some(cancel) => {
                 cancel.store(true, Ordering::Relaxed);
                 true

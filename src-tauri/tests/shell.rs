@@ -701,7 +701,7 @@ fn a_running_export_is_the_only_one_and_cancelling_it_leaves_nothing() {
 #[test]
 fn notices_reach_the_desktop_while_on_and_none_while_off() {
     use eventdesk_core::{AppSettings, ChangeSet};
-    let settings = std::sync::Arc::new(std::sync::Mutex::new(AppSettings::default()));
+    let settings = std::sync::Arc::new(parking_lot::Mutex::new(AppSettings::default()));
     // A rendezvous: a send returns once the notifier has taken the set.
     let (sets, rx) = mpsc::sync_channel::<ChangeSet>(0);
     let (shown_tx, shown) = mpsc::channel();
@@ -738,7 +738,7 @@ fn notices_reach_the_desktop_while_on_and_none_while_off() {
         shown.recv_timeout(Duration::from_secs(5)).unwrap(),
         "Critical: first"
     );
-    settings.lock().unwrap().notifications = false;
+    settings.lock().notifications = false;
     sets.send(critical(2, "while off")).unwrap();
     // Taken once the notifier is done with set 2 (it reads the setting after each set).
     sets.send(ChangeSet {
@@ -747,7 +747,7 @@ fn notices_reach_the_desktop_while_on_and_none_while_off() {
         ..critical(2, "probe")
     })
     .unwrap();
-    settings.lock().unwrap().notifications = true;
+    settings.lock().notifications = true;
     sets.send(critical(3, "on again")).unwrap();
     // The next notice is about the event after the switch, not the one while off.
     assert_eq!(
@@ -811,7 +811,7 @@ fn activity_covers_the_last_hour_minute_by_minute() {
     let state = s.app.state::<eventdesk_app::state::AppState>();
     let store = state.store().unwrap();
     let mut conn = store.connect().unwrap();
-    let now = eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock);
+    let now = eventdesk_core::clock::now_ms();
     let mut sim = eventdesk_core::Simulator::new(SimConfig {
         new_share: 1.0,
         override_chance: 0.0,

@@ -21,6 +21,13 @@ impl Clock for SystemClock {
     }
 }
 
+/// Unix time in milliseconds by the wall clock: for what is only shown or compared on this
+/// machine (a source's "since", a desk last heard). What is written goes through a store's
+/// [`Clock`].
+pub fn now_ms() -> i64 {
+    SystemClock.now_ms()
+}
+
 /// A clock that always says the same time: for writes made at a known time (seeding scripts,
 /// tests).
 #[derive(Debug, Default, Clone, Copy)]

@@ -14,19 +14,14 @@ use crate::read::query::Facets;
 use crate::read::Reader;
 use crate::services::activity::{self, Minute};
 use crate::services::export::{self, ExportFormat, ExportOutcome};
+use parking_lot::Mutex;
 use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding a lock leaves a connection that is still usable: SQLite rolled the
-    // transaction back when the guard dropped.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// How long an operator's action waits for another program's write lock before `Busy`.
 pub const OPERATOR_WAIT: Duration = Duration::from_secs(2);
@@ -123,25 +118,25 @@ impl Store {
 
     /// Whether reads may use the reader's memory (on by default); see [`Reader::set_memory`].
     pub fn set_read_memory(&self, enabled: bool) {
-        lock(&self.reader).set_memory(enabled);
+        self.reader.lock().set_memory(enabled);
     }
 
     pub fn list_events(&self, query: &EventQuery) -> Result<Page> {
-        lock(&self.reader).list_events(query)
+        self.reader.lock().list_events(query)
     }
 
     pub fn facets(&self) -> Result<Facets> {
-        crate::read::query::facets(lock(&self.reader).conn())
+        crate::read::query::facets(self.reader.lock().conn())
     }
 
     /// Unfinished events, and how many of them are critical, from the maintained counts.
     pub fn tally(&self) -> Result<Tally> {
-        rows::tally(lock(&self.reader).conn())
+        rows::tally(self.reader.lock().conn())
     }
 
     /// Events per minute by severity over the last hour.
     pub fn activity(&self) -> Result<Vec<Minute>> {
-        activity::last_hour(lock(&self.reader).conn(), self.clock.now_ms())
+        activity::last_hour(self.reader.lock().conn(), self.clock.now_ms())
     }
 
     /// Writes a view to a file on a connection of its own, so pages keep loading meanwhile;
@@ -160,7 +155,7 @@ impl Store {
         drop(conn);
         // The export's snapshot kept the log from being copied back while it ran.
         if let Some(writer) = &self.writer {
-            if let Err(e) = db::checkpoint(&lock(writer)) {
+            if let Err(e) = db::checkpoint(&writer.lock()) {
                 tracing::warn!(error = %e, "no checkpoint after the export");
             }
         }
@@ -168,7 +163,7 @@ impl Store {
     }
 
     pub fn get_event(&self, id: i64) -> Result<EventDetail> {
-        rows::get_event(lock(&self.reader).conn_mut(), id)
+        rows::get_event(self.reader.lock().conn_mut(), id)
     }
 
     /// Runs `f` in a write transaction on the operator's connection; see [`CommitFeed::write`].
@@ -176,7 +171,7 @@ impl Store {
         let Some(writer) = &self.writer else {
             return Err(self.read_only_error());
         };
-        let mut conn = lock(writer);
+        let mut conn = writer.lock();
         self.feed.write(&mut conn, &*self.clock, f)
     }
 
@@ -199,11 +194,6 @@ impl Store {
         }
     }
 
-    /// Completes an event as the operator.
-    pub fn complete_event(&self, id: i64, expected_version: i64) -> Result<Event> {
-        self.act(id, expected_version, Action::Complete)
-    }
-
     /// Applies an operator's action to one event; see [`actions::apply`].
     pub fn act(&self, id: i64, expected_version: i64, action: Action) -> Result<Event> {
         rows::check_id(id)?;
@@ -218,12 +208,12 @@ impl Store {
 
     /// Everything changed after `since`, for a window that missed pushes.
     pub fn changes_since(&self, since: i64) -> Result<CatchUp> {
-        catch_up::changes_since(lock(&self.reader).conn_mut(), since)
+        catch_up::changes_since(self.reader.lock().conn_mut(), since)
     }
 
     /// A persisted setting, or `None` if it was never saved.
     pub fn load_setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        rows::setting(lock(&self.reader).conn(), key)?
+        rows::setting(self.reader.lock().conn(), key)?
             .map(|text| {
                 serde_json::from_str(&text)
                     .map_err(|e| Error::storage(format!("setting {key} is unreadable: {e}")))

@@ -140,6 +140,8 @@ fn the_database_refuses_edits_that_break_the_readers_rules() {
     assert_eq!(f.dump(), before);
     // What the app itself writes still goes through: a status change, a new event.
     let e = f.store.get_event(1).unwrap().event;
-    f.store.complete_event(1, e.version).unwrap();
+    f.store
+        .act(1, e.version, eventdesk_core::Action::Complete)
+        .unwrap();
     f.add_events(1);
 }

@@ -467,7 +467,10 @@ fn an_action_while_another_process_holds_the_write_lock_is_busy_within_the_bound
     let blocker = f.store.connect().unwrap();
     blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
     let started = Instant::now();
-    let err = f.store.complete_event(1, 1).unwrap_err();
+    let err = f
+        .store
+        .act(1, 1, eventdesk_core::Action::Complete)
+        .unwrap_err();
     let waited = started.elapsed();
     assert!(matches!(err, Error::Busy { .. }), "{err:?}");
     assert!(
@@ -475,5 +478,5 @@ fn an_action_while_another_process_holds_the_write_lock_is_busy_within_the_bound
         "{waited:?}"
     );
     blocker.execute_batch("ROLLBACK").unwrap();
-    assert!(f.store.complete_event(1, 1).is_ok());
+    assert!(f.store.act(1, 1, eventdesk_core::Action::Complete).is_ok());
 }

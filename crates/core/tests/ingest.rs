@@ -132,7 +132,9 @@ fn a_source_never_undoes_what_an_operator_did() {
     let mut am = ingester(&f, "alertmanager");
     apply(&mut am, vec![trigger("cpu", "CPU hot", "warning")]);
     let e = f.store.get_event(1).unwrap().event;
-    f.store.complete_event(1, e.version).unwrap();
+    f.store
+        .act(1, e.version, eventdesk_core::Action::Complete)
+        .unwrap();
     let did = apply(
         &mut am,
         vec![
@@ -467,7 +469,10 @@ fn an_operator_acting_on_a_version_a_source_moved_past_gets_a_conflict_with_the_
     let seen = f.store.get_event(1).unwrap().event;
     // The source raises it again between the operator's render and click.
     apply(&mut pd, vec![trigger("race", "Disk full", "critical")]);
-    match f.store.complete_event(1, seen.version) {
+    match f
+        .store
+        .act(1, seen.version, eventdesk_core::Action::Complete)
+    {
         Err(eventdesk_core::Error::Conflict { current, .. }) => {
             assert_eq!(
                 (current.severity, current.occurrences),
@@ -478,7 +483,9 @@ fn an_operator_acting_on_a_version_a_source_moved_past_gets_a_conflict_with_the_
     }
     // With the current version it goes through, and the source's resolve after it is ignored.
     let now = f.store.get_event(1).unwrap().event;
-    f.store.complete_event(1, now.version).unwrap();
+    f.store
+        .act(1, now.version, eventdesk_core::Action::Complete)
+        .unwrap();
     assert!(matches!(
         apply(&mut pd, vec![action("resolve", "race")])[0],
         Applied::Ignored { .. }

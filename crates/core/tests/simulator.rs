@@ -59,7 +59,10 @@ fn it_reopens_an_event_a_user_completed() {
         .into_iter()
         .find(|e| e.status != Status::Completed)
         .unwrap();
-    let done = f.store.complete_event(target.id, target.version).unwrap();
+    let done = f
+        .store
+        .act(target.id, target.version, eventdesk_core::Action::Complete)
+        .unwrap();
     assert_eq!(done.completed_by, Some(Actor::User));
     run(
         &f,

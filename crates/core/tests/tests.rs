@@ -6,6 +6,7 @@ mod support;
 mod actions;
 mod db;
 mod desktop;
+mod docs;
 mod fuzz;
 mod hardening;
 mod ingest;

@@ -1,12 +1,12 @@
 use crate::support::Fixture;
-use eventdesk_core::{Actor, Error, Field, Status};
+use eventdesk_core::{Action, Actor, Error, Field, Status};
 
 #[test]
 fn complete_marks_the_user_and_time_and_bumps_the_version() {
     let f = Fixture::new();
     let id = f.add_events(1)[0];
     f.clock.advance(5_000);
-    let done = f.store.complete_event(id, 1).unwrap();
+    let done = f.store.act(id, 1, Action::Complete).unwrap();
     assert_eq!(done.status, Status::Completed);
     assert_eq!(done.completed_by, Some(Actor::User));
     assert_eq!(done.completed_at, Some(done.updated_at));
@@ -20,7 +20,7 @@ fn complete_publishes_the_changed_row_after_commit() {
     let f = Fixture::new();
     let id = f.add_events(1)[0];
     f.published();
-    let done = f.store.complete_event(id, 1).unwrap();
+    let done = f.store.act(id, 1, Action::Complete).unwrap();
     let sets = f.published();
     assert_eq!(sets.len(), 1);
     assert_eq!((sets[0].from_seq, sets[0].to_seq), (2, 2));
@@ -42,7 +42,7 @@ fn stale_version_is_a_conflict_carrying_the_current_event_and_writes_nothing() {
         .unwrap();
     f.published();
     let before = f.dump();
-    match f.store.complete_event(id, 1) {
+    match f.store.act(id, 1, Action::Complete) {
         Err(Error::Conflict { expected, current }) => {
             assert_eq!(expected, 1);
             assert_eq!(current.version, 2);
@@ -61,13 +61,13 @@ fn bad_ids_are_typed_errors_and_write_nothing() {
     f.add_events(2);
     let before = f.dump();
     assert!(
-        matches!(f.store.complete_event(0, 1), Err(Error::InvalidInput { ref field, .. }) if field == "id")
+        matches!(f.store.act(0, 1, Action::Complete), Err(Error::InvalidInput { ref field, .. }) if field == "id")
     );
     assert!(
-        matches!(f.store.complete_event(-7, 1), Err(Error::InvalidInput { ref field, .. }) if field == "id")
+        matches!(f.store.act(-7, 1, Action::Complete), Err(Error::InvalidInput { ref field, .. }) if field == "id")
     );
     assert_eq!(
-        f.store.complete_event(99, 1),
+        f.store.act(99, 1, Action::Complete),
         Err(Error::NotFound { id: 99 })
     );
     assert_eq!(
@@ -85,9 +85,12 @@ fn bad_ids_are_typed_errors_and_write_nothing() {
 fn completing_twice_changes_nothing_the_second_time() {
     let f = Fixture::new();
     let id = f.add_events(1)[0];
-    let first = f.store.complete_event(id, 1).unwrap();
+    let first = f.store.act(id, 1, Action::Complete).unwrap();
     let before = f.dump();
-    assert_eq!(f.store.complete_event(id, first.version).unwrap(), first);
+    assert_eq!(
+        f.store.act(id, first.version, Action::Complete).unwrap(),
+        first
+    );
     assert_eq!(f.dump(), before);
 }
 
@@ -96,7 +99,7 @@ fn history_is_complete_and_ordered_by_seq() {
     let f = Fixture::new();
     let ids = f.add_events(2);
     f.clock.advance(1_000);
-    f.store.complete_event(ids[1], 1).unwrap();
+    f.store.act(ids[1], 1, Action::Complete).unwrap();
     f.clock.advance(1_000);
     let mut conn = f.store.connect().unwrap();
     f.feed

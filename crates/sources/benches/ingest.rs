@@ -14,11 +14,11 @@
 use eventdesk_core::services::ingest::{Delivery, Format, Incoming, Ingester};
 use eventdesk_core::services::seed;
 use eventdesk_core::{Actor, CommitFeed, Store, SystemClock};
-use eventdesk_sources::amqp::{self, Publisher, QueueKind, QueueSource, QueueStatus, Until};
+use eventdesk_sources::amqp::{self, Publisher, QueueKind, QueueSource, Until};
 use eventdesk_sources::http::{self, HttpConfig};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
@@ -184,7 +184,7 @@ fn main() {
         queue: stream.clone(),
         kind: QueueKind::Stream,
     };
-    let status = Arc::new(Mutex::new(QueueStatus::new(&source)));
+    let status = amqp::status_cell(&source);
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     let idle = Duration::from_secs(2);
     let started = Instant::now();

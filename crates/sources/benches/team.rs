@@ -22,14 +22,12 @@ use eventdesk_core::model::MessageLimits;
 use eventdesk_core::services::ingest::{Applier, Incoming, Outcome};
 use eventdesk_core::services::team::{ActionMessage, Replica, TeamRef, TeamTarget};
 use eventdesk_core::{Action, CommitFeed, Store, SystemClock};
-use eventdesk_sources::amqp::{
-    self, Broker, Publish, Publisher, QueueKind, QueueSource, QueueStatus, Until,
-};
+use eventdesk_sources::amqp::{self, Broker, Publish, Publisher, QueueKind, QueueSource, Until};
 use eventdesk_sources::gateway::StreamSink;
 use eventdesk_sources::http::{self, HttpConfig};
 use futures_lite::StreamExt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
@@ -372,7 +370,7 @@ fn catch_up(
     eprintln!("catching a new desk up…");
     let (store, rx) = desk(dir, "new-desk");
     std::thread::spawn(move || for _ in rx {});
-    let status = Arc::new(Mutex::new(QueueStatus::new(&source(broker, &stream))));
+    let status = amqp::status_cell(&source(broker, &stream));
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     let idle = Duration::from_secs(2);
     let replica = Counting {
@@ -461,7 +459,7 @@ fn gateway_and_actions(
     // Another desk's action while 1,000 events a second flow through the gateway: desk B
     // replicates the gateway's stream; desk A publishes actions on its first events.
     let (desk_b, commits) = desk(dir, "desk-b");
-    let status = Arc::new(Mutex::new(QueueStatus::new(&source(broker, &gw_stream))));
+    let status = amqp::status_cell(&source(broker, &gw_stream));
     let (stop_b, stopped_b) = tokio::sync::watch::channel(false);
     let replica = Replica::for_store(&desk_b, &team(broker, &gw_stream)).unwrap();
     let progress = replica.progress();

@@ -9,13 +9,14 @@
 //! published again on a new connection after a lost confirm, so that desks apply it once.
 
 use crate::amqp::{Broker, Publish, Publisher};
-use crate::http::{now_ms, Refusal, SharedActivity};
+use crate::http::{Refusal, SharedActivity};
 use axum::http::StatusCode;
+use eventdesk_core::clock::now_ms;
 use eventdesk_core::error::{Error, Result};
 use eventdesk_core::model::MessageLimits;
 use eventdesk_core::services::ingest::{self, Counts, Format, Outcome};
 use serde_json::{json, Value};
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long a sender is asked to wait before sending again while the broker is away.
@@ -86,10 +87,7 @@ impl StreamSink {
 
     /// What it has taken so far: published (`applied`) and refused (`rejected`) messages.
     pub fn counts(&self) -> Counts {
-        self.activity
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .counts
+        self.activity.lock().counts
     }
 
     /// Connects now (the gateway's readiness): `Err` says why the broker is away.
@@ -202,7 +200,6 @@ impl StreamSink {
         if matches!(taken, Ok(()) | Err(Error::InvalidInput { .. })) {
             self.activity
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner)
                 .record(now_ms(), std::slice::from_ref(&outcome), &[]);
         }
         match taken {
@@ -279,10 +276,7 @@ impl StreamSink {
                 Err(e) => Outcome::Rejected(e),
             })
             .collect();
-        self.activity
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .record(now_ms(), &outcomes, &[]);
+        self.activity.lock().record(now_ms(), &outcomes, &[]);
         Ok(outcomes)
     }
 }

@@ -19,14 +19,16 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use eventdesk_core::clock::now_ms;
 use eventdesk_core::error::{Error, Result};
 use eventdesk_core::services::ingest::{
     Activity, Applied, Delivery, Format, Incoming, Ingester, Outcome,
 };
+use parking_lot::Mutex;
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use tokio::sync::oneshot;
 
 /// The largest body taken (PagerDuty's own limit).
@@ -114,11 +116,7 @@ impl HttpServer {
 
     /// What it has done since it started, both routes together.
     pub fn activity(&self) -> Activity {
-        let mut activity = self
-            .activity
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let mut activity = self.activity.lock().clone();
         activity.settle(now_ms());
         activity
     }
@@ -222,10 +220,7 @@ fn applier(mut ingester: Ingester, activity: SharedActivity) -> Result<mpsc::Sen
                 let (batch, replies): (Vec<Incoming>, Vec<_>) = jobs.into_iter().unzip();
                 match ingester.apply(&batch) {
                     Ok(outcomes) => {
-                        activity
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .record(now_ms(), &outcomes, &[]);
+                        activity.lock().record(now_ms(), &outcomes, &[]);
                         for (reply, outcome) in replies.into_iter().zip(outcomes) {
                             let _ = reply.send(Ok(outcome));
                         }
@@ -280,7 +275,8 @@ fn unauthorized() -> Refusal {
 
 /// Equal, in time that does not depend on where they differ.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -418,9 +414,4 @@ async fn alertmanager_webhook(
         Ok(Outcome::Duplicate) => answer(StatusCode::ACCEPTED, json!({ "status": "success" })),
         Err(refusal) => refusal.into_response(),
     }
-}
-
-/// Unix ms now.
-pub(crate) fn now_ms() -> i64 {
-    eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock)
 }

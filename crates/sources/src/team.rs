@@ -20,9 +20,10 @@ use eventdesk_core::services::team::{
     self, ActionMessage, ActionOutcome, ActionResult, Progress, Replica, TeamRef, TeamTarget,
 };
 use eventdesk_core::{Action, BulkOutcome, Error, Event, SimControl, Store, Target};
+use parking_lot::Mutex;
 use serde::Serialize;
 use specta::Type;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -169,9 +170,10 @@ impl TeamDesk {
         let reader = Mutex::new(eventdesk_core::db::connect_read_only(store.path())?);
         let progress = replica.progress();
         let (applied_tx, applied) = watch::channel(0);
-        let status: StatusCell = Arc::new(Mutex::new(amqp::QueueStatus::new(&source)));
+        let status: StatusCell = amqp::status_cell(&source);
         let (stop, stopped) = watch::channel(false);
-        runtime.spawn(amqp::consume(
+        amqp::spawn_consumer(
+            &runtime,
             source,
             Notifying {
                 replica,
@@ -180,7 +182,7 @@ impl TeamDesk {
             status.clone(),
             stopped.clone(),
             amqp::Until::Stopped,
-        ));
+        );
         let heard: Heard = Arc::default();
         runtime.spawn(presence::run(
             config.broker.clone(),
@@ -224,13 +226,8 @@ impl TeamDesk {
     }
 
     pub fn status(&self) -> Result<TeamStatus, Error> {
-        let now = eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock);
-        let heard = self
-            .0
-            .heard
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let now = eventdesk_core::clock::now_ms();
+        let heard = self.0.heard.lock().clone();
         let furthest = heard.values().filter_map(|(a, _)| a.next_offset).max();
         let conn = self.reader();
         let (rejected, rejections) = eventdesk_core::db::team::rejections(&conn, REJECTIONS_SHOWN)?;
@@ -274,8 +271,8 @@ impl TeamDesk {
         )
     }
 
-    fn reader(&self) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
-        self.0.reader.lock().unwrap_or_else(PoisonError::into_inner)
+    fn reader(&self) -> parking_lot::MutexGuard<'_, rusqlite::Connection> {
+        self.0.reader.lock()
     }
 
     /// `action` on each target: through the team's stream for team events (one message), on
@@ -367,17 +364,12 @@ impl TeamDesk {
                 message: error,
             });
         }
-        let message = ActionMessage {
-            id: team::new_id(&self.0.config.desk),
-            desk: self.0.config.desk.clone(),
-            action,
-            targets,
-        };
+        let message = ActionMessage::new(&self.0.config.desk, action, targets);
         message.validate()?;
         let mut applied = self.0.applied.clone();
         self.publish(&[(message.id.clone(), message.to_body())])
             .map_err(|e| Error::Offline {
-                since: eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock),
+                since: eventdesk_core::clock::now_ms(),
                 message: e.to_string(),
             })?;
         let deadline = tokio::time::Instant::now() + COME_BACK;

@@ -7,7 +7,6 @@ use eventdesk_core::services::ingest::Format;
 use eventdesk_sources::amqp::{
     self, Broker, Publisher, QueueKind, QueueSource, QueueState, QueueStatus, Until,
 };
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// 10,000 PagerDuty messages: every tenth raises an earlier key again, every fiftieth is
@@ -46,7 +45,7 @@ fn consume_until_idle(
 ) -> QueueStatus {
     let channel = source.channel();
     let ingester = desk.ingester(&channel, Format::Auto);
-    let status = Arc::new(Mutex::new(QueueStatus::new(source)));
+    let status = amqp::status_cell(source);
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     rt.block_on(amqp::consume(
         source.clone(),
@@ -206,7 +205,7 @@ fn a_broker_that_is_away_or_a_missing_queue_is_reported_and_retried_without_writ
             kind: QueueKind::Stream,
         },
     ] {
-        let status = Arc::new(Mutex::new(QueueStatus::new(&source)));
+        let status = amqp::status_cell(&source);
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let task = rt.spawn(amqp::consume(
             source.clone(),
@@ -358,4 +357,75 @@ fn a_malformed_queue_message_is_rejected_to_the_dead_letter_exchange_and_the_res
     });
     let message = dead_letter.expect("the malformed message was dead-lettered");
     assert_eq!(message.delivery.data, b"{\"event_action\": \"explode\"}");
+}
+
+/// An applier with a bug: it panics on the first batch.
+struct Panicking;
+
+impl eventdesk_core::services::ingest::Applier for Panicking {
+    fn next_offset(&self) -> eventdesk_core::Result<Option<i64>> {
+        Ok(None)
+    }
+
+    fn apply(
+        &mut self,
+        _: &[eventdesk_core::services::ingest::Incoming],
+    ) -> eventdesk_core::Result<Vec<eventdesk_core::services::ingest::Outcome>> {
+        panic!("a bug in the applier");
+    }
+
+    fn max_message(&self) -> usize {
+        1024
+    }
+}
+
+#[test]
+fn a_consumer_that_panics_is_shown_failed_not_connected() {
+    let url = broker();
+    let stream = unique("panics");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let p = Publisher::connect(&Broker::parse(&url, None).unwrap())
+            .await
+            .unwrap();
+        p.declare(&stream, QueueKind::Stream, None, None, None)
+            .await
+            .unwrap();
+        p.publish(
+            "",
+            &stream,
+            [trigger("k", "Disk full", "error").to_string().into_bytes()],
+        )
+        .await
+        .unwrap();
+    });
+    let source = QueueSource {
+        broker: Broker::parse(&url, None).unwrap(),
+        queue: stream,
+        kind: QueueKind::Stream,
+    };
+    let status = amqp::status_cell(&source);
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    amqp::spawn_consumer(
+        rt.handle(),
+        source,
+        Panicking,
+        status.clone(),
+        stopped,
+        Until::Stopped,
+    );
+    let started = Instant::now();
+    loop {
+        match amqp::status_of(&status).state {
+            QueueState::Failed { error, .. } => {
+                assert!(error.contains("internal error"), "{error}");
+                break;
+            }
+            other => assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "still {other:?}"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

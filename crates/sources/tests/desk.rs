@@ -185,11 +185,11 @@ fn on_a_team_desk_the_endpoint_publishes_to_the_stream_and_queues_are_not_read()
     let other = Desk::new();
     let replica =
         Replica::for_store(&other.store, &TeamRef::new(&team_stream, "guest").unwrap()).unwrap();
-    let status_cell = Arc::new(Mutex::new(amqp::QueueStatus::new(&amqp::QueueSource {
+    let status_cell = amqp::status_cell(&amqp::QueueSource {
         broker: broker_.clone(),
         queue: team_stream.clone(),
         kind: QueueKind::Stream,
-    })));
+    });
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     rt.block_on(amqp::consume(
         amqp::QueueSource {

@@ -39,16 +39,6 @@ pub fn apply(
     load_event(w.conn(), id)
 }
 
-/// Completes an event as `actor`; see [`apply`].
-pub fn complete(
-    w: &mut WriteTxn<'_>,
-    id: i64,
-    expected_version: i64,
-    actor: Actor,
-) -> Result<Event> {
-    apply(w, id, expected_version, Action::Complete, actor)
-}
-
 /// The most events one bulk request may name.
 pub const MAX_BULK: usize = 500;
 

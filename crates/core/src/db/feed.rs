@@ -7,10 +7,11 @@ use crate::db::rows::last_seq;
 use crate::db::WriteTxn;
 use crate::error::{Error, Result};
 use crate::model::ChangeSet;
+use parking_lot::Mutex;
 use rusqlite::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 /// Where committed change sets go. Every writer of this process (the operator's commands, the
 /// simulator, the settings) commits through one feed; changes other processes commit are
@@ -28,11 +29,6 @@ struct State {
     published: Option<i64>,
     /// Why writes stopped (a damaged file), if they did.
     halted: Option<Error>,
-}
-
-fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
-    // A panic while holding the lock leaves the state usable.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl CommitFeed {
@@ -53,12 +49,12 @@ impl CommitFeed {
 
     /// Publishes from `seq` on: what is committed after it reaches the receiver.
     pub fn start_at(&self, seq: i64) {
-        lock(&self.state).published = Some(seq);
+        self.state.lock().published = Some(seq);
     }
 
     /// Refuses every write from now on with `error` (the file was found damaged).
     pub fn halt(&self, error: Error) {
-        lock(&self.state).halted = Some(error);
+        self.state.lock().halted = Some(error);
     }
 
     /// Commits of this process that changed no event (settings): a reader that sees the file
@@ -77,12 +73,12 @@ impl CommitFeed {
         clock: &dyn Clock,
         f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>,
     ) -> Result<T> {
-        if let Some(e) = &lock(&self.state).halted {
+        if let Some(e) = &self.state.lock().halted {
             return Err(e.clone());
         }
         let mut w = WriteTxn::begin(conn, clock)?;
         let out = f(&mut w)?;
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         if let Some(e) = &state.halted {
             return Err(e.clone());
         }
@@ -104,7 +100,7 @@ impl CommitFeed {
     /// Publishes what other processes committed since the last set, read on `conn` (a
     /// connection of its own). Returns whether there was anything.
     pub fn publish_others(&self, conn: &mut Connection) -> Result<bool> {
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         let Some(done) = state.published else {
             return Ok(false);
         };

@@ -23,6 +23,7 @@
 //! does not ([`Error::StreamChanged`]) stops the consumer rather than being skipped. When no
 //! node answers the consumer says so ([`QueueState::Offline`]) and tries again with backoff.
 
+use eventdesk_core::clock::now_ms;
 use eventdesk_core::error::{Error, Result};
 use eventdesk_core::services::ingest::{
     content_id, Activity, Applier, Delivery, Incoming, Outcome,
@@ -39,9 +40,10 @@ use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions, Queu
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::Acker;
 use lapin::Connection;
+use parking_lot::Mutex;
 use serde::Serialize;
 use specta::Type;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
@@ -175,20 +177,20 @@ impl QueueStatus {
 /// A consumer's shared status.
 pub type StatusCell = Arc<Mutex<QueueStatus>>;
 
+/// A status cell for `source`, before its consumer starts.
+pub fn status_cell(source: &QueueSource) -> StatusCell {
+    Arc::new(Mutex::new(QueueStatus::new(source)))
+}
+
 /// A copy of what `cell` holds now (its rate brought up to now).
 pub fn status_of(cell: &StatusCell) -> QueueStatus {
-    let mut status = cell.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let mut status = cell.lock().clone();
     status.activity.settle(now_ms());
     status
 }
 
 fn update(cell: &StatusCell, f: impl FnOnce(&mut QueueStatus)) {
-    f(&mut cell.lock().unwrap_or_else(PoisonError::into_inner));
-}
-
-/// Unix ms now (the status says since when).
-fn now_ms() -> i64 {
-    eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock)
+    f(&mut cell.lock());
 }
 
 /// When the consumer stops by itself.
@@ -307,6 +309,37 @@ pub async fn consume<A: Applier>(
             }
         }
     }
+}
+
+/// Starts [`consume`] on `runtime`, and marks its status `Failed` if it ends in a panic (a bug),
+/// so that a source is never shown connected while nothing reads it.
+pub fn spawn_consumer<A: Applier>(
+    runtime: &tokio::runtime::Handle,
+    source: QueueSource,
+    applier: A,
+    status: StatusCell,
+    stop: watch::Receiver<bool>,
+    until: Until,
+) {
+    let cell = status.clone();
+    let queue = source.queue.clone();
+    let task = runtime.spawn(consume(source, applier, status, stop, until));
+    runtime.spawn(async move {
+        if let Err(e) = task.await {
+            if e.is_panic() {
+                tracing::error!(queue = %queue, "the consumer stopped: it panicked");
+                update(&cell, |s| {
+                    s.state = QueueState::Failed {
+                        since: now_ms(),
+                        error: "the consumer stopped on an internal error (see the log); \
+                                start the source again"
+                            .into(),
+                    };
+                    s.node = None;
+                });
+            }
+        }
+    });
 }
 
 /// Resolves once `stop` turns true (holding nothing across awaits, unlike `wait_for`'s guard).

@@ -4,6 +4,7 @@
 //! is kept by desk name with the time it heard it, on its own clock.
 
 use super::{amqp, Broker};
+use eventdesk_core::clock::now_ms;
 use eventdesk_core::error::Result;
 use eventdesk_core::services::team::Progress;
 use futures_lite::StreamExt;
@@ -13,10 +14,11 @@ use lapin::options::{
 };
 use lapin::types::FieldTable;
 use lapin::ExchangeKind;
+use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -62,10 +64,6 @@ pub fn announcing(
 /// The exchange a team's desks announce themselves on.
 pub fn exchange(stream: &str) -> String {
     format!("{stream}.presence")
-}
-
-fn now_ms() -> i64 {
-    eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock)
 }
 
 /// Announces `me()` every [`EVERY`] and records what the team's desks announce in `heard`,
@@ -167,7 +165,7 @@ async fn session(
                 Some(Ok(d)) => {
                     // Announcements that are not ours to read are ignored.
                     if let Ok(a) = serde_json::from_slice::<Announcement>(&d.data) {
-                        let mut heard = heard.lock().unwrap_or_else(PoisonError::into_inner);
+                        let mut heard = heard.lock();
                         if heard.len() < MAX_DESKS || heard.contains_key(&a.desk) {
                             heard.insert(a.desk.clone(), (a, now_ms()));
                         }

@@ -24,9 +24,10 @@ use crate::gateway::StreamSink;
 use crate::http::{self, HttpConfig, HttpServer};
 use eventdesk_core::services::ingest::{Format, Ingester};
 use eventdesk_core::{Actor, Error, Store};
+use parking_lot::Mutex;
 use rand::Rng;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use tokio::sync::watch;
 
 /// The setting the sources are saved under (without secrets).
@@ -37,10 +38,6 @@ const TOKEN_SECRET: &str = "http-token";
 const MAX_QUEUES: usize = 16;
 /// The id of the queue the environment names.
 const ENVIRONMENT: &str = "environment";
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 struct RunningQueue {
     config: QueueConfig,
@@ -165,7 +162,7 @@ impl Sources {
     }
 
     pub fn status(&self) -> SourcesStatus {
-        let running = lock(&self.0.running);
+        let running = self.0.running.lock();
         let (enabled, address) = self.http_wanted(&running.config);
         SourcesStatus {
             http: HttpStatus {
@@ -252,7 +249,7 @@ impl Sources {
             return Err(Error::invalid("port", "must be 1024 to 65535"));
         }
         let config = {
-            let mut running = lock(&self.0.running);
+            let mut running = self.0.running.lock();
             running.config.http_enabled = enabled;
             running.config.http_port = port;
             running.config.clone()
@@ -265,7 +262,7 @@ impl Sources {
     /// Stops the endpoint and starts it again as the set-up says.
     async fn restart_http(&self) {
         let (old, enabled, address) = {
-            let mut running = lock(&self.0.running);
+            let mut running = self.0.running.lock();
             running.http_error = None;
             let (enabled, address) = self.http_wanted(&running.config);
             (running.http.take(), enabled, address)
@@ -286,7 +283,7 @@ impl Sources {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             outcome = self.serve(address).await;
         }
-        let mut running = lock(&self.0.running);
+        let mut running = self.0.running.lock();
         match outcome {
             Ok(server) => running.http = Some(server),
             Err(e) => {
@@ -327,7 +324,7 @@ impl Sources {
 
     /// Stops every source (the app is exiting).
     pub fn stop(&self) {
-        let mut running = lock(&self.0.running);
+        let mut running = self.0.running.lock();
         // Dropped: told to stop, not waited for.
         drop(running.http.take());
         for q in &mut running.queues {

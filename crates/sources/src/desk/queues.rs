@@ -1,12 +1,13 @@
 //! The queues a desk reads: added, changed (URL, format, paused), removed, each with a
 //! consumer of its own.
 
-use super::{lock, QueueConfig, RunningQueue, Sources, SourcesStatus, MAX_QUEUES, SETTING};
+use super::{QueueConfig, RunningQueue, Sources, SourcesStatus, MAX_QUEUES, SETTING};
 use crate::amqp::{self, Broker, QueueKind, QueueSource, QueueState, QueueStatus, StatusCell};
 use eventdesk_core::services::ingest::{Format, Ingester};
 use eventdesk_core::{Actor, Error};
+use parking_lot::Mutex;
 use rand::Rng;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::watch;
 
 impl Sources {
@@ -49,12 +50,12 @@ impl Sources {
         };
         match source {
             Some(_) if self.0.team.is_some() => {
-                lock(&queue.status).state = on_a_team_desk();
+                queue.status.lock().state = on_a_team_desk();
             }
             Some(source) => queue.stop = Some(self.consume(&queue, source)?),
-            None => lock(&queue.status).state = QueueState::Paused,
+            None => queue.status.lock().state = QueueState::Paused,
         }
-        lock(&self.0.running).queues.push(queue);
+        self.0.running.lock().queues.push(queue);
         Ok(())
     }
 
@@ -68,19 +69,20 @@ impl Sources {
         let actor = Actor::source(&channel).map_err(|e| Error::invalid("queue", e))?;
         let ingester = Ingester::for_store(&self.0.store, actor, &channel, queue.config.format)?;
         let (stop, stopped) = watch::channel(false);
-        lock(&queue.status).state = QueueState::Connecting;
-        self.0.runtime.spawn(amqp::consume(
+        queue.status.lock().state = QueueState::Connecting;
+        amqp::spawn_consumer(
+            &self.0.runtime,
             source,
             ingester,
             queue.status.clone(),
             stopped,
             amqp::Until::Stopped,
-        ));
+        );
         Ok(stop)
     }
 
     fn save(&self) -> Result<(), Error> {
-        let config = lock(&self.0.running).config.clone();
+        let config = self.0.running.lock().config.clone();
         self.0.store.save_setting(SETTING, &config)
     }
 
@@ -102,7 +104,7 @@ impl Sources {
         source.validate()?;
         Actor::source(&source.channel()).map_err(|e| Error::invalid("queue", e))?;
         let id = {
-            let running = lock(&self.0.running);
+            let running = self.0.running.lock();
             if running.queues.len() >= MAX_QUEUES {
                 return Err(Error::invalid(
                     "queue",
@@ -130,9 +132,9 @@ impl Sources {
             paused: false,
         };
         self.0.secrets.set(&url_secret(&id), &url)?;
-        lock(&self.0.running).config.queues.push(config.clone());
+        self.0.running.lock().config.queues.push(config.clone());
         if let Err(e) = self.save() {
-            lock(&self.0.running).config.queues.retain(|q| q.id != id);
+            self.0.running.lock().config.queues.retain(|q| q.id != id);
             let _ = self.0.secrets.delete(&url_secret(&id));
             return Err(e);
         }
@@ -151,7 +153,7 @@ impl Sources {
     ) -> Result<SourcesStatus, Error> {
         let url = url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
         let mut config = {
-            let running = lock(&self.0.running);
+            let running = self.0.running.lock();
             let queue = running
                 .queues
                 .iter()
@@ -184,14 +186,14 @@ impl Sources {
         config.format = format;
         config.paused = paused;
         {
-            let mut running = lock(&self.0.running);
+            let mut running = self.0.running.lock();
             if let Some(saved) = running.config.queues.iter_mut().find(|q| q.id == id) {
                 *saved = config.clone();
             }
         }
         self.save()?;
         // Stop the consumer, then start one with the new set-up (unless paused).
-        let mut running = lock(&self.0.running);
+        let mut running = self.0.running.lock();
         let Some(queue) = running.queues.iter_mut().find(|q| q.config.id == id) else {
             return Err(Error::invalid("id", format!("no source {id:?}")));
         };
@@ -205,7 +207,7 @@ impl Sources {
         queue.status = Arc::new(Mutex::new(carried));
         if paused {
         } else if self.0.team.is_some() {
-            lock(&queue.status).state = on_a_team_desk();
+            queue.status.lock().state = on_a_team_desk();
         } else {
             let stop = self.consume(queue, source)?;
             queue.stop = Some(stop);
@@ -218,7 +220,7 @@ impl Sources {
     /// in the database: added again, it goes on from there.
     pub fn remove_queue(&self, id: &str) -> Result<SourcesStatus, Error> {
         {
-            let mut running = lock(&self.0.running);
+            let mut running = self.0.running.lock();
             let Some(at) = running.queues.iter().position(|q| q.config.id == id) else {
                 return Err(Error::invalid("id", format!("no source {id:?}")));
             };
@@ -240,7 +242,7 @@ impl Sources {
 /// A queue's state on a team desk, whose file only the team's stream changes: not read.
 fn on_a_team_desk() -> QueueState {
     QueueState::Failed {
-        since: eventdesk_core::Clock::now_ms(&eventdesk_core::SystemClock),
+        since: eventdesk_core::clock::now_ms(),
         error: "not read on a team desk: only the team's stream changes this desk's events. \
                 Feed the queue's senders into the team with eventdesk-cli gateway"
             .into(),

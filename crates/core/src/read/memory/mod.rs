@@ -26,11 +26,12 @@ use columns::{Columns, Refresh};
 use expansions::Expansion;
 use hits::{Bits, HitSet, Loaded};
 use lru::LruCache;
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 /// How many searches keep their hit sets (the least recently used goes first). A set takes at
 /// most one bit per event id.
@@ -89,12 +90,6 @@ pub(crate) struct IdRead {
     pub want: usize,
 }
 
-fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
-    // Every update leaves the state consistent before it returns; a panic elsewhere while
-    // holding the lock leaves it usable.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl Memory {
     pub(crate) fn new(quiet_commits: Arc<AtomicU64>) -> Arc<Memory> {
         Arc::new(Memory {
@@ -117,7 +112,7 @@ impl Memory {
         let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
         let seq = last_seq(conn)?;
         let quiet = self.quiet_commits.load(Ordering::Relaxed);
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         if let Some((v, s, q)) = state.seen {
             if v != version && s == seq && q == quiet {
                 tracing::warn!(
@@ -135,7 +130,7 @@ impl Memory {
     /// Forgets everything (a row the memory named is gone: the file was edited by hand).
     pub(crate) fn forget(&self) {
         tracing::warn!("an event the reader's memory held is missing: the memory is read again");
-        lock(&self.state).forget();
+        self.state.lock().forget();
     }
 
     /// Adds `search_hit(fts, id)` to `conn`: whether `id` is in the hit set of the full-text
@@ -165,7 +160,7 @@ impl Memory {
     /// them does not wait as long (benches/NOTES.md, "Reading the columns").
     pub(crate) fn warm_up(self: &Arc<Self>, mut conn: Connection) {
         {
-            let mut state = lock(&self.state);
+            let mut state = self.state.lock();
             if !matches!(state.columns, Slot::Empty) {
                 return;
             }
@@ -198,7 +193,7 @@ impl Memory {
     /// Ends [`Slot::Building`] with what was built, and wakes reads waiting for it. A failed
     /// build leaves the slot empty, for the next read to try again.
     fn finish_build(&self, built: Result<Option<Columns>>) {
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         state.columns = match built {
             Ok(Some(columns)) => Slot::Ready(Box::new(columns)),
             Ok(None) => Slot::CannotHold,
@@ -213,10 +208,9 @@ impl Memory {
     /// The state, with the columns current for `conn`'s snapshot when they can answer for
     /// it (`true`).
     fn with_columns<'m>(&'m self, conn: &Connection) -> Result<(MutexGuard<'m, State>, bool)> {
-        let mut state = self
-            .built
-            .wait_while(lock(&self.state), |s| matches!(s.columns, Slot::Building))
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.state.lock();
+        self.built
+            .wait_while(&mut state, |s| matches!(s.columns, Slot::Building));
         if matches!(state.columns, Slot::Empty) {
             state.columns = match Columns::build(conn)? {
                 Some(columns) => Slot::Ready(Box::new(columns)),
@@ -241,7 +235,7 @@ impl Memory {
     /// Makes `fts`'s hit set complete and current for `conn`'s snapshot and returns its size;
     /// `None` when some id cannot be held.
     pub(crate) fn hits(&self, conn: &Connection, fts: &str) -> Result<Option<i64>> {
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         Ok(match load(&mut state, conn, fts, None)? {
             Loaded::Read { hits, .. } => Some(hits),
             Loaded::Unusable => None,
@@ -250,7 +244,8 @@ impl Memory {
 
     /// The hit set of `fts` as last loaded, if it is complete.
     fn hit_bits(&self, fts: &str) -> Option<Arc<Bits>> {
-        lock(&self.state)
+        self.state
+            .lock()
             .hits
             .peek(fts)
             .filter(|s| s.is_complete())
@@ -267,7 +262,7 @@ impl Memory {
         f: &EventFilter,
     ) -> Result<Option<i64>> {
         {
-            let mut state = lock(&self.state);
+            let mut state = self.state.lock();
             let hits = match load(&mut state, conn, fts, Some(COUNT_BUDGET))? {
                 Loaded::Read {
                     hits,
@@ -324,7 +319,7 @@ impl Memory {
         read: impl FnOnce() -> Result<Vec<String>>,
     ) -> Result<Vec<String>> {
         let newest = max_id(conn)?;
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         if let Some(kept) = state.expansions.get_mut(prefix) {
             if kept.still_right(conn, prefix, newest)? {
                 kept.max_id = newest;

@@ -4,8 +4,9 @@
 use crate::error::Result;
 use crate::services::simulator::SimConfig;
 use crate::store::Store;
+use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 /// The `settings` key under which the simulator's settings persist.
 pub const SIMULATOR_SETTINGS: &str = "simulator";
@@ -45,17 +46,14 @@ impl SimControl {
     }
 
     pub fn config(&self) -> SimConfig {
-        self.config
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.config.lock().clone()
     }
 
     /// Validates and applies new settings; the thread picks them up within 50 ms. Nothing is
     /// saved: see [`SimControl::apply`].
     pub fn update(&self, config: SimConfig) -> Result<SimulatorStatus> {
         config.validate()?;
-        *self.config.lock().unwrap_or_else(PoisonError::into_inner) = config;
+        *self.config.lock() = config;
         self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(self.status())
     }

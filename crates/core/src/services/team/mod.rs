@@ -92,6 +92,16 @@ fn check_text(field: &str, text: &str) -> Result<()> {
 }
 
 impl ActionMessage {
+    /// `action` on `targets`, sent from `desk`, with a new id.
+    pub fn new(desk: &str, action: Action, targets: Vec<TeamTarget>) -> ActionMessage {
+        ActionMessage {
+            id: new_id(desk),
+            desk: desk.to_owned(),
+            action,
+            targets,
+        }
+    }
+
     /// A message any desk will apply: names within limits, 1 to [`actions::MAX_BULK`]
     /// events, each once, with a version of at least 1.
     pub fn validate(&self) -> Result<()> {
