@@ -5,8 +5,7 @@
 //! with `Retry-After` while the broker is away). SIGTERM or Ctrl+C stops it after the requests
 //! under way are answered.
 
-use crate::sources::{broker, interrupted, runtime};
-use crate::team::BrokerArgs;
+use crate::broker::{interrupted, runtime, BrokerArgs, LimitArgs};
 use eventdesk_core::Error;
 use eventdesk_sources::gateway::StreamSink;
 use eventdesk_sources::http::{self, HttpConfig};
@@ -62,11 +61,11 @@ pub struct GatewayArgs {
     stdin: bool,
     /// The team's own limits: what no desk would apply is refused here with 400.
     #[command(flatten)]
-    limits: crate::team::LimitArgs,
+    limits: LimitArgs,
 }
 
 pub fn gateway(args: GatewayArgs) -> Result<(), Error> {
-    let broker = broker(&args.broker)?;
+    let broker = args.broker.broker()?;
     let sink = StreamSink::new(broker, &args.stream, args.limits.limits())?;
     let config = match args.listen {
         Some(address) => Some(HttpConfig {

@@ -1,52 +1,94 @@
-//! The commands that bring events in from outside (`ingest`) and that set RabbitMQ up for it
-//! (`declare`, `publish`).
+//! `ingest`: alert messages (PagerDuty Events API v2 or Alertmanager webhook JSON) applied to a
+//! local database, from standard input or from a RabbitMQ queue or stream.
 
-use crate::open_for_writing;
-use crate::team::BrokerArgs;
+use crate::broker::{ended, interrupted, runtime, watch_state, BrokerArgs, LimitArgs};
+use crate::local::open_for_writing;
 use eventdesk_core::model::MessageLimits;
 use eventdesk_core::services::ingest::{Counts, Format, Ingester};
 use eventdesk_core::{Actor, CommitFeed, Error, SystemClock};
-use eventdesk_sources::amqp::{self, Broker, Publisher, QueueKind, QueueSource, QueueState, Until};
+use eventdesk_sources::amqp::{self, QueueKind, QueueSource, Until};
 use eventdesk_sources::lines;
-use std::io::BufRead;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+#[derive(clap::Args)]
+pub struct IngestArgs {
+    #[arg(long)]
+    db: PathBuf,
+    #[arg(long, value_enum, default_value = "auto")]
+    format: MessageFormat,
+    #[command(flatten)]
+    broker: BrokerArgs,
+    /// Read from this RabbitMQ queue instead (the broker from --amqp or
+    /// EVENTDESK_AMQP_URL).
+    #[arg(long)]
+    queue: Option<String>,
+    /// The queue is a stream: read from where this database stopped (or its start).
+    #[arg(long, requires = "queue")]
+    stream: bool,
+    /// Stop once no message came for this many seconds (default: until interrupted).
+    #[arg(long, requires = "queue", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    until_idle: Option<u64>,
+    /// Who the changes are by, e.g. `source:nagios` (default: where they came from).
+    #[arg(long, value_parser = actor)]
+    actor: Option<Actor>,
+    /// Larger messages (and Alertmanager messages with more alerts) are refused.
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Which messages `ingest` reads.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MessageFormat {
+    /// Told apart by their fields.
+    Auto,
+    Pagerduty,
+    Alertmanager,
+}
+
+/// `source:NAME` or `operator:NAME`.
+fn actor(text: &str) -> Result<Actor, String> {
+    match text.parse::<Actor>()? {
+        a @ (Actor::Source(_) | Actor::Operator(_)) => Ok(a),
+        _ => Err("expected source:NAME or operator:NAME".into()),
+    }
+}
+
 /// Where `ingest` reads from.
-pub enum Input {
+enum Input {
     Stdin,
     Queue(QueueSource),
 }
 
-/// The broker a command names (`--amqp`, which must not carry a password, or the
-/// environment).
-pub(crate) fn broker(args: &BrokerArgs) -> Result<Broker, Error> {
-    Broker::for_command(args.amqp.as_deref(), |name| std::env::var(name).ok())
-}
-
-/// Resolves when the process is asked to stop: Ctrl+C, or SIGTERM (a service manager).
-pub(crate) async fn interrupted() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(Error::from)
+/// `ingest`, its flags checked and turned into what [`ingest_from`] takes.
+pub fn ingest(args: IngestArgs) -> Result<(), Error> {
+    let format = match args.format {
+        MessageFormat::Auto => Format::Auto,
+        MessageFormat::Pagerduty => Format::PagerDuty,
+        MessageFormat::Alertmanager => Format::Alertmanager,
+    };
+    let from = match args.queue {
+        Some(queue) => Input::Queue(QueueSource {
+            broker: args.broker.broker()?,
+            queue,
+            kind: if args.stream {
+                QueueKind::Stream
+            } else {
+                QueueKind::Queue
+            },
+        }),
+        None => Input::Stdin,
+    };
+    let idle = args.until_idle.map(Duration::from_secs);
+    ingest_from(
+        &args.db,
+        from,
+        format,
+        args.actor,
+        idle,
+        args.limits.limits(),
+    )
 }
 
 /// The report printed when `ingest` ends, one JSON object: the counts and, for standard
@@ -64,7 +106,7 @@ fn report(counts: &Counts, lines: Option<(u64, Vec<u64>)>) -> String {
 /// or `source:rabbitmq:QUEUE`). Standard input: to its end; a rejected line is named on
 /// standard error and makes the exit status 1, the others are applied. A queue: until
 /// interrupted, or until no message came for `until_idle`.
-pub fn ingest(
+fn ingest_from(
     path: &Path,
     from: Input,
     format: Format,
@@ -110,7 +152,7 @@ pub fn ingest(
             let ingester =
                 Ingester::new(conn, feed, Arc::new(SystemClock), actor, &channel, format)
                     .with_limits(limits);
-            let status = Arc::new(Mutex::new(amqp::QueueStatus::new(&source)));
+            let status = amqp::status_cell(&source);
             let until = until_idle.map_or(Until::Stopped, Until::Idle);
             let rt = runtime()?;
             rt.block_on(async {
@@ -125,92 +167,7 @@ pub fn ingest(
             });
             let done = amqp::status_of(&status);
             println!("{}", report(&done.activity.counts, None));
-            match done.state {
-                QueueState::Offline { error, .. } => Err(Error::Unreachable {
-                    what: "RabbitMQ".into(),
-                    message: format!("stopped after waiting: {error}"),
-                }),
-                QueueState::Failed { error, .. } => {
-                    Err(Error::storage(format!("stopped: {error}")))
-                }
-                _ => Ok(()),
-            }
+            ended(done.state)
         }
     }
-}
-
-/// Says on standard error when a consumer connects (to which node) or goes offline (until
-/// aborted).
-pub(crate) async fn watch_state(status: amqp::StatusCell) {
-    let mut shown = String::new();
-    loop {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let now = amqp::status_of(&status);
-        let line = match now.state {
-            QueueState::Offline { error, .. } => format!("offline: {error} (trying again)"),
-            QueueState::Connected { .. } => match now.node {
-                Some(node) => format!("connected to {node}"),
-                None => "connected".to_owned(),
-            },
-            _ => continue,
-        };
-        if line != shown {
-            eprintln!("{line}");
-            shown = line;
-        }
-    }
-}
-
-/// Declares a durable queue or stream (on `replicas` nodes of a cluster), bound to an exchange
-/// if asked.
-pub fn declare(
-    broker: &Broker,
-    queue: &str,
-    kind: QueueKind,
-    bind: Option<(&str, &str)>,
-    max_age: Option<&str>,
-    replicas: Option<u8>,
-) -> Result<(), Error> {
-    runtime()?.block_on(async {
-        let publisher = Publisher::connect(broker).await?;
-        let declared = publisher
-            .declare(queue, kind, bind, max_age, replicas)
-            .await;
-        publisher.close().await;
-        declared
-    })?;
-    println!("declared {queue}");
-    Ok(())
-}
-
-/// Deletes a queue or stream.
-pub fn delete(broker: &Broker, queue: &str) -> Result<(), Error> {
-    runtime()?.block_on(async {
-        let publisher = Publisher::connect(broker).await?;
-        let deleted = publisher.delete(queue).await;
-        publisher.close().await;
-        deleted
-    })?;
-    println!("deleted {queue}");
-    Ok(())
-}
-
-/// Publishes each non-blank line of standard input as one message, waiting for the broker's
-/// confirms; prints how many.
-pub fn publish(broker: &Broker, exchange: &str, routing_key: &str) -> Result<(), Error> {
-    let mut bodies = Vec::new();
-    for line in std::io::stdin().lock().lines() {
-        let line = line.map_err(|e| Error::invalid("input", format!("cannot read it: {e}")))?;
-        if !line.trim().is_empty() {
-            bodies.push(line.into_bytes());
-        }
-    }
-    let confirmed = runtime()?.block_on(async {
-        let publisher = Publisher::connect(broker).await?;
-        let sent = publisher.publish(exchange, routing_key, bodies).await;
-        publisher.close().await;
-        sent
-    })?;
-    println!("published {confirmed}");
-    Ok(())
 }

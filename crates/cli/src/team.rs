@@ -5,49 +5,18 @@
 //! user the tool logs in as (`--amqp` without a password, or `EVENTDESK_AMQP_URL`, with
 //! `EVENTDESK_AMQP_PASSWORD`).
 
-use crate::open_for_any_writer;
-use crate::sources::{broker, runtime, watch_state};
+use crate::broker::{ended, interrupted, runtime, watch_state, BrokerArgs, LimitArgs};
+use crate::local::open_for_any_writer;
 use eventdesk_core::model::{Member, MessageLimits, Role};
 use eventdesk_core::services::team::{
     self, ActionMessage, Replica, RosterMessage, TeamRef, TeamTarget,
 };
 use eventdesk_core::{Action, CommitFeed, Error, SystemClock};
-use eventdesk_sources::amqp::{self, presence, Publisher, QueueKind, QueueState, Until};
+use eventdesk_sources::amqp::{self, presence, Publisher, QueueKind, Until};
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-
-/// Where the broker is, for every command that talks to it.
-#[derive(clap::Args)]
-pub struct BrokerArgs {
-    /// RabbitMQ URL(s) without a password, comma-separated nodes of one cluster (default:
-    /// EVENTDESK_AMQP_URL); the password comes from EVENTDESK_AMQP_PASSWORD.
-    #[arg(long)]
-    pub amqp: Option<String>,
-}
-
-/// The limits of messages taken from outside.
-#[derive(clap::Args)]
-pub struct LimitArgs {
-    /// The largest message taken, in bytes (1,024 to 4,194,304).
-    #[arg(long, default_value_t = MessageLimits::default().max_message,
-          value_parser = clap::value_parser!(u32).range(1_024..=4_194_304))]
-    pub max_message: u32,
-    /// The most alerts one Alertmanager message may hold (1 to 10,000).
-    #[arg(long, default_value_t = MessageLimits::default().max_alerts,
-          value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub max_alerts: u32,
-}
-
-impl LimitArgs {
-    pub fn limits(&self) -> MessageLimits {
-        MessageLimits {
-            max_message: self.max_message,
-            max_alerts: self.max_alerts,
-        }
-    }
-}
 
 #[derive(clap::Args)]
 pub struct ReplicateArgs {
@@ -70,7 +39,7 @@ pub struct ReplicateArgs {
 /// retained message), until interrupted or until no message came for `--until-idle`. Prints
 /// what it applied as JSON.
 pub fn replicate(args: ReplicateArgs) -> Result<(), Error> {
-    let broker = broker(&args.broker)?;
+    let broker = args.broker.broker()?;
     if let Some(desk) = &args.desk {
         eventdesk_core::Actor::source(desk).map_err(|e| Error::invalid("desk", e))?;
     }
@@ -83,7 +52,7 @@ pub fn replicate(args: ReplicateArgs) -> Result<(), Error> {
         kind: QueueKind::Stream,
     };
     let progress = replica.progress();
-    let status = Arc::new(Mutex::new(amqp::QueueStatus::new(&source)));
+    let status = amqp::status_cell(&source);
     let until = args
         .until_idle
         .map(Duration::from_secs)
@@ -91,7 +60,7 @@ pub fn replicate(args: ReplicateArgs) -> Result<(), Error> {
     runtime()?.block_on(async {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
-            crate::sources::interrupted().await;
+            interrupted().await;
             let _ = stop.send(true);
         });
         let shown = tokio::spawn(watch_state(status.clone()));
@@ -112,14 +81,7 @@ pub fn replicate(args: ReplicateArgs) -> Result<(), Error> {
         "{}",
         serde_json::to_string(&done.activity.counts).map_err(Error::storage)?
     );
-    match done.state {
-        QueueState::Offline { error, .. } => Err(Error::Unreachable {
-            what: "RabbitMQ".into(),
-            message: format!("stopped after waiting: {error}"),
-        }),
-        QueueState::Failed { error, .. } => Err(Error::storage(format!("stopped: {error}"))),
-        _ => Ok(()),
-    }
+    ended(done.state)
 }
 
 /// What `act` does.
@@ -159,20 +121,17 @@ pub(crate) fn stream_name(text: &str) -> Result<String, String> {
 /// waits for RabbitMQ's confirm. Prints the action's id: its outcome is in every replica once
 /// applied.
 pub fn act(args: ActArgs) -> Result<(), Error> {
-    let broker = broker(&args.broker)?;
-    let message = ActionMessage {
-        id: team::new_id(&args.desk),
-        desk: args.desk,
-        action: match args.action {
-            ActionArg::Acknowledge => Action::Acknowledge,
-            ActionArg::Complete => Action::Complete,
-            ActionArg::Reopen => Action::Reopen,
-        },
-        targets: vec![TeamTarget {
-            event: args.event,
-            expected_version: args.expected_version,
-        }],
+    let broker = args.broker.broker()?;
+    let action = match args.action {
+        ActionArg::Acknowledge => Action::Acknowledge,
+        ActionArg::Complete => Action::Complete,
+        ActionArg::Reopen => Action::Reopen,
     };
+    let target = TeamTarget {
+        event: args.event,
+        expected_version: args.expected_version,
+    };
+    let message = ActionMessage::new(&args.desk, action, vec![target]);
     message.validate()?;
     publish(&broker, &args.stream, &message.id, message.to_body())?;
     println!("{}", message.id);
@@ -220,7 +179,7 @@ pub struct CreateTeamArgs {
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
     replicas: Option<u8>,
     /// How long the stream keeps messages (a number and Y, M, D, h, m or s, e.g. 30D).
-    #[arg(long, value_parser = crate::max_age)]
+    #[arg(long, value_parser = crate::queues::max_age)]
     max_age: Option<String>,
     /// How the team shows its founder.
     #[arg(long)]
@@ -233,7 +192,7 @@ pub struct CreateTeamArgs {
 /// Founds a team: declares its stream and publishes the founding roster message as the broker
 /// user, who becomes the team's first admin. Prints the join string (`STREAM/ADMIN`).
 pub fn create_team(args: CreateTeamArgs) -> Result<(), Error> {
-    let broker = broker(&args.broker)?;
+    let broker = args.broker.broker()?;
     let founder = TeamRef::new(&args.stream, broker.user())?;
     let message = RosterMessage {
         id: team::new_id("create"),
@@ -313,7 +272,7 @@ fn member(text: &str) -> Result<Member, String> {
 /// counts on every desk only when that user is an admin at that point of the log. Prints the
 /// message's id; the change is in every replica's `dump --team` once applied.
 pub fn roster(args: RosterArgs) -> Result<(), Error> {
-    let broker = broker(&args.broker)?;
+    let broker = args.broker.broker()?;
     let message = RosterMessage {
         id: team::new_id("roster"),
         set: args.set,
