@@ -20,7 +20,7 @@ use std::time::Duration;
 
 mod support;
 
-use support::{broker, cli, cli_as, with_input};
+use support::{broker, cli, cli_as, wait_within, with_input};
 
 const TOKEN: &str = "gateway-token-0123456789";
 
@@ -144,7 +144,8 @@ impl Gateway {
             .status()
             .unwrap()
             .success());
-        let status = self.child.wait().unwrap();
+        let status = wait_within(&mut self.child, Duration::from_secs(30))
+            .expect("the gateway did not stop within 30 s of SIGTERM");
         let last = self.lines.recv_timeout(Duration::from_secs(5)).unwrap();
         (status.success(), last)
     }
@@ -459,8 +460,13 @@ mod cluster {
             let mut sent: HashMap<String, usize> = HashMap::new();
             for i in from..to {
                 let key = format!("k{i}");
-                // As Alertmanager does: a 503 is sent again.
+                // As Alertmanager does: a 503 is sent again (for a minute at most).
+                let since = Instant::now();
                 loop {
+                    assert!(
+                        since.elapsed() < Duration::from_secs(60),
+                        "the gateway refused {key} for a minute"
+                    );
                     *sent.entry(key.clone()).or_default() += 1;
                     let answer = post(
                         gateway.address,
@@ -494,8 +500,8 @@ mod cluster {
             move || {
                 let mut ids = Vec::new();
                 for key in 2..102 {
-                    let out = cli_as("bob", &urls)
-                        .args([
+                    let out = with_input(
+                        cli_as("bob", &urls).args([
                             "act",
                             "--stream",
                             &stream,
@@ -505,9 +511,9 @@ mod cluster {
                             &key.to_string(),
                             "--expected-version",
                             "1",
-                        ])
-                        .output()
-                        .unwrap();
+                        ]),
+                        "",
+                    );
                     // An action whose node died under it is not confirmed: bob sends it again.
                     if out.status.success() {
                         ids.push(String::from_utf8_lossy(&out.stdout).trim().to_owned());
@@ -518,7 +524,12 @@ mod cluster {
         });
         let more = std::thread::scope(|scope| {
             let flow = scope.spawn(|| post_events(300, 1_300));
+            let since = Instant::now();
             while stored_offset(&db("a"), &stream) < 600 {
+                assert!(
+                    since.elapsed() < Duration::from_secs(60) && !flow.is_finished(),
+                    "desk A did not reach offset 600"
+                );
                 std::thread::sleep(Duration::from_millis(20));
             }
             // The node desk A is connected to now (its latest word) is killed.
@@ -546,7 +557,8 @@ mod cluster {
             let _ = Command::new("kill")
                 .args(["-INT", &child.id().to_string()])
                 .status();
-            child.wait().unwrap();
+            wait_within(child, Duration::from_secs(30))
+                .expect("a replica did not stop within 30 s of SIGINT");
         }
         // Both go on to the end of the stream (and a third, new desk reads it all): identical.
         replicate(&urls, &team, &db("a"));
@@ -628,6 +640,7 @@ mod cluster {
         let _ = Command::new("kill")
             .args(["-INT", &a.id().to_string()])
             .status();
-        a.wait().unwrap();
+        wait_within(&mut a, Duration::from_secs(30))
+            .expect("the replica did not stop within 30 s of SIGINT");
     }
 }

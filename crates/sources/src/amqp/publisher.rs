@@ -40,11 +40,24 @@ impl Publisher {
     /// Connects to the first node of `broker` that answers.
     pub async fn connect(broker: &Broker) -> Result<Publisher> {
         let (conn, _) = broker.connect("eventdesk-publisher", 0).await?;
-        let channel = conn.create_channel().await.map_err(amqp)?;
-        channel
-            .confirm_select(lapin::options::ConfirmSelectOptions::default())
+        // A node that stops answering right after the handshake is not waited for either.
+        let opening = async {
+            let channel = conn.create_channel().await.map_err(amqp)?;
+            channel
+                .confirm_select(lapin::options::ConfirmSelectOptions::default())
+                .await
+                .map_err(amqp)?;
+            Ok::<_, Error>(channel)
+        };
+        let wait = std::time::Duration::from_millis(super::broker::CONNECT_TIMEOUT_MS);
+        let channel = tokio::time::timeout(wait, opening)
             .await
-            .map_err(amqp)?;
+            .unwrap_or_else(|_| {
+                Err(Error::Unreachable {
+                    what: "RabbitMQ".into(),
+                    message: format!("no channel within {} s", wait.as_secs()),
+                })
+            })?;
         Ok(Publisher {
             conn,
             channel,
