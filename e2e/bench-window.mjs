@@ -5,7 +5,14 @@
 // static 50-row table, in the same run. Prints one table.
 // Usage: node e2e/bench-window.mjs DB   (the app comes from EVENTDESK_E2E_APP)
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { appPid, launch, workspace } from "./harness.mjs";
 
@@ -27,7 +34,9 @@ function memoryOf(pid) {
     for (const entry of readdirSync("/proc")) {
       if (!/^\d+$/.test(entry)) continue;
       try {
-        const ppid = Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+        const ppid = Number(
+          readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1],
+        );
         if (ppid === tree[i]) tree.push(Number(entry));
       } catch {
         // gone
@@ -83,22 +92,39 @@ async function ipcPage1(browser, calls) {
 
 /** Clicks a pager button and waits until the table's first row is another event. */
 async function clickToDom(browser, label) {
-  return browser.execute((label) => new Promise((done) => {
-    const first = () => document.querySelector("tbody tr[data-event-id]")?.getAttribute("data-event-id");
-    const before = first();
-    const button = [...document.querySelectorAll(".pagination button")].find((b) => b.getAttribute("aria-label") === label || b.textContent?.trim() === label);
-    if (!button || button.disabled) return done({ failed: `no enabled ${label} button` });
-    const t = performance.now();
-    const observer = new MutationObserver(() => {
-      if (first() !== before) {
-        observer.disconnect();
-        done(performance.now() - t);
-      }
-    });
-    observer.observe(document.querySelector("table.events"), { childList: true, subtree: true, attributes: true });
-    button.click();
-    setTimeout(() => (observer.disconnect(), done({ failed: `${label}: the page did not change within 5 s` })), 5_000);
-  }), label);
+  return browser.execute(
+    (label) =>
+      new Promise((done) => {
+        const first = () =>
+          document.querySelector("tbody tr[data-event-id]")?.getAttribute("data-event-id");
+        const before = first();
+        const button = [...document.querySelectorAll(".pagination button")].find(
+          (b) => b.getAttribute("aria-label") === label || b.textContent?.trim() === label,
+        );
+        if (!button || button.disabled) return done({ failed: `no enabled ${label} button` });
+        const t = performance.now();
+        const observer = new MutationObserver(() => {
+          if (first() !== before) {
+            observer.disconnect();
+            done(performance.now() - t);
+          }
+        });
+        observer.observe(document.querySelector("table.events"), {
+          childList: true,
+          subtree: true,
+          attributes: true,
+        });
+        button.click();
+        setTimeout(
+          () => (
+            observer.disconnect(),
+            done({ failed: `${label}: the page did not change within 5 s` })
+          ),
+          5_000,
+        );
+      }),
+    label,
+  );
 }
 
 /**
@@ -106,81 +132,121 @@ async function clickToDom(browser, label) {
  * empty, until some row no longer matches `previous`.
  */
 async function searchToRows(browser, text, previous) {
-  return browser.execute((text, previous) => new Promise((done) => {
-    const rowText = (tr) => `${tr.innerText} ${[...tr.querySelectorAll("[title]")].map((e) => e.getAttribute("title")).join(" ")}`.toLowerCase();
-    const shown = () => {
-      const rows = [...document.querySelectorAll("tbody tr[data-event-id]")];
-      if (rows.length === 0) return false;
-      return text ? rows.every((tr) => rowText(tr).includes(text)) : rows.some((tr) => !rowText(tr).includes(previous));
-    };
-    const input = document.querySelector('.filters input[type="search"]');
-    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
-    const t = performance.now();
-    let finished = false;
-    const finish = (value) => {
-      if (finished) return;
-      finished = true;
-      observer.disconnect();
-      clearInterval(poll);
-      done(value);
-    };
-    const look = () => shown() && finish(performance.now() - t);
-    const observer = new MutationObserver(look);
-    observer.observe(document.querySelector("table.events"), { childList: true, subtree: true, characterData: true, attributes: true });
-    // Also looked at every 20 ms, in case what completes the view changes nothing observed.
-    const poll = setInterval(look, 20);
-    setter.call(input, text);
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-    setTimeout(() => {
-      const rows = [...document.querySelectorAll("tbody tr[data-event-id]")];
-      const odd = rows.find((tr) => !rowText(tr).includes(text));
-      finish({ failed: `search "${text}": after 10 s, ${rows.length} rows, url ${location.search}, not matching: ${odd?.innerText.replace(/\s+/g, " ").slice(0, 120)}` });
-    }, 10_000);
-  }), text, previous);
+  return browser.execute(
+    (text, previous) =>
+      new Promise((done) => {
+        const rowText = (tr) =>
+          `${tr.innerText} ${[...tr.querySelectorAll("[title]")].map((e) => e.getAttribute("title")).join(" ")}`.toLowerCase();
+        const shown = () => {
+          const rows = [...document.querySelectorAll("tbody tr[data-event-id]")];
+          if (rows.length === 0) return false;
+          return text
+            ? rows.every((tr) => rowText(tr).includes(text))
+            : rows.some((tr) => !rowText(tr).includes(previous));
+        };
+        const input = document.querySelector('.filters input[type="search"]');
+        const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+        const t = performance.now();
+        let finished = false;
+        const finish = (value) => {
+          if (finished) return;
+          finished = true;
+          observer.disconnect();
+          clearInterval(poll);
+          done(value);
+        };
+        const look = () => shown() && finish(performance.now() - t);
+        const observer = new MutationObserver(look);
+        observer.observe(document.querySelector("table.events"), {
+          childList: true,
+          subtree: true,
+          characterData: true,
+          attributes: true,
+        });
+        // Also looked at every 20 ms, in case what completes the view changes nothing observed.
+        const poll = setInterval(look, 20);
+        setter.call(input, text);
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        setTimeout(() => {
+          const rows = [...document.querySelectorAll("tbody tr[data-event-id]")];
+          const odd = rows.find((tr) => !rowText(tr).includes(text));
+          finish({
+            failed: `search "${text}": after 10 s, ${rows.length} rows, url ${location.search}, not matching: ${odd?.innerText.replace(/\s+/g, " ").slice(0, 120)}`,
+          });
+        }, 10_000);
+      }),
+    text,
+    previous,
+  );
 }
 
 /** For `seconds`, every row that appears or changes on page 1: wall time now minus its commit. */
 async function pushToDom(browser, seconds) {
-  return browser.execute((seconds) => new Promise((done) => {
-    const seen = new Map();
-    const lags = [];
-    const look = () => {
-      const now = Date.now();
-      for (const row of document.querySelectorAll("tbody tr[data-event-id]")) {
-        const key = `${row.getAttribute("data-event-id")}@${row.getAttribute("data-version")}`;
-        if (seen.has(key)) continue;
-        seen.set(key, true);
-        const at = row.getAttribute("data-updated-at");
-        if (started && at !== null) lags.push(now - Number(at));
-      }
-    };
-    let started = false;
-    look();
-    started = true;
-    const observer = new MutationObserver(look);
-    observer.observe(document.querySelector("table.events"), { childList: true, subtree: true, attributes: true });
-    setTimeout(() => (observer.disconnect(), done(lags)), seconds * 1000);
-  }), seconds);
+  return browser.execute(
+    (seconds) =>
+      new Promise((done) => {
+        const seen = new Map();
+        const lags = [];
+        const look = () => {
+          const now = Date.now();
+          for (const row of document.querySelectorAll("tbody tr[data-event-id]")) {
+            const key = `${row.getAttribute("data-event-id")}@${row.getAttribute("data-version")}`;
+            if (seen.has(key)) continue;
+            seen.set(key, true);
+            const at = row.getAttribute("data-updated-at");
+            if (started && at !== null) lags.push(now - Number(at));
+          }
+        };
+        let started = false;
+        look();
+        started = true;
+        const observer = new MutationObserver(look);
+        observer.observe(document.querySelector("table.events"), {
+          childList: true,
+          subtree: true,
+          attributes: true,
+        });
+        setTimeout(() => (observer.disconnect(), done(lags)), seconds * 1000);
+      }),
+    seconds,
+  );
 }
 
 function bareWindow(dir) {
-  const rows = Array.from({ length: 50 }, (_, i) => `<tr><td><input type="checkbox"></td><td>14:0${i % 10}:00</td><td>critical</td><td>ledger.lag</td><td>ledger</td><td>Ledger behind by ${i} s</td><td>Open</td><td>14:0${i % 10}:00</td><td><button>Acknowledge</button> <button>Complete</button></td></tr>`).join("\n");
+  const rows = Array.from(
+    { length: 50 },
+    (_, i) =>
+      `<tr><td><input type="checkbox"></td><td>14:0${i % 10}:00</td><td>critical</td><td>ledger.lag</td><td>ledger</td><td>Ledger behind by ${i} s</td><td>Open</td><td>14:0${i % 10}:00</td><td><button>Acknowledge</button> <button>Complete</button></td></tr>`,
+  ).join("\n");
   const page = join(dir, "bare.html");
-  writeFileSync(page, `<!doctype html><meta charset="utf-8"><title>bare</title><table>${rows}</table>`);
+  writeFileSync(
+    page,
+    `<!doctype html><meta charset="utf-8"><title>bare</title><table>${rows}</table>`,
+  );
   const browser = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
   if (!existsSync(browser)) throw new Error(`${browser} is missing (libwebkit2gtk-4.1-0 ships it)`);
-  return spawn(browser, [`file://${page}`], { stdio: "ignore", env: { ...process.env, LANG: "en_US.UTF-8" } });
+  return spawn(browser, [`file://${page}`], {
+    stdio: "ignore",
+    env: { ...process.env, LANG: "en_US.UTF-8" },
+  });
 }
 
 const ws = workspace("bench-window");
 copyFileSync(seeded, ws.db);
-const session = await launch(ws, { EVENTDESK_SIM: "on", EVENTDESK_SIM_RATE: String(RATE) }, "bench");
+const session = await launch(
+  ws,
+  { EVENTDESK_SIM: "on", EVENTDESK_SIM_RATE: String(RATE) },
+  "bench",
+);
 const { browser } = session;
 // A slow build may need long: the measurements end on their own conditions or deadlines.
 await browser.setTimeout({ implicit: 0, script: 180_000 });
 const results = [];
 try {
-  await browser.waitUntil(async () => (await browser.$$("tbody tr[data-event-id]")).length > 0, { timeout: 30_000, timeoutMsg: "no rows within 30 s" });
+  await browser.waitUntil(async () => (await browser.$$("tbody tr[data-event-id]")).length > 0, {
+    timeout: 30_000,
+    timeoutMsg: "no rows within 30 s",
+  });
   const pid = appPid(ws);
   const start = await startToFirstRows(browser, pid);
   await sleep(3_000); // the reader's memory is built in the background; settle first
@@ -218,7 +284,10 @@ try {
     Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(input, "");
     input.dispatchEvent(new Event("input", { bubbles: true }));
   });
-  await browser.waitUntil(async () => (await browser.execute(() => location.search)) === "", { timeout: 10_000, timeoutMsg: "the search was not cleared" });
+  await browser.waitUntil(async () => (await browser.execute(() => location.search)) === "", {
+    timeout: 10_000,
+    timeoutMsg: "the search was not cleared",
+  });
   await sleep(1_000);
   const lags = await pushToDom(browser, 10);
   if (lags.length === 0) throw new Error("no pushed change reached the table in 10 s");
@@ -227,15 +296,27 @@ try {
   const appMemory = memoryOf(pid);
 
   results.push(["database", total.trim(), ""]);
-  results.push([`IPC list_events page 1 (100 calls, simulator ${RATE}/s)`, ms(percentile(ipc, 50)), ms(percentile(ipc, 99))]);
-  results.push(["click Next/Previous → DOM changed (20 clicks)", ms(percentile(clicks, 50)), ms(percentile(clicks, 99))]);
+  results.push([
+    `IPC list_events page 1 (100 calls, simulator ${RATE}/s)`,
+    ms(percentile(ipc, 50)),
+    ms(percentile(ipc, 99)),
+  ]);
+  results.push([
+    "click Next/Previous → DOM changed (20 clicks)",
+    ms(percentile(clicks, 50)),
+    ms(percentile(clicks, 99)),
+  ]);
   results.push([
     `search typed → rows shown (5 words, 250 ms debounce included${slowSearches.length ? `; over 10 s: ${slowSearches.join(", ")}` : ""})`,
     ms(percentile(searches, 50)),
     ms(searches.length ? Math.max(...searches) : undefined),
   ]);
   results.push(["start → first rows", ms(start), ""]);
-  results.push([`push commit → row in the DOM (${lags.length} changes in 10 s)`, ms(percentile(lags, 50)), ms(percentile(lags, 99))]);
+  results.push([
+    `push commit → row in the DOM (${lags.length} changes in 10 s)`,
+    ms(percentile(lags, 50)),
+    ms(percentile(lags, 99)),
+  ]);
 
   await session.stop();
   const bare = bareWindow(ws.dir);
@@ -243,8 +324,16 @@ try {
   const bareMemory = memoryOf(bare.pid);
   bare.kill("SIGTERM");
   const mib = (k) => `${(k / 1024).toFixed(0)} MiB`;
-  results.push([`memory RSS: app (${appMemory.processes.length} processes) / bare WebKitGTK window (${bareMemory.processes.length})`, `${mib(appMemory.rss)} / ${mib(bareMemory.rss)}`, `${(appMemory.rss / bareMemory.rss).toFixed(2)}×`]);
-  results.push(["memory PSS: app / bare window", `${mib(appMemory.pss)} / ${mib(bareMemory.pss)}`, `${(appMemory.pss / bareMemory.pss).toFixed(2)}×`]);
+  results.push([
+    `memory RSS: app (${appMemory.processes.length} processes) / bare WebKitGTK window (${bareMemory.processes.length})`,
+    `${mib(appMemory.rss)} / ${mib(bareMemory.rss)}`,
+    `${(appMemory.rss / bareMemory.rss).toFixed(2)}×`,
+  ]);
+  results.push([
+    "memory PSS: app / bare window",
+    `${mib(appMemory.pss)} / ${mib(bareMemory.pss)}`,
+    `${(appMemory.pss / bareMemory.pss).toFixed(2)}×`,
+  ]);
   const each = (m) => m.processes.map((p) => `${p.name} ${mib(p.rss)}`).join(", ");
   results.push(["RSS by process: app", each(appMemory), ""]);
   results.push(["RSS by process: bare window", each(bareMemory), ""]);

@@ -2,7 +2,16 @@
 // Edge WebDriver on Windows) with its own temp database and folders, and gives tests a
 // WebdriverIO browser on it. Portable: no /proc, no signals Windows lacks, no XDG_* needed.
 import { spawn, spawnSync, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, createWriteStream, existsSync } from "node:fs";
+import {
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  createWriteStream,
+  existsSync,
+} from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -60,7 +69,11 @@ export function appLog(ws) {
 
 /** Runs `eventdesk-cli` (the core's headless tool) and returns its standard output. */
 export function eventdeskCli(...args) {
-  return execFileSync(cli, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+  return execFileSync(cli, args, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 1 << 30,
+  });
 }
 
 export function dbStats(db) {
@@ -196,18 +209,22 @@ const WIN32_WINDOW = [
 function win32Window(ws, op, { x = 0, y = 0, width = 0, height = 0 } = {}) {
   // -EncodedCommand (UTF-16LE, base64): Windows PowerShell mangles quotes in a -Command argument.
   const script = Buffer.from(WIN32_WINDOW, "utf16le").toString("base64");
-  const out = execFileSync("powershell.exe", ["-NoProfile", "-NonInteractive", "-EncodedCommand", script], {
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      EVENTDESK_WIN_PID: String(appPid(ws)),
-      EVENTDESK_WIN_OP: op,
-      EVENTDESK_WIN_X: String(x),
-      EVENTDESK_WIN_Y: String(y),
-      EVENTDESK_WIN_W: String(width),
-      EVENTDESK_WIN_H: String(height),
+  const out = execFileSync(
+    "powershell.exe",
+    ["-NoProfile", "-NonInteractive", "-EncodedCommand", script],
+    {
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        EVENTDESK_WIN_PID: String(appPid(ws)),
+        EVENTDESK_WIN_OP: op,
+        EVENTDESK_WIN_X: String(x),
+        EVENTDESK_WIN_Y: String(y),
+        EVENTDESK_WIN_W: String(width),
+        EVENTDESK_WIN_H: String(height),
+      },
     },
-  });
+  );
   return JSON.parse(out.trim());
 }
 
@@ -356,7 +373,9 @@ export async function withApp(name, ws, env, body) {
     await body(session.browser, session);
   } catch (e) {
     const saved = await saveArtifacts(name, session);
-    console.error(`\n[e2e] ${name} failed. Screenshot: ${saved.shot}\n[e2e] App log: ${saved.log}\n${tail(session.logPath, 20)}`);
+    console.error(
+      `\n[e2e] ${name} failed. Screenshot: ${saved.shot}\n[e2e] App log: ${saved.log}\n${tail(session.logPath, 20)}`,
+    );
     throw e;
   } finally {
     await session.stop();

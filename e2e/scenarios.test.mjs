@@ -6,7 +6,22 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { app, appEnv, appLog, cli, dbEvent, dbStats, eventdeskCli, freePort, quitApp, root, settleWorkspaces, windows, withApp, workspace } from "./harness.mjs";
+import {
+  app,
+  appEnv,
+  appLog,
+  cli,
+  dbEvent,
+  dbStats,
+  eventdeskCli,
+  freePort,
+  quitApp,
+  root,
+  settleWorkspaces,
+  windows,
+  withApp,
+  workspace,
+} from "./harness.mjs";
 
 // A passed scenario's folders go; a failed one's stay, with its artifacts, for a look.
 afterEach((t) => settleWorkspaces(t.passed));
@@ -24,20 +39,28 @@ function dbEvents(db) {
 
 /** A saved setting, read from the database's settings table through `eventdesk-cli`. */
 function dbSetting(db, key) {
-  const line = eventdeskCli("settings", "--db", db).split("\n").find((l) => l.startsWith(`${key}\t`));
+  const line = eventdeskCli("settings", "--db", db)
+    .split("\n")
+    .find((l) => l.startsWith(`${key}\t`));
   return line ? JSON.parse(line.slice(key.length + 1)) : undefined;
 }
 
 /** The search rule for one word, written plainly: some word of the title, kind or source starts with it. */
 function searchMatches(e, word) {
-  const tokens = (text) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const tokens = (text) =>
+    text
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean);
   return [e.title, e.kind, e.source].some((t) => tokens(t).some((w) => w.startsWith(word)));
 }
 
 /** The ids of the rows on screen, top to bottom. */
 async function rowIds(browser) {
   return browser.execute(() =>
-    Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) => Number(tr.getAttribute("data-event-id"))),
+    Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) =>
+      Number(tr.getAttribute("data-event-id")),
+    ),
   );
 }
 
@@ -56,17 +79,23 @@ async function text(browser, selector) {
 
 async function waitForText(browser, selector, expected) {
   let seen = "";
-  await browser.waitUntil(async () => {
-    seen = await text(browser, selector).catch(() => "");
-    return expected instanceof RegExp ? expected.test(seen) : seen === expected;
-  }, { ...WAIT, timeoutMsg: `${selector}: expected ${expected}, saw ${JSON.stringify(seen)}` });
+  await browser.waitUntil(
+    async () => {
+      seen = await text(browser, selector).catch(() => "");
+      return expected instanceof RegExp ? expected.test(seen) : seen === expected;
+    },
+    { ...WAIT, timeoutMsg: `${selector}: expected ${expected}, saw ${JSON.stringify(seen)}` },
+  );
   return seen;
 }
 
 /** Closes the panel drawer, which lies over the right of the table. */
 async function closePanels(browser) {
   await browser.$("button[aria-label='Close panels']").click();
-  await browser.waitUntil(async () => !(await browser.$("aside.drawer").isExisting()), { ...WAIT, timeoutMsg: "the drawer stayed open" });
+  await browser.waitUntil(async () => !(await browser.$("aside.drawer").isExisting()), {
+    ...WAIT,
+    timeoutMsg: "the drawer stayed open",
+  });
 }
 
 /** Marks the document so that a reload (which would drop the mark) can be detected. */
@@ -77,7 +106,11 @@ async function markDocument(browser) {
 }
 
 async function documentWasNotReloaded(browser) {
-  assert.equal(await browser.execute(() => window.__eventdeskMark), "still here", "the page was reloaded");
+  assert.equal(
+    await browser.execute(() => window.__eventdeskMark),
+    "still here",
+    "the page was reloaded",
+  );
 }
 
 function row(browser, id) {
@@ -100,7 +133,9 @@ async function dismissNoticesAbout(browser, id) {
   await browser.execute((id) => {
     for (const n of document.querySelectorAll(".notice")) {
       if (!n.textContent.includes(`Event #${id} `)) continue;
-      const dismiss = Array.from(n.querySelectorAll("button")).find((b) => b.textContent === "Dismiss");
+      const dismiss = Array.from(n.querySelectorAll("button")).find(
+        (b) => b.textContent === "Dismiss",
+      );
       dismiss?.click();
     }
   }, id);
@@ -121,8 +156,10 @@ async function completeRow(browser, db, id) {
     await browser.waitUntil(
       async () => {
         const change = dbEvent(db, id).history[version];
-        if (change?.actor === "user" && change.field === "status" && change.to === "completed") outcome = "done";
-        else if ((await noticesAbout(browser, id)).some((t) => t.includes("Nothing was changed"))) outcome = "conflict";
+        if (change?.actor === "user" && change.field === "status" && change.to === "completed")
+          outcome = "done";
+        else if ((await noticesAbout(browser, id)).some((t) => t.includes("Nothing was changed")))
+          outcome = "conflict";
         return outcome !== "";
       },
       { ...WAIT, timeoutMsg: `completing ${id} at version ${version} showed no outcome` },
@@ -134,18 +171,45 @@ async function completeRow(browser, db, id) {
 
 test("1. on an empty database the table appears and the simulator's first rows arrive without a reload", async () => {
   const ws = workspace("empty");
-  await withApp("empty-db", ws, { EVENTDESK_SIM_RATE: "4", EVENTDESK_SIM_SEED: "11" }, async (browser) => {
-    await browser.$("table").waitForExist(WAIT);
-    const headers = await browser.execute(() => Array.from(document.querySelectorAll("thead th")).map((th) => th.textContent));
-    // At the window's default 1280 px the Kind column steps aside for the title (e2e 25).
-    assert.deepEqual(headers, ["", "Time ▼", "Severity", "Source", "Title", "Status", "Updated", "Action"]);
-    await markDocument(browser);
-    const ids = await waitForRows(browser, (ids) => ids.length >= 3, "simulator rows did not arrive");
-    assert.deepEqual([...ids].sort((a, b) => b - a), ids, "newest first");
-    await documentWasNotReloaded(browser);
-    const stats = dbStats(ws.db);
-    assert.ok(stats.events >= ids.length, `database has ${stats.events} events, screen ${ids.length}`);
-  });
+  await withApp(
+    "empty-db",
+    ws,
+    { EVENTDESK_SIM_RATE: "4", EVENTDESK_SIM_SEED: "11" },
+    async (browser) => {
+      await browser.$("table").waitForExist(WAIT);
+      const headers = await browser.execute(() =>
+        Array.from(document.querySelectorAll("thead th")).map((th) => th.textContent),
+      );
+      // At the window's default 1280 px the Kind column steps aside for the title (e2e 25).
+      assert.deepEqual(headers, [
+        "",
+        "Time ▼",
+        "Severity",
+        "Source",
+        "Title",
+        "Status",
+        "Updated",
+        "Action",
+      ]);
+      await markDocument(browser);
+      const ids = await waitForRows(
+        browser,
+        (ids) => ids.length >= 3,
+        "simulator rows did not arrive",
+      );
+      assert.deepEqual(
+        [...ids].sort((a, b) => b - a),
+        ids,
+        "newest first",
+      );
+      await documentWasNotReloaded(browser);
+      const stats = dbStats(ws.db);
+      assert.ok(
+        stats.events >= ids.length,
+        `database has ${stats.events} events, screen ${ids.length}`,
+      );
+    },
+  );
 });
 
 test("2. paging a database of 1,000 events", async () => {
@@ -190,7 +254,9 @@ test("3. completing an event survives a restart", async () => {
   await withApp("complete", ws, SIM_OFF, async (browser) => {
     await waitForRows(browser);
     target = await browser.execute(() => {
-      const button = Array.from(document.querySelectorAll("tbody button")).find((b) => b.textContent === "Complete");
+      const button = Array.from(document.querySelectorAll("tbody button")).find(
+        (b) => b.textContent === "Complete",
+      );
       return Number(button.closest("tr").getAttribute("data-event-id"));
     });
     await completeRow(browser, ws.db, target);
@@ -209,31 +275,47 @@ test("3. completing an event survives a restart", async () => {
 test("4. a new row appears on page 1 within 1 s of its commit, without a reload", async () => {
   const ws = workspace("live");
   eventdeskCli("seed", "--db", ws.db, "--events", "100", "--seed", "5");
-  await withApp("live", ws, { EVENTDESK_SIM_RATE: "2", EVENTDESK_SIM_SEED: "21", EVENTDESK_SIM_NEW_SHARE: "1" }, async (browser) => {
-    await waitForRows(browser, (ids) => ids.length === 50);
-    await markDocument(browser);
-    await watchRows(browser);
-    const ids = await waitForRows(browser, (ids) => ids[0] > 102, "three new events did not arrive");
-    await documentWasNotReloaded(browser);
-    const seen = await browser.execute(() => window.__seen);
-    const fresh = ids.filter((id) => seen[String(id)] > 0);
-    assert.ok(fresh.length >= 2, `fresh rows: ${fresh}`);
-    for (const id of fresh) {
-      const created = Number(await row(browser, id).getAttribute("data-created-at"));
-      const lag = seen[id] - created;
-      assert.ok(lag >= -50 && lag < 1000, `event ${id} appeared ${lag} ms after its commit`);
-    }
-  });
+  await withApp(
+    "live",
+    ws,
+    { EVENTDESK_SIM_RATE: "2", EVENTDESK_SIM_SEED: "21", EVENTDESK_SIM_NEW_SHARE: "1" },
+    async (browser) => {
+      await waitForRows(browser, (ids) => ids.length === 50);
+      await markDocument(browser);
+      await watchRows(browser);
+      const ids = await waitForRows(
+        browser,
+        (ids) => ids[0] > 102,
+        "three new events did not arrive",
+      );
+      await documentWasNotReloaded(browser);
+      const seen = await browser.execute(() => window.__seen);
+      const fresh = ids.filter((id) => seen[String(id)] > 0);
+      assert.ok(fresh.length >= 2, `fresh rows: ${fresh}`);
+      for (const id of fresh) {
+        const created = Number(await row(browser, id).getAttribute("data-created-at"));
+        const lag = seen[id] - created;
+        assert.ok(lag >= -50 && lag < 1000, `event ${id} appeared ${lag} ms after its commit`);
+      }
+    },
+  );
 });
 
 test("5. the simulator reopens a user's completion; the row and the history say so", async () => {
   const ws = workspace("override");
   eventdeskCli("seed", "--db", ws.db, "--events", "20", "--seed", "9");
-  const env = { EVENTDESK_SIM_RATE: "1", EVENTDESK_SIM_SEED: "4", EVENTDESK_SIM_OVERRIDE: "1", EVENTDESK_SIM_NEW_SHARE: "0.9" };
+  const env = {
+    EVENTDESK_SIM_RATE: "1",
+    EVENTDESK_SIM_SEED: "4",
+    EVENTDESK_SIM_OVERRIDE: "1",
+    EVENTDESK_SIM_NEW_SHARE: "0.9",
+  };
   await withApp("override", ws, env, async (browser) => {
     await waitForRows(browser);
     const target = await browser.execute(() => {
-      const button = Array.from(document.querySelectorAll("tbody button")).find((b) => b.textContent === "Complete");
+      const button = Array.from(document.querySelectorAll("tbody button")).find(
+        (b) => b.textContent === "Complete",
+      );
       return Number(button.closest("tr").getAttribute("data-event-id"));
     });
     // With an override chance of 1 the simulator reopens the completion within about a second,
@@ -243,17 +325,29 @@ test("5. the simulator reopens a user's completion; the row and the history say 
     const stored = dbEvent(ws.db, target).history;
     assert.equal(stored[completed - 1].actor, "user");
     assert.ok(
-      stored.slice(completed).some((c) => c.actor === "simulator" && c.field === "status" && c.from === "completed"),
+      stored
+        .slice(completed)
+        .some((c) => c.actor === "simulator" && c.field === "status" && c.from === "completed"),
       JSON.stringify(stored),
     );
     // The title is the button that opens the history; its accessible name is the title.
-    await row(browser, target).$(`aria/${dbEvent(ws.db, target).event.title}`).click();
+    await row(browser, target)
+      .$(`aria/${dbEvent(ws.db, target).event.title}`)
+      .click();
     const history = await browser.$("aria/History");
     await history.waitForExist(WAIT);
-    await browser.waitUntil(async () => {
-      const actors = await browser.execute(() => Array.from(document.querySelectorAll(".timeline li")).map((li) => li.dataset.actor));
-      return actors.includes("user") && actors.at(-1) === "simulator";
-    }, { ...WAIT, timeoutMsg: "history does not show the user's completion and the simulator's reopening" });
+    await browser.waitUntil(
+      async () => {
+        const actors = await browser.execute(() =>
+          Array.from(document.querySelectorAll(".timeline li")).map((li) => li.dataset.actor),
+        );
+        return actors.includes("user") && actors.at(-1) === "simulator";
+      },
+      {
+        ...WAIT,
+        timeoutMsg: "history does not show the user's completion and the simulator's reopening",
+      },
+    );
     const lines = await history.getText();
     assert.match(lines, /you status: .* → completed/);
     assert.match(lines, /simulator status: completed → /);
@@ -270,7 +364,8 @@ test("6. a change between render and click gives a conflict message and the curr
     await waitForText(browser, ".live", "Live updates paused");
     const target = await browser.execute(() => {
       const rows = Array.from(document.querySelectorAll("tbody tr[data-event-id]"));
-      const canComplete = (tr) => Array.from(tr.querySelectorAll("button")).some((b) => b.textContent === "Complete");
+      const canComplete = (tr) =>
+        Array.from(tr.querySelectorAll("button")).some((b) => b.textContent === "Complete");
       const open = rows.find((tr) => canComplete(tr) && !tr.querySelector(".severity-critical"));
       return Number(open.getAttribute("data-event-id"));
     });
@@ -281,20 +376,33 @@ test("6. a change between render and click gives a conflict message and the curr
     assert.equal(changed.version, before.version + 1);
     assert.equal(Number(await row(browser, target).getAttribute("data-version")), before.version);
 
-    assert.deepEqual(await noticesAbout(browser, target), [], "no notice about the event before the click");
+    assert.deepEqual(
+      await noticesAbout(browser, target),
+      [],
+      "no notice about the event before the click",
+    );
     await row(browser, target).$("aria/Complete").click();
     // The notice this click led to: the one about this event.
     let notices = [];
-    await browser.waitUntil(async () => (notices = await noticesAbout(browser, target)).length > 0, {
-      ...WAIT,
-      timeoutMsg: `no notice about event ${target}`,
-    });
+    await browser.waitUntil(
+      async () => (notices = await noticesAbout(browser, target)).length > 0,
+      {
+        ...WAIT,
+        timeoutMsg: `no notice about event ${target}`,
+      },
+    );
     assert.equal(notices.length, 1, JSON.stringify(notices));
     assert.match(
       notices[0],
-      new RegExp(`Event #${target} was changed by the simulator \\d+ (s|min) ago: it is now ${changed.severity} and ${changed.status}\\. Nothing was changed\\.`),
+      new RegExp(
+        `Event #${target} was changed by the simulator \\d+ (s|min) ago: it is now ${changed.severity} and ${changed.status}\\. Nothing was changed\\.`,
+      ),
     );
-    await browser.waitUntil(async () => Number(await row(browser, target).getAttribute("data-version")) === changed.version, WAIT);
+    await browser.waitUntil(
+      async () =>
+        Number(await row(browser, target).getAttribute("data-version")) === changed.version,
+      WAIT,
+    );
     assert.equal(await row(browser, target).$(".severity").getText(), changed.severity);
     const after = dbEvent(ws.db, target);
     assert.equal(after.event.status, before.status, "the stale click changed nothing");
@@ -312,7 +420,11 @@ test("7. commands called with bad arguments answer with typed errors and the app
     await waitForRows(browser);
     const before = dbStats(ws.db);
     const answers = await browser.execute(async () => {
-      const call = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args).then((ok) => ({ ok }), (error) => ({ error }));
+      const call = (cmd, args) =>
+        window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+          (ok) => ({ ok }),
+          (error) => ({ error }),
+        );
       return {
         page0: await call("list_events", { query: { page: 0, pageSize: 50 } }),
         huge: await call("list_events", { query: { page: 1, pageSize: 10000 } }),
@@ -328,7 +440,11 @@ test("7. commands called with bad arguments answer with typed errors and the app
       };
     });
     for (const denied of ["tray", "image", "dialog", "hide"]) {
-      assert.match(String(answers[denied].error), /not allowed|denied/i, `${denied}: ${JSON.stringify(answers[denied])}`);
+      assert.match(
+        String(answers[denied].error),
+        /not allowed|denied/i,
+        `${denied}: ${JSON.stringify(answers[denied])}`,
+      );
     }
     assert.equal(answers.page0.error.type, "InvalidInput");
     assert.equal(answers.page0.error.data.field, "page");
@@ -356,7 +472,12 @@ test("8. the main view has no serious or critical accessibility violations", asy
     await browser.execute(axe);
     const violations = await browser.execute(async () => {
       const result = await window.axe.run(document, { resultTypes: ["violations"] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        nodes: v.nodes.length,
+        help: v.help,
+      }));
     });
     const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
     assert.deepEqual(bad, [], JSON.stringify(violations, null, 2));
@@ -378,15 +499,24 @@ test("9. the detail pane shows the record and a timeline that updates live", asy
     // Keyboard: move to the row, Enter opens its details.
     const ids = await rowIds(browser);
     for (let i = 0; i <= ids.indexOf(target); i++) await browser.keys("j");
-    await browser.waitUntil(async () => (await row(browser, target).getAttribute("data-current")) === "true", WAIT);
+    await browser.waitUntil(
+      async () => (await row(browser, target).getAttribute("data-current")) === "true",
+      WAIT,
+    );
     await browser.keys("Enter");
     await waitForText(browser, "aside.detail h2", `Event #${target}`);
     const timeline = await browser.$("aria/History");
-    await browser.waitUntil(async () => (await timeline.$$("li").length) === stored.history.length, WAIT);
+    await browser.waitUntil(
+      async () => (await timeline.$$("li").length) === stored.history.length,
+      WAIT,
+    );
     assert.equal(await browser.$(".detail-title").getText(), stored.event.title);
     // Acknowledge from the pane: the timeline grows by the user's change without reopening.
     await browser.$(".detail-actions").$("aria/Acknowledge").click();
-    await browser.waitUntil(async () => (await timeline.$$("li").length) === stored.history.length + 1, WAIT);
+    await browser.waitUntil(
+      async () => (await timeline.$$("li").length) === stored.history.length + 1,
+      WAIT,
+    );
     assert.match(await timeline.getText(), /you status: open → acknowledged/);
     await waitForText(browser, `tr[data-event-id="${target}"] [data-status]`, "Acknowledged");
     assert.equal(dbEvent(ws.db, target).event.status, "acknowledged");
@@ -400,7 +530,9 @@ test("10. bulk complete: selected rows complete in one command and the outcome i
     await waitForRows(browser);
     const targets = await browser.execute(() =>
       Array.from(document.querySelectorAll("tbody tr[data-event-id]"))
-        .filter((r) => Array.from(r.querySelectorAll("button")).some((b) => b.textContent === "Complete"))
+        .filter((r) =>
+          Array.from(r.querySelectorAll("button")).some((b) => b.textContent === "Complete"),
+        )
         .slice(0, 3)
         .map((r) => Number(r.getAttribute("data-event-id"))),
     );
@@ -408,7 +540,11 @@ test("10. bulk complete: selected rows complete in one command and the outcome i
     for (const id of targets) await browser.$(`aria/Select event ${id}`).click();
     await waitForText(browser, ".bulk-bar span", "3 selected");
     await browser.$("aria/Complete selected").click();
-    await waitForText(browser, ".notice-info span", "Completed 3 · 0 conflicts · 0 not found · 0 skipped.");
+    await waitForText(
+      browser,
+      ".notice-info span",
+      "Completed 3 · 0 conflicts · 0 not found · 0 skipped.",
+    );
     for (const id of targets) {
       await waitForText(browser, `tr[data-event-id="${id}"] [data-status]`, /^Completed by you/);
       assert.equal(dbEvent(ws.db, id).event.completedBy, "user");
@@ -428,23 +564,33 @@ test("11. search and filters narrow the table, live, and survive a reload", asyn
     await waitForRows(browser, (ids) => ids.length === 50);
     const search = await browser.$("aria/Search events");
     await search.setValue("ledger");
-    await browser.waitUntil(async () => (await browser.execute(() => location.search)).includes("q=ledger"), {
-      ...WAIT,
-      timeoutMsg: "the search did not reach the URL",
-    });
+    await browser.waitUntil(
+      async () => (await browser.execute(() => location.search)).includes("q=ledger"),
+      {
+        ...WAIT,
+        timeoutMsg: "the search did not reach the URL",
+      },
+    );
     const matches = async () =>
       browser.execute(() =>
-        Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) => tr.textContent.toLowerCase().includes("ledger")),
+        Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) =>
+          tr.textContent.toLowerCase().includes("ledger"),
+        ),
       );
-    await browser.waitUntil(async () => {
-      const m = await matches();
-      return m.length > 0 && m.every(Boolean);
-    }, { ...WAIT, timeoutMsg: "rows without 'ledger' are still shown" });
+    await browser.waitUntil(
+      async () => {
+        const m = await matches();
+        return m.length > 0 && m.every(Boolean);
+      },
+      { ...WAIT, timeoutMsg: "rows without 'ledger' are still shown" },
+    );
     await openFilter(browser).click();
     await browser.waitUntil(
       async () =>
         browser.execute(() => {
-          const statuses = Array.from(document.querySelectorAll("tbody [data-status]")).map((e) => e.textContent);
+          const statuses = Array.from(document.querySelectorAll("tbody [data-status]")).map(
+            (e) => e.textContent,
+          );
           return statuses.length > 0 && statuses.every((t) => t.startsWith("Open"));
         }),
       { ...WAIT, timeoutMsg: "rows that are not open are still shown" },
@@ -452,7 +598,11 @@ test("11. search and filters narrow the table, live, and survive a reload", asyn
     // The total, against a count of the database's events (every event, filtered here).
     const all = dbEvents(ws.db);
     const ledgerOpen = all.filter((e) => e.status === "open" && searchMatches(e, "ledger"));
-    const total = await waitForText(browser, ".total", `${ledgerOpen.length.toLocaleString("en-US")} events`);
+    const total = await waitForText(
+      browser,
+      ".total",
+      `${ledgerOpen.length.toLocaleString("en-US")} events`,
+    );
     await browser.refresh();
     await waitForRows(browser);
     assert.equal(await browser.$("aria/Search events").getValue(), "ledger");
@@ -462,26 +612,40 @@ test("11. search and filters narrow the table, live, and survive a reload", asyn
     // A kind on top (no single index serves search + status + kind): the total is exact and
     // counts exactly what the table shows.
     const kind = await browser.$("//label[starts-with(normalize-space(.), 'Kind')]/select");
-    await browser.waitUntil(async () => (await kind.$$("option")).length > 1, { ...WAIT, timeoutMsg: "no kinds to choose from" });
-    await kind.selectByAttribute("value", "ledger.lag");
-    await browser.waitUntil(async () => (await browser.execute(() => location.search)).includes("kind=ledger.lag"), {
+    await browser.waitUntil(async () => (await kind.$$("option")).length > 1, {
       ...WAIT,
-      timeoutMsg: "the kind did not reach the URL",
+      timeoutMsg: "no kinds to choose from",
     });
+    await kind.selectByAttribute("value", "ledger.lag");
+    await browser.waitUntil(
+      async () => (await browser.execute(() => location.search)).includes("kind=ledger.lag"),
+      {
+        ...WAIT,
+        timeoutMsg: "the kind did not reach the URL",
+      },
+    );
     await browser.waitUntil(
       async () =>
         browser.execute(() => {
           const rows = Array.from(document.querySelectorAll("tbody tr[data-event-id]"));
           return (
             rows.length > 0 &&
-            rows.every((tr) => tr.dataset.kind === "ledger.lag" && tr.querySelector("[data-status]").textContent.startsWith("Open"))
+            rows.every(
+              (tr) =>
+                tr.dataset.kind === "ledger.lag" &&
+                tr.querySelector("[data-status]").textContent.startsWith("Open"),
+            )
           );
         }),
       { ...WAIT, timeoutMsg: "rows of other kinds are still shown" },
     );
     const ledgerLag = ledgerOpen.filter((e) => e.kind === "ledger.lag");
     assert.ok(ledgerLag.length > 0 && ledgerLag.length < ledgerOpen.length);
-    await waitForText(browser, ".total", `${ledgerLag.length} ${ledgerLag.length === 1 ? "event" : "events"}`);
+    await waitForText(
+      browser,
+      ".total",
+      `${ledgerLag.length} ${ledgerLag.length === 1 ? "event" : "events"}`,
+    );
     const shown = await rowIds(browser);
     assert.deepEqual(
       shown,
@@ -501,19 +665,25 @@ test("12. settings persist across a restart: dark theme and rows per page", asyn
     assert.equal(await browser.execute(() => document.documentElement.dataset.theme), "light");
     await browser.$("button=Settings").click();
     await browser.$("#setting-theme").selectByAttribute("value", "dark");
-    await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.dataset.theme)) === "dark", {
-      ...WAIT,
-      timeoutMsg: "the dark theme was not applied",
-    });
+    await browser.waitUntil(
+      async () => (await browser.execute(() => document.documentElement.dataset.theme)) === "dark",
+      {
+        ...WAIT,
+        timeoutMsg: "the dark theme was not applied",
+      },
+    );
     await browser.$("#setting-page-size").selectByAttribute("value", "25");
     await waitForRows(browser, (ids) => ids.length === 25, "25 rows after choosing 25 per page");
   });
   await withApp("settings-restart", ws, SIM_OFF, async (browser) => {
     await waitForRows(browser, (ids) => ids.length === 25, "the saved page size after a restart");
-    await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.dataset.theme)) === "dark", {
-      ...WAIT,
-      timeoutMsg: "the saved theme was not applied after a restart",
-    });
+    await browser.waitUntil(
+      async () => (await browser.execute(() => document.documentElement.dataset.theme)) === "dark",
+      {
+        ...WAIT,
+        timeoutMsg: "the saved theme was not applied after a restart",
+      },
+    );
     const background = await browser.execute(() => getComputedStyle(document.body).backgroundColor);
     assert.notEqual(background, "rgb(243, 244, 246)", "the page is still light");
   });
@@ -547,9 +717,18 @@ test("13. About shows the version, the database and a log folder that holds the 
 test("14. the activity strip sums up the last hour, and export writes the filtered view through the Export dialog", async () => {
   const ws = workspace("export");
   const target = join(ws.dir, "open.csv");
-  const env = { EVENTDESK_SIM: "on", EVENTDESK_SIM_RATE: "40", EVENTDESK_SIM_SEED: "14", EVENTDESK_EXPORT_TO: target };
+  const env = {
+    EVENTDESK_SIM: "on",
+    EVENTDESK_SIM_RATE: "40",
+    EVENTDESK_SIM_SEED: "14",
+    EVENTDESK_EXPORT_TO: target,
+  };
   await withApp("export", ws, env, async (browser) => {
-    await waitForText(browser, '[data-testid="activity-summary"]', /^[1-9][\d,]* events · [\d,]+ critical · peak [\d,]+\/min$/);
+    await waitForText(
+      browser,
+      '[data-testid="activity-summary"]',
+      /^[1-9][\d,]* events · [\d,]+ critical · peak [\d,]+\/min$/,
+    );
     // Stop the simulator so that the view holds still while it is exported.
     await browser.$("button=Simulator").click();
     await browser.$("button=Pause simulator").click();
@@ -563,7 +742,11 @@ test("14. the activity strip sums up the last hour, and export writes the filter
     // The save dialog is the system's, opened by the app itself; EVENTDESK_EXPORT_TO answers it.
     await dialog.$("button=Choose file and export…").click();
     const open = dbEvents(ws.db).filter((e) => e.status === "open");
-    await waitForText(browser, ".notice-info span", `Exported ${open.length.toLocaleString("en-US")} ${open.length === 1 ? "event" : "events"} to ${target}.`);
+    await waitForText(
+      browser,
+      ".notice-info span",
+      `Exported ${open.length.toLocaleString("en-US")} ${open.length === 1 ? "event" : "events"} to ${target}.`,
+    );
     assert.equal(await browser.$('[role="dialog"]').isExisting(), false, "the dialog closed");
     const text = readFileSync(target, "utf8");
     assert.ok(text.startsWith("\uFEFF"), "a byte-order mark, for spreadsheets");
@@ -574,14 +757,20 @@ test("14. the activity strip sums up the last hour, and export writes the filter
       open.map((e) => e.id).sort((a, b) => b - a),
       "every open event, newest first",
     );
-    assert.ok(lines.slice(1).every((l) => l.split(",")[3] === "open"), "only open events were exported");
+    assert.ok(
+      lines.slice(1).every((l) => l.split(",")[3] === "open"),
+      "only open events were exported",
+    );
   });
 });
 
 test("15. a second launch hands over to the running window and exits", async () => {
   // On Linux the hand-over goes through the session bus; on Windows through the system's own.
   if (process.platform === "linux") {
-    assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, "the scenarios run inside a D-Bus session (e2e/run.sh)");
+    assert.ok(
+      process.env.DBUS_SESSION_BUS_ADDRESS,
+      "the scenarios run inside a D-Bus session (e2e/run.sh)",
+    );
   }
   const ws = workspace("single");
   eventdeskCli("seed", "--db", ws.db, "--events", "20", "--seed", "5");
@@ -590,7 +779,10 @@ test("15. a second launch hands over to the running window and exits", async () 
     await markDocument(browser);
     // Out of sight first, as a window the operator minimised.
     await session.window.minimize();
-    await browser.waitUntil(async () => !(await session.window.inSight()), { ...WAIT, timeoutMsg: "the window did not go out of sight" });
+    await browser.waitUntil(async () => !(await session.window.inSight()), {
+      ...WAIT,
+      timeoutMsg: "the window did not go out of sight",
+    });
     const second = spawn(app, [], { env: appEnv(ws, SIM_OFF), stdio: "ignore" });
     const code = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -603,10 +795,13 @@ test("15. a second launch hands over to the running window and exits", async () 
       });
     });
     assert.equal(code, 0);
-    await browser.waitUntil(async () => appLog(ws).includes("second launch: showing this window instead"), {
-      ...WAIT,
-      timeoutMsg: "the running app was not told about the second launch",
-    });
+    await browser.waitUntil(
+      async () => appLog(ws).includes("second launch: showing this window instead"),
+      {
+        ...WAIT,
+        timeoutMsg: "the running app was not told about the second launch",
+      },
+    );
     await browser.waitUntil(async () => session.window.inSight(), {
       ...WAIT,
       timeoutMsg: "the window did not come back into sight",
@@ -664,41 +859,51 @@ test("16. Ctrl+Q quits, and so does a desktop session ending (SIGTERM); the wind
 test("17. pausing live updates holds the table still; the held changes apply on resume without a reload", async () => {
   const ws = workspace("pause");
   eventdeskCli("seed", "--db", ws.db, "--events", "60", "--seed", "6");
-  await withApp("pause", ws, { EVENTDESK_SIM_RATE: "20", EVENTDESK_SIM_SEED: "17", EVENTDESK_SIM_NEW_SHARE: "0.5" }, async (browser) => {
-    await waitForRows(browser, (ids) => ids.length === 50);
-    await markDocument(browser);
-    const table = () =>
-      browser.execute(() =>
-        Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) => `${tr.dataset.eventId}@${tr.dataset.version}`),
+  await withApp(
+    "pause",
+    ws,
+    { EVENTDESK_SIM_RATE: "20", EVENTDESK_SIM_SEED: "17", EVENTDESK_SIM_NEW_SHARE: "0.5" },
+    async (browser) => {
+      await waitForRows(browser, (ids) => ids.length === 50);
+      await markDocument(browser);
+      const table = () =>
+        browser.execute(() =>
+          Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map(
+            (tr) => `${tr.dataset.eventId}@${tr.dataset.version}`,
+          ),
+        );
+      await browser.$("button=Pause live updates").click();
+      await waitForText(browser, ".live", "Live updates paused");
+      const still = await table();
+      // Changes keep being committed; the window counts them and shows none.
+      const held = await waitForText(browser, ".new-events", /^([2-9]|\d{2,}) new changes$/);
+      assert.deepEqual(await table(), still, `the table moved while paused (${held})`);
+      // Stop the simulator (its panel) so that the database stands still, then resume.
+      await browser.$("button=Simulator").click();
+      await browser.$("button=Pause simulator").click();
+      await waitForText(browser, ".sim-status [data-running]", "Paused");
+      assert.deepEqual(await table(), still, "the table moved while paused");
+      await browser.$(".new-events").click();
+      await waitForText(browser, ".live", "Live");
+      // Resumed: the rows are the database's newest 50, each at its current version.
+      let expected = [];
+      await browser.waitUntil(
+        async () => {
+          expected = dbEvents(ws.db)
+            .sort((a, b) => b.id - a.id)
+            .slice(0, 50)
+            .map((e) => `${e.id}@${e.version}`);
+          return (await table()).join() === expected.join();
+        },
+        {
+          ...WAIT,
+          timeoutMsg: `the held changes were not applied: expected ${expected.slice(0, 5)}…`,
+        },
       );
-    await browser.$("button=Pause live updates").click();
-    await waitForText(browser, ".live", "Live updates paused");
-    const still = await table();
-    // Changes keep being committed; the window counts them and shows none.
-    const held = await waitForText(browser, ".new-events", /^([2-9]|\d{2,}) new changes$/);
-    assert.deepEqual(await table(), still, `the table moved while paused (${held})`);
-    // Stop the simulator (its panel) so that the database stands still, then resume.
-    await browser.$("button=Simulator").click();
-    await browser.$("button=Pause simulator").click();
-    await waitForText(browser, ".sim-status [data-running]", "Paused");
-    assert.deepEqual(await table(), still, "the table moved while paused");
-    await browser.$(".new-events").click();
-    await waitForText(browser, ".live", "Live");
-    // Resumed: the rows are the database's newest 50, each at its current version.
-    let expected = [];
-    await browser.waitUntil(
-      async () => {
-        expected = dbEvents(ws.db)
-          .sort((a, b) => b.id - a.id)
-          .slice(0, 50)
-          .map((e) => `${e.id}@${e.version}`);
-        return (await table()).join() === expected.join();
-      },
-      { ...WAIT, timeoutMsg: `the held changes were not applied: expected ${expected.slice(0, 5)}…` },
-    );
-    assert.notDeepEqual(expected, still);
-    await documentWasNotReloaded(browser);
-  });
+      assert.notDeepEqual(expected, still);
+      await documentWasNotReloaded(browser);
+    },
+  );
 });
 
 test("18. events another program writes into the window's file appear within 1 s", async () => {
@@ -710,7 +915,11 @@ test("18. events another program writes into the window's file appear within 1 s
     await watchRows(browser);
     // The command-line tool is another process writing to the same file.
     eventdeskCli("simulate", "--db", ws.db, "--changes", "3", "--seed", "5", "--new-share", "1");
-    const ids = await waitForRows(browser, (ids) => ids[0] === 63, "the other program's events did not arrive");
+    const ids = await waitForRows(
+      browser,
+      (ids) => ids[0] === 63,
+      "the other program's events did not arrive",
+    );
     assert.deepEqual(ids.slice(0, 4), [63, 62, 61, 60]);
     await documentWasNotReloaded(browser);
     const seen = await browser.execute(() => window.__seen);
@@ -727,7 +936,9 @@ test("19. a critical event reaches the desktop's notification service, and none 
   const ws = workspace("notify");
   eventdeskCli("seed", "--db", ws.db, "--events", "80", "--seed", "19");
   // On the first page (the 50 newest), one step below critical.
-  const candidates = dbEvents(ws.db).filter((e) => e.id > 30 && e.severity === "error" && e.status !== "completed");
+  const candidates = dbEvents(ws.db).filter(
+    (e) => e.id > 30 && e.severity === "error" && e.status !== "completed",
+  );
   assert.ok(candidates.length >= 2, "two events one step below critical");
   const [first, second] = candidates;
   // What reached the notification service. On Linux the session bus's own monitor sees every
@@ -737,9 +948,16 @@ test("19. a critical event reaches the desktop's notification service, and none 
   let monitorError = null;
   const monitor = windows
     ? null
-    : spawn("dbus-monitor", ["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"], {
-        stdio: ["ignore", "pipe", "ignore"],
-      });
+    : spawn(
+        "dbus-monitor",
+        [
+          "--session",
+          "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+        ],
+        {
+          stdio: ["ignore", "pipe", "ignore"],
+        },
+      );
   monitor?.on("error", (e) => (monitorError = e));
   monitor?.stdout.on("data", (chunk) => (calls += chunk));
   const notified = () =>
@@ -753,12 +971,18 @@ test("19. a critical event reaches the desktop's notification service, and none 
     await withApp("notify", ws, SIM_OFF, async (browser) => {
       await waitForRows(browser);
       eventdeskCli("escalate", "--db", ws.db, "--id", String(first.id));
-      await browser.waitUntil(async () => monitorError !== null || notified().includes(`Critical: ${first.title}`), {
-        ...WAIT,
-        timeoutMsg: `no Notify call for event ${first.id}; the monitor saw: ${notified().slice(-500)}`,
-      });
+      await browser.waitUntil(
+        async () => monitorError !== null || notified().includes(`Critical: ${first.title}`),
+        {
+          ...WAIT,
+          timeoutMsg: `no Notify call for event ${first.id}; the monitor saw: ${notified().slice(-500)}`,
+        },
+      );
       assert.equal(monitorError, null, `dbus-monitor did not run: ${monitorError}`);
-      assert.ok(!appLog(ws).includes("the desktop did not show the notification"), "the desktop refused the notice");
+      assert.ok(
+        !appLog(ws).includes("the desktop did not show the notification"),
+        "the desktop refused the notice",
+      );
       await browser.$("button=Settings").click();
       const box = await browser.$("aria/Desktop notifications for critical events");
       await box.click();
@@ -769,11 +993,17 @@ test("19. a critical event reaches the desktop's notification service, and none 
       });
       eventdeskCli("escalate", "--db", ws.db, "--id", String(second.id));
       await waitForText(browser, `tr[data-event-id="${second.id}"] .severity`, "critical");
-      await browser.waitUntil(async () => appLog(ws).includes("critical events not notified: notifications are off"), {
-        ...WAIT,
-        timeoutMsg: "the notifier did not pass on the second event",
-      });
-      assert.ok(!notified().includes(`Critical: ${second.title}`), "a notice was sent while notifications were off");
+      await browser.waitUntil(
+        async () => appLog(ws).includes("critical events not notified: notifications are off"),
+        {
+          ...WAIT,
+          timeoutMsg: "the notifier did not pass on the second event",
+        },
+      );
+      assert.ok(
+        !notified().includes(`Critical: ${second.title}`),
+        "a notice was sent while notifications were off",
+      );
     });
   } finally {
     monitor?.kill();
@@ -792,7 +1022,9 @@ test("20. a search with more matches than are counted at once says its total is 
     await waitForText(browser, ".total", "more than 500 events");
     await waitForText(browser, ".page-of", "Page 1");
     const rows = await browser.execute(() =>
-      Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) => tr.textContent.toLowerCase()),
+      Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) =>
+        tr.textContent.toLowerCase(),
+      ),
     );
     assert.equal(rows.length, 50);
   });
@@ -802,7 +1034,10 @@ test("20. a search with more matches than are counted at once says its total is 
  * node and sets it): what an operator types into the Sources panel. */
 function brokerUrl() {
   const url = process.env.EVENTDESK_TEST_AMQP;
-  assert.ok(url, "EVENTDESK_TEST_AMQP is not set: run through scripts/test.sh, or start a node with scripts/rabbitmq.sh");
+  assert.ok(
+    url,
+    "EVENTDESK_TEST_AMQP is not set: run through scripts/test.sh, or start a node with scripts/rabbitmq.sh",
+  );
   return url;
 }
 
@@ -815,7 +1050,11 @@ function asUser(user) {
 
 /** `eventdesk-cli` logged in to the test broker as `user`. */
 function cliAs(user, ...args) {
-  return execFileSync(cli, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...asUser(user) } });
+  return execFileSync(cli, args, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...asUser(user) },
+  });
 }
 
 /** Publishes each message (an object) to `queue` through `eventdesk-cli publish`, as guest. */
@@ -839,7 +1078,10 @@ function alertmanagerMessage(status, fingerprint) {
         status,
         fingerprint,
         labels: { alertname: "DiskFull", instance: "db-7:9100", severity: "critical" },
-        annotations: { summary: "Disk full on db-7", runbook_url: "https://runbooks.example/disk-full" },
+        annotations: {
+          summary: "Disk full on db-7",
+          runbook_url: "https://runbooks.example/disk-full",
+        },
         startsAt: "2026-11-26T08:00:00Z",
         endsAt: status === "resolved" ? "2026-11-26T08:05:00Z" : "0001-01-01T00:00:00Z",
         generatorURL: "http://prometheus.example/graph?g0.expr=disk",
@@ -855,7 +1097,8 @@ function alertmanagerMessage(status, fingerprint) {
 async function watchRows(browser) {
   await browser.execute(() => {
     window.__seen = {};
-    for (const tr of document.querySelectorAll("tbody tr[data-event-id]")) window.__seen[tr.getAttribute("data-event-id")] = 0;
+    for (const tr of document.querySelectorAll("tbody tr[data-event-id]"))
+      window.__seen[tr.getAttribute("data-event-id")] = 0;
     const tbody = document.querySelector("tbody");
     new MutationObserver(() => {
       for (const tr of tbody.querySelectorAll("tr[data-event-id]")) {
@@ -891,7 +1134,9 @@ test("21. a RabbitMQ stream read from the Sources panel: its alert appears withi
     const seen = await browser.execute(() => window.__seen);
     const created = Number(await row(browser, 21).getAttribute("data-created-at"));
     const lag = seen["21"] - created;
-    console.log(`[e2e] RabbitMQ alert: on screen ${lag} ms after its commit, ${seen["21"] - sent} ms after publish began`);
+    console.log(
+      `[e2e] RabbitMQ alert: on screen ${lag} ms after its commit, ${seen["21"] - sent} ms after publish began`,
+    );
     assert.ok(lag >= -50 && lag < 1000, `the alert appeared ${lag} ms after its commit`);
     await documentWasNotReloaded(browser);
     const stored = dbEvent(ws.db, 21);
@@ -904,23 +1149,31 @@ test("21. a RabbitMQ stream read from the Sources panel: its alert appears withi
     await from.waitForExist(WAIT);
     assert.match(await from.getText(), /e2e0f1ngerpr1nt/);
     await from.$("aria/Runbook").click();
-    await browser.waitUntil(() => existsSync(opened) && readFileSync(opened, "utf8").includes("https://runbooks.example/disk-full"), {
-      ...WAIT,
-      timeoutMsg: "the runbook link was not opened",
-    });
+    await browser.waitUntil(
+      () =>
+        existsSync(opened) &&
+        readFileSync(opened, "utf8").includes("https://runbooks.example/disk-full"),
+      {
+        ...WAIT,
+        timeoutMsg: "the runbook link was not opened",
+      },
+    );
     // Resolved: the row completes and says by whom.
     publish(queue, alertmanagerMessage("resolved", "e2e0f1ngerpr1nt"));
     let status = "";
     await browser.waitUntil(
       async () =>
-        (status = await browser.execute(() => document.querySelector('tr[data-event-id="21"] [data-status]')?.textContent ?? "")).startsWith(
-          `Completed by rabbitmq:${queue}`,
-        ),
+        (status = await browser.execute(
+          () => document.querySelector('tr[data-event-id="21"] [data-status]')?.textContent ?? "",
+        )).startsWith(`Completed by rabbitmq:${queue}`),
       { ...WAIT, timeoutMsg: `the row did not say who completed it: ${JSON.stringify(status)}` },
     );
     assert.equal(dbEvent(ws.db, 21).event.completedBy, `source:rabbitmq:${queue}`);
     const timeline = await browser.$("aria/History");
-    await browser.waitUntil(async () => /rabbitmq:.* status: open → completed/.test(await timeline.getText()), WAIT);
+    await browser.waitUntil(
+      async () => /rabbitmq:.* status: open → completed/.test(await timeline.getText()),
+      WAIT,
+    );
   });
   // The queue is remembered (its URL in the session's secrets only): a restart reads it again.
   assert.ok(dbSetting(ws.db, "sources").queues.some((q) => q.queue === queue));
@@ -940,31 +1193,53 @@ test("22. the loopback HTTP endpoint: a PagerDuty trigger appears at once and ag
   const trigger = {
     event_action: "trigger",
     dedup_key: "checkout/latency",
-    payload: { summary: "Checkout p99 latency above 2 s", source: "checkout-api", severity: "error", custom_details: { p99_ms: 2300 } },
+    payload: {
+      summary: "Checkout p99 latency above 2 s",
+      source: "checkout-api",
+      severity: "error",
+      custom_details: { p99_ms: 2300 },
+    },
   };
-  await withApp("http", ws, { ...SIM_OFF, EVENTDESK_HTTP_LISTEN: String(port), EVENTDESK_HTTP_TOKEN: token }, async (browser) => {
-    await waitForRows(browser, (ids) => ids[0] === 10);
-    await browser.$("aria/Sources").click();
-    await waitForText(browser, '[data-source="http"] .source-state', `Listening on http://127.0.0.1:${port} · set by EVENTDESK_HTTP_LISTEN`);
-    assert.equal((await send("wrong-token-wrong-token", trigger)).status, 401);
-    assert.equal(dbStats(ws.db).events, 10);
-    await watchRows(browser);
-    const answer = await send(token, trigger);
-    assert.equal(answer.status, 202);
-    assert.equal((await answer.json()).dedup_key, "checkout/latency");
-    await waitForRows(browser, (ids) => ids[0] === 11, "the HTTP event did not arrive");
-    const seen = await browser.execute(() => window.__seen);
-    const lag = seen["11"] - Number(await row(browser, 11).getAttribute("data-created-at"));
-    assert.ok(lag >= -50 && lag < 1000, `the event appeared ${lag} ms after its commit`);
-    assert.equal((await send(token, { ...trigger, payload: { ...trigger.payload, severity: "critical" } })).status, 202);
-    await waitForText(browser, 'tr[data-event-id="11"] .occurrences', "×2");
-    await waitForText(browser, '[data-source="http"] .source-counts', /^2 applied/);
-  });
+  await withApp(
+    "http",
+    ws,
+    { ...SIM_OFF, EVENTDESK_HTTP_LISTEN: String(port), EVENTDESK_HTTP_TOKEN: token },
+    async (browser) => {
+      await waitForRows(browser, (ids) => ids[0] === 10);
+      await browser.$("aria/Sources").click();
+      await waitForText(
+        browser,
+        '[data-source="http"] .source-state',
+        `Listening on http://127.0.0.1:${port} · set by EVENTDESK_HTTP_LISTEN`,
+      );
+      assert.equal((await send("wrong-token-wrong-token", trigger)).status, 401);
+      assert.equal(dbStats(ws.db).events, 10);
+      await watchRows(browser);
+      const answer = await send(token, trigger);
+      assert.equal(answer.status, 202);
+      assert.equal((await answer.json()).dedup_key, "checkout/latency");
+      await waitForRows(browser, (ids) => ids[0] === 11, "the HTTP event did not arrive");
+      const seen = await browser.execute(() => window.__seen);
+      const lag = seen["11"] - Number(await row(browser, 11).getAttribute("data-created-at"));
+      assert.ok(lag >= -50 && lag < 1000, `the event appeared ${lag} ms after its commit`);
+      assert.equal(
+        (await send(token, { ...trigger, payload: { ...trigger.payload, severity: "critical" } }))
+          .status,
+        202,
+      );
+      await waitForText(browser, 'tr[data-event-id="11"] .occurrences', "×2");
+      await waitForText(browser, '[data-source="http"] .source-counts', /^2 applied/);
+    },
+  );
 });
 
 /** A PagerDuty trigger with key `key`. */
 function pagerdutyTrigger(key, summary) {
-  return { event_action: "trigger", dedup_key: key, payload: { summary, source: "db-7", severity: "error" } };
+  return {
+    event_action: "trigger",
+    dedup_key: key,
+    payload: { summary, source: "db-7", severity: "error" },
+  };
 }
 
 test("23. a team desk: another desk's action shows within 1 s with its operator's name; the Team panel lists the desks and the roster; this desk's own action goes through the stream; the window's file is a replica", async () => {
@@ -974,7 +1249,12 @@ test("23. a team desk: another desk's action shows within 1 s with its operator'
   const teamRef = cliAs("alice", "create-team", "--stream", stream, "--name", "Alice A.").trim();
   assert.equal(teamRef, `${stream}/alice`);
   cliAs("alice", "roster", "--stream", stream, "--set", "bob=operator:Bob B.");
-  publish(stream, pagerdutyTrigger("t0", "Replica lag on db-7"), pagerdutyTrigger("t1", "Disk filling on db-8"), pagerdutyTrigger("t2", "Certificate expires"));
+  publish(
+    stream,
+    pagerdutyTrigger("t0", "Replica lag on db-7"),
+    pagerdutyTrigger("t1", "Disk filling on db-8"),
+    pagerdutyTrigger("t2", "Certificate expires"),
+  );
   const team = { EVENTDESK_TEAM: teamRef, ...asUser("alice"), EVENTDESK_DESK: "desk-e2e" };
   await withApp("team", ws, { ...SIM_OFF, ...team }, async (browser) => {
     await waitForRows(browser, (ids) => ids.length === 3, "the team's events did not arrive");
@@ -984,31 +1264,65 @@ test("23. a team desk: another desk's action shows within 1 s with its operator'
       window.__completedAt = null;
       new MutationObserver(() => {
         const cell = document.querySelector('tr[data-event-id="2"] [data-status]');
-        if (window.__completedAt === null && cell?.textContent.startsWith("Completed by Bob B.")) window.__completedAt = Date.now();
-      }).observe(document.querySelector("tbody"), { childList: true, subtree: true, characterData: true });
+        if (window.__completedAt === null && cell?.textContent.startsWith("Completed by Bob B."))
+          window.__completedAt = Date.now();
+      }).observe(document.querySelector("tbody"), {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
     });
     const sent = Date.now();
-    cliAs("bob", "act", "--stream", stream, "--desk", "desk-b", "--action", "complete", "--event", "3", "--expected-version", "1");
-    await browser.waitUntil(() => browser.execute(() => window.__completedAt !== null), { ...WAIT, timeoutMsg: "bob's completion did not show" });
+    cliAs(
+      "bob",
+      "act",
+      "--stream",
+      stream,
+      "--desk",
+      "desk-b",
+      "--action",
+      "complete",
+      "--event",
+      "3",
+      "--expected-version",
+      "1",
+    );
+    await browser.waitUntil(() => browser.execute(() => window.__completedAt !== null), {
+      ...WAIT,
+      timeoutMsg: "bob's completion did not show",
+    });
     const lag = (await browser.execute(() => window.__completedAt)) - sent;
     console.log(`[e2e] team: another desk's action on screen ${lag} ms after it was sent`);
     assert.ok(lag < 1000, `another desk's action showed ${lag} ms after it was sent`);
     // Bob's desk (headless) announces itself: the Team panel lists both desks.
-    const bobDesk = spawn(cli, ["replicate", "--db", join(ws.dir, "bob.db"), "--team", teamRef, "--desk", "desk-b"], {
-      stdio: "ignore",
-      env: { ...process.env, ...asUser("bob") },
-    });
+    const bobDesk = spawn(
+      cli,
+      ["replicate", "--db", join(ws.dir, "bob.db"), "--team", teamRef, "--desk", "desk-b"],
+      {
+        stdio: "ignore",
+        env: { ...process.env, ...asUser("bob") },
+      },
+    );
     try {
       await waitForText(browser, ".team-state", "Team: in step");
       await browser.$("aria/Team").click();
-      const desk = (name) => browser.execute((n) => document.querySelector(`tr[data-desk="${n}"]`)?.innerText ?? "", name);
+      const desk = (name) =>
+        browser.execute(
+          (n) => document.querySelector(`tr[data-desk="${n}"]`)?.innerText ?? "",
+          name,
+        );
       let seen = "";
-      await browser.waitUntil(async () => /^desk-b\s+bob\s+up to date\s+online$/.test((seen = await desk("desk-b"))), {
-        ...WAIT,
-        timeoutMsg: `the Team panel did not list bob's desk: ${JSON.stringify(seen)}`,
-      });
+      await browser.waitUntil(
+        async () => /^desk-b\s+bob\s+up to date\s+online$/.test((seen = await desk("desk-b"))),
+        {
+          ...WAIT,
+          timeoutMsg: `the Team panel did not list bob's desk: ${JSON.stringify(seen)}`,
+        },
+      );
       assert.match(await desk("desk-e2e"), /this desk.*alice/s);
-      const panel = await browser.execute(() => document.querySelector('section[aria-labelledby="team-heading"]')?.textContent ?? "");
+      const panel = await browser.execute(
+        () => document.querySelector('section[aria-labelledby="team-heading"]')?.textContent ?? "",
+      );
       assert.match(panel, /you are Alice A\. \(alice\) \(admin\) at desk desk-e2e/);
       assert.match(panel, /bobBob B\.operator/);
     } finally {
@@ -1039,25 +1353,38 @@ test("23. a team desk: another desk's action shows within 1 s with its operator'
 test("24. under LANG=C.UTF-8 (a locale WebKit's Intl rejects) the activity chart draws and times read as en-US", async () => {
   const ws = workspace("lang-c");
   eventdeskCli("seed", "--db", ws.db, "--events", "200", "--seed", "24");
-  await withApp("lang-c", ws, { ...SIM_OFF, LANG: "C.UTF-8", LC_ALL: "C.UTF-8" }, async (browser) => {
-    await waitForRows(browser);
-    assert.equal(await browser.execute(() => navigator.language), "en-US");
-    let size = { width: 0, height: 0 };
-    await browser.waitUntil(
-      async () => {
-        size = await browser.execute(() => {
-          const canvas = document.querySelector(".activity-chart canvas");
-          return { width: canvas?.width ?? 0, height: canvas?.height ?? 0 };
-        });
-        return size.width > 0 && size.height > 0;
-      },
-      { ...WAIT, timeoutMsg: `the chart did not draw: ${JSON.stringify(size)}` },
-    );
-    assert.equal(await browser.execute(() => document.querySelector(".chart-error")?.textContent ?? null), null);
-    // Times of day in the table, as en-US writes them.
-    const time = await browser.execute(() => document.querySelector("tbody tr[data-event-id] time")?.textContent ?? "");
-    assert.match(time, /^(\d{1,2}:\d{2}:\d{2} [AP]M|[A-Z][a-z]{2} \d{1,2}, \d{1,2}:\d{2} [AP]M)$/);
-  });
+  await withApp(
+    "lang-c",
+    ws,
+    { ...SIM_OFF, LANG: "C.UTF-8", LC_ALL: "C.UTF-8" },
+    async (browser) => {
+      await waitForRows(browser);
+      assert.equal(await browser.execute(() => navigator.language), "en-US");
+      let size = { width: 0, height: 0 };
+      await browser.waitUntil(
+        async () => {
+          size = await browser.execute(() => {
+            const canvas = document.querySelector(".activity-chart canvas");
+            return { width: canvas?.width ?? 0, height: canvas?.height ?? 0 };
+          });
+          return size.width > 0 && size.height > 0;
+        },
+        { ...WAIT, timeoutMsg: `the chart did not draw: ${JSON.stringify(size)}` },
+      );
+      assert.equal(
+        await browser.execute(() => document.querySelector(".chart-error")?.textContent ?? null),
+        null,
+      );
+      // Times of day in the table, as en-US writes them.
+      const time = await browser.execute(
+        () => document.querySelector("tbody tr[data-event-id] time")?.textContent ?? "",
+      );
+      assert.match(
+        time,
+        /^(\d{1,2}:\d{2}:\d{2} [AP]M|[A-Z][a-z]{2} \d{1,2}, \d{1,2}:\d{2} [AP]M)$/,
+      );
+    },
+  );
 });
 
 /**
@@ -1085,7 +1412,10 @@ async function resizeTo({ browser, window: frame }, width, height) {
   if (await fits(3_000)) return;
   const outer = await frame.rect();
   await frame.setRect(0, 0, outer.width + width - seen[0], outer.height + height - seen[1]);
-  assert.ok(await fits(WAIT.timeout), `the page did not become ${width}×${height} (it is ${seen.join("×")}; the screen may be smaller)`);
+  assert.ok(
+    await fits(WAIT.timeout),
+    `the page did not become ${width}×${height} (it is ${seen.join("×")}; the screen may be smaller)`,
+  );
 }
 
 /** Where the table's headers and the visible rows are, measured in the page. */
@@ -1098,8 +1428,12 @@ async function tableGeometry(browser) {
       const r = th.getBoundingClientRect();
       return { name: th.className, left: r.left, right: r.right, width: r.width };
     });
-    const rows = [...document.querySelectorAll("tbody tr[data-event-id]")].map((tr) => tr.getBoundingClientRect());
-    const visible = rows.filter((r) => r.top >= head.bottom - 1 && r.bottom <= pager.top + 1).length;
+    const rows = [...document.querySelectorAll("tbody tr[data-event-id]")].map((tr) =>
+      tr.getBoundingClientRect(),
+    );
+    const visible = rows.filter(
+      (r) => r.top >= head.bottom - 1 && r.bottom <= pager.top + 1,
+    ).length;
     return {
       area: { left: area.left, right: area.right, width: area.width },
       viewport: window.innerWidth,
@@ -1120,7 +1454,8 @@ test("25. at 1280×800 the title has a third of the table; compact rows show at 
     let g = await tableGeometry(browser);
     const title = g.headers.find((h) => h.name === "col-title");
     assert.ok(title.width >= 0.35 * g.area.width, `title ${title.width} px of ${g.area.width}`);
-    for (const h of g.headers) assert.ok(h.right <= g.area.right + 0.5, `${h.name} is cut off: ${JSON.stringify(h)}`);
+    for (const h of g.headers)
+      assert.ok(h.right <= g.area.right + 0.5, `${h.name} is cut off: ${JSON.stringify(h)}`);
 
     // Settings open in the drawer; the table does not move.
     await browser.$("button=Settings").click();
@@ -1128,16 +1463,25 @@ test("25. at 1280×800 the title has a third of the table; compact rows show at 
     const withDrawer = await tableGeometry(browser);
     assert.deepEqual(withDrawer.area, g.area, "the table moved when a panel opened");
     await browser.$("#setting-density").selectByAttribute("value", "compact");
-    await browser.waitUntil(async () => dbSetting(ws.db, "app")?.density === "compact", { ...WAIT, timeoutMsg: "compact was not saved" });
+    await browser.waitUntil(async () => dbSetting(ws.db, "app")?.density === "compact", {
+      ...WAIT,
+      timeoutMsg: "compact was not saved",
+    });
     await browser.keys("Escape");
-    await browser.waitUntil(async () => !(await browser.$("aside.drawer").isExisting()), { ...WAIT, timeoutMsg: "Escape left the drawer open" });
+    await browser.waitUntil(async () => !(await browser.$("aside.drawer").isExisting()), {
+      ...WAIT,
+      timeoutMsg: "Escape left the drawer open",
+    });
 
     await browser.waitUntil(async () => (g = await tableGeometry(browser)).visible >= 25, {
       ...WAIT,
       timeoutMsg: `compact rows: only ${g.visible} in view (heights ${JSON.stringify(g.heights.slice(0, 5))}, table ${g.table})`,
     });
     // One line each: every row as tall as the first.
-    assert.ok(Math.max(...g.heights) - Math.min(...g.heights) < 1, `rows of different heights: ${JSON.stringify(g.heights)}`);
+    assert.ok(
+      Math.max(...g.heights) - Math.min(...g.heights) < 1,
+      `rows of different heights: ${JSON.stringify(g.heights)}`,
+    );
 
     // The detail pane: every header still inside the table and the window.
     const first = (await rowIds(browser))[0];
@@ -1145,17 +1489,29 @@ test("25. at 1280×800 the title has a third of the table; compact rows show at 
     await browser.$("aside.detail, .detail").waitForExist(WAIT);
     g = await tableGeometry(browser);
     for (const h of g.headers) {
-      assert.ok(h.left >= g.area.left - 0.5 && h.right <= g.area.right + 0.5 && h.right <= g.viewport, `${h.name} is cut off with the detail pane open: ${JSON.stringify(h)} in ${JSON.stringify(g.area)}`);
+      assert.ok(
+        h.left >= g.area.left - 0.5 && h.right <= g.area.right + 0.5 && h.right <= g.viewport,
+        `${h.name} is cut off with the detail pane open: ${JSON.stringify(h)} in ${JSON.stringify(g.area)}`,
+      );
     }
-    assert.ok(g.headers.some((h) => h.name === "col-action"), "the Action column stepped aside");
+    assert.ok(
+      g.headers.some((h) => h.name === "col-action"),
+      "the Action column stepped aside",
+    );
   });
   // The density survives a restart.
   await withApp("layout-again", ws, SIM_OFF, async (browser) => {
     await waitForRows(browser);
-    await browser.waitUntil(async () => browser.execute(() => document.querySelector("table.events")?.classList.contains("density-compact")), {
-      ...WAIT,
-      timeoutMsg: "compact was not restored",
-    });
+    await browser.waitUntil(
+      async () =>
+        browser.execute(() =>
+          document.querySelector("table.events")?.classList.contains("density-compact"),
+        ),
+      {
+        ...WAIT,
+        timeoutMsg: "compact was not restored",
+      },
+    );
   });
 });
 
@@ -1170,7 +1526,11 @@ test("26. screenshots of the main view, the detail pane, each panel and dark mod
       await browser.pause(150); // let layout settle after a resize or a click
       await browser.saveScreenshot(join(out, `${name}.png`));
     };
-    for (const [w, h] of [[1024, 768], [1280, 800], [1920, 1080]]) {
+    for (const [w, h] of [
+      [1024, 768],
+      [1280, 800],
+      [1920, 1080],
+    ]) {
       const size = `${w}x${h}`;
       await resizeTo(session, w, h);
       await shot(`${size}-main`);
@@ -1185,11 +1545,19 @@ test("26. screenshots of the main view, the detail pane, each panel and dark mod
       await browser.$(".detail").waitForExist(WAIT);
       await shot(`${size}-detail`);
       const g = await tableGeometry(browser);
-      for (const hd of g.headers) assert.ok(hd.right <= g.area.right + 0.5, `${size}: ${hd.name} is cut off with the detail pane open`);
+      for (const hd of g.headers)
+        assert.ok(
+          hd.right <= g.area.right + 0.5,
+          `${size}: ${hd.name} is cut off with the detail pane open`,
+        );
       await browser.keys("Escape");
       await browser.$("button=Settings").click();
       await browser.$("#setting-theme").selectByAttribute("value", "dark");
-      await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.dataset.theme)) === "dark", WAIT);
+      await browser.waitUntil(
+        async () =>
+          (await browser.execute(() => document.documentElement.dataset.theme)) === "dark",
+        WAIT,
+      );
       await browser.$("button[aria-label='Close panels']").click();
       await shot(`${size}-dark`);
       await browser.$("button=Settings").click();

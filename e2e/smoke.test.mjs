@@ -14,7 +14,11 @@ const unpacked = process.env.EVENTDESK_UNPACKED;
 test("the unpacked .deb holds the program, its menu entry and icons", () => {
   assert.ok(unpacked, "EVENTDESK_UNPACKED is set by e2e/smoke.sh");
   assert.equal(app, join(unpacked, "usr/bin/eventdesk"));
-  for (const file of ["usr/bin/eventdesk", "usr/share/applications/Eventdesk.desktop", "usr/share/icons/hicolor/128x128/apps/eventdesk.png"]) {
+  for (const file of [
+    "usr/bin/eventdesk",
+    "usr/share/applications/Eventdesk.desktop",
+    "usr/share/icons/hicolor/128x128/apps/eventdesk.png",
+  ]) {
     assert.ok(existsSync(join(unpacked, file)), `${file} is in the package`);
   }
 });
@@ -24,7 +28,10 @@ test("the unpacked .deb's binary opens its window on a temp database and shows r
   eventdeskCli("seed", "--db", ws.db, "--events", "200", "--seed", "11");
   await withApp("deb", ws, { EVENTDESK_SIM: "off" }, async (browser) => {
     await browser.waitUntil(
-      async () => (await browser.execute(() => document.querySelectorAll("tbody tr[data-event-id]").length)) === 50,
+      async () =>
+        (await browser.execute(
+          () => document.querySelectorAll("tbody tr[data-event-id]").length,
+        )) === 50,
       { timeout: 20_000, interval: 100, timeoutMsg: "no rows in the window" },
     );
     assert.equal(await browser.getTitle(), "Eventdesk");

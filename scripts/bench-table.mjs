@@ -6,10 +6,16 @@ import { join } from "node:path";
 const root = process.argv[2] ?? "target/criterion";
 // The last run's per-call timings name its criterion group (the database size); groups of
 // earlier runs on other sizes stay in the folder and are skipped.
-const { group, rows: percentiles } = JSON.parse(readFileSync(join(root, "eventdesk-percentiles.json"), "utf8"));
+const { group, rows: percentiles } = JSON.parse(
+  readFileSync(join(root, "eventdesk-percentiles.json"), "utf8"),
+);
 const criterion = new Map();
-for (const g of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "report")) {
-  for (const b of readdirSync(join(root, g.name), { withFileTypes: true }).filter((d) => d.isDirectory())) {
+for (const g of readdirSync(root, { withFileTypes: true }).filter(
+  (d) => d.isDirectory() && d.name !== "report",
+)) {
+  for (const b of readdirSync(join(root, g.name), { withFileTypes: true }).filter((d) =>
+    d.isDirectory(),
+  )) {
     const dir = join(root, g.name, b.name, "new");
     if (!existsSync(join(dir, "estimates.json"))) continue;
     const meta = JSON.parse(readFileSync(join(dir, "benchmark.json"), "utf8"));
@@ -18,13 +24,17 @@ for (const g of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDir
     criterion.set(meta.function_id, est.mean.point_estimate);
   }
 }
-const fmt = (ns) => (ns === undefined ? "" : ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : `${(ns / 1e3).toFixed(1)} µs`);
+const fmt = (ns) =>
+  ns === undefined ? "" : ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : `${(ns / 1e3).toFixed(1)} µs`;
 const rows = [["benchmark", "p50 (per call)", "p99 (per call)", "mean (criterion)", "throughput"]];
-for (const p of percentiles) rows.push([p.name, fmt(p.p50), fmt(p.p99), fmt(criterion.get(p.name)), ""]);
+for (const p of percentiles)
+  rows.push([p.name, fmt(p.p50), fmt(p.p99), fmt(criterion.get(p.name)), ""]);
 for (const [name, mean] of criterion) {
   if (percentiles.some((p) => p.name === name)) continue;
   const m = /^simulator: ([\d_]+) change/.exec(name);
-  const rate = m ? `${Math.round((Number(m[1].replace(/_/g, "")) * 1e9) / mean).toLocaleString("en-US")} changes/s` : "";
+  const rate = m
+    ? `${Math.round((Number(m[1].replace(/_/g, "")) * 1e9) / mean).toLocaleString("en-US")} changes/s`
+    : "";
   rows.push([name, "", "", fmt(mean), rate]);
 }
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

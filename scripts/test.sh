@@ -50,6 +50,7 @@ stage "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 npm run --silent lint
+npm run --silent format:check
 npm run --silent typecheck
 if cargo tree -p eventdesk-core --locked | grep -qE 'tauri|lapin|axum|tokio'; then
   echo "eventdesk-core must not depend on tauri or network code" >&2

@@ -56,7 +56,11 @@ function canDraw(): boolean {
  * arrive (the caller invalidates queryKeys.activity, at most every few seconds) and each minute.
  */
 export const ActivityStrip = memo(function ActivityStrip({ height = 90 }: { height?: number }) {
-  const activity = useQuery({ queryKey: queryKeys.activity, queryFn: api.activity, refetchInterval: 30_000 });
+  const activity = useQuery({
+    queryKey: queryKeys.activity,
+    queryFn: api.activity,
+    refetchInterval: 30_000,
+  });
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const resize = useRef<ResizeObserver | null>(null);
@@ -114,7 +118,9 @@ export const ActivityStrip = memo(function ActivityStrip({ height = 90 }: { heig
       el,
     );
     if (typeof ResizeObserver !== "undefined") {
-      resize.current = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, el.clientWidth), height: heightNow.current }));
+      resize.current = new ResizeObserver(() =>
+        plot.current?.setSize({ width: Math.max(300, el.clientWidth), height: heightNow.current }),
+      );
       resize.current.observe(el);
     }
   }, [data, lib]);
@@ -139,8 +145,8 @@ export const ActivityStrip = memo(function ActivityStrip({ height = 90 }: { heig
         <strong>Last hour</strong>
         {sum ? (
           <span data-testid="activity-summary">
-            {sum.total.toLocaleString("en-US")} events · {sum.critical.toLocaleString("en-US")} critical · peak{" "}
-            {sum.peak.toLocaleString("en-US")}/min
+            {sum.total.toLocaleString("en-US")} events · {sum.critical.toLocaleString("en-US")}{" "}
+            critical · peak {sum.peak.toLocaleString("en-US")}/min
           </span>
         ) : activity.isError ? (
           <span role="alert">Activity unavailable: {messageOf(activity.error)}</span>

@@ -4,7 +4,9 @@ import { FakeBackend } from "./test/fakeBackend";
 import { renderApp } from "./test/renderApp";
 
 function rowIds(): number[] {
-  return Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) => Number(tr.getAttribute("data-event-id")));
+  return Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) =>
+    Number(tr.getAttribute("data-event-id")),
+  );
 }
 
 function row(id: number): HTMLElement {
@@ -19,7 +21,17 @@ describe("the event table", () => {
     renderApp();
     await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
     const headers = screen.getAllByRole("columnheader").map((h) => h.textContent);
-    expect(headers).toEqual(["", "Time ▼", "Severity", "Kind", "Source", "Title", "Status", "Updated", "Action"]);
+    expect(headers).toEqual([
+      "",
+      "Time ▼",
+      "Severity",
+      "Kind",
+      "Source",
+      "Title",
+      "Status",
+      "Updated",
+      "Action",
+    ]);
     expect(within(row(3)).getByText("txn.timeout")).toBeInTheDocument();
     expect(within(row(3)).getByRole("button", { name: "Complete" })).toBeEnabled();
     expect(screen.getByText("Page 1 of 1")).toBeInTheDocument();
@@ -54,7 +66,10 @@ describe("the event table", () => {
     await waitFor(() => expect(within(row(1)).getByText("Completed by you")).toBeInTheDocument());
     expect(within(row(1)).queryByRole("button", { name: "Complete" })).toBeNull();
     expect(rowIds()).toEqual([2, 1]);
-    expect(backend.calls.find((c) => c.cmd === "complete_event")?.args).toEqual({ id: 1, expectedVersion: 1 });
+    expect(backend.calls.find((c) => c.cmd === "complete_event")?.args).toEqual({
+      id: 1,
+      expectedVersion: 1,
+    });
   });
 
   it("applies pushed changes: new events on top of page 1, changed rows in place", async () => {
@@ -74,8 +89,15 @@ describe("the event table", () => {
     const backend = new FakeBackend(1);
     renderApp();
     await waitFor(() => expect(rowIds()).toEqual([1]));
-    await backend.pushChange(1, { status: "open", reopenedBy: "simulator", reopenedAt: Date.now(), updatedBy: "simulator" });
-    await waitFor(() => expect(within(row(1)).getByText(/reopened by simulator/)).toBeInTheDocument());
+    await backend.pushChange(1, {
+      status: "open",
+      reopenedBy: "simulator",
+      reopenedAt: Date.now(),
+      updatedBy: "simulator",
+    });
+    await waitFor(() =>
+      expect(within(row(1)).getByText(/reopened by simulator/)).toBeInTheDocument(),
+    );
   });
 
   it("keeps later pages still and offers the new events", async () => {
@@ -127,7 +149,10 @@ describe("the event table", () => {
     renderApp();
     await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
     backend.changeSilently(3, { severity: "critical" });
-    backend.failNext = { cmd: "changes_since", error: { type: "Storage", data: { message: "disk I/O error" } } };
+    backend.failNext = {
+      cmd: "changes_since",
+      error: { type: "Storage", data: { message: "disk I/O error" } },
+    };
     const reads = backend.count("list_events");
     await backend.pushChange(1, { status: "acknowledged" });
     await waitFor(() => expect(within(row(3)).getByText("critical")).toBeInTheDocument());
@@ -182,7 +207,9 @@ describe("the event table", () => {
     backend.changeSilently(2, { severity: "critical", status: "acknowledged" });
     await user.click(within(row(2)).getByRole("button", { name: "Complete" }));
     const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent(/Event #2 was changed by the simulator \d+ (s|min|h) ago: it is now critical and acknowledged\. Nothing was changed\./);
+    expect(alert).toHaveTextContent(
+      /Event #2 was changed by the simulator \d+ (s|min|h) ago: it is now critical and acknowledged\. Nothing was changed\./,
+    );
     await waitFor(() => expect(within(row(2)).getByText("critical")).toBeInTheDocument());
     expect(within(row(2)).getByText("Acknowledged")).toBeInTheDocument();
     expect(row(2)).toHaveAttribute("data-version", "2");
@@ -197,19 +224,32 @@ describe("the event table", () => {
 
   it("shows a failed command in the window", async () => {
     const backend = new FakeBackend(1);
-    backend.failNext = { cmd: "list_events", error: { type: "NotEventdeskDatabase", data: { path: "/tmp/x.db", reason: "it is not an SQLite file" } } };
+    backend.failNext = {
+      cmd: "list_events",
+      error: {
+        type: "NotEventdeskDatabase",
+        data: { path: "/tmp/x.db", reason: "it is not an SQLite file" },
+      },
+    };
     renderApp();
     const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent("/tmp/x.db is not an Eventdesk database (it is not an SQLite file)");
+    expect(alert).toHaveTextContent(
+      "/tmp/x.db is not an Eventdesk database (it is not an SQLite file)",
+    );
   });
 
   it("shows a failed completion and keeps the row", async () => {
     const backend = new FakeBackend(1);
     const { user } = renderApp();
     await waitFor(() => expect(rowIds()).toEqual([1]));
-    backend.failNext = { cmd: "complete_event", error: { type: "Storage", data: { message: "disk I/O error" } } };
+    backend.failNext = {
+      cmd: "complete_event",
+      error: { type: "Storage", data: { message: "disk I/O error" } },
+    };
     await user.click(within(row(1)).getByRole("button", { name: "Complete" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Could not complete event #1: Storage error: disk I/O error");
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "Could not complete event #1: Storage error: disk I/O error",
+    );
     expect(within(row(1)).getByRole("button", { name: "Complete" })).toBeEnabled();
   });
 
@@ -217,7 +257,9 @@ describe("the event table", () => {
     new FakeBackend(2);
     const { user } = renderApp();
     await waitFor(() => expect(rowIds()).toEqual([2, 1]));
-    await user.click(within(row(2)).getByRole("button", { name: "Card authorisations timing out for merchant 2" }));
+    await user.click(
+      within(row(2)).getByRole("button", { name: "Card authorisations timing out for merchant 2" }),
+    );
     const history = await screen.findByRole("list", { name: "History" });
     expect(within(history).getByText(/created/)).toBeInTheDocument();
   });
@@ -226,11 +268,16 @@ describe("the event table", () => {
     const backend = new FakeBackend(2);
     const { user } = renderApp();
     await waitFor(() => expect(rowIds()).toEqual([2, 1]));
-    await user.click(within(row(1)).getByRole("button", { name: "Card authorisations timing out for merchant 1" }));
+    await user.click(
+      within(row(1)).getByRole("button", { name: "Card authorisations timing out for merchant 1" }),
+    );
     const pane = await screen.findByRole("complementary", { name: "Event #1" });
     await user.click(await within(pane).findByRole("button", { name: "Acknowledge" }));
     await waitFor(() => expect(within(row(1)).getByText("Acknowledged")).toBeInTheDocument());
-    expect(backend.calls.find((c) => c.cmd === "acknowledge_event")?.args).toEqual({ id: 1, expectedVersion: 1 });
+    expect(backend.calls.find((c) => c.cmd === "acknowledge_event")?.args).toEqual({
+      id: 1,
+      expectedVersion: 1,
+    });
     await user.click(within(pane).getByRole("button", { name: "Close details" }));
     expect(screen.queryByRole("complementary")).toBeNull();
     // A click anywhere else on a row opens it too.
@@ -267,7 +314,10 @@ describe("the event table", () => {
     const { user } = renderApp();
     await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
     await user.click(screen.getByRole("button", { name: "Pause live updates" }));
-    expect(screen.getByRole("button", { name: "Pause live updates" })).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByRole("button", { name: "Pause live updates" })).toHaveAttribute(
+      "aria-pressed",
+      "true",
+    );
     await backend.pushCreated(2);
     await backend.pushChange(1, { status: "acknowledged" });
     const resume = await screen.findByRole("button", { name: "3 new changes" });
@@ -276,7 +326,10 @@ describe("the event table", () => {
     await user.click(resume);
     await waitFor(() => expect(rowIds()).toEqual([5, 4, 3, 2, 1]));
     expect(within(row(1)).getByText("Acknowledged")).toBeInTheDocument();
-    expect(screen.getByRole("button", { name: "Pause live updates" })).toHaveAttribute("aria-pressed", "false");
+    expect(screen.getByRole("button", { name: "Pause live updates" })).toHaveAttribute(
+      "aria-pressed",
+      "false",
+    );
   });
 
   it("works from the keyboard", async () => {
@@ -302,7 +355,9 @@ describe("the event table", () => {
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("complementary")).toBeNull();
     await user.keyboard("?");
-    expect(screen.getByRole("dialog", { name: "Keyboard shortcuts" })).toHaveTextContent("acknowledge the row");
+    expect(screen.getByRole("dialog", { name: "Keyboard shortcuts" })).toHaveTextContent(
+      "acknowledge the row",
+    );
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(backend.count("acknowledge_event")).toBe(1);
@@ -319,25 +374,40 @@ describe("the event table", () => {
     const { user } = renderApp();
     await user.click(screen.getByRole("button", { name: "Simulator" }));
     const panel = await screen.findByRole("region", { name: "Simulator" });
-    await waitFor(() => expect(within(panel).getByText(/1,234 changes since start/)).toBeInTheDocument());
+    await waitFor(() =>
+      expect(within(panel).getByText(/1,234 changes since start/)).toBeInTheDocument(),
+    );
     const rate = within(panel).getByLabelText("Changes per second");
     expect(rate).toHaveValue(2);
     await user.clear(rate);
     await user.type(rate, "9000");
     await user.click(within(panel).getByRole("button", { name: "Apply settings" }));
-    expect(await within(panel).findByRole("alert")).toHaveTextContent("Invalid rate: must be from 0.1 to 5000");
+    expect(await within(panel).findByRole("alert")).toHaveTextContent(
+      "Invalid rate: must be from 0.1 to 5000",
+    );
     await user.clear(rate);
     await user.type(rate, "25");
     await user.click(within(panel).getByRole("button", { name: "Apply settings" }));
     await waitFor(() => expect(backend.simulator.rate).toBe(25));
     await user.click(within(panel).getByRole("button", { name: "Pause simulator" }));
     await waitFor(() => expect(within(panel).getByText("Paused")).toBeInTheDocument());
-    expect(backend.simulator).toEqual({ running: false, rate: 25, seed: 42, newShare: 0.4, overrideChance: 0.02 });
+    expect(backend.simulator).toEqual({
+      running: false,
+      rate: 25,
+      seed: 42,
+      newShare: 0.4,
+      overrideChance: 0.02,
+    });
   });
 
   it("filters, searches and sorts, keeps the view in the URL, and reads again on pushes", async () => {
     const backend = new FakeBackend(30);
-    backend.replace({ ...backend.find(7), kind: "ledger.lag", title: "Ledger replication lag 90 s on shard 3", severity: "critical" });
+    backend.replace({
+      ...backend.find(7),
+      kind: "ledger.lag",
+      title: "Ledger replication lag 90 s on shard 3",
+      severity: "critical",
+    });
     backend.replace({ ...backend.find(9), status: "acknowledged", version: 2 });
     const { user } = renderApp();
     await waitFor(() => expect(rowIds()).toHaveLength(30));
@@ -351,7 +421,9 @@ describe("the event table", () => {
     await user.type(screen.getByRole("searchbox", { name: "Search events" }), "replication");
     await waitFor(() => expect(rowIds()).toEqual([7]));
     expect(window.location.search).toBe("?q=replication");
-    const last = backend.calls.filter((c) => c.cmd === "list_events").at(-1)?.args as { query: { filter: { search: string } } };
+    const last = backend.calls.filter((c) => c.cmd === "list_events").at(-1)?.args as {
+      query: { filter: { search: string } };
+    };
     expect(last.query.filter.search).toBe("replication");
 
     // A change that leaves the filter leaves the view.
@@ -362,7 +434,10 @@ describe("the event table", () => {
 
     await user.click(screen.getByRole("button", { name: /^Severity/ }));
     await waitFor(() => expect(rowIds()[0]).toBe(7));
-    expect(screen.getByRole("columnheader", { name: /Severity/ })).toHaveAttribute("aria-sort", "descending");
+    expect(screen.getByRole("columnheader", { name: /Severity/ })).toHaveAttribute(
+      "aria-sort",
+      "descending",
+    );
     expect(window.location.search).toBe("?sort=severity");
     await user.selectOptions(screen.getByRole("combobox", { name: "Severity" }), "critical");
     await waitFor(() => expect(rowIds()).toEqual([7]));
@@ -403,8 +478,16 @@ describe("the event table", () => {
     const backend = new FakeBackend(3);
     const { user } = renderApp();
     await waitFor(() => expect(rowIds()).toHaveLength(3));
-    backend.failNext = { cmd: "list_events", error: { type: "InvalidInput", data: { field: "search", message: "has a quote (\") that is not closed" } } };
+    backend.failNext = {
+      cmd: "list_events",
+      error: {
+        type: "InvalidInput",
+        data: { field: "search", message: 'has a quote (") that is not closed' },
+      },
+    };
     await user.type(screen.getByRole("searchbox", { name: "Search events" }), '"card');
-    expect(await screen.findByRole("alert")).toHaveTextContent('Invalid search: has a quote (") that is not closed.');
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      'Invalid search: has a quote (") that is not closed.',
+    );
   });
 });

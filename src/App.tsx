@@ -25,10 +25,14 @@ import { useSettings, useTheme } from "./settings";
 import { ShortcutsDialog } from "./ShortcutsDialog";
 import { SimulatorPanel } from "./SimulatorPanel";
 import { SourcesPanel } from "./SourcesPanel";
-import { OperatorNamesContext, TeamPanel, teamSummary, useOperatorNames, useTeam } from "./TeamPanel";
+import {
+  OperatorNamesContext,
+  TeamPanel,
+  teamSummary,
+  useOperatorNames,
+  useTeam,
+} from "./TeamPanel";
 import { FIRST } from "./view";
-
-export { summarise } from "./hooks/useEventActions";
 
 type Panel = "sources" | "team" | "simulator" | "settings";
 type Dialog = "shortcuts" | "about" | "export";
@@ -39,8 +43,19 @@ export function App() {
   usePushCues(settings?.sounds);
   const team = useTeam();
   const names = useOperatorNames(team);
-  const { view, setView, nav, goTo, query: eventQuery, plain, sortBy } = useView(settings?.pageSize);
-  const { query, newEvents, paused, setPaused, heldChanges, showRow } = useLivePage(eventQuery, plain);
+  const {
+    view,
+    setView,
+    nav,
+    goTo,
+    query: eventQuery,
+    plain,
+    sortBy,
+  } = useView(settings?.pageSize);
+  const { query, newEvents, paused, setPaused, heldChanges, showRow } = useLivePage(
+    eventQuery,
+    plain,
+  );
   const data = query.data;
   const rows = useMemo(() => data?.rows ?? [], [data]);
   const selection = useSelection(rows, eventQuery);
@@ -73,7 +88,10 @@ export function App() {
     setHelpOpen: (show) => setDialog(show ? "shortcuts" : null),
     toggle: (e) => selection.toggle(e, false),
     act: (a, e) => void actions.run(a, e),
-    quit: () => void api.quit().catch((e: unknown) => notify("error", `Eventdesk could not quit: ${messageOf(e)}`)),
+    quit: () =>
+      void api
+        .quit()
+        .catch((e: unknown) => notify("error", `Eventdesk could not quit: ${messageOf(e)}`)),
   });
   const page = nav.page;
   const content = useRef<HTMLElement>(null);
@@ -86,48 +104,91 @@ export function App() {
         <header className="topbar">
           <h1>Eventdesk</h1>
           <span className="live" title="Changes are pushed as they are committed">
-            <span className={paused ? "dot paused" : "dot"} aria-hidden="true" /> {paused ? "Live updates paused" : "Live"}
+            <span className={paused ? "dot paused" : "dot"} aria-hidden="true" />{" "}
+            {paused ? "Live updates paused" : "Live"}
           </span>
           {team && (
-            <span className={`team-state team-${team.replica.state.state}`} role="status" data-team-state={team.replica.state.state}>
+            <span
+              className={`team-state team-${team.replica.state.state}`}
+              role="status"
+              data-team-state={team.replica.state.state}
+            >
               {teamSummary(team)}
             </span>
           )}
           <span className="spacer" />
-          <button type="button" className="toolbar" aria-pressed={paused} onClick={() => setPaused(!paused)}>
+          <button
+            type="button"
+            className="toolbar"
+            aria-pressed={paused}
+            onClick={() => setPaused(!paused)}
+          >
             Pause live updates
           </button>
           <button type="button" className="toolbar" onClick={() => setDialog("export")}>
             Export…
           </button>
-          <button type="button" className="toolbar" aria-expanded={panels.has("sources")} onClick={() => togglePanel("sources")}>
+          <button
+            type="button"
+            className="toolbar"
+            aria-expanded={panels.has("sources")}
+            onClick={() => togglePanel("sources")}
+          >
             Sources
           </button>
-          <button type="button" className="toolbar" aria-expanded={panels.has("team")} onClick={() => togglePanel("team")}>
+          <button
+            type="button"
+            className="toolbar"
+            aria-expanded={panels.has("team")}
+            onClick={() => togglePanel("team")}
+          >
             Team
           </button>
-          <button type="button" className="toolbar" aria-expanded={panels.has("simulator")} onClick={() => togglePanel("simulator")}>
+          <button
+            type="button"
+            className="toolbar"
+            aria-expanded={panels.has("simulator")}
+            onClick={() => togglePanel("simulator")}
+          >
             Simulator
           </button>
-          <button type="button" className="toolbar" aria-expanded={panels.has("settings")} onClick={() => togglePanel("settings")}>
+          <button
+            type="button"
+            className="toolbar"
+            aria-expanded={panels.has("settings")}
+            onClick={() => togglePanel("settings")}
+          >
             Settings
           </button>
           <button type="button" className="toolbar" onClick={() => setDialog("about")}>
             About
           </button>
-          <button type="button" className="toolbar" onClick={() => setDialog("shortcuts")} aria-label="Keyboard shortcuts">
+          <button
+            type="button"
+            className="toolbar"
+            onClick={() => setDialog("shortcuts")}
+            aria-label="Keyboard shortcuts"
+          >
             ?
           </button>
         </header>
 
         <div className="below-toolbar">
-          <NoticeList notices={notices} onDismiss={dismiss} error={query.isError ? `Could not load events: ${messageOf(query.error)}` : null} />
+          <NoticeList
+            notices={notices}
+            onDismiss={dismiss}
+            error={query.isError ? `Could not load events: ${messageOf(query.error)}` : null}
+          />
 
           {panels.size > 0 && (
             // Panels open in a drawer over the right of the window: the table stays where it is.
             <aside className="drawer" aria-label="Panels">
               <div className="drawer-head">
-                <button type="button" onClick={() => setPanels(new Set())} aria-label="Close panels">
+                <button
+                  type="button"
+                  onClick={() => setPanels(new Set())}
+                  aria-label="Close panels"
+                >
                   Close
                 </button>
               </div>
@@ -160,7 +221,12 @@ export function App() {
                   <BulkBar
                     count={selection.selected.size}
                     busy={actions.bulkBusy}
-                    onBulk={(a) => void actions.runBulk(a, rows.filter((r) => selection.selected.has(r.id)))}
+                    onBulk={(a) =>
+                      void actions.runBulk(
+                        a,
+                        rows.filter((r) => selection.selected.has(r.id)),
+                      )
+                    }
                     onClear={() => selection.set([])}
                   />
                 )}
@@ -191,20 +257,33 @@ export function App() {
                 page={data}
                 number={page}
                 onFirst={() => goTo(FIRST)}
-                onPrev={() => data?.prev && goTo({ page: page > 1 ? page - 1 : 0, position: data.prev })}
-                onNext={() => data?.next && goTo({ page: page > 0 ? page + 1 : 0, position: data.next })}
+                onPrev={() =>
+                  data?.prev && goTo({ page: page > 1 ? page - 1 : 0, position: data.prev })
+                }
+                onNext={() =>
+                  data?.next && goTo({ page: page > 0 ? page + 1 : 0, position: data.next })
+                }
                 onLast={() =>
                   // Without an exact total the last page's number is unknown: 0 says so.
-                  goTo({ page: data?.totalExact ? pageCount(data.total, data.pageSize) : 0, position: { at: "last" } })
+                  goTo({
+                    page: data?.totalExact ? pageCount(data.total, data.pageSize) : 0,
+                    position: { at: "last" },
+                  })
                 }
                 onPageSize={(size) => {
                   setView({ ...view, pageSize: size });
-                  if (settings && settings.pageSize !== size) saveSettings.mutate({ ...settings, pageSize: size });
+                  if (settings && settings.pageSize !== size)
+                    saveSettings.mutate({ ...settings, pageSize: size });
                 }}
               />
             </section>
             {openId !== null && (
-              <DetailPane id={openId} busy={actions.busy.has(openId)} onAction={(a, e) => void actions.run(a, e)} onClose={() => setOpenId(null)} />
+              <DetailPane
+                id={openId}
+                busy={actions.busy.has(openId)}
+                onAction={(a, e) => void actions.run(a, e)}
+                onClose={() => setOpenId(null)}
+              />
             )}
           </main>
         </div>

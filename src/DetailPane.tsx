@@ -62,7 +62,13 @@ function Details({ text }: { text: string }) {
 function FromSource({ detail }: { detail: EventDetail }) {
   const e = detail.event;
   const [error, setError] = useState<string | null>(null);
-  if (e.dedupKey === null && e.teamKey === null && detail.links.length === 0 && detail.details === null) return null;
+  if (
+    e.dedupKey === null &&
+    e.teamKey === null &&
+    detail.links.length === 0 &&
+    detail.details === null
+  )
+    return null;
   return (
     <section className="from-source" aria-label="From the source">
       <h3>From the source</h3>
@@ -85,7 +91,8 @@ function FromSource({ detail }: { detail: EventDetail }) {
         )}
         <dt>Raised</dt>
         <dd>
-          {e.occurrences === 1 ? "once" : `${e.occurrences} times`}, last {formatDateTime(e.lastSeenAt)}
+          {e.occurrences === 1 ? "once" : `${e.occurrences} times`}, last{" "}
+          {formatDateTime(e.lastSeenAt)}
         </dd>
       </dl>
       {detail.links.length > 0 && (
@@ -128,7 +135,8 @@ export function DetailPane({ id, busy, onAction, onClose }: Props) {
   useEffect(
     () =>
       onPush((set) => {
-        if (set.rows.some((r) => r.id === id)) void qc.invalidateQueries({ queryKey: queryKeys.event(id) });
+        if (set.rows.some((r) => r.id === id))
+          void qc.invalidateQueries({ queryKey: queryKeys.event(id) });
       }),
     [qc, id],
   );
@@ -159,7 +167,9 @@ export function DetailPane({ id, busy, onAction, onClose }: Props) {
             <dt>Status</dt>
             <dd data-status={e.status}>
               {statusText(e, names)}
-              {overrideText(e, names) && <span className="override"> · {overrideText(e, names)}</span>}
+              {overrideText(e, names) && (
+                <span className="override"> · {overrideText(e, names)}</span>
+              )}
             </dd>
             <dt>Kind</dt>
             <dd>
@@ -178,7 +188,12 @@ export function DetailPane({ id, busy, onAction, onClose }: Props) {
           </dl>
           <div className="detail-actions">
             {actionsFor(e).map((action) => (
-              <button key={action} type="button" disabled={busy} onClick={() => onAction(action, e)}>
+              <button
+                key={action}
+                type="button"
+                disabled={busy}
+                onClick={() => onAction(action, e)}
+              >
                 {actionLabel[action]}
               </button>
             ))}

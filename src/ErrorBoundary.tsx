@@ -20,7 +20,9 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, State> {
     return (
       <div role="alert" className="crash">
         <h1>Eventdesk hit an error in its window</h1>
-        <p>Nothing was written to the database by this error. Reloading the window usually recovers.</p>
+        <p>
+          Nothing was written to the database by this error. Reloading the window usually recovers.
+        </p>
         <pre>{`${error.name}: ${error.message}\n${error.stack ?? ""}`}</pre>
         <button type="button" onClick={() => window.location.reload()}>
           Reload window

@@ -1,4 +1,10 @@
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type Row } from "@tanstack/react-table";
+import {
+  createColumnHelper,
+  flexRender,
+  getCoreRowModel,
+  useReactTable,
+  type Row,
+} from "@tanstack/react-table";
 import { memo, useEffect, useMemo, useRef } from "react";
 import { actionLabel, actionsFor } from "./api";
 import type { Action, Density, Event, Sort, SortKey } from "./bindings";
@@ -27,7 +33,11 @@ type Props = {
   density: Density;
 };
 
-function SelectAll({ rows, selected, onToggleAll }: Pick<Props, "rows" | "selected" | "onToggleAll">) {
+function SelectAll({
+  rows,
+  selected,
+  onToggleAll,
+}: Pick<Props, "rows" | "selected" | "onToggleAll">) {
   const ref = useRef<HTMLInputElement>(null);
   const count = rows.filter((r) => selected.has(r.id)).length;
   useEffect(() => {
@@ -47,10 +57,17 @@ function SelectAll({ rows, selected, onToggleAll }: Pick<Props, "rows" | "select
 /** The performance mark set when the table first shows rows. */
 export const FIRST_ROWS = "eventdesk:first-rows";
 
-const SORTABLE: Record<string, SortKey> = { createdAt: "time", updatedAt: "updated", severity: "severity" };
+const SORTABLE: Record<string, SortKey> = {
+  createdAt: "time",
+  updatedAt: "updated",
+  severity: "severity",
+};
 
 /** What the cells read at render time: the latest sets and handlers (see `EventRow`). */
-type Live = Pick<Props, "rows" | "busy" | "selected" | "onAction" | "onOpen" | "onToggle" | "onToggleAll">;
+type Live = Pick<
+  Props,
+  "rows" | "busy" | "selected" | "onAction" | "onOpen" | "onToggle" | "onToggleAll"
+>;
 
 export function EventTable(props: Props) {
   const { rows, sort, onSort, busy, selected, current, hidden, density, names } = props;
@@ -73,7 +90,13 @@ export function EventTable(props: Props) {
     () => [
       column.display({
         id: "select",
-        header: () => <SelectAll rows={live.current.rows} selected={live.current.selected} onToggleAll={live.current.onToggleAll} />,
+        header: () => (
+          <SelectAll
+            rows={live.current.rows}
+            selected={live.current.selected}
+            onToggleAll={live.current.onToggleAll}
+          />
+        ),
         cell: (c) => (
           <input
             type="checkbox"
@@ -92,11 +115,17 @@ export function EventTable(props: Props) {
         header: sortHeader("Severity", "severity"),
         cell: (c) => <span className={`severity severity-${c.getValue()}`}>{c.getValue()}</span>,
       }),
-      column.accessor("kind", { header: "Kind", cell: (c) => <code title={c.getValue()}>{c.getValue()}</code> }),
+      column.accessor("kind", {
+        header: "Kind",
+        cell: (c) => <code title={c.getValue()}>{c.getValue()}</code>,
+      }),
       column.accessor("source", {
         header: "Source",
         cell: (c) => (
-          <span className="cut" title={hidden.has("kind") ? `${c.getValue()} · ${c.row.original.kind}` : c.getValue()}>
+          <span
+            className="cut"
+            title={hidden.has("kind") ? `${c.getValue()} · ${c.row.original.kind}` : c.getValue()}
+          >
             {c.getValue()}
           </span>
         ),
@@ -126,7 +155,10 @@ export function EventTable(props: Props) {
         cell: (c) => {
           const e = c.row.original;
           const note = overrideText(e, names);
-          const when = e.completedAt !== null && e.status === "completed" ? formatDateTime(e.completedAt) : null;
+          const when =
+            e.completedAt !== null && e.status === "completed"
+              ? formatDateTime(e.completedAt)
+              : null;
           return (
             <span
               className={`status status-${e.status}`}
@@ -155,7 +187,12 @@ export function EventTable(props: Props) {
           return (
             <span className="actions">
               {actionsFor(e).map((action) => (
-                <button key={action} type="button" onClick={() => onAction(action, e)} disabled={live.current.busy.has(e.id)}>
+                <button
+                  key={action}
+                  type="button"
+                  onClick={() => onAction(action, e)}
+                  disabled={live.current.busy.has(e.id)}
+                >
                   {actionLabel[action]}
                 </button>
               ))}
@@ -169,7 +206,10 @@ export function EventTable(props: Props) {
     [sort, onSort, hidden, compact, names],
   );
 
-  const columnVisibility = useMemo(() => Object.fromEntries([...hidden].map((id) => [id, false])), [hidden]);
+  const columnVisibility = useMemo(
+    () => Object.fromEntries([...hidden].map((id) => [id, false])),
+    [hidden],
+  );
   const table = useReactTable({
     data: rows,
     columns,
@@ -180,19 +220,29 @@ export function EventTable(props: Props) {
 
   useEffect(() => {
     // For the window benchmark and the self-check: when the first rows reached the screen.
-    if (rows.length > 0 && performance.getEntriesByName(FIRST_ROWS).length === 0) performance.mark(FIRST_ROWS);
+    if (rows.length > 0 && performance.getEntriesByName(FIRST_ROWS).length === 0)
+      performance.mark(FIRST_ROWS);
   }, [rows.length]);
 
   useEffect(() => {
     if (current === null) return;
-    document.querySelector(`tr[data-event-id="${current}"]`)?.scrollIntoView?.({ block: "nearest" });
+    document
+      .querySelector(`tr[data-event-id="${current}"]`)
+      ?.scrollIntoView?.({ block: "nearest" });
   }, [current]);
 
   return (
     <table className={`events density-${density}`}>
       <colgroup>
         {table.getVisibleLeafColumns().map((c) => (
-          <col key={c.id} className={`col-${c.id}`} style={{ width: c.id === "title" ? undefined : COLUMN_WIDTHS[c.id as Exclude<ColumnId, "title">] }} />
+          <col
+            key={c.id}
+            className={`col-${c.id}`}
+            style={{
+              width:
+                c.id === "title" ? undefined : COLUMN_WIDTHS[c.id as Exclude<ColumnId, "title">],
+            }}
+          />
         ))}
       </colgroup>
       <thead>

@@ -1,7 +1,13 @@
 import { useEffect, useRef, useState } from "react";
 import { api, messageOf } from "./api";
 import { subscribe } from "./subscribe";
-import { events, type EventQuery, type ExportFormat, type ExportOutcome, type ExportProgress } from "./bindings";
+import {
+  events,
+  type EventQuery,
+  type ExportFormat,
+  type ExportOutcome,
+  type ExportProgress,
+} from "./bindings";
 import { ErrorLine } from "./controls";
 
 /** What an export led to, for the notice; `null` when no file was chosen. */
@@ -52,20 +58,37 @@ export function ExportDialog({ query, onDone, onClose }: Props) {
     }
   };
 
-  const percent = progress && progress.total > 0 ? Math.floor((progress.rows / progress.total) * 100) : 0;
+  const percent =
+    progress && progress.total > 0 ? Math.floor((progress.rows / progress.total) * 100) : 0;
   return (
     <div className="dialog-backdrop">
-      <div role="dialog" aria-modal="true" aria-labelledby="export-heading" className="dialog export">
+      <div
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="export-heading"
+        className="dialog export"
+      >
         <h2 id="export-heading">Export this view</h2>
         <p>Every event matching the current filters, search and sort; not just this page.</p>
         <fieldset disabled={running}>
           <legend>Format</legend>
           <label className="check">
-            <input ref={first} type="radio" name="format" checked={format === "csv"} onChange={() => setFormat("csv")} />
+            <input
+              ref={first}
+              type="radio"
+              name="format"
+              checked={format === "csv"}
+              onChange={() => setFormat("csv")}
+            />
             CSV (spreadsheets)
           </label>
           <label className="check">
-            <input type="radio" name="format" checked={format === "json"} onChange={() => setFormat("json")} />
+            <input
+              type="radio"
+              name="format"
+              checked={format === "json"}
+              onChange={() => setFormat("json")}
+            />
             JSON
           </label>
         </fieldset>

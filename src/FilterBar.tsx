@@ -15,7 +15,12 @@ const SEARCH_DELAY_MS = 250;
 
 type Props = { view: View; onChange: (view: View) => void };
 
-type FacetProps = { label: string; names: string[] | undefined; value: string | null; onChange: (value: string | null) => void };
+type FacetProps = {
+  label: string;
+  names: string[] | undefined;
+  value: string | null;
+  onChange: (value: string | null) => void;
+};
 
 /** A kind or source to filter by: the ones present, and the one chosen even if it is not. */
 function FacetSelect({ label, names, value, onChange }: FacetProps) {
@@ -48,9 +53,19 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
   }, [text, view, onChange]);
 
   const toggleStatus = (s: Status) =>
-    onChange({ ...view, statuses: view.statuses.includes(s) ? view.statuses.filter((x) => x !== s) : [...view.statuses, s] });
+    onChange({
+      ...view,
+      statuses: view.statuses.includes(s)
+        ? view.statuses.filter((x) => x !== s)
+        : [...view.statuses, s],
+    });
   return (
-    <form className="filters" role="search" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
+    <form
+      className="filters"
+      role="search"
+      aria-label="Filter events"
+      onSubmit={(e) => e.preventDefault()}
+    >
       <input
         type="search"
         aria-label="Search events"
@@ -62,7 +77,11 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
         <legend>Status</legend>
         {STATUSES.map(([s, label]) => (
           <label key={s}>
-            <input type="checkbox" checked={view.statuses.includes(s)} onChange={() => toggleStatus(s)} />
+            <input
+              type="checkbox"
+              checked={view.statuses.includes(s)}
+              onChange={() => toggleStatus(s)}
+            />
             {label}
           </label>
         ))}
@@ -71,7 +90,9 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
         Severity
         <select
           value={view.minSeverity ?? ""}
-          onChange={(e) => onChange({ ...view, minSeverity: (e.target.value || null) as Severity | null })}
+          onChange={(e) =>
+            onChange({ ...view, minSeverity: (e.target.value || null) as Severity | null })
+          }
         >
           <option value="">Any</option>
           {SEVERITIES.map((s) => (
@@ -81,11 +102,24 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
           ))}
         </select>
       </label>
-      <FacetSelect label="Kind" names={facets.data?.kinds} value={view.kind} onChange={(kind) => onChange({ ...view, kind })} />
-      <FacetSelect label="Source" names={facets.data?.sources} value={view.source} onChange={(source) => onChange({ ...view, source })} />
+      <FacetSelect
+        label="Kind"
+        names={facets.data?.kinds}
+        value={view.kind}
+        onChange={(kind) => onChange({ ...view, kind })}
+      />
+      <FacetSelect
+        label="Source"
+        names={facets.data?.sources}
+        value={view.source}
+        onChange={(source) => onChange({ ...view, source })}
+      />
       <label>
         Time
-        <select value={view.range} onChange={(e) => onChange({ ...view, range: e.target.value as Range })}>
+        <select
+          value={view.range}
+          onChange={(e) => onChange({ ...view, range: e.target.value as Range })}
+        >
           {(Object.keys(RANGE_LABELS) as Range[]).map((r) => (
             <option key={r} value={r}>
               {RANGE_LABELS[r]}
@@ -99,7 +133,10 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
           setText("");
           onChange({ ...DEFAULT_VIEW, sort: view.sort, pageSize: view.pageSize });
         }}
-        disabled={JSON.stringify({ ...view, sort: DEFAULT_VIEW.sort, pageSize: DEFAULT_VIEW.pageSize }) === JSON.stringify(DEFAULT_VIEW)}
+        disabled={
+          JSON.stringify({ ...view, sort: DEFAULT_VIEW.sort, pageSize: DEFAULT_VIEW.pageSize }) ===
+          JSON.stringify(DEFAULT_VIEW)
+        }
       >
         Clear filters
       </button>

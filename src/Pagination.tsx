@@ -27,7 +27,11 @@ export function Pagination({ page, number, onFirst, onPrev, onNext, onLast, onPa
         ‹
       </button>
       <span className="page-of" aria-live="polite">
-        {number < 1 ? "Near the end" : exact ? `Page ${number} of ${pageCount(total, size)}` : `Page ${number}`}
+        {number < 1
+          ? "Near the end"
+          : exact
+            ? `Page ${number} of ${pageCount(total, size)}`
+            : `Page ${number}`}
       </span>
       <button type="button" aria-label="Next page" onClick={onNext} disabled={!hasNext}>
         ›

@@ -17,7 +17,11 @@ export function SettingsPanel() {
         <>
           <label>
             Theme
-            <select id="setting-theme" value={settings.theme} onChange={(e) => change({ theme: e.target.value as Theme })}>
+            <select
+              id="setting-theme"
+              value={settings.theme}
+              onChange={(e) => change({ theme: e.target.value as Theme })}
+            >
               <option value="system">Follow the system</option>
               <option value="light">Light</option>
               <option value="dark">Dark</option>
@@ -25,18 +29,29 @@ export function SettingsPanel() {
           </label>
           <label>
             Rows
-            <select id="setting-density" value={settings.density} onChange={(e) => change({ density: e.target.value as Density })}>
+            <select
+              id="setting-density"
+              value={settings.density}
+              onChange={(e) => change({ density: e.target.value as Density })}
+            >
               <option value="comfortable">Comfortable</option>
               <option value="compact">Compact: one line each</option>
             </select>
           </label>
-          <Check checked={settings.notifications} onChange={(notifications) => change({ notifications })}>
+          <Check
+            checked={settings.notifications}
+            onChange={(notifications) => change({ notifications })}
+          >
             Desktop notifications for critical events
           </Check>
           <fieldset>
             <legend>Sound for new events</legend>
             {SEVERITIES.map((s) => (
-              <Check key={s} checked={settings.sounds[s]} onChange={(on) => change({ sounds: { ...settings.sounds, [s]: on } })}>
+              <Check
+                key={s}
+                checked={settings.sounds[s]}
+                onChange={(on) => change({ sounds: { ...settings.sounds, [s]: on } })}
+              >
                 {s}
               </Check>
             ))}
@@ -46,7 +61,11 @@ export function SettingsPanel() {
           </Check>
           <label>
             Default rows per page
-            <PageSizeSelect id="setting-page-size" value={settings.pageSize} onChange={(pageSize) => change({ pageSize })} />
+            <PageSizeSelect
+              id="setting-page-size"
+              value={settings.pageSize}
+              onChange={(pageSize) => change({ pageSize })}
+            />
           </label>
           {save.isPending && <span className="saving">Saving…</span>}
           <ErrorLine error={save.isError ? `Settings not saved: ${messageOf(save.error)}` : null} />

@@ -78,7 +78,11 @@ export function SimulatorPanel() {
             <span data-running={settings.running}>{settings.running ? "Running" : "Paused"}</span> ·{" "}
             {status.data.changes.toLocaleString("en-US")} changes since start
           </p>
-          <button type="button" disabled={saving} onClick={() => void save({ ...settings, running: !settings.running })}>
+          <button
+            type="button"
+            disabled={saving}
+            onClick={() => void save({ ...settings, running: !settings.running })}
+          >
             {settings.running ? "Pause simulator" : "Resume simulator"}
           </button>
           <form onSubmit={submit}>

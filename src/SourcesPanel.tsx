@@ -3,7 +3,15 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { api, messageOf } from "./api";
-import { events, type Activity, type Format, type QueueKind, type QueueState, type QueueView, type SourcesStatus } from "./bindings";
+import {
+  events,
+  type Activity,
+  type Format,
+  type QueueKind,
+  type QueueState,
+  type QueueView,
+  type SourcesStatus,
+} from "./bindings";
 import { ErrorLine } from "./controls";
 import { formatDateTime } from "./format";
 import { queryKeys } from "./queryKeys";
@@ -20,7 +28,8 @@ function ActivityLines({ activity }: { activity: Activity }) {
   return (
     <>
       <p className="source-counts">
-        {parts.join(", ")} · {n(c.created)} opened, {n(c.updated)} raised again, {n(c.completed)} resolved, {n(c.ignored)} ignored ·{" "}
+        {parts.join(", ")} · {n(c.created)} opened, {n(c.updated)} raised again, {n(c.completed)}{" "}
+        resolved, {n(c.ignored)} ignored ·{" "}
         <span className="rate">{(activity.perSecond ?? 0).toFixed(1)} messages/s</span>
         {activity.last && <> · last at {activity.last}</>}
       </p>
@@ -84,7 +93,10 @@ function HttpEndpoint({ status }: { status: SourcesStatus }) {
   };
   const apply = (enabled: boolean) =>
     run(async () => {
-      qc.setQueryData(queryKeys.sources, await api.setHttpEndpoint(enabled, Number(port ?? http.port)));
+      qc.setQueryData(
+        queryKeys.sources,
+        await api.setHttpEndpoint(enabled, Number(port ?? http.port)),
+      );
       setPort(null);
     });
   return (
@@ -122,20 +134,35 @@ function HttpEndpoint({ status }: { status: SourcesStatus }) {
           />
         </label>
         {!http.fromEnvironment && (
-          <button type="button" disabled={busy} onClick={() => void apply(!http.enabled || port !== null)}>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => void apply(!http.enabled || port !== null)}
+          >
             {http.enabled && port === null ? "Turn off" : http.enabled ? "Apply port" : "Turn on"}
           </button>
         )}
-        <button type="button" disabled={busy} onClick={() => void run(async () => setToken(token === null ? await api.httpToken() : null))}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() =>
+            void run(async () => setToken(token === null ? await api.httpToken() : null))
+          }
+        >
           {token === null ? "Show token" : "Hide token"}
         </button>
-        <button type="button" disabled={busy || http.fromEnvironment} onClick={() => void run(async () => setToken(await api.newHttpToken()))}>
+        <button
+          type="button"
+          disabled={busy || http.fromEnvironment}
+          onClick={() => void run(async () => setToken(await api.newHttpToken()))}
+        >
           New token
         </button>
       </div>
       {token !== null && (
         <p className="token">
-          Senders authenticate with <code>Authorization: Bearer {token}</code> (PagerDuty senders may give it as the routing key).
+          Senders authenticate with <code>Authorization: Bearer {token}</code> (PagerDuty senders
+          may give it as the routing key).
         </p>
       )}
       {http.listening && <ActivityLines activity={http.activity} />}
@@ -169,7 +196,15 @@ function FormatSelect({ value, onChange }: { value: Format; onChange: (format: F
 }
 
 /** A new URL (blank keeps the stored one) and format for a queue. */
-function EditQueue({ queue, busy, onSave }: { queue: QueueView; busy: boolean; onSave: (url: string | null, format: Format) => void }) {
+function EditQueue({
+  queue,
+  busy,
+  onSave,
+}: {
+  queue: QueueView;
+  busy: boolean;
+  onSave: (url: string | null, format: Format) => void;
+}) {
   const [url, setUrl] = useState("");
   const [format, setFormat] = useState<Format>(queue.format);
   return (
@@ -182,7 +217,13 @@ function EditQueue({ queue, busy, onSave }: { queue: QueueView; busy: boolean; o
     >
       <label>
         New URL (blank: keep)
-        <input type="text" autoComplete="off" spellCheck={false} value={url} onChange={(e) => setUrl(e.target.value)} />
+        <input
+          type="text"
+          autoComplete="off"
+          spellCheck={false}
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+        />
       </label>
       <FormatSelect value={format} onChange={setFormat} />
       <button type="submit" disabled={busy}>
@@ -215,7 +256,9 @@ function Queues({ status }: { status: SourcesStatus }) {
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void change(() => api.addQueueSource(draft.url, draft.queue, draft.kind, draft.format)).then((ok) => ok && setDraft(EMPTY));
+    void change(() => api.addQueueSource(draft.url, draft.queue, draft.kind, draft.format)).then(
+      (ok) => ok && setDraft(EMPTY),
+    );
   };
   return (
     <div className="source" data-source="rabbitmq">
@@ -225,20 +268,43 @@ function Queues({ status }: { status: SourcesStatus }) {
         {status.queues.map((q) => (
           <li key={q.id} data-queue={q.queue} data-state={q.status.state.state}>
             <p>
-              <strong>{q.queue}</strong> ({q.status.kind}, {q.format}) at <code>{q.status.url}</code>
+              <strong>{q.queue}</strong> ({q.status.kind}, {q.format}) at{" "}
+              <code>{q.status.url}</code>
               {q.fromEnvironment && " · set by EVENTDESK_AMQP_QUEUE"}
             </p>
-            <p className={["offline", "failed"].includes(q.status.state.state) ? "source-state offline" : "source-state"}>{stateText(q)}</p>
+            <p
+              className={
+                ["offline", "failed"].includes(q.status.state.state)
+                  ? "source-state offline"
+                  : "source-state"
+              }
+            >
+              {stateText(q)}
+            </p>
             <ActivityLines activity={q.status.activity} />
             {!q.fromEnvironment && (
               <div className="source-controls">
-                <button type="button" disabled={busy} onClick={() => void change(() => api.changeQueueSource(q.id, null, q.format, !q.paused))}>
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() =>
+                    void change(() => api.changeQueueSource(q.id, null, q.format, !q.paused))
+                  }
+                >
                   {q.paused ? `Resume ${q.queue}` : `Pause ${q.queue}`}
                 </button>
-                <button type="button" disabled={busy} onClick={() => setEditing(editing === q.id ? null : q.id)}>
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() => setEditing(editing === q.id ? null : q.id)}
+                >
                   Edit {q.queue}
                 </button>
-                <button type="button" disabled={busy} onClick={() => void change(() => api.removeQueueSource(q.id))}>
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() => void change(() => api.removeQueueSource(q.id))}
+                >
                   Stop reading {q.queue}
                 </button>
               </div>
@@ -247,7 +313,11 @@ function Queues({ status }: { status: SourcesStatus }) {
               <EditQueue
                 queue={q}
                 busy={busy}
-                onSave={(url, format) => void change(() => api.changeQueueSource(q.id, url, format, q.paused)).then((ok) => ok && setEditing(null))}
+                onSave={(url, format) =>
+                  void change(() => api.changeQueueSource(q.id, url, format, q.paused)).then(
+                    (ok) => ok && setEditing(null),
+                  )
+                }
               />
             )}
           </li>
@@ -268,11 +338,20 @@ function Queues({ status }: { status: SourcesStatus }) {
         </label>
         <label>
           Queue
-          <input type="text" required spellCheck={false} value={draft.queue} onChange={(e) => setDraft({ ...draft, queue: e.target.value })} />
+          <input
+            type="text"
+            required
+            spellCheck={false}
+            value={draft.queue}
+            onChange={(e) => setDraft({ ...draft, queue: e.target.value })}
+          />
         </label>
         <label>
           Kind
-          <select value={draft.kind} onChange={(e) => setDraft({ ...draft, kind: e.target.value as QueueKind })}>
+          <select
+            value={draft.kind}
+            onChange={(e) => setDraft({ ...draft, kind: e.target.value as QueueKind })}
+          >
             <option value="stream">Stream (exactly once, from where it stopped)</option>
             <option value="queue">Classic or quorum queue</option>
           </select>
@@ -297,7 +376,10 @@ function SimulatorSource() {
   const toggle = async () => {
     setError(null);
     try {
-      qc.setQueryData(queryKeys.simulator, await api.setSimulator({ ...settings, running: !settings.running }));
+      qc.setQueryData(
+        queryKeys.simulator,
+        await api.setSimulator({ ...settings, running: !settings.running }),
+      );
     } catch (e) {
       setError(messageOf(e));
     }
@@ -305,7 +387,9 @@ function SimulatorSource() {
   return (
     <div className="source" data-source="simulator">
       <h3>Simulator</h3>
-      <p className="source-state">{settings.running ? `Running, ${settings.rate ?? 0} changes/s` : "Paused"}</p>
+      <p className="source-state">
+        {settings.running ? `Running, ${settings.rate ?? 0} changes/s` : "Paused"}
+      </p>
       <button type="button" onClick={() => void toggle()}>
         {settings.running ? "Pause simulator" : "Resume simulator"}
       </button>
@@ -318,7 +402,10 @@ function SimulatorSource() {
 export function SourcesPanel() {
   const qc = useQueryClient();
   const status = useQuery({ queryKey: queryKeys.sources, queryFn: api.sourcesStatus });
-  useEffect(() => subscribe(events.sourcesChanged.listen, (s) => qc.setQueryData(queryKeys.sources, s)), [qc]);
+  useEffect(
+    () => subscribe(events.sourcesChanged.listen, (s) => qc.setQueryData(queryKeys.sources, s)),
+    [qc],
+  );
   return (
     <section className="sources" aria-labelledby="sources-heading">
       <h2 id="sources-heading">Sources</h2>
@@ -326,7 +413,10 @@ export function SourcesPanel() {
       {status.data && (
         <>
           {!status.data.secretsKept && (
-            <p className="notice">No system credential store: the token and RabbitMQ URLs last only until Eventdesk exits.</p>
+            <p className="notice">
+              No system credential store: the token and RabbitMQ URLs last only until Eventdesk
+              exits.
+            </p>
           )}
           <HttpEndpoint status={status.data} />
           <Queues status={status.data} />

@@ -16,7 +16,10 @@ import { subscribe } from "./subscribe";
 export function useTeam(): TeamStatus | null {
   const qc = useQueryClient();
   const status = useQuery({ queryKey: queryKeys.team, queryFn: api.teamStatus });
-  useEffect(() => subscribe(events.teamChanged.listen, (s) => qc.setQueryData(queryKeys.team, s)), [qc]);
+  useEffect(
+    () => subscribe(events.teamChanged.listen, (s) => qc.setQueryData(queryKeys.team, s)),
+    [qc],
+  );
   return status.data ?? null;
 }
 
@@ -59,7 +62,10 @@ export function TeamPanel({ team, now = Date.now() }: { team: TeamStatus | null;
     return (
       <section className="team" aria-labelledby="team-heading">
         <h2 id="team-heading">Team</h2>
-        <p>This desk works alone. Desks that share a RabbitMQ stream see every event and every action of each other (see the README).</p>
+        <p>
+          This desk works alone. Desks that share a RabbitMQ stream see every event and every action
+          of each other (see the README).
+        </p>
         <JoinTeam />
       </section>
     );
@@ -69,17 +75,22 @@ export function TeamPanel({ team, now = Date.now() }: { team: TeamStatus | null;
     <section className="team" aria-labelledby="team-heading">
       <h2 id="team-heading">Team</h2>
       <p>
-        Team <code>{team.team}</code>: you are <strong>{memberName(team.roster, team.operator)}</strong> (
-        {team.roster.find((m) => m.user === team.operator)?.role ?? "not on the roster"}) at desk <strong>{team.desk}</strong>.
+        Team <code>{team.team}</code>: you are{" "}
+        <strong>{memberName(team.roster, team.operator)}</strong> (
+        {team.roster.find((m) => m.user === team.operator)?.role ?? "not on the roster"}) at desk{" "}
+        <strong>{team.desk}</strong>.
       </p>
       <p className="source-state" data-team-state={team.replica.state.state}>
         {queueStateText(team.replica.state)}
-        {team.replica.node && team.replica.state.state === "connected" && ` · node ${team.replica.node}`}
+        {team.replica.node &&
+          team.replica.state.state === "connected" &&
+          ` · node ${team.replica.node}`}
         {team.catchingUp && " · catching up"}
       </p>
       <p>
-        {counts.applied} messages applied here{team.nextOffset !== null && ` (next offset ${team.nextOffset})`}:{" "}
-        {counts.created} events created, {counts.acknowledged + counts.completed + counts.reopened} actions,{" "}
+        {counts.applied} messages applied here
+        {team.nextOffset !== null && ` (next offset ${team.nextOffset})`}: {counts.created} events
+        created, {counts.acknowledged + counts.completed + counts.reopened} actions,{" "}
         {counts.conflicts} conflicts.
       </p>
       <table className="desks" aria-label="Desks">
@@ -137,7 +148,9 @@ export function TeamPanel({ team, now = Date.now() }: { team: TeamStatus | null;
               {r.actionId !== null && ` (action ${r.actionId})`}: {r.reason}
             </li>
           ))}
-          {team.rejected > team.rejections.length && <li>… and {team.rejected - team.rejections.length} earlier ones</li>}
+          {team.rejected > team.rejections.length && (
+            <li>… and {team.rejected - team.rejections.length} earlier ones</li>
+          )}
         </ul>
       )}
     </section>
@@ -168,7 +181,8 @@ function JoinTeam() {
     return (
       <div className="join-team">
         <p className="source-state">
-          At its next start this desk joins the team <code>{s.team}</code> at <code>{s.urls}</code> as {s.user}, desk {s.desk}.
+          At its next start this desk joins the team <code>{s.team}</code> at <code>{s.urls}</code>{" "}
+          as {s.user}, desk {s.desk}.
         </p>
         <button type="button" disabled={busy} onClick={() => void save(null)}>
           Forget this team

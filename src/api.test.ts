@@ -12,9 +12,24 @@ describe("describeError", () => {
 
   it("names who changed an event first in a conflict", () => {
     const current = {
-      id: 7, kind: "k", source: "s", severity: "error", title: "t", status: "completed",
-      createdAt: 0, updatedAt: 1_000, updatedBy: "operator:bob", completedAt: 1_000, completedBy: "operator:bob",
-      reopenedAt: null, reopenedBy: null, version: 2, dedupKey: null, occurrences: 1, lastSeenAt: 0, teamKey: "12",
+      id: 7,
+      kind: "k",
+      source: "s",
+      severity: "error",
+      title: "t",
+      status: "completed",
+      createdAt: 0,
+      updatedAt: 1_000,
+      updatedBy: "operator:bob",
+      completedAt: 1_000,
+      completedBy: "operator:bob",
+      reopenedAt: null,
+      reopenedBy: null,
+      version: 2,
+      dedupKey: null,
+      occurrences: 1,
+      lastSeenAt: 0,
+      teamKey: "12",
     } as const;
     expect(describeError({ type: "Conflict", data: { expected: 1, current } }, 3_000)).toBe(
       "Event #7 was changed by bob 2 s ago: it is now error and completed. Nothing was changed.",

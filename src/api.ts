@@ -64,14 +64,22 @@ export const api = {
   act: (action: Action, event: Pick<Event, "id" | "version">): Promise<Event> =>
     unwrap(single[action](event.id, event.version)),
   bulk: (action: Action, events: Pick<Event, "id" | "version">[]): Promise<BulkOutcome[]> =>
-    unwrap(commands.bulkAction(events.map((e) => ({ id: e.id, expectedVersion: e.version })), action)),
+    unwrap(
+      commands.bulkAction(
+        events.map((e) => ({ id: e.id, expectedVersion: e.version })),
+        action,
+      ),
+    ),
   changesSince: (since: number): Promise<CatchUp> => unwrap(commands.changesSince(since)),
   simulatorStatus: (): Promise<SimulatorStatus> => unwrap(commands.simulatorStatus()),
-  setSimulator: (settings: SimConfig): Promise<SimulatorStatus> => unwrap(commands.setSimulator(settings)),
+  setSimulator: (settings: SimConfig): Promise<SimulatorStatus> =>
+    unwrap(commands.setSimulator(settings)),
   getSettings: (): Promise<AppSettings> => unwrap(commands.getSettings()),
-  saveSettings: (settings: AppSettings): Promise<AppSettings> => unwrap(commands.saveSettings(settings)),
+  saveSettings: (settings: AppSettings): Promise<AppSettings> =>
+    unwrap(commands.saveSettings(settings)),
   activity: (): Promise<Minute[]> => unwrap(commands.activity()),
-  exportView: (query: EventQuery, format: ExportFormat): Promise<ExportOutcome> => unwrap(commands.exportView(query, format)),
+  exportView: (query: EventQuery, format: ExportFormat): Promise<ExportOutcome> =>
+    unwrap(commands.exportView(query, format)),
   warnings: (): Promise<string[]> => unwrap(commands.warnings()),
   cancelExport: (): Promise<boolean> => unwrap(commands.cancelExport()),
   about: (): Promise<About> => unwrap(commands.about()),
@@ -83,13 +91,22 @@ export const api = {
   teamStatus: (): Promise<TeamStatus | null> => unwrap(commands.teamStatus()),
   teamSetup: (): Promise<TeamSetup | null> => unwrap(commands.teamSetup()),
   setTeam: (setup: TeamJoin | null): Promise<TeamSetup | null> => unwrap(commands.setTeam(setup)),
-  setHttpEndpoint: (enabled: boolean, port: number): Promise<SourcesStatus> => unwrap(commands.setHttpEndpoint(enabled, port)),
+  setHttpEndpoint: (enabled: boolean, port: number): Promise<SourcesStatus> =>
+    unwrap(commands.setHttpEndpoint(enabled, port)),
   httpToken: (): Promise<string> => unwrap(commands.httpToken()),
   newHttpToken: (): Promise<string> => unwrap(commands.newHttpToken()),
-  addQueueSource: (url: string, queue: string, kind: QueueKind, format: Format): Promise<SourcesStatus> =>
-    unwrap(commands.addQueueSource(url, queue, kind, format)),
-  changeQueueSource: (id: string, url: string | null, format: Format, paused: boolean): Promise<SourcesStatus> =>
-    unwrap(commands.changeQueueSource(id, url, format, paused)),
+  addQueueSource: (
+    url: string,
+    queue: string,
+    kind: QueueKind,
+    format: Format,
+  ): Promise<SourcesStatus> => unwrap(commands.addQueueSource(url, queue, kind, format)),
+  changeQueueSource: (
+    id: string,
+    url: string | null,
+    format: Format,
+    paused: boolean,
+  ): Promise<SourcesStatus> => unwrap(commands.changeQueueSource(id, url, format, paused)),
   removeQueueSource: (id: string): Promise<SourcesStatus> => unwrap(commands.removeQueueSource(id)),
 };
 

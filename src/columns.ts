@@ -5,7 +5,16 @@
 // Source. What a hidden column said stays one click away in the detail pane.
 import { useEffect, useState, type RefObject } from "react";
 
-export type ColumnId = "select" | "createdAt" | "severity" | "kind" | "source" | "title" | "status" | "updatedAt" | "action";
+export type ColumnId =
+  | "select"
+  | "createdAt"
+  | "severity"
+  | "kind"
+  | "source"
+  | "title"
+  | "status"
+  | "updatedAt"
+  | "action";
 
 /** Widths in CSS pixels of every column but the title. */
 export const COLUMN_WIDTHS: Record<Exclude<ColumnId, "title">, number> = {
@@ -27,7 +36,10 @@ export const TITLE_SHARE = 0.35;
 export const STEP_ASIDE: readonly ColumnId[] = ["kind", "updatedAt", "source"];
 
 /** The columns hidden at this table width, and the width the title is left with. */
-export function columnLayout(tableWidth: number): { hidden: ReadonlySet<ColumnId>; titleWidth: number } {
+export function columnLayout(tableWidth: number): {
+  hidden: ReadonlySet<ColumnId>;
+  titleWidth: number;
+} {
   const hidden = new Set<ColumnId>();
   const fixed = () =>
     (Object.keys(COLUMN_WIDTHS) as (keyof typeof COLUMN_WIDTHS)[])
@@ -51,13 +63,17 @@ export const MIN_TITLE_BESIDE_DETAIL = 200;
  * instead of beside it (when beside it the title would be left less than
  * `MIN_TITLE_BESIDE_DETAIL` even with every column that can step aside gone).
  */
-export function tableLayout(width: number | null, detail: boolean): { hidden: ReadonlySet<ColumnId>; overlay: boolean } {
+export function tableLayout(
+  width: number | null,
+  detail: boolean,
+): { hidden: ReadonlySet<ColumnId>; overlay: boolean } {
   if (width === null) return { hidden: new Set(), overlay: false };
   // The content area's padding, the table area's border, and room for a scroll bar.
   const table = width - 32 - 2 - 15;
   if (!detail) return { hidden: columnLayout(table).hidden, overlay: false };
   const beside = columnLayout(table - DETAIL_WIDTH);
-  if (beside.titleWidth >= MIN_TITLE_BESIDE_DETAIL) return { hidden: beside.hidden, overlay: false };
+  if (beside.titleWidth >= MIN_TITLE_BESIDE_DETAIL)
+    return { hidden: beside.hidden, overlay: false };
   return { hidden: columnLayout(table).hidden, overlay: true };
 }
 

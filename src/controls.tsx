@@ -5,7 +5,15 @@ import { formatDateTime, formatWhen } from "./format";
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
 
 /** A choice of rows per page. */
-export function PageSizeSelect({ id, value, onChange }: { id?: string; value: number; onChange: (size: number) => void }) {
+export function PageSizeSelect({
+  id,
+  value,
+  onChange,
+}: {
+  id?: string;
+  value: number;
+  onChange: (size: number) => void;
+}) {
   return (
     <select id={id} value={value} onChange={(e) => onChange(Number(e.target.value))}>
       {PAGE_SIZES.map((n) => (
@@ -18,7 +26,15 @@ export function PageSizeSelect({ id, value, onChange }: { id?: string; value: nu
 }
 
 /** A labelled checkbox. */
-export function Check({ checked, onChange, children }: { checked: boolean; onChange: (checked: boolean) => void; children: ReactNode }) {
+export function Check({
+  checked,
+  onChange,
+  children,
+}: {
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  children: ReactNode;
+}) {
   return (
     <label className="check">
       <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />

@@ -62,15 +62,23 @@ describe("export", () => {
     backend.savePath = "/tmp/open.json";
     await user.click(within(dialog).getByRole("button", { name: "Choose file and export…" }));
     await waitFor(() => expect(backend.calls.some((c) => c.cmd === "export_view")).toBe(true));
-    const call = backend.calls.find((c) => c.cmd === "export_view")?.args as Record<string, unknown>;
+    const call = backend.calls.find((c) => c.cmd === "export_view")?.args as Record<
+      string,
+      unknown
+    >;
     // The window names no path: the backend asks where to save.
     expect(Object.keys(call).sort()).toEqual(["format", "query"]);
     expect(call.format).toBe("json");
     expect((call.query as { filter: { statuses: string[] } }).filter.statuses).toEqual(["open"]);
     expect(within(dialog).getByRole("status")).toHaveTextContent("Choose where to save it…");
     await backend.reportExport(12);
-    await waitFor(() => expect(within(dialog).getByRole("status")).toHaveTextContent("12 of 30 rows"));
-    expect(within(dialog).getByRole("progressbar", { name: "Export progress" })).toHaveAttribute("value", "40");
+    await waitFor(() =>
+      expect(within(dialog).getByRole("status")).toHaveTextContent("12 of 30 rows"),
+    );
+    expect(within(dialog).getByRole("progressbar", { name: "Export progress" })).toHaveAttribute(
+      "value",
+      "40",
+    );
     expect(within(dialog).getByRole("button", { name: "Cancel export" })).toBeInTheDocument();
     backend.finishExport();
     expect(await screen.findByText("Exported 30 events to /tmp/open.json.")).toBeInTheDocument();
@@ -85,7 +93,9 @@ describe("export", () => {
     const dialog = await screen.findByRole("dialog", { name: "Export this view" });
     await user.click(within(dialog).getByRole("button", { name: "Choose file and export…" }));
     await user.click(await within(dialog).findByRole("button", { name: "Cancel export" }));
-    expect(await screen.findByText("Export cancelled after 0 rows; no file was written.")).toBeInTheDocument();
+    expect(
+      await screen.findByText("Export cancelled after 0 rows; no file was written."),
+    ).toBeInTheDocument();
     expect(backend.calls.some((c) => c.cmd === "cancel_export")).toBe(true);
   });
 
@@ -102,8 +112,12 @@ describe("export", () => {
   });
 
   it("names outcomes plainly", () => {
-    expect(describeOutcome({ outcome: "done", rows: 1, path: "/a.csv" })).toBe("Exported 1 event to /a.csv.");
-    expect(describeOutcome({ outcome: "cancelled", rows: 12000 })).toBe("Export cancelled after 12,000 rows; no file was written.");
+    expect(describeOutcome({ outcome: "done", rows: 1, path: "/a.csv" })).toBe(
+      "Exported 1 event to /a.csv.",
+    );
+    expect(describeOutcome({ outcome: "cancelled", rows: 12000 })).toBe(
+      "Export cancelled after 12,000 rows; no file was written.",
+    );
     expect(describeOutcome({ outcome: "dismissed" })).toBeNull();
   });
 });
@@ -111,10 +125,22 @@ describe("export", () => {
 describe("warnings", () => {
   it("shows the backend's warnings and a storage problem where the operator looks", async () => {
     const backend = new FakeBackend(2);
-    backend.warnings = ["The saved simulator settings were out of range (rate: must be from 0.1 to 5000, got 90000); the defaults are used."];
+    backend.warnings = [
+      "The saved simulator settings were out of range (rate: must be from 0.1 to 5000, got 90000); the defaults are used.",
+    ];
     renderApp();
-    expect(await screen.findByText(/The saved simulator settings were out of range/)).toBeInTheDocument();
-    await emit("storage-problem", { error: { type: "Corrupt", data: { path: "/data/eventdesk.db", reason: "Page 5: btreeInitPage() returns error code 11" } } });
+    expect(
+      await screen.findByText(/The saved simulator settings were out of range/),
+    ).toBeInTheDocument();
+    await emit("storage-problem", {
+      error: {
+        type: "Corrupt",
+        data: {
+          path: "/data/eventdesk.db",
+          reason: "Page 5: btreeInitPage() returns error code 11",
+        },
+      },
+    });
     expect(await screen.findByText(/\/data\/eventdesk.db is damaged \(Page 5/)).toBeInTheDocument();
   });
 });
@@ -138,7 +164,9 @@ describe("about and activity", () => {
     renderApp();
     expect(await screen.findByText("4 events · 0 critical · peak 4/min")).toBeInTheDocument();
     await backend.pushCreated(3);
-    expect(await screen.findByText("7 events · 0 critical · peak 4/min", {}, { timeout: 4000 })).toBeInTheDocument();
+    expect(
+      await screen.findByText("7 events · 0 critical · peak 4/min", {}, { timeout: 4000 }),
+    ).toBeInTheDocument();
   });
 
   it("counts the hour up to now, not up to the newest event", async () => {
@@ -149,7 +177,13 @@ describe("about and activity", () => {
   });
 
   it("stacks severities and totals minutes", () => {
-    const m = (start: number, info: number, critical: number): Minute => ({ start, info, warning: 1, error: 0, critical });
+    const m = (start: number, info: number, critical: number): Minute => ({
+      start,
+      info,
+      warning: 1,
+      error: 0,
+      critical,
+    });
     const minutes = [m(60_000, 2, 0), m(120_000, 0, 3)];
     expect(summarise(minutes)).toEqual({ total: 7, critical: 3, peak: 4 });
     // Top band first: critical stacked on error on warning on info.
@@ -177,11 +211,20 @@ describe("sounds", () => {
   const off = { critical: false, error: false, warning: false, info: false };
 
   it("picks the most severe new event whose sound is on", () => {
-    const rows = [makeEvent(1, { severity: "info" }), makeEvent(2, { severity: "error" }), makeEvent(3, { severity: "critical" })];
+    const rows = [
+      makeEvent(1, { severity: "info" }),
+      makeEvent(2, { severity: "error" }),
+      makeEvent(3, { severity: "critical" }),
+    ];
     expect(soundFor(set(rows, [1, 2, 3]), { ...off, info: true, error: true })).toBe("error");
     expect(soundFor(set(rows, [1, 2, 3]), { ...off, critical: true })).toBe("critical");
     expect(soundFor(set(rows, [1, 2, 3]), off)).toBeNull();
     // A changed (not new) event makes no sound.
-    expect(soundFor(set([makeEvent(4, { severity: "error", createdAt: T0 })], []), { ...off, error: true })).toBeNull();
+    expect(
+      soundFor(set([makeEvent(4, { severity: "error", createdAt: T0 })], []), {
+        ...off,
+        error: true,
+      }),
+    ).toBeNull();
   });
 });

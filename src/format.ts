@@ -13,7 +13,10 @@ const shortDateTimeFormat = new Intl.DateTimeFormat(locale, {
   hour: "2-digit",
   minute: "2-digit",
 });
-const dateTimeFormat = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" });
+const dateTimeFormat = new Intl.DateTimeFormat(locale, {
+  dateStyle: "medium",
+  timeStyle: "medium",
+});
 
 export function formatTime(ms: number): string {
   return timeFormat.format(new Date(ms));
@@ -28,7 +31,9 @@ export function formatWhen(ms: number, now = Date.now()): string {
   const at = new Date(ms);
   const today = new Date(now);
   const sameDay =
-    at.getFullYear() === today.getFullYear() && at.getMonth() === today.getMonth() && at.getDate() === today.getDate();
+    at.getFullYear() === today.getFullYear() &&
+    at.getMonth() === today.getMonth() &&
+    at.getDate() === today.getDate();
   return sameDay ? timeFormat.format(at) : shortDateTimeFormat.format(at);
 }
 

@@ -1,10 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
-import { COLUMN_WIDTHS, columnLayout, MIN_TITLE_BESIDE_DETAIL, tableLayout, TITLE_SHARE } from "./columns";
+import {
+  COLUMN_WIDTHS,
+  columnLayout,
+  MIN_TITLE_BESIDE_DETAIL,
+  tableLayout,
+  TITLE_SHARE,
+} from "./columns";
 import { FakeBackend } from "./test/fakeBackend";
 import { renderApp } from "./test/renderApp";
 
-const headers = () => [...document.querySelectorAll("table.events thead th")].map((th) => th.className);
+const headers = () =>
+  [...document.querySelectorAll("table.events thead th")].map((th) => th.className);
 const fixedSum = Object.values(COLUMN_WIDTHS).reduce((a, b) => a + b, 0);
 
 describe("column layout", () => {
@@ -18,9 +25,11 @@ describe("column layout", () => {
   it("steps Kind aside first, then Updated, then Source, and stops as soon as the title has room", () => {
     const widths = [1920, 1246, 1231, 990, 850, 700, 400];
     const seen = widths.map((w) => [...columnLayout(w).hidden]);
-    for (const hidden of seen) expect(["kind", "updatedAt", "source"].slice(0, hidden.length)).toEqual(hidden);
+    for (const hidden of seen)
+      expect(["kind", "updatedAt", "source"].slice(0, hidden.length)).toEqual(hidden);
     // Narrower never shows more.
-    for (let i = 1; i < seen.length; i++) expect(seen[i]!.length).toBeGreaterThanOrEqual(seen[i - 1]!.length);
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i]!.length).toBeGreaterThanOrEqual(seen[i - 1]!.length);
     // At the window's default width (1280 px less its margins and scroll bar) only Kind steps aside,
     // and the title has at least 35% of the table.
     const at1280 = columnLayout(1231);
@@ -52,12 +61,20 @@ describe("density and panels", () => {
   it("saves the density, marks the table compact, and shows the whole title in a tooltip", async () => {
     const backend = new FakeBackend(3);
     const { user } = renderApp();
-    await waitFor(() => expect(document.querySelectorAll("tbody tr[data-event-id]").length).toBe(3));
-    expect(document.querySelector("table.events")?.classList.contains("density-comfortable")).toBe(true);
+    await waitFor(() =>
+      expect(document.querySelectorAll("tbody tr[data-event-id]").length).toBe(3),
+    );
+    expect(document.querySelector("table.events")?.classList.contains("density-comfortable")).toBe(
+      true,
+    );
     await user.click(screen.getByRole("button", { name: "Settings" }));
     await user.selectOptions(await screen.findByLabelText("Rows"), "compact");
     await waitFor(() => expect(backend.settings.density).toBe("compact"));
-    await waitFor(() => expect(document.querySelector("table.events")?.classList.contains("density-compact")).toBe(true));
+    await waitFor(() =>
+      expect(document.querySelector("table.events")?.classList.contains("density-compact")).toBe(
+        true,
+      ),
+    );
     const first = backend.events.at(-1)!;
     const title = screen.getByRole("button", { name: first.title });
     expect(title.getAttribute("title")).toBe(first.title);
@@ -66,7 +83,9 @@ describe("density and panels", () => {
   it("opens panels in a drawer beside the table and closes them with Escape or Close", async () => {
     new FakeBackend(3);
     const { user } = renderApp();
-    await waitFor(() => expect(document.querySelectorAll("tbody tr[data-event-id]").length).toBe(3));
+    await waitFor(() =>
+      expect(document.querySelectorAll("tbody tr[data-event-id]").length).toBe(3),
+    );
     const before = headers();
     await user.click(screen.getByRole("button", { name: "Settings" }));
     await user.click(screen.getByRole("button", { name: "Simulator" }));
@@ -78,7 +97,11 @@ describe("density and panels", () => {
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("complementary", { name: "Panels" })).toBeNull();
     await user.click(screen.getByRole("button", { name: "Settings" }));
-    await user.click(within(screen.getByRole("complementary", { name: "Panels" })).getByRole("button", { name: "Close panels" }));
+    await user.click(
+      within(screen.getByRole("complementary", { name: "Panels" })).getByRole("button", {
+        name: "Close panels",
+      }),
+    );
     expect(screen.queryByRole("complementary", { name: "Panels" })).toBeNull();
   });
 });

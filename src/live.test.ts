@@ -4,11 +4,30 @@ import type { ChangeSet, Page } from "./bindings";
 import { makeEvent } from "./test/fakeBackend";
 
 function page(n: number, ids: number[], seq: number, pageSize = 3): Page {
-  return { rows: ids.map((id) => makeEvent(id)), page: n, pageSize, total: 10, totalExact: true, seq, next: null, prev: null };
+  return {
+    rows: ids.map((id) => makeEvent(id)),
+    page: n,
+    pageSize,
+    total: 10,
+    totalExact: true,
+    seq,
+    next: null,
+    prev: null,
+  };
 }
 
 function set(from: number, to: number, over: Partial<ChangeSet> = {}): ChangeSet {
-  return { fromSeq: from, toSeq: to, rows: [], created: [], critical: [], total: 10, tally: { unfinished: 10, critical: 0 }, reload: false, ...over };
+  return {
+    fromSeq: from,
+    toSeq: to,
+    rows: [],
+    created: [],
+    critical: [],
+    total: 10,
+    tally: { unfinished: 10, critical: 0 },
+    reload: false,
+    ...over,
+  };
 }
 
 describe("applyChangeSet", () => {
@@ -24,7 +43,10 @@ describe("applyChangeSet", () => {
 
   it("puts new events on top of page 1 and keeps the page size", () => {
     const rows = [makeEvent(12), makeEvent(11)];
-    const r = applyChangeSet(page(1, [10, 9, 8], 5), set(6, 7, { rows, created: [12, 11], total: 12 }));
+    const r = applyChangeSet(
+      page(1, [10, 9, 8], 5),
+      set(6, 7, { rows, created: [12, 11], total: 12 }),
+    );
     if (r.kind !== "applied") throw new Error(r.kind);
     expect(r.page.rows.map((e) => e.id)).toEqual([12, 11, 10]);
     // The rows pushed off now come next.
@@ -63,11 +85,15 @@ describe("applyChangeSet", () => {
 describe("replaceRow and pageCount", () => {
   it("replaces only with a newer version", () => {
     const p = page(1, [3, 2], 4);
-    expect(replaceRow(p, makeEvent(2, { version: 2, status: "completed" })).rows[1]?.status).toBe("completed");
+    expect(replaceRow(p, makeEvent(2, { version: 2, status: "completed" })).rows[1]?.status).toBe(
+      "completed",
+    );
     expect(replaceRow(p, makeEvent(2, { version: 1, status: "completed" }))).toBe(p);
   });
 
   it("counts at least one page", () => {
-    expect([pageCount(0, 50), pageCount(50, 50), pageCount(51, 50), pageCount(1000, 25)]).toEqual([1, 1, 2, 40]);
+    expect([pageCount(0, 50), pageCount(50, 50), pageCount(51, 50), pageCount(1000, 25)]).toEqual([
+      1, 1, 2, 40,
+    ]);
   });
 });

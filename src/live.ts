@@ -31,9 +31,7 @@ export function applyChangeSet(page: Page, set: ChangeSet): Applied {
   let next = page.next;
   // Only the true top of the view (nothing before it) takes new events in.
   if (page.prev === null && created.length > 0) {
-    const fresh = created
-      .map((id) => changed.get(id))
-      .filter((r): r is Event => r !== undefined);
+    const fresh = created.map((id) => changed.get(id)).filter((r): r is Event => r !== undefined);
     const merged = [...fresh, ...rows].sort((a, b) => b.id - a.id);
     rows = merged.slice(0, page.pageSize);
     const last = rows.at(-1);
@@ -41,7 +39,11 @@ export function applyChangeSet(page: Page, set: ChangeSet): Applied {
     if (merged.length > rows.length && last) next = { at: "after", value: last.id, id: last.id };
     newEvents = 0;
   }
-  return { kind: "applied", page: { ...page, rows, total: set.total, seq: set.toSeq, next }, newEvents };
+  return {
+    kind: "applied",
+    page: { ...page, rows, total: set.total, seq: set.toSeq, next },
+    newEvents,
+  };
 }
 
 /** Replaces one row with a newer version of it, if the page shows it. */

@@ -8,7 +8,18 @@ describe("the locale dates and numbers are shown in", () => {
       expect(isUsableLocale(tag), tag).toBe(true);
       expect(usableLocale(tag)).toBe(tag);
     }
-    for (const tag of ["C", "c", "C.UTF-8", "POSIX", "posix", "", "not a tag!", "en_US.UTF-8@euro", null, undefined]) {
+    for (const tag of [
+      "C",
+      "c",
+      "C.UTF-8",
+      "POSIX",
+      "posix",
+      "",
+      "not a tag!",
+      "en_US.UTF-8@euro",
+      null,
+      undefined,
+    ]) {
       expect(isUsableLocale(tag), String(tag)).toBe(false);
       expect(usableLocale(tag)).toBe("en-US");
     }

@@ -20,7 +20,9 @@ export function isUsableLocale(tag: string | undefined | null): tag is string {
 }
 
 /** The locale to format with: the system's when usable, else en-US. */
-export function usableLocale(tag: string | undefined | null = globalThis.navigator?.language): string {
+export function usableLocale(
+  tag: string | undefined | null = globalThis.navigator?.language,
+): string {
   return isUsableLocale(tag) ? tag : FALLBACK;
 }
 

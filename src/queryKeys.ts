@@ -6,8 +6,6 @@ export const queryKeys = {
   /** Every page of every view. */
   pages: ["events"] as const,
   page: (query: EventQuery) => ["events", query] as const,
-  /** Every event's detail. */
-  events: ["event"] as const,
   event: (id: number) => ["event", id] as const,
   simulator: ["simulator"] as const,
   settings: ["settings"] as const,
@@ -17,5 +15,4 @@ export const queryKeys = {
   sources: ["sources"] as const,
   team: ["team"] as const,
   teamSetup: ["teamSetup"] as const,
-  httpToken: ["httpToken"] as const,
 };

@@ -7,10 +7,13 @@ import { api } from "./api";
 import type { Theme } from "./bindings";
 import { queryKeys } from "./queryKeys";
 
-
 export function useSettings() {
   const qc = useQueryClient();
-  const query = useQuery({ queryKey: queryKeys.settings, queryFn: api.getSettings, staleTime: Infinity });
+  const query = useQuery({
+    queryKey: queryKeys.settings,
+    queryFn: api.getSettings,
+    staleTime: Infinity,
+  });
   const save = useMutation({
     mutationFn: api.saveSettings,
     onSuccess: (saved) => qc.setQueryData(queryKeys.settings, saved),
@@ -19,7 +22,10 @@ export function useSettings() {
 }
 
 function systemDark(): boolean {
-  return typeof window.matchMedia === "function" && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  return (
+    typeof window.matchMedia === "function" &&
+    window.matchMedia("(prefers-color-scheme: dark)").matches
+  );
 }
 
 /** "light" or "dark": the chosen theme, or the system's when the choice is "system". */

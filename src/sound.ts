@@ -30,7 +30,10 @@ export function playTone(severity: Severity, now = Date.now()): boolean {
   const gain = context.createGain();
   osc.frequency.value = PITCH[severity];
   gain.gain.setValueAtTime(0.15, context.currentTime);
-  gain.gain.exponentialRampToValueAtTime(0.001, context.currentTime + (severity === "critical" ? 0.6 : 0.25));
+  gain.gain.exponentialRampToValueAtTime(
+    0.001,
+    context.currentTime + (severity === "critical" ? 0.6 : 0.25),
+  );
   osc.connect(gain).connect(context.destination);
   osc.start();
   osc.stop(context.currentTime + 0.6);

@@ -22,7 +22,14 @@ describe("events from sources", () => {
   it("shows how often an event was raised, and who completed it", async () => {
     const backend = new FakeBackend(0);
     backend.events = [
-      makeEvent(1, { occurrences: 4, dedupKey: "disk/db-7", status: "completed", completedBy: "source:alertmanager", completedAt: 5, updatedBy: "source:alertmanager" }),
+      makeEvent(1, {
+        occurrences: 4,
+        dedupKey: "disk/db-7",
+        status: "completed",
+        completedBy: "source:alertmanager",
+        completedAt: 5,
+        updatedBy: "source:alertmanager",
+      }),
     ];
     renderApp();
     await waitFor(() => expect(within(row(1)).getByText("×4")).toBeInTheDocument());
@@ -31,9 +38,14 @@ describe("events from sources", () => {
 
   it("shows the source's key, details and links, and opens a link through Rust", async () => {
     const backend = new FakeBackend(0);
-    backend.events = [makeEvent(1, { dedupKey: "disk/db-7", occurrences: 2, updatedBy: "source:pagerduty" })];
+    backend.events = [
+      makeEvent(1, { dedupKey: "disk/db-7", occurrences: 2, updatedBy: "source:pagerduty" }),
+    ];
     backend.fromSource.set(1, {
-      details: JSON.stringify({ labels: { alertname: "DiskFull", severity: "page" }, receiver: "<b>ops</b>" }),
+      details: JSON.stringify({
+        labels: { alertname: "DiskFull", severity: "page" },
+        receiver: "<b>ops</b>",
+      }),
       links: [{ href: "https://runbooks.example/disk", text: "Runbook" }],
     });
     const { user } = renderApp();
@@ -51,9 +63,17 @@ describe("events from sources", () => {
     await user.click(within(from).getByRole("button", { name: "Runbook" }));
     expect(backend.calls.find((c) => c.cmd === "open_link")?.args).toEqual({ id: 1, index: 0 });
     // A link that cannot be opened says why, in the pane.
-    backend.failNext = { cmd: "open_link", error: { type: "InvalidInput", data: { field: "link", message: "only http and https links open" } } };
+    backend.failNext = {
+      cmd: "open_link",
+      error: {
+        type: "InvalidInput",
+        data: { field: "link", message: "only http and https links open" },
+      },
+    };
     await user.click(within(from).getByRole("button", { name: "Runbook" }));
-    expect(await within(from).findByRole("alert")).toHaveTextContent("only http and https links open");
+    expect(await within(from).findByRole("alert")).toHaveTextContent(
+      "only http and https links open",
+    );
   });
 });
 
@@ -72,7 +92,9 @@ describe("the Sources panel", () => {
     await user.clear(port);
     await user.type(port, "9011");
     await user.click(within(panel).getByRole("button", { name: "Turn on" }));
-    expect(await within(panel).findByText("Listening on http://127.0.0.1:9011")).toBeInTheDocument();
+    expect(
+      await within(panel).findByText("Listening on http://127.0.0.1:9011"),
+    ).toBeInTheDocument();
     expect(within(panel).getByText("http://127.0.0.1:9011/v2/enqueue")).toBeInTheDocument();
     expect(within(panel).getByText("http://127.0.0.1:9011/alertmanager")).toBeInTheDocument();
     await user.click(within(panel).getByRole("button", { name: "Show token" }));
@@ -116,20 +138,43 @@ describe("the Sources panel", () => {
     const offline = structuredClone(backend.sources);
     const first = offline.queues[0];
     if (!first) throw new Error("no queue");
-    first.status.state = { state: "offline", since: Date.UTC(2026, 10, 26, 8, 0), error: "RabbitMQ: connection refused" };
+    first.status.state = {
+      state: "offline",
+      since: Date.UTC(2026, 10, 26, 8, 0),
+      error: "RabbitMQ: connection refused",
+    };
     await emit("sources-changed", offline);
-    expect(await within(queues).findByText(/connection refused \(trying again\)/)).toBeInTheDocument();
+    expect(
+      await within(queues).findByText(/connection refused \(trying again\)/),
+    ).toBeInTheDocument();
     // What it did, its rate and the messages it rejected lately.
     const busy = structuredClone(offline);
     const q = busy.queues[0];
     if (!q) throw new Error("no queue");
     q.status.state = { state: "connected", since: Date.UTC(2026, 10, 26, 8, 1) };
     q.status.activity = {
-      counts: { applied: 120, rejected: 2, duplicates: 0, created: 90, updated: 28, acknowledged: 0, completed: 2, ignored: 0, reopened: 0, conflicts: 0 },
+      counts: {
+        applied: 120,
+        rejected: 2,
+        duplicates: 0,
+        created: 90,
+        updated: 28,
+        acknowledged: 0,
+        completed: 2,
+        ignored: 0,
+        reopened: 0,
+        conflicts: 0,
+      },
       perSecond: 12.5,
       last: "offset 121",
       lastAt: Date.UTC(2026, 10, 26, 8, 1, 9),
-      rejections: [{ at: Date.UTC(2026, 10, 26, 8, 1, 5), place: "offset 97", reason: "body: is not JSON: expected value at line 1 column 1" }],
+      rejections: [
+        {
+          at: Date.UTC(2026, 10, 26, 8, 1, 5),
+          place: "offset 97",
+          reason: "body: is not JSON: expected value at line 1 column 1",
+        },
+      ],
     };
     await emit("sources-changed", busy);
     expect(await within(queues).findByText(/120 applied, 2 rejected/)).toBeInTheDocument();
@@ -140,14 +185,21 @@ describe("the Sources panel", () => {
     // Paused and resumed; edited.
     await user.click(within(queues).getByRole("button", { name: "Pause alerts" }));
     expect(await within(queues).findByText("Paused")).toBeInTheDocument();
-    expect(backend.calls.find((c) => c.cmd === "change_queue_source")?.args).toEqual({ id: "q1", url: null, format: "auto", paused: true });
+    expect(backend.calls.find((c) => c.cmd === "change_queue_source")?.args).toEqual({
+      id: "q1",
+      url: null,
+      format: "auto",
+      paused: true,
+    });
     await user.click(within(queues).getByRole("button", { name: "Resume alerts" }));
     expect(await within(queues).findByText("Connecting…")).toBeInTheDocument();
     await user.click(within(queues).getByRole("button", { name: "Edit alerts" }));
     const edit = within(queues).getByRole("form", { name: "Edit alerts" });
     await user.selectOptions(within(edit).getByLabelText("Messages"), "alertmanager");
     await user.click(within(edit).getByRole("button", { name: "Save" }));
-    await waitFor(() => expect(within(queues).queryByRole("form", { name: "Edit alerts" })).toBeNull());
+    await waitFor(() =>
+      expect(within(queues).queryByRole("form", { name: "Edit alerts" })).toBeNull(),
+    );
     expect(backend.sources.queues[0]?.format).toBe("alertmanager");
     await user.click(within(queues).getByRole("button", { name: "Stop reading alerts" }));
     expect(await within(panel).findByText("No queues are read.")).toBeInTheDocument();

@@ -5,7 +5,18 @@ import type { TeamStatus } from "./bindings";
 import { FakeBackend } from "./test/fakeBackend";
 import { renderApp } from "./test/renderApp";
 
-const counts = { applied: 12, rejected: 0, duplicates: 0, created: 9, updated: 0, acknowledged: 1, completed: 1, ignored: 0, reopened: 0, conflicts: 1 };
+const counts = {
+  applied: 12,
+  rejected: 0,
+  duplicates: 0,
+  created: 9,
+  updated: 0,
+  acknowledged: 1,
+  completed: 1,
+  ignored: 0,
+  reopened: 0,
+  conflicts: 1,
+};
 
 function team(over: Partial<TeamStatus> = {}): TeamStatus {
   const now = Date.now();
@@ -25,9 +36,36 @@ function team(over: Partial<TeamStatus> = {}): TeamStatus {
     nextOffset: 12,
     catchingUp: false,
     desks: [
-      { desk: "desk-a", operator: "alice", nextOffset: 12, behind: 0, lastSeen: now, online: true, simulating: false, me: true },
-      { desk: "desk-b", operator: "bob", nextOffset: 7, behind: 5, lastSeen: now - 1_000, online: true, simulating: true, me: false },
-      { desk: "desk-c", operator: "carol", nextOffset: 12, behind: 0, lastSeen: now - 120_000, online: false, simulating: false, me: false },
+      {
+        desk: "desk-a",
+        operator: "alice",
+        nextOffset: 12,
+        behind: 0,
+        lastSeen: now,
+        online: true,
+        simulating: false,
+        me: true,
+      },
+      {
+        desk: "desk-b",
+        operator: "bob",
+        nextOffset: 7,
+        behind: 5,
+        lastSeen: now - 1_000,
+        online: true,
+        simulating: true,
+        me: false,
+      },
+      {
+        desk: "desk-c",
+        operator: "carol",
+        nextOffset: 12,
+        behind: 0,
+        lastSeen: now - 120_000,
+        online: false,
+        simulating: false,
+        me: false,
+      },
     ],
     roster: [
       { user: "alice", role: "admin", name: "Alice A." },
@@ -35,7 +73,15 @@ function team(over: Partial<TeamStatus> = {}): TeamStatus {
       { user: "dave", role: "viewer", name: null },
     ],
     rejected: 1,
-    rejections: [{ offset: 9, user: "producer", actionId: "x-1", reason: "refused by the team: producer is not on the team's roster", size: 140 }],
+    rejections: [
+      {
+        offset: 9,
+        user: "producer",
+        actionId: "x-1",
+        reason: "refused by the team: producer is not on the team's roster",
+        size: 140,
+      },
+    ],
     ...over,
   };
 }
@@ -75,7 +121,15 @@ describe("team mode", () => {
 
     // The broker goes away: the toolbar says since when, the panel why.
     const since = Date.now();
-    await emit("team-changed", team({ replica: { ...team().replica, state: { state: "offline", since, error: "connection refused" } } }));
+    await emit(
+      "team-changed",
+      team({
+        replica: {
+          ...team().replica,
+          state: { state: "offline", since, error: "connection refused" },
+        },
+      }),
+    );
     await waitFor(() => expect(badge()).toHaveTextContent(/^Offline since /));
     expect(panel).toHaveTextContent("connection refused");
     await emit("team-changed", team({ catchingUp: true }));
@@ -87,7 +141,13 @@ describe("team mode", () => {
     backend.team = team();
     const first = backend.events.find((e) => e.id === 1);
     if (!first) throw new Error("no event 1");
-    Object.assign(first, { status: "completed", completedBy: "operator:alice", completedAt: first.updatedAt, updatedBy: "operator:alice", teamKey: "7" });
+    Object.assign(first, {
+      status: "completed",
+      completedBy: "operator:alice",
+      completedAt: first.updatedAt,
+      updatedBy: "operator:alice",
+      teamKey: "7",
+    });
     const { user } = renderApp();
     const status = () => document.querySelector('tr[data-event-id="1"] [data-status]');
     await waitFor(() => expect(status()).toHaveTextContent(/^Completed by Alice A\./));
@@ -96,7 +156,11 @@ describe("team mode", () => {
     await waitFor(() => expect(status()).toHaveTextContent(/^Completed by alice/));
     await emit("team-changed", team());
     await waitFor(() => expect(status()).toHaveTextContent(/^Completed by Alice A\./));
-    await user.click(within(document.querySelector('tr[data-event-id="1"]') as HTMLElement).getByRole("button", { name: first.title }));
+    await user.click(
+      within(document.querySelector('tr[data-event-id="1"]') as HTMLElement).getByRole("button", {
+        name: first.title,
+      }),
+    );
     expect(await screen.findByText(/by Alice A\. \(alice\)/)).toBeInTheDocument();
   });
 
@@ -121,7 +185,10 @@ describe("team mode", () => {
     const { user } = renderApp();
     await user.click(await screen.findByRole("button", { name: "Team" }));
     const form = await screen.findByRole("form", { name: "Join a team" });
-    await user.type(within(form).getByLabelText("RabbitMQ URLs"), "amqp://alice:s3cret@mq:5672/%2f");
+    await user.type(
+      within(form).getByLabelText("RabbitMQ URLs"),
+      "amqp://alice:s3cret@mq:5672/%2f",
+    );
     await user.type(within(form).getByLabelText("Password"), "s3cret");
     await user.type(within(form).getByLabelText("Team"), "team-ops/alice");
     await user.type(within(form).getByLabelText("Desk"), "alice-laptop");
@@ -132,7 +199,11 @@ describe("team mode", () => {
     await user.type(within(form).getByLabelText("RabbitMQ URLs"), "amqp://alice@mq:5672/%2f");
     await user.click(within(form).getByRole("button", { name: "Join at next start" }));
     const panel = screen.getByRole("region", { name: "Team" });
-    await waitFor(() => expect(panel).toHaveTextContent("At its next start this desk joins the team team-ops/alice at amqp://alice@mq:5672/%2f as alice"));
+    await waitFor(() =>
+      expect(panel).toHaveTextContent(
+        "At its next start this desk joins the team team-ops/alice at amqp://alice@mq:5672/%2f as alice",
+      ),
+    );
     expect(panel).not.toHaveTextContent("s3cret");
     await user.click(within(panel).getByRole("button", { name: "Forget this team" }));
     expect(await screen.findByRole("form", { name: "Join a team" })).toBeInTheDocument();

@@ -19,7 +19,10 @@ describe("the view in the URL", () => {
   });
 
   it("ignores values it does not know", () => {
-    expect(readView("?status=open,bogus&severity=extreme&sort=random&size=7&range=1y")).toEqual({ ...DEFAULT_VIEW, statuses: ["open"] });
+    expect(readView("?status=open,bogus&severity=extreme&sort=random&size=7&range=1y")).toEqual({
+      ...DEFAULT_VIEW,
+      statuses: ["open"],
+    });
   });
 
   it("knows the plain view and turns ranges into times", () => {
@@ -27,6 +30,10 @@ describe("the view in the URL", () => {
     expect(isPlain({ ...DEFAULT_VIEW, search: "  " })).toBe(true);
     expect(isPlain({ ...DEFAULT_VIEW, sort: { by: "time", descending: false } })).toBe(false);
     expect(toFilter({ ...DEFAULT_VIEW, range: "15m" }, 1_000_000).from).toBe(100_000);
-    expect(toFilter(DEFAULT_VIEW, 1_000_000)).toMatchObject({ from: null, search: null, statuses: [] });
+    expect(toFilter(DEFAULT_VIEW, 1_000_000)).toMatchObject({
+      from: null,
+      search: null,
+      statuses: [],
+    });
   });
 });

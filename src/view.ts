@@ -1,9 +1,23 @@
 // What the table shows (filters, sort, page size), kept in the window's URL so a reload keeps
 // it, and how that becomes an `EventQuery`.
-import type { EventFilter, EventQuery, Position, Severity, Sort, SortKey, Status } from "./bindings";
+import type {
+  EventFilter,
+  EventQuery,
+  Position,
+  Severity,
+  Sort,
+  SortKey,
+  Status,
+} from "./bindings";
 import { PAGE_SIZES } from "./controls";
 
-export const RANGES = { all: 0, "15m": 15 * 60_000, "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 } as const;
+export const RANGES = {
+  all: 0,
+  "15m": 15 * 60_000,
+  "1h": 3_600_000,
+  "24h": 86_400_000,
+  "7d": 7 * 86_400_000,
+} as const;
 export type Range = keyof typeof RANGES;
 export const RANGE_LABELS: Record<Range, string> = {
   all: "Any time",
@@ -82,7 +96,9 @@ export function readView(search: string): View {
   const sortBy = pick(p.get("sort"), SORT_KEYS) ?? "time";
   const size = Number(p.get("size"));
   return {
-    statuses: (p.get("status") ?? "").split(",").filter((s): s is Status => STATUSES.includes(s as Status)),
+    statuses: (p.get("status") ?? "")
+      .split(",")
+      .filter((s): s is Status => STATUSES.includes(s as Status)),
     minSeverity: pick(p.get("severity"), SEVERITIES),
     kind: p.get("kind") || null,
     source: p.get("source") || null,

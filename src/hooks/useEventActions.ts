@@ -5,7 +5,11 @@ import { actionLabel, actionsFor, api, CommandError, describeChange, messageOf }
 import type { Action, BulkOutcome, Event } from "../bindings";
 import type { Notice, Tone } from "../notices";
 
-const pastTense: Record<Action, string> = { acknowledge: "Acknowledged", complete: "Completed", reopen: "Reopened" };
+const pastTense: Record<Action, string> = {
+  acknowledge: "Acknowledged",
+  complete: "Completed",
+  reopen: "Reopened",
+};
 
 /** "Completed 4 · 1 conflict · 1 not found · 0 skipped" */
 export function summarise(action: Action, outcomes: BulkOutcome[]): string {
@@ -39,10 +43,18 @@ export function useEventActions({ showRow, notify, select }: Deps) {
           notify(
             "warning",
             e.message,
-            again ? { label: `${actionLabel[action]} #${fresh.id} now`, run: () => void run(action, fresh) } : undefined,
+            again
+              ? {
+                  label: `${actionLabel[action]} #${fresh.id} now`,
+                  run: () => void run(action, fresh),
+                }
+              : undefined,
           );
         } else {
-          notify("error", `Could not ${actionLabel[action].toLowerCase()} event #${event.id}: ${messageOf(e)}`);
+          notify(
+            "error",
+            `Could not ${actionLabel[action].toLowerCase()} event #${event.id}: ${messageOf(e)}`,
+          );
         }
       } finally {
         setBusy((b) => {
@@ -66,11 +78,18 @@ export function useEventActions({ showRow, notify, select }: Deps) {
           if (o.outcome === "conflict") showRow(o.current);
         }
         const conflicts = outcomes.flatMap((o) => (o.outcome === "conflict" ? [o.current] : []));
-        const detail = conflicts.length > 0 ? ` ${conflicts.map((c) => describeChange(c)).join(" ")}` : "";
-        notify(conflicts.length > 0 ? "warning" : "info", `${summarise(action, outcomes)}.${detail}`);
+        const detail =
+          conflicts.length > 0 ? ` ${conflicts.map((c) => describeChange(c)).join(" ")}` : "";
+        notify(
+          conflicts.length > 0 ? "warning" : "info",
+          `${summarise(action, outcomes)}.${detail}`,
+        );
         select(conflicts.map((c) => c.id));
       } catch (e) {
-        notify("error", `Could not ${actionLabel[action].toLowerCase()} the selected events: ${messageOf(e)}`);
+        notify(
+          "error",
+          `Could not ${actionLabel[action].toLowerCase()} the selected events: ${messageOf(e)}`,
+        );
       } finally {
         setBulkBusy(false);
       }

@@ -12,7 +12,9 @@ export function useSelection(rows: Event[], page: unknown) {
 
   useEffect(() => {
     const shown = new Set(rows.map((r) => r.id));
-    setSelected((sel) => ([...sel].every((id) => shown.has(id)) ? sel : new Set([...sel].filter((id) => shown.has(id)))));
+    setSelected((sel) =>
+      [...sel].every((id) => shown.has(id)) ? sel : new Set([...sel].filter((id) => shown.has(id))),
+    );
   }, [rows]);
 
   /** Ticks or unticks `event`; with `range`, everything from the last click to it. */
@@ -39,7 +41,10 @@ export function useSelection(rows: Event[], page: unknown) {
     [rows],
   );
 
-  const toggleAll = useCallback((select: boolean) => setSelected(select ? new Set(rows.map((r) => r.id)) : new Set()), [rows]);
+  const toggleAll = useCallback(
+    (select: boolean) => setSelected(select ? new Set(rows.map((r) => r.id)) : new Set()),
+    [rows],
+  );
   const set = useCallback((ids: Iterable<number>) => setSelected(new Set(ids)), []);
 
   return { selected, toggle, toggleAll, set };

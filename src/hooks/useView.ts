@@ -2,7 +2,16 @@
 // of it (number and position), with the saved default page size applied.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { EventQuery, SortKey } from "../bindings";
-import { FIRST, isPlain, readView, toFilter, toQuery, writeView, type Nav, type View } from "../view";
+import {
+  FIRST,
+  isPlain,
+  readView,
+  toFilter,
+  toQuery,
+  writeView,
+  type Nav,
+  type View,
+} from "../view";
 
 export function useView(savedPageSize: number | undefined) {
   const [view, setViewState] = useState<View>(() => readView(window.location.search));
@@ -11,7 +20,10 @@ export function useView(savedPageSize: number | undefined) {
   const [filter, setFilter] = useState(() => toFilter(view, Date.now()));
   // Page 0 means "number unknown" (the end of a view with an approximate total); the backend
   // needs a page of 1 or more and places the page by its position anyway.
-  const query: EventQuery = useMemo(() => toQuery(view, { ...nav, page: Math.max(1, nav.page) }, filter), [view, nav, filter]);
+  const query: EventQuery = useMemo(
+    () => toQuery(view, { ...nav, page: Math.max(1, nav.page) }, filter),
+    [view, nav, filter],
+  );
 
   const setView = useCallback((next: View) => {
     setViewState(next);
@@ -21,7 +33,11 @@ export function useView(savedPageSize: number | undefined) {
   }, []);
 
   const sortBy = useCallback(
-    (by: SortKey) => setView({ ...view, sort: { by, descending: view.sort.by === by ? !view.sort.descending : true } }),
+    (by: SortKey) =>
+      setView({
+        ...view,
+        sort: { by, descending: view.sort.by === by ? !view.sort.descending : true },
+      }),
     [view, setView],
   );
 

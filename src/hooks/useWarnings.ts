@@ -12,8 +12,13 @@ export function useWarnings(notify: (tone: Tone, text: string) => void) {
     api
       .warnings()
       .then((all) => live && all.forEach((w) => notify("warning", w)))
-      .catch((e: unknown) => live && notify("error", `Could not read the app's warnings: ${messageOf(e)}`));
-    const stop = subscribe(events.storageProblem.listen, (p) => notify("error", describeError(p.error)));
+      .catch(
+        (e: unknown) =>
+          live && notify("error", `Could not read the app's warnings: ${messageOf(e)}`),
+      );
+    const stop = subscribe(events.storageProblem.listen, (p) =>
+      notify("error", describeError(p.error)),
+    );
     return () => {
       live = false;
       stop();

@@ -57,7 +57,18 @@ export function makeEvent(id: number, over: Partial<Event> = {}): Event {
 /** A source that has done nothing yet. */
 export function idle(): Activity {
   return {
-    counts: { applied: 0, rejected: 0, duplicates: 0, created: 0, updated: 0, acknowledged: 0, completed: 0, ignored: 0, reopened: 0, conflicts: 0 },
+    counts: {
+      applied: 0,
+      rejected: 0,
+      duplicates: 0,
+      created: 0,
+      updated: 0,
+      acknowledged: 0,
+      completed: 0,
+      ignored: 0,
+      reopened: 0,
+      conflicts: 0,
+    },
     perSecond: 0,
     last: null,
     lastAt: null,
@@ -105,7 +116,11 @@ export class FakeBackend {
   /** What the backend warns about at start. */
   warnings: string[] = [];
   /** Exports run until `finishExport` is called, so tests can look at the progress. */
-  private pendingExport: { resolve: (o: ExportOutcome) => void; rows: number; path: string } | null = null;
+  private pendingExport: {
+    resolve: (o: ExportOutcome) => void;
+    rows: number;
+    path: string;
+  } | null = null;
   /** Every change as (seq, event after it), for changes_since. */
   log: { seq: number; event: Event; created: boolean }[] = [];
   /** The backend's clock: new events are created at this time; activity counts back from it. */
@@ -155,7 +170,10 @@ export class FakeBackend {
       case "list_events":
         return this.list(a.query as EventQuery);
       case "list_facets":
-        return { kinds: [...new Set(this.events.map((e) => e.kind))].sort(), sources: [...new Set(this.events.map((e) => e.source))].sort() };
+        return {
+          kinds: [...new Set(this.events.map((e) => e.kind))].sort(),
+          sources: [...new Set(this.events.map((e) => e.source))].sort(),
+        };
       case "complete_event":
         return this.act("complete", a.id as number, a.expectedVersion as number);
       case "acknowledge_event":
@@ -167,7 +185,11 @@ export class FakeBackend {
           const e = this.events.find((x) => x.id === t.id);
           if (!e) return { outcome: "notFound", id: t.id };
           if (e.version !== t.expectedVersion) return { outcome: "conflict", id: t.id, current: e };
-          return { outcome: "done", id: t.id, event: this.act(a.action as Action, t.id, t.expectedVersion) };
+          return {
+            outcome: "done",
+            id: t.id,
+            event: this.act(a.action as Action, t.id, t.expectedVersion),
+          };
         });
       case "changes_since": {
         const since = a.since as number;
@@ -175,9 +197,21 @@ export class FakeBackend {
         if (later.length === 0) return { changes: null, complete: true };
         const rows = [...new Map(later.map((l) => [l.event.id, this.find(l.event.id)])).values()];
         if (rows.length > this.catchUpLimit) return { changes: null, complete: false };
-        const created = later.filter((l) => l.created).map((l) => l.event.id).reverse();
+        const created = later
+          .filter((l) => l.created)
+          .map((l) => l.event.id)
+          .reverse();
         return {
-          changes: { fromSeq: since + 1, toSeq: this.seq, rows, created, critical: [], total: this.events.length, tally: this.tally(), reload: false } satisfies ChangeSet,
+          changes: {
+            fromSeq: since + 1,
+            toSeq: this.seq,
+            rows,
+            created,
+            critical: [],
+            total: this.events.length,
+            tally: this.tally(),
+            reload: false,
+          } satisfies ChangeSet,
           complete: true,
         };
       }
@@ -186,7 +220,10 @@ export class FakeBackend {
       case "set_simulator": {
         const next = a.settings as SimConfig;
         if ((next.rate ?? 0) > 5000) {
-          throw { type: "InvalidInput", data: { field: "rate", message: "must be from 0.1 to 5000, got 9000" } } satisfies AppError;
+          throw {
+            type: "InvalidInput",
+            data: { field: "rate", message: "must be from 0.1 to 5000, got 9000" },
+          } satisfies AppError;
         }
         this.simulator = next;
         return { settings: next, changes: 1234 };
@@ -194,12 +231,32 @@ export class FakeBackend {
       case "get_event": {
         const e = this.find(a.id as number);
         const from = this.fromSource.get(e.id) ?? { details: null, links: [] };
-        return { event: e, history: [{ seq: 1, eventId: e.id, at: e.createdAt, actor: "simulator", field: "created", from: null, to: "open" }], ...from };
+        return {
+          event: e,
+          history: [
+            {
+              seq: 1,
+              eventId: e.id,
+              at: e.createdAt,
+              actor: "simulator",
+              field: "created",
+              from: null,
+              to: "open",
+            },
+          ],
+          ...from,
+        };
       }
       case "open_link": {
         const links = this.fromSource.get(a.id as number)?.links ?? [];
         if ((a.index as number) >= links.length) {
-          throw { type: "InvalidInput", data: { field: "index", message: `event ${String(a.id)} has no link ${String(a.index)}` } } satisfies AppError;
+          throw {
+            type: "InvalidInput",
+            data: {
+              field: "index",
+              message: `event ${String(a.id)} has no link ${String(a.index)}`,
+            },
+          } satisfies AppError;
         }
         return null;
       }
@@ -214,10 +271,19 @@ export class FakeBackend {
         if (setup === null) return (this.teamSetup = null);
         const [stream = "", admin] = setup.team.split("/");
         if (!/^[A-Za-z0-9._:-]{1,48}$/.test(stream) || !admin) {
-          throw { type: "InvalidInput", data: { field: "team", message: "a team is joined as STREAM/ADMIN" } };
+          throw {
+            type: "InvalidInput",
+            data: { field: "team", message: "a team is joined as STREAM/ADMIN" },
+          };
         }
         if (/:[^:@/]*@/.test(setup.urls)) {
-          throw { type: "InvalidInput", data: { field: "urls", message: "leave the password out of the URLs: it has a field of its own" } };
+          throw {
+            type: "InvalidInput",
+            data: {
+              field: "urls",
+              message: "leave the password out of the URLs: it has a field of its own",
+            },
+          };
         }
         const user = /:\/\/([^@]*)@/.exec(setup.urls)?.[1] ?? "guest";
         this.teamSetup = { team: setup.team, desk: setup.desk, urls: setup.urls, user };
@@ -225,9 +291,21 @@ export class FakeBackend {
       }
       case "set_http_endpoint": {
         const port = a.port as number;
-        if (port < 1024) throw { type: "InvalidInput", data: { field: "port", message: "must be 1024 to 65535" } } satisfies AppError;
+        if (port < 1024)
+          throw {
+            type: "InvalidInput",
+            data: { field: "port", message: "must be 1024 to 65535" },
+          } satisfies AppError;
         const enabled = a.enabled as boolean;
-        this.sources = { ...this.sources, http: { ...this.sources.http, enabled, port, listening: enabled ? `http://127.0.0.1:${port}` : null } };
+        this.sources = {
+          ...this.sources,
+          http: {
+            ...this.sources.http,
+            enabled,
+            port,
+            listening: enabled ? `http://127.0.0.1:${port}` : null,
+          },
+        };
         return this.sources;
       }
       case "http_token":
@@ -238,7 +316,10 @@ export class FakeBackend {
       case "add_queue_source": {
         const url = a.url as string;
         if (!url.startsWith("amqp://") && !url.startsWith("amqps://")) {
-          throw { type: "InvalidInput", data: { field: "url", message: "must start with amqp:// or amqps://" } } satisfies AppError;
+          throw {
+            type: "InvalidInput",
+            data: { field: "url", message: "must start with amqp:// or amqps://" },
+          } satisfies AppError;
         }
         const queue = a.queue as string;
         const view: QueueView = {
@@ -265,21 +346,38 @@ export class FakeBackend {
           ...this.sources,
           queues: this.sources.queues.map((q) =>
             q.id === a.id
-              ? { ...q, paused, format: a.format as Format, status: { ...q.status, state: paused ? { state: "paused" } : { state: "connecting" } } }
+              ? {
+                  ...q,
+                  paused,
+                  format: a.format as Format,
+                  status: {
+                    ...q.status,
+                    state: paused ? { state: "paused" } : { state: "connecting" },
+                  },
+                }
               : q,
           ),
         };
         return this.sources;
       }
       case "remove_queue_source":
-        this.sources = { ...this.sources, queues: this.sources.queues.filter((q) => q.id !== a.id) };
+        this.sources = {
+          ...this.sources,
+          queues: this.sources.queues.filter((q) => q.id !== a.id),
+        };
         return this.sources;
       case "get_settings":
         return this.settings;
       case "save_settings": {
         const next = a.settings as AppSettings;
         if (![25, 50, 100, 200].includes(next.pageSize)) {
-          throw { type: "InvalidInput", data: { field: "pageSize", message: `must be one of [25, 50, 100, 200], got ${next.pageSize}` } } satisfies AppError;
+          throw {
+            type: "InvalidInput",
+            data: {
+              field: "pageSize",
+              message: `must be one of [25, 50, 100, 200], got ${next.pageSize}`,
+            },
+          } satisfies AppError;
         }
         this.settings = next;
         return next;
@@ -287,7 +385,13 @@ export class FakeBackend {
       case "activity":
         return this.activity();
       case "about":
-        return { name: "Eventdesk", version: "0.1.0", identifier: "dev.eventdesk.console", dbPath: "/data/eventdesk.db", logDir: "/data/logs" };
+        return {
+          name: "Eventdesk",
+          version: "0.1.0",
+          identifier: "dev.eventdesk.console",
+          dbPath: "/data/eventdesk.db",
+          logDir: "/data/logs",
+        };
       case "open_log_folder":
         return null;
       case "quit_app":
@@ -335,7 +439,13 @@ export class FakeBackend {
   /** Events per minute over the hour up to now, as the backend counts them. */
   private activity(): Minute[] {
     const first = (Math.floor(this.now() / 60_000) - 59) * 60_000;
-    const minutes: Minute[] = Array.from({ length: 60 }, (_, i) => ({ start: first + i * 60_000, info: 0, warning: 0, error: 0, critical: 0 }));
+    const minutes: Minute[] = Array.from({ length: 60 }, (_, i) => ({
+      start: first + i * 60_000,
+      info: 0,
+      warning: 0,
+      error: 0,
+      critical: 0,
+    }));
     for (const e of this.events) {
       const m = minutes[Math.floor((e.createdAt - first) / 60_000)];
       if (m) m[e.severity] += 1;
@@ -346,9 +456,13 @@ export class FakeBackend {
   private act(action: Action, id: number, expectedVersion: number): Event {
     const e = this.find(id);
     if (e.version !== expectedVersion) {
-      throw { type: "Conflict", data: { expected: expectedVersion, current: e } } satisfies AppError;
+      throw {
+        type: "Conflict",
+        data: { expected: expectedVersion, current: e },
+      } satisfies AppError;
     }
-    const status = action === "complete" ? "completed" : action === "acknowledge" ? "acknowledged" : "open";
+    const status =
+      action === "complete" ? "completed" : action === "acknowledge" ? "acknowledged" : "open";
     const done = action === "complete";
     return this.record({
       ...e,
@@ -373,13 +487,18 @@ export class FakeBackend {
     const f = q.filter;
     const rank = { info: 0, warning: 1, error: 2, critical: 3 } as const;
     const by = q.sort?.by ?? "time";
-    const key = (e: Event) => (by === "time" ? e.id : by === "updated" ? e.updatedAt : rank[e.severity]);
+    const key = (e: Event) =>
+      by === "time" ? e.id : by === "updated" ? e.updatedAt : rank[e.severity];
     const rows = this.events
       .filter((e) => !f?.statuses?.length || f.statuses.includes(e.status))
       .filter((e) => !f?.minSeverity || rank[e.severity] >= rank[f.minSeverity])
       .filter((e) => !f?.kind || e.kind === f.kind)
       .filter((e) => !f?.source || e.source === f.source)
-      .filter((e) => !f?.search || `${e.title} ${e.kind} ${e.source}`.toLowerCase().includes(f.search.toLowerCase()))
+      .filter(
+        (e) =>
+          !f?.search ||
+          `${e.title} ${e.kind} ${e.source}`.toLowerCase().includes(f.search.toLowerCase()),
+      )
       .sort((x, y) => key(x) - key(y) || x.id - y.id);
     if (q.sort?.descending ?? true) rows.reverse();
     const size = q.pageSize;
@@ -438,7 +557,10 @@ export class FakeBackend {
       toSeq: this.seq,
       rows: created,
       created: created.map((e) => e.id).reverse(),
-      critical: created.filter((e) => e.severity === "critical").map((e) => e.id).reverse(),
+      critical: created
+        .filter((e) => e.severity === "critical")
+        .map((e) => e.id)
+        .reverse(),
       total: this.events.length,
       tally: this.tally(),
       reload: false,
@@ -450,13 +572,25 @@ export class FakeBackend {
   /** Changes one event and pushes it. */
   async pushChange(id: number, over: Partial<Event>): Promise<void> {
     const e = this.changeSilently(id, over);
-    await emit("events-changed", { fromSeq: this.seq, toSeq: this.seq, rows: [e], created: [], critical: [], total: this.events.length, tally: this.tally(), reload: false } satisfies ChangeSet);
+    await emit("events-changed", {
+      fromSeq: this.seq,
+      toSeq: this.seq,
+      rows: [e],
+      created: [],
+      critical: [],
+      total: this.events.length,
+      tally: this.tally(),
+      reload: false,
+    } satisfies ChangeSet);
   }
 
   /** Unfinished events and the critical ones among them, as change sets carry them. */
   tally(): Tally {
     const unfinished = this.events.filter((e) => e.status !== "completed");
-    return { unfinished: unfinished.length, critical: unfinished.filter((e) => e.severity === "critical").length };
+    return {
+      unfinished: unfinished.length,
+      critical: unfinished.filter((e) => e.severity === "critical").length,
+    };
   }
 
   count(cmd: string): number {

@@ -19,7 +19,8 @@ if (typeof window.matchMedia !== "function") {
 }
 
 // jsdom cannot draw; the activity chart then shows its text summary only.
-HTMLCanvasElement.prototype.getContext = (() => null) as typeof HTMLCanvasElement.prototype.getContext;
+HTMLCanvasElement.prototype.getContext = (() =>
+  null) as typeof HTMLCanvasElement.prototype.getContext;
 
 afterEach(() => {
   cleanup();
