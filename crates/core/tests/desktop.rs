@@ -4,7 +4,7 @@
 use crate::support::{Fixture, T0};
 use eventdesk_core::db::NewEvent;
 use eventdesk_core::services::activity::{last_hour, MINUTES, MINUTE_MS};
-use eventdesk_core::services::export::{csv_field, iso_utc, CSV_HEADER};
+use eventdesk_core::services::export::{iso_utc, spreadsheet_safe, CSV_HEADER};
 use eventdesk_core::{
     Actor, AppSettings, ChangeSet, CommitFeed, Density, Error, Event, EventFilter, ExportFormat,
     ExportOutcome, ManualClock, Notifier, Severity, SimConfig, Simulator, Sort, SortKey, Sounds,
@@ -538,21 +538,17 @@ completed,completed_by,reopened,reopened_by,version,dedup_key,occurrences,last_s
 }
 
 #[test]
-fn csv_fields_are_quoted_and_defused() {
-    assert_eq!(csv_field("plain"), "plain");
-    assert_eq!(csv_field("a,b"), "\"a,b\"");
-    assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+fn csv_fields_are_defused_and_times_are_iso_utc() {
+    assert_eq!(spreadsheet_safe("plain"), "plain");
+    assert_eq!(spreadsheet_safe("a,b"), "a,b");
+    assert_eq!(spreadsheet_safe("=SUM(A1)"), "'=SUM(A1)");
     for lead in ["+1", "-1", "@A1", "\tx", "\rx"] {
-        assert!(
-            csv_field(lead).trim_start_matches('"').starts_with('\''),
-            "{lead:?}"
-        );
+        assert_eq!(spreadsheet_safe(lead), format!("'{lead}"));
     }
-    assert_eq!(csv_field("\rx"), "\"'\rx\"");
     assert_eq!(iso_utc(0), "1970-01-01T00:00:00.000Z");
     assert_eq!(iso_utc(1_764_112_720_123), "2025-11-25T23:18:40.123Z");
     assert_eq!(iso_utc(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    assert_eq!(iso_utc(-1), "1969-12-31T23:59:59.999Z");
 }
 
 // ---- activity ----

@@ -81,19 +81,30 @@ pub fn export_view(
     cancel: &AtomicBool,
     mut progress: impl FnMut(i64, i64),
 ) -> Result<ExportOutcome> {
-    let (temp, file) = create_temp(path)?;
-    let mut out = BufWriter::with_capacity(1 << 16, file);
+    let (temp, mut file) = create_temp(path)?;
+    // A byte-order mark first, so that Excel reads a CSV as UTF-8 ("€", names).
+    let opening: &[u8] = match format {
+        ExportFormat::Csv => "\u{feff}".as_bytes(),
+        ExportFormat::Json => b"[",
+    };
+    if let Err(e) = file.write_all(opening) {
+        drop(std::fs::remove_file(&temp));
+        return Err(io_error(&temp, &e));
+    }
+    let mut out = match format {
+        ExportFormat::Csv => Out::Csv(
+            csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .buffer_capacity(1 << 16)
+                .from_writer(file),
+        ),
+        ExportFormat::Json => Out::Json(BufWriter::with_capacity(1 << 16, file)),
+    };
     let mut total = 0;
     let mut rows = 0i64;
     let mut cancelled = false;
     let written = (|| -> Result<()> {
-        match format {
-            // A byte-order mark, so that Excel reads the file as UTF-8 ("€", names), and CRLF
-            // line ends, as RFC 4180 has them.
-            ExportFormat::Csv => write!(out, "\u{feff}{CSV_HEADER}\r\n"),
-            ExportFormat::Json => write!(out, "["),
-        }
-        .map_err(|e| io_error(&temp, &e))?;
+        out.start().map_err(|e| io_error(&temp, &e))?;
         scan_view(conn, filter, sort, |scanned| {
             let event = match scanned {
                 Scanned::Total(n) => {
@@ -103,34 +114,19 @@ pub fn export_view(
                 }
                 Scanned::Row(event) => event,
             };
-            {
-                if cancel.load(Ordering::Relaxed) {
-                    cancelled = true;
-                    return Ok(false);
-                }
-                match format {
-                    ExportFormat::Csv => write_csv_row(&mut out, event),
-                    ExportFormat::Json => {
-                        let sep = if rows == 0 { "\n" } else { ",\n" };
-                        out.write_all(sep.as_bytes()).and_then(|()| {
-                            serde_json::to_writer(&mut out, event).map_err(Into::into)
-                        })
-                    }
-                }
-                .map_err(|e| io_error(&temp, &e))?;
-                rows += 1;
-                if rows % PROGRESS_EVERY == 0 {
-                    progress(rows, total);
-                }
-                Ok(true)
+            if cancel.load(Ordering::Relaxed) {
+                cancelled = true;
+                return Ok(false);
             }
+            out.row(rows, event).map_err(|e| io_error(&temp, &e))?;
+            rows += 1;
+            if rows % PROGRESS_EVERY == 0 {
+                progress(rows, total);
+            }
+            Ok(true)
         })?;
         if !cancelled {
-            if format == ExportFormat::Json {
-                out.write_all(b"\n]\n").map_err(|e| io_error(&temp, &e))?;
-            }
-            let file = out.into_inner().map_err(|e| io_error(&temp, e.error()))?;
-            file.sync_all().map_err(|e| io_error(&temp, &e))?;
+            out.finish().map_err(|e| io_error(&temp, &e))?;
         }
         Ok(())
     })();
@@ -296,69 +292,87 @@ fn io_error(path: &Path, e: &std::io::Error) -> Error {
     Error::storage(format!("cannot write {}: {e}", path.display()))
 }
 
-fn write_csv_row(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
+/// Where an export's rows go.
+enum Out {
+    Csv(csv::Writer<File>),
+    Json(BufWriter<File>),
+}
+
+impl Out {
+    /// The CSV's header (with CRLF line ends, as RFC 4180 has them).
+    fn start(&mut self) -> std::io::Result<()> {
+        match self {
+            Out::Csv(w) => w.write_record(CSV_HEADER.split(',')).map_err(Into::into),
+            Out::Json(_) => Ok(()),
+        }
+    }
+
+    /// Writes `e`, the view's row number `n` (from 0).
+    fn row(&mut self, n: i64, e: &Event) -> std::io::Result<()> {
+        match self {
+            Out::Csv(w) => w.write_record(csv_record(e)).map_err(Into::into),
+            Out::Json(w) => {
+                w.write_all(if n == 0 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(w, e).map_err(Into::into)
+            }
+        }
+    }
+
+    /// Ends the file and syncs it to disk.
+    fn finish(self) -> std::io::Result<()> {
+        let file = match self {
+            Out::Csv(w) => w
+                .into_inner()
+                .map_err(|e| std::io::Error::other(e.to_string()))?,
+            Out::Json(mut w) => {
+                w.write_all(b"\n]\n")?;
+                w.into_inner()
+                    .map_err(|e| std::io::Error::other(e.to_string()))?
+            }
+        };
+        file.sync_all()
+    }
+}
+
+/// One event as the CSV's fields, in [`CSV_HEADER`]'s order; text a spreadsheet would run as a
+/// formula is defused ([`spreadsheet_safe`]).
+fn csv_record(e: &Event) -> [String; 18] {
     let time = |t: Option<i64>| t.map(iso_utc).unwrap_or_default();
-    let text = |t: Option<&str>| t.map(csv_field).unwrap_or_default();
-    write!(
-        out,
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
-        e.id,
+    let text = |t: Option<&str>| t.map(spreadsheet_safe).unwrap_or_default();
+    [
+        e.id.to_string(),
         iso_utc(e.created_at),
-        e.severity.as_str(),
-        e.status.as_str(),
-        csv_field(&e.kind),
-        csv_field(&e.source),
-        csv_field(&e.title),
+        e.severity.as_str().to_owned(),
+        e.status.as_str().to_owned(),
+        spreadsheet_safe(&e.kind),
+        spreadsheet_safe(&e.source),
+        spreadsheet_safe(&e.title),
         iso_utc(e.updated_at),
-        csv_field(&e.updated_by.as_text()),
+        spreadsheet_safe(&e.updated_by.as_text()),
         time(e.completed_at),
         text(e.completed_by.as_ref().map(|a| a.as_text()).as_deref()),
         time(e.reopened_at),
         text(e.reopened_by.as_ref().map(|a| a.as_text()).as_deref()),
-        e.version,
+        e.version.to_string(),
         text(e.dedup_key.as_deref()),
-        e.occurrences,
+        e.occurrences.to_string(),
         iso_utc(e.last_seen_at),
-        text(e.team_key.as_deref())
-    )
+        text(e.team_key.as_deref()),
+    ]
 }
 
-/// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180). A leading
-/// `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'` so spreadsheets do not run
-/// it as a formula.
-pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+/// Text with a leading `=`, `+`, `-`, `@`, tab or carriage return prefixed with `'`, so that
+/// spreadsheets do not run it as a formula (the CSV writer then quotes what needs quoting).
+pub fn spreadsheet_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
     }
 }
 
-/// Unix milliseconds as ISO 8601 in UTC, e.g. `2026-11-25T23:18:40.123Z`.
+/// Unix milliseconds as ISO 8601 in UTC, e.g. `2026-11-25T23:18:40.123Z`; a time outside the
+/// years -9999 to 9999 (which no clock gives) as its number of milliseconds.
 pub fn iso_utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| format!("{t:.3}"))
 }
