@@ -92,12 +92,12 @@ pub fn export_view(
         return Err(io_error(&temp, &e));
     }
     let mut out = match format {
-        ExportFormat::Csv => Out::Csv(
+        ExportFormat::Csv => Out::Csv(Box::new(
             csv::WriterBuilder::new()
                 .terminator(csv::Terminator::CRLF)
                 .buffer_capacity(1 << 16)
                 .from_writer(file),
-        ),
+        )),
         ExportFormat::Json => Out::Json(BufWriter::with_capacity(1 << 16, file)),
     };
     let mut total = 0;
@@ -294,7 +294,7 @@ fn io_error(path: &Path, e: &std::io::Error) -> Error {
 
 /// Where an export's rows go.
 enum Out {
-    Csv(csv::Writer<File>),
+    Csv(Box<csv::Writer<File>>),
     Json(BufWriter<File>),
 }
 
