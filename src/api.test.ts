@@ -35,4 +35,10 @@ describe("describeError", () => {
       "Event #7 was changed by bob 2 s ago: it is now error and completed. Nothing was changed.",
     );
   });
+
+  it("tells the user to free space when the disk is full", () => {
+    const text = describeError({ type: "DiskFull", data: { message: "database or disk is full" } });
+    expect(text).toContain("database or disk is full");
+    expect(text).toContain("free some space");
+  });
 });

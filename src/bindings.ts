@@ -212,7 +212,17 @@ export type AppError =
 	stream: string,
 	message: string,
 } } | 
-/**  SQLite or the file system failed. Nothing was written. */
+/**
+ *  The disk (or the database's size limit) is full. Nothing was written; freeing space
+ *  and trying again works.
+ */
+{ type: "DiskFull"; data: {
+	message: string,
+} } | 
+/**
+ *  SQLite or the file system failed in a way none of the above names (an I/O error, a
+ *  bug). Nothing was written.
+ */
 { type: "Storage"; data: {
 	message: string,
 } };

@@ -68,7 +68,13 @@ pub enum Error {
     #[error("the team stream {stream} is not the one this desk's file was made from: {message}. Start this desk on a new file (EVENTDESK_DB), or point it at the broker and stream it replicated")]
     StreamChanged { stream: String, message: String },
 
-    /// SQLite or the file system failed. Nothing was written.
+    /// The disk (or the database's size limit) is full. Nothing was written; freeing space
+    /// and trying again works.
+    #[error("the disk is full: {message}; nothing was written")]
+    DiskFull { message: String },
+
+    /// SQLite or the file system failed in a way none of the above names (an I/O error, a
+    /// bug). Nothing was written.
     #[error("storage error: {message}")]
     Storage { message: String },
 }
@@ -102,6 +108,17 @@ impl From<rusqlite::Error> for Error {
                 path: "the database".into(),
                 reason: e.to_string(),
             },
+            Some(rusqlite::ErrorCode::NotADatabase) => Error::NotEventdeskDatabase {
+                path: "the database".into(),
+                reason: e.to_string(),
+            },
+            Some(rusqlite::ErrorCode::DiskFull) => Error::DiskFull {
+                message: e.to_string(),
+            },
+            Some(rusqlite::ErrorCode::ReadOnly) => Error::ReadOnly {
+                path: "the database".into(),
+                reason: e.to_string(),
+            },
             _ => Error::storage(e),
         }
     }
@@ -115,6 +132,36 @@ impl From<rusqlite_migration::Error> for Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::storage(e)
+        Error::io("a file", &e)
+    }
+}
+
+/// ENOSPC on Unix, ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL on Windows.
+fn disk_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull
+        || e.kind() == std::io::ErrorKind::QuotaExceeded
+        || matches!(e.raw_os_error(), Some(28) if cfg!(unix))
+        || matches!(e.raw_os_error(), Some(39 | 112) if cfg!(windows))
+}
+
+impl Error {
+    /// A file system error on `path`, as what the user can do about it: a full disk, a file or
+    /// folder that may not be written, or else a storage error naming the file.
+    pub fn io(path: impl std::fmt::Display, e: &std::io::Error) -> Self {
+        if disk_full(e) {
+            Error::DiskFull {
+                message: format!("cannot write {path}: {e}"),
+            }
+        } else if matches!(
+            e.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+        ) {
+            Error::ReadOnly {
+                path: path.to_string(),
+                reason: e.to_string(),
+            }
+        } else {
+            Error::storage(format!("{path}: {e}"))
+        }
     }
 }

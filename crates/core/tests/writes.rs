@@ -180,3 +180,45 @@ fn a_change_set_reports_each_row_exactly_as_stored() {
         cells("SELECT status, severity, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2")
     );
 }
+
+#[test]
+fn a_full_disk_is_a_typed_error_and_writes_nothing() {
+    let f = Fixture::new();
+    f.add_events(3);
+    let before = f.dump();
+    f.published();
+    let mut conn = f.store.connect().unwrap();
+    // SQLite's own limit on the file's size stands in for a disk that fills up: the same
+    // SQLITE_FULL comes back.
+    let pages: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    let _: i64 = conn
+        .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let written = f.feed.write(&mut conn, &*f.clock, |w| {
+        for i in 0..5_000 {
+            w.insert(&crate::support::new_event(i), &Actor::Simulator)?;
+        }
+        Ok(())
+    });
+    match written {
+        Err(Error::DiskFull { message }) => assert!(message.contains("full"), "{message}"),
+        other => panic!("expected DiskFull, got {other:?}"),
+    }
+    assert_eq!(f.dump(), before);
+    assert!(f.published().is_empty());
+}
+
+#[test]
+fn file_system_errors_say_what_the_user_can_do() {
+    use std::io::{Error as IoError, ErrorKind};
+    let full = Error::io("/data/x.csv", &IoError::from(ErrorKind::StorageFull));
+    assert!(matches!(full, Error::DiskFull { ref message } if message.contains("/data/x.csv")));
+    let denied = Error::io("/data/x.csv", &IoError::from(ErrorKind::PermissionDenied));
+    assert!(matches!(denied, Error::ReadOnly { ref path, .. } if path == "/data/x.csv"));
+    let other = Error::io("/data/x.csv", &IoError::other("bad sector"));
+    assert!(matches!(other, Error::Storage { ref message } if message.contains("bad sector")));
+}

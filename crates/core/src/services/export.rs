@@ -289,7 +289,7 @@ fn create_temp(path: &Path) -> Result<(PathBuf, File)> {
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Error {
-    Error::storage(format!("cannot write {}: {e}", path.display()))
+    Error::io(path.display(), e)
 }
 
 /// Where an export's rows go.
