@@ -1,6 +1,7 @@
 // The UI's view of the commands: results become values or thrown `CommandError`s that keep
 // the typed error, so components branch on `error.type`, never on message text.
 import {
+  ACTIONS_FOR,
   commands,
   type About,
   type Action,
@@ -116,16 +117,9 @@ export const actionLabel: Record<Action, string> = {
   reopen: "Reopen",
 };
 
-/** The actions that apply to an event in its current state. */
+/** The actions that apply to an event in its current state: the core's rules (`Action::applies_to`), from the bindings. */
 export function actionsFor(e: Event): Action[] {
-  switch (e.status) {
-    case "open":
-      return ["acknowledge", "complete"];
-    case "acknowledged":
-      return ["complete"];
-    case "completed":
-      return ["reopen"];
-  }
+  return [...ACTIONS_FOR[e.status]];
 }
 
 export function describeError(e: AppError, now = Date.now()): string {

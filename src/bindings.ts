@@ -96,6 +96,9 @@ export const events = {
 	teamChanged: makeEvent<TeamChanged, TeamChanged>("team-changed"),
 };
 
+/* Constants */
+export const ACTIONS_FOR = {"acknowledged":["complete"],"completed":["reopen"],"open":["acknowledge","complete"]} as const;
+
 /* Types */
 /**  What the About panel shows. */
 export type About = {

@@ -68,6 +68,14 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             SourcesChanged,
             TeamChanged
         ])
+        // The action rules, from the core: the window offers what the core accepts.
+        .constant(
+            "ACTIONS_FOR",
+            eventdesk_core::Action::offered()
+                .into_iter()
+                .map(|(status, actions)| (status.as_str(), actions))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        )
         // Ids, seqs and Unix-ms timestamps are i64 in Rust and stay far below 2^53.
         .dangerously_cast_bigints_to_number()
         // One TypeScript type per Rust type: the UI reads what Rust serialises.

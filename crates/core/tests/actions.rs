@@ -215,3 +215,48 @@ fn settings_persist_across_reopening() {
         Some(cfg)
     );
 }
+
+/// What the window offers (`Action::offered`, exported to the UI as `ACTIONS_FOR`) is exactly
+/// what the write path accepts as a change.
+#[test]
+fn the_actions_offered_are_the_ones_the_write_path_applies() {
+    let offered = Action::offered();
+    assert_eq!(offered.len(), 3);
+    for (status, actions) in offered {
+        for action in Action::ALL {
+            let f = Fixture::new();
+            let id = f.add_events(1)[0];
+            let mut version = 1;
+            let path: &[Action] = match status {
+                Status::Open => &[],
+                Status::Acknowledged => &[Action::Acknowledge],
+                Status::Completed => &[Action::Complete],
+            };
+            for step in path {
+                version = f.store.act(id, version, *step).unwrap().version;
+            }
+            match f.store.act(id, version, action) {
+                Ok(e) if e.version == version + 1 => {
+                    assert!(
+                        actions.contains(&action),
+                        "{action:?} on {status:?} applied"
+                    )
+                }
+                Ok(e) => {
+                    assert_eq!(e.status, status, "{action:?} on {status:?}");
+                    assert!(
+                        !actions.contains(&action),
+                        "{action:?} on {status:?} offered"
+                    )
+                }
+                Err(Error::InvalidInput { .. }) => {
+                    assert!(
+                        !actions.contains(&action),
+                        "{action:?} on {status:?} offered"
+                    )
+                }
+                Err(e) => panic!("{action:?} on {status:?}: {e}"),
+            }
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use crate::db::rows::{check_id, load_event};
 use crate::db::WriteTxn;
 use crate::error::{Error, Result};
-use crate::model::{Action, Actor, BulkOutcome, Event, Status, Target};
+use crate::model::{Action, Actor, BulkOutcome, Event, Target};
 
 /// Applies `action` to an event as `actor`. A stale `expected_version` is a `Conflict`; an
 /// action that is already in effect changes nothing and returns the event; an action that does
@@ -18,14 +18,10 @@ pub fn apply(
     check_id(id)?;
     let event = w.load_expecting(id, expected_version)?;
     let to = action.target();
-    let allowed = match (action, event.status) {
-        (_, from) if from == to => return Ok(event),
-        (Action::Acknowledge, Status::Open) => true,
-        (Action::Complete, _) => true,
-        (Action::Reopen, Status::Completed) => true,
-        _ => false,
-    };
-    if !allowed {
+    if event.status == to {
+        return Ok(event);
+    }
+    if !action.applies_to(event.status) {
         return Err(Error::invalid(
             "action",
             format!(

@@ -14,6 +14,36 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 3] = [Action::Acknowledge, Action::Complete, Action::Reopen];
+
+    /// Whether the action changes an event in status `from`: acknowledging an open event,
+    /// completing an open or acknowledged one, reopening a completed one. (An action already
+    /// in effect is accepted and changes nothing.)
+    pub fn applies_to(self, from: Status) -> bool {
+        matches!(
+            (self, from),
+            (Action::Acknowledge, Status::Open)
+                | (Action::Complete, Status::Open | Status::Acknowledged)
+                | (Action::Reopen, Status::Completed)
+        )
+    }
+
+    /// For each status, the actions that apply to it (as the window offers them).
+    pub fn offered() -> Vec<(Status, Vec<Action>)> {
+        [Status::Open, Status::Acknowledged, Status::Completed]
+            .into_iter()
+            .map(|s| {
+                (
+                    s,
+                    Action::ALL
+                        .into_iter()
+                        .filter(|a| a.applies_to(s))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
     /// The status the action leads to.
     pub fn target(self) -> Status {
         match self {
