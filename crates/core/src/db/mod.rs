@@ -2,6 +2,7 @@
 //! Everything written goes through [`CommitFeed::write`] and a [`WriteTxn`].
 
 pub mod actions;
+pub mod bulk;
 pub mod catch_up;
 pub mod check;
 mod feed;
