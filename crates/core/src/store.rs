@@ -262,7 +262,7 @@ fn watch_other_writers(mut conn: Connection, feed: CommitFeed, closing: Arc<Atom
         .spawn(move || {
             let mut seen: Option<i64> = None;
             while !closing.load(Ordering::Relaxed) {
-                let version = match conn.query_row("PRAGMA data_version", [], |r| r.get(0)) {
+                let version = match db::data_version(&conn) {
                     Ok(v) => v,
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot watch for other writers");

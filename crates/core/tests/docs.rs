@@ -49,3 +49,73 @@ fn architecture_lists_every_error_variant_and_no_other() {
         "ARCHITECTURE.md's error list and the error enum differ"
     );
 }
+
+/// Every `.rs` file under `dir` (relative to the workspace), with its path.
+fn rust_files(dir: &str) -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut out = Vec::new();
+    let mut pending = vec![root.join(dir)];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let shown = path
+                    .strip_prefix(&root)
+                    .unwrap()
+                    .display()
+                    .to_string()
+                    .replace('\\', "/");
+                out.push((shown, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    assert!(!out.is_empty(), "no Rust files under {dir}");
+    out
+}
+
+/// SQL lives in two places: the write path and the file (`db/`) and the read side (`read/`).
+/// Services, sources, the tool and the shell call their typed functions.
+#[test]
+fn sql_is_written_only_in_db_and_read() {
+    let markers = [
+        "\"SELECT ",
+        "\"INSERT ",
+        "\"UPDATE ",
+        "\"DELETE ",
+        "\"CREATE ",
+        "\"PRAGMA",
+        ".prepare(",
+        ".prepare_cached(",
+        ".execute(",
+        ".execute_batch(",
+        ".query_row(",
+        "pragma_update(",
+        "unchecked_transaction(",
+    ];
+    let mut found = Vec::new();
+    for dir in [
+        "crates/core/src",
+        "crates/sources/src",
+        "crates/cli/src",
+        "src-tauri/src",
+    ] {
+        for (path, text) in rust_files(dir) {
+            if path.starts_with("crates/core/src/db/") || path.starts_with("crates/core/src/read/")
+            {
+                continue;
+            }
+            for (n, line) in text.lines().enumerate() {
+                if markers.iter().any(|m| line.contains(m)) {
+                    found.push(format!("{path}:{}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "SQL outside db/ and read/:\n{}",
+        found.join("\n")
+    );
+}

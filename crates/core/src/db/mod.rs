@@ -6,15 +6,18 @@ pub mod bulk;
 pub mod catch_up;
 pub mod check;
 mod feed;
+pub mod ingest;
 mod open;
 pub mod rows;
 pub mod team;
+pub mod team_dump;
 mod write;
 
 pub use feed::CommitFeed;
 pub use open::{
-    checkpoint, connect, connect_read_only, default_path, ensure_ours, in_memory, prepare,
-    quick_check, resolve_path, schema_version, Access, Check, Prepared, APPLICATION_ID, BUSY_WAIT,
+    checkpoint, connect, connect_read_only, data_version, default_path, ensure_ours, in_memory,
+    prepare, quick_check, resolve_path, schema_version, tune_for_streaming, Access, Check,
+    Prepared, APPLICATION_ID, BUSY_WAIT,
 };
 pub use team::bind_team_file;
 pub use write::{team_file, NewEvent, WriteTxn};

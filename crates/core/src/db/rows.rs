@@ -228,3 +228,21 @@ pub fn recent_user_completed<const LIMIT: usize>(conn: &Connection) -> Result<Ve
     let rows = stmt.query_map([], event_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
+
+/// Events created in each of `minutes` minutes from `first` (Unix ms), by severity rank:
+/// (minute from 0, rank, count), only the ones with events. One pass over the `created_at`
+/// index.
+pub fn created_per_minute(
+    conn: &Connection,
+    first: i64,
+    minutes: i64,
+) -> Result<Vec<(i64, i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT (created_at - ?1) / 60000, severity, count(*) FROM events \
+         WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1, 2",
+    )?;
+    let rows = stmt.query_map([first, first + minutes * 60_000], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

@@ -1,5 +1,6 @@
 //! Events per minute by severity over the last hour, for the activity strip.
 
+use crate::db::rows;
 use crate::error::Result;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -30,19 +31,7 @@ pub fn last_hour(conn: &Connection, now: i64) -> Result<Vec<Minute>> {
             ..Minute::default()
         })
         .collect();
-    let mut stmt = conn.prepare_cached(
-        "SELECT (created_at - ?1) / 60000, severity, count(*) FROM events \
-         WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1, 2",
-    )?;
-    let rows = stmt.query_map([first, first + MINUTES * MINUTE_MS], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (minute, severity, n) = row?;
+    for (minute, severity, n) in rows::created_per_minute(conn, first, MINUTES)? {
         let Some(m) = usize::try_from(minute)
             .ok()
             .and_then(|i| minutes.get_mut(i))

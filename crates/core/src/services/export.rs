@@ -3,15 +3,10 @@
 //! destination under a temporary name and renamed into place only when complete, so a
 //! cancelled or failed export leaves no half-written file and never clobbers an existing one.
 
-use crate::db::rows::event_from_row;
 use crate::error::{Error, Result};
 use crate::model::{Event, EventFilter, Sort};
-use crate::read::query::planner::Read;
-use crate::read::query::search;
-use crate::read::query::sql::{filter_where, read_sql, HitCheck};
-use crate::read::query::totals::counted_total;
-use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Connection};
+use crate::read::query::scan::{scan_view, Scanned};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::fs::File;
@@ -192,62 +187,6 @@ pub fn replace(
             Err(e) => return Err(io_error(path, &e)),
         }
     }
-}
-
-/// What [`scan_view`] hands over: first the view's exact size, then each row.
-enum Scanned<'a> {
-    Total(i64),
-    Row(&'a Event),
-}
-
-/// Walks every row of a view in view order inside one read transaction (a consistent
-/// snapshot), one row at a time: nothing is collected. `each` gets the view's exact size
-/// first, then the rows, and returns `false` to stop early.
-fn scan_view(
-    conn: &mut Connection,
-    filter: &EventFilter,
-    sort: Sort,
-    mut each: impl FnMut(Scanned<'_>) -> Result<bool>,
-) -> Result<()> {
-    filter.validate()?;
-    let terms = search::parse(filter.search.as_deref().unwrap_or(""))?;
-    let tx = conn.transaction()?;
-    let search = search::fts_match(&tx, None, terms.as_deref())?;
-    let total = if filter.counts_are_exact() {
-        counted_total(&tx, filter, None)?.0
-    } else {
-        let mut w = filter_where(filter, None);
-        if let Some(fts) = &search {
-            w.add(
-                "id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)",
-                [Value::Text(fts.clone())],
-            );
-        }
-        tx.prepare_cached(&format!("SELECT count(*) FROM events {}", w.sql()))?
-            .query_row(params_from_iter(&w.values), |r| r.get(0))?
-    };
-    if !each(Scanned::Total(total))? {
-        return Ok(());
-    }
-    let w = filter_where(filter, Some(sort.by));
-    let all = Read {
-        forward: true,
-        from: None,
-        limit: -1,
-        offset: 0,
-    };
-    let (sql, values) = read_sql(&w, search.as_deref(), HitCheck::AllHits, sort, &all);
-    {
-        let mut stmt = tx.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params_from_iter(&values))?;
-        while let Some(row) = rows.next()? {
-            if !each(Scanned::Row(&event_from_row(row)?))? {
-                break;
-            }
-        }
-    }
-    tx.finish()?;
-    Ok(())
 }
 
 /// A new file `.<name>.<n>.part` beside `path`, after checking `path` names a file in an

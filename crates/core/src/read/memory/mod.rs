@@ -109,7 +109,7 @@ impl Memory {
     /// settings write of this process) was edited by another program, so everything is read
     /// again rather than trusted.
     pub(crate) fn sync(&self, conn: &Connection) -> Result<()> {
-        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let version = crate::db::data_version(conn)?;
         let seq = last_seq(conn)?;
         let quiet = self.quiet_commits.load(Ordering::Relaxed);
         let mut state = self.state.lock();

@@ -4,6 +4,7 @@
 //! (`planner`) and count with `totals`.
 
 pub(crate) mod planner;
+pub(crate) mod scan;
 pub(crate) mod search;
 pub(crate) mod sql;
 pub(crate) mod totals;

@@ -10,11 +10,13 @@ pub mod pagerduty;
 pub mod rules;
 
 use crate::clock::Clock;
-use crate::db::{CommitFeed, WriteTxn};
+use crate::db::ingest::{first_time, forget_messages_before};
+pub use crate::db::ingest::{store_offset, stored_offset};
+use crate::db::CommitFeed;
 use crate::error::{Error, Result};
 use crate::model::{Actor, Link, MessageLimits, Severity};
 pub use rules::Applied;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -473,9 +475,7 @@ impl Ingester {
                 store_offset(w, &channel, last + 1)?;
             }
             if prune {
-                w.conn()
-                    .prepare_cached("DELETE FROM ingest_seen WHERE source = ?1 AND at < ?2")?
-                    .execute(rusqlite::params![channel, w.now() - SEEN_KEPT_MS])?;
+                forget_messages_before(w, &channel, w.now() - SEEN_KEPT_MS)?;
             }
             Ok(outcomes)
         })
@@ -512,47 +512,6 @@ pub trait Applier: Send + 'static {
     fn resume_check(&self) -> Result<Option<(i64, String)>> {
         Ok(None)
     }
-}
-
-/// The stream offset `channel` goes on from, if it stored one.
-pub fn stored_offset(conn: &Connection, channel: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT next_offset FROM ingest_offsets WHERE source = ?1")?
-        .query_row([channel], |r| r.get(0))
-        .optional()?)
-}
-
-/// Stores where `channel` goes on from, inside the transaction that applied what came before.
-pub fn store_offset(w: &WriteTxn<'_>, channel: &str, next: i64) -> Result<()> {
-    w.conn()
-        .prepare_cached(
-            "INSERT INTO ingest_offsets (source, next_offset) VALUES (?1, ?2) \
-             ON CONFLICT (source) DO UPDATE SET next_offset = excluded.next_offset",
-        )?
-        .execute(rusqlite::params![channel, next])?;
-    Ok(())
-}
-
-/// Remembers queue message `id` and says whether it is new. Only a delivery the broker marks
-/// as redelivered can have been applied already.
-fn first_time(w: &WriteTxn<'_>, channel: &str, id: &str, redelivered: bool) -> Result<bool> {
-    if redelivered {
-        let seen: Option<i64> = w
-            .conn()
-            .prepare_cached("SELECT 1 FROM ingest_seen WHERE source = ?1 AND message_id = ?2")?
-            .query_row([channel, id], |r| r.get(0))
-            .optional()?;
-        if seen.is_some() {
-            return Ok(false);
-        }
-    }
-    w.conn()
-        .prepare_cached(
-            "INSERT INTO ingest_seen (source, message_id, at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT DO NOTHING",
-        )?
-        .execute(rusqlite::params![channel, id, w.now()])?;
-    Ok(true)
 }
 
 /// What a message without an id of its own is known by: a hash of its bytes (FNV-1a, 64

@@ -16,7 +16,6 @@ use crate::db::{NewEvent, WriteTxn};
 use crate::error::Result;
 use crate::model::{Actor, Event, Status};
 use crate::services::ingest::{Alert, AlertAction};
-use rusqlite::OptionalExtension;
 
 /// What one alert event did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -68,16 +67,9 @@ impl Applied {
 /// team's events, so that events a desk held before it joined never take a team's alert (and
 /// desks never differ).
 fn unfinished_with_key(w: &WriteTxn<'_>, key: &str, team: bool) -> Result<Option<Event>> {
-    let id: Option<i64> = w
-        .conn()
-        .prepare_cached(
-            "SELECT id FROM events INDEXED BY events_dedup \
-             WHERE dedup_key = ?1 AND status != 'completed' AND (?2 = 0 OR team_key IS NOT NULL) \
-             ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row(rusqlite::params![key, team], |r| r.get(0))
-        .optional()?;
-    id.map(|id| w.current(id)).transpose()
+    crate::db::ingest::unfinished_with_key(w, key, team)?
+        .map(|id| w.current(id))
+        .transpose()
 }
 
 /// Applies `alert` as `source` inside `w`; see the module's rules. An event it opens gets

@@ -251,12 +251,8 @@ impl Replica {
     ) -> Result<Replica> {
         let source = Actor::source(&format!("team:{}", team.stream))
             .map_err(|e| Error::invalid("stream", e))?;
-        // A replica writes a whole stream: a page cache of its own of up to 64 MiB keeps the
-        // indexes it updates in memory (SQLite's default is 2 MiB).
-        conn.pragma_update(None, "cache_size", -64 * 1024)?;
-        // And it checkpoints every 64 MiB of log rather than every 4 MiB: pages written again
-        // and again (the indexes' upper levels) are copied back once.
-        let _: i64 = conn.query_row("PRAGMA wal_autocheckpoint = 16384", [], |r| r.get(0))?;
+        // A replica writes a whole stream.
+        crate::db::tune_for_streaming(&conn)?;
         let binding = feed.write(&mut conn, &*clock, |w| {
             crate::db::bind_team_file(w, &team.stream, &team.admin)
         })?;
