@@ -119,3 +119,18 @@ fn sql_is_written_only_in_db_and_read() {
         found.join("\n")
     );
 }
+
+/// The shell and the tool are adapters: no file of theirs grows past 300 lines.
+#[test]
+fn no_file_of_the_shell_or_the_tool_is_over_300_lines() {
+    let mut long = Vec::new();
+    for dir in ["src-tauri/src", "crates/cli/src"] {
+        for (path, text) in rust_files(dir) {
+            let lines = text.lines().count();
+            if lines > 300 {
+                long.push(format!("{path}: {lines} lines"));
+            }
+        }
+    }
+    assert!(long.is_empty(), "over 300 lines:\n{}", long.join("\n"));
+}
