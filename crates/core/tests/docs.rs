@@ -134,3 +134,37 @@ fn no_file_of_the_shell_or_the_tool_is_over_300_lines() {
     }
     assert!(long.is_empty(), "over 300 lines:\n{}", long.join("\n"));
 }
+
+/// No command blocks the async runtime: each runs its work through `blocking(..)` (Tauri's
+/// blocking pool), except the few that only read memory and the desk's two async services,
+/// which move their own writes off the runtime (held by `sources
+/// desk::saving_while_another_program_writes_never_holds_up_the_runtime`).
+#[test]
+fn every_command_runs_its_work_off_the_async_runtime() {
+    let in_memory_or_async = [
+        "cancel_export",
+        "about",
+        "warnings",
+        "sources_status",
+        "set_http_endpoint",
+        "new_http_token",
+    ];
+    let mut seen = 0;
+    let mut blocking_on_runtime = Vec::new();
+    for (path, text) in rust_files("src-tauri/src/commands") {
+        for part in text.split("pub async fn ").skip(1) {
+            let name = part.split('(').next().unwrap();
+            let body = &part[..part.find("\n}\n").unwrap_or(part.len())];
+            seen += 1;
+            if !body.contains("blocking(") && !in_memory_or_async.contains(&name) {
+                blocking_on_runtime.push(format!("{path}: {name}"));
+            }
+        }
+    }
+    assert!(seen >= 25, "only {seen} commands found");
+    assert!(
+        blocking_on_runtime.is_empty(),
+        "commands that do not run their work through blocking(..):\n{}",
+        blocking_on_runtime.join("\n")
+    );
+}

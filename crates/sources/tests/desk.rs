@@ -215,3 +215,51 @@ fn on_a_team_desk_the_endpoint_publishes_to_the_stream_and_queues_are_not_read()
     }
     sources.stop();
 }
+
+/// The desk's own writes (settings, the credential store) run off the async runtime: while
+/// another program holds the file's write lock, the runtime goes on serving other tasks (here
+/// the one thread of a current-thread runtime), and the save goes through once the lock is let
+/// go. Run on the runtime itself, the save would hold that thread until SQLite gave up (`Busy`).
+#[test]
+fn saving_while_another_program_writes_never_holds_up_the_runtime() {
+    let desk = Desk::new();
+    let secrets: Arc<dyn SecretStore> = Arc::new(Memory::default());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (sources, _) = rt.block_on(Sources::start(
+        desk.store.clone(),
+        secrets,
+        FromEnvironment::default(),
+        None,
+    ));
+    // Another program takes the write lock and keeps it until a task on the runtime has run.
+    let (locked_tx, locked) = std::sync::mpsc::channel();
+    let (ran_tx, ran) = std::sync::mpsc::channel::<()>();
+    let other = rusqlite::Connection::open(desk.path()).unwrap();
+    let holder = std::thread::spawn(move || {
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        locked_tx.send(()).unwrap();
+        let went_on = ran.recv_timeout(Duration::from_secs(30)).is_ok();
+        other.execute_batch("COMMIT").unwrap();
+        went_on
+    });
+    locked.recv().unwrap();
+    let (saved, token) = rt.block_on(async {
+        let marker = tokio::spawn(async move {
+            let _ = ran_tx.send(());
+        });
+        let saved = sources.set_http(false, free_port()).await;
+        let token = sources.new_token().await;
+        marker.await.unwrap();
+        (saved, token)
+    });
+    assert!(
+        holder.join().unwrap(),
+        "the runtime never ran the other task"
+    );
+    let saved = saved.unwrap();
+    assert!(!saved.http.enabled);
+    assert_eq!(sources.token().unwrap(), token.unwrap());
+}

@@ -224,6 +224,18 @@ impl Sources {
         Ok(token)
     }
 
+    /// Runs `f` (a write to the database or the credential store, which may wait) on a
+    /// blocking thread, so that the runtime's workers go on with everything else.
+    async fn off_runtime<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Sources) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || f(&this))
+            .await
+            .map_err(|e| Error::storage(format!("the desk's work stopped unexpectedly: {e}")))?
+    }
+
     /// Replaces the token (senders must be given the new one) and restarts the endpoint.
     pub async fn new_token(&self) -> Result<String, Error> {
         if self.0.env.http_token.is_some() {
@@ -232,7 +244,7 @@ impl Sources {
                 "is set by EVENTDESK_HTTP_TOKEN; change it there",
             ));
         }
-        let token = self.new_token_stored()?;
+        let token = self.off_runtime(Sources::new_token_stored).await?;
         self.restart_http().await;
         Ok(token)
     }
@@ -254,7 +266,8 @@ impl Sources {
             running.config.http_port = port;
             running.config.clone()
         };
-        self.0.store.save_setting(SETTING, &config)?;
+        self.off_runtime(move |this| this.0.store.save_setting(SETTING, &config))
+            .await?;
         self.restart_http().await;
         Ok(self.status())
     }
@@ -294,7 +307,7 @@ impl Sources {
     }
 
     async fn serve(&self, address: SocketAddr) -> Result<HttpServer, Error> {
-        let token = self.token()?;
+        let token = self.off_runtime(Sources::token).await?;
         let config = HttpConfig {
             address: address.ip(),
             port: address.port(),
