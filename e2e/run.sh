@@ -10,11 +10,14 @@ report=e2e/artifacts/report.tap
 for tool in dbus-run-session xvfb-run; do
   command -v "$tool" >/dev/null || { echo "e2e: $tool is missing (scripts/setup.sh --e2e installs it)" >&2; exit 1; }
 done
+# The scenarios by topic (or the files named on the command line).
+files=("$@")
+[ "${#files[@]}" -gt 0 ] || files=(e2e/table.test.mjs e2e/app.test.mjs e2e/sources.test.mjs e2e/team.test.mjs e2e/layout.test.mjs)
 dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24" \
   node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$report" \
-  "${@:-e2e/scenarios.test.mjs}"
+  "${files[@]}"
 status=$?
 count() { sed -n "s/^# $1 \([0-9]*\)$/\1/p" "$report" | tail -1; }
 passed=$(count pass) failed=$(count fail) skipped=$(count skipped) todo=$(count todo)
