@@ -168,3 +168,43 @@ fn every_command_runs_its_work_off_the_async_runtime() {
         blocking_on_runtime.join("\n")
     );
 }
+
+/// Every test ARCHITECTURE.md names as holding an invariant exists.
+#[test]
+fn the_tests_architecture_names_exist() {
+    let doc = read("ARCHITECTURE.md");
+    let mut sources = String::new();
+    for dir in [
+        "crates/core/tests",
+        "crates/sources/tests",
+        "crates/cli/tests",
+        "src-tauri/tests",
+        "src-tauri/src",
+    ] {
+        for (_, text) in rust_files(dir) {
+            sources.push_str(&text);
+        }
+    }
+    let named: Vec<&str> = doc
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|w| {
+            let name = w.rsplit("::").next()?;
+            (name.matches('_').count() >= 3
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .then_some(name)
+        })
+        .collect();
+    assert!(named.len() >= 20, "only {} tests named", named.len());
+    let missing: Vec<&&str> = named
+        .iter()
+        .filter(|name| !sources.contains(&format!("fn {name}(")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md names tests that do not exist: {missing:?}"
+    );
+}
