@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyChangeSet, pageCount, replaceRow } from "./live";
+import { MAX_HELD, applyChangeSet, hold, noneHeld, pageCount, replaceRow } from "./live";
 import type { ChangeSet, Page } from "./bindings";
 import { makeEvent } from "./test/fakeBackend";
 
@@ -95,5 +95,21 @@ describe("replaceRow and pageCount", () => {
     expect([pageCount(0, 50), pageCount(50, 50), pageCount(51, 50), pageCount(1000, 25)]).toEqual([
       1, 1, 2, 40,
     ]);
+  });
+});
+
+describe("hold", () => {
+  it("keeps what is held while paused, and only its count past the bound", () => {
+    let held = noneHeld;
+    for (let i = 1; i <= MAX_HELD; i++) held = hold(held, set(2 * i - 1, 2 * i));
+    expect(held.sets).toHaveLength(MAX_HELD);
+    expect(held.overflow).toBe(false);
+    expect(held.changes).toBe(2 * MAX_HELD);
+    held = hold(held, set(2 * MAX_HELD + 1, 2 * MAX_HELD + 3));
+    expect(held.sets).toHaveLength(0);
+    expect(held.overflow).toBe(true);
+    expect(held.changes).toBe(2 * MAX_HELD + 3);
+    held = hold(held, set(2 * MAX_HELD + 4, 2 * MAX_HELD + 4));
+    expect(held).toEqual({ sets: [], changes: 2 * MAX_HELD + 4, overflow: true });
   });
 });

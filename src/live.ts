@@ -55,3 +55,24 @@ export function replaceRow(page: Page, event: Event): Page {
 export function pageCount(total: number, pageSize: number): number {
   return Math.max(1, Math.ceil(total / pageSize));
 }
+
+/** The most pushed sets held while live updates are paused; past that only their count is kept. */
+export const MAX_HELD = 500;
+
+/** Pushes held while live updates are paused. */
+export type Held = {
+  sets: ChangeSet[];
+  /** How many changes they hold. */
+  changes: number;
+  /** More came than are kept: the page is read again on resume instead. */
+  overflow: boolean;
+};
+
+export const noneHeld: Held = { sets: [], changes: 0, overflow: false };
+
+/** Holds `set` (bounded: memory stays flat however long the operator pauses). */
+export function hold(held: Held, set: ChangeSet): Held {
+  const changes = held.changes + (set.toSeq - set.fromSeq + 1);
+  if (held.overflow || held.sets.length >= MAX_HELD) return { sets: [], changes, overflow: true };
+  return { sets: [...held.sets, set], changes, overflow: false };
+}

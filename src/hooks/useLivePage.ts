@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-quer
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../api";
 import type { ChangeSet, Event, EventQuery, Page } from "../bindings";
-import { applyChangeSet, replaceRow } from "../live";
+import { applyChangeSet, hold, noneHeld, replaceRow, type Held } from "../live";
 import { onPush } from "../pushes";
 import { queryKeys } from "../queryKeys";
 
@@ -29,10 +29,6 @@ function replay(page: Page, sets: ChangeSet[]): { page: Page; newEvents: number;
   return { page: current, newEvents, gap: false };
 }
 
-function changeCount(sets: ChangeSet[]): number {
-  return sets.reduce((n, s) => n + (s.toSeq - s.fromSeq + 1), 0);
-}
-
 /**
  * `plain` views (everything, newest first) fold pushes in place; filtered or sorted views are
  * read again on a push, so a change that leaves the filter leaves the view.
@@ -40,7 +36,7 @@ function changeCount(sets: ChangeSet[]): number {
 export function useLivePage(q: EventQuery, plain: boolean) {
   const qc = useQueryClient();
   const recent = useRef<ChangeSet[]>([]);
-  const held = useRef<ChangeSet[]>([]);
+  const held = useRef<Held>(noneHeld);
   const key = useRef(queryKeys.page(q));
   key.current = queryKeys.page(q);
   const plainRef = useRef(plain);
@@ -146,8 +142,8 @@ export function useLivePage(q: EventQuery, plain: boolean) {
     return onPush((set) => {
       recent.current = [...recent.current.slice(1 - REPLAY), set];
       if (pausedRef.current) {
-        held.current.push(set);
-        setHeldChanges(changeCount(held.current));
+        held.current = hold(held.current, set);
+        setHeldChanges(held.current.changes);
         return;
       }
       apply([set]);
@@ -172,13 +168,15 @@ export function useLivePage(q: EventQuery, plain: boolean) {
       pausedRef.current = value;
       setPausedState(value);
       if (!value) {
-        const sets = held.current;
-        held.current = [];
+        const { sets, overflow } = held.current;
+        held.current = noneHeld;
         setHeldChanges(0);
-        apply(sets);
+        // More was held than is kept: the page is read again, which misses nothing.
+        if (overflow) void qc.invalidateQueries({ queryKey: queryKeys.pages });
+        else apply(sets);
       }
     },
-    [apply],
+    [apply, qc],
   );
 
   /** Puts a row the UI got from a command (an action, a conflict) on the page. */
