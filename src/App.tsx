@@ -1,38 +1,38 @@
 // The window's layout: the toolbar, messages, panels, filters, the table with its pager, the
 // detail pane and the dialogs. State and behaviour live in the hooks it composes.
 import { useCallback, useMemo, useRef, useState } from "react";
-import { AboutDialog } from "./AboutDialog";
-import { ActivityStrip } from "./ActivityStrip";
+import { AboutDialog } from "./window/AboutDialog";
+import { ActivityStrip } from "./window/ActivityStrip";
 import { api, messageOf } from "./api";
-import { BulkBar } from "./BulkBar";
-import { tableLayout, useWidth } from "./columns";
-import { DetailPane } from "./DetailPane";
-import { EventTable } from "./EventTable";
-import { ExportDialog } from "./ExportDialog";
-import { FilterBar } from "./FilterBar";
-import { useEventActions } from "./hooks/useEventActions";
-import { useLivePage } from "./hooks/useLivePage";
-import { usePushCues } from "./hooks/usePushCues";
-import { useSelection } from "./hooks/useSelection";
-import { useShortcuts } from "./hooks/useShortcuts";
-import { useView } from "./hooks/useView";
-import { useWarnings } from "./hooks/useWarnings";
-import { pageCount } from "./live";
-import { NoticeList, useNotices } from "./notices";
-import { Pagination } from "./Pagination";
-import { SettingsPanel } from "./SettingsPanel";
-import { useSettings, useTheme } from "./settings";
-import { ShortcutsDialog } from "./ShortcutsDialog";
-import { SimulatorPanel } from "./SimulatorPanel";
-import { SourcesPanel } from "./SourcesPanel";
+import { BulkBar } from "./table/BulkBar";
+import { tableLayout, useWidth } from "./table/columns";
+import { DetailPane } from "./detail/DetailPane";
+import { EventTable } from "./table/EventTable";
+import { ExportDialog } from "./window/ExportDialog";
+import { FilterBar } from "./table/FilterBar";
+import { useEventActions } from "./table/useEventActions";
+import { useLivePage } from "./live/useLivePage";
+import { usePushCues } from "./live/usePushCues";
+import { useSelection } from "./table/useSelection";
+import { useShortcuts } from "./window/useShortcuts";
+import { useView } from "./table/useView";
+import { useWarnings } from "./window/useWarnings";
+import { pageCount } from "./live/live";
+import { NoticeList, useNotices } from "./window/notices";
+import { Pagination } from "./table/Pagination";
+import { SettingsPanel } from "./settings/SettingsPanel";
+import { useSettings, useTheme } from "./settings/settings";
+import { ShortcutsDialog } from "./window/ShortcutsDialog";
+import { SimulatorPanel } from "./settings/SimulatorPanel";
+import { SourcesPanel } from "./sources/SourcesPanel";
 import {
   OperatorNamesContext,
   TeamPanel,
   teamSummary,
   useOperatorNames,
   useTeam,
-} from "./TeamPanel";
-import { FIRST } from "./view";
+} from "./team/TeamPanel";
+import { FIRST } from "./table/view";
 
 type Panel = "sources" | "team" | "simulator" | "settings";
 type Dialog = "shortcuts" | "about" | "export";

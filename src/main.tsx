@@ -3,7 +3,7 @@ import { createRoot } from "react-dom/client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { App } from "./App";
 import { settleLocale } from "./locale";
-import { ErrorBoundary } from "./ErrorBoundary";
+import { ErrorBoundary } from "./window/ErrorBoundary";
 import "./styles.css";
 
 // Before anything formats or loads the chart: a system locale Intl rejects becomes en-US.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_HELD, applyChangeSet, hold, noneHeld, pageCount, replaceRow } from "./live";
-import type { ChangeSet, Page } from "./bindings";
-import { makeEvent } from "./test/fakeBackend";
+import type { ChangeSet, Page } from "../bindings";
+import { makeEvent } from "../test/fakeBackend";
 
 function page(n: number, ids: number[], seq: number, pageSize = 3): Page {
   return {

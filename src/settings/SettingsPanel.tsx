@@ -1,7 +1,7 @@
-import { messageOf } from "./api";
-import type { AppSettings, Density, Severity, Theme } from "./bindings";
+import { messageOf } from "../api";
+import type { AppSettings, Density, Severity, Theme } from "../bindings";
 import { useSettings } from "./settings";
-import { Check, ErrorLine, PageSizeSelect } from "./controls";
+import { Check, ErrorLine, PageSizeSelect } from "../controls";
 
 const SEVERITIES: Severity[] = ["critical", "error", "warning", "info"];
 

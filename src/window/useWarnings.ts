@@ -3,8 +3,8 @@
 import { useEffect } from "react";
 import { api, describeError, messageOf } from "../api";
 import { events } from "../bindings";
-import type { Tone } from "../notices";
-import { subscribe } from "../subscribe";
+import type { Tone } from "./notices";
+import { subscribe } from "../live/subscribe";
 
 export function useWarnings(notify: (tone: Tone, text: string) => void) {
   useEffect(() => {

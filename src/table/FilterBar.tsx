@@ -1,9 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { memo, useEffect, useState } from "react";
-import { api } from "./api";
-import type { Severity, Status } from "./bindings";
+import { api } from "../api";
+import type { Severity, Status } from "../bindings";
 import { DEFAULT_VIEW, RANGE_LABELS, type Range, type View } from "./view";
-import { queryKeys } from "./queryKeys";
+import { queryKeys } from "../queryKeys";
 
 const STATUSES: [Status, string][] = [
   ["open", "Open"],

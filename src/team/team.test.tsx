@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import { emit } from "@tauri-apps/api/event";
-import type { TeamStatus } from "./bindings";
-import { FakeBackend } from "./test/fakeBackend";
-import { renderApp } from "./test/renderApp";
+import type { TeamStatus } from "../bindings";
+import { FakeBackend } from "../test/fakeBackend";
+import { renderApp } from "../test/renderApp";
 
 const counts = {
   applied: 12,

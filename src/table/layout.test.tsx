@@ -7,8 +7,8 @@ import {
   tableLayout,
   TITLE_SHARE,
 } from "./columns";
-import { FakeBackend } from "./test/fakeBackend";
-import { renderApp } from "./test/renderApp";
+import { FakeBackend } from "../test/fakeBackend";
+import { renderApp } from "../test/renderApp";
 
 const headers = () =>
   [...document.querySelectorAll("table.events thead th")].map((th) => th.className);

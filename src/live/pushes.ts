@@ -1,7 +1,7 @@
 // Pushed change sets, listened to once for the whole window and handed to every part that
 // follows them (the table, the detail pane, the simulator panel, the activity strip, sounds).
 // One subscription means one order: every listener sees the sets in the order they came.
-import { events, type ChangeSet } from "./bindings";
+import { events, type ChangeSet } from "../bindings";
 import { subscribe } from "./subscribe";
 
 type Listener = (set: ChangeSet) => void;

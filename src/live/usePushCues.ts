@@ -3,9 +3,9 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import type { Sounds } from "../bindings";
-import { onPush } from "../pushes";
+import { onPush } from "./pushes";
 import { queryKeys } from "../queryKeys";
-import { playTone, soundFor } from "../sound";
+import { playTone, soundFor } from "./sound";
 
 const ACTIVITY_EVERY_MS = 2_000;
 

@@ -1,5 +1,5 @@
 // Applying pushed change sets to a page the UI holds. Pure functions, tested without a window.
-import type { ChangeSet, Event, Page } from "./bindings";
+import type { ChangeSet, Event, Page } from "../bindings";
 
 export type Applied =
   /** The page is current up to `page.seq`; `newEvents` were created that this page does not show. */

@@ -1,14 +1,14 @@
 import { useEffect, useRef, useState } from "react";
-import { api, messageOf } from "./api";
-import { subscribe } from "./subscribe";
+import { api, messageOf } from "../api";
+import { subscribe } from "../live/subscribe";
 import {
   events,
   type EventQuery,
   type ExportFormat,
   type ExportOutcome,
   type ExportProgress,
-} from "./bindings";
-import { ErrorLine } from "./controls";
+} from "../bindings";
+import { ErrorLine } from "../controls";
 
 /** What an export led to, for the notice; `null` when no file was chosen. */
 export function describeOutcome(o: ExportOutcome): string | null {

@@ -1,5 +1,5 @@
 // Optional sounds for new events, one tone per severity, made with Web Audio (no files).
-import type { ChangeSet, Severity, Sounds } from "./bindings";
+import type { ChangeSet, Severity, Sounds } from "../bindings";
 
 const PITCH: Record<Severity, number> = { info: 440, warning: 523, error: 659, critical: 880 };
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2, critical: 3 };

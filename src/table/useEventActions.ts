@@ -3,7 +3,7 @@
 import { useCallback, useState } from "react";
 import { actionLabel, actionsFor, api, CommandError, describeChange, messageOf } from "../api";
 import type { Action, BulkOutcome, Event } from "../bindings";
-import type { Notice, Tone } from "../notices";
+import type { Notice, Tone } from "../window/notices";
 
 const pastTense: Record<Action, string> = {
   acknowledge: "Acknowledged",

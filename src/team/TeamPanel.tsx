@@ -4,13 +4,13 @@
 // `TeamChanged` pushes); nothing here polls.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, useEffect, useMemo, useState, type FormEvent } from "react";
-import { ago, api, messageOf } from "./api";
-import { events, type DeskView, type Member, type TeamSetup, type TeamStatus } from "./bindings";
-import { ErrorLine } from "./controls";
-import { formatTime, type OperatorNames } from "./format";
-import { queryKeys } from "./queryKeys";
-import { queueStateText } from "./SourcesPanel";
-import { subscribe } from "./subscribe";
+import { ago, api, messageOf } from "../api";
+import { events, type DeskView, type Member, type TeamSetup, type TeamStatus } from "../bindings";
+import { ErrorLine } from "../controls";
+import { formatTime, type OperatorNames } from "../format";
+import { queryKeys } from "../queryKeys";
+import { queueStateText } from "../sources/SourcesPanel";
+import { subscribe } from "../live/subscribe";
 
 /** The team's state, kept current by pushes; `null` when the desk works alone. */
 export function useTeam(): TeamStatus | null {

@@ -4,8 +4,8 @@ import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-quer
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../api";
 import type { ChangeSet, Event, EventQuery, Page } from "../bindings";
-import { applyChangeSet, hold, noneHeld, replaceRow, type Held } from "../live";
-import { onPush } from "../pushes";
+import { applyChangeSet, hold, noneHeld, replaceRow, type Held } from "./live";
+import { onPush } from "./pushes";
 import { queryKeys } from "../queryKeys";
 
 /** The least time between two reads of a filtered view caused by pushes. */

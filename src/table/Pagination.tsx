@@ -1,6 +1,6 @@
-import type { Page } from "./bindings";
-import { pageCount } from "./live";
-import { PageSizeSelect } from "./controls";
+import type { Page } from "../bindings";
+import { pageCount } from "../live/live";
+import { PageSizeSelect } from "../controls";
 
 type Props = {
   page: Page | undefined;

@@ -3,9 +3,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import { useEffect, useState } from "react";
-import { api } from "./api";
-import type { Theme } from "./bindings";
-import { queryKeys } from "./queryKeys";
+import { api } from "../api";
+import type { Theme } from "../bindings";
+import { queryKeys } from "../queryKeys";
 
 export function useSettings() {
   const qc = useQueryClient();

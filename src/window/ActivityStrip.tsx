@@ -2,9 +2,9 @@ import { useQuery } from "@tanstack/react-query";
 import { memo, useEffect, useMemo, useRef, useState } from "react";
 import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { api, messageOf } from "./api";
-import type { Minute, Severity } from "./bindings";
-import { queryKeys } from "./queryKeys";
+import { api, messageOf } from "../api";
+import type { Minute, Severity } from "../bindings";
+import { queryKeys } from "../queryKeys";
 
 // Canvas colours cannot be CSS variables: a grey that reads on light and dark.
 const AXIS = "#8b95a7";

@@ -1,12 +1,12 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useContext, useEffect, useRef, useState } from "react";
-import { actionLabel, actionsFor, api, messageOf } from "./api";
-import type { Action, Change, Event, EventDetail } from "./bindings";
-import { actorLabel, formatDateTime, overrideText, statusText } from "./format";
-import { OperatorNamesContext } from "./TeamPanel";
-import { onPush } from "./pushes";
-import { queryKeys } from "./queryKeys";
-import { ErrorLine } from "./controls";
+import { actionLabel, actionsFor, api, messageOf } from "../api";
+import type { Action, Change, Event, EventDetail } from "../bindings";
+import { actorLabel, formatDateTime, overrideText, statusText } from "../format";
+import { OperatorNamesContext } from "../team/TeamPanel";
+import { onPush } from "../live/pushes";
+import { queryKeys } from "../queryKeys";
+import { ErrorLine } from "../controls";
 
 function describe(c: Change): string {
   if (c.field === "created") return `created (${c.to})`;

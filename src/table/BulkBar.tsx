@@ -1,4 +1,4 @@
-import type { Action } from "./bindings";
+import type { Action } from "../bindings";
 
 type Props = {
   count: number;

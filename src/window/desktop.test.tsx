@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import { stacked, summarise } from "./ActivityStrip";
-import type { ChangeSet, Minute } from "./bindings";
+import type { ChangeSet, Minute } from "../bindings";
 import { describeOutcome } from "./ExportDialog";
-import { resolveTheme } from "./settings";
-import { soundFor } from "./sound";
+import { resolveTheme } from "../settings/settings";
+import { soundFor } from "../live/sound";
 import { emit } from "@tauri-apps/api/event";
-import { FakeBackend, makeEvent, T0 } from "./test/fakeBackend";
-import { renderApp } from "./test/renderApp";
+import { FakeBackend, makeEvent, T0 } from "../test/fakeBackend";
+import { renderApp } from "../test/renderApp";
 
 const rowCount = () => document.querySelectorAll("tbody tr[data-event-id]").length;
 

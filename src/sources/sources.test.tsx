@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import { emit } from "@tauri-apps/api/event";
-import { actorName } from "./format";
-import { FakeBackend, makeEvent } from "./test/fakeBackend";
-import { renderApp } from "./test/renderApp";
+import { actorName } from "../format";
+import { FakeBackend, makeEvent } from "../test/fakeBackend";
+import { renderApp } from "../test/renderApp";
 
 function row(id: number): HTMLElement {
   const tr = document.querySelector<HTMLElement>(`tr[data-event-id="${id}"]`);

@@ -1,8 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { api, messageOf } from "./api";
-import { queryKeys } from "./queryKeys";
-import { ErrorLine } from "./controls";
+import { api, messageOf } from "../api";
+import { queryKeys } from "../queryKeys";
+import { ErrorLine } from "../controls";
 
 /** Name, version, where the database and the logs are, and a way to open the log folder. */
 export function AboutDialog({ onClose }: { onClose: () => void }) {

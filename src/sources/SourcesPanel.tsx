@@ -2,7 +2,7 @@
 // and RabbitMQ queues or streams. Their state is pushed by Rust as it changes.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
-import { api, messageOf } from "./api";
+import { api, messageOf } from "../api";
 import {
   events,
   type Activity,
@@ -11,11 +11,11 @@ import {
   type QueueState,
   type QueueView,
   type SourcesStatus,
-} from "./bindings";
-import { ErrorLine } from "./controls";
-import { formatDateTime } from "./format";
-import { queryKeys } from "./queryKeys";
-import { subscribe } from "./subscribe";
+} from "../bindings";
+import { ErrorLine } from "../controls";
+import { formatDateTime } from "../format";
+import { queryKeys } from "../queryKeys";
+import { subscribe } from "../live/subscribe";
 
 const n = (x: number) => x.toLocaleString("en-US");
 

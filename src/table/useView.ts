@@ -11,7 +11,7 @@ import {
   writeView,
   type Nav,
   type View,
-} from "../view";
+} from "./view";
 
 export function useView(savedPageSize: number | undefined) {
   const [view, setViewState] = useState<View>(() => readView(window.location.search));

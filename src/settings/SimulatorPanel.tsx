@@ -1,10 +1,10 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
-import { api, messageOf } from "./api";
-import type { SimConfig } from "./bindings";
-import { onPush } from "./pushes";
-import { queryKeys } from "./queryKeys";
-import { ErrorLine } from "./controls";
+import { api, messageOf } from "../api";
+import type { SimConfig } from "../bindings";
+import { onPush } from "../live/pushes";
+import { queryKeys } from "../queryKeys";
+import { ErrorLine } from "../controls";
 
 type Draft = { rate: string; seed: string; newShare: string; overrideChance: string };
 

@@ -8,8 +8,8 @@ import type {
   Sort,
   SortKey,
   Status,
-} from "./bindings";
-import { PAGE_SIZES } from "./controls";
+} from "../bindings";
+import { PAGE_SIZES } from "../controls";
 
 export const RANGES = {
   all: 0,

@@ -6,11 +6,17 @@ import {
   type Row,
 } from "@tanstack/react-table";
 import { memo, useEffect, useMemo, useRef } from "react";
-import { actionLabel, actionsFor } from "./api";
-import type { Action, Density, Event, Sort, SortKey } from "./bindings";
+import { actionLabel, actionsFor } from "../api";
+import type { Action, Density, Event, Sort, SortKey } from "../bindings";
 import { COLUMN_WIDTHS, type ColumnId } from "./columns";
-import { formatDateTime, formatTime, overrideText, statusText, type OperatorNames } from "./format";
-import { Timestamp } from "./controls";
+import {
+  formatDateTime,
+  formatTime,
+  overrideText,
+  statusText,
+  type OperatorNames,
+} from "../format";
+import { Timestamp } from "../controls";
 
 const column = createColumnHelper<Event>();
 
