@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { api, messageOf } from "../api";
+import { useCommand } from "../useCommand";
 import type { SimConfig } from "../bindings";
 import { onPush } from "../live/pushes";
 import { queryKeys } from "../queryKeys";
@@ -24,22 +25,16 @@ export function SimulatorPanel() {
   // Its change count moves with every push.
   useEffect(() => onPush(() => void qc.invalidateQueries({ queryKey: queryKeys.simulator })), [qc]);
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
+  const {
+    run: setSimulator,
+    busy: saving,
+    error,
+  } = useCommand(api.setSimulator, queryKeys.simulator);
   const settings = status.data?.settings;
   const shown = draft ?? (settings ? draftOf(settings) : null);
 
   const save = async (next: SimConfig) => {
-    setSaving(true);
-    setError(null);
-    try {
-      qc.setQueryData(queryKeys.simulator, await api.setSimulator(next));
-      setDraft(null);
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setSaving(false);
-    }
+    if (await setSimulator(next)) setDraft(null);
   };
 
   const submit = (e: FormEvent) => {

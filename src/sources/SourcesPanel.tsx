@@ -3,6 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { api, messageOf } from "../api";
+import { useCommand } from "../useCommand";
 import {
   events,
   type Activity,
@@ -78,19 +79,7 @@ function HttpEndpoint({ status }: { status: SourcesStatus }) {
   const http = status.http;
   const [port, setPort] = useState<string | null>(null);
   const [token, setToken] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { run, busy, error } = useCommand((work: () => Promise<void>) => work());
   const apply = (enabled: boolean) =>
     run(async () => {
       qc.setQueryData(
@@ -236,24 +225,13 @@ const EMPTY: Draft = { url: "", queue: "", kind: "stream", format: "auto" };
 
 /** The queues read, and a form to add one. */
 function Queues({ status }: { status: SourcesStatus }) {
-  const qc = useQueryClient();
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [editing, setEditing] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const change = async (work: () => Promise<SourcesStatus>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      qc.setQueryData(queryKeys.sources, await work());
-      return true;
-    } catch (e) {
-      setError(messageOf(e));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+  const {
+    run: change,
+    busy,
+    error,
+  } = useCommand((work: () => Promise<SourcesStatus>) => work(), queryKeys.sources);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void change(() => api.addQueueSource(draft.url, draft.queue, draft.kind, draft.format)).then(
@@ -368,22 +346,11 @@ function Queues({ status }: { status: SourcesStatus }) {
 
 /** The simulator, one more source: running or paused (its settings are in its own panel). */
 function SimulatorSource() {
-  const qc = useQueryClient();
   const status = useQuery({ queryKey: queryKeys.simulator, queryFn: api.simulatorStatus });
-  const [error, setError] = useState<string | null>(null);
+  const { run: setSimulator, error } = useCommand(api.setSimulator, queryKeys.simulator);
   const settings = status.data?.settings;
   if (!settings) return null;
-  const toggle = async () => {
-    setError(null);
-    try {
-      qc.setQueryData(
-        queryKeys.simulator,
-        await api.setSimulator({ ...settings, running: !settings.running }),
-      );
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
+  const toggle = () => setSimulator({ ...settings, running: !settings.running });
   return (
     <div className="source" data-source="simulator">
       <h3>Simulator</h3>

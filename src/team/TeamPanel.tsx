@@ -4,8 +4,9 @@
 // `TeamChanged` pushes); nothing here polls.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, useEffect, useMemo, useState, type FormEvent } from "react";
-import { ago, api, messageOf } from "../api";
-import { events, type DeskView, type Member, type TeamSetup, type TeamStatus } from "../bindings";
+import { ago, api } from "../api";
+import { useCommand } from "../useCommand";
+import { events, type DeskView, type Member, type TeamStatus } from "../bindings";
 import { ErrorLine } from "../controls";
 import { formatTime, type OperatorNames } from "../format";
 import { queryKeys } from "../queryKeys";
@@ -160,22 +161,9 @@ export function TeamPanel({ team, now = Date.now() }: { team: TeamStatus | null;
 /** The team this desk joins at its next start: saved here (the password in the credential
  * store). The desk acts as the broker user of the URLs, as RabbitMQ proves it. */
 function JoinTeam() {
-  const qc = useQueryClient();
   const saved = useQuery({ queryKey: queryKeys.teamSetup, queryFn: api.teamSetup });
   const [form, setForm] = useState({ urls: "", password: "", team: "", desk: "" });
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const save = async (setup: Parameters<typeof api.setTeam>[0]) => {
-    setBusy(true);
-    setError(null);
-    try {
-      qc.setQueryData<TeamSetup | null>(queryKeys.teamSetup, await api.setTeam(setup));
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { run: save, busy, error } = useCommand(api.setTeam, queryKeys.teamSetup);
   if (saved.data) {
     const s = saved.data;
     return (
