@@ -2,6 +2,7 @@
 // pushes change sets through Tauri's mocked event system.
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
+import { ACTIONS_FOR } from "../bindings";
 import type {
   Activity,
   Action,
@@ -463,6 +464,14 @@ export class FakeBackend {
     }
     const status =
       action === "complete" ? "completed" : action === "acknowledge" ? "acknowledged" : "open";
+    // The core's rules, from the bindings: already in effect changes nothing; the rest must apply.
+    if (e.status === status) return e;
+    if (!(ACTIONS_FOR[e.status] as readonly Action[]).includes(action)) {
+      throw {
+        type: "InvalidInput",
+        data: { field: "action", message: `cannot ${action} event ${id}: it is ${e.status}` },
+      } satisfies AppError;
+    }
     const done = action === "complete";
     return this.record({
       ...e,
