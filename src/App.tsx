@@ -12,6 +12,7 @@ import { ExportDialog } from "./window/ExportDialog";
 import { FilterBar } from "./table/FilterBar";
 import { useEventActions } from "./table/useEventActions";
 import { useLivePage } from "./live/useLivePage";
+import { useCacheFeed } from "./live/cacheFeed";
 import { usePushCues } from "./live/usePushCues";
 import { useSelection } from "./table/useSelection";
 import { useShortcuts } from "./window/useShortcuts";
@@ -40,6 +41,7 @@ type Dialog = "shortcuts" | "about" | "export";
 export function App() {
   const { settings, save: saveSettings } = useSettings();
   useTheme(settings?.theme);
+  useCacheFeed();
   usePushCues(settings?.sounds);
   const team = useTeam();
   const names = useOperatorNames(team);

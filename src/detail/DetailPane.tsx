@@ -1,10 +1,9 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useContext, useEffect, useRef, useState } from "react";
 import { actionLabel, actionsFor, api, messageOf } from "../api";
 import type { Action, Change, Event, EventDetail } from "../bindings";
 import { actorLabel, formatDateTime, overrideText, statusText } from "../format";
 import { OperatorNamesContext } from "../team/TeamPanel";
-import { onPush } from "../live/pushes";
 import { queryKeys } from "../queryKeys";
 import { ErrorLine } from "../controls";
 
@@ -127,19 +126,10 @@ type Props = {
   onClose: () => void;
 };
 
-/** The event's full record and its timeline from the change log; refreshed by every push that touches it. */
+/** The event's full record and its timeline from the change log; read again when a push touches it (live/cacheFeed.ts). */
 export function DetailPane({ id, busy, onAction, onClose }: Props) {
-  const qc = useQueryClient();
   const names = useContext(OperatorNamesContext);
   const detail = useQuery({ queryKey: queryKeys.event(id), queryFn: () => api.getEvent(id) });
-  useEffect(
-    () =>
-      onPush((set) => {
-        if (set.rows.some((r) => r.id === id))
-          void qc.invalidateQueries({ queryKey: queryKeys.event(id) });
-      }),
-    [qc, id],
-  );
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [id]);
   const e = detail.data?.event;

@@ -1,9 +1,8 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
 import { api, messageOf } from "../api";
 import { useCommand } from "../useCommand";
 import type { SimConfig } from "../bindings";
-import { onPush } from "../live/pushes";
 import { queryKeys } from "../queryKeys";
 import { ErrorLine } from "../controls";
 
@@ -20,10 +19,8 @@ function draftOf(s: SimConfig): Draft {
 
 /** Running/paused, rate, seed and mix of the simulator. Saved settings survive restarts. */
 export function SimulatorPanel() {
-  const qc = useQueryClient();
   const status = useQuery({ queryKey: queryKeys.simulator, queryFn: api.simulatorStatus });
-  // Its change count moves with every push.
-  useEffect(() => onPush(() => void qc.invalidateQueries({ queryKey: queryKeys.simulator })), [qc]);
+  // Its change count follows pushes through the cache (live/cacheFeed.ts).
   const [draft, setDraft] = useState<Draft | null>(null);
   const {
     run: setSimulator,
