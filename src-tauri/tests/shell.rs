@@ -789,6 +789,7 @@ fn warnings_name_settings_that_were_replaced_and_a_read_only_state() {
             .unwrap()
             .connect()
             .unwrap()
+            .as_sqlite()
             .execute(
                 "INSERT INTO settings (key, value) VALUES ('simulator', '{\"running\":true,\"rate\":90000,\"seed\":1,\"newShare\":0.4,\"overrideChance\":0}')",
                 [],

@@ -89,7 +89,7 @@ fn share(text: &str) -> Result<f64, String> {
 
 /// A connection for this tool's own writes: refused on a team desk's file, which only its
 /// team's stream changes.
-pub fn open_for_writing(path: &Path) -> Result<rusqlite::Connection, Error> {
+pub fn open_for_writing(path: &Path) -> Result<db::Conn, Error> {
     let conn = open_for_any_writer(path)?;
     match db::team_file(&conn)? {
         Some(stream) => Err(Error::TeamFile { stream }),
@@ -98,7 +98,7 @@ pub fn open_for_writing(path: &Path) -> Result<rusqlite::Connection, Error> {
 }
 
 /// A connection for writing: the file is checked (and created, migrated) first.
-pub fn open_for_any_writer(path: &Path) -> Result<rusqlite::Connection, Error> {
+pub fn open_for_any_writer(path: &Path) -> Result<db::Conn, Error> {
     match db::prepare(path, Check::Now)?.access {
         Access::ReadWrite => db::connect(path),
         Access::ReadOnly(reason) => Err(Error::ReadOnly {
@@ -139,13 +139,13 @@ pub fn escalate(args: EscalateArgs) -> Result<(), Error> {
     let mut conn = open_for_writing(&args.db)?;
     let (feed, _rx) = CommitFeed::new();
     let event = feed.write(&mut conn, &SystemClock, |w| {
-        let event = rows::load_event(w.conn(), id)?;
+        let event = rows::load_event(&*w, id)?;
         let worse = event
             .severity
             .escalated()
             .ok_or_else(|| Error::invalid("id", format!("event {id} is already critical")))?;
         w.set_severity(&event, worse, &Actor::Simulator)?;
-        rows::load_event(w.conn(), id)
+        rows::load_event(&*w, id)
     })?;
     println!(
         "event {} is now {} (version {})",

@@ -293,7 +293,7 @@ pub fn roster(args: RosterArgs) -> Result<(), Error> {
 }
 
 /// Prints the team's view of the database at `path`; see [`team::dump`].
-pub fn dump(conn: &rusqlite::Connection) -> Result<(), Error> {
+pub fn dump(conn: &eventdesk_core::db::Conn) -> Result<(), Error> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     team::dump(conn, &mut out)?;
     out.flush().map_err(Error::from)

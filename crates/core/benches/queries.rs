@@ -279,7 +279,7 @@ fn bench(c: &mut Criterion) {
     // A search for a word not searched before: its hit set is read from the full-text index
     // first. 40 common terms in turn, more than the reader keeps.
     let words: Vec<String> = {
-        let conn = db::connect(&path).expect("connect");
+        let conn = rusqlite::Connection::open(&path).expect("connect");
         let mut stmt = conn
             .prepare("SELECT term FROM events_fts_terms ORDER BY doc DESC LIMIT 40")
             .expect("prepare");
@@ -308,7 +308,7 @@ fn bench(c: &mut Criterion) {
     pct.measure(name, &mut new_word);
 
     // The floor: the plain page-1 query run directly on the SQLite file, no layers.
-    let raw = db::connect(&path).expect("connect");
+    let raw = rusqlite::Connection::open(&path).expect("connect");
     let mut floor = || {
         let mut stmt = raw
             .prepare_cached("SELECT * FROM events ORDER BY id DESC LIMIT 50")

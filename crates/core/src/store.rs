@@ -1,10 +1,11 @@
-//! [`Store`]: the database as the console uses it. Reads run on their own connection with its
-//! memory ([`Reader`]; WAL lets them proceed while a writer commits); writes go through the
+//! [`Store`]: the database as the console uses it. Pages are read on a connection with its
+//! memory ([`Reader`]), other reads on a small [`Pool`] (WAL lets them proceed while a writer
+//! commits, and a long export does not hold up a page); writes go through the
 //! [`CommitFeed`], which orders commits and hands each [`ChangeSet`](crate::ChangeSet) to
 //! whoever pushes changes to the window.
 
 use crate::clock::Clock;
-use crate::db::{self, actions, catch_up, rows, Access, Check, CommitFeed, WriteTxn};
+use crate::db::{self, actions, catch_up, rows, Access, Check, CommitFeed, Conn, Pool, WriteTxn};
 use crate::error::{Error, Result};
 use crate::model::{
     Action, Actor, BulkOutcome, CatchUp, Event, EventDetail, EventFilter, EventQuery, Page, Sort,
@@ -15,7 +16,6 @@ use crate::read::Reader;
 use crate::services::activity::{self, Minute};
 use crate::services::export::{self, ExportFormat, ExportOutcome};
 use parking_lot::Mutex;
-use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -25,15 +25,20 @@ use std::time::Duration;
 
 /// How long an operator's action waits for another program's write lock before `Busy`.
 pub const OPERATOR_WAIT: Duration = Duration::from_secs(2);
+/// How many connections serve the reads that are not pages (details, counts, catch-ups,
+/// exports, settings).
+pub const READ_POOL: usize = 2;
 /// How often the file is looked at for commits made by other processes.
 pub const OTHER_WRITERS_EVERY: Duration = Duration::from_millis(250);
 
-/// The open database: one read connection (with its memory), one write connection for the
-/// operator's commands and the settings (none when the file is read-only).
+/// The open database: one read connection with its memory for pages, [`READ_POOL`] for other
+/// reads, one write connection for the operator's commands and the settings (none when the file
+/// is read-only).
 pub struct Store {
     path: PathBuf,
     reader: Mutex<Reader>,
-    writer: Option<Mutex<Connection>>,
+    readers: Pool,
+    writer: Option<Mutex<Conn>>,
     access: Access,
     feed: CommitFeed,
     clock: Arc<dyn Clock>,
@@ -74,15 +79,16 @@ impl Store {
         };
         let reader = Reader::new(connect(path)?, feed.quiet_commits())?;
         reader.warm_up(connect(path)?);
+        let readers = Pool::open(READ_POOL, || connect(path))?;
         let writer = match prepared.access {
             Access::ReadWrite => {
                 let conn = db::connect(path)?;
-                conn.busy_timeout(OPERATOR_WAIT)?;
+                conn.set_busy_wait(OPERATOR_WAIT)?;
                 Some(Mutex::new(conn))
             }
             Access::ReadOnly(_) => None,
         };
-        feed.start_at(rows::last_seq(reader.conn())?);
+        feed.start_at(rows::last_seq(&*readers.get())?);
         let closing = Arc::new(AtomicBool::new(false));
         if !prepared.checked {
             check_in_background(path, feed.clone(), on_problem);
@@ -91,6 +97,7 @@ impl Store {
         Ok(Store {
             path: path.to_owned(),
             reader: Mutex::new(reader),
+            readers,
             writer,
             access: prepared.access,
             feed,
@@ -126,21 +133,21 @@ impl Store {
     }
 
     pub fn facets(&self) -> Result<Facets> {
-        crate::read::query::facets(self.reader.lock().conn())
+        crate::read::query::facets(&*self.readers.get())
     }
 
     /// Unfinished events, and how many of them are critical, from the maintained counts.
     pub fn tally(&self) -> Result<Tally> {
-        rows::tally(self.reader.lock().conn())
+        rows::tally(&*self.readers.get())
     }
 
     /// Events per minute by severity over the last hour.
     pub fn activity(&self) -> Result<Vec<Minute>> {
-        activity::last_hour(self.reader.lock().conn(), self.clock.now_ms())
+        activity::last_hour(&*self.readers.get(), self.clock.now_ms())
     }
 
-    /// Writes a view to a file on a connection of its own, so pages keep loading meanwhile;
-    /// see [`export::export_view`].
+    /// Writes a view to a file on one of the pool's connections, so pages keep loading
+    /// meanwhile; see [`export::export_view`].
     pub fn export(
         &self,
         filter: &EventFilter,
@@ -150,12 +157,12 @@ impl Store {
         cancel: &AtomicBool,
         progress: impl FnMut(i64, i64),
     ) -> Result<ExportOutcome> {
-        let mut conn = db::connect_read_only(&self.path)?;
+        let mut conn = self.readers.get();
         let outcome = export::export_view(&mut conn, filter, sort, format, path, cancel, progress);
         drop(conn);
         // The export's snapshot kept the log from being copied back while it ran.
         if let Some(writer) = &self.writer {
-            if let Err(e) = db::checkpoint(&writer.lock()) {
+            if let Err(e) = db::checkpoint(&*writer.lock()) {
                 tracing::warn!(error = %e, "no checkpoint after the export");
             }
         }
@@ -163,7 +170,7 @@ impl Store {
     }
 
     pub fn get_event(&self, id: i64) -> Result<EventDetail> {
-        rows::get_event(self.reader.lock().conn_mut(), id)
+        rows::get_event(&mut self.readers.get(), id)
     }
 
     /// Runs `f` in a write transaction on the operator's connection; see [`CommitFeed::write`].
@@ -187,7 +194,7 @@ impl Store {
 
     /// A new connection to the same file, for a thread that writes (the simulator):
     /// `ReadOnly` when the file cannot be written.
-    pub fn connect(&self) -> Result<Connection> {
+    pub fn connect(&self) -> Result<Conn> {
         match &self.access {
             Access::ReadWrite => db::connect(&self.path),
             Access::ReadOnly(_) => Err(self.read_only_error()),
@@ -208,12 +215,12 @@ impl Store {
 
     /// Everything changed after `since`, for a window that missed pushes.
     pub fn changes_since(&self, since: i64) -> Result<CatchUp> {
-        catch_up::changes_since(self.reader.lock().conn_mut(), since)
+        catch_up::changes_since(&mut self.readers.get(), since)
     }
 
     /// A persisted setting, or `None` if it was never saved.
     pub fn load_setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        rows::setting(self.reader.lock().conn(), key)?
+        rows::setting(&*self.readers.get(), key)?
             .map(|text| {
                 serde_json::from_str(&text)
                     .map_err(|e| Error::storage(format!("setting {key} is unreadable: {e}")))
@@ -256,7 +263,7 @@ fn check_in_background(path: &Path, feed: CommitFeed, on_problem: impl Fn(Error)
 
 /// Publishes what other processes commit: a cheap look at `PRAGMA data_version` every
 /// [`OTHER_WRITERS_EVERY`], and the change log read only when it moved.
-fn watch_other_writers(mut conn: Connection, feed: CommitFeed, closing: Arc<AtomicBool>) {
+fn watch_other_writers(mut conn: Conn, feed: CommitFeed, closing: Arc<AtomicBool>) {
     let spawned = std::thread::Builder::new()
         .name("other-writers".into())
         .spawn(move || {

@@ -75,15 +75,19 @@ fn connections_use_wal_and_foreign_keys() {
     let f = Fixture::new();
     let conn = f.store.connect().unwrap();
     let mode: String = conn
+        .as_sqlite()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     let fk: i64 = conn
+        .as_sqlite()
         .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
         .unwrap();
     let sync: i64 = conn
+        .as_sqlite()
         .query_row("PRAGMA synchronous", [], |r| r.get(0))
         .unwrap();
     let app: i64 = conn
+        .as_sqlite()
         .query_row("PRAGMA application_id", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
@@ -134,7 +138,7 @@ fn the_database_refuses_edits_that_break_the_readers_rules() {
         ),
         ("DELETE FROM changes WHERE seq = 3", "never rewritten"),
     ] {
-        let err = conn.execute(sql, []).unwrap_err().to_string();
+        let err = conn.as_sqlite().execute(sql, []).unwrap_err().to_string();
         assert!(err.contains(guard), "{sql}: {err}");
     }
     assert_eq!(f.dump(), before);

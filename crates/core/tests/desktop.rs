@@ -6,9 +6,9 @@ use eventdesk_core::db::NewEvent;
 use eventdesk_core::services::activity::{last_hour, MINUTES, MINUTE_MS};
 use eventdesk_core::services::export::{iso_utc, spreadsheet_safe, CSV_HEADER};
 use eventdesk_core::{
-    Actor, AppSettings, ChangeSet, CommitFeed, Density, Error, Event, EventFilter, ExportFormat,
-    ExportOutcome, ManualClock, Notifier, Severity, SimConfig, Simulator, Sort, SortKey, Sounds,
-    Status, Store, Theme,
+    Actor, AppSettings, ChangeSet, CommitFeed, Density, Error, Event, EventFilter, EventQuery,
+    ExportFormat, ExportOutcome, ManualClock, Notifier, Severity, SimConfig, Simulator, Sort,
+    SortKey, Sounds, Status, Store, Theme,
 };
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -192,7 +192,7 @@ fn change_sets_name_events_created_critical_and_escalated_to_critical() {
 
     f.feed
         .write(&mut conn, &eventdesk_core::At(T0 + 1), |w| {
-            let e = eventdesk_core::db::rows::load_event(w.conn(), err)?;
+            let e = eventdesk_core::db::rows::load_event(&*w, err)?;
             w.set_severity(&e, Severity::Critical, &Actor::Simulator)
         })
         .unwrap();
@@ -659,4 +659,70 @@ fn an_export_waits_while_another_program_holds_the_target_then_says_to_close_it(
     )
     .unwrap_err();
     assert_eq!(tries, 1);
+}
+
+#[test]
+fn every_kind_of_read_is_answered_while_an_export_holds_its_connection() {
+    let f = populated(3_000);
+    let first = f.store.list_events(&EventQuery::new(1, 1)).unwrap();
+    let (id, seq, total) = (first.rows[0].id, first.seq, first.total);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("view.csv");
+    let (paused, started) = std::sync::mpsc::channel();
+    let (resume, resumed) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let (store, path) = (&f.store, &path);
+        let export = s.spawn(move || {
+            let mut first = true;
+            store.export(
+                &EventFilter::default(),
+                Sort::default(),
+                ExportFormat::Csv,
+                path,
+                &AtomicBool::new(false),
+                |_, _| {
+                    // Mid-export, inside its read transaction: the other reads go on meanwhile.
+                    if std::mem::take(&mut first) {
+                        paused.send(()).unwrap();
+                        let _ = resumed.recv_timeout(std::time::Duration::from_secs(120));
+                    }
+                },
+            )
+        });
+        started
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the export started");
+        let (read, done) = std::sync::mpsc::channel();
+        s.spawn(move || {
+            assert_eq!(
+                store
+                    .list_events(&EventQuery::new(1, 5))
+                    .unwrap()
+                    .rows
+                    .len(),
+                5
+            );
+            assert_eq!(store.get_event(id).unwrap().event.id, id);
+            assert!(store.tally().unwrap().unfinished > 0);
+            assert!(!store.facets().unwrap().kinds.is_empty());
+            let caught_up = store.changes_since(seq - 3).unwrap().changes.unwrap();
+            assert_eq!(caught_up.to_seq, seq);
+            assert!(store.activity().is_ok());
+            store.save_setting("probe", &1).unwrap();
+            assert_eq!(store.load_setting::<i32>("probe").unwrap(), Some(1));
+            read.send(()).unwrap();
+        });
+        match done.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("reads were held up by the export")
+            }
+            Err(e) => panic!("a read failed (its panic is above): {e}"),
+        }
+        resume.send(()).unwrap();
+        match export.join().unwrap().unwrap() {
+            ExportOutcome::Done { rows, .. } => assert_eq!(rows, total),
+            other => panic!("the export did not finish: {other:?}"),
+        }
+    });
 }

@@ -121,6 +121,7 @@ fn damaged(dir: &Path, len: usize) -> std::path::PathBuf {
     let mut conn = db::connect(&path).unwrap();
     eventdesk_core::services::seed::seed(&mut conn, 4_000, 7, T0, |_, _| {}).unwrap();
     let _: String = conn
+        .as_sqlite()
         .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
         .unwrap();
     drop(conn);
@@ -237,6 +238,7 @@ fn times_never_go_backwards_whatever_the_writers_clocks_say() {
     }
     let conn = f.store.connect().unwrap();
     let at: Vec<i64> = conn
+        .as_sqlite()
         .prepare("SELECT at FROM changes ORDER BY seq")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -261,7 +263,7 @@ fn times_never_go_backwards_whatever_the_writers_clocks_say() {
 fn saved_settings_out_of_range_are_replaced_by_defaults_with_a_warning() {
     let f = Fixture::new();
     let conn = f.store.connect().unwrap();
-    conn.execute_batch(
+    conn.as_sqlite().execute_batch(
         "INSERT INTO settings (key, value) VALUES \
          ('simulator', '{\"running\":true,\"rate\":2,\"seed\":1,\"newShare\":0.4,\"overrideChance\":2}'), \
          ('app', '{\"pageSize\":7,\"theme\":\"dark\"}')",
@@ -287,11 +289,12 @@ fn saved_settings_out_of_range_are_replaced_by_defaults_with_a_warning() {
         "{warnings:?}"
     );
     // Unreadable JSON too.
-    conn.execute(
-        "UPDATE settings SET value = 'not json' WHERE key = 'app'",
-        [],
-    )
-    .unwrap();
+    conn.as_sqlite()
+        .execute(
+            "UPDATE settings SET value = 'not json' WHERE key = 'app'",
+            [],
+        )
+        .unwrap();
     let (prefs, warnings) = AppSettings::load(&f.store);
     assert_eq!(prefs, AppSettings::default());
     assert_eq!(warnings.len(), 1);
@@ -350,7 +353,7 @@ fn an_id_far_above_the_count_turns_the_columns_off_instead_of_allocating() {
     let f = Fixture::new();
     f.add_events(30);
     let conn = f.store.connect().unwrap();
-    conn.execute_batch(
+    conn.as_sqlite().execute_batch(
         "INSERT INTO events (id, kind, source, severity, title, status, created_at, updated_at, updated_by)
          VALUES (1000000000, 'txn.timeout', 'payments-api', 1, 'Far away', 'open', 5, 5, 'user');",
     )
@@ -370,6 +373,7 @@ fn a_row_deleted_by_hand_is_skipped_and_the_memory_read_again() {
     f.store
         .connect()
         .unwrap()
+        .as_sqlite()
         .execute_batch(
             "DROP TRIGGER events_are_never_deleted; DROP TRIGGER changes_are_never_deleted;
              DELETE FROM changes WHERE event_id = 35; DELETE FROM events WHERE id = 35;",
@@ -388,6 +392,7 @@ fn a_row_changed_outside_the_change_log_is_seen() {
     f.store
         .connect()
         .unwrap()
+        .as_sqlite()
         .execute(
             "UPDATE events SET status = 'acknowledged' WHERE id % 3 = 0",
             [],
@@ -465,7 +470,10 @@ fn an_action_while_another_process_holds_the_write_lock_is_busy_within_the_bound
     let f = Fixture::new();
     f.add_events(2);
     let blocker = f.store.connect().unwrap();
-    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    blocker
+        .as_sqlite()
+        .execute_batch("BEGIN IMMEDIATE")
+        .unwrap();
     let started = Instant::now();
     let err = f
         .store
@@ -477,6 +485,6 @@ fn an_action_while_another_process_holds_the_write_lock_is_busy_within_the_bound
         waited >= Duration::from_millis(1_500) && waited < Duration::from_secs(10),
         "{waited:?}"
     );
-    blocker.execute_batch("ROLLBACK").unwrap();
+    blocker.as_sqlite().execute_batch("ROLLBACK").unwrap();
     assert!(f.store.act(1, 1, eventdesk_core::Action::Complete).is_ok());
 }

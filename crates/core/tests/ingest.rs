@@ -323,10 +323,13 @@ fn actors_are_named_sources_or_operators_and_the_database_refuses_others() {
     f.add_events(1);
     let conn = f.store.connect().unwrap();
     for bad in ["robot", "source:", "Source:x"] {
-        let refused = conn.execute("UPDATE events SET updated_by = ?1 WHERE id = 1", [bad]);
+        let refused = conn
+            .as_sqlite()
+            .execute("UPDATE events SET updated_by = ?1 WHERE id = 1", [bad]);
         assert!(refused.is_err(), "{bad} was accepted");
     }
-    conn.execute("UPDATE events SET updated_by = 'source:x' WHERE id = 1", [])
+    conn.as_sqlite()
+        .execute("UPDATE events SET updated_by = 'source:x' WHERE id = 1", [])
         .unwrap();
 }
 
@@ -391,6 +394,7 @@ fn a_version_6_file_with_events_is_upgraded_and_keeps_them() {
     );
     let conn = store.connect().unwrap();
     let ok: String = conn
+        .as_sqlite()
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(ok, "ok");
@@ -450,15 +454,17 @@ fn a_retitled_event_is_found_by_its_new_words_only_even_within_one_batch() {
     // A title edited by hand, outside the log: the index follows (the trigger), the memory
     // notices the file changed and reads again.
     let conn = f.store.connect().unwrap();
-    conn.execute("UPDATE events SET title = 'Quorum lost' WHERE id = 1", [])
+    conn.as_sqlite()
+        .execute("UPDATE events SET title = 'Quorum lost' WHERE id = 1", [])
         .unwrap();
     assert_eq!(found(&f, "quorum"), (vec![1], vec![1]));
     assert_eq!(found(&f, "failover"), (vec![], vec![]));
-    conn.execute(
-        "INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)",
-        [],
-    )
-    .unwrap();
+    conn.as_sqlite()
+        .execute(
+            "INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .unwrap();
 }
 
 #[test]
@@ -557,11 +563,12 @@ fn batches_full_of_retitles_keep_the_search_index_whole() {
         assert!(outcomes.iter().all(|o| matches!(o, Outcome::Applied(_))));
     }
     let conn = f.store.connect().unwrap();
-    conn.execute(
-        "INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)",
-        [],
-    )
-    .unwrap();
+    conn.as_sqlite()
+        .execute(
+            "INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .unwrap();
     for memory in [true, false] {
         f.store.set_read_memory(memory);
         let page = f

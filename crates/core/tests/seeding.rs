@@ -15,7 +15,7 @@ fn seeds_events_with_consistent_history() {
             .map(|r| r.unwrap())
             .collect()
     };
-    let before = schema(&conn);
+    let before = schema(conn.as_sqlite());
     let mut calls = Vec::new();
     let report = seed::seed(&mut conn, 1_200, 4, T0, |done, total| {
         calls.push((done, total))
@@ -36,8 +36,9 @@ fn seeds_events_with_consistent_history() {
     let statuses: std::collections::HashSet<_> = page.rows.iter().map(|e| e.status).collect();
     assert_eq!(statuses.len(), 3);
     // Indexes, triggers and the search index are all back, and consistent.
-    assert_eq!(schema(&conn), before);
+    assert_eq!(schema(conn.as_sqlite()), before);
     let fk: Vec<i64> = conn
+        .as_sqlite()
         .prepare("PRAGMA foreign_key_check")
         .unwrap()
         .query_map([], |r| r.get(1))
@@ -68,6 +69,7 @@ fn seeds_events_with_consistent_history() {
         ..EventQuery::new(1, 1)
     };
     let completed: i64 = conn
+        .as_sqlite()
         .query_row(
             "SELECT count(*) FROM events WHERE status = 'completed'",
             [],

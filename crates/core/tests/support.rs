@@ -61,6 +61,7 @@ impl Fixture {
         let mut out = String::new();
         for table in ["events", "changes", "event_counts"] {
             let mut stmt = conn
+                .as_sqlite()
                 .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
                 .unwrap();
             let cols = stmt.column_count();

@@ -139,6 +139,7 @@ fn a_replica_applies_alerts_and_actions_in_stream_order() {
         .store
         .connect()
         .unwrap()
+        .as_sqlite()
         .prepare("SELECT team_key FROM events ORDER BY id")
         .unwrap()
         .query_map([], |r| r.get(0))

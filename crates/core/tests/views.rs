@@ -590,7 +590,7 @@ fn an_id_the_memory_cannot_hold_leaves_views_to_sql() {
     let mut f = Fixture::new();
     f.add_events(30);
     let conn = f.store.connect().unwrap();
-    conn.execute(
+    conn.as_sqlite().execute(
             "INSERT INTO events (id, kind, source, severity, title, status, created_at, updated_at, updated_by) \
              VALUES (-3, 'txn.timeout', 'payments-api', 1, 'Card merchant odd row', 'open', 5, 5, 'user')",
             [],

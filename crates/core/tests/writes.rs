@@ -36,7 +36,7 @@ fn stale_version_is_a_conflict_carrying_the_current_event_and_writes_nothing() {
     let mut conn = f.store.connect().unwrap();
     f.feed
         .write(&mut conn, &*f.clock, |w| {
-            let e = eventdesk_core::db::rows::load_event(w.conn(), id)?;
+            let e = eventdesk_core::db::rows::load_event(&*w, id)?;
             w.set_severity(&e, eventdesk_core::Severity::Critical, &Actor::Simulator)
         })
         .unwrap();
@@ -104,7 +104,7 @@ fn history_is_complete_and_ordered_by_seq() {
     let mut conn = f.store.connect().unwrap();
     f.feed
         .write(&mut conn, &*f.clock, |w| {
-            let e = eventdesk_core::db::rows::load_event(w.conn(), ids[1])?;
+            let e = eventdesk_core::db::rows::load_event(&*w, ids[1])?;
             w.set_status(&e, Status::Open, &Actor::Simulator)
         })
         .unwrap();
@@ -169,7 +169,7 @@ fn a_change_set_reports_each_row_exactly_as_stored() {
     assert!(changed_twice, "some rows changed more than once");
     // The counts the write path keeps agree with counting the table.
     let cells = |sql: &str| -> Vec<(String, i64, i64)> {
-        let mut stmt = conn.prepare(sql).unwrap();
+        let mut stmt = conn.as_sqlite().prepare(sql).unwrap();
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap();
@@ -191,9 +191,11 @@ fn a_full_disk_is_a_typed_error_and_writes_nothing() {
     // SQLite's own limit on the file's size stands in for a disk that fills up: the same
     // SQLITE_FULL comes back.
     let pages: i64 = conn
+        .as_sqlite()
         .query_row("PRAGMA page_count", [], |r| r.get(0))
         .unwrap();
     let _: i64 = conn
+        .as_sqlite()
         .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
             r.get(0)
         })

@@ -139,7 +139,7 @@ struct Inner {
     config: TeamConfig,
     store: Arc<Store>,
     /// A read connection of the desk's own: the team's state and each action's outcome.
-    reader: Mutex<rusqlite::Connection>,
+    reader: Mutex<eventdesk_core::db::Conn>,
     runtime: tokio::runtime::Handle,
     status: StatusCell,
     applied: watch::Receiver<u64>,
@@ -229,8 +229,8 @@ impl TeamDesk {
         let now = eventdesk_core::clock::now_ms();
         let heard = self.0.heard.lock().clone();
         let furthest = heard.values().filter_map(|(a, _)| a.next_offset).max();
-        let conn = self.reader();
-        let (rejected, rejections) = eventdesk_core::db::team::rejections(&conn, REJECTIONS_SHOWN)?;
+        let conn = &*self.reader();
+        let (rejected, rejections) = eventdesk_core::db::team::rejections(conn, REJECTIONS_SHOWN)?;
         Ok(TeamStatus {
             stream: self.0.config.team.stream.clone(),
             team: self.0.config.team.to_string(),
@@ -252,7 +252,7 @@ impl TeamDesk {
                     simulating: a.simulating,
                 })
                 .collect(),
-            roster: team::members(&conn)?,
+            roster: team::members(conn)?,
             rejected,
             rejections,
         })
@@ -261,7 +261,7 @@ impl TeamDesk {
     /// What the desk's own ways in (its HTTP endpoint) publish through: the team's stream,
     /// within the team's limits as this desk's log has them.
     pub fn sink(&self) -> Result<Arc<crate::gateway::StreamSink>, Error> {
-        let limits = eventdesk_core::db::team::binding(&self.reader())?
+        let limits = eventdesk_core::db::team::binding(&*self.reader())?
             .map(|b| b.limits)
             .unwrap_or_default();
         crate::gateway::StreamSink::new(
@@ -271,7 +271,7 @@ impl TeamDesk {
         )
     }
 
-    fn reader(&self) -> parking_lot::MutexGuard<'_, rusqlite::Connection> {
+    fn reader(&self) -> parking_lot::MutexGuard<'_, eventdesk_core::db::Conn> {
         self.0.reader.lock()
     }
 
@@ -280,7 +280,7 @@ impl TeamDesk {
     /// outcome per target, in order.
     pub fn bulk(&self, targets: &[Target], action: Action) -> Result<Vec<BulkOutcome>, Error> {
         let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
-        let keys = team::team_keys(&self.reader(), &ids)?;
+        let keys = team::team_keys(&*self.reader(), &ids)?;
         let shared: Vec<(usize, TeamTarget)> = targets
             .iter()
             .zip(&keys)
@@ -374,7 +374,7 @@ impl TeamDesk {
             })?;
         let deadline = tokio::time::Instant::now() + COME_BACK;
         loop {
-            let result = team::action_result(&self.reader(), &message.id)?;
+            let result = team::action_result(&*self.reader(), &message.id)?;
             match result {
                 ActionResult::Applied(outcomes) => {
                     return Ok(outcomes.into_iter().map(|(_, o)| o).collect())

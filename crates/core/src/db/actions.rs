@@ -32,7 +32,7 @@ pub fn apply(
         ));
     }
     w.set_status(&event, to, &actor)?;
-    load_event(w.conn(), id)
+    load_event(w.tx(), id)
 }
 
 /// The most events one bulk request may name.

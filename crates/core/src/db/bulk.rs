@@ -5,11 +5,12 @@
 //! indexes and triggers are dropped first and rebuilt once at the end, the search index and
 //! the counts are rebuilt from the rows, and rows go in many per statement.
 
+use crate::db::Conn;
 use crate::db::{rows, team_file};
 use crate::error::{Error, Result};
 use crate::model::Field;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
-use rusqlite::{params_from_iter, Connection, Transaction, TransactionBehavior};
+use rusqlite::{params_from_iter, Transaction, TransactionBehavior};
 
 /// One event as it is stored; times in Unix ms; the texts that repeat as `&'static str`.
 pub struct BulkEvent {
@@ -50,7 +51,8 @@ pub struct BulkLoad<'c> {
 
 impl<'c> BulkLoad<'c> {
     /// Starts a load into the empty database of `conn`.
-    pub fn begin(conn: &'c mut Connection) -> Result<BulkLoad<'c>> {
+    pub fn begin(conn: &'c mut Conn) -> Result<BulkLoad<'c>> {
+        let conn = conn.raw_mut();
         if let Some(stream) = team_file(conn)? {
             return Err(Error::TeamFile { stream });
         }

@@ -2,6 +2,7 @@
 //! that missed pushes, and for publishing changes other processes committed.
 
 use crate::db::rows::{last_seq, load_event, tally, total};
+use crate::db::Conn;
 use crate::error::{Error, Result};
 use crate::model::{CatchUp, ChangeSet, Severity};
 use rusqlite::{params, Connection};
@@ -10,7 +11,8 @@ use rusqlite::{params, Connection};
 pub const CATCH_UP_LIMIT: i64 = 2_000;
 
 /// What changed after `since`: each changed event as it is now, in one read transaction.
-pub fn changes_since(conn: &mut Connection, since: i64) -> Result<CatchUp> {
+pub fn changes_since(conn: &mut Conn, since: i64) -> Result<CatchUp> {
+    let conn = conn.raw_mut();
     if since < 0 {
         return Err(Error::invalid(
             "since",

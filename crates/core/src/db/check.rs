@@ -1,8 +1,8 @@
 //! A full check of a database's consistency, for `eventdesk-cli check` and crash tests: the
 //! file's integrity, and the rules the write path keeps.
 
+use crate::db::Conn;
 use crate::error::Result;
-use rusqlite::Connection;
 use serde::Serialize;
 
 /// What [`verify`] found; `problems` is empty for a sound database.
@@ -18,7 +18,8 @@ pub struct Report {
 /// events by status and severity; the change log's `seq` runs 1..=last without gaps; every
 /// event's version equals its number of changes; no change precedes its event's creation and
 /// change times never go backwards in `seq` order.
-pub fn verify(conn: &mut Connection) -> Result<Report> {
+pub fn verify(conn: &mut Conn) -> Result<Report> {
+    let conn = conn.raw_mut();
     let tx = conn.transaction()?;
     let mut problems = Vec::new();
     let integrity: Vec<String> = tx

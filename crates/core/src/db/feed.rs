@@ -4,11 +4,11 @@
 use crate::clock::Clock;
 use crate::db::catch_up::published_range;
 use crate::db::rows::last_seq;
+use crate::db::Conn;
 use crate::db::WriteTxn;
 use crate::error::{Error, Result};
 use crate::model::ChangeSet;
 use parking_lot::Mutex;
-use rusqlite::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
@@ -69,10 +69,11 @@ impl CommitFeed {
     /// the commit and the hand-off, so that sets leave in commit order.
     pub fn write<T>(
         &self,
-        conn: &mut Connection,
+        conn: &mut Conn,
         clock: &dyn Clock,
         f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>,
     ) -> Result<T> {
+        let conn = conn.raw_mut();
         if let Some(e) = &self.state.lock().halted {
             return Err(e.clone());
         }
@@ -99,7 +100,8 @@ impl CommitFeed {
 
     /// Publishes what other processes committed since the last set, read on `conn` (a
     /// connection of its own). Returns whether there was anything.
-    pub fn publish_others(&self, conn: &mut Connection) -> Result<bool> {
+    pub fn publish_others(&self, conn: &mut Conn) -> Result<bool> {
+        let conn = conn.raw_mut();
         let mut state = self.state.lock();
         let Some(done) = state.published else {
             return Ok(false);

@@ -5,19 +5,24 @@ pub mod actions;
 pub mod bulk;
 pub mod catch_up;
 pub mod check;
+mod conn;
 mod feed;
 pub mod ingest;
 mod open;
+mod pool;
 pub mod rows;
 pub mod team;
 pub mod team_dump;
 mod write;
 
+pub(crate) use conn::sealed::Raw;
+pub use conn::{Conn, Handle};
 pub use feed::CommitFeed;
 pub use open::{
     checkpoint, connect, connect_read_only, data_version, default_path, ensure_ours, in_memory,
     prepare, quick_check, resolve_path, schema_version, tune_for_streaming, Access, Check,
     Prepared, APPLICATION_ID, BUSY_WAIT,
 };
+pub use pool::{Lent, Pool};
 pub use team::bind_team_file;
 pub use write::{team_file, NewEvent, WriteTxn};

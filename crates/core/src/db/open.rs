@@ -6,6 +6,7 @@
 //! no tables); an Eventdesk file (application id "EVDK") is opened; anything else is refused
 //! before SQLite opens it, so no journal, `-wal` or `-shm` file is ever made beside it.
 
+use crate::db::{Conn, Handle, Raw};
 use crate::error::{Error, Result};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use rusqlite_migration::{Migrations, M};
@@ -313,13 +314,13 @@ pub fn prepare(path: &Path, check: Check) -> Result<Prepared> {
             match conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)) {
                 Err(e) if is_read_only_failure(&e) => {
                     access = Access::ReadOnly("its folder is read-only".into());
-                    connect_read_only(path)?
+                    connect_read_only(path)?.into_raw()
                 }
                 Err(e) => return Err(open_error(path, &e)),
                 Ok(_) => conn,
             }
         }
-        Access::ReadOnly(_) => connect_read_only(path)?,
+        Access::ReadOnly(_) => connect_read_only(path)?.into_raw(),
     };
     configure(&conn)?;
     let version: i64 = conn
@@ -392,8 +393,9 @@ fn open_error(path: &Path, e: &rusqlite::Error) -> Error {
 
 /// `PRAGMA quick_check`: `Corrupt` naming the first problem when the file's pages do not hold
 /// together.
-pub fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
+pub fn quick_check(conn: &impl Handle, path: &Path) -> Result<()> {
     let first: String = conn
+        .raw()
         .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
         .map_err(|e| match e.sqlite_error_code() {
             Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Error::Corrupt {
@@ -414,34 +416,36 @@ pub fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
 
 /// Opens a connection to a prepared file with the settings every Eventdesk connection uses:
 /// NORMAL sync, foreign keys, a busy timeout, a bounded write-ahead log. Never creates a file.
-pub fn connect(path: &Path) -> Result<Connection> {
+pub fn connect(path: &Path) -> Result<Conn> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| open_error(path, &e))?;
     configure(&conn)?;
-    Ok(conn)
+    Ok(Conn::new(conn))
 }
 
 /// A read-only connection to a prepared file.
-pub fn connect_read_only(path: &Path) -> Result<Connection> {
+pub fn connect_read_only(path: &Path) -> Result<Conn> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| open_error(path, &e))?;
     configure(&conn)?;
-    Ok(conn)
+    Ok(Conn::new(conn))
 }
 
 /// Copies the write-ahead log's pages into the file as far as no reader still needs them
 /// (never waiting for one), so that the log restarts small; after a long write (a seed, an
 /// export, a burst of simulator changes). `journal_size_limit` then cuts the log file back.
-pub fn checkpoint(conn: &Connection) -> Result<()> {
-    let _: (i64, i64, i64) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })?;
+pub fn checkpoint(conn: &impl Handle) -> Result<()> {
+    let _: (i64, i64, i64) = conn
+        .raw()
+        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
     Ok(())
 }
 
@@ -449,23 +453,26 @@ pub fn checkpoint(conn: &Connection) -> Result<()> {
 /// of up to 64 MiB keeps the indexes it updates in memory (SQLite's default is 2 MiB), and it
 /// checkpoints every 64 MiB of log rather than every 4 MiB, so that pages written again and
 /// again (the indexes' upper levels) are copied back once.
-pub fn tune_for_streaming(conn: &Connection) -> Result<()> {
+pub fn tune_for_streaming(conn: &Conn) -> Result<()> {
+    let conn = conn.raw();
     conn.pragma_update(None, "cache_size", -64 * 1024)?;
     let _: i64 = conn.query_row("PRAGMA wal_autocheckpoint = 16384", [], |r| r.get(0))?;
     Ok(())
 }
 
 /// SQLite's `data_version`: it changes when another connection commits to the file.
-pub fn data_version(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+pub fn data_version(conn: &impl Handle) -> Result<i64> {
+    Ok(conn
+        .raw()
+        .query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
 /// An in-memory database with the schema applied, for tests and benchmarks.
-pub fn in_memory() -> Result<Connection> {
+pub fn in_memory() -> Result<Conn> {
     let mut conn = Connection::open_in_memory()?;
     configure(&conn)?;
     migrations().to_latest(&mut conn)?;
-    Ok(conn)
+    Ok(Conn::new(conn))
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -497,7 +504,7 @@ mod tests {
         // Set in .cargo/config.toml: the statistics' global mutex serialises every allocation
         // of the simulator's and the window's connections.
         let conn = in_memory().unwrap();
-        let mut stmt = conn.prepare("PRAGMA compile_options").unwrap();
+        let mut stmt = conn.raw().prepare("PRAGMA compile_options").unwrap();
         let options: Vec<String> = stmt
             .query_map([], |r| r.get(0))
             .unwrap()

@@ -1,9 +1,10 @@
 //! The `events` and `changes` tables as rows: mapping a row to an [`Event`] or a [`Change`],
 //! and the plain reads every layer above uses (one event, its history, totals, the log's end).
 
+use crate::db::{Conn, Handle};
 use crate::error::{Error, Result};
 use crate::model::{Change, Event, EventDetail, Link, Severity, Status, Tally};
-use rusqlite::{Connection, OptionalExtension, Row};
+use rusqlite::{OptionalExtension, Row};
 pub(crate) const EVENT_COLUMNS: &str =
     "id, kind, source, severity, title, status, created_at, updated_at, \
      updated_by, completed_at, completed_by, reopened_at, reopened_by, version, \
@@ -82,7 +83,8 @@ pub fn check_id(id: i64) -> Result<()> {
 }
 
 /// All events, from the maintained counts (no table scan).
-pub fn total(conn: &Connection) -> Result<i64> {
+pub fn total(conn: &impl Handle) -> Result<i64> {
+    let conn = conn.raw();
     Ok(
         conn.query_row("SELECT coalesce(sum(n), 0) FROM event_counts", [], |r| {
             r.get(0)
@@ -91,7 +93,8 @@ pub fn total(conn: &Connection) -> Result<i64> {
 }
 
 /// Unfinished events, and how many of them are critical, from the maintained counts.
-pub fn tally(conn: &Connection) -> Result<Tally> {
+pub fn tally(conn: &impl Handle) -> Result<Tally> {
+    let conn = conn.raw();
     let mut stmt = conn.prepare_cached(
         "SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN severity = 3 THEN n END), 0) \
          FROM event_counts WHERE status != 'completed'",
@@ -105,14 +108,16 @@ pub fn tally(conn: &Connection) -> Result<Tally> {
 }
 
 /// The largest event id, or 0 for no events.
-pub fn max_id(conn: &Connection) -> Result<i64> {
+pub fn max_id(conn: &impl Handle) -> Result<i64> {
+    let conn = conn.raw();
     Ok(conn
         .prepare_cached("SELECT coalesce(max(id), 0) FROM events")?
         .query_row([], |r| r.get(0))?)
 }
 
 /// The newest change-log `seq`, or 0 for an empty log.
-pub fn last_seq(conn: &Connection) -> Result<i64> {
+pub fn last_seq(conn: &impl Handle) -> Result<i64> {
+    let conn = conn.raw();
     Ok(
         conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
             r.get(0)
@@ -120,19 +125,22 @@ pub fn last_seq(conn: &Connection) -> Result<i64> {
     )
 }
 
-pub fn find_event(conn: &Connection, id: i64) -> Result<Option<Event>> {
+pub fn find_event(conn: &impl Handle, id: i64) -> Result<Option<Event>> {
+    let conn = conn.raw();
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
     Ok(stmt.query_row([id], event_from_row).optional()?)
 }
 
-pub fn load_event(conn: &Connection, id: i64) -> Result<Event> {
+pub fn load_event(conn: &impl Handle, id: i64) -> Result<Event> {
+    let conn = conn.raw();
     check_id(id)?;
     find_event(conn, id)?.ok_or(Error::NotFound { id })
 }
 
 /// The event and its history, oldest change first.
-pub fn get_event(conn: &mut Connection, id: i64) -> Result<EventDetail> {
+pub fn get_event(conn: &mut Conn, id: i64) -> Result<EventDetail> {
+    let conn = conn.raw_mut();
     check_id(id)?;
     let tx = conn.transaction()?;
     let event = load_event(&tx, id)?;
@@ -170,7 +178,8 @@ pub fn is_web_link(href: &str) -> bool {
 }
 
 /// The JSON text saved under a setting's `key`, if any.
-pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+pub fn setting(conn: &impl Handle, key: &str) -> Result<Option<String>> {
+    let conn = conn.raw();
     Ok(conn
         .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
@@ -178,14 +187,16 @@ pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
 }
 
 /// Every saved setting as (key, JSON text), by key.
-pub fn settings(conn: &Connection) -> Result<Vec<(String, String)>> {
+pub fn settings(conn: &impl Handle) -> Result<Vec<(String, String)>> {
+    let conn = conn.raw();
     let mut stmt = conn.prepare_cached("SELECT key, value FROM settings ORDER BY key")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// Every event in id order, from one read snapshot, one at a time.
-pub fn dump(conn: &mut Connection, mut each: impl FnMut(&Event) -> Result<()>) -> Result<()> {
+pub fn dump(conn: &mut Conn, mut each: impl FnMut(&Event) -> Result<()>) -> Result<()> {
+    let conn = conn.raw_mut();
     let tx = conn.transaction()?;
     {
         let mut stmt = tx.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY id"))?;
@@ -199,7 +210,8 @@ pub fn dump(conn: &mut Connection, mut each: impl FnMut(&Event) -> Result<()>) -
 }
 
 /// Ids of the newest events that are not completed, at most `LIMIT`, newest first.
-pub fn recent_unfinished<const LIMIT: usize>(conn: &Connection) -> Result<Vec<i64>> {
+pub fn recent_unfinished<const LIMIT: usize>(conn: &impl Handle) -> Result<Vec<i64>> {
+    let conn = conn.raw();
     // One seek on (status, id) per unfinished status, merged here: no walk past recently
     // completed events, and no temporary tables. The limit is a literal because SQLite
     // prepares a statement again whenever a bound LIMIT changes.
@@ -220,7 +232,8 @@ pub fn recent_unfinished<const LIMIT: usize>(conn: &Connection) -> Result<Vec<i6
 }
 
 /// The newest events a user completed, at most `LIMIT`.
-pub fn recent_user_completed<const LIMIT: usize>(conn: &Connection) -> Result<Vec<Event>> {
+pub fn recent_user_completed<const LIMIT: usize>(conn: &impl Handle) -> Result<Vec<Event>> {
+    let conn = conn.raw();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_completed_by \
          WHERE status = 'completed' AND completed_by = 'user' ORDER BY id DESC LIMIT {LIMIT}"
@@ -233,10 +246,11 @@ pub fn recent_user_completed<const LIMIT: usize>(conn: &Connection) -> Result<Ve
 /// (minute from 0, rank, count), only the ones with events. One pass over the `created_at`
 /// index.
 pub fn created_per_minute(
-    conn: &Connection,
+    conn: &impl Handle,
     first: i64,
     minutes: i64,
 ) -> Result<Vec<(i64, i64, i64)>> {
+    let conn = conn.raw();
     let mut stmt = conn.prepare_cached(
         "SELECT (created_at - ?1) / 60000, severity, count(*) FROM events \
          WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1, 2",

@@ -3,10 +3,11 @@
 //! origin ids applied. Only the replica writes them, inside the transaction that applies the
 //! stream; see `services::team`.
 
+use crate::db::Handle;
 use crate::db::{team_file, WriteTxn};
 use crate::error::Result;
 use crate::model::{Member, MessageLimits, Role, TeamRejection};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 
 /// What a team file knows of its team and its stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +24,8 @@ pub struct Binding {
 }
 
 /// The file's binding, if it is a team file.
-pub fn binding(conn: &Connection) -> Result<Option<Binding>> {
+pub fn binding(conn: &impl Handle) -> Result<Option<Binding>> {
+    let conn = conn.raw();
     Ok(conn
         .prepare_cached(
             "SELECT stream, admin, first_offset, first_digest, last_offset, last_digest, \
@@ -48,8 +50,8 @@ pub fn binding(conn: &Connection) -> Result<Option<Binding>> {
 /// Binds the file to the team stream `stream` founded by `admin` inside `w`, unless it is
 /// bound already (the founder is the roster's first admin); returns the binding as it is.
 pub fn bind_team_file(w: &WriteTxn<'_>, stream: &str, admin: &str) -> Result<Binding> {
-    if team_file(w.conn())?.is_none() {
-        w.conn()
+    if team_file(w.tx())?.is_none() {
+        w.tx()
             .prepare_cached(
                 "INSERT INTO team_binding (one, stream, bound_at, admin) VALUES (1, ?1, ?2, ?3)",
             )?
@@ -64,13 +66,13 @@ pub fn bind_team_file(w: &WriteTxn<'_>, stream: &str, admin: &str) -> Result<Bin
             -1,
         )?;
     }
-    binding(w.conn())?.ok_or_else(|| crate::Error::storage("the team binding went missing"))
+    binding(w.tx())?.ok_or_else(|| crate::Error::storage("the team binding went missing"))
 }
 
 /// Records the last message a batch applied (offset, digest), and its first as the file's
 /// first when there is none yet.
 pub fn record_applied(w: &WriteTxn<'_>, first: (i64, &str), last: (i64, &str)) -> Result<()> {
-    w.conn()
+    w.tx()
         .prepare_cached(
             "UPDATE team_binding SET last_offset = ?3, last_digest = ?4, \
              first_offset = coalesce(first_offset, ?1), first_digest = coalesce(first_digest, ?2)",
@@ -80,14 +82,15 @@ pub fn record_applied(w: &WriteTxn<'_>, first: (i64, &str), last: (i64, &str)) -
 }
 
 pub fn set_limits(w: &WriteTxn<'_>, limits: MessageLimits) -> Result<()> {
-    w.conn()
+    w.tx()
         .prepare_cached("UPDATE team_binding SET max_message = ?1, max_alerts = ?2")?
         .execute(params![limits.max_message, limits.max_alerts])?;
     Ok(())
 }
 
 /// `user`'s role and display name on the roster now.
-pub fn member(conn: &Connection, user: &str) -> Result<Option<Member>> {
+pub fn member(conn: &impl Handle, user: &str) -> Result<Option<Member>> {
+    let conn = conn.raw();
     Ok(conn
         .prepare_cached("SELECT role, name FROM team_roster WHERE user = ?1")?
         .query_row([user], |r| {
@@ -106,7 +109,7 @@ pub fn member(conn: &Connection, user: &str) -> Result<Option<Member>> {
 
 /// Puts `member` on the roster (or changes its role and name) from the message at `offset`.
 pub fn set_member(w: &WriteTxn<'_>, member: &Member, offset: i64) -> Result<()> {
-    w.conn()
+    w.tx()
         .prepare_cached(
             "INSERT INTO team_roster (user, role, name, since_offset) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (user) DO UPDATE SET role = excluded.role, name = excluded.name, \
@@ -122,14 +125,15 @@ pub fn set_member(w: &WriteTxn<'_>, member: &Member, offset: i64) -> Result<()> 
 }
 
 pub fn remove_member(w: &WriteTxn<'_>, user: &str) -> Result<()> {
-    w.conn()
+    w.tx()
         .prepare_cached("DELETE FROM team_roster WHERE user = ?1")?
         .execute([user])?;
     Ok(())
 }
 
 /// The roster, by user name.
-pub fn roster(conn: &Connection) -> Result<Vec<Member>> {
+pub fn roster(conn: &impl Handle) -> Result<Vec<Member>> {
+    let conn = conn.raw();
     let mut stmt = conn.prepare_cached("SELECT user, role, name FROM team_roster ORDER BY user")?;
     let rows = stmt.query_map([], |r| {
         Ok((
@@ -150,7 +154,7 @@ pub fn roster(conn: &Connection) -> Result<Vec<Member>> {
 
 /// Keeps the message at `offset` as refused by every desk.
 pub fn reject(w: &WriteTxn<'_>, rejection: &TeamRejection) -> Result<()> {
-    w.conn()
+    w.tx()
         .prepare_cached(
             "INSERT INTO team_rejected (stream_offset, user_id, action_id, reason, size, at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
@@ -167,7 +171,8 @@ pub fn reject(w: &WriteTxn<'_>, rejection: &TeamRejection) -> Result<()> {
 }
 
 /// How many messages were refused, and the latest `limit` of them, newest first.
-pub fn rejections(conn: &Connection, limit: usize) -> Result<(i64, Vec<TeamRejection>)> {
+pub fn rejections(conn: &impl Handle, limit: usize) -> Result<(i64, Vec<TeamRejection>)> {
+    let conn = conn.raw();
     let count = conn
         .prepare_cached("SELECT count(*) FROM team_rejected")?
         .query_row([], |r| r.get(0))?;
@@ -180,7 +185,8 @@ pub fn rejections(conn: &Connection, limit: usize) -> Result<(i64, Vec<TeamRejec
 }
 
 /// Every refused message in stream order (for `dump --team`).
-pub fn all_rejections(conn: &Connection) -> Result<Vec<TeamRejection>> {
+pub fn all_rejections(conn: &impl Handle) -> Result<Vec<TeamRejection>> {
+    let conn = conn.raw();
     let mut stmt = conn.prepare_cached(
         "SELECT stream_offset, user_id, action_id, reason, size FROM team_rejected \
          ORDER BY stream_offset",
@@ -200,7 +206,8 @@ fn rejection_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TeamRejection> {
 }
 
 /// Why the action `action_id` was refused, if it was.
-pub fn action_refused(conn: &Connection, action_id: &str) -> Result<Option<String>> {
+pub fn action_refused(conn: &impl Handle, action_id: &str) -> Result<Option<String>> {
+    let conn = conn.raw();
     Ok(conn
         .prepare_cached(
             "SELECT reason FROM team_rejected WHERE action_id = ?1 ORDER BY stream_offset LIMIT 1",
@@ -217,7 +224,7 @@ pub const SEEN_WINDOW: i64 = 10_000;
 /// left as it is). A new digest costs one insert; only a digest met before is looked at.
 pub fn seen_before(w: &WriteTxn<'_>, digest: i64, offset: i64) -> Result<bool> {
     let inserted = w
-        .conn()
+        .tx()
         .prepare_cached(
             "INSERT INTO team_seen (digest, stream_offset) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?
@@ -226,7 +233,7 @@ pub fn seen_before(w: &WriteTxn<'_>, digest: i64, offset: i64) -> Result<bool> {
         return Ok(false);
     }
     let refreshed = w
-        .conn()
+        .tx()
         .prepare_cached(
             "UPDATE team_seen SET stream_offset = ?2 WHERE digest = ?1 AND stream_offset <= ?2 - ?3",
         )?
@@ -237,14 +244,15 @@ pub fn seen_before(w: &WriteTxn<'_>, digest: i64, offset: i64) -> Result<bool> {
 /// Forgets messages that fell out of the window before `offset` (a scan: the table holds about
 /// one window).
 pub fn forget_seen(w: &WriteTxn<'_>, offset: i64) -> Result<()> {
-    w.conn()
+    w.tx()
         .prepare_cached("DELETE FROM team_seen WHERE stream_offset < ?1")?
         .execute([offset - SEEN_WINDOW])?;
     Ok(())
 }
 
 /// The offset at which the action `action_id` was applied, if it was.
-pub fn action_applied_at(conn: &Connection, action_id: &str) -> Result<Option<i64>> {
+pub fn action_applied_at(conn: &impl Handle, action_id: &str) -> Result<Option<i64>> {
+    let conn = conn.raw();
     Ok(conn
         .prepare_cached("SELECT stream_offset FROM team_actions WHERE action_id = ?1 LIMIT 1")?
         .query_row([action_id], |r| r.get(0))
@@ -252,7 +260,8 @@ pub fn action_applied_at(conn: &Connection, action_id: &str) -> Result<Option<i6
 }
 
 /// The local id of the team event `key`.
-pub fn event_by_key(conn: &Connection, key: &str) -> Result<Option<i64>> {
+pub fn event_by_key(conn: &impl Handle, key: &str) -> Result<Option<i64>> {
+    let conn = conn.raw();
     Ok(conn
         .prepare_cached("SELECT id FROM events WHERE team_key = ?1")?
         .query_row([key], |r| r.get(0))
@@ -261,7 +270,8 @@ pub fn event_by_key(conn: &Connection, key: &str) -> Result<Option<i64>> {
 
 /// The team keys of the events `ids`, in order: `None` for an event of this desk alone (or
 /// one that does not exist).
-pub fn team_keys(conn: &Connection, ids: &[i64]) -> Result<Vec<Option<String>>> {
+pub fn team_keys(conn: &impl Handle, ids: &[i64]) -> Result<Vec<Option<String>>> {
+    let conn = conn.raw();
     let mut stmt = conn.prepare_cached("SELECT team_key FROM events WHERE id = ?1")?;
     ids.iter()
         .map(|id| {
@@ -291,7 +301,7 @@ pub struct ActionRow<'a> {
 }
 
 pub fn record_action(w: &WriteTxn<'_>, stream: &str, row: &ActionRow<'_>) -> Result<()> {
-    w.conn()
+    w.tx()
         .prepare_cached(
             "INSERT INTO team_actions (stream, stream_offset, part, action_id, desk, \
              operator, action, event_key, expected_version, outcome, winner, detail, at) \
@@ -327,7 +337,8 @@ pub struct OutcomeRow {
 
 /// The outcome of each event of the action `action_id`, in its order; empty while it has not
 /// come back from the stream.
-pub fn action_rows(conn: &Connection, action_id: &str) -> Result<Vec<OutcomeRow>> {
+pub fn action_rows(conn: &impl Handle, action_id: &str) -> Result<Vec<OutcomeRow>> {
+    let conn = conn.raw();
     let mut stmt = conn.prepare_cached(
         "SELECT event_key, outcome, winner, detail FROM team_actions \
          WHERE action_id = ?1 ORDER BY stream_offset, part",

@@ -1,6 +1,7 @@
 //! What `dump --team` reads of a team file: every event as the team knows it and every action's
 //! outcome, as rows (their order and printing are `services::team::dump`'s).
 
+use crate::db::Handle;
 use crate::error::{Error, Result};
 use crate::model::{Severity, Status};
 use rusqlite::Connection;
@@ -54,7 +55,8 @@ pub struct TeamDump {
 }
 
 /// Reads the whole team state of `conn`'s file in one read snapshot.
-pub fn snapshot(conn: &Connection) -> Result<TeamDump> {
+pub fn snapshot(conn: &impl Handle) -> Result<TeamDump> {
+    let conn = conn.raw();
     let tx = conn.unchecked_transaction()?;
     Ok(TeamDump {
         events: events(&tx)?,

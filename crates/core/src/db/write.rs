@@ -5,6 +5,7 @@
 use crate::clock::Clock;
 use crate::db::catch_up::published_range;
 use crate::db::rows::{load_event, tally, total};
+use crate::db::Handle;
 use crate::error::{Error, Result};
 use crate::model::{Actor, ChangeSet, Event, Field, Link, Severity, Status};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -27,7 +28,8 @@ pub struct NewEvent {
 
 /// The team stream whose replica this file is, if it is one: then only applying that stream
 /// may change its events ([`Error::TeamFile`] for anything else).
-pub fn team_file(conn: &Connection) -> Result<Option<String>> {
+pub fn team_file(conn: &impl Handle) -> Result<Option<String>> {
+    let conn = conn.raw();
     Ok(conn
         .prepare_cached("SELECT stream FROM team_binding")?
         .query_row([], |r| r.get(0))
@@ -57,7 +59,7 @@ impl<'c> WriteTxn<'c> {
     /// Takes the database's write lock (waiting up to the connection's busy timeout, then
     /// `Busy`), then the time: the clock's, or the last change's if that is later, so that
     /// change times never go backwards in `seq` order, whatever the number of writers.
-    pub fn begin(conn: &'c mut Connection, clock: &dyn Clock) -> Result<Self> {
+    pub(crate) fn begin(conn: &'c mut Connection, clock: &dyn Clock) -> Result<Self> {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let last: Option<i64> = tx
             .prepare_cached("SELECT at FROM changes ORDER BY seq DESC LIMIT 1")?
@@ -84,7 +86,7 @@ impl<'c> WriteTxn<'c> {
         self.from_team_stream = true;
     }
 
-    pub fn conn(&self) -> &Connection {
+    pub(crate) fn tx(&self) -> &Connection {
         &self.tx
     }
 

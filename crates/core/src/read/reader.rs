@@ -1,15 +1,15 @@
 //! [`Reader`]: the read connection and its memory.
 
+use crate::db::{Conn, Raw};
 use crate::error::Result;
 use crate::model::{EventQuery, Page};
 use crate::read::memory::Memory;
-use rusqlite::Connection;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 /// A read connection and what it keeps in memory between reads.
 pub struct Reader {
-    conn: Connection,
+    conn: Conn,
     memory: Arc<Memory>,
     enabled: bool,
 }
@@ -19,9 +19,9 @@ impl Reader {
     /// `quiet_commits` counts this process's commits that change no event (see
     /// [`crate::CommitFeed::quiet_commits`]), so that edits made outside Eventdesk can be told
     /// apart from them.
-    pub fn new(conn: Connection, quiet_commits: Arc<AtomicU64>) -> Result<Reader> {
+    pub fn new(conn: Conn, quiet_commits: Arc<AtomicU64>) -> Result<Reader> {
         let memory = Memory::new(quiet_commits);
-        memory.register_search_hit(&conn)?;
+        memory.register_search_hit(conn.raw())?;
         Ok(Reader {
             conn,
             memory,
@@ -30,16 +30,8 @@ impl Reader {
     }
 
     /// Reads the columns on `conn` in a thread of its own; see [`Memory::warm_up`].
-    pub fn warm_up(&self, conn: Connection) {
-        self.memory.warm_up(conn);
-    }
-
-    pub fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
-    pub fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
+    pub fn warm_up(&self, conn: Conn) {
+        self.memory.warm_up(conn.into_raw());
     }
 
     /// Whether reads may use the memory; off, every read is answered by SQL alone, as
@@ -51,6 +43,6 @@ impl Reader {
     /// One page of a view; see [`crate::read::query::list_events`].
     pub fn list_events(&mut self, q: &EventQuery) -> Result<Page> {
         let memory = self.enabled.then_some(&*self.memory);
-        crate::read::query::list_events(&mut self.conn, memory, q)
+        crate::read::query::list_events(self.conn.raw_mut(), memory, q)
     }
 }

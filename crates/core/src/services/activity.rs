@@ -1,8 +1,8 @@
 //! Events per minute by severity over the last hour, for the activity strip.
 
 use crate::db::rows;
+use crate::db::Handle;
 use crate::error::Result;
-use rusqlite::Connection;
 use serde::Serialize;
 use specta::Type;
 
@@ -23,7 +23,7 @@ pub struct Minute {
 
 /// The last [`MINUTES`] minutes up to `now`, oldest first, every minute present (zero if none
 /// were created). Counted from the `created_at` index: one pass over the hour's events.
-pub fn last_hour(conn: &Connection, now: i64) -> Result<Vec<Minute>> {
+pub fn last_hour(conn: &impl Handle, now: i64) -> Result<Vec<Minute>> {
     let first = (now.div_euclid(MINUTE_MS) - (MINUTES - 1)) * MINUTE_MS;
     let mut minutes: Vec<Minute> = (0..MINUTES)
         .map(|i| Minute {

@@ -3,10 +3,10 @@
 //! destination under a temporary name and renamed into place only when complete, so a
 //! cancelled or failed export leaves no half-written file and never clobbers an existing one.
 
+use crate::db::Conn;
 use crate::error::{Error, Result};
 use crate::model::{Event, EventFilter, Sort};
 use crate::read::query::scan::{scan_view, Scanned};
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::fs::File;
@@ -68,7 +68,7 @@ completed,completed_by,reopened,reopened_by,version,dedup_key,occurrences,last_s
 /// Writes the view of `filter` in `sort` order to `path`. `progress(rows, total)` is called
 /// as rows are written; setting `cancel` stops the export and removes the partial file.
 pub fn export_view(
-    conn: &mut Connection,
+    conn: &mut Conn,
     filter: &EventFilter,
     sort: Sort,
     format: ExportFormat,

@@ -2,12 +2,12 @@
 //! bulk form ([`BulkLoad`]), one transaction, no change sets (nothing is listening).
 
 use crate::db::bulk::{BulkChange, BulkEvent, BulkLoad};
+use crate::db::Conn;
 use crate::error::Result;
 use crate::model::{Actor, Field, Status};
 use crate::services::simulator::random_event;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rusqlite::Connection;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -27,7 +27,7 @@ pub struct SeedReport {
 /// that already has events, so ids keep following creation time. `progress(done, count)` is
 /// called after each chunk of events generated.
 pub fn seed(
-    conn: &mut Connection,
+    conn: &mut Conn,
     count: u64,
     seed: u64,
     now_ms: i64,

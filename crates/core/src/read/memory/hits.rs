@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn a_set_read_within_a_budget_is_completed_over_later_reads() {
-        let conn = crate::db::in_memory().unwrap();
+        let conn = crate::db::in_memory().unwrap().into_raw();
         let add = |id: i64, title: &str| {
             conn.execute(
                 "INSERT INTO events_fts (rowid, title, kind, source) VALUES (?1, ?2, 'k', 's')",

@@ -424,7 +424,7 @@ mod tests {
     /// seek the few new changes by seq, never walk the whole change log.
     #[test]
     fn retitled_events_are_found_by_seq() -> crate::Result<()> {
-        let conn = crate::db::in_memory()?;
+        let conn = crate::db::in_memory()?.into_raw();
         let plan: Vec<String> = conn
             .prepare(&format!("EXPLAIN QUERY PLAN {RETITLED}"))?
             .query_map([0], |r| r.get(3))?

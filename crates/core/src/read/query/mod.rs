@@ -10,6 +10,7 @@ pub(crate) mod sql;
 pub(crate) mod totals;
 
 use crate::db::rows::{find_event, last_seq, max_id};
+use crate::db::Handle;
 use crate::error::Result;
 use crate::model::{EventFilter, EventQuery, Page, SortKey};
 use crate::read::memory::{IdRead, Memory};
@@ -126,7 +127,8 @@ fn from_columns(
 }
 
 /// `EXPLAIN QUERY PLAN` of the SQL that reads the first page of `q`'s view.
-pub fn explain(conn: &Connection, q: &EventQuery) -> Result<Vec<String>> {
+pub fn explain(conn: &impl Handle, q: &EventQuery) -> Result<Vec<String>> {
+    let conn = conn.raw();
     let terms = search::parse(q.filter.search.as_deref().unwrap_or(""))?;
     let search = search::fts_match(conn, None, terms.as_deref())?;
     let w = filter_where(&q.filter, Some(q.sort.by));
@@ -150,7 +152,8 @@ pub struct Facets {
 }
 
 /// Distinct kinds and sources, each read from its index (one step per distinct value).
-pub fn facets(conn: &Connection) -> Result<Facets> {
+pub fn facets(conn: &impl Handle) -> Result<Facets> {
+    let conn = conn.raw();
     let distinct = |col: &str| -> Result<Vec<String>> {
         let mut stmt =
             conn.prepare_cached(&format!("SELECT DISTINCT {col} FROM events ORDER BY {col}"))?;

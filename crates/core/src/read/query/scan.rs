@@ -2,14 +2,15 @@
 //! for exports: nothing is collected.
 
 use crate::db::rows::event_from_row;
+use crate::db::Conn;
 use crate::error::Result;
 use crate::model::{Event, EventFilter, Sort};
 use crate::read::query::planner::Read;
 use crate::read::query::search;
 use crate::read::query::sql::{filter_where, read_sql, HitCheck};
 use crate::read::query::totals::counted_total;
+use rusqlite::params_from_iter;
 use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Connection};
 
 /// What [`scan_view`] hands over: first the view's exact size, then each row.
 pub(crate) enum Scanned<'a> {
@@ -21,11 +22,12 @@ pub(crate) enum Scanned<'a> {
 /// snapshot), one row at a time: nothing is collected. `each` gets the view's exact size
 /// first, then the rows, and returns `false` to stop early.
 pub(crate) fn scan_view(
-    conn: &mut Connection,
+    conn: &mut Conn,
     filter: &EventFilter,
     sort: Sort,
     mut each: impl FnMut(Scanned<'_>) -> Result<bool>,
 ) -> Result<()> {
+    let conn = conn.raw_mut();
     filter.validate()?;
     let terms = search::parse(filter.search.as_deref().unwrap_or(""))?;
     let tx = conn.transaction()?;

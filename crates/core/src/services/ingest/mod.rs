@@ -13,10 +13,10 @@ use crate::clock::Clock;
 use crate::db::ingest::{first_time, forget_messages_before};
 pub use crate::db::ingest::{store_offset, stored_offset};
 use crate::db::CommitFeed;
+use crate::db::Conn;
 use crate::error::{Error, Result};
 use crate::model::{Actor, Link, MessageLimits, Severity};
 pub use rules::Applied;
-use rusqlite::Connection;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -358,7 +358,7 @@ const SEEN_KEPT_MS: i64 = 7 * 24 * 3_600_000;
 /// Applies batches of messages from one way in (`channel`, e.g. `rabbitmq:payments`), each
 /// batch in one transaction of the write path, acting as `actor`.
 pub struct Ingester {
-    conn: Connection,
+    conn: Conn,
     feed: CommitFeed,
     clock: Arc<dyn Clock>,
     actor: Actor,
@@ -370,7 +370,7 @@ pub struct Ingester {
 
 impl Ingester {
     pub fn new(
-        conn: Connection,
+        conn: Conn,
         feed: CommitFeed,
         clock: Arc<dyn Clock>,
         actor: Actor,

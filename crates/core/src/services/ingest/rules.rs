@@ -107,7 +107,7 @@ pub fn apply(
             let dedup_key = match (&alert.dedup_key, team_key) {
                 (Some(key), _) => key.clone(),
                 (None, Some(team)) => format!("eventdesk-team-{team}"),
-                (None, None) => format!("eventdesk-{}", max_id(w.conn())? + 1),
+                (None, None) => format!("eventdesk-{}", max_id(w)? + 1),
             };
             let id = w.insert(
                 &NewEvent {

@@ -13,12 +13,12 @@ pub use team::TeamSimulator;
 pub use templates::random_event;
 
 use crate::clock::Clock;
+use crate::db::Conn;
 use crate::db::{self, rows, CommitFeed, WriteTxn};
 use crate::error::Result;
 use crate::model::{Actor, Status};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rusqlite::Connection;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -64,7 +64,7 @@ impl Simulator {
     fn step(&mut self, w: &mut WriteTxn<'_>) -> Result<()> {
         let actor = &Actor::Simulator;
         if self.config.override_chance > 0.0 && self.rng.random_bool(self.config.override_chance) {
-            let done = rows::recent_user_completed::<8>(w.conn())?;
+            let done = rows::recent_user_completed::<8>(w)?;
             if !done.is_empty() {
                 let event = &done[self.rng.random_range(0..done.len())];
                 let to = if self.rng.random_bool(0.7) {
@@ -82,7 +82,7 @@ impl Simulator {
             &[][..]
         } else {
             if self.working.as_ref().is_none_or(Vec::is_empty) {
-                self.working = Some(rows::recent_unfinished::<WORKING_SET>(w.conn())?);
+                self.working = Some(rows::recent_unfinished::<WORKING_SET>(w)?);
             }
             self.working.as_deref().unwrap_or_default()
         };
@@ -115,7 +115,7 @@ impl Simulator {
     /// Makes `n` changes in one transaction and publishes them.
     pub fn run_batch(
         &mut self,
-        conn: &mut Connection,
+        conn: &mut Conn,
         feed: &CommitFeed,
         clock: &dyn Clock,
         n: u64,
@@ -136,7 +136,7 @@ impl Simulator {
     /// are committed in one transaction. A failed batch is logged and the loop goes on.
     pub fn run(
         self,
-        conn: Connection,
+        conn: Conn,
         feed: CommitFeed,
         clock: Arc<dyn Clock>,
         control: Arc<SimControl>,
@@ -157,7 +157,7 @@ impl Simulator {
 /// The simulator writing to this desk's file.
 struct Local {
     sim: Simulator,
-    conn: Connection,
+    conn: Conn,
     feed: CommitFeed,
     clock: Arc<dyn Clock>,
     since_checkpoint: u64,

@@ -2,8 +2,8 @@
 
 use super::key_order;
 use crate::db::team_dump;
+use crate::db::Handle;
 use crate::error::{Error, Result};
-use rusqlite::Connection;
 use serde::Serialize;
 
 /// How each event of a desk's file stands, what each team action did, the roster and the
@@ -11,7 +11,7 @@ use serde::Serialize;
 /// and refusals in stream order, members by user), so that two replicas of one stream can be
 /// compared with `diff`. Local ids are left out for team events
 /// (they may differ between desks).
-pub fn dump(conn: &Connection, out: &mut dyn std::io::Write) -> Result<()> {
+pub fn dump(conn: &impl Handle, out: &mut dyn std::io::Write) -> Result<()> {
     let team_dump::TeamDump {
         mut events,
         actions,

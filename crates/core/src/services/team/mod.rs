@@ -28,10 +28,10 @@
 use crate::clock::Clock;
 use crate::db::team::{self as rows, ActionRow};
 use crate::db::{actions, CommitFeed, WriteTxn};
+use crate::db::{Conn, Handle};
 use crate::error::{Error, Result};
 use crate::model::{Action, Actor, MessageLimits, Role, TeamRejection};
 use crate::services::ingest::{self, Applied, Applier, Delivery, Format, Incoming, Outcome};
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -205,7 +205,7 @@ impl ActionOutcome {
 
 /// Applies a team's stream to a database: see the module's documentation.
 pub struct Replica {
-    conn: Connection,
+    conn: Conn,
     feed: CommitFeed,
     clock: Arc<dyn Clock>,
     team: TeamRef,
@@ -244,7 +244,7 @@ impl Replica {
     /// A replica of `team` on `conn`'s file. The first replica binds the file to its team;
     /// a file bound to another team, or made before team actions were proven, is refused.
     pub fn new(
-        mut conn: Connection,
+        mut conn: Conn,
         feed: CommitFeed,
         clock: Arc<dyn Clock>,
         team: &TeamRef,
@@ -347,10 +347,8 @@ impl Applier for Replica {
         let (source, team) = (&self.source, &self.team);
         let applied = self.feed.write(&mut self.conn, &*self.clock, |w| {
             w.applying_team_stream();
-            let mut next = ingest::stored_offset(w.conn(), &channel)?.unwrap_or(0);
-            let mut limits = rows::binding(w.conn())?
-                .map(|b| b.limits)
-                .unwrap_or_default();
+            let mut next = ingest::stored_offset(w, &channel)?.unwrap_or(0);
+            let mut limits = rows::binding(w)?.map(|b| b.limits).unwrap_or_default();
             // The first and last messages applied: what the stream must still hold when the
             // desk goes on (the last), and where this desk began (the first).
             let mut span: Option<(i64, &Incoming, i64, &Incoming)> = None;
@@ -523,11 +521,9 @@ impl Context<'_, '_> {
                     .into(),
             }));
         };
-        Ok(
-            rows::member(self.w.conn(), user)?.ok_or_else(|| Error::Forbidden {
-                message: format!("{user} is not on the team's roster"),
-            }),
-        )
+        Ok(rows::member(self.w, user)?.ok_or_else(|| Error::Forbidden {
+            message: format!("{user} is not on the team's roster"),
+        }))
     }
 
     /// An admin's change to the roster or the team's limits.
@@ -580,7 +576,7 @@ impl Context<'_, '_> {
         if let Err(e) = message.validate() {
             return Ok(Outcome::Rejected(e));
         }
-        let conn = self.w.conn();
+        let conn = &*self.w;
         let earlier = rows::action_applied_at(conn, &message.id)?
             .map(|at| format!("applied at offset {at}"))
             .or(rows::action_refused(conn, &message.id)?.map(|_| "refused before".to_owned()));
@@ -598,7 +594,7 @@ impl Context<'_, '_> {
         };
         let mut applied = Vec::with_capacity(message.targets.len());
         for (part, target) in message.targets.iter().enumerate() {
-            let id = rows::event_by_key(self.w.conn(), &target.event)?;
+            let id = rows::event_by_key(self.w, &target.event)?;
             let outcome = match id {
                 None => ActionOutcome::NotFound,
                 Some(id) => match actions::apply(
@@ -674,7 +670,7 @@ pub enum ActionResult {
 }
 
 /// What became of the action `action_id` on this desk.
-pub fn action_result(conn: &Connection, action_id: &str) -> Result<ActionResult> {
+pub fn action_result(conn: &impl Handle, action_id: &str) -> Result<ActionResult> {
     let rows = rows::action_rows(conn, action_id)?;
     if rows.is_empty() {
         return Ok(match rows::action_refused(conn, action_id)? {
