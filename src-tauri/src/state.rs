@@ -147,7 +147,7 @@ impl AppState {
         &self,
         setup: Option<crate::team::TeamJoin>,
     ) -> Result<Option<TeamSetup>, Error> {
-        crate::team::save_setup(self.store()?, &self.0.parts.secrets, setup)
+        crate::team::save_setup(self.store()?, self.0.parts.secrets.as_ref(), setup)
     }
 
     /// `action` on one event: through the team's stream in team mode, or on this desk.

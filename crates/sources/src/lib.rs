@@ -9,6 +9,7 @@
 //! - [`http`]: a loopback endpoint speaking PagerDuty's Events API v2 and Alertmanager's
 //!   webhook, behind a token;
 //! - [`lines`]: newline-delimited JSON messages on standard input (or any reader);
+//! - [`startup`]: a desk as it starts (database, team mode, simulator, sources);
 //! - [`team`]: a team desk, whose file is a replica of the team's stream and whose actions go
 //!   through it.
 //!
@@ -20,4 +21,5 @@ pub mod desk;
 pub mod gateway;
 pub mod http;
 pub mod lines;
+pub mod startup;
 pub mod team;

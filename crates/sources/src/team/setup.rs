@@ -3,11 +3,11 @@
 //! as saved from the Team panel (the `team` setting; the password in the credential store),
 //! joined at the next start. The desk acts as the broker user it logs in as.
 
-use crate::secrets::Secrets;
+use crate::amqp::{Broker, PASSWORD_VAR, URL_VAR};
+use crate::desk::SecretStore;
+use crate::team::TeamConfig;
 use eventdesk_core::services::team::TeamRef;
 use eventdesk_core::{Error, Store};
-use eventdesk_sources::amqp::{Broker, PASSWORD_VAR, URL_VAR};
-use eventdesk_sources::team::TeamConfig;
 use serde::Serialize;
 use specta::Type;
 
@@ -77,7 +77,7 @@ fn from_env(var: &impl Fn(&str) -> Option<String>) -> Result<Option<TeamConfig>,
 pub fn resolve(
     var: &impl Fn(&str) -> Option<String>,
     store: &Store,
-    secrets: &Secrets,
+    secrets: &dyn SecretStore,
 ) -> Result<Option<TeamConfig>, Error> {
     if let Some(config) = from_env(var)? {
         return Ok(Some(config));
@@ -108,7 +108,7 @@ pub fn saved_setup(store: &Store) -> Result<Option<TeamSetup>, Error> {
 /// is wrong, or when a URL carries a password (it has a field of its own).
 pub fn save_setup(
     store: &Store,
-    secrets: &Secrets,
+    secrets: &dyn SecretStore,
     join: Option<TeamJoin>,
 ) -> Result<Option<TeamSetup>, Error> {
     let Some(join) = join else {
@@ -143,7 +143,30 @@ mod tests {
 
     use super::*;
     use eventdesk_core::{CommitFeed, SystemClock};
+    use parking_lot::Mutex;
+    use std::collections::HashMap;
     use std::sync::Arc;
+
+    /// Secrets kept for the test only.
+    #[derive(Default)]
+    struct Memory(Mutex<HashMap<String, String>>);
+
+    impl SecretStore for Memory {
+        fn get(&self, name: &str) -> Result<Option<String>, Error> {
+            Ok(self.0.lock().get(name).cloned())
+        }
+        fn set(&self, name: &str, secret: &str) -> Result<(), Error> {
+            self.0.lock().insert(name.into(), secret.into());
+            Ok(())
+        }
+        fn delete(&self, name: &str) -> Result<(), Error> {
+            self.0.lock().remove(name);
+            Ok(())
+        }
+        fn is_system(&self) -> bool {
+            false
+        }
+    }
 
     fn join(team: &str) -> TeamJoin {
         TeamJoin {
@@ -159,7 +182,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (feed, _rx) = CommitFeed::new();
         let store = Store::open(&dir.path().join("desk.db"), feed, Arc::new(SystemClock)).unwrap();
-        let secrets = Secrets::session();
+        let secrets = Memory::default();
         let none = |_: &str| None;
         assert_eq!(resolve(&none, &store, &secrets).unwrap(), None);
 
@@ -201,7 +224,7 @@ mod tests {
         assert_eq!(from_env.operator(), "bob");
 
         // Without its password (a session that ended) the saved team says what to do.
-        let missing = resolve(&none, &store, &Secrets::session()).unwrap_err();
+        let missing = resolve(&none, &store, &Memory::default()).unwrap_err();
         assert!(
             missing
                 .to_string()

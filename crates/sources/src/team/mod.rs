@@ -9,6 +9,10 @@
 //!
 //! The window (`src-tauri`) and the command-line tool only adapt this to their commands.
 
+mod setup;
+
+pub use setup::{resolve, save_setup, saved_setup, TeamJoin, TeamSetup};
+
 use crate::amqp::presence::{self, Heard};
 use crate::amqp::{
     self, Broker, Publish, Publisher, QueueKind, QueueSource, QueueState, StatusCell,
