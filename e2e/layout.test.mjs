@@ -5,7 +5,7 @@
 // The layout at the sizes operators use, and screenshots of every view.
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { eventdeskCli, root, settleWorkspaces, withApp, workspace } from "./harness.mjs";
 import {
@@ -95,7 +95,10 @@ test("26. screenshots of the main view, the detail pane, each panel and dark mod
   const ws = workspace("screens");
   eventdeskCli("seed", "--db", ws.db, "--events", "500", "--seed", "26");
   const out = join(root, "e2e/artifacts/screens");
+  // Shots of an earlier run must not stand in for this one's.
+  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
+  const taken = [];
   await withApp("screens", ws, SIM_OFF, async (browser, session) => {
     await waitForRows(browser);
     const shot = async (name) => {
@@ -104,6 +107,7 @@ test("26. screenshots of the main view, the detail pane, each panel and dark mod
         requestAnimationFrame(() => requestAnimationFrame(() => done())),
       );
       await browser.saveScreenshot(join(out, `${name}.png`));
+      taken.push(name);
     };
     for (const [w, h] of [
       [1024, 768],
@@ -144,6 +148,28 @@ test("26. screenshots of the main view, the detail pane, each panel and dark mod
       await browser.$("button[aria-label='Close panels']").click();
     }
   });
-  const files = readdirSync(out).filter((f) => f.endsWith(".png"));
-  assert.equal(files.length, 21, `screenshots: ${files.join(", ")}`);
+  const sizes = ["1024x768", "1280x800", "1920x1080"];
+  const views = ["main", "panel-sources", "panel-team", "panel-simulator", "panel-settings"];
+  const expected = sizes.flatMap((s) => [...views, "detail", "dark"].map((v) => `${s}-${v}`));
+  assert.deepEqual([...taken].sort(), [...expected].sort());
+  assert.deepEqual(
+    readdirSync(out)
+      .filter((f) => f.endsWith(".png"))
+      .sort(),
+    expected.map((n) => `${n}.png`).sort(),
+  );
+  // Each is a PNG image of the window at its size: wider windows give wider shots, and the
+  // dark theme is not the light one.
+  const png = (name) => {
+    const bytes = readFileSync(join(out, `${name}.png`));
+    assert.equal(bytes.subarray(1, 4).toString("latin1"), "PNG", `${name} is a PNG`);
+    return { bytes, width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  };
+  const widths = sizes.map((s) => png(`${s}-main`).width);
+  assert.ok(widths[0] < widths[1] && widths[1] < widths[2], `shot widths ${widths.join(", ")}`);
+  for (const s of sizes) {
+    const [main, dark] = [png(`${s}-main`), png(`${s}-dark`)];
+    assert.ok(main.height > 0 && main.width > 0, `${s}: an empty shot`);
+    assert.ok(!main.bytes.equals(dark.bytes), `${s}: the dark shot is the light one`);
+  }
 });
