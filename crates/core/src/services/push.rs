@@ -17,6 +17,13 @@ pub struct Pusher {
     interval: Duration,
 }
 
+/// When a set that arrives after the push at `last_push` may go out: `None` when it may go at
+/// once (nothing pushed yet), otherwise one interval after that push (a time already past
+/// after a quiet spell, so that it goes at once too).
+pub fn due(last_push: Option<Instant>, interval: Duration) -> Option<Instant> {
+    last_push.map(|last| last + interval)
+}
+
 impl Pusher {
     pub fn new(rx: Receiver<ChangeSet>, interval: Duration) -> Pusher {
         Pusher { rx, interval }
@@ -28,8 +35,7 @@ impl Pusher {
         let mut last_push: Option<Instant> = None;
         while let Ok(mut pending) = self.rx.recv() {
             let mut closed = false;
-            if let Some(last) = last_push {
-                let due = last + self.interval;
+            if let Some(due) = due(last_push, self.interval) {
                 loop {
                     let now = Instant::now();
                     if now >= due {
