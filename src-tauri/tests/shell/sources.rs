@@ -283,12 +283,10 @@ fn a_rabbitmq_stream_added_in_the_panel_is_read_and_removed_again() {
         .await
         .unwrap();
     });
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    assert_eq!(
-        s.list(1, 10).unwrap()["total"],
-        json!(1),
-        "read while paused"
-    );
+    // Nothing waits here to see that it is not read: the applied count after resuming says
+    // who read it. A paused consumer that went on reading would apply it into the counts it
+    // left behind and store its offset, and the resumed one would then start past it: the
+    // source would show 1 applied, not 2.
     let saved = s.invoke("sources_status", json!({})).unwrap();
     assert_eq!(saved["queues"][0]["paused"], json!(true));
     s.invoke(
