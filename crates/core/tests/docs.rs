@@ -29,7 +29,8 @@ fn architecture_lists_every_error_variant_and_no_other() {
     let doc = read("ARCHITECTURE.md");
     let start = doc.find("### Errors").unwrap();
     let section = &doc[start..];
-    let section = &section[..section[3..].find("\n### ").map_or(section.len(), |i| i + 3)];
+    // Up to the next heading, whatever its level.
+    let section = &section[..section[3..].find("\n#").map_or(section.len(), |i| i + 3)];
     let listed: BTreeSet<String> = section
         .split('`')
         .skip(1)

@@ -2,7 +2,13 @@
 //! Alertmanager's `pagerduty_configs`, Grafana and anything that speaks PagerDuty can point at
 //! Eventdesk), `POST /alertmanager` Alertmanager's webhook. A token is required: `Authorization:
 //! Bearer TOKEN`, or for PagerDuty messages a `routing_key` equal to it. The answer comes after
-//! the commit: 202, or 400 with a JSON reason, 401 without the token, 413 past 512 KB.
+//! the commit: 202, or 400 with a JSON reason, 401 without the token, 413 past 512 KB, 408 when
+//! the request takes longer than [`REQUEST_TIMEOUT`], 503 while too many wait to be applied.
+//!
+//! Before any body is read, a request is refused (403) when a web page could have sent it (it
+//! carries `Origin` or `Sec-Fetch-Site`, which browsers add and senders do not) or when its
+//! `Host` is not this machine's loopback (a DNS-rebinding page), and (401) when its bearer token
+//! is wrong, or missing on the webhook route.
 //!
 //! Where an accepted message goes is the endpoint's sink: on a desk of its own, applied to the
 //! desk's file by one thread per route in batches (what is waiting when it is free goes in one
@@ -14,8 +20,9 @@
 use crate::gateway::StreamSink;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -35,6 +42,10 @@ use tokio::sync::oneshot;
 pub const MAX_BODY: usize = 512 * 1024;
 /// The most requests one transaction applies.
 const BATCH: usize = 500;
+/// The most requests waiting for a route's applying thread; past it, 503.
+const WAITING: usize = 4 * BATCH;
+/// The longest a request may take, its body and the commit or the broker's confirm included.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// How the endpoint listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +94,8 @@ type Job = (Incoming, oneshot::Sender<Result<Outcome>>);
 struct Endpoint {
     token: Arc<str>,
     sink: Sink,
+    /// Listening beyond loopback: any `Host` is taken.
+    remote: bool,
 }
 
 /// Where accepted messages go.
@@ -90,8 +103,8 @@ struct Endpoint {
 enum Sink {
     /// Applied to this desk's file, each route by its own thread.
     Local {
-        pagerduty: mpsc::Sender<Job>,
-        alertmanager: mpsc::Sender<Job>,
+        pagerduty: mpsc::SyncSender<Job>,
+        alertmanager: mpsc::SyncSender<Job>,
     },
     /// Published to a team's stream.
     Stream(Arc<StreamSink>),
@@ -177,11 +190,17 @@ async fn listen(config: &HttpConfig, sink: Sink, activity: SharedActivity) -> Re
     let endpoint = Endpoint {
         token: config.token.as_str().into(),
         sink,
+        remote: config.allow_remote,
     };
     let app = Router::new()
         .route("/v2/enqueue", post(enqueue))
         .route("/alertmanager", post(alertmanager_webhook))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .route_layer(middleware::from_fn_with_state(endpoint.clone(), guard))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .with_state(endpoint);
     let (stop, stopped) = oneshot::channel::<()>();
     let served = tokio::spawn(async move {
@@ -204,8 +223,8 @@ async fn listen(config: &HttpConfig, sink: Sink, activity: SharedActivity) -> Re
 }
 
 /// The thread that applies one route's messages, as many as are waiting in each transaction.
-fn applier(mut ingester: Ingester, activity: SharedActivity) -> Result<mpsc::Sender<Job>> {
-    let (tx, rx) = mpsc::channel::<Job>();
+fn applier(mut ingester: Ingester, activity: SharedActivity) -> Result<mpsc::SyncSender<Job>> {
+    let (tx, rx) = mpsc::sync_channel::<Job>(WAITING);
     std::thread::Builder::new()
         .name("http-ingest".into())
         .spawn(move || {
@@ -288,6 +307,44 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// Refuses, before any body is read, what a web page could have sent, what is addressed to
+/// another name than loopback, and a wrong or (on the webhook route) missing token. PagerDuty
+/// messages may carry the token as their `routing_key`, read with the body.
+async fn guard(State(endpoint): State<Endpoint>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    if headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site") {
+        return forbidden("requests from web pages are refused").into_response();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if !endpoint.remote && !host.is_some_and(is_loopback_host) {
+        return forbidden("the Host must be 127.0.0.1, [::1] or localhost").into_response();
+    }
+    let token_optional = request.uri().path() == "/v2/enqueue";
+    match bearer(headers) {
+        Some(token) if !same(token, &endpoint.token) => return unauthorized().into_response(),
+        None if !token_optional => return unauthorized().into_response(),
+        _ => {}
+    }
+    next.run(request).await
+}
+
+/// `host` (with or without its port) names this machine's loopback.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn forbidden(reason: &str) -> Refusal {
+    Refusal(
+        StatusCode::FORBIDDEN,
+        json!({ "status": "forbidden", "message": reason }),
+    )
+}
+
 /// The body, or the answer to a body that could not be read (too large, cut off).
 fn body(read: std::result::Result<Bytes, BytesRejection>) -> std::result::Result<Bytes, Refusal> {
     read.map_err(|e| {
@@ -327,7 +384,10 @@ async fn accept(
 }
 
 /// Hands `body` to the route's applying thread and waits for the commit.
-async fn apply(queue: &mpsc::Sender<Job>, body: Bytes) -> std::result::Result<Outcome, Refusal> {
+async fn apply(
+    queue: &mpsc::SyncSender<Job>,
+    body: Bytes,
+) -> std::result::Result<Outcome, Refusal> {
     let (reply, outcome) = oneshot::channel();
     let job = (Incoming::new(body.to_vec(), Delivery::Once), reply);
     let unavailable = || {
@@ -336,7 +396,13 @@ async fn apply(queue: &mpsc::Sender<Job>, body: Bytes) -> std::result::Result<Ou
             json!({ "status": "error", "message": "Eventdesk is stopping" }),
         )
     };
-    queue.send(job).map_err(|_| unavailable())?;
+    queue.try_send(job).map_err(|e| match e {
+        mpsc::TrySendError::Full(_) => Refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "status": "error", "message": format!("{WAITING} messages are waiting to be applied; send it again shortly") }),
+        ),
+        mpsc::TrySendError::Disconnected(_) => unavailable(),
+    })?;
     match outcome.await.map_err(|_| unavailable())? {
         Ok(o) => Ok(o),
         Err(Error::Busy { message }) => Err(Refusal(
@@ -413,5 +479,56 @@ async fn alertmanager_webhook(
         Ok(Outcome::Rejected(e)) => invalid(&e.to_string()).into_response(),
         Ok(Outcome::Duplicate) => answer(StatusCode::ACCEPTED, json!({ "status": "success" })),
         Err(refusal) => refusal.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)] // test code: failing loudly is the point
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_message_past_the_waiting_ones_is_answered_503_not_queued() {
+        // An applying thread that is stuck (a long commit): its queue fills, then refuses.
+        let (queue, _stuck) = mpsc::sync_channel::<Job>(WAITING);
+        for _ in 0..WAITING {
+            let (reply, _) = oneshot::channel();
+            queue
+                .try_send((Incoming::new(b"{}".to_vec(), Delivery::Once), reply))
+                .unwrap();
+        }
+        match apply(&queue, Bytes::from_static(b"{}")).await {
+            Err(Refusal(status, body)) => {
+                assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+                assert!(
+                    body["message"].as_str().unwrap().contains("waiting"),
+                    "{body}"
+                );
+            }
+            Ok(_) => panic!("a full queue took one more"),
+        }
+    }
+
+    #[test]
+    fn loopback_names_are_told_from_others() {
+        for host in [
+            "127.0.0.1:8095",
+            "localhost",
+            "LOCALHOST:1",
+            "[::1]:8095",
+            "127.8.0.1",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "attacker.example",
+            "10.0.0.7:8095",
+            "[fe80::1]:1",
+            "localhost.evil",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 }

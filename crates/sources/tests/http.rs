@@ -3,7 +3,7 @@
 
 use crate::support::{alertmanager, pd_action, post, request, trigger, Desk};
 use eventdesk_core::services::ingest::Format;
-use eventdesk_sources::http::{self, HttpConfig, HttpServer, MAX_BODY};
+use eventdesk_sources::http::{self, HttpConfig, HttpServer, MAX_BODY, REQUEST_TIMEOUT};
 use serde_json::json;
 use std::net::IpAddr;
 
@@ -275,4 +275,83 @@ fn concurrent_senders_each_get_their_event_exactly_once() {
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), 320);
+}
+
+#[test]
+fn what_a_web_page_or_a_rebinding_name_could_send_is_refused_before_the_body_is_read() {
+    let e = endpoint();
+    let at = e.server.address();
+    let body = trigger("web/1", "Sent from a page", "error").to_string();
+    let json = "POST /v2/enqueue HTTP/1.1\r\nContent-Type: application/json";
+    // A page's POST carries Origin or Sec-Fetch-Site (browsers add them); the token does not
+    // make it welcome.
+    for extra in [
+        "Origin: https://attacker.example",
+        "Origin: null",
+        "Sec-Fetch-Site: cross-site",
+    ] {
+        let a = request(
+            at,
+            &format!("{json}\r\nAuthorization: Bearer {TOKEN}\r\n{extra}"),
+            body.as_bytes(),
+        );
+        assert_eq!(a.status, 403, "{extra}: {:?}", a.body);
+    }
+    // DNS rebinding: the page's own name in Host.
+    for host in [format!("attacker.example:{}", at.port()), "10.0.0.7".into()] {
+        let a = request(
+            at,
+            &format!("{json}\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}"),
+            body.as_bytes(),
+        );
+        assert_eq!(a.status, 403, "{host}: {:?}", a.body);
+    }
+    assert!(e.desk.rows().is_empty(), "a refused request wrote");
+    // The machine's own names are taken.
+    let a = request(
+        at,
+        &format!(
+            "{json}\r\nHost: localhost:{}\r\nAuthorization: Bearer {TOKEN}",
+            at.port()
+        ),
+        body.as_bytes(),
+    );
+    assert_eq!(a.status, 202, "{:?}", a.body);
+    // A wrong token is refused before the body is read: 401 for a body four times the limit,
+    // which reading it would have answered 413.
+    let big = vec![b'x'; 4 * MAX_BODY];
+    for head in [
+        format!("{json}\r\nAuthorization: Bearer wrong-token-0123456789"),
+        "POST /alertmanager HTTP/1.1\r\nContent-Type: application/json".to_owned(),
+    ] {
+        let a = request(at, &head, &big);
+        assert_eq!(a.status, 401, "{head}: {:?}", a.body);
+    }
+    assert_eq!(e.desk.rows().len(), 1);
+}
+
+#[test]
+fn a_request_that_stalls_is_answered_408_and_let_go() {
+    use std::io::{Read, Write};
+    let e = endpoint();
+    let at = e.server.address();
+    let mut stream = std::net::TcpStream::connect(at).unwrap();
+    stream.set_read_timeout(Some(REQUEST_TIMEOUT * 3)).unwrap();
+    // The head and ten bytes of a body of a thousand, then nothing.
+    write!(
+        stream,
+        "POST /v2/enqueue HTTP/1.1\r\nHost: {at}\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"routing_"
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(
+        text.starts_with("HTTP/1.1 408"),
+        "after {:?}: {text:?}",
+        started.elapsed()
+    );
+    assert!(e.desk.rows().is_empty());
 }

@@ -116,8 +116,14 @@ pub fn request(address: SocketAddr, head: &str, body: &[u8]) -> Answer {
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
+    // A head that names its own Host keeps it.
+    let host = if head.to_ascii_lowercase().contains("\r\nhost:") {
+        String::new()
+    } else {
+        format!("\r\nHost: {address}")
+    };
     let head = format!(
-        "{head}\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{head}{host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).unwrap();
