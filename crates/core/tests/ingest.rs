@@ -611,3 +611,65 @@ fn an_alertmanager_message_with_more_alerts_than_allowed_is_refused_whole() {
     assert!(matches!(&outcomes[1], Outcome::Applied(a) if a.len() == 2));
     assert_eq!(f.store.tally().unwrap().unfinished, 2);
 }
+
+#[test]
+fn a_link_is_stored_as_it_will_be_opened_and_only_web_links_are_kept() {
+    let f = Fixture::new();
+    let mut i = ingester(&f, "pagerduty");
+    let mut message = trigger("links/1", "Links with spaces around them", "error");
+    message["links"] = json!([
+        { "href": "  https://runbooks.example/disk\t", "text": "Runbook" },
+        { "href": " javascript:alert(1)", "text": "Not a web link" },
+        { "href": "https://a.example/x y", "text": "A space inside" },
+        { "href": "http://dash.example/d" }
+    ]);
+    apply(&mut i, vec![message]);
+    let id = f.store.list_events(&EventQuery::new(1, 1)).unwrap().rows[0].id;
+    let hrefs: Vec<String> = f
+        .store
+        .get_event(id)
+        .unwrap()
+        .links
+        .into_iter()
+        .map(|l| l.href)
+        .collect();
+    assert_eq!(
+        hrefs,
+        ["https://runbooks.example/disk", "http://dash.example/d"]
+    );
+    // What would open is checked exactly as given: no space before the scheme passes.
+    assert!(!eventdesk_core::db::rows::is_web_link(
+        " https://runbooks.example/disk"
+    ));
+    assert!(eventdesk_core::db::rows::is_web_link(
+        "https://runbooks.example/disk"
+    ));
+}
+
+#[test]
+fn a_rejections_reason_is_kept_bounded_whatever_the_sender_put_in_it() {
+    use eventdesk_core::model::REASON_CHARS;
+    use eventdesk_core::services::ingest::Activity;
+    let f = Fixture::new();
+    let mut i = ingester(&f, "pagerduty");
+    // The reason quotes the unknown action it was sent.
+    let sent = "z".repeat(100_000);
+    let outcomes = i
+        .apply(&[once(json!({ "event_action": sent, "dedup_key": "k" }))])
+        .unwrap();
+    assert!(matches!(&outcomes[0], Outcome::Rejected(e) if e.to_string().len() > 100_000));
+    let mut activity = Activity::default();
+    activity.record(T0, &outcomes, &[]);
+    let kept = &activity.rejections[0].reason;
+    assert_eq!(kept.chars().count(), REASON_CHARS + 1, "{kept}");
+    assert!(
+        kept.starts_with("event_action") || kept.contains("must be"),
+        "{kept}"
+    );
+    assert!(kept.ends_with('…'));
+    // A short reason is kept whole.
+    let outcomes = i.apply(&[once(json!({ "dedup_key": "k" }))]).unwrap();
+    activity.record(T0, &outcomes, &[]);
+    assert!(activity.rejections[0].reason.contains("event_action"));
+    assert!(!activity.rejections[0].reason.ends_with('…'));
+}

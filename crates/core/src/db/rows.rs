@@ -171,10 +171,11 @@ pub fn get_event(conn: &mut Conn, id: i64) -> Result<EventDetail> {
 
 /// Whether `href` is an http or https URL (the only links Eventdesk opens).
 pub fn is_web_link(href: &str) -> bool {
-    let lower = href.trim_start().to_ascii_lowercase();
+    // Exactly as it will be opened: no leading spaces before the scheme, none after it.
+    let lower = href.to_ascii_lowercase();
     (lower.starts_with("https://") || lower.starts_with("http://"))
         && href.len() <= 2_048
-        && !href.chars().any(char::is_control)
+        && !href.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 /// The JSON text saved under a setting's `key`, if any.

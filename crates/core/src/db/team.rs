@@ -163,7 +163,7 @@ pub fn reject(w: &WriteTxn<'_>, rejection: &TeamRejection) -> Result<()> {
             rejection.offset,
             rejection.user,
             rejection.action_id,
-            rejection.reason,
+            crate::model::bounded_reason(&rejection.reason),
             rejection.size,
             w.now()
         ])?;

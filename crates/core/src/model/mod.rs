@@ -17,3 +17,15 @@ pub use event::{Actor, Change, Event, EventDetail, Field, Link, Severity, Status
 pub use limits::MessageLimits;
 pub use team::{Member, Role, TeamRejection};
 pub use view::{EventFilter, EventQuery, Page, Position, Sort, SortKey};
+
+/// The most characters of a refusal's reason kept and shown: a reason may quote what a sender
+/// sent, and nothing from outside is kept unbounded.
+pub const REASON_CHARS: usize = 300;
+
+/// `reason` as kept: at most [`REASON_CHARS`] characters, an ellipsis saying where it was cut.
+pub fn bounded_reason(reason: &str) -> String {
+    match reason.char_indices().nth(REASON_CHARS) {
+        None => reason.to_owned(),
+        Some((cut, _)) => format!("{}…", &reason[..cut]),
+    }
+}

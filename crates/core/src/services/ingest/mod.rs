@@ -74,10 +74,15 @@ impl Alert {
     }
 }
 
-/// The links Eventdesk will open: http and https only.
+/// The links Eventdesk will open: http and https only, stored as they are opened (without the
+/// spaces a sender may leave around them), so that the address shown is the one opened.
 fn web_links(links: Vec<Link>) -> Vec<Link> {
     links
         .into_iter()
+        .map(|l| Link {
+            href: l.href.trim().to_owned(),
+            ..l
+        })
         .filter(|l| crate::db::rows::is_web_link(&l.href))
         .take(20)
         .collect()
@@ -317,7 +322,7 @@ impl Activity {
                     Rejection {
                         at: now,
                         place: place.clone(),
-                        reason: e.to_string(),
+                        reason: crate::model::bounded_reason(&e.to_string()),
                     },
                 );
                 self.rejections.truncate(Activity::REJECTIONS_KEPT);
