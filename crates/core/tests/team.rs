@@ -578,3 +578,32 @@ fn oversized_and_republished_messages_are_refused_alike_and_the_stream_goes_on()
         (7, at(7, three.to_string().as_bytes()).digest())
     );
 }
+
+#[test]
+fn every_desk_name_a_team_takes_makes_actions_every_desk_applies() {
+    let target = || {
+        vec![TeamTarget {
+            event: "ops:1".into(),
+            expected_version: 1,
+        }]
+    };
+    for n in 1..=team::MAX_DESK {
+        let desk = "d".repeat(n);
+        team::check_desk(&desk).unwrap();
+        ActionMessage::new(&desk, Action::Acknowledge, target())
+            .validate()
+            .unwrap_or_else(|e| panic!("a desk named with {n} characters: {e}"));
+    }
+    // One more would make ids too long: refused where the desk is named, not at its first action.
+    let long = "d".repeat(team::MAX_DESK + 1);
+    assert!(matches!(
+        team::check_desk(&long),
+        Err(Error::InvalidInput { ref field, .. }) if field == "desk"
+    ));
+    assert!(ActionMessage::new(&long, Action::Acknowledge, target())
+        .validate()
+        .is_err());
+    for bad in ["", "has space", "semi;colon"] {
+        assert!(team::check_desk(bad).is_err(), "{bad:?}");
+    }
+}

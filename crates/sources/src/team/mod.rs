@@ -50,7 +50,7 @@ pub struct TeamConfig {
 
 impl TeamConfig {
     pub fn validate(&self) -> Result<(), Error> {
-        eventdesk_core::Actor::source(&self.desk).map_err(|e| Error::invalid("desk", e))?;
+        team::check_desk(&self.desk)?;
         team::roster::check_user("user", self.broker.user())
     }
 

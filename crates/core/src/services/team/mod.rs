@@ -80,6 +80,22 @@ pub fn new_id(desk: &str) -> String {
 
 /// The longest action id, desk name and team key accepted.
 const MAX_TEXT: usize = 64;
+/// The longest desk name: an action's id is the desk's name, a dash and 16 hex digits, and
+/// must fit in [`MAX_TEXT`].
+pub const MAX_DESK: usize = MAX_TEXT - 17;
+
+/// A desk's name as every part of a team takes it: a source name (letters, digits, `.`, `_`,
+/// `-`) of at most [`MAX_DESK`] characters, so that the ids of its actions fit.
+pub fn check_desk(name: &str) -> Result<()> {
+    Actor::source(name).map_err(|e| Error::invalid("desk", e))?;
+    if name.chars().count() > MAX_DESK {
+        return Err(Error::invalid(
+            "desk",
+            format!("must be at most {MAX_DESK} characters"),
+        ));
+    }
+    Ok(())
+}
 
 fn check_text(field: &str, text: &str) -> Result<()> {
     if text.is_empty() || text.chars().count() > MAX_TEXT || text.chars().any(char::is_control) {
@@ -106,7 +122,7 @@ impl ActionMessage {
     /// events, each once, with a version of at least 1.
     pub fn validate(&self) -> Result<()> {
         check_text("id", &self.id)?;
-        Actor::source(&self.desk).map_err(|e| Error::invalid("desk", e))?;
+        check_desk(&self.desk)?;
         if self.targets.is_empty() || self.targets.len() > actions::MAX_BULK {
             return Err(Error::invalid(
                 "targets",
