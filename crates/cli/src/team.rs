@@ -41,7 +41,7 @@ pub struct ReplicateArgs {
 pub fn replicate(args: ReplicateArgs) -> Result<(), Error> {
     let broker = args.broker.broker()?;
     if let Some(desk) = &args.desk {
-        eventdesk_core::Actor::source(desk).map_err(|e| Error::invalid("desk", e))?;
+        eventdesk_core::services::team::check_desk(desk)?;
     }
     let conn = open_for_any_writer(&args.db)?;
     let (feed, _rx) = CommitFeed::new();
@@ -69,6 +69,8 @@ pub fn replicate(args: ReplicateArgs) -> Result<(), Error> {
                 broker.clone(),
                 args.team.stream.clone(),
                 presence::announcing(desk, broker.user(), progress, || false),
+                // It announces itself; what others announce is not shown here.
+                |_: &str| false,
                 Arc::default(),
                 stopped.clone(),
             ));

@@ -86,6 +86,19 @@ impl Broker {
     }
 }
 
+impl Broker {
+    /// Publishes one `body` to the fanout `exchange` as `user` (the broker sets and checks its
+    /// `user_id`).
+    fn send(&self, user: &str, exchange: &str, body: Vec<u8>) {
+        let broker = Nodes::parse(&self.url_as(user), Some(user)).unwrap();
+        tauri::async_runtime::block_on(async {
+            let p = Publisher::connect(&broker).await?;
+            p.publish(exchange, "", [body]).await
+        })
+        .unwrap();
+    }
+}
+
 impl Drop for Broker {
     fn drop(&mut self) {
         let _ = Command::new("bash")
@@ -182,6 +195,48 @@ fn a_team_desk_acts_through_the_stream_is_offline_without_its_broker_and_catches
             })
         })
     });
+
+    // Presence is taken from users on the roster only, as the broker proved them: carol (not
+    // on the roster) is not heard; bob is, as bob, whatever his announcement says. Sent in
+    // this order on one channel, bob's arrives last: once it shows, carol's was read.
+    let announce = |user: &str, desk: &str, operator: &str| {
+        let body =
+            json!({ "desk": desk, "operator": operator, "nextOffset": 4, "simulating": false });
+        broker.send(
+            user,
+            &format!("{stream}.presence"),
+            body.to_string().into_bytes(),
+        );
+    };
+    announce("carol", "desk-c", "carol");
+    announce("bob", &"b".repeat(48), "bob");
+    announce("bob", "desk-b", "alice");
+    wait_for("bob's desk in the team's presence", || {
+        let status = s.invoke("team_status", json!({})).unwrap();
+        status["desks"]
+            .as_array()
+            .is_some_and(|desks| desks.iter().any(|d| d["desk"] == "desk-b"))
+    });
+    let status = s.invoke("team_status", json!({})).unwrap();
+    let heard: Vec<(String, String)> = status["desks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["desk"].as_str().unwrap().to_owned(),
+                d["operator"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        heard,
+        [
+            ("desk-a".to_owned(), "alice".to_owned()),
+            ("desk-b".to_owned(), "bob".to_owned())
+        ],
+        "{status}"
+    );
 
     // Through the stream and back: the answer is the event as it is after the action.
     let event = s

@@ -1,7 +1,12 @@
 //! Who else is on a team: each desk announces itself every [`EVERY`] on a fanout exchange
 //! (`STREAM.presence`, not the stream: announcements are not history) and hears the others
 //! through a queue of its own that the broker deletes when the desk goes. What a desk heard
-//! is kept by desk name with the time it heard it, on its own clock.
+//! is kept by (broker user, desk name) with the time it heard it, on its own clock.
+//!
+//! An announcement is published with the desk's broker user as `user_id`, which RabbitMQ
+//! checks; one is taken only with that proof, from a user on the team's roster, within
+//! [`MAX_ANNOUNCEMENT`] bytes and with a desk name the team takes; its operator is the proved
+//! user, whatever the body says.
 
 use super::{amqp, Broker};
 use eventdesk_core::clock::now_ms;
@@ -28,6 +33,8 @@ pub const EVERY: Duration = Duration::from_secs(3);
 pub const GONE_AFTER_MS: i64 = 10_000;
 /// The most desks remembered (a team is a handful; a flood of names is not kept).
 const MAX_DESKS: usize = 256;
+/// The largest announcement read (one is about 100 bytes).
+pub const MAX_ANNOUNCEMENT: usize = 1024;
 
 /// One desk's announcement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -41,7 +48,7 @@ pub struct Announcement {
     pub simulating: bool,
 }
 
-/// What this desk heard of each desk (itself included), by desk name.
+/// What this desk heard of each desk (itself included), by broker user and desk name.
 pub type Heard = Arc<Mutex<BTreeMap<String, (Announcement, i64)>>>;
 
 /// What a desk running `progress` announces: its name, its operator, how far it is, and
@@ -66,18 +73,20 @@ pub fn exchange(stream: &str) -> String {
     format!("{stream}.presence")
 }
 
-/// Announces `me()` every [`EVERY`] and records what the team's desks announce in `heard`,
-/// until `stop` turns true; connects again after a pause whenever the broker goes away.
+/// Announces `me()` every [`EVERY`] and records in `heard` what the team's desks announce
+/// (from users for whom `on_roster` is true), until `stop` turns true; connects again after a
+/// pause whenever the broker goes away.
 pub async fn run(
     broker: Broker,
     stream: String,
     me: impl Fn() -> Announcement + Send + 'static,
+    on_roster: impl Fn(&str) -> bool + Send + 'static,
     heard: Heard,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
         let ended = tokio::select! {
-            r = session(&broker, &stream, &me, &heard) => r,
+            r = session(&broker, &stream, &me, &on_roster, &heard) => r,
             _ = stop.wait_for(|s| *s) => return,
         };
         if let Err(e) = ended {
@@ -94,6 +103,7 @@ async fn session(
     broker: &Broker,
     stream: &str,
     me: &impl Fn() -> Announcement,
+    on_roster: &impl Fn(&str) -> bool,
     heard: &Heard,
 ) -> Result<()> {
     let (conn, _) = broker.connect("eventdesk-presence", 0).await?;
@@ -156,18 +166,20 @@ async fn session(
                         "".into(),
                         BasicPublishOptions::default(),
                         &body,
-                        lapin::BasicProperties::default().with_content_type("application/json".into()),
+                        lapin::BasicProperties::default()
+                            .with_content_type("application/json".into())
+                            .with_user_id(broker.user().into()),
                     )
                     .await
                     .map_err(amqp)?;
             }
             delivery = consumer.next() => match delivery {
                 Some(Ok(d)) => {
-                    // Announcements that are not ours to read are ignored.
-                    if let Ok(a) = serde_json::from_slice::<Announcement>(&d.data) {
+                    let user = d.properties.user_id().as_ref().map(ToString::to_string);
+                    if let Some((key, a)) = taken(user.as_deref(), &d.data, on_roster) {
                         let mut heard = heard.lock();
-                        if heard.len() < MAX_DESKS || heard.contains_key(&a.desk) {
-                            heard.insert(a.desk.clone(), (a, now_ms()));
+                        if heard.len() < MAX_DESKS || heard.contains_key(&key) {
+                            heard.insert(key, (a, now_ms()));
                         }
                     }
                 }
@@ -178,5 +190,56 @@ async fn session(
                 }),
             }
         }
+    }
+}
+
+/// An announcement as it is kept, with its key, or `None` when it is not taken: no user proved
+/// by the broker, a user not on the roster, too large, not an announcement, or a desk name the
+/// team would refuse. Its operator is the proved user.
+pub fn taken(
+    user: Option<&str>,
+    body: &[u8],
+    on_roster: impl Fn(&str) -> bool,
+) -> Option<(String, Announcement)> {
+    let user = user.filter(|u| on_roster(u))?;
+    if body.len() > MAX_ANNOUNCEMENT {
+        return None;
+    }
+    let mut a = serde_json::from_slice::<Announcement>(body).ok()?;
+    eventdesk_core::services::team::check_desk(&a.desk).ok()?;
+    a.operator = user.to_owned();
+    Some((format!("{user}/{}", a.desk), a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(desk: &str, operator: &str) -> Vec<u8> {
+        serde_json::to_vec(&Announcement {
+            desk: desk.into(),
+            operator: operator.into(),
+            next_offset: Some(4),
+            simulating: false,
+        })
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn only_proved_roster_users_are_heard_and_as_themselves() {
+        let roster = |u: &str| u == "alice" || u == "bob";
+        let heard = taken(Some("bob"), &body("desk-b", "alice"), roster);
+        assert_eq!(
+            heard.map(|(key, a)| (key, a.desk, a.operator)),
+            Some(("bob/desk-b".into(), "desk-b".into(), "bob".into()))
+        );
+        assert!(taken(None, &body("desk-b", "bob"), roster).is_none());
+        assert!(taken(Some("carol"), &body("desk-c", "carol"), roster).is_none());
+        assert!(taken(Some("bob"), &body(&"d".repeat(48), "bob"), roster).is_none());
+        assert!(taken(Some("bob"), &body("has space", "bob"), roster).is_none());
+        let mut big = body("desk-b", "bob");
+        big.extend(std::iter::repeat_n(b' ', MAX_ANNOUNCEMENT));
+        assert!(taken(Some("bob"), &big, roster).is_none());
+        assert!(taken(Some("bob"), b"not json", roster).is_none());
     }
 }

@@ -188,6 +188,11 @@ impl TeamDesk {
             amqp::Until::Stopped,
         );
         let heard: Heard = Arc::default();
+        // Desks are heard only from users on the roster, as this desk's log has it.
+        let roster = Mutex::new(eventdesk_core::db::connect_read_only(store.path())?);
+        let on_roster = move |user: &str| {
+            eventdesk_core::db::team::member(&*roster.lock(), user).is_ok_and(|m| m.is_some())
+        };
         runtime.spawn(presence::run(
             config.broker.clone(),
             config.team.stream.clone(),
@@ -197,6 +202,7 @@ impl TeamDesk {
                 progress.clone(),
                 simulating,
             ),
+            on_roster,
             heard.clone(),
             stopped,
         ));
