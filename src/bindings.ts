@@ -550,6 +550,11 @@ export type QueueKind = "stream" |
 export type QueueState = { state: "connecting" } | { state: "connected"; since: number } | 
 /**  The broker is unreachable (or refused): tried again with backoff. */
 { state: "offline"; since: number; error: string } | 
+/**
+ *  The broker is there, but this desk's file cannot take messages now (the disk is full,
+ *  another program holds the write lock): tried again with backoff, nothing lost.
+ */
+{ state: "held"; since: number; error: string } | 
 /**  Paused by the operator: not connected, nothing read. */
 { state: "paused" } | 
 /**

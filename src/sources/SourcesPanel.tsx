@@ -64,6 +64,8 @@ export function queueStateText(s: QueueState): string {
       return `Connected since ${formatDateTime(s.since)}`;
     case "offline":
       return `Offline since ${formatDateTime(s.since)}: ${s.error} (trying again)`;
+    case "held":
+      return `Waiting since ${formatDateTime(s.since)}: ${s.error} (the broker is fine; trying again)`;
     case "failed":
       return `Stopped since ${formatDateTime(s.since)}: ${s.error}`;
     case "paused":
@@ -252,7 +254,7 @@ function Queues({ status }: { status: SourcesStatus }) {
             </p>
             <p
               className={
-                ["offline", "failed"].includes(q.status.state.state)
+                ["offline", "held", "failed"].includes(q.status.state.state)
                   ? "source-state offline"
                   : "source-state"
               }

@@ -147,6 +147,19 @@ describe("the Sources panel", () => {
     expect(
       await within(queues).findByText(/connection refused \(trying again\)/),
     ).toBeInTheDocument();
+    // The desk's own file, not the broker, holds it up: said as such.
+    const held = structuredClone(offline);
+    const h = held.queues[0];
+    if (!h) throw new Error("no queue");
+    h.status.state = {
+      state: "held",
+      since: Date.UTC(2026, 10, 26, 8, 0),
+      error: "the disk is full",
+    };
+    await emit("sources-changed", held);
+    expect(
+      await within(queues).findByText(/the disk is full \(the broker is fine; trying again\)/),
+    ).toBeInTheDocument();
     // What it did, its rate and the messages it rejected lately.
     const busy = structuredClone(offline);
     const q = busy.queues[0];

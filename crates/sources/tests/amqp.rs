@@ -429,3 +429,74 @@ fn a_consumer_that_panics_is_shown_failed_not_connected() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn a_desk_whose_file_is_locked_says_so_and_applies_once_it_is_free() {
+    let url = broker();
+    let stream = unique("held");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let p = Publisher::connect(&Broker::parse(&url, None).unwrap())
+            .await
+            .unwrap();
+        p.declare(&stream, QueueKind::Stream, None, None, None)
+            .await
+            .unwrap();
+        p.publish(
+            "",
+            &stream,
+            [trigger("k", "Disk full", "error").to_string().into_bytes()],
+        )
+        .await
+        .unwrap();
+    });
+    let desk = Desk::new();
+    // Another program holds the file's write lock for longer than a write waits for it.
+    let other = rusqlite::Connection::open(desk.path()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let source = QueueSource {
+        broker: Broker::parse(&url, None).unwrap(),
+        queue: stream,
+        kind: QueueKind::Stream,
+    };
+    let status = amqp::status_cell(&source);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    amqp::spawn_consumer(
+        rt.handle(),
+        source.clone(),
+        desk.ingester(&source.channel(), Format::Auto),
+        status.clone(),
+        stopped,
+        Until::Stopped,
+    );
+    let wait_for = |what: &str, done: &dyn Fn(&QueueState) -> bool| {
+        let started = Instant::now();
+        loop {
+            let state = amqp::status_of(&status).state;
+            if done(&state) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{what}: still {state:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    // Not "offline": the broker is fine, the file is not free.
+    wait_for(
+        "held by the file",
+        &|s| matches!(s, QueueState::Held { error, .. } if error.contains("busy")),
+    );
+    assert!(desk.rows().is_empty());
+    other.execute_batch("ROLLBACK").unwrap();
+    wait_for("connected again", &|s| {
+        matches!(s, QueueState::Connected { .. })
+    });
+    let started = Instant::now();
+    while desk.rows().len() != 1 {
+        assert!(started.elapsed() < Duration::from_secs(60), "never applied");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = stop.send(true);
+}

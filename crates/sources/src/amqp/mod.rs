@@ -130,6 +130,12 @@ pub enum QueueState {
         since: i64,
         error: String,
     },
+    /// The broker is there, but this desk's file cannot take messages now (the disk is full,
+    /// another program holds the write lock): tried again with backoff, nothing lost.
+    Held {
+        since: i64,
+        error: String,
+    },
     /// Paused by the operator: not connected, nothing read.
     Paused,
     /// The database cannot store what comes in (damaged, read-only, a team file whose stream
@@ -263,20 +269,41 @@ pub async fn consume<A: Applier>(
             });
             return ingester;
         }
-        tracing::warn!(queue = %source.queue, error = %e, "the queue's broker went away");
-        // The next attempt starts with the next node.
-        node = session.node + 1;
-        update(&status, |s| {
-            let since = match &s.state {
-                QueueState::Offline { since, .. } => *since,
-                _ => now_ms(),
-            };
-            s.state = QueueState::Offline {
-                since,
-                error: e.to_string(),
-            };
-            s.node = None;
-        });
+        let held = matches!(
+            e,
+            Error::DiskFull { .. } | Error::Busy { .. } | Error::Storage { .. }
+        );
+        if held {
+            // The broker is fine: the same node again, once the file may take messages.
+            tracing::warn!(queue = %source.queue, error = %e, "the desk's file cannot take messages now");
+            node = session.node;
+            update(&status, |s| {
+                let since = match &s.state {
+                    QueueState::Held { since, .. } => *since,
+                    _ => now_ms(),
+                };
+                s.state = QueueState::Held {
+                    since,
+                    error: e.to_string(),
+                };
+                s.node = None;
+            });
+        } else {
+            tracing::warn!(queue = %source.queue, error = %e, "the queue's broker went away");
+            // The next attempt starts with the next node.
+            node = session.node + 1;
+            update(&status, |s| {
+                let since = match &s.state {
+                    QueueState::Offline { since, .. } => *since,
+                    _ => now_ms(),
+                };
+                s.state = QueueState::Offline {
+                    since,
+                    error: e.to_string(),
+                };
+                s.node = None;
+            });
+        }
         // A script waiting for the queue to fall idle does not wait for ever on a broker that
         // is away: it stops, still offline, once nothing came for that long.
         if let Until::Idle(idle) = until {
@@ -291,9 +318,9 @@ pub async fn consume<A: Applier>(
             }
         }
         // The next node is tried at once; a round of nodes that all failed waits, longer after
-        // each round.
+        // each round; a file that cannot take messages is waited for each time.
         tried += 1;
-        let wait = if tried < source.broker.len() {
+        let wait = if tried < source.broker.len() && !held {
             Duration::ZERO
         } else {
             tried = 0;
