@@ -93,7 +93,7 @@ pub fn show(args: ShowArgs) -> Result<(), Error> {
 pub fn dump(args: DumpArgs) -> Result<(), Error> {
     let mut conn = open_for_reading(&args.db)?;
     if args.team {
-        return crate::team::dump(&conn);
+        return team_dump(&conn);
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     rows::dump(&mut conn, |event| {
@@ -168,4 +168,12 @@ pub fn export(args: ExportArgs) -> Result<(), Error> {
         );
     }
     Ok(())
+}
+
+/// Prints the team's view of the database on `conn`; see
+/// [`eventdesk_core::services::team::dump`].
+fn team_dump(conn: &eventdesk_core::db::Conn) -> Result<(), Error> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    eventdesk_core::services::team::dump(conn, &mut out)?;
+    std::io::Write::flush(&mut out).map_err(Error::from)
 }

@@ -13,7 +13,6 @@ use eventdesk_core::services::team::{
 };
 use eventdesk_core::{Action, CommitFeed, Error, SystemClock};
 use eventdesk_sources::amqp::{self, presence, Publisher, QueueKind, Until};
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,8 +68,7 @@ pub fn replicate(args: ReplicateArgs) -> Result<(), Error> {
                 broker.clone(),
                 args.team.stream.clone(),
                 presence::announcing(desk, broker.user(), progress, || false),
-                // It announces itself; what others announce is not shown here.
-                |_: &str| false,
+                |_: &str| false, // it announces itself and shows no one
                 Arc::default(),
                 stopped.clone(),
             ));
@@ -292,11 +290,4 @@ pub fn roster(args: RosterArgs) -> Result<(), Error> {
     publish(&broker, &args.stream, &message.id, message.to_body())?;
     println!("{}", message.id);
     Ok(())
-}
-
-/// Prints the team's view of the database at `path`; see [`team::dump`].
-pub fn dump(conn: &eventdesk_core::db::Conn) -> Result<(), Error> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    team::dump(conn, &mut out)?;
-    out.flush().map_err(Error::from)
 }
