@@ -74,7 +74,9 @@ stage "bundle the app as a .deb for end-to-end tests"
 # The debug binary the Rust tests built (UI embedded), bundled as it is: nothing is compiled again.
 rm -rf target/debug/bundle/deb
 npx tauri bundle --debug --bundles deb --features custom-protocol
-cargo build --locked -p eventdesk-cli
+# The tool the scenarios drive was built with the workspace's features by the Rust tests (its
+# own tests run it); building it alone would resolve features anew and compile again (~100 s).
+[ -x target/debug/eventdesk-cli ] || cargo build --workspace --locked --features eventdesk-app/custom-protocol --bin eventdesk-cli
 
 stage "end-to-end"
 e2e_started=$(date +%s)
