@@ -11,6 +11,10 @@ import {
   writeFileSync,
   createWriteStream,
   existsSync,
+  openSync,
+  readSync,
+  fstatSync,
+  closeSync,
 } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -84,21 +88,38 @@ export function dbEvent(db, id) {
   return JSON.parse(eventdeskCli("show", "--db", db, "--id", String(id)));
 }
 
-export function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
+export async function freePort() {
+  return (await freePorts(1))[0];
 }
 
-async function waitForPort(port, child, deadline, what) {
+/**
+ * `count` distinct free ports: each is held until all are chosen (one released before the next
+ * is asked for may be handed out again, and the driver's two servers then collide).
+ */
+export async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise((ok, fail) => {
+        server.once("error", fail);
+        server.listen(0, "127.0.0.1", ok);
+      });
+    }
+    return servers.map((s) => s.address().port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r()))));
+  }
+}
+
+/** Raised when another program took a port between its choice and the driver's start. */
+class PortTaken extends Error {}
+
+async function waitForPort(port, child, deadline, what, taken) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
+    if (taken()) throw new PortTaken(`${what} could not listen on ${port}: the port was taken`);
     const open = await new Promise((ok) => {
       const socket = createConnection(port);
       socket.once("connect", () => (socket.end(), ok(true)));
@@ -282,7 +303,18 @@ export function appEnv(ws, env = {}) {
  * The app's output goes to a log file; `stop()` ends the session and the driver.
  */
 export async function launch(ws, env = {}, name = "app") {
-  const [port, nativePort] = [await freePort(), await freePort()];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchOnce(ws, env, name);
+    } catch (e) {
+      if (!(e instanceof PortTaken) || attempt === 3) throw e;
+      console.error(`[e2e] ${name}: ${e.message.split("\n")[0]}; starting again on other ports`);
+    }
+  }
+}
+
+async function launchOnce(ws, env, name) {
+  const [port, nativePort] = await freePorts(2);
   const logPath = join(ws.dir, `${name}.log`);
   const log = createWriteStream(logPath, { flags: "a" });
   const driver = spawn(tauriDriver, ["--port", String(port), "--native-port", String(nativePort)], {
@@ -294,6 +326,28 @@ export async function launch(ws, env = {}, name = "app") {
   });
   driver.stdout.pipe(log);
   driver.stderr.pipe(log);
+  // Output still on its way from a killed driver must not be written to an ended log.
+  const closeLog = () => {
+    driver.stdout.unpipe(log);
+    driver.stderr.unpipe(log);
+    log.end();
+  };
+  // WebKitWebDriver says so when its port was taken meanwhile; the driver then spins on its
+  // side of the connection, writing a line per try, so the launch ends at once.
+  let portTaken = false;
+  let onTaken = () => undefined;
+  const taken = new Promise((_, fail) => {
+    onTaken = () => fail(new PortTaken(`WebKitWebDriver could not listen on ${nativePort}`));
+  });
+  taken.catch(() => undefined); // raced below; unobserved when all goes well
+  const watch = (chunk) => {
+    if (!portTaken && /Unable to listen/.test(chunk)) {
+      portTaken = true;
+      onTaken();
+    }
+  };
+  driver.stdout.on("data", watch);
+  driver.stderr.on("data", watch);
   const killAll = (signal) => {
     if (windows) {
       // The driver, msedgedriver and the app (/T). Forced: without /F, Windows would only ask
@@ -310,9 +364,9 @@ export async function launch(ws, env = {}, name = "app") {
   const exited = new Promise((r) => (driver.exitCode !== null ? r() : driver.once("exit", r)));
   try {
     const deadline = Date.now() + 20_000;
-    await waitForPort(port, driver, deadline, "tauri-driver");
-    await waitForPort(nativePort, driver, deadline, "WebKitWebDriver");
-    const browser = await remote({
+    await waitForPort(port, driver, deadline, "tauri-driver", () => portTaken);
+    await waitForPort(nativePort, driver, deadline, "WebKitWebDriver", () => portTaken);
+    const connecting = remote({
       hostname: "127.0.0.1",
       port,
       logLevel: "error",
@@ -321,6 +375,8 @@ export async function launch(ws, env = {}, name = "app") {
       connectionRetryTimeout: 60_000,
       capabilities: { "tauri:options": { application: app } },
     });
+    connecting.catch(() => undefined); // a port taken ends the launch before this answers
+    const browser = await Promise.race([connecting, taken]);
     await browser.setTimeout({ implicit: 0, script: 20_000 });
     const session = {
       browser,
@@ -331,20 +387,31 @@ export async function launch(ws, env = {}, name = "app") {
         killAll("SIGTERM");
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
         killAll("SIGKILL");
-        log.end();
+        closeLog();
       },
     };
     return session;
   } catch (e) {
     killAll("SIGKILL");
-    log.end();
-    throw new Error(`${e.message}\n--- log ${logPath} ---\n${tail(logPath)}`);
+    closeLog();
+    const Failure = e instanceof PortTaken ? PortTaken : Error;
+    throw new Failure(`${e.message}\n--- log ${logPath} ---\n${tail(logPath)}`);
   }
 }
 
+/** The last `lines` lines of a log, read from its last 64 KiB however long it grew. */
 export function tail(path, lines = 40) {
   if (!existsSync(path)) return "(no log)";
-  return readFileSync(path, "utf8").split("\n").slice(-lines).join("\n");
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 64 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString("utf8").split("\n").slice(-lines).join("\n");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Saves a screenshot and the end of the app's log; returns the paths. */
