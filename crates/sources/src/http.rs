@@ -1,14 +1,18 @@
 //! The loopback HTTP endpoint: `POST /v2/enqueue` takes PagerDuty Events API v2 messages (so
 //! Alertmanager's `pagerduty_configs`, Grafana and anything that speaks PagerDuty can point at
 //! Eventdesk), `POST /alertmanager` Alertmanager's webhook. A token is required: `Authorization:
-//! Bearer TOKEN`, or for PagerDuty messages a `routing_key` equal to it. The answer comes after
-//! the commit: 202, or 400 with a JSON reason, 401 without the token, 413 past 512 KB, 408 when
-//! the request takes longer than [`REQUEST_TIMEOUT`], 503 while too many wait to be applied.
+//! Bearer TOKEN`, or for PagerDuty senders that cannot set a header, in the path
+//! (`/v2/enqueue/TOKEN`); a message's `routing_key` is never taken as one, since it could only be
+//! checked after reading the body. The answer comes after the commit: 202, or 400 with a JSON
+//! reason, 401 without the token, 413 past 512 KB, 408 when the request takes longer than
+//! [`REQUEST_TIMEOUT`], 503 while too many wait to be applied.
 //!
 //! Before any body is read, a request is refused (403) when a web page could have sent it (it
 //! carries `Origin` or `Sec-Fetch-Site`, which browsers add and senders do not) or when its
-//! `Host` is not this machine's loopback (a DNS-rebinding page), and (401) when its bearer token
-//! is wrong, or missing on the webhook route.
+//! `Host` is not this machine's loopback (a DNS-rebinding page), and (401) when its token is
+//! missing or wrong. At most [`MAX_CONNECTIONS`] connections are served at once (more wait to be
+//! accepted), and one whose request head does not arrive within [`HEADER_TIMEOUT`] is closed, so
+//! slow clients cannot hold the endpoint.
 //!
 //! Where an accepted message goes is the endpoint's sink: on a desk of its own, applied to the
 //! desk's file by one thread per route in batches (what is waiting when it is free goes in one
@@ -31,12 +35,15 @@ use eventdesk_core::error::{Error, Result};
 use eventdesk_core::services::ingest::{
     Activity, Applied, Delivery, Format, Incoming, Ingester, Outcome,
 };
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::mpsc;
 use std::sync::Arc;
-use tokio::sync::oneshot;
+use std::time::Duration;
+use tokio::sync::{oneshot, watch, Semaphore};
 
 /// The largest body taken (PagerDuty's own limit).
 pub const MAX_BODY: usize = 512 * 1024;
@@ -45,7 +52,13 @@ const BATCH: usize = 500;
 /// The most requests waiting for a route's applying thread; past it, 503.
 const WAITING: usize = 4 * BATCH;
 /// The longest a request may take, its body and the commit or the broker's confirm included.
-pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// The longest a connection may take to send a request's head (and stay idle between requests).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most connections served at once; more wait in the listener's backlog.
+pub const MAX_CONNECTIONS: usize = 256;
+/// The PagerDuty route that carries its token in the path.
+const ENQUEUE_WITH_TOKEN: &str = "/v2/enqueue/";
 
 /// How the endpoint listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +207,7 @@ async fn listen(config: &HttpConfig, sink: Sink, activity: SharedActivity) -> Re
     };
     let app = Router::new()
         .route("/v2/enqueue", post(enqueue))
+        .route("/v2/enqueue/{token}", post(enqueue))
         .route("/alertmanager", post(alertmanager_webhook))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .route_layer(middleware::from_fn_with_state(endpoint.clone(), guard))
@@ -203,16 +217,7 @@ async fn listen(config: &HttpConfig, sink: Sink, activity: SharedActivity) -> Re
         ))
         .with_state(endpoint);
     let (stop, stopped) = oneshot::channel::<()>();
-    let served = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::warn!(error = %e, "the HTTP endpoint stopped");
-        }
-    });
+    let served = tokio::spawn(accept_connections(listener, app, stopped));
     tracing::info!(%address, "HTTP endpoint listening");
     Ok(HttpServer {
         address,
@@ -220,6 +225,60 @@ async fn listen(config: &HttpConfig, sink: Sink, activity: SharedActivity) -> Re
         stop: Some(stop),
         served: Some(served),
     })
+}
+
+/// Serves each connection (at most [`MAX_CONNECTIONS`] at once) until `stopped`, then lets
+/// requests under way finish. Axum's own `serve` sets no header timeout and no cap.
+async fn accept_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let (closing, closed) = watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break, // never closed
+            },
+            _ = &mut stopped => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors, usually: give connections under way time to end.
+                    tracing::warn!(error = %e, "the HTTP endpoint could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let mut closed = closed.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT);
+            let connection = http.serve_connection(TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = closed.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    while connections.join_next().await.is_some() {}
 }
 
 /// The thread that applies one route's messages, as many as are waiting in each transaction.
@@ -288,7 +347,7 @@ pub(crate) fn invalid(reason: &str) -> Refusal {
 fn unauthorized() -> Refusal {
     Refusal(
         StatusCode::UNAUTHORIZED,
-        json!({ "status": "unauthorized", "message": "a token is required: Authorization: Bearer TOKEN, or routing_key" }),
+        json!({ "status": "unauthorized", "message": "a token is required: Authorization: Bearer TOKEN, or POST /v2/enqueue/TOKEN" }),
     )
 }
 
@@ -308,8 +367,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Refuses, before any body is read, what a web page could have sent, what is addressed to
-/// another name than loopback, and a wrong or (on the webhook route) missing token. PagerDuty
-/// messages may carry the token as their `routing_key`, read with the body.
+/// another name than loopback, and a missing or wrong token (each one given, in the header and
+/// in the path, must be right).
 async fn guard(State(endpoint): State<Endpoint>, request: Request, next: Next) -> Response {
     let headers = request.headers();
     if headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site") {
@@ -319,11 +378,17 @@ async fn guard(State(endpoint): State<Endpoint>, request: Request, next: Next) -
     if !endpoint.remote && !host.is_some_and(is_loopback_host) {
         return forbidden("the Host must be 127.0.0.1, [::1] or localhost").into_response();
     }
-    let token_optional = request.uri().path() == "/v2/enqueue";
-    match bearer(headers) {
-        Some(token) if !same(token, &endpoint.token) => return unauthorized().into_response(),
-        None if !token_optional => return unauthorized().into_response(),
-        _ => {}
+    let in_path = request
+        .uri()
+        .path()
+        .strip_prefix(ENQUEUE_WITH_TOKEN)
+        .map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy());
+    let given: Vec<&str> = bearer(headers)
+        .into_iter()
+        .chain(in_path.as_deref())
+        .collect();
+    if given.is_empty() || !given.iter().all(|t| same(t, &endpoint.token)) {
+        return unauthorized().into_response();
     }
     next.run(request).await
 }
@@ -416,25 +481,15 @@ async fn apply(
     }
 }
 
+/// A PagerDuty message (the guard has checked the token).
 async fn enqueue(
     State(endpoint): State<Endpoint>,
-    headers: HeaderMap,
     read: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
     let bytes = match body(read) {
         Ok(b) => b,
         Err(refusal) => return refusal.into_response(),
     };
-    let routing_key = serde_json::from_slice::<Value>(&bytes).ok().and_then(|v| {
-        v.get("routing_key")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    });
-    let allowed = bearer(&headers).is_some_and(|t| same(t, &endpoint.token))
-        || routing_key.is_some_and(|k| same(&k, &endpoint.token));
-    if !allowed {
-        return unauthorized().into_response();
-    }
     match accept(&endpoint, Format::PagerDuty, bytes).await {
         Ok(Outcome::Applied(applied)) => {
             let key = applied
@@ -459,14 +514,11 @@ async fn enqueue(
     }
 }
 
+/// An Alertmanager webhook message (the guard has checked the token).
 async fn alertmanager_webhook(
     State(endpoint): State<Endpoint>,
-    headers: HeaderMap,
     read: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
-    if !bearer(&headers).is_some_and(|t| same(t, &endpoint.token)) {
-        return unauthorized().into_response();
-    }
     let bytes = match body(read) {
         Ok(b) => b,
         Err(refusal) => return refusal.into_response(),

@@ -3,7 +3,9 @@
 
 use crate::support::{alertmanager, pd_action, post, request, trigger, Desk};
 use eventdesk_core::services::ingest::Format;
-use eventdesk_sources::http::{self, HttpConfig, HttpServer, MAX_BODY, REQUEST_TIMEOUT};
+use eventdesk_sources::http::{
+    self, HttpConfig, HttpServer, HEADER_TIMEOUT, MAX_BODY, MAX_CONNECTIONS, REQUEST_TIMEOUT,
+};
 use serde_json::json;
 use std::net::IpAddr;
 
@@ -201,12 +203,24 @@ fn malformed_unauthorised_and_oversized_requests_are_refused_and_write_nothing()
     assert_eq!(a.status, 413, "{:?}", a.body);
     // Unknown routes and methods.
     assert_eq!(post(at, "/v1/enqueue", TOKEN, &good).status, 404);
-    assert_eq!(request(at, "GET /v2/enqueue HTTP/1.1", b"").status, 405);
+    let get = format!("GET /v2/enqueue HTTP/1.1\r\nAuthorization: Bearer {TOKEN}");
+    assert_eq!(request(at, &get, b"").status, 405);
+    assert_eq!(request(at, "GET /v2/enqueue HTTP/1.1", b"").status, 401);
     assert_eq!(e.desk.counts(), before, "nothing was written");
-    // PagerDuty senders may carry the token as routing_key instead.
+    // A routing_key equal to the token is not a token: it could only be read with the body.
     let mut keyed = good.clone();
     keyed["routing_key"] = json!(TOKEN);
-    assert_eq!(post(at, "/v2/enqueue", "", &keyed).status, 202);
+    assert_eq!(post(at, "/v2/enqueue", "", &keyed).status, 401);
+    // A wrong token in the path, or a right one in the path with a wrong header, is refused.
+    assert_eq!(
+        post(at, "/v2/enqueue/wrong-token-0123456789", "", &good).status,
+        401
+    );
+    let path = format!("/v2/enqueue/{TOKEN}");
+    assert_eq!(post(at, &path, "wrong-token-0123456789", &good).status, 401);
+    assert_eq!(e.desk.counts(), before, "nothing was written");
+    // Senders that cannot set a header give the token in the path.
+    assert_eq!(post(at, &path, "", &keyed).status, 202);
     assert_eq!(e.desk.counts().0, 1);
 }
 
@@ -354,4 +368,70 @@ fn a_request_that_stalls_is_answered_408_and_let_go() {
         started.elapsed()
     );
     assert!(e.desk.rows().is_empty());
+}
+
+#[test]
+fn a_client_that_never_finishes_its_head_is_let_go() {
+    use std::io::{Read, Write};
+    let e = endpoint();
+    let at = e.server.address();
+    let mut stream = std::net::TcpStream::connect(at).unwrap();
+    // Under hyper's own default (30 s), which a timer alone would give.
+    stream.set_read_timeout(Some(HEADER_TIMEOUT * 2)).unwrap();
+    // Part of a head, then nothing (a slowloris client sends a byte now and then; one is enough
+    // to show that the head must arrive whole in time).
+    write!(
+        stream,
+        "POST /v2/enqueue HTTP/1.1\r\nHost: {at}\r\nX-Slow: "
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let mut raw = Vec::new();
+    // The server closes the connection; a read that timed out instead would be an error.
+    let read = stream.read_to_end(&mut raw);
+    assert!(
+        read.is_ok(),
+        "still open after {:?}: {read:?}",
+        started.elapsed()
+    );
+    assert!(e.desk.rows().is_empty());
+}
+
+#[test]
+fn connections_past_the_cap_wait_and_are_served_when_one_ends() {
+    use std::io::{Read, Write};
+    let e = endpoint();
+    let at = e.server.address();
+    let open = |_| std::net::TcpStream::connect(at).unwrap();
+    // Connections that are all being served: each has sent part of a head.
+    let mut held: Vec<std::net::TcpStream> = (0..MAX_CONNECTIONS).map(open).collect();
+    for stream in &mut held {
+        stream.write_all(b"POST /v2/enqueue HTTP/1.1\r\n").unwrap();
+    }
+    // One more connects (the backlog takes it) and sends a whole request: it is not served
+    // while the others hold every place.
+    let body = trigger("cap/1", "Past the cap", "error").to_string();
+    let mut extra = std::net::TcpStream::connect(at).unwrap();
+    write!(
+        extra,
+        "POST /v2/enqueue HTTP/1.1\r\nHost: {at}\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    extra
+        .set_read_timeout(Some(std::time::Duration::from_secs(1)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let early = extra.read(&mut byte);
+    assert!(early.is_err(), "answered past the cap: {early:?}");
+    assert!(e.desk.rows().is_empty());
+    // One place frees: the waiting request is served.
+    drop(held.pop());
+    extra.set_read_timeout(Some(REQUEST_TIMEOUT)).unwrap();
+    let mut raw = Vec::new();
+    let _ = extra.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 202"), "{text:?}");
+    assert_eq!(e.desk.rows().len(), 1);
 }
