@@ -256,6 +256,45 @@ fn a_stream_offset_is_stored_with_the_batch_even_when_its_last_message_is_malfor
 }
 
 #[test]
+fn two_consumers_of_one_stream_apply_each_offset_once() {
+    let f = Fixture::new();
+    // Two consumers of the same channel (a second window, the tool beside the app), each with
+    // its own connection, read the same stream from where each started.
+    let mut first = ingester(&f, "rabbitmq:events");
+    let mut second = ingester(&f, "rabbitmq:events");
+    let at = |offset: i64| {
+        let body = trigger("disk", "Disk full", "error").to_string();
+        Incoming::new(body.into_bytes(), Delivery::Stream { offset })
+    };
+    let applied = |outcomes: Vec<Outcome>| {
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Applied(_)))
+            .count()
+    };
+    assert_eq!(applied(first.apply(&[at(0), at(1), at(2)]).unwrap()), 3);
+    // The second started at 0 too: what the first applied is a duplicate, the rest is new.
+    let outcomes = second.apply(&[at(0), at(1), at(2), at(3)]).unwrap();
+    assert!(
+        matches!(
+            outcomes[..3],
+            [Outcome::Duplicate, Outcome::Duplicate, Outcome::Duplicate]
+        ),
+        "{outcomes:?}"
+    );
+    assert_eq!(applied(outcomes), 1);
+    assert_eq!(applied(first.apply(&[at(3), at(4)]).unwrap()), 1);
+    assert_eq!(first.next_offset().unwrap(), Some(5));
+    // Five offsets, five occurrences of the one event: none applied twice.
+    let event = f.store.get_event(1).unwrap().event;
+    assert_eq!(event.occurrences, 5);
+    // An older batch never moves the stored offset back.
+    let outcomes = second.apply(&[at(1)]).unwrap();
+    assert!(matches!(outcomes[..], [Outcome::Duplicate]), "{outcomes:?}");
+    assert_eq!(second.next_offset().unwrap(), Some(5));
+}
+
+#[test]
 fn what_sources_change_reaches_views_pushes_and_notices() {
     let f = Fixture::new();
     let mut pd = ingester(&f, "pagerduty");

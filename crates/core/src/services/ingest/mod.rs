@@ -452,10 +452,18 @@ impl Ingester {
         };
         self.feed.write(&mut self.conn, &*self.clock, |w| {
             let mut outcomes = Vec::with_capacity(batch.len());
-            let mut offset = None;
+            // Read in the transaction: a message before it was applied by this or another
+            // consumer of the channel (a stream may also deliver from the start of the chunk
+            // that holds the offset asked for), so each offset is applied at most once.
+            let stored = stored_offset(w, &channel)?;
+            let mut next = stored;
             for (message, alerts) in batch.iter().zip(parsed) {
-                if let Delivery::Stream { offset: o } = message.delivery {
-                    offset = Some(o);
+                if let Delivery::Stream { offset } = message.delivery {
+                    if next.is_some_and(|n| offset < n) {
+                        outcomes.push(Outcome::Duplicate);
+                        continue;
+                    }
+                    next = Some(offset + 1);
                 }
                 let alerts = match alerts {
                     Ok(alerts) => alerts,
@@ -476,8 +484,10 @@ impl Ingester {
                     .collect::<Result<Vec<_>>>()?;
                 outcomes.push(Outcome::Applied(applied));
             }
-            if let Some(last) = offset {
-                store_offset(w, &channel, last + 1)?;
+            if next != stored {
+                if let Some(next) = next {
+                    store_offset(w, &channel, next)?;
+                }
             }
             if prune {
                 forget_messages_before(w, &channel, w.now() - SEEN_KEPT_MS)?;
