@@ -108,7 +108,7 @@ test("21. a RabbitMQ stream read from the Sources panel: its alert appears withi
   assert.ok(dbSetting(ws.db, "sources").queues.some((q) => q.queue === queue));
 });
 
-test("22. the loopback HTTP endpoint: a PagerDuty trigger appears at once and again marks a repeat; a wrong token writes nothing", async () => {
+test("22. the loopback HTTP endpoint: a PagerDuty trigger appears at once and again marks a repeat; a wrong token writes nothing; another route's resolve with its key is ignored until the Sources panel joins them", async () => {
   const ws = workspace("http");
   eventdeskCli("seed", "--db", ws.db, "--events", "10", "--seed", "22");
   const port = await freePort();
@@ -158,6 +158,39 @@ test("22. the loopback HTTP endpoint: a PagerDuty trigger appears at once and ag
       );
       await waitForText(browser, 'tr[data-event-id="11"] .occurrences', "×2");
       await waitForText(browser, '[data-source="http"] .source-counts', /^2 applied/);
+      // Alertmanager's route using the same key is another sender: its resolve is ignored...
+      const resolved = alertmanagerMessage("resolved", "checkout/latency");
+      const webhook = () =>
+        fetch(`http://127.0.0.1:${port}/alertmanager`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify(resolved),
+        });
+      assert.equal((await webhook()).status, 202);
+      await waitForText(browser, '[data-source="http"] .source-counts', /^3 applied.* 1 ignored/);
+      assert.equal(dbEvent(ws.db, 11).event.status, "open");
+      // ...until the Sources panel joins the two.
+      await browser.$('[data-source="dedup"] textarea').setValue("pagerduty, alertmanager");
+      await browser.$("aria/Save groups").click();
+      await waitForText(
+        browser,
+        '[data-source="dedup"] .source-state',
+        "Shared within each group: pagerduty + alertmanager.",
+      );
+      assert.deepEqual(dbSetting(ws.db, "dedup_groups"), {
+        groups: [["pagerduty", "alertmanager"]],
+      });
+      assert.equal((await webhook()).status, 202);
+      await browser.waitUntil(
+        async () =>
+          (
+            await browser.execute(
+              () =>
+                document.querySelector('tr[data-event-id="11"] [data-status]')?.textContent ?? "",
+            )
+          ).startsWith("Completed by alertmanager"),
+        { ...WAIT, timeoutMsg: "the joined source's resolve did not complete the row" },
+      );
     },
   );
 });

@@ -9,6 +9,7 @@ import {
   type AppSettings,
   type BulkOutcome,
   type CatchUp,
+  type DedupGroups,
   type Event,
   type EventDetail,
   type EventQuery,
@@ -109,6 +110,9 @@ export const api = {
     paused: boolean,
   ): Promise<SourcesStatus> => unwrap(commands.changeQueueSource(id, url, format, paused)),
   removeQueueSource: (id: string): Promise<SourcesStatus> => unwrap(commands.removeQueueSource(id)),
+  dedupGroups: (): Promise<DedupGroups> => unwrap(commands.dedupGroups()),
+  setDedupGroups: (groups: DedupGroups): Promise<DedupGroups> =>
+    unwrap(commands.setDedupGroups(groups)),
 };
 
 export const actionLabel: Record<Action, string> = {

@@ -73,6 +73,13 @@ export const commands = {
 	changeQueueSource: (id: string, url: string | null, format: Format, paused: boolean) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("change_queue_source", { id, url, format, paused })),
 	/**  Stops reading a queue and forgets it. */
 	removeQueueSource: (id: string) => typedError<SourcesStatus, AppError>(__TAURI_INVOKE("remove_queue_source", { id })),
+	/**  The sources whose dedup keys are shared (none: each key belongs to its own source). */
+	dedupGroups: () => typedError<DedupGroups, AppError>(__TAURI_INVOKE("dedup_groups")),
+	/**
+	 *  Replaces the groups of sources that share dedup keys; validated first, nothing saved on a
+	 *  refusal. Returns them as saved.
+	 */
+	setDedupGroups: (groups: DedupGroups) => typedError<DedupGroups, AppError>(__TAURI_INVOKE("set_dedup_groups", { groups })),
 	/**  Opens link `index` of event `id` in the browser (http and https only). */
 	openLink: (id: number, index: number) => typedError<null, AppError>(__TAURI_INVOKE("open_link", { id, index })),
 	/**
@@ -323,6 +330,14 @@ export type Counts = {
 	 */
 	reopened: number,
 	conflicts: number,
+};
+
+/**
+ *  Groups of source names (as their events say: `pagerduty`, `alertmanager`,
+ *  `rabbitmq:alerts`) whose members find each other's events by dedup key.
+ */
+export type DedupGroups = {
+	groups: string[][],
 };
 
 /**  How much room a row of the table takes. */

@@ -13,6 +13,7 @@ export const queryKeys = {
   facets: ["facets"] as const,
   about: ["about"] as const,
   sources: ["sources"] as const,
+  dedupGroups: ["dedupGroups"] as const,
   team: ["team"] as const,
   teamSetup: ["teamSetup"] as const,
 };

@@ -52,6 +52,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::add_queue_source,
             commands::change_queue_source,
             commands::remove_queue_source,
+            commands::dedup_groups,
+            commands::set_dedup_groups,
             commands::open_link,
             commands::self_check_seen,
             commands::quit_app,

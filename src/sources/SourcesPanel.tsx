@@ -153,7 +153,7 @@ function HttpEndpoint({ status }: { status: SourcesStatus }) {
       {token !== null && (
         <p className="token">
           Senders authenticate with <code>Authorization: Bearer {token}</code> (PagerDuty senders
-          may give it as the routing key).
+          that cannot set a header: <code>/v2/enqueue/{token}</code>).
         </p>
       )}
       {http.listening && <ActivityLines activity={http.activity} />}
@@ -346,6 +346,59 @@ function Queues({ status }: { status: SourcesStatus }) {
   );
 }
 
+/** Groups of source names, one group a line, names separated by commas. */
+export function parseGroups(text: string): string[][] {
+  return text
+    .split("\n")
+    .map((line) =>
+      line
+        .split(",")
+        .map((name) => name.trim())
+        .filter((name) => name !== ""),
+    )
+    .filter((group) => group.length > 0);
+}
+
+/** Which sources share dedup keys; otherwise a key belongs to the source that raised its event. */
+function SharedKeys() {
+  const groups = useQuery({ queryKey: queryKeys.dedupGroups, queryFn: api.dedupGroups });
+  const [draft, setDraft] = useState<string | null>(null);
+  const { run, busy, error } = useCommand(api.setDedupGroups, queryKeys.dedupGroups);
+  if (!groups.data) return null;
+  const saved = groups.data.groups;
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    if (draft === null) return;
+    void run({ groups: parseGroups(draft) }).then((ok) => ok && setDraft(null));
+  };
+  return (
+    <div className="source" data-source="dedup">
+      <h3>Shared dedup keys</h3>
+      <p className="source-state">
+        {saved.length === 0
+          ? "Each source's dedup keys are its own: no other source can raise, acknowledge or resolve its events."
+          : `Shared within each group: ${saved.map((g) => g.join(" + ")).join("; ")}.`}
+      </p>
+      <form aria-label="Shared dedup keys" onSubmit={save}>
+        <label>
+          Sources that share keys, one group a line (names as events show them, e.g. pagerduty,
+          alertmanager)
+          <textarea
+            rows={3}
+            spellCheck={false}
+            value={draft ?? saved.map((g) => g.join(", ")).join("\n")}
+            onChange={(e) => setDraft(e.target.value)}
+          />
+        </label>
+        <button type="submit" disabled={busy || draft === null}>
+          Save groups
+        </button>
+      </form>
+      <ErrorLine error={error} />
+    </div>
+  );
+}
+
 /** The simulator, one more source: running or paused (its settings are in its own panel). */
 function SimulatorSource() {
   const status = useQuery({ queryKey: queryKeys.simulator, queryFn: api.simulatorStatus });
@@ -389,6 +442,7 @@ export function SourcesPanel() {
           )}
           <HttpEndpoint status={status.data} />
           <Queues status={status.data} />
+          <SharedKeys />
           <SimulatorSource />
         </>
       )}

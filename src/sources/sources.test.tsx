@@ -106,6 +106,32 @@ describe("the Sources panel", () => {
     expect(backend.sources.http.enabled).toBe(false);
   });
 
+  it("joins sources that share dedup keys, one group a line, and shows a refusal", async () => {
+    const backend = new FakeBackend(1);
+    const { user } = renderApp();
+    await user.click(screen.getByRole("button", { name: "Sources" }));
+    const panel = await screen.findByRole("region", { name: "Sources" });
+    expect(await within(panel).findByText(/dedup keys are its own/)).toBeInTheDocument();
+    const form = within(panel).getByRole("form", { name: "Shared dedup keys" });
+    const groups = within(form).getByRole("textbox");
+    await user.type(groups, "pagerduty");
+    await user.click(within(form).getByRole("button", { name: "Save groups" }));
+    expect(await within(panel).findByRole("alert")).toHaveTextContent("a group joins 2");
+    expect(backend.dedupGroups.groups).toEqual([]);
+    await user.type(groups, ", source:alertmanager{Enter}rabbitmq:alerts, stdin");
+    await user.click(within(form).getByRole("button", { name: "Save groups" }));
+    expect(
+      await within(panel).findByText(
+        "Shared within each group: pagerduty + alertmanager; rabbitmq:alerts + stdin.",
+      ),
+    ).toBeInTheDocument();
+    expect(backend.dedupGroups.groups).toEqual([
+      ["pagerduty", "alertmanager"],
+      ["rabbitmq:alerts", "stdin"],
+    ]);
+    expect(groups).toHaveValue("pagerduty, alertmanager\nrabbitmq:alerts, stdin");
+  });
+
   it("shows the simulator as one more source and pauses it", async () => {
     const backend = new FakeBackend(1);
     const { user } = renderApp();

@@ -10,6 +10,7 @@ import type {
   AppSettings,
   BulkOutcome,
   ChangeSet,
+  DedupGroups,
   Event,
   EventQuery,
   Format,
@@ -96,11 +97,13 @@ export class FakeBackend {
   savePath: string | null = "/tmp/view.csv";
   /** Per event: what its source sent (details JSON text, links). */
   fromSource = new Map<number, { details: string | null; links: Link[] }>();
-  /** The sources' state, as the Sources panel reads it. */
+  /** The sources that share dedup keys. */
+  dedupGroups: DedupGroups = { groups: [] };
   /** Team mode's state; `null`: the desk works alone. */
   team: TeamStatus | null = null;
   /** The team saved in the Team panel, joined at the next start. */
   teamSetup: TeamSetup | null = null;
+  /** The sources' state, as the Sources panel reads it. */
   sources: SourcesStatus = {
     http: {
       enabled: false,
@@ -367,6 +370,30 @@ export class FakeBackend {
           queues: this.sources.queues.filter((q) => q.id !== a.id),
         };
         return this.sources;
+      case "dedup_groups":
+        return this.dedupGroups;
+      case "set_dedup_groups": {
+        // The core's rules (DedupGroups::normalized and validate), on what this UI sends.
+        const groups = (a.groups as DedupGroups).groups.map((g) =>
+          g.map((n) => n.trim().replace(/^source:/, "")),
+        );
+        const names = groups.flat();
+        if (groups.some((g) => g.length < 2)) {
+          throw {
+            type: "InvalidInput",
+            data: { field: "groups", message: "a group joins 2 to 64 sources" },
+          };
+        }
+        const twice = names.find((n, i) => names.indexOf(n) !== i);
+        if (twice !== undefined) {
+          throw {
+            type: "InvalidInput",
+            data: { field: "groups", message: `${twice} is in more than one group` },
+          };
+        }
+        this.dedupGroups = { groups };
+        return this.dedupGroups;
+      }
       case "get_settings":
         return this.settings;
       case "save_settings": {

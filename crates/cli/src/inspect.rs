@@ -61,7 +61,7 @@ pub struct DumpArgs {
 
 /// A connection for reading an existing file, checked first; a missing file is an error
 /// rather than a new database.
-fn open_for_reading(path: &Path) -> Result<db::Conn, Error> {
+pub fn open_for_reading(path: &Path) -> Result<db::Conn, Error> {
     if !path.exists() {
         return Err(Error::invalid(
             "db",

@@ -73,6 +73,9 @@ enum Command {
     /// Prints what they did as JSON; with standard input, rejected lines are named on standard
     /// error and make the exit status 1 (the other lines are applied).
     Ingest(sources::IngestArgs),
+    /// Print which sources share dedup keys (JSON), or set them with --join (a key belongs to
+    /// the source that raised its event unless its source is joined with the sender's).
+    DedupGroups(sources::DedupGroupsArgs),
     /// Declare a durable RabbitMQ stream (or queue), bound to an exchange if asked.
     Declare(queues::DeclareArgs),
     /// Publish each line of standard input as one persistent message and wait for RabbitMQ's
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         Command::Act(args) => team::act(args),
         Command::Gateway(args) => gateway::gateway(args),
         Command::Ingest(args) => sources::ingest(args),
+        Command::DedupGroups(args) => sources::dedup_groups(args),
         Command::Declare(args) => queues::declare(args),
         Command::Publish(args) => queues::publish(args),
     };

@@ -1,9 +1,11 @@
 //! `ingest`: alert messages (PagerDuty Events API v2 or Alertmanager webhook JSON) applied to a
-//! local database, from standard input or from a RabbitMQ queue or stream.
+//! local database, from standard input or from a RabbitMQ queue or stream; `dedup-groups`: the
+//! sources that share dedup keys.
 
 use crate::broker::{ended, interrupted, runtime, watch_state, BrokerArgs, LimitArgs};
 use crate::local::open_for_writing;
 use eventdesk_core::model::MessageLimits;
+use eventdesk_core::services::ingest::groups::DedupGroups;
 use eventdesk_core::services::ingest::{Counts, Format, Ingester};
 use eventdesk_core::{Actor, CommitFeed, Error, SystemClock};
 use eventdesk_sources::amqp::{self, QueueKind, QueueSource, Until};
@@ -11,6 +13,42 @@ use eventdesk_sources::lines;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct DedupGroupsArgs {
+    #[arg(long)]
+    db: PathBuf,
+    /// Replace the groups: each --join is one group, its sources' names separated by commas
+    /// (`--join pagerduty,alertmanager`). Without --join or --clear, the groups are printed.
+    #[arg(long, value_name = "NAMES")]
+    join: Vec<String>,
+    /// Join no sources: each dedup key belongs to its own source again.
+    #[arg(long, conflicts_with = "join")]
+    clear: bool,
+}
+
+/// Prints the groups (as JSON) after changing them if asked.
+pub fn dedup_groups(args: DedupGroupsArgs) -> Result<(), Error> {
+    let groups = if args.clear || !args.join.is_empty() {
+        let groups = DedupGroups {
+            groups: args
+                .join
+                .iter()
+                .map(|g| g.split(',').map(|n| n.trim().to_owned()).collect())
+                .collect(),
+        };
+        let mut conn = open_for_writing(&args.db)?;
+        let (feed, _) = CommitFeed::new();
+        feed.write(&mut conn, &SystemClock, |w| groups.write(w))?
+    } else {
+        DedupGroups::read(&crate::inspect::open_for_reading(&args.db)?)?
+    };
+    println!(
+        "{}",
+        serde_json::to_string(&groups).map_err(Error::storage)?
+    );
+    Ok(())
+}
 
 #[derive(clap::Args)]
 pub struct IngestArgs {

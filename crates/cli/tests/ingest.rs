@@ -257,3 +257,48 @@ fn until_idle_with_the_broker_away_stops_and_says_so() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_dedup_key_is_its_sources_until_dedup_groups_joins_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let db = db.to_str().unwrap();
+    let ingest = |actor: &str, line: &str| -> serde_json::Value {
+        let text = run(cli().args(["ingest", "--db", db, "--actor", actor]), line);
+        serde_json::from_str(text.trim()).unwrap()
+    };
+    let trigger = "{\"event_action\":\"trigger\",\"dedup_key\":\"db-7/disk\",\"payload\":{\"summary\":\"Disk full\",\"source\":\"db-7\",\"severity\":\"error\"}}\n";
+    let resolve = "{\"event_action\":\"resolve\",\"dedup_key\":\"db-7/disk\"}\n";
+    assert_eq!(ingest("source:nagios", trigger)["created"], 1);
+    let other = ingest("source:zabbix", resolve);
+    assert_eq!(
+        (other["completed"].as_i64(), other["ignored"].as_i64()),
+        (Some(0), Some(1))
+    );
+    // A group of one is refused, and nothing changes.
+    let bad = cli()
+        .args(["dedup-groups", "--db", db, "--join", "nagios"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("a group joins 2"),
+        "{bad:?}"
+    );
+    let shown = run(cli().args(["dedup-groups", "--db", db]), "");
+    assert_eq!(shown.trim(), "{\"groups\":[]}");
+    let set = run(
+        cli().args(["dedup-groups", "--db", db, "--join", "nagios, zabbix"]),
+        "",
+    );
+    assert_eq!(set.trim(), "{\"groups\":[[\"nagios\",\"zabbix\"]]}");
+    assert_eq!(
+        run(cli().args(["dedup-groups", "--db", db]), "").trim(),
+        set.trim()
+    );
+    assert_eq!(ingest("source:zabbix", resolve)["completed"], 1);
+    // Cleared: each key is its source's again.
+    run(cli().args(["dedup-groups", "--db", db, "--clear"]), "");
+    assert_eq!(ingest("source:nagios", trigger)["created"], 1);
+    assert_eq!(ingest("source:zabbix", resolve)["ignored"], 1);
+}

@@ -712,3 +712,128 @@ fn a_rejections_reason_is_kept_bounded_whatever_the_sender_put_in_it() {
     assert!(activity.rejections[0].reason.contains("event_action"));
     assert!(!activity.rejections[0].reason.ends_with('…'));
 }
+
+#[test]
+fn a_dedup_key_belongs_to_its_source_unless_a_setting_joins_sources() {
+    use eventdesk_core::services::ingest::groups::DedupGroups;
+    let f = Fixture::new();
+    let mut pagerduty = ingester(&f, "pagerduty");
+    let mut alertmanager = ingester(&f, "alertmanager");
+    let raised = apply(&mut pagerduty, vec![trigger("disk", "Disk full", "error")]);
+    assert!(matches!(raised[0], Applied::Created { id: 1, .. }));
+    // Another sender using the same key cannot resolve, acknowledge or raise that event.
+    let other = apply(
+        &mut alertmanager,
+        vec![
+            action("resolve", "disk"),
+            action("acknowledge", "disk"),
+            trigger("disk", "Forged", "critical"),
+        ],
+    );
+    assert!(matches!(other[0], Applied::Ignored { .. }), "{other:?}");
+    assert!(matches!(other[1], Applied::Ignored { .. }), "{other:?}");
+    assert!(
+        matches!(other[2], Applied::Created { id: 2, .. }),
+        "{other:?}"
+    );
+    let first = f.store.get_event(1).unwrap().event;
+    assert_eq!(
+        (first.status, first.occurrences, first.title.as_str()),
+        (Status::Open, 1, "Disk full")
+    );
+    // Its own source still finds it.
+    let again = apply(&mut pagerduty, vec![trigger("disk", "Disk full", "error")]);
+    assert!(
+        matches!(again[0], Applied::Updated { id: 1, .. }),
+        "{again:?}"
+    );
+
+    // Bad groups are refused and change nothing.
+    for bad in [
+        vec![vec!["pagerduty".to_owned()]],
+        vec![
+            vec!["pagerduty".into(), "alertmanager".into()],
+            vec!["alertmanager".into(), "stdin".into()],
+        ],
+        vec![vec!["pagerduty".into(), "not a name".into()]],
+    ] {
+        let e = DedupGroups {
+            groups: bad.clone(),
+        }
+        .save(&f.store)
+        .unwrap_err();
+        assert!(
+            matches!(&e, eventdesk_core::Error::InvalidInput { field, .. } if field == "groups"),
+            "{bad:?}: {e}"
+        );
+    }
+    assert_eq!(DedupGroups::load(&f.store).unwrap(), DedupGroups::default());
+    // Joined: each finds the other's events, from the next batch on.
+    // Names as events show them are taken too.
+    let joined = DedupGroups {
+        groups: vec![vec!["pagerduty".into(), "alertmanager".into()]],
+    };
+    let given = DedupGroups {
+        groups: vec![vec![" source:pagerduty".into(), "alertmanager ".into()]],
+    };
+    assert_eq!(given.save(&f.store).unwrap(), joined);
+    assert_eq!(DedupGroups::load(&f.store).unwrap(), joined);
+    let now = apply(&mut alertmanager, vec![action("resolve", "disk")]);
+    assert!(matches!(now[0], Applied::Completed { id: 2 }), "{now:?}");
+    let now = apply(&mut alertmanager, vec![action("resolve", "disk")]);
+    assert!(matches!(now[0], Applied::Completed { id: 1 }), "{now:?}");
+    // A source outside the group still does not.
+    let mut stdin = ingester(&f, "stdin");
+    let outside = apply(&mut stdin, vec![trigger("disk", "Disk full", "error")]);
+    assert!(
+        matches!(outside[0], Applied::Created { id: 3, .. }),
+        "{outside:?}"
+    );
+    let mut pagerduty_again = ingester(&f, "pagerduty");
+    let inside = apply(&mut pagerduty_again, vec![action("resolve", "disk")]);
+    assert!(matches!(inside[0], Applied::Ignored { .. }), "{inside:?}");
+}
+
+#[test]
+fn events_raised_before_keys_had_owners_belong_to_the_source_that_created_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v10.db");
+    let open = || {
+        let (feed, _rx) = eventdesk_core::CommitFeed::new();
+        std::sync::Arc::new(
+            eventdesk_core::Store::open(
+                &path,
+                feed,
+                std::sync::Arc::new(eventdesk_core::SystemClock),
+            )
+            .unwrap(),
+        )
+    };
+    let source = |store: &eventdesk_core::Store, name: &str| {
+        Ingester::for_store(store, Actor::source(name).unwrap(), name, Format::Auto).unwrap()
+    };
+    {
+        let store = open();
+        apply(
+            &mut source(&store, "pagerduty"),
+            vec![trigger("disk", "Disk full", "error")],
+        );
+    }
+    // As version 10 left it: no owner column.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("ALTER TABLE events DROP COLUMN dedup_owner; PRAGMA user_version = 10;")
+            .unwrap();
+    }
+    let store = open();
+    let other = apply(
+        &mut source(&store, "alertmanager"),
+        vec![action("resolve", "disk")],
+    );
+    assert!(matches!(other[0], Applied::Ignored { .. }), "{other:?}");
+    let own = apply(
+        &mut source(&store, "pagerduty"),
+        vec![action("resolve", "disk")],
+    );
+    assert!(matches!(own[0], Applied::Completed { id: 1 }), "{own:?}");
+}

@@ -5,6 +5,7 @@ use super::blocking;
 use crate::sources::SourcesStatus;
 use crate::state::AppState;
 use crate::team::{TeamJoin, TeamSetup, TeamStatus};
+use eventdesk_core::services::ingest::groups::DedupGroups;
 use eventdesk_core::services::ingest::Format;
 use eventdesk_core::Error;
 use eventdesk_sources::amqp::QueueKind;
@@ -110,4 +111,22 @@ pub async fn remove_queue_source(
     id: String,
 ) -> Result<SourcesStatus, Error> {
     blocking(state, move |s| s.sources()?.remove_queue(&id)).await
+}
+
+/// The sources whose dedup keys are shared (none: each key belongs to its own source).
+#[tauri::command]
+#[specta::specta]
+pub async fn dedup_groups(state: State<'_, AppState>) -> Result<DedupGroups, Error> {
+    blocking(state, |s| DedupGroups::load(s.store()?)).await
+}
+
+/// Replaces the groups of sources that share dedup keys; validated first, nothing saved on a
+/// refusal. Returns them as saved.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_dedup_groups(
+    state: State<'_, AppState>,
+    groups: DedupGroups,
+) -> Result<DedupGroups, Error> {
+    blocking(state, move |s| groups.save(s.store()?)).await
 }

@@ -57,15 +57,22 @@ pub fn forget_messages_before(w: &WriteTxn<'_>, channel: &str, before: i64) -> R
     Ok(())
 }
 
-/// The newest event with dedup `key` that is not completed; with `team`, only among the team's
-/// events.
-pub fn unfinished_with_key(w: &WriteTxn<'_>, key: &str, team: bool) -> Result<Option<i64>> {
+/// The newest event with dedup `key` raised by one of `owners` (stored actors) that is not
+/// completed; with `team`, only among the team's events.
+pub fn unfinished_with_key(
+    w: &WriteTxn<'_>,
+    key: &str,
+    owners: &[String],
+    team: bool,
+) -> Result<Option<i64>> {
+    let owners = serde_json::to_string(owners).map_err(crate::error::Error::storage)?;
     Ok(w.tx()
         .prepare_cached(
             "SELECT id FROM events INDEXED BY events_dedup \
              WHERE dedup_key = ?1 AND status != 'completed' AND (?2 = 0 OR team_key IS NOT NULL) \
+             AND dedup_owner IN (SELECT value FROM json_each(?3)) \
              ORDER BY id DESC LIMIT 1",
         )?
-        .query_row(rusqlite::params![key, team], |r| r.get(0))
+        .query_row(rusqlite::params![key, team, owners], |r| r.get(0))
         .optional()?)
 }

@@ -160,8 +160,9 @@ impl<'c> WriteTxn<'c> {
         let id = {
             let mut stmt = self.tx.prepare_cached(
                 "INSERT INTO events (kind, source, severity, title, status, created_at, updated_at, \
-                 updated_by, dedup_key, details, links, team_key) \
-                 VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 updated_by, dedup_key, details, links, team_key, dedup_owner) \
+                 VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5, ?6, ?7, ?8, ?9, ?10, \
+                 CASE WHEN ?7 IS NULL THEN NULL ELSE ?6 END)",
             )?;
             stmt.execute(params![
                 new.kind,

@@ -6,6 +6,7 @@
 //! crate, which keeps this one free of network code.
 
 pub mod alertmanager;
+pub mod groups;
 pub mod pagerduty;
 pub mod rules;
 
@@ -456,6 +457,7 @@ impl Ingester {
             // consumer of the channel (a stream may also deliver from the start of the chunk
             // that holds the offset asked for), so each offset is applied at most once.
             let stored = stored_offset(w, &channel)?;
+            let owners = groups::DedupGroups::read(w)?.owners(&actor);
             let mut next = stored;
             for (message, alerts) in batch.iter().zip(parsed) {
                 if let Delivery::Stream { offset } = message.delivery {
@@ -480,7 +482,7 @@ impl Ingester {
                 }
                 let applied = alerts
                     .iter()
-                    .map(|a| rules::apply(w, a, &actor, None))
+                    .map(|a| rules::apply(w, a, &actor, &owners, None))
                     .collect::<Result<Vec<_>>>()?;
                 outcomes.push(Outcome::Applied(applied));
             }

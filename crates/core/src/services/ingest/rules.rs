@@ -6,6 +6,8 @@
 //!   a new event, so after a completion the same key opens a new one.
 //! - An **acknowledge** acknowledges the open event with that key; a **resolve** completes the
 //!   event with that key that is not completed. Both act as the source.
+//! - A key belongs to the source that raised its event: only that source (and sources a
+//!   setting joins with it, see [`super::groups`]) finds the event by it.
 //! - Either, for no such event, is **ignored**: recorded in the outcome, not an error. A source
 //!   never silently undoes an operator: after an operator completed an event, its resolve
 //!   changes nothing and its trigger opens a new event; an acknowledged event stays
@@ -63,25 +65,32 @@ impl Applied {
     }
 }
 
-/// The newest event with `key` that is not completed; in a team (`team`), only among the
-/// team's events, so that events a desk held before it joined never take a team's alert (and
-/// desks never differ).
-fn unfinished_with_key(w: &WriteTxn<'_>, key: &str, team: bool) -> Result<Option<Event>> {
-    crate::db::ingest::unfinished_with_key(w, key, team)?
+/// The newest event with `key` raised by one of `owners` that is not completed; in a team
+/// (`team`), only among the team's events, so that events a desk held before it joined never
+/// take a team's alert (and desks never differ).
+fn unfinished_with_key(
+    w: &WriteTxn<'_>,
+    key: &str,
+    owners: &[String],
+    team: bool,
+) -> Result<Option<Event>> {
+    crate::db::ingest::unfinished_with_key(w, key, owners, team)?
         .map(|id| w.current(id))
         .transpose()
 }
 
-/// Applies `alert` as `source` inside `w`; see the module's rules. An event it opens gets
+/// Applies `alert` as `source` inside `w`; see the module's rules. Its key finds the events
+/// `owners` raised (`source` itself, and the sources joined with it). An event it opens gets
 /// `team_key` as its identity in a team (see [`crate::Event::team_key`]).
 pub fn apply(
     w: &mut WriteTxn<'_>,
     alert: &Alert,
     source: &Actor,
+    owners: &[String],
     team_key: Option<&str>,
 ) -> Result<Applied> {
     let found = match &alert.dedup_key {
-        Some(key) => unfinished_with_key(w, key, team_key.is_some())?,
+        Some(key) => unfinished_with_key(w, key, owners, team_key.is_some())?,
         None => None,
     };
     match (alert.action, found) {

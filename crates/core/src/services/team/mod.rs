@@ -510,6 +510,8 @@ impl Context<'_, '_> {
             Ok(alerts) => alerts,
             Err(e) => return Ok(Outcome::Rejected(e)),
         };
+        // Every alert in the log acts as the team's source, so the team's keys are one scope.
+        let owners = [self.source.as_text().into_owned()];
         let applied = alerts
             .iter()
             .enumerate()
@@ -518,6 +520,7 @@ impl Context<'_, '_> {
                     self.w,
                     alert,
                     self.source,
+                    &owners,
                     Some(&team_key(self.offset, part)),
                 )
             })
