@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Eventdesk needs on Debian/Ubuntu: Tauri's system packages (apt), the npm
 # packages (npm ci) and, with --e2e, what the tests need besides: Xvfb, WebKitWebDriver,
-# Alertmanager (the sources' tests start their own) and tauri-driver in .tools/. Safe to run
+# Alertmanager (the sources' tests start their own), strace (the durability test watches the
+# tool's syncs and acks with it) and tauri-driver in .tools/. Safe to run
 # again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 TAURI_DRIVER_VERSION=2.1.0
 PACKAGES=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev)
-E2E_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick dbus prometheus-alertmanager)
+E2E_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick dbus prometheus-alertmanager strace)
 
 e2e=false
 [ "${1:-}" = "--e2e" ] && e2e=true

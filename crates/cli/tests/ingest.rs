@@ -302,3 +302,103 @@ fn a_dedup_key_is_its_sources_until_dedup_groups_joins_sources() {
     assert_eq!(ingest("source:nagios", trigger)["created"], 1);
     assert_eq!(ingest("source:zabbix", resolve)["ignored"], 1);
 }
+
+/// At the write seam, as the kernel sees it: every acknowledgement the tool sends RabbitMQ
+/// follows a sync of the write-ahead log made after the previous one, so that a power cut can
+/// lose nothing the broker was told is applied. The process runs under `strace`, which
+/// records, in order, each sync of a file and each write to a socket; an ack is the AMQP frame
+/// `basic.ack` (class 60, method 80).
+#[test]
+fn every_ack_to_the_broker_follows_a_sync_of_what_it_acknowledges() {
+    let url = broker();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let queue = format!("durable-{}", std::process::id());
+    run(
+        cli().args(["declare", "--amqp", &url, "--queue", &queue, "--classic"]),
+        "",
+    );
+    // More messages than the broker sends ahead (256 at the default limit): several batches,
+    // several acks.
+    let lines: String = (0..2_000)
+        .map(|i| format!("{{\"event_action\":\"trigger\",\"dedup_key\":\"k{i}\",\"payload\":{{\"summary\":\"Disk full on db-{i}\",\"source\":\"db-{i}\",\"severity\":\"error\"}}}}\n"))
+        .collect();
+    run(
+        cli().args(["publish", "--amqp", &url, "--queue", &queue]),
+        &lines,
+    );
+    let trace = dir.path().join("trace.txt");
+    let tool = cli();
+    let mut traced = Command::new("strace");
+    traced
+        .args(["-f", "-qq", "-y", "-xx", "-s", "64", "-o"])
+        .arg(&trace)
+        .args(["-e", "trace=fsync,fdatasync,write,writev,sendto,sendmsg"])
+        .arg(tool.get_program())
+        .args(tool.get_args())
+        .envs(tool.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .args(["ingest", "--db", db.to_str().unwrap(), "--amqp", &url])
+        .args(["--queue", &queue, "--until-idle", "1"]);
+    let out = traced
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run strace ({e}): scripts/setup.sh --e2e installs it"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(counts(&db).0, 2_000);
+    // A basic.ack method frame: type 1, any channel, size 13, class 60, method 80.
+    let ack = regex_lite(r"\x01\x00\x??\x00\x00\x00\x0d\x00\x3c\x00\x50");
+    // `-xx` prints the file's path (from `-y`) in hex too.
+    let wal: String = "events.db-wal"
+        .bytes()
+        .map(|b| format!("\\x{b:02x}"))
+        .collect();
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let (mut acks, mut synced) = (0, false);
+    for line in text.lines() {
+        let wal_sync = (line.contains("fdatasync(") || line.contains("fsync("))
+            && line.contains(&format!("{wal}>"));
+        if wal_sync {
+            synced = true;
+        } else if ack(line) {
+            assert!(
+                synced,
+                "ack {} was sent with no sync of the log since the previous one: {line}",
+                acks + 1
+            );
+            acks += 1;
+            synced = false;
+        }
+    }
+    assert!(acks >= 2, "{acks} acks in the trace:\n{text}");
+}
+
+/// Whether a traced line holds `pattern`, where `\x??` stands for any byte (as strace's `-xx`
+/// prints them).
+fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool {
+    let parts: Vec<String> = pattern.split(r"\x??").map(str::to_owned).collect();
+    move |line: &str| {
+        let mut from = 0;
+        while let Some(at) = line[from..].find(&parts[0]) {
+            let start = from + at;
+            let mut pos = start + parts[0].len();
+            let whole = parts[1..].iter().all(|part| {
+                // One byte as strace prints it (`\xNN`), then the next part.
+                if line.len() < pos + 4 || !line[pos..].starts_with(r"\x") {
+                    return false;
+                }
+                pos += 4;
+                let fits = line[pos..].starts_with(part.as_str());
+                pos += part.len();
+                fits
+            });
+            if whole {
+                return true;
+            }
+            from = start + 1;
+        }
+        false
+    }
+}

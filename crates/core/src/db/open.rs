@@ -461,6 +461,15 @@ pub fn tune_for_streaming(conn: &Conn) -> Result<()> {
     Ok(())
 }
 
+/// Makes every commit on `conn` durable before it returns (`synchronous = FULL`: the
+/// write-ahead log is synced at each commit), for writers that acknowledge what they applied:
+/// a broker's ack or an HTTP 202 must never precede it. Other connections keep `NORMAL`
+/// (durable at the next checkpoint; never corrupt).
+pub fn make_durable(conn: &Conn) -> Result<()> {
+    conn.raw().pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
 /// SQLite's `data_version`: it changes when another connection commits to the file.
 pub fn data_version(conn: &impl Handle) -> Result<i64> {
     Ok(conn

@@ -375,6 +375,8 @@ pub struct Ingester {
 }
 
 impl Ingester {
+    /// An ingester on `conn`, whose commits are made durable before they return: what it
+    /// applied is acknowledged (to the broker, to an HTTP sender) right after.
     pub fn new(
         conn: Conn,
         feed: CommitFeed,
@@ -382,8 +384,9 @@ impl Ingester {
         actor: Actor,
         channel: &str,
         format: Format,
-    ) -> Ingester {
-        Ingester {
+    ) -> Result<Ingester> {
+        crate::db::make_durable(&conn)?;
+        Ok(Ingester {
             conn,
             feed,
             clock,
@@ -392,7 +395,7 @@ impl Ingester {
             format,
             limits: MessageLimits::default(),
             last_prune: 0,
-        }
+        })
     }
 
     /// Refuses messages past `limits` instead of the default ones.
@@ -412,14 +415,14 @@ impl Ingester {
         channel: &str,
         format: Format,
     ) -> Result<Ingester> {
-        Ok(Ingester::new(
+        Ingester::new(
             store.connect()?,
             store.feed().clone(),
             store.clock().clone(),
             actor,
             channel,
             format,
-        ))
+        )
     }
 
     pub fn actor(&self) -> &Actor {
