@@ -6,7 +6,9 @@
 //! An announcement is published with the desk's broker user as `user_id`, which RabbitMQ
 //! checks; one is taken only with that proof, from a user on the team's roster, within
 //! [`MAX_ANNOUNCEMENT`] bytes and with a desk name the team takes; its operator is the proved
-//! user, whatever the body says.
+//! user, whatever the body says. A desk is heard at most once a second, a user as at most
+//! [`MAX_DESKS_PER_USER`] desks, and at most [`MAX_WAITING`] announcements wait for a desk at
+//! the broker, so a flood costs a desk neither memory nor much time.
 
 use super::{amqp, Broker};
 use eventdesk_core::clock::now_ms;
@@ -33,6 +35,13 @@ pub const EVERY: Duration = Duration::from_secs(3);
 pub const GONE_AFTER_MS: i64 = 10_000;
 /// The most desks remembered (a team is a handful; a flood of names is not kept).
 const MAX_DESKS: usize = 256;
+/// The most desks one broker user is heard as.
+const MAX_DESKS_PER_USER: usize = 8;
+/// The least time between two announcements taken from one desk (it sends one every
+/// [`EVERY`]); more frequent ones are let go unread beyond their size check.
+const MIN_GAP_MS: i64 = 1_000;
+/// The most announcements waiting in a desk's queue at the broker; older ones are dropped.
+const MAX_WAITING: i32 = 256;
 /// The largest announcement read (one is about 100 bytes).
 pub const MAX_ANNOUNCEMENT: usize = 1024;
 
@@ -121,6 +130,11 @@ async fn session(
         )
         .await
         .map_err(amqp)?;
+    let mut bounded = FieldTable::default();
+    bounded.insert(
+        "x-max-length".into(),
+        lapin::types::AMQPValue::LongInt(MAX_WAITING),
+    );
     let queue = channel
         .queue_declare(
             "".into(),
@@ -129,7 +143,7 @@ async fn session(
                 auto_delete: true,
                 ..QueueDeclareOptions::default()
             },
-            FieldTable::default(),
+            bounded,
         )
         .await
         .map_err(amqp)?;
@@ -177,9 +191,10 @@ async fn session(
                 Some(Ok(d)) => {
                     let user = d.properties.user_id().as_ref().map(ToString::to_string);
                     if let Some((key, a)) = taken(user.as_deref(), &d.data, on_roster) {
+                        let now = now_ms();
                         let mut heard = heard.lock();
-                        if heard.len() < MAX_DESKS || heard.contains_key(&key) {
-                            heard.insert(key, (a, now_ms()));
+                        if admitted(&heard, &key, now) {
+                            heard.insert(key, (a, now));
                         }
                     }
                 }
@@ -211,6 +226,22 @@ pub fn taken(
     Some((format!("{user}/{}", a.desk), a))
 }
 
+/// Whether an announcement kept under `key` (`user/desk`) is taken at `now`: not within
+/// [`MIN_GAP_MS`] of the last one from that desk, and a new desk only while its user is heard
+/// as fewer than [`MAX_DESKS_PER_USER`] desks and the team as fewer than [`MAX_DESKS`].
+fn admitted(heard: &BTreeMap<String, (Announcement, i64)>, key: &str, now: i64) -> bool {
+    if let Some((_, at)) = heard.get(key) {
+        return now - at >= MIN_GAP_MS;
+    }
+    let user = key.split_once('/').map_or(key, |(user, _)| user);
+    let prefix = format!("{user}/");
+    let of_user = heard
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .count();
+    heard.len() < MAX_DESKS && of_user < MAX_DESKS_PER_USER
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +254,31 @@ mod tests {
             simulating: false,
         })
         .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_desk_is_heard_once_a_second_and_a_user_as_a_few_desks() {
+        let mut heard = BTreeMap::new();
+        let keep = |heard: &mut BTreeMap<_, _>, key: &str, now| {
+            let a = taken(Some("bob"), &body("d", "bob"), |_| true).unwrap().1;
+            let admitted = admitted(heard, key, now);
+            if admitted {
+                heard.insert(key.to_owned(), (a, now));
+            }
+            admitted
+        };
+        assert!(keep(&mut heard, "bob/d", 10_000));
+        assert!(!keep(&mut heard, "bob/d", 10_999), "twice within a second");
+        assert!(keep(&mut heard, "bob/d", 11_000));
+        for i in 1..MAX_DESKS_PER_USER {
+            assert!(keep(&mut heard, &format!("bob/d{i}"), 10_000));
+        }
+        assert!(!keep(&mut heard, "bob/one-too-many", 10_000));
+        // Another user, whose name starts like bob's, is counted apart.
+        assert!(keep(&mut heard, "bobby/d", 10_000));
+        assert!(keep(&mut heard, "alice/d", 10_000));
+        // A desk already heard goes on being heard.
+        assert!(keep(&mut heard, "bob/d3", 12_000));
     }
 
     #[test]
