@@ -5,6 +5,7 @@ mod support;
 
 mod actions;
 mod db;
+mod decoders;
 mod desktop;
 mod docs;
 mod fuzz;

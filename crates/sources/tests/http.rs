@@ -435,3 +435,108 @@ fn connections_past_the_cap_wait_and_are_served_when_one_ends() {
     assert!(text.starts_with("HTTP/1.1 202"), "{text:?}");
     assert_eq!(e.desk.rows().len(), 1);
 }
+
+/// 100,000 requests, well-formed and not: random methods, paths (the token's among them),
+/// hosts, tokens, headers and bodies (PagerDuty and Alertmanager messages mutated, or noise).
+/// Every one is answered with a status a sender can act on, never a 500, and the endpoint
+/// still takes a good message afterwards.
+#[test]
+fn a_hundred_thousand_random_requests_are_each_answered_and_none_breaks_the_endpoint() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    const REQUESTS: usize = 100_000;
+    const THREADS: usize = 4;
+    let e = endpoint();
+    let at = e.server.address();
+    let statuses = std::sync::Mutex::new(std::collections::BTreeMap::<u16, usize>::new());
+    std::thread::scope(|scope| {
+        for t in 0..THREADS {
+            let statuses = &statuses;
+            scope.spawn(move || {
+                let mut rng = StdRng::seed_from_u64(t as u64);
+                let mut mine = std::collections::BTreeMap::<u16, usize>::new();
+                for i in 0..REQUESTS / THREADS {
+                    let method =
+                        ["POST", "POST", "POST", "GET", "PUT", "P0ST"][rng.random_range(0..6)];
+                    let path = match rng.random_range(0..7) {
+                        0 | 1 => "/v2/enqueue".to_owned(),
+                        2 => "/alertmanager".to_owned(),
+                        3 => format!("/v2/enqueue/{TOKEN}"),
+                        4 => format!(
+                            "/v2/enqueue/%{:02x}{}",
+                            rng.random::<u8>(),
+                            rng.random::<u32>()
+                        ),
+                        5 => format!("/{}", "a/".repeat(rng.random_range(1..2_000))),
+                        _ => "/v2/enqueue/../alertmanager".to_owned(),
+                    };
+                    let mut head =
+                        format!("{method} {path} HTTP/1.1\r\nContent-Type: application/json");
+                    match rng.random_range(0..4) {
+                        0 => {}
+                        1 => head.push_str("\r\nAuthorization: Bearer wrong-token-0123456789"),
+                        2 => head.push_str("\r\nAuthorization: Basic dXNlcjpwYXNz"),
+                        _ => head.push_str(&format!("\r\nAuthorization: Bearer {TOKEN}")),
+                    }
+                    match rng.random_range(0..8) {
+                        0 => head.push_str("\r\nHost: attacker.example"),
+                        1 => head.push_str("\r\nOrigin: null"),
+                        2 => head.push_str(&format!(
+                            "\r\nX-{}: {}",
+                            rng.random::<u32>(),
+                            "v".repeat(rng.random_range(0..3_000))
+                        )),
+                        _ => {}
+                    }
+                    let mut body = match rng.random_range(0..3) {
+                        0 => trigger(&format!("fuzz/{t}/{i}"), "Fuzzed", "error")
+                            .to_string()
+                            .into_bytes(),
+                        1 => alertmanager(&[("f1", "firing", "critical")])
+                            .to_string()
+                            .into_bytes(),
+                        _ => (0..rng.random_range(0..200))
+                            .map(|_| rng.random())
+                            .collect(),
+                    };
+                    for _ in 0..rng.random_range(0..3) {
+                        if !body.is_empty() {
+                            let i = rng.random_range(0..body.len());
+                            body[i] = rng.random();
+                        }
+                    }
+                    let answer = request(at, &head, &body);
+                    assert!(
+                        matches!(
+                            answer.status,
+                            202 | 400 | 401 | 403 | 404 | 405 | 413 | 414 | 415 | 431 | 503
+                        ),
+                        "{head:?} answered {}: {:?}",
+                        answer.status,
+                        answer.body
+                    );
+                    *mine.entry(answer.status).or_default() += 1;
+                }
+                let mut all = statuses.lock().unwrap();
+                for (status, n) in mine {
+                    *all.entry(status).or_default() += n;
+                }
+            });
+        }
+    });
+    let statuses = statuses.into_inner().unwrap();
+    assert_eq!(statuses.values().sum::<usize>(), REQUESTS);
+    for status in [202, 400, 401, 403] {
+        assert!(
+            statuses.contains_key(&status),
+            "never {status}: {statuses:?}"
+        );
+    }
+    let after = post(
+        at,
+        "/v2/enqueue",
+        TOKEN,
+        &trigger("after/fuzz", "Still here", "info"),
+    );
+    assert_eq!(after.status, 202, "{:?}", after.body);
+}
