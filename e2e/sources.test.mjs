@@ -108,7 +108,7 @@ test("21. a RabbitMQ stream read from the Sources panel: its alert appears withi
   assert.ok(dbSetting(ws.db, "sources").queues.some((q) => q.queue === queue));
 });
 
-test("22. the loopback HTTP endpoint: a PagerDuty trigger appears at once and again marks a repeat; a wrong token writes nothing; another route's resolve with its key is ignored until the Sources panel joins them", async () => {
+test("22. the loopback HTTP endpoint: a PagerDuty trigger appears at once and again marks a repeat; a wrong token writes nothing; a repeated mistake is one reason counted; another route's resolve with its key is ignored until the Sources panel joins them", async () => {
   const ws = workspace("http");
   eventdeskCli("seed", "--db", ws.db, "--events", "10", "--seed", "22");
   const port = await freePort();
@@ -158,6 +158,25 @@ test("22. the loopback HTTP endpoint: a PagerDuty trigger appears at once and ag
       );
       await waitForText(browser, 'tr[data-event-id="11"] .occurrences', "×2");
       await waitForText(browser, '[data-source="http"] .source-counts', /^2 applied/);
+      // The same mistake twice is one reason counted twice, kept in the file.
+      for (let i = 0; i < 2; i++) {
+        const refused = await fetch(`http://127.0.0.1:${port}/v2/enqueue`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: "not json",
+        });
+        assert.equal(refused.status, 400);
+      }
+      await waitForText(
+        browser,
+        '[data-source="http"] .rejections summary',
+        "Rejected lately: 2 messages, 1 reason",
+      );
+      const kept = eventdeskCli("rejections", "--db", ws.db).trim().split("\n").map(JSON.parse);
+      assert.deepEqual(
+        kept.map((r) => [r.source, r.count]),
+        [["pagerduty", 2]],
+      );
       // Alertmanager's route using the same key is another sender: its resolve is ignored...
       const resolved = alertmanagerMessage("resolved", "checkout/latency");
       const webhook = () =>

@@ -601,12 +601,20 @@ export type QueueView = {
 	fromEnvironment: boolean,
 };
 
-/**  A message that was rejected, for the Sources panel. */
+/**
+ *  Messages a source rejected for one reason, for the Sources panel: the same reason again
+ *  adds to its count.
+ */
 export type Rejection = {
-	/**  Unix ms. */
+	/**  When the last one came (Unix ms). */
 	at: number,
-	/**  Where it was: `offset 1234`, `message m-17`, `line 12`. */
+	/**  When the first one came (Unix ms). */
+	firstAt: number,
+	/**  How many came. */
+	count: number,
+	/**  Where the last one was: `offset 1234`, `message m-17`. */
 	place: string | null,
+	/**  Why (at most 300 characters, as [`crate::model::bounded_reason`] keeps it). */
 	reason: string,
 };
 

@@ -2,6 +2,7 @@
 //! around it (pushes, export, links) in the state the commands use.
 
 use crate::pushed::{ExportProgress, SourcesChanged, StorageProblem, TeamChanged};
+use crate::sources::SourcesStatus;
 use crate::state::{About, AppState, Parts};
 use crate::{desktop, export, push, secrets, sources, team};
 use eventdesk_core::db;
@@ -124,14 +125,16 @@ fn push_states<R: Runtime>(
         .name("sources-push".into())
         .spawn(move || {
             let (mut last, mut last_team) = (None, None);
+            let mut pushed = std::time::Instant::now();
             while let Some(sources) = sources.upgrade() {
                 let now = sources.status();
                 drop(sources);
-                if last.as_ref() != Some(&now) {
+                if SourcesStatus::push_due(last.as_ref(), &now, pushed.elapsed()) {
                     if let Err(e) = SourcesChanged(now.clone()).emit(&handle) {
                         tracing::warn!(error = %e, "the sources' state was not delivered");
                     }
                     last = Some(now);
+                    pushed = std::time::Instant::now();
                 }
                 if let Some(Ok(now)) = team.as_ref().map(team::Team::status) {
                     if last_team.as_ref() != Some(&now) {

@@ -19,6 +19,7 @@ import { queryKeys } from "../queryKeys";
 import { subscribe } from "../live/subscribe";
 
 const n = (x: number) => x.toLocaleString("en-US");
+const plural = (x: number, what: string) => `${n(x)} ${what}${x === 1 ? "" : "s"}`;
 
 /** What a source has done: counts, rate, its last place, and the messages it rejected lately. */
 function ActivityLines({ activity }: { activity: Activity }) {
@@ -36,12 +37,25 @@ function ActivityLines({ activity }: { activity: Activity }) {
       </p>
       {activity.rejections.length > 0 && (
         <details className="rejections">
-          <summary>Rejected lately ({activity.rejections.length})</summary>
+          <summary>
+            Rejected lately:{" "}
+            {plural(
+              activity.rejections.reduce((n, r) => n + r.count, 0),
+              "message",
+            )}
+            , {plural(activity.rejections.length, "reason")}
+          </summary>
           <ol aria-label="Rejected messages">
-            {activity.rejections.map((r, i) => (
-              <li key={`${r.at}-${i}`}>
+            {activity.rejections.map((r) => (
+              <li key={r.reason}>
                 <time dateTime={new Date(r.at).toISOString()}>{formatDateTime(r.at)}</time>
                 {r.place && <> · {r.place}</>}: {r.reason}
+                {r.count > 1 && (
+                  <span className="repeats">
+                    {" "}
+                    (×{n(r.count)} since {formatDateTime(r.firstAt)})
+                  </span>
+                )}
               </li>
             ))}
           </ol>

@@ -210,6 +210,8 @@ describe("the Sources panel", () => {
       rejections: [
         {
           at: Date.UTC(2026, 10, 26, 8, 1, 5),
+          firstAt: Date.UTC(2026, 10, 26, 8, 0, 40),
+          count: 2,
           place: "offset 97",
           reason: "body: is not JSON: expected value at line 1 column 1",
         },
@@ -219,8 +221,10 @@ describe("the Sources panel", () => {
     expect(await within(queues).findByText(/120 applied, 2 rejected/)).toBeInTheDocument();
     expect(within(queues).getByText("12.5 messages/s")).toBeInTheDocument();
     expect(within(queues).getByText(/last at offset 121/)).toBeInTheDocument();
+    expect(within(queues).getByText("Rejected lately: 2 messages, 1 reason")).toBeInTheDocument();
     const rejected = within(queues).getByRole("list", { name: "Rejected messages" });
     expect(rejected).toHaveTextContent("offset 97: body: is not JSON");
+    expect(rejected).toHaveTextContent("×2 since");
     // Paused and resumed; edited.
     await user.click(within(queues).getByRole("button", { name: "Pause alerts" }));
     expect(await within(queues).findByText("Paused")).toBeInTheDocument();

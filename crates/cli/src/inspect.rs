@@ -130,6 +130,17 @@ pub fn check(args: CheckArgs) -> Result<(), Error> {
     }
 }
 
+/// Prints what each source rejected, as kept: one JSON line per source and reason.
+pub fn rejections(args: DbArgs) -> Result<(), Error> {
+    let conn = open_for_reading(&args.db)?;
+    for (source, r) in eventdesk_core::db::ingest::all_rejections(&conn)? {
+        let mut line = serde_json::to_value(&r).map_err(Error::storage)?;
+        line["source"] = serde_json::Value::String(source);
+        println!("{line}");
+    }
+    Ok(())
+}
+
 pub fn settings(args: DbArgs) -> Result<(), Error> {
     let conn = open_for_reading(&args.db)?;
     for (key, value) in rows::settings(&conn)? {

@@ -47,6 +47,9 @@ enum Command {
     Show(inspect::ShowArgs),
     /// Print the saved settings, one `key<TAB>JSON value` line each.
     Settings(inspect::DbArgs),
+    /// Print what each source rejected, as kept (its 50 latest reasons, each with how many
+    /// messages, when first and last, and where the last was): one JSON line each.
+    Rejections(inspect::DbArgs),
     /// Print every event as one JSON line (keys sorted), in id order. With --team, what every
     /// replica of a team's stream agrees on: each event by team key (status, severity,
     /// version, last actor; no local ids or times), then each team action's outcome, so that
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => inspect::stats(args),
         Command::Show(args) => inspect::show(args),
         Command::Settings(args) => inspect::settings(args),
+        Command::Rejections(args) => inspect::rejections(args),
         Command::Dump(args) => inspect::dump(args),
         Command::CreateTeam(args) => team::create_team(args),
         Command::Roster(args) => team::roster(args),

@@ -157,9 +157,8 @@ fn ingest_from(
     match from {
         Input::Stdin => {
             let actor = actor.unwrap_or(Actor::Source("stdin".into()));
-            let ingester =
-                Ingester::new(conn, feed, Arc::new(SystemClock), actor, "stdin", format)?
-                    .with_limits(limits);
+            let ingester = Ingester::new(conn, feed, Arc::new(SystemClock), actor, "stdin", format)
+                .with_limits(limits);
             let done = lines::ingest(std::io::stdin(), ingester, |_| {})?;
             for (line, reason) in &done.rejected {
                 eprintln!("line {line}: {reason}");
@@ -189,8 +188,13 @@ fn ingest_from(
             let actor =
                 actor.unwrap_or(Actor::source(&channel).map_err(|e| Error::invalid("queue", e))?);
             let ingester =
-                Ingester::new(conn, feed, Arc::new(SystemClock), actor, &channel, format)?
+                Ingester::new(conn, feed, Arc::new(SystemClock), actor, &channel, format)
                     .with_limits(limits);
+            // A queue's ack deletes the message at the broker: commit durably first.
+            let ingester = match source.kind {
+                QueueKind::Queue => ingester.durable()?,
+                QueueKind::Stream => ingester,
+            };
             let status = amqp::status_cell(&source);
             let until = until_idle.map_or(Until::Stopped, Until::Idle);
             let rt = runtime()?;

@@ -819,11 +819,14 @@ fn events_raised_before_keys_had_owners_belong_to_the_source_that_created_them()
             vec![trigger("disk", "Disk full", "error")],
         );
     }
-    // As version 10 left it: no owner column.
+    // As version 10 left it: no owner column (nor what later versions added).
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch("ALTER TABLE events DROP COLUMN dedup_owner; PRAGMA user_version = 10;")
-            .unwrap();
+        conn.execute_batch(
+            "DROP TABLE source_rejections; ALTER TABLE events DROP COLUMN dedup_owner; \
+             PRAGMA user_version = 10;",
+        )
+        .unwrap();
     }
     let store = open();
     let other = apply(
@@ -836,4 +839,77 @@ fn events_raised_before_keys_had_owners_belong_to_the_source_that_created_them()
         vec![action("resolve", "disk")],
     );
     assert!(matches!(own[0], Applied::Completed { id: 1 }), "{own:?}");
+}
+
+#[test]
+fn rejections_are_kept_by_reason_with_counts_bounded_and_across_restarts() {
+    use eventdesk_core::services::ingest::Activity;
+    let f = Fixture::new();
+    let mut s = ingester(&f, "rabbitmq:events");
+    let at =
+        |offset, body: &str| Incoming::new(body.as_bytes().to_vec(), Delivery::Stream { offset });
+    // The same mistake three times, another once, and a good message between.
+    let outcomes = s
+        .apply(&[
+            at(0, "nope"),
+            at(1, "nope"),
+            at(2, &trigger("a", "A", "info").to_string()),
+            at(3, "{}"),
+            at(4, "nope"),
+        ])
+        .unwrap();
+    let mut activity = Activity::default();
+    activity.record(
+        T0,
+        &outcomes,
+        &[
+            None,
+            None,
+            None,
+            Some("offset 3".into()),
+            Some("offset 4".into()),
+        ],
+    );
+    let kept = s.rejections().unwrap();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert_eq!(activity.rejections.len(), 2, "{:?}", activity.rejections);
+    for list in [&kept, &activity.rejections] {
+        let not_json = list.iter().find(|r| r.reason.contains("not JSON")).unwrap();
+        assert_eq!(
+            (not_json.count, not_json.place.as_deref()),
+            (3, Some("offset 4"))
+        );
+        let neither = list.iter().find(|r| r.reason.contains("neither")).unwrap();
+        assert_eq!(neither.count, 1);
+    }
+    // The newest reason first, in memory as kept.
+    assert!(activity.rejections[0].reason.contains("not JSON"));
+    // A sender inventing a new reason each time grows nothing past the bound.
+    let floods: Vec<Incoming> = (0..200)
+        .map(|i| at(10 + i, &format!("{{\"event_action\":\"trigger\",\"payload\":{{\"summary\":\"s\",\"source\":\"x\",\"severity\":\"bad-{i}\"}}}}")))
+        .collect();
+    let outcomes = s.apply(&floods).unwrap();
+    assert!(outcomes.iter().all(|o| matches!(o, Outcome::Rejected(_))));
+    let counted: i64 = f
+        .store
+        .connect()
+        .unwrap()
+        .as_sqlite()
+        .query_row(
+            "SELECT count(*) FROM source_rejections WHERE source = 'rabbitmq:events'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(counted, eventdesk_core::db::ingest::REJECTIONS_STORED);
+    activity.record(T0 + 1, &outcomes, &[]);
+    assert_eq!(activity.rejections.len(), Activity::REJECTIONS_KEPT);
+    // Another source keeps its own; a new ingester (a restart) finds what was kept.
+    assert!(ingester(&f, "rabbitmq:other")
+        .rejections()
+        .unwrap()
+        .is_empty());
+    let again = ingester(&f, "rabbitmq:events").rejections().unwrap();
+    assert_eq!(again.len(), Activity::REJECTIONS_KEPT);
+    assert!(again.windows(2).all(|w| w[0].at >= w[1].at));
 }

@@ -174,7 +174,11 @@ pub async fn serve(
     pagerduty: Ingester,
     alertmanager: Ingester,
 ) -> Result<HttpServer> {
-    let activity = SharedActivity::default();
+    // What both routes rejected in earlier runs, newest first.
+    let mut kept = pagerduty.rejections()?;
+    kept.extend(alertmanager.rejections()?);
+    kept.sort_by_key(|r| std::cmp::Reverse(r.at));
+    let activity = SharedActivity::new(Mutex::new(Activity::default().with_rejections(kept)));
     let sink = Sink::Local {
         pagerduty: applier(pagerduty, activity.clone())?,
         alertmanager: applier(alertmanager, activity.clone())?,

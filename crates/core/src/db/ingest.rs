@@ -76,3 +76,84 @@ pub fn unfinished_with_key(
         .query_row(rusqlite::params![key, team, owners], |r| r.get(0))
         .optional()?)
 }
+
+/// The most reasons kept per source.
+pub const REJECTIONS_STORED: i64 = 50;
+
+/// Keeps that `channel` refused a message for `reason` (already bounded) at `place`: one more
+/// of the same reason, or a new reason (then only the newest [`REJECTIONS_STORED`] stay).
+pub fn record_rejection(
+    w: &WriteTxn<'_>,
+    channel: &str,
+    reason: &str,
+    place: Option<&str>,
+) -> Result<()> {
+    let tx = w.tx();
+    let added = tx
+        .prepare_cached(
+            "INSERT INTO source_rejections (source, reason, count, first_at, last_at, last_place) \
+             VALUES (?1, ?2, 1, ?3, ?3, ?4) \
+             ON CONFLICT (source, reason) DO UPDATE SET count = count + 1, \
+             last_at = excluded.last_at, last_place = excluded.last_place \
+             RETURNING count",
+        )?
+        .query_row(rusqlite::params![channel, reason, w.now(), place], |r| {
+            r.get::<_, i64>(0)
+        })?;
+    if added == 1 {
+        tx.prepare_cached(
+            "DELETE FROM source_rejections WHERE source = ?1 AND reason IN ( \
+             SELECT reason FROM source_rejections WHERE source = ?1 \
+             ORDER BY last_at DESC, reason LIMIT -1 OFFSET ?2)",
+        )?
+        .execute(rusqlite::params![channel, REJECTIONS_STORED])?;
+    }
+    Ok(())
+}
+
+/// Every source's kept rejections: (source, rejection), by source, newest first.
+pub fn all_rejections(
+    conn: &impl Handle,
+) -> Result<Vec<(String, crate::services::ingest::Rejection)>> {
+    let conn = conn.raw();
+    let mut stmt = conn.prepare_cached(
+        "SELECT source, reason, count, first_at, last_at, last_place FROM source_rejections \
+         ORDER BY source, last_at DESC, reason",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            crate::services::ingest::Rejection {
+                reason: r.get(1)?,
+                count: r.get(2)?,
+                first_at: r.get(3)?,
+                at: r.get(4)?,
+                place: r.get(5)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The newest `limit` reasons `channel` refused messages for, newest first.
+pub fn rejections(
+    conn: &impl Handle,
+    channel: &str,
+    limit: usize,
+) -> Result<Vec<crate::services::ingest::Rejection>> {
+    let conn = conn.raw();
+    let mut stmt = conn.prepare_cached(
+        "SELECT reason, count, first_at, last_at, last_place FROM source_rejections \
+         WHERE source = ?1 ORDER BY last_at DESC, reason LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![channel, limit as i64], |r| {
+        Ok(crate::services::ingest::Rejection {
+            reason: r.get(0)?,
+            count: r.get(1)?,
+            first_at: r.get(2)?,
+            at: r.get(3)?,
+            place: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

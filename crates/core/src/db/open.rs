@@ -44,11 +44,12 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/009_team_binding.sql")),
         M::up(include_str!("../../migrations/010_team_proof.sql")),
         M::up(include_str!("../../migrations/011_dedup_owner.sql")),
+        M::up(include_str!("../../migrations/012_source_rejections.sql")),
     ])
 }
 
 /// How many migrations there are.
-const MIGRATION_COUNT: i64 = 11;
+const MIGRATION_COUNT: i64 = 12;
 
 /// The schema version this Eventdesk writes.
 pub fn schema_version() -> i64 {

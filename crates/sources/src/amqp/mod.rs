@@ -716,14 +716,7 @@ async fn settle(ackers: &[Acker], outcomes: &[Outcome]) -> lapin::Result<()> {
 }
 
 fn count(status: &StatusCell, outcomes: &[Outcome], batch: &[Incoming]) {
-    let places: Vec<Option<String>> = batch
-        .iter()
-        .map(|m| match &m.delivery {
-            Delivery::Stream { offset } => Some(format!("offset {offset}")),
-            Delivery::Queue { id, .. } => Some(format!("message {id}")),
-            Delivery::Once => None,
-        })
-        .collect();
+    let places: Vec<Option<String>> = batch.iter().map(|m| m.delivery.place()).collect();
     update(status, |s| s.activity.record(now_ms(), outcomes, &places));
 }
 

@@ -68,8 +68,18 @@ impl Sources {
         let channel = source.channel();
         let actor = Actor::source(&channel).map_err(|e| Error::invalid("queue", e))?;
         let ingester = Ingester::for_store(&self.0.store, actor, &channel, queue.config.format)?;
+        // A queue's ack deletes the message at the broker: commit durably first.
+        let ingester = match source.kind {
+            QueueKind::Queue => ingester.durable()?,
+            QueueKind::Stream => ingester,
+        };
+        let kept = ingester.rejections()?;
         let (stop, stopped) = watch::channel(false);
-        queue.status.lock().state = QueueState::Connecting;
+        {
+            let mut status = queue.status.lock();
+            status.state = QueueState::Connecting;
+            status.activity = std::mem::take(&mut status.activity).with_rejections(kept);
+        }
         amqp::spawn_consumer(
             &self.0.runtime,
             source,

@@ -83,6 +83,35 @@ pub struct SourcesStatus {
     pub secrets_kept: bool,
 }
 
+/// The least time between two pushes of the Sources panel that only its sources' activity
+/// (counts, rates, rejections) would change: a flood of messages or rejections is shown at
+/// this pace, while a change of state (connected, offline, a setting) goes at once.
+pub const ACTIVITY_PUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl SourcesStatus {
+    /// Whether `now` is to be pushed, `last` having been pushed `since` ago.
+    pub fn push_due(
+        last: Option<&SourcesStatus>,
+        now: &SourcesStatus,
+        since: std::time::Duration,
+    ) -> bool {
+        let Some(last) = last else { return true };
+        if last == now {
+            return false;
+        }
+        last.without_activity() != now.without_activity() || since >= ACTIVITY_PUSH_EVERY
+    }
+
+    fn without_activity(&self) -> SourcesStatus {
+        let mut quiet = self.clone();
+        quiet.http.activity = Activity::default();
+        for q in &mut quiet.queues {
+            q.status.activity = Activity::default();
+        }
+        quiet
+    }
+}
+
 /// What the environment sets up.
 #[derive(Debug, Clone, Default)]
 pub struct FromEnvironment {
@@ -151,5 +180,56 @@ impl FromEnvironment {
             }
         }
         (env, notes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eventdesk_core::services::ingest::Outcome;
+    use std::time::Duration;
+
+    fn status(enabled: bool) -> SourcesStatus {
+        SourcesStatus {
+            http: HttpStatus {
+                enabled,
+                port: 8095,
+                listening: None,
+                error: None,
+                activity: Activity::default(),
+                from_environment: false,
+            },
+            queues: vec![],
+            secrets_kept: true,
+        }
+    }
+
+    #[test]
+    fn activity_is_pushed_once_a_second_and_a_change_of_state_at_once() {
+        let first = status(false);
+        assert!(SourcesStatus::push_due(None, &first, Duration::ZERO));
+        assert!(!SourcesStatus::push_due(
+            Some(&first),
+            &first,
+            Duration::from_secs(9)
+        ));
+        // A flood of rejections: counts change all the time.
+        let mut busy = first.clone();
+        let rejected = Outcome::Rejected(eventdesk_core::Error::invalid("body", "is not JSON"));
+        busy.http.activity.record(1_000, &[rejected], &[]);
+        assert!(!SourcesStatus::push_due(
+            Some(&first),
+            &busy,
+            Duration::from_millis(250)
+        ));
+        assert!(SourcesStatus::push_due(
+            Some(&first),
+            &busy,
+            ACTIVITY_PUSH_EVERY
+        ));
+        // Turned on: at once.
+        let mut on = busy.clone();
+        on.http.enabled = true;
+        assert!(SourcesStatus::push_due(Some(&busy), &on, Duration::ZERO));
     }
 }

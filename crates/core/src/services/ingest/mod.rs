@@ -12,7 +12,7 @@ pub mod rules;
 
 use crate::clock::Clock;
 use crate::db::ingest::{first_time, forget_messages_before};
-pub use crate::db::ingest::{store_offset, stored_offset};
+pub use crate::db::ingest::{record_rejection, store_offset, stored_offset};
 use crate::db::CommitFeed;
 use crate::db::Conn;
 use crate::error::{Error, Result};
@@ -162,6 +162,17 @@ pub enum Delivery {
     Queue { id: String, redelivered: bool },
 }
 
+impl Delivery {
+    /// Where a message was, for the operator: `offset 1234`, `message m-17`.
+    pub fn place(&self) -> Option<String> {
+        match self {
+            Delivery::Stream { offset } => Some(format!("offset {offset}")),
+            Delivery::Queue { id, .. } => Some(format!("message {id}")),
+            Delivery::Once => None,
+        }
+    }
+}
+
 /// One message of a batch.
 #[derive(Debug, Clone)]
 pub struct Incoming {
@@ -277,14 +288,20 @@ impl Counts {
     }
 }
 
-/// A message that was rejected, for the Sources panel.
+/// Messages a source rejected for one reason, for the Sources panel: the same reason again
+/// adds to its count.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Rejection {
-    /// Unix ms.
+    /// When the last one came (Unix ms).
     pub at: i64,
-    /// Where it was: `offset 1234`, `message m-17`, `line 12`.
+    /// When the first one came (Unix ms).
+    pub first_at: i64,
+    /// How many came.
+    pub count: i64,
+    /// Where the last one was: `offset 1234`, `message m-17`.
     pub place: Option<String>,
+    /// Why (at most 300 characters, as [`crate::model::bounded_reason`] keeps it).
     pub reason: String,
 }
 
@@ -318,15 +335,11 @@ impl Activity {
             self.counts.add(outcome);
             let place = places.get(i).cloned().flatten();
             if let Outcome::Rejected(e) = outcome {
-                self.rejections.insert(
-                    0,
-                    Rejection {
-                        at: now,
-                        place: place.clone(),
-                        reason: crate::model::bounded_reason(&e.to_string()),
-                    },
+                self.rejected(
+                    now,
+                    place.clone(),
+                    crate::model::bounded_reason(&e.to_string()),
                 );
-                self.rejections.truncate(Activity::REJECTIONS_KEPT);
             }
             if place.is_some() {
                 self.last = place;
@@ -341,6 +354,33 @@ impl Activity {
             _ => self.recent.push_back((second, outcomes.len() as i64)),
         }
         self.settle(now);
+    }
+
+    /// One more rejection for `reason`: its entry moves to the front with its count, or a new
+    /// one is added (the oldest going past [`Activity::REJECTIONS_KEPT`]).
+    fn rejected(&mut self, now: i64, place: Option<String>, reason: String) {
+        let mut entry = match self.rejections.iter().position(|r| r.reason == reason) {
+            Some(i) => self.rejections.remove(i),
+            None => Rejection {
+                at: now,
+                first_at: now,
+                count: 0,
+                place: None,
+                reason,
+            },
+        };
+        entry.count += 1;
+        entry.at = now;
+        entry.place = place;
+        self.rejections.insert(0, entry);
+        self.rejections.truncate(Activity::REJECTIONS_KEPT);
+    }
+
+    /// Starts from what was kept of earlier runs: `stored` rejections, newest first.
+    pub fn with_rejections(mut self, stored: Vec<Rejection>) -> Activity {
+        self.rejections = stored;
+        self.rejections.truncate(Activity::REJECTIONS_KEPT);
+        self
     }
 
     /// Brings the rate up to `now`: seconds that left the window no longer count.
@@ -375,8 +415,6 @@ pub struct Ingester {
 }
 
 impl Ingester {
-    /// An ingester on `conn`, whose commits are made durable before they return: what it
-    /// applied is acknowledged (to the broker, to an HTTP sender) right after.
     pub fn new(
         conn: Conn,
         feed: CommitFeed,
@@ -384,9 +422,8 @@ impl Ingester {
         actor: Actor,
         channel: &str,
         format: Format,
-    ) -> Result<Ingester> {
-        crate::db::make_durable(&conn)?;
-        Ok(Ingester {
+    ) -> Ingester {
+        Ingester {
             conn,
             feed,
             clock,
@@ -395,7 +432,16 @@ impl Ingester {
             format,
             limits: MessageLimits::default(),
             last_prune: 0,
-        })
+        }
+    }
+
+    /// Makes each commit durable before it returns, for a queue whose acknowledgement deletes
+    /// the broker's only copy (a classic or quorum queue): a power cut must not lose what was
+    /// acknowledged. A stream needs no more than the default: its offset is stored in the
+    /// same transaction, so a commit lost with the power is read again from the stream.
+    pub fn durable(self) -> Result<Ingester> {
+        crate::db::make_durable(&self.conn)?;
+        Ok(self)
     }
 
     /// Refuses messages past `limits` instead of the default ones.
@@ -415,14 +461,14 @@ impl Ingester {
         channel: &str,
         format: Format,
     ) -> Result<Ingester> {
-        Ingester::new(
+        Ok(Ingester::new(
             store.connect()?,
             store.feed().clone(),
             store.clock().clone(),
             actor,
             channel,
             format,
-        )
+        ))
     }
 
     pub fn actor(&self) -> &Actor {
@@ -432,6 +478,12 @@ impl Ingester {
     /// The stream offset to read from next, if this channel has stored one.
     pub fn next_offset(&self) -> Result<Option<i64>> {
         stored_offset(&self.conn, &self.channel)
+    }
+
+    /// What this channel rejected, as kept (newest reasons first, as many as
+    /// [`Activity::REJECTIONS_KEPT`]).
+    pub fn rejections(&self) -> Result<Vec<Rejection>> {
+        crate::db::ingest::rejections(&self.conn, &self.channel, Activity::REJECTIONS_KEPT)
     }
 
     /// Applies `batch` in one transaction: every message's changes, and its bookkeeping (the
@@ -473,6 +525,9 @@ impl Ingester {
                 let alerts = match alerts {
                     Ok(alerts) => alerts,
                     Err(e) => {
+                        let reason = crate::model::bounded_reason(&e.to_string());
+                        let place = message.delivery.place();
+                        record_rejection(w, &channel, &reason, place.as_deref())?;
                         outcomes.push(Outcome::Rejected(e));
                         continue;
                     }

@@ -267,9 +267,9 @@ impl Replica {
     ) -> Result<Replica> {
         let source = Actor::source(&format!("team:{}", team.stream))
             .map_err(|e| Error::invalid("stream", e))?;
-        // A replica writes a whole stream, and its consumer acknowledges what it committed.
+        // A replica writes a whole stream (its offset stored with each batch: a commit lost
+        // with the power is read again from the stream).
         crate::db::tune_for_streaming(&conn)?;
-        crate::db::make_durable(&conn)?;
         let binding = feed.write(&mut conn, &*clock, |w| {
             crate::db::bind_team_file(w, &team.stream, &team.admin)
         })?;
