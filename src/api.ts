@@ -154,6 +154,8 @@ export function describeError(e: AppError, now = Date.now()): string {
       return `The team stream ${e.data.stream} is not the one this desk's file was made from: ${e.data.message}. Nothing was applied from it; start this desk on a new file, or point it at the stream it replicated.`;
     case "DiskFull":
       return `The disk is full: ${e.data.message}. Nothing was written; free some space and try again.`;
+    case "Replaced":
+      return `${e.data.path} was replaced by another program while Eventdesk had it open (${e.data.found}). Nothing more is written to the file Eventdesk opened; restart Eventdesk to open the one there now.`;
     case "Storage":
       return `Storage error: ${e.data.message}. Nothing was written.`;
   }

@@ -45,7 +45,7 @@ pub fn start<R: Runtime>(
     let problems = warnings.clone();
     let runtime = tauri::async_runtime::handle();
     let desk = startup::start(path, &var, secrets.clone(), runtime.inner(), move |error| {
-        tracing::error!(error = %error, "the database is damaged: writes stopped");
+        tracing::error!(error = %error, "the database cannot be written any more");
         problems.lock().push(error.to_string());
         if let Err(e) = (StorageProblem { error }).emit(&handle) {
             tracing::warn!(error = %e, "the storage problem was not shown");

@@ -73,6 +73,13 @@ pub enum Error {
     #[error("the disk is full: {message}; nothing was written")]
     DiskFull { message: String },
 
+    /// The database file was replaced (moved, deleted, restored from a copy) by another
+    /// program while Eventdesk had it open. Nothing more is written to the file Eventdesk
+    /// opened: its writes would be lost, or mix with the new file's. `found` says what is at
+    /// the path now.
+    #[error("{path} was replaced by another program while Eventdesk had it open ({found}); nothing more is written to the file Eventdesk opened: restart Eventdesk to open the one there now")]
+    Replaced { path: String, found: String },
+
     /// SQLite or the file system failed in a way none of the above names (an I/O error, a
     /// bug). Nothing was written.
     #[error("storage error: {message}")]

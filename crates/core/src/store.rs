@@ -8,8 +8,8 @@ use crate::clock::Clock;
 use crate::db::{self, actions, catch_up, rows, Access, Check, CommitFeed, Conn, Pool, WriteTxn};
 use crate::error::{Error, Result};
 use crate::model::{
-    Action, Actor, BulkOutcome, CatchUp, Event, EventDetail, EventFilter, EventQuery, Page, Sort,
-    Tally, Target,
+    Action, Actor, BulkOutcome, CatchUp, Event, EventDetail, EventFilter, EventQuery, HistoryPage,
+    Page, Sort, Tally, Target,
 };
 use crate::read::query::Facets;
 use crate::read::Reader;
@@ -64,14 +64,17 @@ impl Store {
     /// Prepares the file and opens its connections. With [`Check::Later`] its pages are
     /// checked on a thread of its own (a file that is about to be written to is checked
     /// first): when they do not hold together, every write stops at once and `on_problem` is
-    /// told. Another thread publishes through `feed` what other processes commit to the file.
+    /// told. Another thread publishes through `feed` what other processes commit to the file,
+    /// and watches that the file at `path` stays the one opened: when another program
+    /// replaces it, every write stops ([`Error::Replaced`]) and `on_problem` is told.
     pub fn open_with(
         path: &Path,
         feed: CommitFeed,
         clock: Arc<dyn Clock>,
         check: Check,
-        on_problem: impl Fn(Error) + Send + 'static,
+        on_problem: impl Fn(Error) + Send + Sync + 'static,
     ) -> Result<Store> {
+        let on_problem: Problems = Arc::new(on_problem);
         let prepared = db::prepare(path, check)?;
         let connect = |path: &Path| match prepared.access {
             Access::ReadWrite => db::connect(path),
@@ -90,10 +93,16 @@ impl Store {
         };
         feed.start_at(rows::last_seq(&*readers.get())?);
         let closing = Arc::new(AtomicBool::new(false));
+        let identity = db::file_identity(path);
         if !prepared.checked {
-            check_in_background(path, feed.clone(), on_problem);
+            check_in_background(path, feed.clone(), on_problem.clone());
         }
-        watch_other_writers(connect(path)?, feed.clone(), Arc::clone(&closing));
+        watch_other_writers(
+            connect(path)?,
+            feed.clone(),
+            Arc::clone(&closing),
+            identity.map(|identity| (path.to_owned(), identity, on_problem)),
+        );
         Ok(Store {
             path: path.to_owned(),
             reader: Mutex::new(reader),
@@ -237,7 +246,10 @@ impl Store {
 
 /// Checks the file's pages on a connection of its own; when they do not hold together, stops
 /// every write through `feed` and tells `on_problem`.
-fn check_in_background(path: &Path, feed: CommitFeed, on_problem: impl Fn(Error) + Send + 'static) {
+/// Who hears of a problem that stopped every write.
+type Problems = Arc<dyn Fn(Error) + Send + Sync>;
+
+fn check_in_background(path: &Path, feed: CommitFeed, on_problem: Problems) {
     let path = path.to_owned();
     let spawned = std::thread::Builder::new()
         .name("quick-check".into())
@@ -262,13 +274,32 @@ fn check_in_background(path: &Path, feed: CommitFeed, on_problem: impl Fn(Error)
 }
 
 /// Publishes what other processes commit: a cheap look at `PRAGMA data_version` every
-/// [`OTHER_WRITERS_EVERY`], and the change log read only when it moved.
-fn watch_other_writers(mut conn: Conn, feed: CommitFeed, closing: Arc<AtomicBool>) {
+/// [`OTHER_WRITERS_EVERY`], and the change log read only when it moved. With `file` (its path,
+/// the identity it had when opened, who hears of problems), also looks each time that the file
+/// at the path is still that one: once it is not, every write stops and the watch ends.
+fn watch_other_writers(
+    mut conn: Conn,
+    feed: CommitFeed,
+    closing: Arc<AtomicBool>,
+    file: Option<(PathBuf, db::FileIdentity, Problems)>,
+) {
     let spawned = std::thread::Builder::new()
         .name("other-writers".into())
         .spawn(move || {
             let mut seen: Option<i64> = None;
             while !closing.load(Ordering::Relaxed) {
+                if let Some((path, opened, on_problem)) = &file {
+                    if db::file_identity(path) != Some(*opened) {
+                        let e = Error::Replaced {
+                            path: path.display().to_string(),
+                            found: db::what_is_there(path),
+                        };
+                        tracing::error!(error = %e, "the database file was replaced: writes stopped");
+                        feed.halt(e.clone());
+                        on_problem(e);
+                        return;
+                    }
+                }
                 let version = match db::data_version(&conn) {
                     Ok(v) => v,
                     Err(e) => {

@@ -488,3 +488,51 @@ fn an_action_while_another_process_holds_the_write_lock_is_busy_within_the_bound
     blocker.as_sqlite().execute_batch("ROLLBACK").unwrap();
     assert!(f.store.act(1, 1, eventdesk_core::Action::Complete).is_ok());
 }
+
+#[test]
+fn a_database_file_replaced_while_open_stops_every_write_and_says_what_is_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let (tx, problems) = std::sync::mpsc::channel();
+    let (feed, _rx) = CommitFeed::new();
+    let store = Store::open_with(
+        &path,
+        feed,
+        Arc::new(ManualClock::new(T0)),
+        Check::Now,
+        move |e| {
+            let _ = tx.send(e);
+        },
+    )
+    .unwrap();
+    store.save_setting("before", &1).unwrap();
+    // A writer of its own, as a source's ingester has, opened before.
+    let mut events = store.connect().unwrap();
+    // Another program puts another file in its place (a restore, a sync tool).
+    let other = dir.path().join("other");
+    std::fs::write(&other, b"not a database at all").unwrap();
+    std::fs::rename(&other, &path).unwrap();
+    let found = problems.recv_timeout(Duration::from_secs(10)).unwrap();
+    match &found {
+        Error::Replaced { path: p, found } => {
+            assert_eq!(p, &path.display().to_string());
+            assert!(found.contains("not an Eventdesk database"), "{found}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // No write goes to the file Eventdesk opened, nor to the new one.
+    assert!(matches!(
+        store.save_setting("after", &2),
+        Err(Error::Replaced { .. })
+    ));
+    let refused = store
+        .feed()
+        .write(&mut events, &*store.clock().clone(), |w| {
+            w.insert(&new_event(1), &eventdesk_core::Actor::User)
+        });
+    assert!(
+        matches!(refused, Err(Error::Replaced { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"not a database at all");
+}

@@ -30,14 +30,15 @@ pub struct Desk {
 
 /// Starts the desk on the file at `path`. `var` reads the environment (`EVENTDESK_TEAM`,
 /// `EVENTDESK_SIM*`, the sources' variables); `on_problem` hears of a damaged file found by
-/// the background check (writes have stopped by then). Runs the team desk and the sources on
+/// the background check, or of the file replaced by another program (writes have stopped by
+/// then). Runs the team desk and the sources on
 /// `runtime`; call it from outside that runtime.
 pub fn start(
     path: &Path,
     var: &impl Fn(&str) -> Option<String>,
     secrets: Arc<dyn SecretStore>,
     runtime: &tokio::runtime::Handle,
-    on_problem: impl Fn(Error) + Send + 'static,
+    on_problem: impl Fn(Error) + Send + Sync + 'static,
 ) -> Desk {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (feed, changes) = CommitFeed::new();

@@ -19,9 +19,10 @@ pub(crate) use conn::sealed::Raw;
 pub use conn::{Conn, Handle};
 pub use feed::CommitFeed;
 pub use open::{
-    checkpoint, connect, connect_read_only, data_version, default_path, ensure_ours, in_memory,
-    make_durable, prepare, quick_check, resolve_path, schema_version, tune_for_streaming, Access,
-    Check, Prepared, APPLICATION_ID, BUSY_WAIT,
+    checkpoint, connect, connect_read_only, data_version, default_path, ensure_ours, file_identity,
+    in_memory, make_durable, prepare, quick_check, resolve_path, schema_version,
+    tune_for_streaming, what_is_there, Access, Check, FileIdentity, Prepared, APPLICATION_ID,
+    BUSY_WAIT,
 };
 pub use pool::{Lent, Pool};
 pub use team::bind_team_file;

@@ -462,6 +462,44 @@ pub fn tune_for_streaming(conn: &Conn) -> Result<()> {
     Ok(())
 }
 
+/// What tells the file at a path from another put in its place: its device and inode where
+/// there are such, its creation time elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileIdentity(u64, u64);
+
+/// The identity of the file at `path`, or `None` when there is none (or it cannot be told).
+pub fn file_identity(path: &Path) -> Option<FileIdentity> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileIdentity(meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let created = meta.created().ok()?;
+        let since = created.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(FileIdentity(
+            since.as_secs(),
+            u64::from(since.subsec_nanos()),
+        ))
+    }
+}
+
+/// What is at `path` now, in words, read from its first bytes only (no SQLite connection is
+/// opened: one would share the log of a file that is still open under the old name).
+pub fn what_is_there(path: &Path) -> String {
+    match inspect(path) {
+        Ok(Found::Ours) => "the file there now is an Eventdesk database".into(),
+        Ok(Found::New) => "there is no file there now".into(),
+        Ok(Found::Adoptable) => "the file there now holds no Eventdesk data".into(),
+        Err(Error::NotEventdeskDatabase { reason, .. }) => {
+            format!("the file there now is not an Eventdesk database: {reason}")
+        }
+        Err(e) => format!("the file there now cannot be read: {e}"),
+    }
+}
+
 /// Makes every commit on `conn` durable before it returns (`synchronous = FULL`: the
 /// write-ahead log is synced at each commit), for writers that acknowledge what they applied:
 /// a broker's ack or an HTTP 202 must never precede it. Other connections keep `NORMAL`
