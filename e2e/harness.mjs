@@ -80,6 +80,11 @@ export function eventdeskCli(...args) {
   });
 }
 
+/** Runs the tool with `input` on its standard input; returns its standard output. */
+export function eventdeskCliWithInput(input, ...args) {
+  return execFileSync(cli, args, { encoding: "utf8", input, maxBuffer: 1 << 30 });
+}
+
 export function dbStats(db) {
   return JSON.parse(eventdeskCli("stats", "--db", db));
 }

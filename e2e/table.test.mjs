@@ -10,6 +10,7 @@ import {
   dbEvent,
   dbStats,
   eventdeskCli,
+  eventdeskCliWithInput,
   settleWorkspaces,
   withApp,
   workspace,
@@ -279,7 +280,7 @@ test("6. a change between render and click gives a conflict message and the curr
   });
 });
 
-test("9. the detail pane shows the record and a timeline that updates live", async () => {
+test("9. the detail pane shows the record and a timeline that updates live and pages a long history", async () => {
   const ws = workspace("detail");
   eventdeskCli("seed", "--db", ws.db, "--events", "30", "--seed", "14");
   await withApp("detail", ws, SIM_OFF, async (browser) => {
@@ -315,6 +316,28 @@ test("9. the detail pane shows the record and a timeline that updates live", asy
     assert.match(await timeline.getText(), /you status: open → acknowledged/);
     await waitForText(browser, `tr[data-event-id="${target}"] [data-status]`, "Acknowledged");
     assert.equal(dbEvent(ws.db, target).event.status, "acknowledged");
+    // A flapping alert raised 300 times: its timeline comes 200 changes at a time.
+    const trigger = JSON.stringify({
+      event_action: "trigger",
+      dedup_key: "flapping",
+      payload: { summary: "Link flapping on sw-3", source: "sw-3", severity: "warning" },
+    });
+    eventdeskCliWithInput(`${trigger}\n`.repeat(300), "ingest", "--db", ws.db);
+    await waitForRows(browser, (ids) => ids[0] === 31, "the flapping event did not arrive");
+    await row(browser, 31).$("aria/Link flapping on sw-3").click();
+    await waitForText(browser, "aside.detail h2", "Event #31");
+    const history = await browser.$("aria/History");
+    await browser.waitUntil(async () => (await history.$$("li").length) === 200, WAIT);
+    const earlier = await browser.$("button.earlier");
+    assert.equal(await earlier.getText(), "Show 100 earlier changes (100 before these)");
+    await earlier.click();
+    await browser.waitUntil(async () => (await history.$$("li").length) === 300, {
+      ...WAIT,
+      timeoutMsg: "the earlier changes did not come",
+    });
+    assert.match(await history.$("li").getText(), /pagerduty|stdin/);
+    assert.match(await history.$("li").getText(), /created/);
+    assert.equal(await browser.$("button.earlier").isExisting(), false);
   });
 });
 

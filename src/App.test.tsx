@@ -285,6 +285,48 @@ describe("the event table", () => {
     expect(await screen.findByRole("complementary", { name: "Event #2" })).toBeInTheDocument();
   });
 
+  it("pages a long timeline: the latest changes first, earlier ones on demand", async () => {
+    const backend = new FakeBackend(1);
+    const raised = (seq: number) => ({
+      seq,
+      eventId: 1,
+      at: Date.UTC(2026, 10, 26, 8, 0, seq),
+      actor: "source:pagerduty",
+      field: "occurred" as const,
+      from: String(seq - 1),
+      to: String(seq),
+    });
+    backend.histories.set(
+      1,
+      Array.from({ length: 450 }, (_, i) => raised(i + 1)),
+    );
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([1]));
+    await user.click(within(row(1)).getByText("payments-api"));
+    const pane = await screen.findByRole("complementary", { name: "Event #1" });
+    const seqs = () =>
+      Array.from(within(pane).getByRole("list", { name: "History" }).querySelectorAll("li")).map(
+        (li) => Number(li.getAttribute("data-seq")),
+      );
+    await waitFor(() => expect(seqs()).toHaveLength(200));
+    expect(seqs()[0]).toBe(251);
+    await user.click(
+      within(pane).getByRole("button", { name: "Show 200 earlier changes (250 before these)" }),
+    );
+    await waitFor(() => expect(seqs()).toHaveLength(400));
+    expect(seqs()[0]).toBe(51);
+    await user.click(
+      within(pane).getByRole("button", { name: "Show 50 earlier changes (50 before these)" }),
+    );
+    await waitFor(() => expect(seqs()).toHaveLength(450));
+    expect(seqs()).toEqual(Array.from({ length: 450 }, (_, i) => i + 1));
+    expect(within(pane).queryByRole("button", { name: /earlier changes/ })).toBeNull();
+    expect(backend.calls.filter((c) => c.cmd === "event_history").map((c) => c.args)).toEqual([
+      { id: 1, before: 251, limit: 200 },
+      { id: 1, before: 51, limit: 200 },
+    ]);
+  });
+
   it("completes selected rows in one command and reports the outcomes", async () => {
     const backend = new FakeBackend(5);
     const { user } = renderApp();

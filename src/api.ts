@@ -13,6 +13,7 @@ import {
   type Event,
   type EventDetail,
   type EventQuery,
+  type HistoryPage,
   type ExportFormat,
   type ExportOutcome,
   type Facets,
@@ -63,6 +64,8 @@ export const api = {
   listEvents: (query: EventQuery): Promise<Page> => unwrap(commands.listEvents(query)),
   facets: (): Promise<Facets> => unwrap(commands.listFacets()),
   getEvent: (id: number): Promise<EventDetail> => unwrap(commands.getEvent(id)),
+  eventHistory: (id: number, before: number, limit: number): Promise<HistoryPage> =>
+    unwrap(commands.eventHistory(id, before, limit)),
   act: (action: Action, event: Pick<Event, "id" | "version">): Promise<Event> =>
     unwrap(single[action](event.id, event.version)),
   bulk: (action: Action, events: Pick<Event, "id" | "version">[]): Promise<BulkOutcome[]> =>

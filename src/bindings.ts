@@ -11,6 +11,11 @@ export const commands = {
 	listEvents: (query: EventQuery) => typedError<Page, AppError>(__TAURI_INVOKE("list_events", { query })),
 	/**  An event and its change history, oldest first. */
 	getEvent: (id: number) => typedError<EventDetail, AppError>(__TAURI_INVOKE("get_event", { id })),
+	/**
+	 *  Up to `limit` (1 to 1,000) changes of event `id` before change `before`, oldest first: the
+	 *  timeline's earlier pages.
+	 */
+	eventHistory: (id: number, before: number, limit: number) => typedError<HistoryPage, AppError>(__TAURI_INVOKE("event_history", { id, before, limit })),
 	/**  Completes an event as the operator. `Conflict` when it changed since `expected_version`. */
 	completeEvent: (id: number, expectedVersion: number) => typedError<Event, AppError>(__TAURI_INVOKE("complete_event", { id, expectedVersion })),
 	/**  Acknowledges an event as the operator. `Conflict` when it changed since `expected_version`. */
@@ -105,6 +110,8 @@ export const events = {
 
 /* Constants */
 export const ACTIONS_FOR = {"acknowledged":["complete"],"completed":["reopen"],"open":["acknowledge","complete"]} as const;
+
+export const HISTORY_PAGE = 200 as const;
 
 /* Types */
 /**  What the About panel shows. */
@@ -228,6 +235,16 @@ export type AppError =
  */
 { type: "DiskFull"; data: {
 	message: string,
+} } | 
+/**
+ *  The database file was replaced (moved, deleted, restored from a copy) by another
+ *  program while Eventdesk had it open. Nothing more is written to the file Eventdesk
+ *  opened: its writes would be lost, or mix with the new file's. `found` says what is at
+ *  the path now.
+ */
+{ type: "Replaced"; data: {
+	path: string,
+	found: string,
 } } | 
 /**
  *  SQLite or the file system failed in a way none of the above names (an I/O error, a
@@ -401,10 +418,15 @@ export type Event = {
 	teamKey: string | null,
 };
 
-/**  An event with its full history, oldest change first. */
+/**
+ *  An event with the latest page of its history ([`HISTORY_PAGE`] changes at most), oldest
+ *  change first; earlier ones come page by page ([`HistoryPage`]).
+ */
 export type EventDetail = {
 	event: Event,
 	history: Change[],
+	/**  How many changes come before the first of `history`. */
+	older: number,
 	/**
 	 *  What the source sent beyond the title (labels, annotations, custom details), as JSON
 	 *  text; `None` for events without any.
@@ -494,6 +516,13 @@ export type Field =
 export type Format = "pagerduty" | "alertmanager" | 
 /**  Told apart by their fields: `event_action` (PagerDuty) or `alerts` (Alertmanager). */
 "auto";
+
+/**  A page of an event's history: changes before a given one, oldest first. */
+export type HistoryPage = {
+	changes: Change[],
+	/**  How many changes come before the first of `changes`. */
+	older: number,
+};
 
 /**  The endpoint's state, for the Sources panel. */
 export type HttpStatus = {

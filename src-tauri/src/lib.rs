@@ -26,6 +26,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         .commands(collect_commands![
             commands::list_events,
             commands::get_event,
+            commands::event_history,
             commands::complete_event,
             commands::acknowledge_event,
             commands::reopen_event,
@@ -73,6 +74,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
                 .map(|(status, actions)| (status.as_str(), actions))
                 .collect::<std::collections::BTreeMap<_, _>>(),
         )
+        // The most changes of a timeline sent at once (earlier ones come page by page).
+        .constant("HISTORY_PAGE", eventdesk_core::HISTORY_PAGE)
         // Ids, seqs and Unix-ms timestamps are i64 in Rust and stay far below 2^53.
         .dangerously_cast_bigints_to_number()
         // One TypeScript type per Rust type: the UI reads what Rust serialises.

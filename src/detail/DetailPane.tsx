@@ -1,7 +1,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { useContext, useEffect, useRef, useState } from "react";
 import { actionLabel, actionsFor, api, messageOf } from "../api";
-import type { Action, Change, Event, EventDetail } from "../bindings";
+import {
+  HISTORY_PAGE,
+  type Action,
+  type Change,
+  type Event,
+  type EventDetail,
+  type HistoryPage,
+} from "../bindings";
 import { actorLabel, formatDateTime, overrideText, statusText } from "../format";
 import { OperatorNamesContext } from "../team/TeamPanel";
 import { queryKeys } from "../queryKeys";
@@ -119,6 +126,56 @@ function FromSource({ detail }: { detail: EventDetail }) {
   );
 }
 
+/**
+ * The timeline: the latest page of changes that came with the detail, and earlier pages on
+ * demand. Earlier pages are kept while they join the latest one without a gap (new changes
+ * move the latest page on; then they are read again from the button).
+ */
+function Timeline({ detail }: { detail: EventDetail }) {
+  const names = useContext(OperatorNamesContext);
+  const id = detail.event.id;
+  const [earlier, setEarlier] = useState<HistoryPage | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setEarlier(null), [id]);
+  const joined =
+    earlier !== null && detail.older === earlier.changes.length + earlier.older ? earlier : null;
+  const changes = joined ? [...joined.changes, ...detail.history] : detail.history;
+  const older = joined ? joined.older : detail.older;
+  const first = changes[0];
+  const loadEarlier = () => {
+    if (!first) return;
+    setLoading(true);
+    setError(null);
+    api
+      .eventHistory(id, first.seq, HISTORY_PAGE)
+      .then((page) =>
+        setEarlier({ changes: [...page.changes, ...(joined?.changes ?? [])], older: page.older }),
+      )
+      .catch((err: unknown) => setError(messageOf(err)))
+      .finally(() => setLoading(false));
+  };
+  return (
+    <>
+      <h3>Timeline</h3>
+      {older > 0 && (
+        <button type="button" className="earlier" disabled={loading} onClick={loadEarlier}>
+          Show {Math.min(older, HISTORY_PAGE)} earlier changes ({older} before these)
+        </button>
+      )}
+      <ErrorLine error={error} />
+      <ol className="timeline" aria-label="History">
+        {changes.map((c) => (
+          <li key={c.seq} data-seq={c.seq} data-actor={c.actor}>
+            <time dateTime={new Date(c.at).toISOString()}>{formatDateTime(c.at)}</time>{" "}
+            <strong>{actorLabel(c.actor, names)}</strong> {describe(c)}
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
 type Props = {
   id: number;
   busy: boolean;
@@ -126,7 +183,7 @@ type Props = {
   onClose: () => void;
 };
 
-/** The event's full record and its timeline from the change log; read again when a push touches it (live/cacheFeed.ts). */
+/** The event's full record and its timeline from the change log (paged); read again when a push touches it (live/cacheFeed.ts). */
 export function DetailPane({ id, busy, onAction, onClose }: Props) {
   const names = useContext(OperatorNamesContext);
   const detail = useQuery({ queryKey: queryKeys.event(id), queryFn: () => api.getEvent(id) });
@@ -189,15 +246,7 @@ export function DetailPane({ id, busy, onAction, onClose }: Props) {
             ))}
           </div>
           <FromSource detail={detail.data} />
-          <h3>Timeline</h3>
-          <ol className="timeline" aria-label="History">
-            {detail.data.history.map((c) => (
-              <li key={c.seq} data-seq={c.seq} data-actor={c.actor}>
-                <time dateTime={new Date(c.at).toISOString()}>{formatDateTime(c.at)}</time>{" "}
-                <strong>{actorLabel(c.actor, names)}</strong> {describe(c)}
-              </li>
-            ))}
-          </ol>
+          <Timeline detail={detail.data} />
         </>
       )}
     </aside>

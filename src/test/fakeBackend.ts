@@ -2,13 +2,14 @@
 // pushes change sets through Tauri's mocked event system.
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import { ACTIONS_FOR } from "../bindings";
+import { ACTIONS_FOR, HISTORY_PAGE } from "../bindings";
 import type {
   Activity,
   Action,
   AppError,
   AppSettings,
   BulkOutcome,
+  Change,
   ChangeSet,
   DedupGroups,
   Event,
@@ -95,6 +96,8 @@ export class FakeBackend {
   };
   /** What the save dialog answers (null: the operator closed it). */
   savePath: string | null = "/tmp/view.csv";
+  /** Per event: a long history (every change, oldest first), paged as the store pages it. */
+  histories = new Map<number, Change[]>();
   /** Per event: what its source sent (details JSON text, links). */
   fromSource = new Map<number, { details: string | null; links: Link[] }>();
   /** The sources that share dedup keys. */
@@ -235,21 +238,34 @@ export class FakeBackend {
       case "get_event": {
         const e = this.find(a.id as number);
         const from = this.fromSource.get(e.id) ?? { details: null, links: [] };
-        return {
-          event: e,
-          history: [
-            {
-              seq: 1,
-              eventId: e.id,
-              at: e.createdAt,
-              actor: "simulator",
-              field: "created",
-              from: null,
-              to: "open",
-            },
-          ],
-          ...from,
-        };
+        const all: Change[] = this.histories.get(e.id) ?? [
+          {
+            seq: 1,
+            eventId: e.id,
+            at: e.createdAt,
+            actor: "simulator",
+            field: "created",
+            from: null,
+            to: "open",
+          },
+        ];
+        const history = all.slice(-HISTORY_PAGE);
+        return { event: e, history, older: all.length - history.length, ...from };
+      }
+      case "event_history": {
+        // The store's paging (rows::history_before): up to `limit` changes before `before`.
+        const limit = a.limit as number;
+        if (limit < 1 || limit > 1000) {
+          throw {
+            type: "InvalidInput",
+            data: { field: "limit", message: `must be 1 to 1000, got ${limit}` },
+          } satisfies AppError;
+        }
+        const all = (this.histories.get(this.find(a.id as number).id) ?? []).filter(
+          (c) => c.seq < (a.before as number),
+        );
+        const changes = all.slice(-limit);
+        return { changes, older: all.length - changes.length };
       }
       case "open_link": {
         const links = this.fromSource.get(a.id as number)?.links ?? [];

@@ -178,8 +178,14 @@ impl Store {
         outcome
     }
 
+    /// The event and the latest page of its history.
     pub fn get_event(&self, id: i64) -> Result<EventDetail> {
         rows::get_event(&mut self.readers.get(), id)
+    }
+
+    /// Up to `limit` (1 to 1,000) changes of event `id` before change `before`, oldest first.
+    pub fn event_history(&self, id: i64, before: i64, limit: i64) -> Result<HistoryPage> {
+        rows::history_before(&mut self.readers.get(), id, before, limit)
     }
 
     /// Runs `f` in a write transaction on the operator's connection; see [`CommitFeed::write`].

@@ -3,6 +3,7 @@
 
 use crate::support::Fixture;
 use eventdesk_core::services::export::ExportFormat;
+use eventdesk_core::services::ingest::groups::DedupGroups;
 use eventdesk_core::{
     Action, AppSettings, Density, Error, EventFilter, EventQuery, Position, Severity, SimConfig,
     SimControl, Sort, SortKey, Status, Target, Theme,
@@ -176,7 +177,8 @@ fn a_hundred_thousand_random_and_extreme_calls_never_panic_and_fail_with_typed_e
         let kind = call % 11;
         let result: Result<Result<(), Error>, _> = catch_unwind(AssertUnwindSafe(|| match kind {
             0..=2 => f.store.list_events(&g.query()).map(drop),
-            3 => f.store.get_event(g.int()).map(drop),
+            3 if g.0.random_bool(0.5) => f.store.get_event(g.int()).map(drop),
+            3 => f.store.event_history(g.int(), g.int(), g.int()).map(drop),
             4 => {
                 let (id, version, action) = (g.int(), g.int(), g.action());
                 f.store.act(id, version, action).map(drop)
@@ -224,6 +226,17 @@ fn a_hundred_thousand_random_and_extreme_calls_never_panic_and_fail_with_typed_e
                 },
             }
             .save(&f.store),
+            9 if g.0.random_bool(0.2) => {
+                let names = ["pagerduty", "alertmanager", "stdin", "", "a b", "source:x"];
+                let groups = (0..g.0.random_range(0..4))
+                    .map(|_| {
+                        (0..g.0.random_range(0..4))
+                            .map(|_| names[g.0.random_range(0..names.len())].to_owned())
+                            .collect()
+                    })
+                    .collect();
+                DedupGroups { groups }.save(&f.store).map(drop)
+            }
             9 => f
                 .store
                 .facets()
@@ -287,6 +300,8 @@ fn a_hundred_thousand_random_and_extreme_calls_never_panic_and_fail_with_typed_e
         "InvalidInput(pageSize)",
         "InvalidInput(search)",
         "InvalidInput(rate)",
+        "InvalidInput(limit)",
+        "InvalidInput(groups)",
     ] {
         assert!(
             outcomes.contains_key(expected),

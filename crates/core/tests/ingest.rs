@@ -913,3 +913,45 @@ fn rejections_are_kept_by_reason_with_counts_bounded_and_across_restarts() {
     assert_eq!(again.len(), Activity::REJECTIONS_KEPT);
     assert!(again.windows(2).all(|w| w[0].at >= w[1].at));
 }
+
+#[test]
+fn a_long_timeline_comes_in_pages_latest_first_with_how_many_come_before() {
+    let f = Fixture::new();
+    let mut s = ingester(&f, "pagerduty");
+    // Created, then raised again 449 times: 450 changes.
+    let batch: Vec<Incoming> = (0..450)
+        .map(|_| once(trigger("flappy", "Flapping", "warning")))
+        .collect();
+    s.apply(&batch).unwrap();
+    let detail = f.store.get_event(1).unwrap();
+    assert_eq!(detail.event.occurrences, 450);
+    assert_eq!(
+        (detail.history.len(), detail.older),
+        (eventdesk_core::HISTORY_PAGE, 250)
+    );
+    let seqs =
+        |changes: &[eventdesk_core::Change]| changes.iter().map(|c| c.seq).collect::<Vec<_>>();
+    let latest = seqs(&detail.history);
+    assert!(latest.windows(2).all(|w| w[0] < w[1]));
+    let page = f.store.event_history(1, latest[0], 200).unwrap();
+    assert_eq!((page.changes.len(), page.older), (200, 50));
+    assert!(page.changes.last().unwrap().seq < latest[0]);
+    let last = f.store.event_history(1, page.changes[0].seq, 200).unwrap();
+    assert_eq!((last.changes.len(), last.older), (50, 0));
+    // Together, the whole log of the event, once each, in order.
+    let all: Vec<i64> = [seqs(&last.changes), seqs(&page.changes), latest].concat();
+    assert_eq!(all.len(), 450);
+    assert!(all.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(last.changes[0].field, eventdesk_core::Field::Created);
+    // Bad pages are typed errors.
+    for limit in [0, 1_001, -1] {
+        assert!(matches!(
+            f.store.event_history(1, i64::MAX, limit),
+            Err(eventdesk_core::Error::InvalidInput { .. })
+        ));
+    }
+    assert!(matches!(
+        f.store.event_history(99, i64::MAX, 10),
+        Err(eventdesk_core::Error::NotFound { id: 99 })
+    ));
+}

@@ -12,7 +12,7 @@ use eventdesk_core::read::query::Facets;
 use eventdesk_core::services::activity::Minute;
 use eventdesk_core::{
     Action, AppSettings, BulkOutcome, CatchUp, Error, Event, EventDetail, EventQuery, ExportFormat,
-    ExportOutcome, Page, SimConfig, SimulatorStatus, Target,
+    ExportOutcome, HistoryPage, Page, SimConfig, SimulatorStatus, Target,
 };
 use tauri::State;
 
@@ -39,6 +39,19 @@ pub async fn list_events(state: State<'_, AppState>, query: EventQuery) -> Resul
 #[specta::specta]
 pub async fn get_event(state: State<'_, AppState>, id: i64) -> Result<EventDetail, Error> {
     blocking(state, move |s| s.store()?.get_event(id)).await
+}
+
+/// Up to `limit` (1 to 1,000) changes of event `id` before change `before`, oldest first: the
+/// timeline's earlier pages.
+#[tauri::command]
+#[specta::specta]
+pub async fn event_history(
+    state: State<'_, AppState>,
+    id: i64,
+    before: i64,
+    limit: i64,
+) -> Result<HistoryPage, Error> {
+    blocking(state, move |s| s.store()?.event_history(id, before, limit)).await
 }
 
 /// Completes an event as the operator. `Conflict` when it changed since `expected_version`.

@@ -3,7 +3,9 @@
 
 use crate::db::{Conn, Handle};
 use crate::error::{Error, Result};
-use crate::model::{Change, Event, EventDetail, Link, Severity, Status, Tally};
+use crate::model::{
+    Change, Event, EventDetail, HistoryPage, Link, Severity, Status, Tally, HISTORY_PAGE,
+};
 use rusqlite::{OptionalExtension, Row};
 pub(crate) const EVENT_COLUMNS: &str =
     "id, kind, source, severity, title, status, created_at, updated_at, \
@@ -138,20 +140,13 @@ pub fn load_event(conn: &impl Handle, id: i64) -> Result<Event> {
     find_event(conn, id)?.ok_or(Error::NotFound { id })
 }
 
-/// The event and its history, oldest change first.
+/// The event and the latest page of its history, oldest change first.
 pub fn get_event(conn: &mut Conn, id: i64) -> Result<EventDetail> {
     let conn = conn.raw_mut();
     check_id(id)?;
     let tx = conn.transaction()?;
     let event = load_event(&tx, id)?;
-    let history = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT seq, event_id, at, actor, field, from_value, to_value \
-             FROM changes WHERE event_id = ?1 ORDER BY seq",
-        )?;
-        let rows = stmt.query_map([id], change_from_row)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()?
-    };
+    let page = history_page(&tx, id, i64::MAX, HISTORY_PAGE)?;
     let (details, links): (Option<String>, Option<String>) = tx
         .prepare_cached("SELECT details, links FROM events WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -163,10 +158,52 @@ pub fn get_event(conn: &mut Conn, id: i64) -> Result<EventDetail> {
         .unwrap_or_default();
     Ok(EventDetail {
         event,
-        history,
+        history: page.changes,
+        older: page.older,
         details,
         links: links.into_iter().filter(|l| is_web_link(&l.href)).collect(),
     })
+}
+
+/// Up to `limit` (1 to 1,000) changes of event `id` before change `before` (a seq), oldest
+/// first, and how many come before them.
+pub fn history_before(conn: &mut Conn, id: i64, before: i64, limit: i64) -> Result<HistoryPage> {
+    check_id(id)?;
+    if !(1..=1_000).contains(&limit) {
+        return Err(Error::invalid(
+            "limit",
+            format!("must be 1 to 1000, got {limit}"),
+        ));
+    }
+    let conn = conn.raw_mut();
+    let tx = conn.transaction()?;
+    load_event(&tx, id)?;
+    let page = history_page(&tx, id, before, limit as usize)?;
+    tx.finish()?;
+    Ok(page)
+}
+
+fn history_page(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    before: i64,
+    limit: usize,
+) -> Result<HistoryPage> {
+    let mut changes = tx
+        .prepare_cached(
+            "SELECT seq, event_id, at, actor, field, from_value, to_value \
+             FROM changes WHERE event_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+        )?
+        .query_map(rusqlite::params![id, before, limit as i64], change_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    changes.reverse();
+    let older = match changes.first() {
+        Some(first) => tx
+            .prepare_cached("SELECT count(*) FROM changes WHERE event_id = ?1 AND seq < ?2")?
+            .query_row(rusqlite::params![id, first.seq], |r| r.get(0))?,
+        None => 0,
+    };
+    Ok(HistoryPage { changes, older })
 }
 
 /// Whether `href` is an http or https URL (the only links Eventdesk opens).

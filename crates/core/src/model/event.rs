@@ -245,12 +245,27 @@ pub struct Change {
     pub to: String,
 }
 
-/// An event with its full history, oldest change first.
+/// A page of an event's history: changes before a given one, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    pub changes: Vec<Change>,
+    /// How many changes come before the first of `changes`.
+    pub older: i64,
+}
+
+/// The most changes of an event's history sent at once.
+pub const HISTORY_PAGE: usize = 200;
+
+/// An event with the latest page of its history ([`HISTORY_PAGE`] changes at most), oldest
+/// change first; earlier ones come page by page ([`HistoryPage`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct EventDetail {
     pub event: Event,
     pub history: Vec<Change>,
+    /// How many changes come before the first of `history`.
+    pub older: i64,
     /// What the source sent beyond the title (labels, annotations, custom details), as JSON
     /// text; `None` for events without any.
     pub details: Option<String>,

@@ -13,7 +13,9 @@ mod view;
 
 pub use action::{Action, BulkOutcome, CatchUp, Target};
 pub use changes::{ChangeSet, Tally};
-pub use event::{Actor, Change, Event, EventDetail, Field, Link, Severity, Status};
+pub use event::{
+    Actor, Change, Event, EventDetail, Field, HistoryPage, Link, Severity, Status, HISTORY_PAGE,
+};
 pub use limits::MessageLimits;
 pub use team::{Member, Role, TeamRejection};
 pub use view::{EventFilter, EventQuery, Page, Position, Sort, SortKey};
