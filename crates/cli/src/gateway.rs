@@ -13,7 +13,7 @@ use eventdesk_sources::lines;
 use std::net::SocketAddr;
 
 /// The environment variable holding the token senders must give.
-const TOKEN_VAR: &str = "EVENTDESK_HTTP_TOKEN";
+pub const TOKEN_VAR: &str = "EVENTDESK_HTTP_TOKEN";
 
 const UNIT_FILE: &str = "\
 Runs as a service, for example with systemd (/etc/systemd/system/eventdesk-gateway.service):

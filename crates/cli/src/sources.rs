@@ -3,12 +3,14 @@
 //! sources that share dedup keys.
 
 use crate::broker::{ended, interrupted, runtime, watch_state, BrokerArgs, LimitArgs};
+use crate::gateway::TOKEN_VAR;
 use crate::local::open_for_writing;
 use eventdesk_core::model::MessageLimits;
 use eventdesk_core::services::ingest::groups::DedupGroups;
 use eventdesk_core::services::ingest::{Counts, Format, Ingester};
 use eventdesk_core::{Actor, CommitFeed, Error, SystemClock};
 use eventdesk_sources::amqp::{self, QueueKind, QueueSource, Until};
+use eventdesk_sources::http::{self, HttpConfig};
 use eventdesk_sources::lines;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -62,6 +64,11 @@ pub struct IngestArgs {
     /// EVENTDESK_AMQP_URL).
     #[arg(long)]
     queue: Option<String>,
+    /// Take messages over HTTP instead, as a desk's loopback endpoint does (PagerDuty Events v2
+    /// at /v2/enqueue, Alertmanager's webhook at /alertmanager; the token senders give is
+    /// EVENTDESK_HTTP_TOKEN), until interrupted. Loopback addresses only.
+    #[arg(long, conflicts_with = "queue", value_name = "ADDRESS:PORT")]
+    listen: Option<std::net::SocketAddr>,
     /// The queue is a stream: read from where this database stopped (or its start).
     #[arg(long, requires = "queue")]
     stream: bool,
@@ -97,6 +104,7 @@ fn actor(text: &str) -> Result<Actor, String> {
 enum Input {
     Stdin,
     Queue(QueueSource),
+    Http(std::net::SocketAddr),
 }
 
 /// `ingest`, its flags checked and turned into what [`ingest_from`] takes.
@@ -106,8 +114,9 @@ pub fn ingest(args: IngestArgs) -> Result<(), Error> {
         MessageFormat::Pagerduty => Format::PagerDuty,
         MessageFormat::Alertmanager => Format::Alertmanager,
     };
-    let from = match args.queue {
-        Some(queue) => Input::Queue(QueueSource {
+    let from = match (args.queue, args.listen) {
+        (None, Some(address)) => Input::Http(address),
+        (Some(queue), _) => Input::Queue(QueueSource {
             broker: args.broker.broker()?,
             queue,
             kind: if args.stream {
@@ -116,7 +125,7 @@ pub fn ingest(args: IngestArgs) -> Result<(), Error> {
                 QueueKind::Queue
             },
         }),
-        None => Input::Stdin,
+        (None, None) => Input::Stdin,
     };
     let idle = args.until_idle.map(Duration::from_secs);
     ingest_from(
@@ -155,6 +164,45 @@ fn ingest_from(
     let conn = open_for_writing(path)?;
     let (feed, _rx) = CommitFeed::new();
     match from {
+        Input::Http(address) => {
+            let token = std::env::var(TOKEN_VAR).map_err(|_| {
+                Error::invalid(
+                    TOKEN_VAR,
+                    "the endpoint needs the token senders give (16 characters or more)",
+                )
+            })?;
+            let config = HttpConfig {
+                address: address.ip(),
+                port: address.port(),
+                allow_remote: false,
+                token,
+            };
+            config.validate()?;
+            // A connection of its own for each route, as a desk has.
+            let route = |name: &str, format| -> Result<Ingester, Error> {
+                let actor = actor.clone().unwrap_or(Actor::Source(name.into()));
+                let conn = open_for_writing(path)?;
+                let clock = Arc::new(SystemClock);
+                Ok(
+                    Ingester::new(conn, feed.clone(), clock, actor, name, format)
+                        .with_limits(limits),
+                )
+            };
+            let pagerduty = route("pagerduty", Format::PagerDuty)?;
+            let alertmanager = route("alertmanager", Format::Alertmanager)?;
+            drop(conn);
+            let rt = runtime()?;
+            let activity = rt.block_on(async {
+                let server = http::serve(&config, pagerduty, alertmanager).await?;
+                eprintln!("listening on http://{}", server.address());
+                interrupted().await;
+                let activity = server.activity();
+                server.stop().await;
+                Ok::<_, Error>(activity)
+            })?;
+            println!("{}", report(&activity.counts, None));
+            Ok(())
+        }
         Input::Stdin => {
             let actor = actor.unwrap_or(Actor::Source("stdin".into()));
             let ingester = Ingester::new(conn, feed, Arc::new(SystemClock), actor, "stdin", format)

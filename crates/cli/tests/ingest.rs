@@ -303,11 +303,54 @@ fn a_dedup_key_is_its_sources_until_dedup_groups_joins_sources() {
     assert_eq!(ingest("source:zabbix", resolve)["ignored"], 1);
 }
 
-/// At the write seam, as the kernel sees it: every acknowledgement the tool sends RabbitMQ
-/// follows a sync of the write-ahead log made after the previous one, so that a power cut can
-/// lose nothing the broker was told is applied. The process runs under `strace`, which
-/// records, in order, each sync of a file and each write to a socket; an ack is the AMQP frame
-/// `basic.ack` (class 60, method 80).
+/// The tool run under `strace`, which records in `trace`, in order, each sync of a file and
+/// each write to a file or socket (contents in hex).
+fn traced(trace: &Path, args: &[&str]) -> Command {
+    let tool = cli();
+    let mut traced = Command::new("strace");
+    traced
+        .args(["-f", "-qq", "-y", "-xx", "-s", "64", "-o"])
+        .arg(trace)
+        .args(["-e", "trace=fsync,fdatasync,write,writev,sendto,sendmsg"])
+        .arg(tool.get_program())
+        .args(tool.get_args())
+        .envs(tool.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .args(args);
+    traced
+}
+
+/// Checks that each line of `trace` for which `answered` holds (an acknowledgement sent) comes
+/// after a sync of the database's log made since the previous one; returns how many there were.
+fn answers_after_syncs(trace: &Path, what: &str, answered: impl Fn(&str) -> bool) -> usize {
+    // `-xx` prints the file's path (from `-y`) in hex too.
+    let wal: String = "events.db-wal"
+        .bytes()
+        .map(|b| format!("\\x{b:02x}"))
+        .collect();
+    let text = std::fs::read_to_string(trace).unwrap();
+    let (mut answers, mut synced) = (0, false);
+    for line in text.lines() {
+        let wal_sync = (line.contains("fdatasync(") || line.contains("fsync("))
+            && line.contains(&format!("{wal}>"));
+        if wal_sync {
+            synced = true;
+        } else if answered(line) {
+            assert!(
+                synced,
+                "{what} {} was sent with no sync of the log since the previous one: {line}",
+                answers + 1
+            );
+            answers += 1;
+            synced = false;
+        }
+    }
+    answers
+}
+
+/// At the write seam, as the kernel sees it: every acknowledgement the tool sends RabbitMQ for
+/// a classic queue (which deletes the message) follows a sync of the write-ahead log made after
+/// the previous one, so that a power cut can lose nothing the broker was told is applied. An
+/// ack is the AMQP frame `basic.ack` (class 60, method 80).
 #[test]
 fn every_ack_to_the_broker_follows_a_sync_of_what_it_acknowledges() {
     let url = broker();
@@ -328,20 +371,22 @@ fn every_ack_to_the_broker_follows_a_sync_of_what_it_acknowledges() {
         &lines,
     );
     let trace = dir.path().join("trace.txt");
-    let tool = cli();
-    let mut traced = Command::new("strace");
-    traced
-        .args(["-f", "-qq", "-y", "-xx", "-s", "64", "-o"])
-        .arg(&trace)
-        .args(["-e", "trace=fsync,fdatasync,write,writev,sendto,sendmsg"])
-        .arg(tool.get_program())
-        .args(tool.get_args())
-        .envs(tool.get_envs().filter_map(|(k, v)| Some((k, v?))))
-        .args(["ingest", "--db", db.to_str().unwrap(), "--amqp", &url])
-        .args(["--queue", &queue, "--until-idle", "1"]);
-    let out = traced
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run strace ({e}): scripts/setup.sh --e2e installs it"));
+    let out = traced(
+        &trace,
+        &[
+            "ingest",
+            "--db",
+            db.to_str().unwrap(),
+            "--amqp",
+            &url,
+            "--queue",
+            &queue,
+            "--until-idle",
+            "1",
+        ],
+    )
+    .output()
+    .unwrap_or_else(|e| panic!("cannot run strace ({e}): scripts/setup.sh --e2e installs it"));
     assert!(
         out.status.success(),
         "{}",
@@ -350,29 +395,80 @@ fn every_ack_to_the_broker_follows_a_sync_of_what_it_acknowledges() {
     assert_eq!(counts(&db).0, 2_000);
     // A basic.ack method frame: type 1, any channel, size 13, class 60, method 80.
     let ack = regex_lite(r"\x01\x00\x??\x00\x00\x00\x0d\x00\x3c\x00\x50");
-    // `-xx` prints the file's path (from `-y`) in hex too.
-    let wal: String = "events.db-wal"
+    let acks = answers_after_syncs(&trace, "ack", ack);
+    assert!(acks >= 2, "{acks} acks");
+}
+
+/// The same at the HTTP endpoint: every `202` the tool's endpoint answers (`ingest --listen`,
+/// the code a desk's window runs) follows a sync of the log, so a sender told its message was
+/// taken never loses it to a power cut.
+#[test]
+fn every_202_of_the_http_endpoint_follows_a_sync_of_what_it_accepted() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let trace = dir.path().join("trace.txt");
+    let token = "durable-token-0123456789";
+    let mut child = traced(
+        &trace,
+        &[
+            "ingest",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    )
+    .env("EVENTDESK_HTTP_TOKEN", token)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap_or_else(|e| panic!("cannot run strace ({e}): scripts/setup.sh --e2e installs it"));
+    // The tool says where it listens.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    let address = loop {
+        said.clear();
+        assert!(stderr.read_line(&mut said).unwrap() > 0, "the tool ended");
+        if let Some(at) = said.trim().strip_prefix("listening on http://") {
+            break at.to_owned();
+        }
+    };
+    for i in 0..20 {
+        let body = format!("{{\"event_action\":\"trigger\",\"dedup_key\":\"h{i}\",\"payload\":{{\"summary\":\"Disk full\",\"source\":\"db\",\"severity\":\"error\"}}}}");
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        write!(
+            stream,
+            "POST /v2/enqueue HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+    }
+    // Ended as a service manager ends it: SIGTERM to the tool (strace's child).
+    let children =
+        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id())).unwrap();
+    let tool = children
+        .split_whitespace()
+        .next()
+        .expect("strace started the tool");
+    assert!(Command::new("kill")
+        .args(["-TERM", tool])
+        .status()
+        .unwrap()
+        .success());
+    assert!(child.wait().unwrap().success());
+    assert_eq!(counts(&db).0, 20);
+    // An answer's head, written to the client's socket.
+    let head: String = "HTTP/1.1 202"
         .bytes()
         .map(|b| format!("\\x{b:02x}"))
         .collect();
-    let text = std::fs::read_to_string(&trace).unwrap();
-    let (mut acks, mut synced) = (0, false);
-    for line in text.lines() {
-        let wal_sync = (line.contains("fdatasync(") || line.contains("fsync("))
-            && line.contains(&format!("{wal}>"));
-        if wal_sync {
-            synced = true;
-        } else if ack(line) {
-            assert!(
-                synced,
-                "ack {} was sent with no sync of the log since the previous one: {line}",
-                acks + 1
-            );
-            acks += 1;
-            synced = false;
-        }
-    }
-    assert!(acks >= 2, "{acks} acks in the trace:\n{text}");
+    let answers = answers_after_syncs(&trace, "202", |line| line.contains(&head));
+    assert_eq!(answers, 20);
 }
 
 /// Whether a traced line holds `pattern`, where `\x??` stands for any byte (as strace's `-xx`

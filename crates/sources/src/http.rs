@@ -179,9 +179,10 @@ pub async fn serve(
     kept.extend(alertmanager.rejections()?);
     kept.sort_by_key(|r| std::cmp::Reverse(r.at));
     let activity = SharedActivity::new(Mutex::new(Activity::default().with_rejections(kept)));
+    // A 202 tells the sender its message is kept: each commit is durable before it is sent.
     let sink = Sink::Local {
-        pagerduty: applier(pagerduty, activity.clone())?,
-        alertmanager: applier(alertmanager, activity.clone())?,
+        pagerduty: applier(pagerduty.durable()?, activity.clone())?,
+        alertmanager: applier(alertmanager.durable()?, activity.clone())?,
     };
     listen(config, sink, activity).await
 }

@@ -435,10 +435,10 @@ impl Ingester {
         }
     }
 
-    /// Makes each commit durable before it returns, for a queue whose acknowledgement deletes
-    /// the broker's only copy (a classic or quorum queue): a power cut must not lose what was
-    /// acknowledged. A stream needs no more than the default: its offset is stored in the
-    /// same transaction, so a commit lost with the power is read again from the stream.
+    /// Makes each commit durable before it returns, for a way in whose acknowledgement ends the
+    /// sender's copy (a classic or quorum queue's ack, an HTTP 202): a power cut must not lose
+    /// what was acknowledged. A stream needs no more than the default: its offset is stored in
+    /// the same transaction, so a commit lost with the power is read again from the stream.
     pub fn durable(self) -> Result<Ingester> {
         crate::db::make_durable(&self.conn)?;
         Ok(self)
