@@ -860,6 +860,8 @@ fn activity_covers_the_last_hour_minute_by_minute() {
     );
 }
 
+#[path = "shell/fuzz.rs"]
+mod fuzz;
 #[path = "shell/sources.rs"]
 mod sources;
 #[path = "shell/team.rs"]
