@@ -232,12 +232,20 @@ fn ingest_from(
         }
         Input::Queue(source) => {
             source.validate()?;
-            let channel = source.channel();
-            let actor =
-                actor.unwrap_or(Actor::source(&channel).map_err(|e| Error::invalid("queue", e))?);
-            let ingester =
-                Ingester::new(conn, feed, Arc::new(SystemClock), actor, &channel, format)
-                    .with_limits(limits);
+            let actor = actor.unwrap_or(
+                Actor::source(&source.channel()).map_err(|e| Error::invalid("queue", e))?,
+            );
+            let bookkeeping = source.bookkeeping();
+            let mut ingester = Ingester::new(
+                conn,
+                feed,
+                Arc::new(SystemClock),
+                actor,
+                &bookkeeping,
+                format,
+            )
+            .with_limits(limits);
+            ingester.adopt_bookkeeping(|key| source.is_own_bookkeeping(key))?;
             // A queue's ack deletes the message at the broker: commit durably first.
             let ingester = match source.kind {
                 QueueKind::Queue => ingester.durable()?,

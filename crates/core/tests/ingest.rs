@@ -955,3 +955,59 @@ fn a_long_timeline_comes_in_pages_latest_first_with_how_many_come_before() {
         Err(eventdesk_core::Error::NotFound { id: 99 })
     ));
 }
+
+#[test]
+fn a_channels_bookkeeping_moves_to_its_brokers_name_once_and_no_other_broker_takes_it() {
+    let f = Fixture::new();
+    let at =
+        |offset, body: &str| Incoming::new(body.as_bytes().to_vec(), Delivery::Stream { offset });
+    // Kept before bookkeeping named brokers.
+    let mut old = ingester(&f, "rabbitmq:alerts");
+    old.apply(&[
+        at(40, &trigger("a", "A", "info").to_string()),
+        at(41, "nope"),
+    ])
+    .unwrap();
+    let named = |key: &str| {
+        Ingester::for_store(
+            &f.store,
+            Actor::source("rabbitmq:alerts").unwrap(),
+            key,
+            Format::Auto,
+        )
+        .unwrap()
+    };
+    // Another broker's queue of the same name takes nothing that is not its own.
+    let mut elsewhere = named("rabbitmq:alerts@/@other:5672");
+    assert_eq!(
+        elsewhere
+            .adopt_bookkeeping(|k| k.ends_with("@other:5672"))
+            .unwrap(),
+        None
+    );
+    assert_eq!(elsewhere.next_offset().unwrap(), None);
+    // This broker's takes the old key's offset and rejections, once.
+    let mut here = named("rabbitmq:alerts@/@mq:5672");
+    let own = |k: &str| k == "rabbitmq:alerts";
+    assert_eq!(
+        here.adopt_bookkeeping(own).unwrap().as_deref(),
+        Some("rabbitmq:alerts")
+    );
+    assert_eq!(here.next_offset().unwrap(), Some(42));
+    assert_eq!(here.rejections().unwrap().len(), 1);
+    assert_eq!(here.adopt_bookkeeping(own).unwrap(), None);
+    assert_eq!(ingester(&f, "rabbitmq:alerts").next_offset().unwrap(), None);
+    // Applying goes on from there; the other broker's channel from its own start.
+    let outcomes = here
+        .apply(&[
+            at(41, "nope"),
+            at(42, &trigger("b", "B", "info").to_string()),
+        ])
+        .unwrap();
+    assert!(matches!(outcomes[0], Outcome::Duplicate), "{outcomes:?}");
+    elsewhere
+        .apply(&[at(0, &trigger("c", "C", "info").to_string())])
+        .unwrap();
+    assert_eq!(elsewhere.next_offset().unwrap(), Some(1));
+    assert_eq!(here.next_offset().unwrap(), Some(43));
+}

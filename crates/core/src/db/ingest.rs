@@ -157,3 +157,30 @@ pub fn rejections(
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
+
+/// Every channel that keeps anything (a stream offset, queue messages seen, rejections), with
+/// its stream offset (-1 without one).
+pub fn kept_channels(w: &WriteTxn<'_>) -> Result<Vec<(String, i64)>> {
+    let mut stmt = w.tx().prepare_cached(
+        "SELECT source, max(n) FROM ( \
+         SELECT source, next_offset AS n FROM ingest_offsets \
+         UNION ALL SELECT DISTINCT source, -1 FROM ingest_seen \
+         UNION ALL SELECT DISTINCT source, -1 FROM source_rejections) \
+         GROUP BY source ORDER BY source",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Moves what `from` kept (its stream offset, the queue messages it saw, its rejections) to
+/// `to`, inside the transaction.
+pub fn move_bookkeeping(w: &WriteTxn<'_>, from: &str, to: &str) -> Result<()> {
+    for table in ["ingest_offsets", "ingest_seen", "source_rejections"] {
+        w.tx()
+            .prepare_cached(&format!(
+                "UPDATE OR REPLACE {table} SET source = ?2 WHERE source = ?1"
+            ))?
+            .execute([from, to])?;
+    }
+    Ok(())
+}

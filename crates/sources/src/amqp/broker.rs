@@ -121,6 +121,15 @@ impl Broker {
         &self.nodes[0].uri.authority.userinfo.username
     }
 
+    /// Where it is, as bookkeeping tells brokers apart: its virtual host and its nodes
+    /// (`host:port`, sorted): `VHOST@host-a:5672,host-b:5672`.
+    pub fn identity(&self) -> String {
+        let mut hosts: Vec<String> = self.nodes.iter().map(|n| n.host().to_lowercase()).collect();
+        hosts.sort();
+        hosts.dedup();
+        format!("{}@{}", self.nodes[0].uri.vhost, hosts.join(","))
+    }
+
     /// The URLs without their passwords, for messages and logs.
     pub fn shown(&self) -> String {
         self.nodes
@@ -221,6 +230,16 @@ mod tests {
     #![allow(clippy::unwrap_used)] // test code: failing loudly is the point
 
     use super::*;
+
+    #[test]
+    fn a_brokers_identity_is_its_vhost_and_its_nodes_in_any_order() {
+        let a = Broker::parse("amqp://u@B:5672/%2f, amqp://u@a:5673/%2f", None).unwrap();
+        let b = Broker::parse("amqp://u@a:5673/%2f amqp://u@b:5672/%2f", None).unwrap();
+        assert_eq!(a.identity(), "/@a:5673,b:5672");
+        assert_eq!(a.identity(), b.identity());
+        let other_vhost = Broker::parse("amqp://u@a:5673/prod", None).unwrap();
+        assert_eq!(other_vhost.identity(), "prod@a:5673");
+    }
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {

@@ -102,9 +102,33 @@ impl QueueSource {
         Ok(())
     }
 
-    /// The channel's name, as changes and bookkeeping know it: `rabbitmq:QUEUE`.
+    /// The channel's name, as changes and the window know it: `rabbitmq:QUEUE`.
     pub fn channel(&self) -> String {
         QueueStatus::named(&self.queue, "", self.kind).channel
+    }
+
+    /// What its bookkeeping (stream offset, queue message ids, rejections) is kept under:
+    /// the channel on this broker, `rabbitmq:QUEUE@VHOST@host:port,…`, so that a queue of the
+    /// same name on another broker starts on its own.
+    pub fn bookkeeping(&self) -> String {
+        format!("{}@{}", self.channel(), self.broker.identity())
+    }
+
+    /// Whether bookkeeping kept under `key` is this queue's on this broker: kept before
+    /// bookkeeping named brokers (`rabbitmq:QUEUE`), or under this queue and virtual host
+    /// with a node in common (the same cluster, reached through a changed list of nodes).
+    pub fn is_own_bookkeeping(&self, key: &str) -> bool {
+        if key == self.channel() {
+            return true;
+        }
+        let identity = self.broker.identity();
+        let Some((vhost, hosts)) = identity.rsplit_once('@') else {
+            return false;
+        };
+        let prefix = format!("{}@{vhost}@", self.channel());
+        key.strip_prefix(&prefix).is_some_and(|theirs| {
+            !theirs.contains('@') && theirs.split(',').any(|h| hosts.split(',').any(|m| m == h))
+        })
     }
 
     /// The URLs without their passwords, for messages and logs.
@@ -801,5 +825,39 @@ fn stream_offset(d: &lapin::message::Delivery) -> Option<i64> {
         AMQPValue::LongInt(v) => Some((*v).into()),
         AMQPValue::LongUInt(v) => Some((*v).into()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(urls: &str) -> QueueSource {
+        QueueSource {
+            broker: Broker::parse(urls, None).unwrap_or_else(|e| panic!("{e}")),
+            queue: "alerts".into(),
+            kind: QueueKind::Stream,
+        }
+    }
+
+    #[test]
+    fn a_queues_bookkeeping_is_its_own_on_its_broker_and_on_the_same_cluster() {
+        let here = source("amqp://u@mq-a:5672/%2f, amqp://u@mq-b:5672/%2f");
+        assert_eq!(here.bookkeeping(), "rabbitmq:alerts@/@mq-a:5672,mq-b:5672");
+        for own in [
+            "rabbitmq:alerts",
+            "rabbitmq:alerts@/@mq-a:5672",
+            "rabbitmq:alerts@/@mq-b:5672,mq-c:5672",
+        ] {
+            assert!(here.is_own_bookkeeping(own), "{own}");
+        }
+        for other in [
+            "rabbitmq:alerts@/@mq-c:5672",
+            "rabbitmq:alerts@prod@mq-a:5672",
+            "rabbitmq:alerts2@/@mq-a:5672",
+            "rabbitmq:other",
+        ] {
+            assert!(!here.is_own_bookkeeping(other), "{other}");
+        }
     }
 }

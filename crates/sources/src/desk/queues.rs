@@ -65,9 +65,13 @@ impl Sources {
         queue: &RunningQueue,
         source: QueueSource,
     ) -> Result<watch::Sender<bool>, Error> {
-        let channel = source.channel();
-        let actor = Actor::source(&channel).map_err(|e| Error::invalid("queue", e))?;
-        let ingester = Ingester::for_store(&self.0.store, actor, &channel, queue.config.format)?;
+        let actor = Actor::source(&source.channel()).map_err(|e| Error::invalid("queue", e))?;
+        let bookkeeping = source.bookkeeping();
+        let mut ingester =
+            Ingester::for_store(&self.0.store, actor, &bookkeeping, queue.config.format)?;
+        if let Some(was) = ingester.adopt_bookkeeping(|key| source.is_own_bookkeeping(key))? {
+            tracing::info!(from = %was, to = %bookkeeping, "a queue's bookkeeping moved to its broker's name");
+        }
         // A queue's ack deletes the message at the broker: commit durably first.
         let ingester = match source.kind {
             QueueKind::Queue => ingester.durable()?,

@@ -480,6 +480,31 @@ impl Ingester {
         stored_offset(&self.conn, &self.channel)
     }
 
+    /// Takes over what another key kept for this channel (see
+    /// `QueueSource::is_own_bookkeeping` in the sources): when nothing is kept under this
+    /// channel's key, what the kept key for which `own` holds (the one with the furthest stream
+    /// offset, if several) kept is moved to it. Returns the key taken over, if any.
+    pub fn adopt_bookkeeping(&mut self, own: impl Fn(&str) -> bool) -> Result<Option<String>> {
+        let channel = self.channel.clone();
+        self.feed.write(&mut self.conn, &*self.clock, |w| {
+            let kept = crate::db::ingest::kept_channels(w)?;
+            if kept.iter().any(|(key, _)| *key == channel) {
+                return Ok(None);
+            }
+            let found = kept
+                .into_iter()
+                .filter(|(key, _)| own(key))
+                .max_by_key(|(_, next)| *next);
+            match found {
+                Some((key, _)) => {
+                    crate::db::ingest::move_bookkeeping(w, &key, &channel)?;
+                    Ok(Some(key))
+                }
+                None => Ok(None),
+            }
+        })
+    }
+
     /// What this channel rejected, as kept (newest reasons first, as many as
     /// [`Activity::REJECTIONS_KEPT`]).
     pub fn rejections(&self) -> Result<Vec<Rejection>> {
