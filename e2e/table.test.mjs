@@ -242,6 +242,9 @@ test("6. a change between render and click gives a conflict message and the curr
     const changed = dbEvent(ws.db, target).event;
     assert.equal(changed.version, before.version + 1);
     assert.equal(Number(await row(browser, target).getAttribute("data-version")), before.version);
+    // The window hears of the change (held while paused): the bar that says so moves the
+    // table down, so the click waits for it rather than racing it.
+    await waitForText(browser, "button.new-events", "1 new change");
 
     assert.deepEqual(
       await noticesAbout(browser, target),
