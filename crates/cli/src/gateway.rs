@@ -14,6 +14,8 @@ use std::net::SocketAddr;
 
 /// The environment variable holding the token senders must give.
 pub const TOKEN_VAR: &str = "EVENTDESK_HTTP_TOKEN";
+/// The environment variable naming the web pages allowed to send (comma-separated origins).
+pub const ORIGINS_VAR: &str = "EVENTDESK_HTTP_ALLOW_ORIGINS";
 
 const UNIT_FILE: &str = "\
 Runs as a service, for example with systemd (/etc/systemd/system/eventdesk-gateway.service):
@@ -73,6 +75,9 @@ pub fn gateway(args: GatewayArgs) -> Result<(), Error> {
             port: address.port(),
             // A gateway is for senders on other machines.
             allow_remote: true,
+            allowed_origins: std::env::var(ORIGINS_VAR)
+                .map(|text| HttpConfig::origins_from(&text))
+                .unwrap_or_default(),
             token: std::env::var(TOKEN_VAR).map_err(|_| {
                 Error::invalid(
                     TOKEN_VAR,

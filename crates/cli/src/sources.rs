@@ -176,6 +176,9 @@ fn ingest_from(
                 port: address.port(),
                 allow_remote: false,
                 token,
+                allowed_origins: std::env::var(crate::gateway::ORIGINS_VAR)
+                    .map(|text| HttpConfig::origins_from(&text))
+                    .unwrap_or_default(),
             };
             config.validate()?;
             // A connection of its own for each route, as a desk has.

@@ -8,7 +8,8 @@
 //! [`REQUEST_TIMEOUT`], 503 while too many wait to be applied.
 //!
 //! Before any body is read, a request is refused (403) when a web page could have sent it (it
-//! carries `Origin` or `Sec-Fetch-Site`, which browsers add and senders do not) or when its
+//! carries `Origin` or `Sec-Fetch-Site`, which browsers add and senders do not), unless its
+//! `Origin` is one the endpoint was told to allow (then CORS lets that page send and read), or when its
 //! `Host` is not this machine's loopback (a DNS-rebinding page), and (401) when its token is
 //! missing or wrong. At most [`MAX_CONNECTIONS`] connections are served at once (more wait to be
 //! accepted), and one whose request head does not arrive within [`HEADER_TIMEOUT`] is closed, so
@@ -69,6 +70,10 @@ pub struct HttpConfig {
     /// Addresses other than loopback are refused unless this is set.
     pub allow_remote: bool,
     pub token: String,
+    /// Web pages allowed to send (their origins, `https://dash.example`): a request from any
+    /// other page is refused. Answered with CORS headers, so that such a page can send the
+    /// token and read the answer.
+    pub allowed_origins: Vec<String>,
 }
 
 impl HttpConfig {
@@ -79,7 +84,16 @@ impl HttpConfig {
             port,
             allow_remote: false,
             token: token.to_owned(),
+            allowed_origins: Vec::new(),
         }
+    }
+
+    /// The origins allowed from a comma-separated list (`EVENTDESK_HTTP_ALLOW_ORIGINS`).
+    pub fn origins_from(text: &str) -> Vec<String> {
+        text.split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect()
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -96,6 +110,20 @@ impl HttpConfig {
         if self.token.chars().count() < 16 {
             return Err(Error::invalid("token", "must be at least 16 characters"));
         }
+        for origin in &self.allowed_origins {
+            let parsed = url::Url::parse(origin).ok();
+            let is_origin = parsed.as_ref().is_some_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && u.origin().ascii_serialization() == *origin
+            });
+            if !is_origin {
+                return Err(Error::invalid(
+                    "origins",
+                    format!("{origin:?} is not a web origin (scheme://host[:port], e.g. https://dash.example)"),
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -109,6 +137,8 @@ struct Endpoint {
     sink: Sink,
     /// Listening beyond loopback: any `Host` is taken.
     remote: bool,
+    /// The web pages allowed to send.
+    origins: Arc<[String]>,
 }
 
 /// Where accepted messages go.
@@ -209,8 +239,9 @@ async fn listen(config: &HttpConfig, sink: Sink, activity: SharedActivity) -> Re
         token: config.token.as_str().into(),
         sink,
         remote: config.allow_remote,
+        origins: config.allowed_origins.clone().into(),
     };
-    let app = Router::new()
+    let mut app = Router::new()
         .route("/v2/enqueue", post(enqueue))
         .route("/v2/enqueue/{token}", post(enqueue))
         .route("/alertmanager", post(alertmanager_webhook))
@@ -221,6 +252,20 @@ async fn listen(config: &HttpConfig, sink: Sink, activity: SharedActivity) -> Re
             REQUEST_TIMEOUT,
         ))
         .with_state(endpoint);
+    if !config.allowed_origins.is_empty() {
+        // The allowed pages' preflights are answered, and their answers readable by them.
+        let origins = config
+            .allowed_origins
+            .iter()
+            .filter_map(|o| header::HeaderValue::from_str(o).ok());
+        app = app.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::AllowOrigin::list(origins))
+                .allow_methods([axum::http::Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .max_age(std::time::Duration::from_secs(600)),
+        );
+    }
     let (stop, stopped) = oneshot::channel::<()>();
     let served = tokio::spawn(accept_connections(listener, app, stopped));
     tracing::info!(%address, "HTTP endpoint listening");
@@ -376,8 +421,21 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// in the path, must be right).
 async fn guard(State(endpoint): State<Endpoint>, request: Request, next: Next) -> Response {
     let headers = request.headers();
-    if headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site") {
-        return forbidden("requests from web pages are refused").into_response();
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|o| o.to_str().unwrap_or("?"));
+    let from_page = match origin {
+        Some(origin) => !endpoint
+            .origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin)),
+        None => headers.contains_key("sec-fetch-site"),
+    };
+    if from_page {
+        return forbidden(
+            "requests from web pages are refused (allowed ones are named in EVENTDESK_HTTP_ALLOW_ORIGINS)",
+        )
+        .into_response();
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     if !endpoint.remote && !host.is_some_and(is_loopback_host) {

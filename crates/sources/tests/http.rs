@@ -540,3 +540,83 @@ fn a_hundred_thousand_random_requests_are_each_answered_and_none_breaks_the_endp
     );
     assert_eq!(after.status, 202, "{:?}", after.body);
 }
+
+#[test]
+fn a_web_page_named_in_the_allowed_origins_may_send_and_read_the_answer_and_no_other() {
+    let desk = Desk::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut config = HttpConfig::loopback(0, TOKEN);
+    config.allowed_origins =
+        HttpConfig::origins_from(" https://dash.example/ ,http://localhost:3000");
+    assert_eq!(
+        config.allowed_origins,
+        vec!["https://dash.example", "http://localhost:3000"]
+    );
+    let server = rt
+        .block_on(http::serve(
+            &config,
+            desk.ingester("pagerduty", Format::PagerDuty),
+            desk.ingester("alertmanager", Format::Alertmanager),
+        ))
+        .unwrap();
+    let at = server.address();
+    let body = trigger("page/1", "Sent from the dashboard", "error").to_string();
+    let from = |origin: &str, token: &str| {
+        request(
+            at,
+            &format!(
+                "POST /v2/enqueue HTTP/1.1\r\nContent-Type: application/json\r\nOrigin: {origin}\r\n\
+                 Sec-Fetch-Site: cross-site\r\nAuthorization: Bearer {token}"
+            ),
+            body.as_bytes(),
+        )
+    };
+    // Another page, or the allowed one without the token: refused, nothing written.
+    assert_eq!(from("https://attacker.example", TOKEN).status, 403);
+    assert_eq!(
+        from("https://dash.example.attacker.example", TOKEN).status,
+        403
+    );
+    assert_eq!(
+        from("https://dash.example", "wrong-token-0123456789").status,
+        401
+    );
+    assert!(desk.rows().is_empty());
+    // The browser's preflight is answered for the allowed page only.
+    let preflight = |origin: &str| {
+        let mut stream = std::net::TcpStream::connect(at).unwrap();
+        use std::io::{Read, Write};
+        write!(
+            stream,
+            "OPTIONS /v2/enqueue HTTP/1.1\r\nHost: {at}\r\nOrigin: {origin}\r\n\
+             Access-Control-Request-Method: POST\r\n\
+             Access-Control-Request-Headers: authorization, content-type\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer.to_ascii_lowercase()
+    };
+    let allowed = preflight("https://dash.example");
+    assert!(
+        allowed.contains("access-control-allow-origin: https://dash.example")
+            && allowed.contains("access-control-allow-headers")
+            && allowed.contains("post"),
+        "{allowed}"
+    );
+    assert!(
+        !preflight("https://attacker.example").contains("access-control-allow-origin"),
+        "another page's preflight was allowed"
+    );
+    // The allowed page with the token: taken.
+    assert_eq!(from("https://dash.example", TOKEN).status, 202);
+    assert_eq!(desk.rows().len(), 1);
+    // A configured origin must be an origin.
+    let mut bad = HttpConfig::loopback(0, TOKEN);
+    bad.allowed_origins = vec!["https://dash.example/path".into()];
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("not a web origin"));
+}

@@ -313,6 +313,7 @@ impl Sources {
             port: address.port(),
             allow_remote: self.0.env.http_allow_remote,
             token,
+            allowed_origins: self.0.env.http_allow_origins.clone(),
         };
         if let Some(sink) = &self.0.team {
             return http::serve_stream(&config, sink.clone()).await;

@@ -119,6 +119,8 @@ pub struct FromEnvironment {
     pub http_listen: Option<SocketAddr>,
     /// `EVENTDESK_HTTP_ALLOW_REMOTE=1`: listen on an address other than loopback.
     pub http_allow_remote: bool,
+    /// `EVENTDESK_HTTP_ALLOW_ORIGINS`: web pages allowed to send (comma-separated origins).
+    pub http_allow_origins: Vec<String>,
     pub http_token: Option<String>,
     pub queue: Option<(QueueSource, Format)>,
 }
@@ -149,6 +151,9 @@ impl FromEnvironment {
             }
         }
         env.http_allow_remote = given("EVENTDESK_HTTP_ALLOW_REMOTE").as_deref() == Some("1");
+        env.http_allow_origins = given("EVENTDESK_HTTP_ALLOW_ORIGINS")
+            .map(|text| crate::http::HttpConfig::origins_from(&text))
+            .unwrap_or_default();
         env.http_token = given("EVENTDESK_HTTP_TOKEN");
         if let (Some(url), Some(queue)) =
             (given("EVENTDESK_AMQP_URL"), given("EVENTDESK_AMQP_QUEUE"))
