@@ -15,11 +15,11 @@ use support::{broker, cli, with_input};
 
 const MESSAGES: usize = 20_000;
 
-/// PagerDuty triggers: 10% raise an earlier key again. Returns (lines, distinct keys).
-fn messages() -> (String, usize) {
+/// `count` PagerDuty triggers: 10% raise an earlier key again. Returns (lines, distinct keys).
+fn messages(count: usize) -> (String, usize) {
     let mut text = String::new();
     let mut keys = 0;
-    for i in 0..MESSAGES {
+    for i in 0..count {
         let key = if i % 10 == 9 {
             i - 5
         } else {
@@ -71,7 +71,7 @@ fn killed_midway_then_restarted(kind: &str) {
         declare.arg("--classic");
     }
     run(&mut declare, "");
-    let (lines, keys) = messages();
+    let (lines, keys) = messages(MESSAGES);
     let published = run(
         cli().args(["publish", "--amqp", &url, "--queue", &queue]),
         &lines,
@@ -363,9 +363,7 @@ fn every_ack_to_the_broker_follows_a_sync_of_what_it_acknowledges() {
     );
     // More messages than the broker sends ahead (256 at the default limit): several batches,
     // several acks.
-    let lines: String = (0..2_000)
-        .map(|i| format!("{{\"event_action\":\"trigger\",\"dedup_key\":\"k{i}\",\"payload\":{{\"summary\":\"Disk full on db-{i}\",\"source\":\"db-{i}\",\"severity\":\"error\"}}}}\n"))
-        .collect();
+    let (lines, keys) = messages(2_000);
     run(
         cli().args(["publish", "--amqp", &url, "--queue", &queue]),
         &lines,
@@ -392,7 +390,8 @@ fn every_ack_to_the_broker_follows_a_sync_of_what_it_acknowledges() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(counts(&db).0, 2_000);
+    assert_eq!(counts(&db).1, 2_000);
+    assert_eq!(counts(&db).0, keys as i64);
     // A basic.ack method frame: type 1, any channel, size 13, class 60, method 80.
     let ack = regex_lite(r"\x01\x00\x??\x00\x00\x00\x0d\x00\x3c\x00\x50");
     let acks = answers_after_syncs(&trace, "ack", ack);

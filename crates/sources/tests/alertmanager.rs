@@ -4,8 +4,7 @@
 //! them completes those events.
 
 use crate::support::{request, Desk};
-use eventdesk_core::services::ingest::Format;
-use eventdesk_sources::http::{self, HttpConfig};
+use eventdesk_sources::http::HttpConfig;
 use serde_json::json;
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -110,13 +109,7 @@ impl Alertmanager {
 fn a_real_alertmanager_fires_and_resolves_through_both_routes() {
     let desk = Desk::new();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt
-        .block_on(http::serve(
-            &HttpConfig::loopback(0, TOKEN),
-            desk.ingester("pagerduty", Format::PagerDuty),
-            desk.ingester("alertmanager", Format::Alertmanager),
-        ))
-        .unwrap();
+    let server = desk.serve(&rt, &HttpConfig::loopback(0, TOKEN)).unwrap();
     let endpoint = server.address();
     // The README's lines, with a short group wait so that the test does not wait 30 s.
     let config = format!(

@@ -2,9 +2,8 @@
 //! but a good, authorised message writes anything.
 
 use crate::support::{alertmanager, pd_action, post, request, trigger, Desk};
-use eventdesk_core::services::ingest::Format;
 use eventdesk_sources::http::{
-    self, HttpConfig, HttpServer, HEADER_TIMEOUT, MAX_BODY, MAX_CONNECTIONS, REQUEST_TIMEOUT,
+    HttpConfig, HttpServer, HEADER_TIMEOUT, MAX_BODY, MAX_CONNECTIONS, REQUEST_TIMEOUT,
 };
 use serde_json::json;
 use std::net::IpAddr;
@@ -20,13 +19,7 @@ struct Endpoint {
 fn endpoint() -> Endpoint {
     let desk = Desk::new();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt
-        .block_on(http::serve(
-            &HttpConfig::loopback(0, TOKEN),
-            desk.ingester("pagerduty", Format::PagerDuty),
-            desk.ingester("alertmanager", Format::Alertmanager),
-        ))
-        .unwrap();
+    let server = desk.serve(&rt, &HttpConfig::loopback(0, TOKEN)).unwrap();
     Endpoint {
         desk,
         server,
@@ -230,12 +223,8 @@ fn the_endpoint_listens_on_loopback_only_unless_told_and_wants_a_real_token() {
     let desk = Desk::new();
     let mut config = HttpConfig::loopback(0, TOKEN);
     config.address = IpAddr::from([0, 0, 0, 0]);
-    let refused = rt
-        .block_on(http::serve(
-            &config,
-            desk.ingester("pagerduty", Format::PagerDuty),
-            desk.ingester("alertmanager", Format::Alertmanager),
-        ))
+    let refused = desk
+        .serve(&rt, &config)
         .err()
         .expect("a non-loopback address is refused");
     assert!(
@@ -251,14 +240,7 @@ fn the_endpoint_listens_on_loopback_only_unless_told_and_wants_a_real_token() {
     // A port that is taken is a clear error.
     let e = endpoint();
     let taken = HttpConfig::loopback(e.server.address().port(), TOKEN);
-    let error = rt
-        .block_on(http::serve(
-            &taken,
-            desk.ingester("pagerduty", Format::PagerDuty),
-            desk.ingester("alertmanager", Format::Alertmanager),
-        ))
-        .err()
-        .expect("the port is taken");
+    let error = desk.serve(&rt, &taken).err().expect("the port is taken");
     assert!(error.to_string().contains("cannot listen"), "{error}");
 }
 
@@ -552,13 +534,7 @@ fn a_web_page_named_in_the_allowed_origins_may_send_and_read_the_answer_and_no_o
         config.allowed_origins,
         vec!["https://dash.example", "http://localhost:3000"]
     );
-    let server = rt
-        .block_on(http::serve(
-            &config,
-            desk.ingester("pagerduty", Format::PagerDuty),
-            desk.ingester("alertmanager", Format::Alertmanager),
-        ))
-        .unwrap();
+    let server = desk.serve(&rt, &config).unwrap();
     let at = server.address();
     let body = trigger("page/1", "Sent from the dashboard", "error").to_string();
     let from = |origin: &str, token: &str| {

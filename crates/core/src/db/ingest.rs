@@ -120,19 +120,22 @@ pub fn all_rejections(
         "SELECT source, reason, count, first_at, last_at, last_place FROM source_rejections \
          ORDER BY source, last_at DESC, reason",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            crate::services::ingest::Rejection {
-                reason: r.get(1)?,
-                count: r.get(2)?,
-                first_at: r.get(3)?,
-                at: r.get(4)?,
-                place: r.get(5)?,
-            },
-        ))
-    })?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, rejection_from(r, 1)?)))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// A rejection from `reason, count, first_at, last_at, last_place`, starting at column `at`.
+fn rejection_from(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+) -> rusqlite::Result<crate::services::ingest::Rejection> {
+    Ok(crate::services::ingest::Rejection {
+        reason: r.get(at)?,
+        count: r.get(at + 1)?,
+        first_at: r.get(at + 2)?,
+        at: r.get(at + 3)?,
+        place: r.get(at + 4)?,
+    })
 }
 
 /// The newest `limit` reasons `channel` refused messages for, newest first.
@@ -147,13 +150,7 @@ pub fn rejections(
          WHERE source = ?1 ORDER BY last_at DESC, reason LIMIT ?2",
     )?;
     let rows = stmt.query_map(rusqlite::params![channel, limit as i64], |r| {
-        Ok(crate::services::ingest::Rejection {
-            reason: r.get(0)?,
-            count: r.get(1)?,
-            first_at: r.get(2)?,
-            at: r.get(3)?,
-            place: r.get(4)?,
-        })
+        rejection_from(r, 0)
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

@@ -37,6 +37,19 @@ impl Desk {
         Ingester::for_store(&self.store, Actor::source(name).unwrap(), name, format).unwrap()
     }
 
+    /// The HTTP endpoint on `config`, its two routes applying to this desk's file.
+    pub fn serve(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        config: &eventdesk_sources::http::HttpConfig,
+    ) -> eventdesk_core::Result<eventdesk_sources::http::HttpServer> {
+        rt.block_on(eventdesk_sources::http::serve(
+            config,
+            self.ingester("pagerduty", Format::PagerDuty),
+            self.ingester("alertmanager", Format::Alertmanager),
+        ))
+    }
+
     /// Every event and change, by plain SQL: (events, changes).
     pub fn counts(&self) -> (i64, i64) {
         let conn = rusqlite::Connection::open(self.path()).unwrap();
