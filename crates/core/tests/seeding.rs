@@ -46,6 +46,34 @@ fn seeds_events_with_consistent_history() {
         .map(|r| r.unwrap())
         .collect();
     assert!(fk.is_empty());
+    // The counts summed while loading are the rows' counts, the search index matches its
+    // content, and its load-time settings are back to the defaults writes use.
+    let rows = |sql: &str| -> Vec<(String, i64, i64)> {
+        let mut stmt = conn.as_sqlite().prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(
+        rows("SELECT status, severity, n FROM event_counts ORDER BY 1, 2"),
+        rows("SELECT status, severity, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2")
+    );
+    conn.as_sqlite()
+        .execute_batch("INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)")
+        .unwrap();
+    let config: Vec<(String, i64)> = conn
+        .as_sqlite()
+        .prepare("SELECT k, v FROM events_fts_config WHERE k IN ('automerge', 'hashsize') ORDER BY k")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        config,
+        [("automerge".to_owned(), 4), ("hashsize".to_owned(), 1024 * 1024)]
+    );
     let search = EventQuery {
         filter: eventdesk_core::EventFilter {
             search: Some("ledger".into()),

@@ -2,8 +2,10 @@
 //! and guards as [`WriteTxn`](crate::db::WriteTxn) — refused on a team desk's file and on a
 //! database that already has events, one transaction for everything, so that a failed or
 //! interrupted load leaves the file as it was — with the per-row costs taken out: secondary
-//! indexes and triggers are dropped first and rebuilt once at the end, the search index and
-//! the counts are rebuilt from the rows, and rows go in many per statement.
+//! indexes and triggers are dropped first and rebuilt once at the end (SQLite's sorter on
+//! every core), the search index is rebuilt from the rows in large flushes, the counts are
+//! summed while rows go in, and rows go in many per statement. benches/NOTES.md, "Seeding",
+//! has the figures.
 
 use crate::db::Conn;
 use crate::db::{rows, team_file};
@@ -11,6 +13,16 @@ use crate::error::{Error, Result};
 use crate::model::Field;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{params_from_iter, Transaction, TransactionBehavior};
+use std::collections::BTreeMap;
+
+/// The search index's in-memory buffer while it is rebuilt: flushed to disk as a segment each
+/// time it fills, so a larger buffer means fewer, larger segments and less merging (SQLite's
+/// default is 1 MiB).
+const SEARCH_BUFFER_WHILE_LOADING: i64 = 64 * 1024 * 1024;
+/// The search index's own defaults, restored after the load: the buffer, and how many
+/// segments of one level are merged as writes go on.
+const SEARCH_BUFFER: i64 = 1024 * 1024;
+const SEARCH_AUTOMERGE: i64 = 4;
 
 /// One event as it is stored; times in Unix ms; the texts that repeat as `&'static str`.
 pub struct BulkEvent {
@@ -47,6 +59,8 @@ pub struct BulkLoad<'c> {
     derived: Vec<(String, String, String)>,
     events: Rows,
     changes: Rows,
+    /// Events per (status, severity rank), for `event_counts`.
+    counts: BTreeMap<(&'static str, i64), i64>,
 }
 
 impl<'c> BulkLoad<'c> {
@@ -63,8 +77,12 @@ impl<'c> BulkLoad<'c> {
                 format!("already has {existing} events; seed an empty database"),
             ));
         }
-        // Room to sort while indexes are built (this connection only).
-        conn.execute_batch("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")?;
+        // Room to sort while indexes are built, and the sorter's helper threads (this
+        // connection only).
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        conn.execute_batch(&format!(
+            "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; PRAGMA threads = {threads};"
+        ))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let derived: Vec<(String, String, String)> = {
             let mut stmt = tx.prepare(
@@ -93,6 +111,7 @@ impl<'c> BulkLoad<'c> {
                 "INSERT INTO changes (event_id, at, actor, field, from_value, to_value) VALUES ",
                 6,
             ),
+            counts: BTreeMap::new(),
         })
     }
 
@@ -102,6 +121,7 @@ impl<'c> BulkLoad<'c> {
             Some((at, by)) => (int(at), text(by)),
             None => (null(), null()),
         };
+        *self.counts.entry((e.status, e.severity_rank)).or_default() += 1;
         self.events.push(
             &self.tx,
             [
@@ -149,11 +169,25 @@ impl<'c> BulkLoad<'c> {
         for (_, _, sql) in &self.derived {
             self.tx.execute_batch(sql)?;
         }
-        self.tx.execute_batch(
-            "INSERT INTO events_fts (events_fts) VALUES ('rebuild');
-             DELETE FROM event_counts;
-             INSERT INTO event_counts (status, severity, n) SELECT status, severity, count(*) FROM events GROUP BY 1, 2;",
-        )?;
+        // Rebuilt in a few large segments, unmerged; the defaults come back for the writes
+        // that follow, which merge as they go.
+        self.tx.execute_batch(&format!(
+            "INSERT INTO events_fts (events_fts, rank) VALUES ('hashsize', {SEARCH_BUFFER_WHILE_LOADING});
+             INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 0);
+             INSERT INTO events_fts (events_fts) VALUES ('rebuild');
+             INSERT INTO events_fts (events_fts, rank) VALUES ('hashsize', {SEARCH_BUFFER});
+             INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', {SEARCH_AUTOMERGE});"
+        ))?;
+        self.tx.execute("DELETE FROM event_counts", [])?;
+        {
+            let mut add = self
+                .tx
+                .prepare("INSERT INTO event_counts (status, severity, n) VALUES (?1, ?2, ?3)")?;
+            for ((status, severity), n) in &self.counts {
+                add.execute(rusqlite::params![status, severity, n])?;
+            }
+        }
+        self.tx.execute_batch("PRAGMA threads = 0")?;
         self.tx.commit()?;
         Ok(())
     }
