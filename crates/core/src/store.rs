@@ -30,6 +30,37 @@ pub const OPERATOR_WAIT: Duration = Duration::from_secs(2);
 pub const READ_POOL: usize = 2;
 /// How often the file is looked at for commits made by other processes.
 pub const OTHER_WRITERS_EVERY: Duration = Duration::from_millis(250);
+/// How long the work a store does in the background (the page check, reading the columns
+/// ahead) waits for the first page to be read before it starts anyway.
+pub const BACKGROUND_WORK_WAITS: Duration = Duration::from_secs(5);
+
+/// Opens once the first page was read (or [`BACKGROUND_WORK_WAITS`] passed): the work a store
+/// does in the background waits for it, so that the first rows a window asks for never share
+/// the machine with it (benches/NOTES.md, "Start to first rows").
+#[derive(Default)]
+pub struct FirstPage {
+    read: Mutex<bool>,
+    opened: parking_lot::Condvar,
+}
+
+impl FirstPage {
+    fn open(&self) {
+        let mut read = self.read.lock();
+        if !*read {
+            *read = true;
+            self.opened.notify_all();
+        }
+    }
+
+    /// Waits until the first page was read, or [`BACKGROUND_WORK_WAITS`].
+    pub(crate) fn wait(&self) {
+        let until = std::time::Instant::now() + BACKGROUND_WORK_WAITS;
+        let mut read = self.read.lock();
+        while !*read && std::time::Instant::now() < until {
+            self.opened.wait_until(&mut read, until);
+        }
+    }
+}
 
 /// The open database: one read connection with its memory for pages, [`READ_POOL`] for other
 /// reads, one write connection for the operator's commands and the settings (none when the file
@@ -44,6 +75,7 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     /// Ends the threads this store started.
     closing: Arc<AtomicBool>,
+    first_page: Arc<FirstPage>,
 }
 
 impl Drop for Store {
@@ -80,8 +112,9 @@ impl Store {
             Access::ReadWrite => db::connect(path),
             Access::ReadOnly(_) => db::connect_read_only(path),
         };
+        let first_page = Arc::new(FirstPage::default());
         let reader = Reader::new(connect(path)?, feed.quiet_commits())?;
-        reader.warm_up(connect(path)?);
+        reader.warm_up(connect(path)?, Arc::clone(&first_page));
         let readers = Pool::open(READ_POOL, || connect(path))?;
         let writer = match prepared.access {
             Access::ReadWrite => {
@@ -97,7 +130,12 @@ impl Store {
         let closing = Arc::new(AtomicBool::new(false));
         let identity = db::file_identity(path);
         if !prepared.checked {
-            check_in_background(path, feed.clone(), on_problem.clone());
+            check_in_background(
+                path,
+                feed.clone(),
+                on_problem.clone(),
+                Arc::clone(&first_page),
+            );
         }
         watch_other_writers(
             connect(path)?,
@@ -114,6 +152,7 @@ impl Store {
             feed,
             clock,
             closing,
+            first_page,
         })
     }
 
@@ -140,7 +179,9 @@ impl Store {
     }
 
     pub fn list_events(&self, query: &EventQuery) -> Result<Page> {
-        self.reader.lock().list_events(query)
+        let page = self.reader.lock().list_events(query);
+        self.first_page.open();
+        page
     }
 
     pub fn facets(&self) -> Result<Facets> {
@@ -257,11 +298,12 @@ impl Store {
 /// Who hears of a problem that stopped every write.
 type Problems = Arc<dyn Fn(Error) + Send + Sync>;
 
-fn check_in_background(path: &Path, feed: CommitFeed, on_problem: Problems) {
+fn check_in_background(path: &Path, feed: CommitFeed, on_problem: Problems, after: Arc<FirstPage>) {
     let path = path.to_owned();
     let spawned = std::thread::Builder::new()
         .name("quick-check".into())
         .spawn(move || {
+            after.wait();
             let started = std::time::Instant::now();
             let checked =
                 db::connect_read_only(&path).and_then(|conn| db::quick_check(&conn, &path));

@@ -29,9 +29,10 @@ impl Reader {
         })
     }
 
-    /// Reads the columns on `conn` in a thread of its own; see [`Memory::warm_up`].
-    pub fn warm_up(&self, conn: Conn) {
-        self.memory.warm_up(conn.into_raw());
+    /// Reads the columns on `conn` in a thread of its own once `after` opens; see
+    /// [`Memory::warm_up`].
+    pub fn warm_up(&self, conn: Conn, after: Arc<crate::FirstPage>) {
+        self.memory.warm_up(conn.into_raw(), after);
     }
 
     /// Whether reads may use the memory; off, every read is answered by SQL alone, as

@@ -156,20 +156,22 @@ impl Memory {
         Ok(())
     }
 
-    /// Reads the columns on `conn` in a thread of its own, so that the first view that needs
-    /// them does not wait as long (benches/NOTES.md, "Reading the columns").
-    pub(crate) fn warm_up(self: &Arc<Self>, mut conn: Connection) {
-        {
-            let mut state = self.state.lock();
-            if !matches!(state.columns, Slot::Empty) {
-                return;
-            }
-            state.columns = Slot::Building;
-        }
+    /// Reads the columns on `conn` in a thread of its own once `after` opens, so that the
+    /// first view that needs them does not wait as long (benches/NOTES.md, "Reading the
+    /// columns"). A read that needs them before then reads them itself.
+    pub(crate) fn warm_up(self: &Arc<Self>, mut conn: Connection, after: Arc<crate::FirstPage>) {
         let memory = Arc::clone(self);
         let spawned = std::thread::Builder::new()
             .name("reader-warm-up".into())
             .spawn(move || {
+                after.wait();
+                {
+                    let mut state = memory.state.lock();
+                    if !matches!(state.columns, Slot::Empty) {
+                        return;
+                    }
+                    state.columns = Slot::Building;
+                }
                 let started = std::time::Instant::now();
                 let built = conn
                     .transaction()
@@ -185,8 +187,7 @@ impl Memory {
                 memory.finish_build(built);
             });
         if let Err(e) = spawned {
-            tracing::warn!(error = %e, "could not start the reader's warm-up");
-            self.finish_build(Err(crate::Error::storage(e)));
+            tracing::warn!(error = %e, "could not start the reader's warm-up: the first view that needs the columns reads them");
         }
     }
 
