@@ -120,8 +120,6 @@ impl Store {
             Access::ReadWrite => {
                 let conn = db::connect(path)?;
                 conn.set_busy_wait(OPERATOR_WAIT)?;
-                // No commit of this process waits for the log to be copied back.
-                feed.checkpoint_in_background(path)?;
                 Some(Mutex::new(conn))
             }
             Access::ReadOnly(_) => None,

@@ -149,36 +149,3 @@ fn the_database_refuses_edits_that_break_the_readers_rules() {
         .unwrap();
     f.add_events(1);
 }
-
-#[test]
-fn the_log_is_copied_back_by_a_thread_of_its_own_not_by_commits() {
-    let f = crate::support::Fixture::new();
-    let path = f._dir.path().join("eventdesk.db");
-    let mut conn = f.store.connect().unwrap();
-    let size = || std::fs::metadata(&path).unwrap().len();
-    let before = size();
-    // One commit of about 6 MiB: past SQLite's 1,000-page threshold, so a commit that
-    // checkpointed would grow the file itself.
-    f.feed
-        .write(&mut conn, &*f.clock, |w| {
-            for i in 0..6_000 {
-                let mut e = crate::support::new_event(i);
-                e.title = format!("{i} {}", "x".repeat(1_000));
-                w.insert(&e, &eventdesk_core::Actor::Simulator)?;
-            }
-            Ok(())
-        })
-        .unwrap();
-    let pages: i64 = conn
-        .as_sqlite()
-        .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(
-        pages, 0,
-        "the writing connection does not checkpoint in its commits"
-    );
-    // The checkpointer copies the pages into the file soon after.
-    crate::support::wait_for("the checkpointer did not copy the log back", || {
-        size() >= before + 6_000_000
-    });
-}

@@ -1,4 +1,3 @@
-use crate::support::wait_for;
 use crate::support::Fixture;
 use eventdesk_core::{Actor, EventQuery, SimConfig, Simulator, Status};
 
@@ -202,6 +201,15 @@ fn settings_out_of_range_are_rejected_by_name() {
             Err(eventdesk_core::Error::InvalidInput { field: got, .. }) => assert_eq!(got, field),
             other => panic!("{field}: {other:?}"),
         }
+    }
+}
+
+/// Waits until `done` holds, failing with `what` after 20 s.
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
 

@@ -93,12 +93,3 @@ pub fn new_event(i: usize) -> NewEvent {
         ..NewEvent::default()
     }
 }
-
-/// Waits until `done` holds, failing with `what` after 20 s.
-pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !done() {
-        assert!(std::time::Instant::now() < deadline, "{what}");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}

@@ -3,45 +3,13 @@
 //! shell pass a `Conn` (or a [`WriteTxn`](crate::db::WriteTxn)) to typed functions.
 
 use crate::db::WriteTxn;
-use std::cell::Cell;
 
 /// An open connection to an Eventdesk file, configured by [`connect`](crate::db::connect).
-pub struct Conn(rusqlite::Connection, Cell<Checkpoints>);
-
-/// Who copies the write-ahead log back after this connection's commits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Checkpoints {
-    /// SQLite, in the commit that takes the log past 1,000 pages (its default).
-    InCommit,
-    /// SQLite, in commits, at a threshold chosen for this connection's work
-    /// ([`tune_for_streaming`](crate::db::tune_for_streaming)).
-    InCommitTuned,
-    /// A checkpointer thread (the feed's, see `checkpoints`): none in commits.
-    Background,
-}
+pub struct Conn(rusqlite::Connection);
 
 impl Conn {
     pub(crate) fn new(conn: rusqlite::Connection) -> Conn {
-        Conn(conn, Cell::new(Checkpoints::InCommit))
-    }
-
-    pub(crate) fn checkpoints(&self) -> Checkpoints {
-        self.1.get()
-    }
-
-    pub(crate) fn set_checkpoints(&self, who: Checkpoints) -> crate::error::Result<()> {
-        let pages: i64 = match who {
-            Checkpoints::InCommit => 1_000,
-            Checkpoints::InCommitTuned => 16_384,
-            Checkpoints::Background => 0,
-        };
-        let _: i64 =
-            self.0
-                .query_row(&format!("PRAGMA wal_autocheckpoint = {pages}"), [], |r| {
-                    r.get(0)
-                })?;
-        self.1.set(who);
-        Ok(())
+        Conn(conn)
     }
 
     /// How long a write on this connection waits for another writer's lock before `Busy`

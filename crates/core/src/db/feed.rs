@@ -3,9 +3,7 @@
 
 use crate::clock::Clock;
 use crate::db::catch_up::published_range;
-use crate::db::conn::Checkpoints;
 use crate::db::rows::last_seq;
-use crate::db::Checkpointer;
 use crate::db::Conn;
 use crate::db::WriteTxn;
 use crate::error::{Error, Result};
@@ -31,8 +29,6 @@ struct State {
     published: Option<i64>,
     /// Why writes stopped (a damaged file), if they did.
     halted: Option<Error>,
-    /// The thread that checkpoints after this feed's commits, once started.
-    checkpointer: Option<Arc<Checkpointer>>,
 }
 
 impl CommitFeed {
@@ -44,7 +40,6 @@ impl CommitFeed {
                     tx,
                     published: None,
                     halted: None,
-                    checkpointer: None,
                 })),
                 quiet: Arc::new(AtomicU64::new(0)),
             },
@@ -55,16 +50,6 @@ impl CommitFeed {
     /// Publishes from `seq` on: what is committed after it reaches the receiver.
     pub fn start_at(&self, seq: i64) {
         self.state.lock().published = Some(seq);
-    }
-
-    /// Checkpoints the file at `path` on a thread of its own after this feed's commits, from
-    /// now on, instead of inside them (`db::checkpoints`). The thread stops with the feed.
-    pub fn checkpoint_in_background(&self, path: &std::path::Path) -> Result<()> {
-        let mut state = self.state.lock();
-        if state.checkpointer.is_none() {
-            state.checkpointer = Some(Arc::new(Checkpointer::spawn(path)?));
-        }
-        Ok(())
     }
 
     /// Refuses every write from now on with `error` (the file was found damaged).
@@ -88,18 +73,10 @@ impl CommitFeed {
         clock: &dyn Clock,
         f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>,
     ) -> Result<T> {
-        let checkpointer = {
-            let state = self.state.lock();
-            if let Some(e) = &state.halted {
-                return Err(e.clone());
-            }
-            state.checkpointer.clone()
-        };
-        // A connection tuned for its own schedule keeps it.
-        if checkpointer.is_some() && conn.checkpoints() == Checkpoints::InCommit {
-            conn.set_checkpoints(Checkpoints::Background)?;
-        }
         let conn = conn.raw_mut();
+        if let Some(e) = &self.state.lock().halted {
+            return Err(e.clone());
+        }
         let mut w = WriteTxn::begin(conn, clock)?;
         let out = f(&mut w)?;
         let mut state = self.state.lock();
@@ -117,10 +94,6 @@ impl CommitFeed {
             None => {
                 self.quiet.fetch_add(1, Ordering::Relaxed);
             }
-        }
-        drop(state);
-        if let Some(checkpointer) = checkpointer {
-            checkpointer.committed();
         }
         Ok(out)
     }

@@ -5,7 +5,6 @@ pub mod actions;
 pub mod bulk;
 pub mod catch_up;
 pub mod check;
-mod checkpoints;
 mod conn;
 mod feed;
 pub mod ingest;
@@ -16,8 +15,6 @@ pub mod team;
 pub mod team_dump;
 mod write;
 
-pub(crate) use checkpoints::Checkpointer;
-pub use checkpoints::CHECKPOINT_SPACING;
 pub(crate) use conn::sealed::Raw;
 pub use conn::{Conn, Handle};
 pub use feed::CommitFeed;

@@ -456,8 +456,10 @@ pub fn checkpoint(conn: &impl Handle) -> Result<()> {
 /// checkpoints every 64 MiB of log rather than every 4 MiB, so that pages written again and
 /// again (the indexes' upper levels) are copied back once.
 pub fn tune_for_streaming(conn: &Conn) -> Result<()> {
-    conn.raw().pragma_update(None, "cache_size", -64 * 1024)?;
-    conn.set_checkpoints(crate::db::conn::Checkpoints::InCommitTuned)
+    let conn = conn.raw();
+    conn.pragma_update(None, "cache_size", -64 * 1024)?;
+    let _: i64 = conn.query_row("PRAGMA wal_autocheckpoint = 16384", [], |r| r.get(0))?;
+    Ok(())
 }
 
 /// What tells the file at a path from another put in its place: its device and inode where
