@@ -1,7 +1,40 @@
-// Prints the benchmark results as one table: per-call p50 and p99 measured call by call (the
+// Prints the benchmark results as one table (or, with --summary, the issue-level table of
+// scripts/bench.sh): per-call p50 and p99 measured call by call (the
 // queries), criterion's mean (every benchmark), and throughput for the simulator batches.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+
+/** Prints rows as a Markdown table. */
+function print(title, rows) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  console.log(title);
+  for (const [i, r] of rows.entries()) {
+    console.log(`| ${r.map((cell, c) => cell.padEnd(widths[c])).join(" | ")} |`);
+    if (i === 0) console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
+  }
+}
+
+// `--summary DIR`: the issue-level table, from the rows each part wrote (core, ingest, window).
+if (process.argv[2] === "--summary") {
+  const dir = process.argv[3] ?? "target/bench";
+  const rows = [["step", "now", "floor (same run)", "ratio to floor", "goal"]];
+  const missing = [];
+  for (const part of ["core", "ingest", "window"]) {
+    const file = join(dir, `${part}.json`);
+    if (!existsSync(file)) {
+      missing.push(part);
+      continue;
+    }
+    for (const r of JSON.parse(readFileSync(file, "utf8")))
+      rows.push([r.step, r.now, r.floor, r.ratio, r.goal]);
+  }
+  console.log("");
+  print(
+    `Eventdesk: the steps an operator waits for${missing.length ? ` (not measured: ${missing.join(", ")})` : ""}`,
+    rows,
+  );
+  process.exit(0);
+}
 
 const root = process.argv[2] ?? "target/criterion";
 // The last run's per-call timings name its criterion group (the database size); groups of
@@ -37,9 +70,4 @@ for (const [name, mean] of criterion) {
     : "";
   rows.push([name, "", "", fmt(mean), rate]);
 }
-const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-console.log(`Eventdesk core benchmarks: ${group}`);
-for (const [i, r] of rows.entries()) {
-  console.log(`| ${r.map((cell, c) => cell.padEnd(widths[c])).join(" | ")} |`);
-  if (i === 0) console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
-}
+print(`Eventdesk core benchmarks: ${group}`, rows);

@@ -11,7 +11,10 @@ const STATUSES: [Status, string][] = [
   ["completed", "Completed"],
 ];
 const SEVERITIES: Severity[] = ["warning", "error", "critical"];
-const SEARCH_DELAY_MS = 250;
+// A search costs the core well under a millisecond at 1,000,000 events, so the box waits only
+// long enough to fold a burst of keys (a paste, fast typing) into one read: each pause between
+// words shows its rows.
+export const SEARCH_DELAY_MS = 40;
 
 type Props = { view: View; onChange: (view: View) => void };
 

@@ -56,14 +56,137 @@ impl Percentiles {
             .map(|(name, p50, p99, calls)| serde_json::json!({ "name": name, "p50": p50, "p99": p99, "calls": calls }))
             .collect();
         // Benches run in the package folder; the workspace target is two levels up.
-        let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "../../target".into())
-            + "/criterion";
+        let dir = target_dir() + "/criterion";
         std::fs::create_dir_all(&dir).expect("criterion folder");
         let json =
             serde_json::to_string_pretty(&serde_json::json!({ "group": group, "rows": rows }))
                 .expect("json");
         std::fs::write(format!("{dir}/eventdesk-percentiles.json"), json)
             .expect("write percentiles");
+    }
+}
+
+/// The workspace's target folder (benches run in the package folder, two levels down).
+fn target_dir() -> String {
+    std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "../../target".into())
+}
+
+/// The rows this bench adds to the issue-level table `scripts/bench.sh` prints: the step, its
+/// figure, the floor measured in the same run, the ratio to it, and the goal.
+#[derive(Default)]
+struct Summary(Vec<serde_json::Value>);
+
+impl Summary {
+    fn row(&mut self, step: &str, now: String, floor: &str, ratio: String, goal: &str) {
+        self.0.push(serde_json::json!({
+            "step": step, "now": now, "floor": floor, "ratio": ratio, "goal": goal
+        }));
+    }
+
+    fn save(&self) {
+        let dir = target_dir() + "/bench";
+        std::fs::create_dir_all(&dir).expect("bench folder");
+        let json = serde_json::to_string_pretty(&self.0).expect("json");
+        std::fs::write(format!("{dir}/core.json"), json).expect("write summary");
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn millis(ns: u128) -> String {
+    format!("{:.2} ms", ns as f64 / 1e6)
+}
+
+fn ratio(value: f64, floor: f64) -> String {
+    format!("{:.2}×", value / floor)
+}
+
+/// The floors of the write path: the seeded rows copied by plain prepared inserts (one
+/// statement per row, one transaction) into a file that has only the two tables (no index,
+/// trigger or search index), in WAL mode with the app's `synchronous` and foreign keys.
+struct Floor {
+    insert: Duration,
+    conn: rusqlite::Connection,
+}
+
+impl Floor {
+    fn load(seeded: &std::path::Path, bare: &std::path::Path) -> Floor {
+        use rusqlite::types::Value;
+        let src = rusqlite::Connection::open(seeded).expect("open the seeded file");
+        let all = |sql: &str| -> Vec<Vec<Value>> {
+            let mut stmt = src.prepare(sql).expect("prepare");
+            let width = stmt.column_count();
+            stmt.query_map([], |r| (0..width).map(|i| r.get::<_, Value>(i)).collect())
+                .expect("read")
+                .map(|r| r.expect("row"))
+                .collect()
+        };
+        let tables: Vec<String> = src
+            .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'changes') ORDER BY rowid")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("schema")
+            .map(|r| r.expect("table"))
+            .collect();
+        let events = all("SELECT * FROM events ORDER BY id");
+        let changes = all("SELECT * FROM changes ORDER BY seq");
+        let mut conn = rusqlite::Connection::open(bare).expect("open the bare file");
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .expect("pragmas");
+        for sql in &tables {
+            conn.execute_batch(sql).expect("table");
+        }
+        let t = Instant::now();
+        let tx = conn.transaction().expect("begin");
+        for (table, rows) in [("events", &events), ("changes", &changes)] {
+            let width = rows.first().map_or(0, Vec::len);
+            let marks = vec!["?"; width].join(", ");
+            let mut insert = tx
+                .prepare(&format!("INSERT INTO {table} VALUES ({marks})"))
+                .expect("prepare");
+            for row in rows {
+                insert
+                    .execute(rusqlite::params_from_iter(row))
+                    .expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .expect("checkpoint");
+        Floor {
+            insert: t.elapsed(),
+            conn,
+        }
+    }
+
+    /// `n` changes in one commit, as plain statements: a severity update of an event and its
+    /// line in the log.
+    fn changes(&mut self, n: u64, turn: &mut i64) {
+        let tx = self.conn.transaction().expect("begin");
+        {
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE events SET severity = (severity + 1) % 4, updated_at = ?2, version = version + 1 WHERE id = ?1",
+                )
+                .expect("prepare");
+            let mut log = tx
+                .prepare_cached(
+                    "INSERT INTO changes (event_id, at, actor, field, from_value, to_value) \
+                     VALUES (?1, ?2, 'simulator', 'severity', 'warning', 'error')",
+                )
+                .expect("prepare");
+            for _ in 0..n {
+                *turn += 1;
+                let id = 1 + *turn % 1_000;
+                update.execute((id, *turn)).expect("update");
+                log.execute((id, *turn)).expect("log");
+            }
+        }
+        tx.commit().expect("commit");
     }
 }
 
@@ -82,9 +205,30 @@ fn bench(c: &mut Criterion) {
     db::prepare(&path, db::Check::Now).expect("prepare");
     let n = events();
     let mut conn = db::connect(&path).expect("connect");
+    // As `eventdesk-cli seed` does it: the load, then a checkpoint.
     let t = Instant::now();
     seed::seed(&mut conn, n, 1, 1_764_000_000_000, |_, _| {}).expect("seed");
-    eprintln!("seeded {n} events in {:.1} s", t.elapsed().as_secs_f64());
+    db::checkpoint(&conn).expect("checkpoint");
+    let seeding = t.elapsed();
+    drop(conn);
+    eprintln!("seeded {n} events in {:.1} s", seeding.as_secs_f64());
+    let bare = dir.path().join("bare.db");
+    let mut bare_floor = Floor::load(&path, &bare);
+    eprintln!(
+        "the same rows by plain prepared inserts: {:.1} s",
+        bare_floor.insert.as_secs_f64()
+    );
+    let mut summary = Summary::default();
+    summary.row(
+        &format!("seed {n} events (eventdesk-cli seed)"),
+        secs(seeding),
+        &format!(
+            "the same rows by plain prepared inserts: {}",
+            secs(bare_floor.insert)
+        ),
+        ratio(seeding.as_secs_f64(), bare_floor.insert.as_secs_f64()),
+        "< 10 s, ≤ 2× the floor",
+    );
     let (feed, rx) = CommitFeed::new();
     let store = Store::open(&path, feed.clone(), Arc::new(SystemClock)).expect("open");
     let n = i64::try_from(n).expect("count");
@@ -322,6 +466,22 @@ fn bench(c: &mut Criterion) {
     };
     g.bench_function("floor: raw SQL page 1", |b| b.iter(&mut floor));
     pct.measure("floor: raw SQL page 1", &mut floor);
+    {
+        let (shapes, raw) = pct.0.split_at(pct.0.len() - 1);
+        let worst = shapes.iter().max_by_key(|p| p.2).expect("shapes");
+        let over = shapes.iter().filter(|p| p.2 >= 5_000_000).count();
+        summary.row(
+            &format!(
+                "core list_events p99, worst of {} shapes: {} ({over} over 5 ms)",
+                shapes.len(),
+                worst.0
+            ),
+            millis(worst.2),
+            &format!("raw SQL page 1 p99: {}", millis(raw[0].2)),
+            ratio(worst.2 as f64, raw[0].2 as f64),
+            "every shape < 5 ms",
+        );
+    }
     g.bench_function("get_event with history", |b| {
         b.iter(|| black_box(store.get_event(n / 2).expect("event")))
     });
@@ -366,6 +526,36 @@ fn bench(c: &mut Criterion) {
         });
         while emitted_rx.try_recv().is_ok() {}
     }
+    // The simulator's rate in 10,000-change commits with the reader paging beside it, next
+    // to the same number of plain updates and log lines on the bare file.
+    let rate = |mut batch: Box<dyn FnMut() + '_>| {
+        let t = Instant::now();
+        let mut batches = 0u32;
+        while batches < 5 || t.elapsed() < Duration::from_secs(3) {
+            batch();
+            batches += 1;
+        }
+        f64::from(batches) * 10_000.0 / t.elapsed().as_secs_f64()
+    };
+    let simulated = rate(Box::new(|| {
+        sim.run_batch(
+            &mut sim_conn,
+            &feed,
+            &eventdesk_core::At(1_764_000_000_000),
+            10_000,
+        )
+        .expect("batch")
+    }));
+    let mut turn = 0;
+    let plain = rate(Box::new(|| bare_floor.changes(10_000, &mut turn)));
+    summary.row(
+        "simulator changes/s, 10,000 per commit, the reader paging",
+        format!("{simulated:.0}"),
+        &format!("plain updates and log lines on the bare file: {plain:.0}/s"),
+        ratio(simulated, plain),
+        "≥ 100,000/s",
+    );
+    while emitted_rx.try_recv().is_ok() {}
     stop.store(true, Ordering::Relaxed);
     let pages = reader.join().expect("reader");
     eprintln!("the reader paged {pages} times during the write benchmarks");
@@ -395,6 +585,27 @@ fn bench(c: &mut Criterion) {
         };
         lags.push(handed.saturating_duration_since(started).as_nanos());
     }
+    let mut plain = Vec::new();
+    for _ in 0..200 {
+        let started = Instant::now();
+        bare_floor.changes(1, &mut turn);
+        plain.push(started.elapsed().as_nanos());
+    }
+    let p99 = |mut v: Vec<u128>| {
+        v.sort_unstable();
+        v[(v.len() * 99 / 100).min(v.len() - 1)]
+    };
+    let (lag, plain) = (p99(lags.clone()), p99(plain));
+    summary.row(
+        "one change: write, commit, pusher hands over (p99)",
+        millis(lag),
+        &format!(
+            "one plain update and log line committed on the bare file: {}",
+            millis(plain)
+        ),
+        ratio(lag as f64, plain as f64),
+        "p99 < 5 ms",
+    );
     pct.record("one change: write, commit, pusher hands over", lags);
 
     // Page 1 read just after another connection committed one change, as the window reads it
@@ -420,6 +631,7 @@ fn bench(c: &mut Criterion) {
     pct.record("page 1 right after a commit", after);
     g.finish();
     pct.save(&group);
+    summary.save();
 }
 
 criterion_group! {

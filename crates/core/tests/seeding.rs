@@ -64,7 +64,9 @@ fn seeds_events_with_consistent_history() {
         .unwrap();
     let config: Vec<(String, i64)> = conn
         .as_sqlite()
-        .prepare("SELECT k, v FROM events_fts_config WHERE k IN ('automerge', 'hashsize') ORDER BY k")
+        .prepare(
+            "SELECT k, v FROM events_fts_config WHERE k IN ('automerge', 'hashsize') ORDER BY k",
+        )
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
@@ -72,7 +74,10 @@ fn seeds_events_with_consistent_history() {
         .collect();
     assert_eq!(
         config,
-        [("automerge".to_owned(), 4), ("hashsize".to_owned(), 1024 * 1024)]
+        [
+            ("automerge".to_owned(), 4),
+            ("hashsize".to_owned(), 1024 * 1024)
+        ]
     );
     let search = EventQuery {
         filter: eventdesk_core::EventFilter {
