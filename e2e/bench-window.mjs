@@ -73,6 +73,64 @@ async function startToFirstRows(browser, pid) {
   return mark === null ? undefined : mark - (boot * 1000 + ticks * 10);
 }
 
+/** The app process's start, in Unix ms (from /proc, to 10 ms). */
+function processStart(pid) {
+  const ticks = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[19]);
+  const boot = Number(/^btime (\d+)/m.exec(readFileSync("/proc/stat", "utf8"))[1]);
+  return boot * 1000 + ticks * 10;
+}
+
+/**
+ * Where start to first rows went: the page's marks (its navigation, its script, the first
+ * read) and the app's log lines, each as ms since the process started.
+ */
+async function startSteps(browser, pid, dir) {
+  const started = processStart(pid);
+  const page = await browser.execute(() => {
+    const at = (name) => {
+      const m = performance.getEntriesByName(name)[0];
+      return m ? performance.timeOrigin + m.startTime : null;
+    };
+    const nav = performance.getEntriesByType("navigation")[0];
+    return {
+      "page navigation starts": performance.timeOrigin,
+      "page: response end": nav ? performance.timeOrigin + nav.responseEnd : null,
+      "page: script runs": at("eventdesk:script"),
+      "page: DOM content loaded": nav
+        ? performance.timeOrigin + nav.domContentLoadedEventEnd
+        : null,
+      "page: first list_events sent": at("eventdesk:read-start"),
+      "page: first list_events answered": at("eventdesk:read-end"),
+      "page: first rows in the DOM": at("eventdesk:first-rows"),
+    };
+  });
+  const steps = Object.entries(page)
+    .filter(([, at]) => at !== null)
+    .map(([name, at]) => [name, at - started]);
+  // The app's log: "2026-12-07T13:55:01.123456Z  INFO ...".
+  const logs = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.log/.test(e.name)) logs.push(p);
+    }
+  };
+  walk(dir);
+  for (const file of logs) {
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      const m = /^(\S+Z)\s+\S+\s+(?:\S+: )?(.*)$/.exec(
+        line.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), ""),
+      );
+      if (!m) continue;
+      const at = Date.parse(m[1]);
+      if (Number.isNaN(at) || at - started > 10_000) continue;
+      steps.push([`app log: ${m[2].slice(0, 70)}`, at - started]);
+    }
+  }
+  return steps.sort((a, b) => a[1] - b[1]);
+}
+
 /** Round trips of the cheapest command (`about`: a clone of a few strings), the IPC floor. */
 async function ipcFloor(browser, calls) {
   return browser.execute(async (calls) => {
@@ -216,7 +274,20 @@ async function searchToRows(browser, text, previous) {
           clearInterval(poll);
           done(value);
         };
-        const look = () => shown() && finish(performance.now() - t);
+        const since = (name) => {
+          const m = performance.getEntriesByName(name)[0];
+          return m && m.startTime >= t ? m.startTime - t : null;
+        };
+        const look = () => {
+          if (!shown()) return;
+          const total = performance.now() - t;
+          finish({
+            total,
+            sent: since("eventdesk:read-start"),
+            answered: since("eventdesk:read-end"),
+            rendered: since("eventdesk:rows"),
+          });
+        };
         const observer = new MutationObserver(look);
         observer.observe(document.querySelector("table.events"), {
           childList: true,
@@ -311,6 +382,7 @@ try {
   });
   const pid = appPid(ws);
   const start = await startToFirstRows(browser, pid);
+  const steps = await startSteps(browser, pid, ws.dir);
   await sleep(3_000); // the reader's memory is built in the background; settle first
   const total = await browser.execute(() => document.querySelector(".total")?.textContent ?? "");
 
@@ -332,14 +404,17 @@ try {
 
   // A search that shows nothing within 10 s is counted, not fatal: that is what is measured.
   const searches = [];
+  const searchSteps = [];
   const slowSearches = [];
   const words = ["ledger", "timeout", "declined", "login", "settlement"];
   const searchFloor = await plainPageSwap(browser, 10, words);
   if (searchFloor.failed) throw new Error(`plain search swap: ${searchFloor.failed}`);
   for (const word of words) {
     const t = await searchToRows(browser, word, "");
-    if (typeof t === "number") searches.push(t);
-    else {
+    if (typeof t.total === "number") {
+      searches.push(t.total);
+      searchSteps.push(t);
+    } else {
       slowSearches.push(word);
       console.error(t.failed);
     }
@@ -390,6 +465,16 @@ try {
     ms(searches.length ? Math.max(...searches) : undefined),
   ]);
   results.push(["start → first rows", ms(start), ""]);
+  for (const [name, at] of steps) results.push([`  start: ${name}`, ms(at), ""]);
+  const median = (key) => {
+    const v = searchSteps.map((x) => x[key]).filter((x) => x !== null);
+    return v.length ? ms(percentile(v, 50)) : "-";
+  };
+  results.push([
+    "  search: read sent / answered / rows rendered / all matching seen (p50, from the input)",
+    `${median("sent")} / ${median("answered")} / ${median("rendered")} / ${median("total")}`,
+    "",
+  ]);
   results.push([
     `push commit → row in the DOM (${lags.length} changes in 10 s)`,
     ms(percentile(lags, 50)),

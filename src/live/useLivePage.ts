@@ -6,6 +6,7 @@ import { api } from "../api";
 import type { ChangeSet, Event, EventQuery, Page } from "../bindings";
 import { applyChangeSet, hold, noneHeld, replaceRow, type Held } from "./live";
 import { onPush } from "./pushes";
+import { markLatest } from "../marks";
 import { queryKeys } from "../queryKeys";
 
 /** The least time between two reads of a filtered view caused by pushes. */
@@ -50,7 +51,9 @@ export function useLivePage(q: EventQuery, plain: boolean) {
   const query = useQuery({
     queryKey: queryKeys.page(q),
     queryFn: async () => {
+      markLatest("eventdesk:read-start");
       const page = await api.listEvents(q);
+      markLatest("eventdesk:read-end");
       return plain ? replay(page, recent.current).page : page;
     },
     placeholderData: keepPreviousData,

@@ -17,6 +17,7 @@ import {
   type OperatorNames,
 } from "../format";
 import { Timestamp } from "../controls";
+import { markLatest } from "../marks";
 
 const column = createColumnHelper<Event>();
 
@@ -229,6 +230,7 @@ export function EventTable(props: Props) {
     if (rows.length > 0 && performance.getEntriesByName(FIRST_ROWS).length === 0)
       performance.mark(FIRST_ROWS);
   }, [rows.length]);
+  useEffect(() => markLatest("eventdesk:rows"), [rows]);
 
   useEffect(() => {
     if (current === null) return;
