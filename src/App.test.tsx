@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { FakeBackend } from "./test/fakeBackend";
 import { renderApp } from "./test/renderApp";
 
@@ -442,6 +442,34 @@ describe("the event table", () => {
     });
   });
 
+  it("searches at the first key and folds the keys right after it into one search", async () => {
+    const backend = new FakeBackend(30);
+    renderApp();
+    await waitFor(() => expect(rowIds()).toHaveLength(30));
+    const searched = () =>
+      backend.calls
+        .filter((c) => c.cmd === "list_events")
+        .map((c) => (c.args as { query: { filter: { search?: string | null } } }).query.filter)
+        .map((f) => f.search)
+        .filter((s) => s);
+    const box = screen.getByRole("searchbox", { name: "Search events" });
+    // Three keys in one burst (the clock stands still, however long a render takes here): the
+    // first reads at once, the other two as one read after them.
+    vi.useFakeTimers({ toFake: ["performance"] });
+    try {
+      fireEvent.change(box, { target: { value: "l" } });
+      fireEvent.change(box, { target: { value: "le" } });
+      fireEvent.change(box, { target: { value: "led" } });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(window.location.search).toBe("?q=l");
+    await waitFor(() => expect(window.location.search).toBe("?q=led"));
+    await waitFor(() => expect(searched().at(-1)).toBe("led"));
+    expect(searched()).toContain("l");
+    expect(searched()).not.toContain("le");
+  });
+
   it("filters, searches and sorts, keeps the view in the URL, and reads again on pushes", async () => {
     const backend = new FakeBackend(30);
     backend.replace({
@@ -461,8 +489,9 @@ describe("the event table", () => {
     await waitFor(() => expect(rowIds()).toHaveLength(30));
 
     await user.type(screen.getByRole("searchbox", { name: "Search events" }), "replication");
+    // The first key searches at once; the keys that follow fold into one search after them.
+    await waitFor(() => expect(window.location.search).toBe("?q=replication"));
     await waitFor(() => expect(rowIds()).toEqual([7]));
-    expect(window.location.search).toBe("?q=replication");
     const last = backend.calls.filter((c) => c.cmd === "list_events").at(-1)?.args as {
       query: { filter: { search: string } };
     };
