@@ -41,7 +41,7 @@ const EXPANSIONS_KEPT: NonZeroUsize = NonZeroUsize::new(32).expect("non-zero");
 /// Hits read into a set at most per read when only a count is wanted (benches/NOTES.md, "Reading
 /// a new common word's hits"); a set with more is completed over the next reads, each taking up where
 /// the last stopped, and counts are bounded meanwhile.
-const COUNT_BUDGET: i64 = 40_000;
+const COUNT_BUDGET: i64 = 25_000;
 
 /// The columns' state. One thread builds them: the warm-up thread, or the first read that
 /// needs them if it comes first.
