@@ -63,6 +63,7 @@ const single = {
 export const api = {
   listEvents: (query: EventQuery): Promise<Page> => unwrap(commands.listEvents(query)),
   facets: (): Promise<Facets> => unwrap(commands.listFacets()),
+  firstRowsShown: (): Promise<null> => unwrap(commands.firstRowsShown()),
   getEvent: (id: number): Promise<EventDetail> => unwrap(commands.getEvent(id)),
   eventHistory: (id: number, before: number, limit: number): Promise<HistoryPage> =>
     unwrap(commands.eventHistory(id, before, limit)),

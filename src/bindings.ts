@@ -32,6 +32,11 @@ export const commands = {
 	setSimulator: (settings: SimConfig) => typedError<SimulatorStatus, AppError>(__TAURI_INVOKE("set_simulator", { settings })),
 	/**  The kinds and sources present, for the filter menus. */
 	listFacets: () => typedError<Facets, AppError>(__TAURI_INVOKE("list_facets")),
+	/**
+	 *  The window has shown its first rows: the store's background work (the page check, the
+	 *  columns read ahead) may start.
+	 */
+	firstRowsShown: () => typedError<null, AppError>(__TAURI_INVOKE("first_rows_shown")),
 	/**  The operator's preferences (defaults until first saved). */
 	getSettings: () => typedError<AppSettings, AppError>(__TAURI_INVOKE("get_settings")),
 	/**  Validates, persists and applies new preferences; returns them as saved. */

@@ -35,6 +35,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::simulator_status,
             commands::set_simulator,
             commands::list_facets,
+            commands::first_rows_shown,
             commands::get_settings,
             commands::save_settings,
             commands::activity,

@@ -176,6 +176,8 @@ export class FakeBackend {
     switch (cmd) {
       case "list_events":
         return this.list(a.query as EventQuery);
+      case "first_rows_shown":
+        return null;
       case "list_facets":
         return {
           kinds: [...new Set(this.events.map((e) => e.kind))].sort(),

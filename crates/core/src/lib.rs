@@ -26,4 +26,4 @@ pub use services::export::{ExportFormat, ExportOutcome};
 pub use services::notify::{Notice, Notifier};
 pub use services::preferences::{AppSettings, Density, Sounds, Theme};
 pub use services::simulator::{SimConfig, SimControl, Simulator, SimulatorStatus};
-pub use store::{FirstPage, Store};
+pub use store::{StartGate, Store};

@@ -31,33 +31,34 @@ pub const READ_POOL: usize = 2;
 /// How often the file is looked at for commits made by other processes.
 pub const OTHER_WRITERS_EVERY: Duration = Duration::from_millis(250);
 /// How long the work a store does in the background (the page check, reading the columns
-/// ahead) waits for the first page to be read before it starts anyway.
+/// ahead) waits for the window's first rows before it starts anyway.
 pub const BACKGROUND_WORK_WAITS: Duration = Duration::from_secs(5);
 
-/// Opens once the first page was read (or [`BACKGROUND_WORK_WAITS`] passed): the work a store
-/// does in the background waits for it, so that the first rows a window asks for never share
-/// the machine with it (benches/NOTES.md, "Start to first rows").
+/// Opens once the window has shown its first rows ([`Store::first_rows_shown`]), or
+/// [`BACKGROUND_WORK_WAITS`] after the store opened: the work a store does in the background
+/// waits for it, so that the first page and its rendering never share the two cores with it
+/// (benches/NOTES.md, "Start to first rows").
 #[derive(Default)]
-pub struct FirstPage {
-    read: Mutex<bool>,
+pub struct StartGate {
+    open: Mutex<bool>,
     opened: parking_lot::Condvar,
 }
 
-impl FirstPage {
+impl StartGate {
     fn open(&self) {
-        let mut read = self.read.lock();
-        if !*read {
-            *read = true;
+        let mut open = self.open.lock();
+        if !*open {
+            *open = true;
             self.opened.notify_all();
         }
     }
 
-    /// Waits until the first page was read, or [`BACKGROUND_WORK_WAITS`].
+    /// Waits until the gate opens, or [`BACKGROUND_WORK_WAITS`].
     pub(crate) fn wait(&self) {
         let until = std::time::Instant::now() + BACKGROUND_WORK_WAITS;
-        let mut read = self.read.lock();
-        while !*read && std::time::Instant::now() < until {
-            self.opened.wait_until(&mut read, until);
+        let mut open = self.open.lock();
+        while !*open && std::time::Instant::now() < until {
+            self.opened.wait_until(&mut open, until);
         }
     }
 }
@@ -75,7 +76,7 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     /// Ends the threads this store started.
     closing: Arc<AtomicBool>,
-    first_page: Arc<FirstPage>,
+    start_gate: Arc<StartGate>,
 }
 
 impl Drop for Store {
@@ -112,9 +113,14 @@ impl Store {
             Access::ReadWrite => db::connect(path),
             Access::ReadOnly(_) => db::connect_read_only(path),
         };
-        let first_page = Arc::new(FirstPage::default());
+        // A store whose file is checked before it opens (the tool, tests) has no window to
+        // wait for.
+        let start_gate = Arc::new(StartGate::default());
+        if check == Check::Now {
+            start_gate.open();
+        }
         let reader = Reader::new(connect(path)?, feed.quiet_commits())?;
-        reader.warm_up(connect(path)?, Arc::clone(&first_page));
+        reader.warm_up(connect(path)?, Arc::clone(&start_gate));
         let readers = Pool::open(READ_POOL, || connect(path))?;
         let writer = match prepared.access {
             Access::ReadWrite => {
@@ -132,7 +138,7 @@ impl Store {
                 path,
                 feed.clone(),
                 on_problem.clone(),
-                Arc::clone(&first_page),
+                Arc::clone(&start_gate),
             );
         }
         watch_other_writers(
@@ -150,7 +156,7 @@ impl Store {
             feed,
             clock,
             closing,
-            first_page,
+            start_gate,
         })
     }
 
@@ -177,9 +183,13 @@ impl Store {
     }
 
     pub fn list_events(&self, query: &EventQuery) -> Result<Page> {
-        let page = self.reader.lock().list_events(query);
-        self.first_page.open();
-        page
+        self.reader.lock().list_events(query)
+    }
+
+    /// The window has shown its first rows: the work waiting for that starts (see
+    /// [`StartGate`]).
+    pub fn first_rows_shown(&self) {
+        self.start_gate.open();
     }
 
     pub fn facets(&self) -> Result<Facets> {
@@ -296,7 +306,7 @@ impl Store {
 /// Who hears of a problem that stopped every write.
 type Problems = Arc<dyn Fn(Error) + Send + Sync>;
 
-fn check_in_background(path: &Path, feed: CommitFeed, on_problem: Problems, after: Arc<FirstPage>) {
+fn check_in_background(path: &Path, feed: CommitFeed, on_problem: Problems, after: Arc<StartGate>) {
     let path = path.to_owned();
     let spawned = std::thread::Builder::new()
         .name("quick-check".into())

@@ -128,6 +128,18 @@ pub async fn set_simulator(
     blocking(state, move |s| s.apply_simulator(settings)).await
 }
 
+/// The window has shown its first rows: the store's background work (the page check, the
+/// columns read ahead) may start.
+#[tauri::command]
+#[specta::specta]
+pub async fn first_rows_shown(state: State<'_, AppState>) -> Result<(), Error> {
+    blocking(state, |s| {
+        s.store()?.first_rows_shown();
+        Ok(())
+    })
+    .await
+}
+
 /// The kinds and sources present, for the filter menus.
 #[tauri::command]
 #[specta::specta]

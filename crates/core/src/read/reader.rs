@@ -31,7 +31,7 @@ impl Reader {
 
     /// Reads the columns on `conn` in a thread of its own once `after` opens; see
     /// [`Memory::warm_up`].
-    pub fn warm_up(&self, conn: Conn, after: Arc<crate::FirstPage>) {
+    pub fn warm_up(&self, conn: Conn, after: Arc<crate::StartGate>) {
         self.memory.warm_up(conn.into_raw(), after);
     }
 

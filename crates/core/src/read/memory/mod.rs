@@ -159,7 +159,7 @@ impl Memory {
     /// Reads the columns on `conn` in a thread of its own once `after` opens, so that the
     /// first view that needs them does not wait as long (benches/NOTES.md, "Reading the
     /// columns"). A read that needs them before then reads them itself.
-    pub(crate) fn warm_up(self: &Arc<Self>, mut conn: Connection, after: Arc<crate::FirstPage>) {
+    pub(crate) fn warm_up(self: &Arc<Self>, mut conn: Connection, after: Arc<crate::StartGate>) {
         let memory = Arc::clone(self);
         let spawned = std::thread::Builder::new()
             .name("reader-warm-up".into())
