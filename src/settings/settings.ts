@@ -2,7 +2,7 @@
 // applied to the document (and the native window frame) as soon as it is known.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getCurrentWindow } from "@tauri-apps/api/window";
-import { useEffect, useState } from "react";
+import { useEffect, useLayoutEffect, useState } from "react";
 import { api } from "../api";
 import type { Theme } from "../bindings";
 import { queryKeys } from "../queryKeys";
@@ -45,7 +45,8 @@ export function useTheme(theme: Theme | undefined) {
     return () => media.removeEventListener("change", onChange);
   }, []);
   const resolved = resolveTheme(theme ?? "system", prefersDark);
-  useEffect(() => {
+  // Before the paint, so that no frame shows the window without its theme.
+  useLayoutEffect(() => {
     document.documentElement.dataset.theme = resolved;
   }, [resolved]);
   useEffect(() => {

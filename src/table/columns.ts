@@ -3,7 +3,7 @@
 // narrow (a small window, the detail pane open), the columns that matter least step aside one by
 // one until the title has at least `TITLE_SHARE` of the width: Kind first, then Updated, then
 // Source. What a hidden column said stays one click away in the detail pane.
-import { useEffect, useState, type RefObject } from "react";
+import { useLayoutEffect, useState, type RefObject } from "react";
 
 export type ColumnId =
   | "select"
@@ -80,7 +80,9 @@ export function tableLayout(
 /** The content width of an element (null until it is laid out), kept up to date as it changes. */
 export function useWidth(ref: RefObject<HTMLElement | null>): number | null {
   const [width, setWidth] = useState<number | null>(null);
-  useEffect(() => {
+  // Measured before the first paint: the first rows may come with the first render (the page
+  // is read while the window is built), and must not show in a layout for no width.
+  useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     // Zero means not laid out (yet): no column steps aside for a width nobody sees.
