@@ -466,27 +466,13 @@ try {
   await sleep(2_000);
   const appMemory = memoryOf(pid);
 
+  const p50p99 = (name, times) =>
+    results.push([name, ms(percentile(times, 50)), ms(percentile(times, 99))]);
   results.push(["database", total.trim(), ""]);
-  results.push([
-    "IPC floor: the about command (100 calls)",
-    ms(percentile(ipcFloorTimes, 50)),
-    ms(percentile(ipcFloorTimes, 99)),
-  ]);
-  results.push([
-    "floor: next page read and written as plain HTML (20 swaps)",
-    ms(percentile(swapFloor, 50)),
-    ms(percentile(swapFloor, 99)),
-  ]);
-  results.push([
-    `IPC list_events page 1 (100 calls, simulator ${RATE}/s)`,
-    ms(percentile(ipc, 50)),
-    ms(percentile(ipc, 99)),
-  ]);
-  results.push([
-    "click Next/Previous → DOM changed (20 clicks)",
-    ms(percentile(clicks, 50)),
-    ms(percentile(clicks, 99)),
-  ]);
+  p50p99("IPC floor: the about command (100 calls)", ipcFloorTimes);
+  p50p99("floor: next page read and written as plain HTML (20 swaps)", swapFloor);
+  p50p99(`IPC list_events page 1 (100 calls, simulator ${RATE}/s)`, ipc);
+  p50p99("click Next/Previous → DOM changed (20 clicks)", clicks);
   results.push([
     `search typed → rows shown (5 words, the box's wait included${slowSearches.length ? `; over 10 s: ${slowSearches.join(", ")}` : ""})`,
     ms(percentile(searches, 50)),
@@ -503,11 +489,7 @@ try {
     `${median("sent")} / ${median("answered")} / ${median("rendered")} / ${median("total")}`,
     "",
   ]);
-  results.push([
-    `push commit → row in the DOM (${lags.length} changes in 10 s)`,
-    ms(percentile(lags, 50)),
-    ms(percentile(lags, 99)),
-  ]);
+  p50p99(`push commit → row in the DOM (${lags.length} changes in 10 s)`, lags);
 
   await session.stop();
   const startFloor = await bareStart(ws.dir);

@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { FakeBackend } from "./test/fakeBackend";
-import { renderApp } from "./test/renderApp";
+import { newClient, renderApp } from "./test/renderApp";
+import { prefetchPage } from "./live/useLivePage";
+import { firstQuery } from "./table/useView";
 
 function rowIds(): number[] {
   return Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) =>
@@ -47,6 +49,16 @@ describe("the event table", () => {
     await user.click(screen.getByRole("checkbox", { name: "Acknowledged" }));
     await waitFor(() => expect(window.location.search).toBe("?status=acknowledged"));
     expect(backend.count("first_rows_shown")).toBe(1);
+  });
+
+  it("reads the first page once when it was read ahead at start", async () => {
+    const backend = new FakeBackend(3);
+    const client = newClient();
+    await prefetchPage(client, firstQuery(window.location.search, Date.now()));
+    expect(backend.count("list_events")).toBe(1);
+    renderApp(client);
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    expect(backend.count("list_events")).toBe(1);
   });
 
   it("pages forward, back, to the ends, and by page size", async () => {

@@ -4,9 +4,8 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { App } from "./App";
 import { settleLocale } from "./locale";
 import { ErrorBoundary } from "./window/ErrorBoundary";
-import { readPage } from "./live/useLivePage";
-import { queryKeys } from "./queryKeys";
-import { FIRST, readView, toFilter, toQuery } from "./table/view";
+import { prefetchPage } from "./live/useLivePage";
+import { firstQuery } from "./table/useView";
 import "./styles.css";
 
 // Where the page's own start-up begins (the window benchmark times start to first rows in steps).
@@ -20,16 +19,8 @@ const queryClient = new QueryClient({
 });
 
 // The first page is asked for now, while React builds the window, not after its first
-// render; the table's query finds it under the same key (a view with a relative time range
-// computes its bounds again and reads on its own).
-{
-  const view = readView(window.location.search);
-  const first = toQuery(view, FIRST, toFilter(view, Date.now()));
-  void queryClient.prefetchQuery({
-    queryKey: queryKeys.page(first),
-    queryFn: () => readPage(first),
-  });
-}
+// render (a view with a relative time range computes its bounds again and reads on its own).
+void prefetchPage(queryClient, firstQuery(window.location.search, Date.now()));
 
 const root = document.getElementById("root");
 if (root) {

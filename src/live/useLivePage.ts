@@ -1,6 +1,11 @@
 // One page of events kept current by pushed change sets, gap-free: a push that does not follow
 // on from the page's seq triggers a catch-up read (`changes_since`); pausing buffers pushes.
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  keepPreviousData,
+  useQuery,
+  useQueryClient,
+  type QueryClient,
+} from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../api";
 import type { ChangeSet, Event, EventQuery, Page } from "../bindings";
@@ -18,6 +23,14 @@ export async function readPage(q: EventQuery): Promise<Page> {
   markLatest("eventdesk:read-end");
   if (first) performance.mark("eventdesk:first-read-end");
   return page;
+}
+
+/**
+ * Reads `q`'s page into the cache ahead of the table (at start, while React builds the
+ * window); the table's query finds it under the same key and does not read it again.
+ */
+export function prefetchPage(client: QueryClient, q: EventQuery): Promise<void> {
+  return client.prefetchQuery({ queryKey: queryKeys.page(q), queryFn: () => readPage(q) });
 }
 
 /** The least time between two reads of a filtered view caused by pushes. */
@@ -66,6 +79,9 @@ export function useLivePage(q: EventQuery, plain: boolean) {
       return plain ? replay(page, recent.current).page : page;
     },
     placeholderData: keepPreviousData,
+    // The window mounts this once per load; a page already in the cache then is the one
+    // `prefetchPage` read a moment ago. Later views are read on their own (a new key).
+    refetchOnMount: false,
   });
 
   /** Reads what the page missed and folds it in; reads the page again if that is too much. */

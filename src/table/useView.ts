@@ -1,7 +1,7 @@
 // The view the table shows (filters, sort, page size: kept in the window's URL) and which page
 // of it (number and position), with the saved default page size applied.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { EventQuery, SortKey } from "../bindings";
+import type { EventFilter, EventQuery, SortKey } from "../bindings";
 import {
   FIRST,
   isPlain,
@@ -13,17 +13,25 @@ import {
   type View,
 } from "./view";
 
+/** The query of `view`'s page at `nav` (a page number of 0, "unknown", asks for page 1). */
+function pageQuery(view: View, nav: Nav, filter: EventFilter): EventQuery {
+  // Page 0 means "number unknown" (the end of a view with an approximate total); the backend
+  // needs a page of 1 or more and places the page by its position anyway.
+  return toQuery(view, { ...nav, page: Math.max(1, nav.page) }, filter);
+}
+
+/** The query the table starts with: the first page of the view in the window's URL. */
+export function firstQuery(search: string, now: number): EventQuery {
+  const view = readView(search);
+  return pageQuery(view, FIRST, toFilter(view, now));
+}
+
 export function useView(savedPageSize: number | undefined) {
   const [view, setViewState] = useState<View>(() => readView(window.location.search));
   const [nav, setNav] = useState<Nav>(FIRST);
   // Relative time ranges become absolute when the view changes, so the query stays stable.
   const [filter, setFilter] = useState(() => toFilter(view, Date.now()));
-  // Page 0 means "number unknown" (the end of a view with an approximate total); the backend
-  // needs a page of 1 or more and places the page by its position anyway.
-  const query: EventQuery = useMemo(
-    () => toQuery(view, { ...nav, page: Math.max(1, nav.page) }, filter),
-    [view, nav, filter],
-  );
+  const query: EventQuery = useMemo(() => pageQuery(view, nav, filter), [view, nav, filter]);
 
   const setView = useCallback((next: View) => {
     setViewState(next);

@@ -41,10 +41,8 @@ impl Percentiles {
 
     /// Adds the p50 and p99 of `times` (nanoseconds), measured by the caller.
     fn record(&mut self, name: &str, mut times: Vec<u128>) {
-        times.sort_unstable();
-        let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-        self.0
-            .push((name.to_owned(), at(0.5), at(0.99), times.len()));
+        let (p50, p99) = (quantile(&mut times, 0.5), quantile(&mut times, 0.99));
+        self.0.push((name.to_owned(), p50, p99, times.len()));
     }
 
     /// Writes the timings, with the criterion group they belong to (other groups in the
@@ -89,6 +87,12 @@ impl Summary {
         let json = serde_json::to_string_pretty(&self.0).expect("json");
         std::fs::write(format!("{dir}/core.json"), json).expect("write summary");
     }
+}
+
+/// The `q` quantile of `times` (sorted in place).
+fn quantile(times: &mut [u128], q: f64) -> u128 {
+    times.sort_unstable();
+    times[((times.len() as f64 * q) as usize).min(times.len() - 1)]
 }
 
 fn secs(d: Duration) -> String {
@@ -597,11 +601,7 @@ fn bench(c: &mut Criterion) {
         bare_floor.changes(1, &mut turn);
         plain.push(started.elapsed().as_nanos());
     }
-    let p99 = |mut v: Vec<u128>| {
-        v.sort_unstable();
-        v[(v.len() * 99 / 100).min(v.len() - 1)]
-    };
-    let (lag, plain) = (p99(lags.clone()), p99(plain));
+    let (lag, plain) = (quantile(&mut lags, 0.99), quantile(&mut plain, 0.99));
     summary.row(
         "one change: write, commit, pusher hands over (p99)",
         millis(lag),
