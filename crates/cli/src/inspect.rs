@@ -3,7 +3,7 @@
 
 use eventdesk_core::db::{self, rows, Check};
 use eventdesk_core::services::export;
-use eventdesk_core::{Error, EventFilter, ExportFormat, ExportOutcome, Sort};
+use eventdesk_core::{Error, EventFilter, ExportFormat, ExportOutcome, Label, Sort};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -41,6 +41,21 @@ pub struct ExportArgs {
     to: PathBuf,
     #[arg(long, value_enum, default_value = "csv")]
     format: Format,
+    /// Only events carrying this label (KEY=VALUE); repeat for several, all of which must
+    /// match.
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
+    labels: Vec<Label>,
+}
+
+/// `KEY=VALUE`, split at the first `=`; the bounds are checked with the view.
+fn parse_label(text: &str) -> Result<Label, String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok(Label {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        }),
+        _ => Err(format!("a label is KEY=VALUE, got {text:?}")),
+    }
 }
 
 #[derive(clap::Args)]
@@ -160,7 +175,10 @@ pub fn export(args: ExportArgs) -> Result<(), Error> {
     let started = Instant::now();
     let outcome = export::export_view(
         &mut conn,
-        &EventFilter::default(),
+        &EventFilter {
+            labels: args.labels,
+            ..EventFilter::default()
+        },
         Sort::default(),
         format,
         &args.to,

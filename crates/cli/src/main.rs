@@ -39,7 +39,8 @@ enum Command {
     /// Check a database: its integrity, counts, change log and versions. Prints a JSON report;
     /// exits with 1 when a problem was found.
     Check(inspect::CheckArgs),
-    /// Write every event (newest first) to a CSV or JSON file, as the window's Export does.
+    /// Write every event (newest first), or those carrying the labels named with --label, to
+    /// a CSV or JSON file, as the window's Export does.
     Export(inspect::ExportArgs),
     /// Print the event count and the last change seq as JSON.
     Stats(inspect::DbArgs),

@@ -61,6 +61,10 @@ fn every_flag_is_checked_with_a_clear_message() {
             "unexpected argument",
         ),
         (vec!["frobnicate"], "unrecognized subcommand"),
+        (
+            vec!["export", "--db", db, "--to", "x.csv", "--label", "env"],
+            "a label is KEY=VALUE",
+        ),
     ] {
         let out = cli(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
@@ -141,4 +145,56 @@ fn seeds_simulates_and_dumps_a_database() {
     assert!(lines
         .windows(2)
         .all(|w| w[0]["id"].as_i64() < w[1]["id"].as_i64()));
+}
+
+#[test]
+fn exports_the_events_carrying_the_labels_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let db = db.to_str().unwrap();
+    assert!(cli(&["seed", "--db", db, "--events", "300"])
+        .status
+        .success());
+    // What the file says, read as another program would: the labels kept for showing.
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut wanted: Vec<i64> = conn
+        .prepare(
+            "SELECT id FROM events WHERE labels ->> '$.env' = 'staging' \
+             AND labels ->> '$.region' = 'us-east-1' ORDER BY id DESC",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    drop(conn);
+    assert!(!wanted.is_empty() && wanted.len() < 100, "{}", wanted.len());
+    let to = dir.path().join("staging.json");
+    let out = cli(&[
+        "export",
+        "--db",
+        db,
+        "--to",
+        to.to_str().unwrap(),
+        "--format",
+        "json",
+        "--label",
+        "env=staging",
+        "--label",
+        "region=us-east-1",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&to).unwrap()).unwrap();
+    let got: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(got, wanted);
+    // And `show` tells an event's labels.
+    let id = wanted.pop().unwrap().to_string();
+    let shown: serde_json::Value =
+        serde_json::from_slice(&cli(&["show", "--db", db, "--id", &id]).stdout).unwrap();
+    assert_eq!(
+        shown["labels"],
+        serde_json::json!([{ "key": "env", "value": "staging" },
+                           { "key": "region", "value": "us-east-1" }])
+    );
 }

@@ -5,7 +5,7 @@
 //! panic, and, in a team, be refused as a message without stopping the stream).
 
 use crate::support::Fixture;
-use eventdesk_core::model::MessageLimits;
+use eventdesk_core::model::{MessageLimits, MAX_LABEL_VALUE};
 use eventdesk_core::services::ingest::{
     self, AlertAction, Applier, Delivery, Format, Incoming, Outcome,
 };
@@ -211,6 +211,15 @@ fn pagerduty_and_alertmanager_decoders_keep_meaning_and_refuse_the_rest_without_
             }
             0 | 1 => {
                 let (message, expected) = alertmanager(&mut rng);
+                // A label longer than an event may carry refuses the whole message.
+                let too_long = message["alerts"].as_array().unwrap().iter().any(|a| {
+                    a["labels"]["instance"].as_str().unwrap().chars().count() > MAX_LABEL_VALUE
+                });
+                if too_long {
+                    assert!(decode(message.to_string().as_bytes(), format).is_none());
+                    refused += 1;
+                    continue;
+                }
                 let alerts = decode(message.to_string().as_bytes(), format)
                     .unwrap_or_else(|| panic!("refused {message}"));
                 let got: Vec<(String, bool)> = alerts
@@ -332,4 +341,76 @@ fn a_team_replica_takes_a_hundred_thousand_mutated_messages_refusing_each_bad_on
     // The file holds together after it all.
     let conn = f.store.connect().unwrap();
     eventdesk_core::db::quick_check(&conn, f.store.path()).unwrap();
+}
+
+#[test]
+fn labels_come_from_alertmanagers_labels_and_pagerdutys_fields_within_bounds() {
+    let am = json!({ "version": "4", "alerts": [{
+        "status": "firing", "fingerprint": "f1",
+        "labels": { "alertname": "DiskFull", "instance": "db-1", "team": "storage" },
+    }]});
+    let alerts = decode(am.to_string().as_bytes(), Format::Auto).unwrap();
+    let labels: Vec<(&str, &str)> = alerts[0]
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("alertname", "DiskFull"),
+            ("instance", "db-1"),
+            ("team", "storage")
+        ]
+    );
+
+    let pd = json!({ "event_action": "trigger", "routing_key": "k", "payload": {
+        "summary": "Disk full", "source": "db-1", "severity": "error",
+        "component": "postgres", "group": "storage", "class": "disk",
+        "custom_details": { "free": 0, "mounted": true, "path": "/var",
+                            "class": "ignored: the field wins", "nested": { "a": 1 },
+                            "trace": "line 1\nline 2", "long": "x".repeat(MAX_LABEL_VALUE + 1) },
+    }});
+    let alerts = decode(pd.to_string().as_bytes(), Format::Auto).unwrap();
+    let labels: Vec<(&str, &str)> = alerts[0]
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("class", "disk"),
+            ("component", "postgres"),
+            ("free", "0"),
+            ("group", "storage"),
+            ("mounted", "true"),
+            ("path", "/var")
+        ]
+    );
+
+    // Out of bounds: refused whole, saying why.
+    let many: serde_json::Map<String, Value> = (0..65)
+        .map(|i| (format!("l{i}"), Value::String("v".into())))
+        .collect();
+    let am = json!({ "version": "4", "alerts": [{
+        "status": "firing", "fingerprint": "f2", "labels": many }]});
+    let pd = json!({ "event_action": "trigger", "routing_key": "k", "payload": {
+        "summary": "s", "source": "s", "severity": "info", "component": "c".repeat(1025) }});
+    for (message, field, problem) in [
+        (am, "alerts.labels", "65 labels"),
+        (pd, "payload.component", "longer than 1024"),
+    ] {
+        match ingest::parse(
+            message.to_string().as_bytes(),
+            Format::Auto,
+            MessageLimits::default(),
+        ) {
+            Err(Error::InvalidInput { field: f, message }) => {
+                assert_eq!(f, field);
+                assert!(message.contains(problem), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -5,8 +5,8 @@ use crate::support::Fixture;
 use eventdesk_core::services::export::ExportFormat;
 use eventdesk_core::services::ingest::groups::DedupGroups;
 use eventdesk_core::{
-    Action, AppSettings, Density, Error, EventFilter, EventQuery, Position, Severity, SimConfig,
-    SimControl, Sort, SortKey, Status, Target, Theme,
+    Action, AppSettings, Density, Error, EventFilter, EventQuery, Label, Position, Severity,
+    SimConfig, SimControl, Sort, SortKey, Status, Target, Theme,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -107,6 +107,12 @@ impl Gen {
             from: self.maybe(Gen::int),
             to: self.maybe(Gen::int),
             search: self.maybe(Gen::text),
+            labels: (0..self.0.random_range(0..3))
+                .map(|_| Label {
+                    key: self.text(),
+                    value: self.text(),
+                })
+                .collect(),
         }
     }
 

@@ -2,8 +2,9 @@
 //! mapped by this file's own code, then filtered, searched, sorted and paged here with nothing
 //! from the query engine (no `Severity::rank`, no derived orderings, no `list_events`).
 
-use eventdesk_core::{Actor, Event, EventFilter, Severity, Sort, SortKey, Status};
+use eventdesk_core::{Actor, Event, EventFilter, Labels, Severity, Sort, SortKey, Status};
 use rusqlite::{Connection, OpenFlags};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// This file's own severity table: the stored rank, and how bad each level is.
@@ -130,8 +131,24 @@ pub fn search_matches(e: &Event, search: &str) -> bool {
     })
 }
 
-/// Whether `e` is in the view of `f`.
-pub fn in_view(e: &Event, f: &EventFilter) -> bool {
+/// Every event's labels in the file at `path`, from the copy kept for showing them
+/// (`events.labels`), not the index views filter with.
+pub fn plain_labels(path: &Path) -> HashMap<i64, Labels> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT id, labels FROM events WHERE labels IS NOT NULL")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| {
+            let text: String = r.get(1)?;
+            Ok((r.get(0)?, serde_json::from_str(&text).unwrap()))
+        })
+        .unwrap();
+    rows.collect::<rusqlite::Result<_>>().unwrap()
+}
+
+/// Whether `e`, carrying `labels`, is in the view of `f`.
+pub fn in_view_labelled(e: &Event, labels: &Labels, f: &EventFilter) -> bool {
     (f.statuses.is_empty() || f.statuses.contains(&e.status))
         && (f.severities.is_empty() || f.severities.contains(&e.severity))
         && f.min_severity
@@ -141,11 +158,34 @@ pub fn in_view(e: &Event, f: &EventFilter) -> bool {
         && f.from.is_none_or(|t| e.created_at >= t)
         && f.to.is_none_or(|t| e.created_at < t)
         && f.search.as_ref().is_none_or(|s| search_matches(e, s))
+        && f.labels
+            .iter()
+            .all(|l| labels.get(&l.key) == Some(&l.value))
 }
 
-/// The view of `f` in `sort` order (ties by id, in the same direction).
+/// The view of `f` (which names no labels) in `sort` order.
 pub fn view(all: &[Event], f: &EventFilter, sort: Sort) -> Vec<Event> {
-    let mut rows: Vec<Event> = all.iter().filter(|e| in_view(e, f)).cloned().collect();
+    assert!(
+        f.labels.is_empty(),
+        "a view with labels needs them: view_labelled"
+    );
+    view_labelled(all, &HashMap::new(), f, sort)
+}
+
+/// The view of `f` in `sort` order (ties by id, in the same direction), each event carrying
+/// its labels in `labels` (none when absent).
+pub fn view_labelled(
+    all: &[Event],
+    labels: &HashMap<i64, Labels>,
+    f: &EventFilter,
+    sort: Sort,
+) -> Vec<Event> {
+    let none = Labels::new();
+    let mut rows: Vec<Event> = all
+        .iter()
+        .filter(|e| in_view_labelled(e, labels.get(&e.id).unwrap_or(&none), f))
+        .cloned()
+        .collect();
     let key = |e: &Event| match sort.by {
         SortKey::Time => (e.id, e.id),
         SortKey::Updated => (e.updated_at, e.id),

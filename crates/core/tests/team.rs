@@ -10,7 +10,7 @@ use eventdesk_core::services::simulator::TeamSimulator;
 use eventdesk_core::services::team::{
     self, ActionMessage, ActionResult, Replica, RosterMessage, TeamRef, TeamTarget,
 };
-use eventdesk_core::{Action, Actor, Error, SimConfig, Status};
+use eventdesk_core::{Action, Actor, Error, EventFilter, EventQuery, Label, SimConfig, Status};
 use serde_json::json;
 
 /// A message at `offset` published by no proven user (a producer publishing alerts).
@@ -230,6 +230,34 @@ fn replicas_fed_in_different_batches_and_again_end_with_the_same_dump() {
                 "severity": "warning", "source": "db-7", "status": "acknowledged",
                 "team": "1", "title": "CPU hot on db-7", "version": 2 })
     );
+    // The alerts' labels came with them, the same on both desks, and filter on each.
+    let labelled: Vec<serde_json::Value> = da
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l.get("labels").is_some())
+        .collect();
+    assert_eq!(labelled.len(), 2, "{da}");
+    assert_eq!(
+        labelled[0]["labels"],
+        r#"{"alertname":"DiskFull","severity":"critical"}"#
+    );
+    for desk in [&a, &b] {
+        let page = desk
+            .store
+            .list_events(&EventQuery {
+                filter: EventFilter {
+                    labels: vec![Label {
+                        key: "alertname".into(),
+                        value: "DiskFull".into(),
+                    }],
+                    ..EventFilter::default()
+                },
+                ..EventQuery::new(1, 10)
+            })
+            .unwrap();
+        let titles: Vec<&str> = page.rows.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(titles, ["Disk full on db-8", "Disk full on db-7"]);
+    }
 }
 
 #[test]

@@ -5,8 +5,8 @@ use crate::oracle;
 use crate::support::Fixture;
 use eventdesk_core::read::query::{explain, fts_query, COUNT_LIMIT, SEARCH_COUNT_LIMIT};
 use eventdesk_core::{
-    Error, Event, EventFilter, EventQuery, Position, Severity, SimConfig, Simulator, Sort, SortKey,
-    Status,
+    Error, Event, EventFilter, EventQuery, Label, Position, Severity, SimConfig, Simulator, Sort,
+    SortKey, Status,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -50,6 +50,15 @@ const WORDS: &[&str] = &[
     "payments",
 ];
 
+/// Labels the simulator gives its events, and one nobody carries.
+const LABELS: &[(&str, &str)] = &[
+    ("env", "prod"),
+    ("env", "staging"),
+    ("region", "eu-west-1"),
+    ("region", "us-west-2"),
+    ("team", "nobody"),
+];
+
 fn random_query(rng: &mut StdRng, all: &[Event]) -> (EventFilter, Sort) {
     let mut f = EventFilter::default();
     let pick = |rng: &mut StdRng| all[rng.random_range(0..all.len())].clone();
@@ -89,6 +98,17 @@ fn random_query(rng: &mut StdRng, all: &[Event]) -> (EventFilter, Sort) {
                 .join(" "),
         );
     }
+    if rng.random_bool(0.3) {
+        f.labels = (0..rng.random_range(1..=2))
+            .map(|_| {
+                let (key, value) = LABELS[rng.random_range(0..LABELS.len())];
+                Label {
+                    key: key.into(),
+                    value: value.into(),
+                }
+            })
+            .collect();
+    }
     let by = [SortKey::Time, SortKey::Updated, SortKey::Severity][rng.random_range(0..3)];
     (
         f,
@@ -103,6 +123,8 @@ fn random_query(rng: &mut StdRng, all: &[Event]) -> (EventFilter, Sort) {
 fn every_filter_sort_and_search_matches_the_reference_forwards_backwards_and_by_number() {
     let (fx, all) = populated(900);
     assert!(all.len() > 300, "{} events", all.len());
+    let labels = oracle::plain_labels(fx.store.path());
+    assert_eq!(labels.len(), all.len(), "every simulated event has labels");
     let mut rng = StdRng::seed_from_u64(2024);
     let mut query = None;
     for round in 0..300 {
@@ -117,7 +139,7 @@ fn every_filter_sort_and_search_matches_the_reference_forwards_backwards_and_by_
         let Some(((filter, sort), size)) = query.clone() else {
             unreachable!("set on even rounds")
         };
-        let expected = oracle::view(&all, &filter, sort);
+        let expected = oracle::view_labelled(&all, &labels, &filter, sort);
         let ctx = format!("round {round} (memory: {memory}): {filter:?} {sort:?} size {size}");
         let q = |page: usize, position: Option<Position>| EventQuery {
             page: page as i64,

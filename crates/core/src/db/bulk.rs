@@ -10,7 +10,7 @@
 use crate::db::Conn;
 use crate::db::{rows, team_file};
 use crate::error::{Error, Result};
-use crate::model::Field;
+use crate::model::{labels_text, Field, Labels};
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{params_from_iter, Transaction, TransactionBehavior};
 use std::collections::BTreeMap;
@@ -38,6 +38,7 @@ pub struct BulkEvent {
     /// When and by whom, if completed.
     pub completed: Option<(i64, &'static str)>,
     pub version: i64,
+    pub labels: Labels,
 }
 
 /// One change of an event's history.
@@ -58,6 +59,7 @@ pub struct BulkLoad<'c> {
     /// The indexes and triggers dropped for the load: (kind, name, SQL to make it again).
     derived: Vec<(String, String, String)>,
     events: Rows,
+    labels: Rows,
     changes: Rows,
     /// Events per (status, severity rank), for `event_counts`.
     counts: BTreeMap<(&'static str, i64), i64>,
@@ -104,9 +106,10 @@ impl<'c> BulkLoad<'c> {
             derived,
             events: Rows::new(
                 "INSERT INTO events (id, kind, source, severity, title, status, created_at, \
-                 updated_at, updated_by, completed_at, completed_by, version) VALUES ",
-                12,
+                 updated_at, updated_by, completed_at, completed_by, version, labels) VALUES ",
+                13,
             ),
+            labels: Rows::new("INSERT INTO event_labels (key, value, event_id) VALUES ", 3),
             changes: Rows::new(
                 "INSERT INTO changes (event_id, at, actor, field, from_value, to_value) VALUES ",
                 6,
@@ -122,6 +125,8 @@ impl<'c> BulkLoad<'c> {
             None => (null(), null()),
         };
         *self.counts.entry((e.status, e.severity_rank)).or_default() += 1;
+        let stored =
+            labels_text(&e.labels).map_or_else(null, |t| ToSqlOutput::Owned(Value::Text(t)));
         self.events.push(
             &self.tx,
             [
@@ -137,8 +142,24 @@ impl<'c> BulkLoad<'c> {
                 completed_at,
                 completed_by,
                 int(e.version),
+                stored,
             ],
-        )
+        )?;
+        // Labels after their event (a foreign key).
+        if self.labels.would_flush(e.labels.len()) {
+            self.events.flush(&self.tx)?;
+        }
+        for (key, value) in e.labels {
+            self.labels.push(
+                &self.tx,
+                [
+                    ToSqlOutput::Owned(Value::Text(key)),
+                    ToSqlOutput::Owned(Value::Text(value)),
+                    int(e.id),
+                ],
+            )?;
+        }
+        Ok(())
     }
 
     /// Adds a change, after the event it refers to (a foreign key); changes go in in the order
@@ -165,6 +186,7 @@ impl<'c> BulkLoad<'c> {
     pub fn finish(mut self) -> Result<()> {
         // Events before their changes: the foreign key is checked row by row.
         self.events.flush(&self.tx)?;
+        self.labels.flush(&self.tx)?;
         self.changes.flush(&self.tx)?;
         for (_, _, sql) in &self.derived {
             self.tx.execute_batch(sql)?;

@@ -4,7 +4,8 @@
 use crate::db::{Conn, Handle};
 use crate::error::{Error, Result};
 use crate::model::{
-    Change, Event, EventDetail, HistoryPage, Link, Severity, Status, Tally, HISTORY_PAGE,
+    labels_from_text, Change, Event, EventDetail, HistoryPage, Link, Severity, Status, Tally,
+    HISTORY_PAGE,
 };
 use rusqlite::{OptionalExtension, Row};
 pub(crate) const EVENT_COLUMNS: &str =
@@ -147,9 +148,9 @@ pub fn get_event(conn: &mut Conn, id: i64) -> Result<EventDetail> {
     let tx = conn.transaction()?;
     let event = load_event(&tx, id)?;
     let page = history_page(&tx, id, i64::MAX, HISTORY_PAGE)?;
-    let (details, links): (Option<String>, Option<String>) = tx
-        .prepare_cached("SELECT details, links FROM events WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (details, links, labels): (Option<String>, Option<String>, Option<String>) = tx
+        .prepare_cached("SELECT details, links, labels FROM events WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     tx.finish()?;
     // Links were checked (http or https) when they were stored; a hand-edited value that does
     // not parse shows as no links rather than failing the read.
@@ -162,6 +163,7 @@ pub fn get_event(conn: &mut Conn, id: i64) -> Result<EventDetail> {
         older: page.older,
         details,
         links: links.into_iter().filter(|l| is_web_link(&l.href)).collect(),
+        labels: labels_from_text(labels.as_deref()),
     })
 }
 

@@ -16,6 +16,9 @@ pub struct DumpEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     pub kind: String,
+    /// Its labels as stored (a JSON object in key order), when it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<String>,
     pub last_actor: String,
     pub occurrences: i64,
     pub severity: Severity,
@@ -70,7 +73,7 @@ pub fn snapshot(conn: &impl Handle) -> Result<TeamDump> {
 fn events(conn: &Connection) -> Result<Vec<DumpEvent>> {
     let mut stmt = conn.prepare(
         "SELECT id, team_key, kind, source, severity, title, status, updated_by, version, \
-         dedup_key, occurrences FROM events",
+         dedup_key, occurrences, labels FROM events",
     )?;
     let mut rows = stmt.query([])?;
     let mut events = Vec::new();
@@ -95,6 +98,7 @@ fn events(conn: &Connection) -> Result<Vec<DumpEvent>> {
             version: r.get(8)?,
             dedup_key: r.get(9)?,
             occurrences: r.get(10)?,
+            labels: r.get(11)?,
         });
     }
     Ok(events)

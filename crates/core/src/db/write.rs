@@ -7,7 +7,7 @@ use crate::db::catch_up::published_range;
 use crate::db::rows::{load_event, tally, total};
 use crate::db::Handle;
 use crate::error::{Error, Result};
-use crate::model::{Actor, ChangeSet, Event, Field, Link, Severity, Status};
+use crate::model::{labels_text, Actor, ChangeSet, Event, Field, Labels, Link, Severity, Status};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// What a new event starts with.
@@ -24,6 +24,8 @@ pub struct NewEvent {
     pub links: Vec<Link>,
     /// Its identity in a team, for an event applied from a team's stream.
     pub team_key: Option<String>,
+    /// Checked by the caller ([`crate::model::check_labels`]); kept for good.
+    pub labels: Labels,
 }
 
 /// The team stream whose replica this file is, if it is one: then only applying that stream
@@ -160,9 +162,9 @@ impl<'c> WriteTxn<'c> {
         let id = {
             let mut stmt = self.tx.prepare_cached(
                 "INSERT INTO events (kind, source, severity, title, status, created_at, updated_at, \
-                 updated_by, dedup_key, details, links, team_key, dedup_owner) \
+                 updated_by, dedup_key, details, links, team_key, dedup_owner, labels) \
                  VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5, ?6, ?7, ?8, ?9, ?10, \
-                 CASE WHEN ?7 IS NULL THEN NULL ELSE ?6 END)",
+                 CASE WHEN ?7 IS NULL THEN NULL ELSE ?6 END, ?11)",
             )?;
             stmt.execute(params![
                 new.kind,
@@ -174,10 +176,19 @@ impl<'c> WriteTxn<'c> {
                 new.dedup_key,
                 new.details,
                 links,
-                new.team_key
+                new.team_key,
+                labels_text(&new.labels)
             ])?;
             self.tx.last_insert_rowid()
         };
+        if !new.labels.is_empty() {
+            let mut stmt = self.tx.prepare_cached(
+                "INSERT INTO event_labels (key, value, event_id) VALUES (?1, ?2, ?3)",
+            )?;
+            for (key, value) in &new.labels {
+                stmt.execute(params![key, value, id])?;
+            }
+        }
         self.log(id, actor, Field::Created, None, Status::Open.as_str())?;
         self.remember(Event {
             id,

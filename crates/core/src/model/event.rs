@@ -270,4 +270,6 @@ pub struct EventDetail {
     /// text; `None` for events without any.
     pub details: Option<String>,
     pub links: Vec<Link>,
+    /// Its labels, in key order.
+    pub labels: Vec<crate::model::Label>,
 }

@@ -7,6 +7,7 @@
 mod action;
 mod changes;
 mod event;
+mod labels;
 mod limits;
 mod team;
 mod view;
@@ -15,6 +16,10 @@ pub use action::{Action, BulkOutcome, CatchUp, Target};
 pub use changes::{ChangeSet, Tally};
 pub use event::{
     Actor, Change, Event, EventDetail, Field, HistoryPage, Link, Severity, Status, HISTORY_PAGE,
+};
+pub use labels::{
+    check_labels, key_problem, labels_from_text, labels_text, value_problem, Label, Labels,
+    MAX_LABELS, MAX_LABEL_KEY, MAX_LABEL_VALUE,
 };
 pub use limits::MessageLimits;
 pub use team::{Member, Role, TeamRejection};

@@ -1,7 +1,7 @@
 //! What a view asks for (filters, sort, a place to start) and the page it gets back.
 
 use crate::error::{Error, Result};
-use crate::model::{Event, Severity, Status};
+use crate::model::{key_problem, value_problem, Event, Label, Severity, Status};
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -83,9 +83,14 @@ pub struct EventFilter {
     /// Full-text search over title, kind and source: words match as prefixes, `"quoted
     /// phrases"` as phrases; every part must match.
     pub search: Option<String>,
+    /// Labels an event must carry, each with exactly this value.
+    pub labels: Vec<Label>,
 }
 
 impl EventFilter {
+    /// The most labels a filter may name.
+    pub const MAX_LABELS: usize = 16;
+
     /// The longest kind or source a filter may name.
     pub const MAX_NAME: usize = 200;
     /// The longest search text accepted.
@@ -111,6 +116,23 @@ impl EventFilter {
                 format!("is longer than {} characters", Self::MAX_SEARCH),
             ));
         }
+        if self.labels.len() > Self::MAX_LABELS {
+            return Err(Error::invalid(
+                "labels",
+                format!(
+                    "names {} labels, more than the {} a view may",
+                    self.labels.len(),
+                    Self::MAX_LABELS
+                ),
+            ));
+        }
+        for label in &self.labels {
+            if let Some(problem) =
+                key_problem(&label.key).or_else(|| value_problem(&label.key, &label.value))
+            {
+                return Err(Error::invalid("labels", problem));
+            }
+        }
         if let (Some(from), Some(to)) = (self.from, self.to) {
             if from >= to {
                 return Err(Error::invalid(
@@ -129,6 +151,7 @@ impl EventFilter {
             && self.from.is_none()
             && self.to.is_none()
             && self.search.is_none()
+            && self.labels.is_empty()
     }
 }
 

@@ -116,6 +116,7 @@ pub fn seed(
                 updated_by,
                 completed: completed.map(|(at, by)| (squeeze(at), by)),
                 version: 1 + i64::try_from(history.len()).unwrap_or(0),
+                labels: new.labels,
             })?;
             // Changes are written in time order, as the write path would have made them: the
             // ones due before this event's creation first.

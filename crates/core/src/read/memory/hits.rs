@@ -19,7 +19,7 @@ pub(crate) struct Bits {
 impl Bits {
     /// Adds `id`; `false` for an id the set will not hold (below 0, or far beyond `held`
     /// events: only a hand-edited file has such ids, and they would cost a large allocation).
-    fn insert(&mut self, id: i64, held: i64) -> bool {
+    pub(super) fn insert(&mut self, id: i64, held: i64) -> bool {
         let limit = held.saturating_mul(2).saturating_add(1 << 16);
         let Some(i) = usize::try_from(id).ok().filter(|_| id <= limit) else {
             return false;
@@ -58,6 +58,18 @@ impl Bits {
 
     pub(crate) fn len(&self) -> i64 {
         self.len
+    }
+
+    /// The ids in both sets.
+    pub(super) fn and(&self, other: &Bits) -> Bits {
+        let words: Vec<u64> = self
+            .words
+            .iter()
+            .zip(&other.words)
+            .map(|(a, b)| a & b)
+            .collect();
+        let len = words.iter().map(|w| i64::from(w.count_ones())).sum();
+        Bits { words, len }
     }
 
     /// Every id in the set, ascending.

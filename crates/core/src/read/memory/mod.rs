@@ -9,6 +9,8 @@
 //!   time walks the `updated_at` index keeping the rows SQL's `search_hit(fts, id)` finds in
 //!   that search's set (asking FTS5 per row was far slower; benches/NOTES.md).
 //! - **Prefix expansions** ([`expansions`]): the index terms a long search prefix stands for.
+//! - **Label sets** ([`labels`]): the ids carrying each label recent views filtered on; a
+//!   view with labels is one pass over the columns and the sets' intersection.
 //!
 //! All three rely on rules migrations 006 and 007 make the database hold: events are never
 //! deleted; their kind, source and creation time never change, and a new title is logged (the
@@ -18,13 +20,15 @@
 mod columns;
 mod expansions;
 mod hits;
+mod labels;
 
 use crate::db::rows::{last_seq, max_id, total};
 use crate::error::Result;
-use crate::model::{EventFilter, Sort};
+use crate::model::{EventFilter, Label, Sort};
 use columns::{Columns, Refresh};
 use expansions::Expansion;
 use hits::{Bits, HitSet, Loaded};
+use labels::LabelSet;
 use lru::LruCache;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use rusqlite::functions::FunctionFlags;
@@ -38,6 +42,8 @@ use std::sync::Arc;
 const HIT_SETS_KEPT: NonZeroUsize = NonZeroUsize::new(8).expect("non-zero");
 /// How many prefix expansions are kept.
 const EXPANSIONS_KEPT: NonZeroUsize = NonZeroUsize::new(32).expect("non-zero");
+/// How many labels keep their sets (a bit per event id each).
+const LABEL_SETS_KEPT: NonZeroUsize = NonZeroUsize::new(16).expect("non-zero");
 /// Hits read into a set at most per read when only a count is wanted (benches/NOTES.md, "Reading
 /// a new common word's hits"); a set with more is completed over the next reads, each taking up where
 /// the last stopped, and counts are bounded meanwhile.
@@ -57,6 +63,7 @@ struct State {
     columns: Slot,
     hits: LruCache<String, HitSet>,
     expansions: LruCache<String, Expansion>,
+    labels: LruCache<Label, LabelSet>,
     /// `PRAGMA data_version`, the log's last seq and this process's quiet commits, as of the
     /// last read: see [`Memory::sync`].
     seen: Option<(i64, i64, u64)>,
@@ -70,6 +77,7 @@ impl State {
         }
         self.hits.clear();
         self.expansions.clear();
+        self.labels.clear();
     }
 }
 
@@ -97,6 +105,7 @@ impl Memory {
                 columns: Slot::Empty,
                 hits: LruCache::new(HIT_SETS_KEPT),
                 expansions: LruCache::new(EXPANSIONS_KEPT),
+                labels: LruCache::new(LABEL_SETS_KEPT),
                 seen: None,
             }),
             built: Condvar::new(),
@@ -284,7 +293,10 @@ impl Memory {
         // The set was just brought up to date: the pass needs only the columns.
         let (state, usable) = self.with_columns(conn)?;
         Ok(usable
-            .then(|| scan(&state, Some(fts), f, &count))
+            .then(|| {
+                let set = state.hits.peek(fts).filter(|s| s.is_complete())?;
+                scan(&state, Some(set.bits()), f, &count)
+            })
             .flatten()
             .map(|(total, _)| total))
     }
@@ -302,12 +314,26 @@ impl Memory {
         if !usable {
             return Ok(None);
         }
+        let mut only: Option<Arc<Bits>> = None;
         if let Some(fts) = fts {
             if matches!(load(&mut state, conn, fts, None)?, Loaded::Unusable) {
                 return Ok(None);
             }
+            match state.hits.peek(fts).filter(|s| s.is_complete()) {
+                Some(set) => only = Some(Arc::clone(set.bits())),
+                None => return Ok(None),
+            }
         }
-        Ok(scan(&state, fts, f, read))
+        for label in &f.labels {
+            let Some(bits) = label_bits(&mut state, conn, label)? else {
+                return Ok(None);
+            };
+            only = Some(match only {
+                None => bits,
+                Some(before) => Arc::new(before.and(&bits)),
+            });
+        }
+        Ok(scan(&state, only.as_deref(), f, read))
     }
 
     /// The terms `prefix` stands for, from memory while they are still right, otherwise from
@@ -385,11 +411,29 @@ fn load(state: &mut State, conn: &Connection, fts: &str, budget: Option<i64>) ->
     }
 }
 
-/// The pass of [`Memory::page_ids`] over ready columns and, for a search, its complete hit
-/// set; `None` when they cannot answer.
+/// `label`'s set, brought up to `conn`'s snapshot and made the most recently used; `None`
+/// when some id cannot be held.
+fn label_bits(state: &mut State, conn: &Connection, label: &Label) -> Result<Option<Arc<Bits>>> {
+    if state.labels.get(label).is_none() {
+        state.labels.put(label.clone(), LabelSet::new());
+    }
+    let held = total(conn)?;
+    let Some(set) = state.labels.get_mut(label) else {
+        return Ok(None);
+    };
+    if set.read_more(conn, &label.key, &label.value, held)? {
+        Ok(Some(Arc::clone(set.bits())))
+    } else {
+        state.labels.pop(label);
+        Ok(None)
+    }
+}
+
+/// The pass of [`Memory::page_ids`] over ready columns and, for a search or labels, the ids
+/// they allow (complete sets); `None` when they cannot answer.
 fn scan(
     state: &State,
-    fts: Option<&str>,
+    only: Option<&Bits>,
     f: &EventFilter,
     read: &IdRead,
 ) -> Option<(i64, Vec<i64>)> {
@@ -401,11 +445,8 @@ fn scan(
     };
     let ascending = read.sort.descending != read.forward;
     let (by, from, want) = (read.sort.by, read.from, read.want);
-    Some(match fts {
-        Some(fts) => {
-            let set = state.hits.peek(fts).filter(|s| s.is_complete())?;
-            columns.scan(&p, Some(set.bits().ids()), by, ascending, from, want)
-        }
+    Some(match only {
+        Some(bits) => columns.scan(&p, Some(bits.ids()), by, ascending, from, want),
         None => columns.scan(
             &p,
             None::<std::iter::Empty<usize>>,

@@ -101,6 +101,15 @@ pub(crate) fn filter_where(f: &EventFilter, order: Option<SortKey>) -> Where {
             [Value::Integer(to)],
         );
     }
+    for label in &f.labels {
+        w.add(
+            "events.id IN (SELECT event_id FROM event_labels WHERE key = ? AND value = ?)",
+            [
+                Value::Text(label.key.clone()),
+                Value::Text(label.value.clone()),
+            ],
+        );
+    }
     w
 }
 

@@ -2,10 +2,11 @@
 //! `alerts[]`, each `firing` or `resolved`. Each alert becomes one alert event: its
 //! `fingerprint` is the dedup key, `alertname` the kind, `instance` (else `job`) the source,
 //! `annotations.summary` (else the alert name) the title, `labels.severity` the severity
-//! ([`severity`]), and `resolved` completes the event.
+//! ([`severity`]), and `resolved` completes the event. Every label is kept as the event's
+//! label; an alert whose labels are out of bounds is refused.
 
 use crate::error::{Error, Result};
-use crate::model::{Link, Severity};
+use crate::model::{check_labels, Labels, Link, Severity};
 use crate::services::ingest::{Alert, AlertAction};
 use serde_json::{Map, Value};
 
@@ -131,6 +132,11 @@ fn one(
             details.insert(key.into(), Value::String(v.to_owned()));
         }
     }
+    let kept: Labels = labels
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+        .collect();
+    check_labels("alerts.labels", &kept)?;
     let mut links = Vec::new();
     if let Some(url) = get(alert, "generatorURL") {
         links.push(Link {
@@ -159,5 +165,6 @@ fn one(
         severity: severity(get(&labels, "severity")),
         details: Some(Value::Object(details)),
         links: super::web_links(links),
+        labels: kept,
     })
 }

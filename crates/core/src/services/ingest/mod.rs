@@ -16,7 +16,7 @@ pub use crate::db::ingest::{record_rejection, store_offset, stored_offset};
 use crate::db::CommitFeed;
 use crate::db::Conn;
 use crate::error::{Error, Result};
-use crate::model::{Actor, Link, MessageLimits, Severity};
+use crate::model::{Actor, Labels, Link, MessageLimits, Severity};
 pub use rules::Applied;
 use serde_json::Value;
 use std::sync::Arc;
@@ -42,6 +42,9 @@ pub struct Alert {
     pub severity: Severity,
     pub details: Option<Value>,
     pub links: Vec<Link>,
+    /// Checked when the message is read ([`crate::model::check_labels`]); an event keeps
+    /// the labels of the trigger that created it.
+    pub labels: Labels,
 }
 
 /// The longest title kept (PagerDuty's summary limit).

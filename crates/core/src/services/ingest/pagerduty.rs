@@ -1,10 +1,13 @@
 //! PagerDuty Events API v2 (`POST /v2/enqueue`): what Alertmanager's `pagerduty_configs`,
 //! Grafana and many monitoring tools send. A message is one alert event: `event_action`
 //! trigger, acknowledge or resolve, a `dedup_key`, and for a trigger a `payload` with
-//! `summary`, `source` and `severity` (PagerDuty's four levels are Eventdesk's).
+//! `summary`, `source` and `severity` (PagerDuty's four levels are Eventdesk's). Its labels
+//! are `component`, `group` and `class`, and each entry of `custom_details` that is one short
+//! line (a string, number or true/false within the label bounds); longer or nested details
+//! stay in the details only.
 
 use crate::error::{Error, Result};
-use crate::model::{Link, Severity};
+use crate::model::{check_labels, key_problem, value_problem, Labels, Link, Severity};
 use crate::services::ingest::{Alert, AlertAction};
 use serde_json::{Map, Value};
 
@@ -109,6 +112,7 @@ pub fn parse(message: &Value) -> Result<Alert> {
             details.insert(key.to_owned(), v.clone());
         }
     }
+    let labels = labels(payload)?;
     for key in ["client", "client_url", "images"] {
         if let Some(v) = body.get(key).filter(|v| !v.is_null()) {
             details.insert(key.to_owned(), v.clone());
@@ -123,7 +127,38 @@ pub fn parse(message: &Value) -> Result<Alert> {
         severity,
         details: (!details.is_empty()).then_some(Value::Object(details)),
         links,
+        labels,
     })
+}
+
+/// A trigger's labels: the flat entries of `custom_details` that fit a label, then
+/// `component`, `group` and `class` (which win over a custom detail of the same name).
+fn labels(payload: &Map<String, Value>) -> Result<Labels> {
+    let mut labels = Labels::new();
+    if let Some(Value::Object(custom)) = payload.get("custom_details") {
+        for (key, value) in custom {
+            let value = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => continue,
+            };
+            let one_line = !value.contains(['\n', '\r']);
+            if one_line && key_problem(key).is_none() && value_problem(key, &value).is_none() {
+                labels.insert(key.clone(), value);
+            }
+        }
+    }
+    for key in ["component", "group", "class"] {
+        if let Some(value) = text(payload, key)?.map(str::trim).filter(|v| !v.is_empty()) {
+            if let Some(problem) = value_problem(key, value) {
+                return Err(invalid(&format!("payload.{key}"), &problem));
+            }
+            labels.insert(key.to_owned(), value.to_owned());
+        }
+    }
+    check_labels("payload.custom_details", &labels)?;
+    Ok(labels)
 }
 
 /// `links` (`[{href, text}]`) and `client_url`, keeping only http and https addresses.

@@ -128,6 +128,7 @@ pub fn apply(
                     details: alert.details_text(),
                     links: alert.links.clone(),
                     team_key: team_key.map(str::to_owned),
+                    labels: alert.labels.clone(),
                 },
                 source,
             )?;

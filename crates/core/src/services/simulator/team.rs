@@ -7,7 +7,7 @@
 
 use super::{pace, random_event, Paced, SimConfig, SimControl};
 use crate::error::Result;
-use crate::model::Severity;
+use crate::model::{Labels, Severity};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -23,6 +23,8 @@ struct Alert {
     source: String,
     severity: Severity,
     acknowledged: bool,
+    /// Sent as custom details, which become the event's labels.
+    labels: Labels,
 }
 
 /// Makes PagerDuty events for a team's stream; see the module's documentation.
@@ -62,6 +64,7 @@ impl<P: FnMut(Vec<Vec<u8>>) -> Result<()>> TeamSimulator<P> {
                 source: new.source,
                 severity: new.severity,
                 acknowledged: false,
+                labels: new.labels,
             };
             let body = trigger(&alert);
             self.working.insert(0, alert);
@@ -100,7 +103,8 @@ impl<P: FnMut(Vec<Vec<u8>>) -> Result<()>> TeamSimulator<P> {
 fn trigger(alert: &Alert) -> Vec<u8> {
     json!({ "event_action": "trigger", "dedup_key": alert.key,
             "payload": { "summary": alert.title, "source": alert.source,
-                         "severity": alert.severity.as_str(), "class": alert.kind } })
+                         "severity": alert.severity.as_str(), "class": alert.kind,
+                         "custom_details": alert.labels } })
     .to_string()
     .into_bytes()
 }

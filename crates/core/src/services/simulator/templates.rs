@@ -2,7 +2,7 @@
 //! and titles.
 
 use crate::db::NewEvent;
-use crate::model::Severity;
+use crate::model::{Labels, Severity};
 use rand::rngs::StdRng;
 use rand::Rng;
 
@@ -198,6 +198,21 @@ pub fn random_event(rng: &mut StdRng) -> NewEvent {
         source: t.sources[rng.random_range(0..t.sources.len())].to_owned(),
         severity: t.severities[rng.random_range(0..t.severities.len())],
         title: (t.title)(rng),
+        labels: random_labels(rng),
         ..NewEvent::default()
     }
+}
+
+/// The labels of a new event: its environment (mostly production) and region.
+fn random_labels(rng: &mut StdRng) -> Labels {
+    let env = if rng.random_bool(0.8) {
+        "prod"
+    } else {
+        "staging"
+    };
+    let region = pick(rng, REGIONS);
+    Labels::from([
+        ("env".to_owned(), env.to_owned()),
+        ("region".to_owned(), region.to_owned()),
+    ])
 }
