@@ -308,6 +308,48 @@ describe("the event table", () => {
     expect(await screen.findByRole("complementary", { name: "Event #2" })).toBeInTheDocument();
   });
 
+  it("shows an event's labels and filters the table by one, kept in the URL", async () => {
+    const backend = new FakeBackend(4);
+    const prod = [
+      { key: "env", value: "prod" },
+      { key: "team", value: "db" },
+    ];
+    backend.labels.set(1, prod);
+    backend.labels.set(3, [{ key: "env", value: "prod" }]);
+    backend.labels.set(4, [{ key: "env", value: "staging" }]);
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([4, 3, 2, 1]));
+    await user.click(within(row(1)).getByText("payments-api"));
+    const pane = await screen.findByRole("complementary", { name: "Event #1" });
+    const labels = await within(pane).findByRole("region", { name: "Labels" });
+    expect(
+      within(labels)
+        .getAllByRole("button")
+        .map((b) => b.textContent),
+    ).toEqual(["env=prod", "team=db"]);
+    await user.click(
+      within(labels).getByRole("button", { name: "Show only events with env=prod" }),
+    );
+    await waitFor(() => expect(rowIds()).toEqual([3, 1]));
+    expect(window.location.search).toBe("?label=env%3Dprod");
+    const reads = backend.calls.filter((c) => c.cmd === "list_events");
+    expect(reads[reads.length - 1]?.args).toMatchObject({
+      query: { filter: { labels: [{ key: "env", value: "prod" }] } },
+    });
+    // Another value of the same key replaces it; a label typed in the filter bar adds to it.
+    const box = screen.getByRole("textbox", { name: "Filter by label" });
+    await user.type(box, "env=staging{Enter}");
+    await waitFor(() => expect(rowIds()).toEqual([4]));
+    await user.type(box, "team=db{Enter}");
+    await waitFor(() => expect(rowIds()).toEqual([]));
+    await user.type(box, "nonsense{Enter}");
+    expect(screen.getByRole("alert")).toHaveTextContent("Write a label as key=value");
+    const chips = screen.getByRole("list", { name: "Labels in this view" });
+    await user.click(within(chips).getByRole("button", { name: "Remove label env=staging" }));
+    await waitFor(() => expect(rowIds()).toEqual([1]));
+    expect(window.location.search).toBe("?label=team%3Ddb");
+  });
+
   it("pages a long timeline: the latest changes first, earlier ones on demand", async () => {
     const backend = new FakeBackend(1);
     const raised = (seq: number) => ({

@@ -17,6 +17,7 @@ import { usePushCues } from "./live/usePushCues";
 import { useSelection } from "./table/useSelection";
 import { useShortcuts } from "./window/useShortcuts";
 import { useView } from "./table/useView";
+import { withLabel } from "./table/view";
 import { useWarnings } from "./window/useWarnings";
 import { pageCount } from "./live/live";
 import { NoticeList, useNotices } from "./window/notices";
@@ -284,6 +285,7 @@ export function App() {
                 id={openId}
                 busy={actions.busy.has(openId)}
                 onAction={(a, e) => void actions.run(a, e)}
+                onLabel={(label) => setView(withLabel(view, label))}
                 onClose={() => setOpenId(null)}
               />
             )}

@@ -438,6 +438,8 @@ export type EventDetail = {
 	 */
 	details: string | null,
 	links: Link[],
+	/**  Its labels, in key order. */
+	labels: Label[],
 };
 
 /**  Which events a view shows. Empty lists and absent values do not filter. */
@@ -456,6 +458,8 @@ export type EventFilter = {
 	 *  phrases"` as phrases; every part must match.
 	 */
 	search?: string | null,
+	/**  Labels an event must carry, each with exactly this value. */
+	labels?: Label[],
 };
 
 /**  What `list_events` is asked for: a page of a filtered, sorted view. */
@@ -540,6 +544,12 @@ export type HttpStatus = {
 	activity: Activity,
 	/**  Set by `EVENTDESK_HTTP_LISTEN`: the panel cannot change it. */
 	fromEnvironment: boolean,
+};
+
+/**  One label, or in a filter, one label an event must carry. */
+export type Label = {
+	key: string,
+	value: string,
 };
 
 /**  A link a source attached to an event (http or https only). */

@@ -8,6 +8,7 @@ import {
   type Event,
   type EventDetail,
   type HistoryPage,
+  type Label,
 } from "../bindings";
 import { actorLabel, formatDateTime, overrideText, statusText } from "../format";
 import { OperatorNamesContext } from "../team/TeamPanel";
@@ -126,6 +127,32 @@ function FromSource({ detail }: { detail: EventDetail }) {
   );
 }
 
+/** The event's labels, each a button that shows only the events carrying it. */
+function Labels({ labels, onLabel }: { labels: Label[]; onLabel: (label: Label) => void }) {
+  if (labels.length === 0) return null;
+  return (
+    <section className="labels" aria-label="Labels">
+      <h3>Labels</h3>
+      <ul className="label-list">
+        {labels.map((l) => (
+          <li key={l.key}>
+            <button
+              type="button"
+              className="label-chip"
+              aria-label={`Show only events with ${l.key}=${l.value}`}
+              title={`Show only events with ${l.key}=${l.value}`}
+              onClick={() => onLabel(l)}
+            >
+              <span className="label-key">{l.key}</span>=
+              <span className="label-value">{l.value}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 /**
  * The timeline: the latest page of changes that came with the detail, and earlier pages on
  * demand. Earlier pages are kept while they join the latest one without a gap (new changes
@@ -180,11 +207,13 @@ type Props = {
   id: number;
   busy: boolean;
   onAction: (action: Action, event: Event) => void;
+  /** Filters the table by one of the event's labels. */
+  onLabel: (label: Label) => void;
   onClose: () => void;
 };
 
 /** The event's full record and its timeline from the change log (paged); read again when a push touches it (live/cacheFeed.ts). */
-export function DetailPane({ id, busy, onAction, onClose }: Props) {
+export function DetailPane({ id, busy, onAction, onLabel, onClose }: Props) {
   const names = useContext(OperatorNamesContext);
   const detail = useQuery({ queryKey: queryKeys.event(id), queryFn: () => api.getEvent(id) });
   const heading = useRef<HTMLHeadingElement>(null);
@@ -245,6 +274,7 @@ export function DetailPane({ id, busy, onAction, onClose }: Props) {
               </button>
             ))}
           </div>
+          <Labels labels={detail.data.labels} onLabel={onLabel} />
           <FromSource detail={detail.data} />
           <Timeline detail={detail.data} />
         </>

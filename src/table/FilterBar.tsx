@@ -1,8 +1,17 @@
 import { useQuery } from "@tanstack/react-query";
 import { memo, useEffect, useRef, useState } from "react";
 import { api } from "../api";
-import type { Severity, Status } from "../bindings";
-import { DEFAULT_VIEW, RANGE_LABELS, type Range, type View } from "./view";
+import type { Label, Severity, Status } from "../bindings";
+import {
+  DEFAULT_VIEW,
+  MAX_VIEW_LABELS,
+  RANGE_LABELS,
+  labelText,
+  parseLabel,
+  withLabel,
+  type Range,
+  type View,
+} from "./view";
 import { queryKeys } from "../queryKeys";
 
 const STATUSES: [Status, string][] = [
@@ -40,6 +49,72 @@ function FacetSelect({ label, names, value, onChange }: FacetProps) {
         ))}
       </select>
     </label>
+  );
+}
+
+type LabelProps = { view: View; onChange: (view: View) => void };
+
+/** The labels the view asks for, each removable, and a box to add one as key=value. */
+function LabelFilter({ view, onChange }: LabelProps) {
+  const [text, setText] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const add = () => {
+    const label = parseLabel(text);
+    if (label === null) {
+      setProblem("Write a label as key=value");
+      return;
+    }
+    if (view.labels.length >= MAX_VIEW_LABELS && !view.labels.some((l) => l.key === label.key)) {
+      setProblem(`A view names at most ${MAX_VIEW_LABELS} labels`);
+      return;
+    }
+    setProblem(null);
+    setText("");
+    onChange(withLabel(view, label));
+  };
+  const remove = (label: Label) =>
+    onChange({ ...view, labels: view.labels.filter((l) => l.key !== label.key) });
+  return (
+    <div className="label-filter">
+      <input
+        aria-label="Filter by label"
+        placeholder="label=value"
+        value={text}
+        aria-invalid={problem !== null}
+        aria-describedby={problem ? "label-problem" : undefined}
+        onChange={(e) => {
+          setText(e.target.value);
+          setProblem(null);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") {
+            e.preventDefault();
+            add();
+          }
+        }}
+      />
+      {problem && (
+        <span id="label-problem" role="alert" className="field-problem">
+          {problem}
+        </span>
+      )}
+      {view.labels.length > 0 && (
+        <ul className="label-list" aria-label="Labels in this view">
+          {view.labels.map((l) => (
+            <li key={l.key} className="label-chip">
+              {labelText(l)}
+              <button
+                type="button"
+                aria-label={`Remove label ${labelText(l)}`}
+                onClick={() => remove(l)}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
 
@@ -128,6 +203,7 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
         value={view.source}
         onChange={(source) => onChange({ ...view, source })}
       />
+      <LabelFilter view={view} onChange={onChange} />
       <label>
         Time
         <select

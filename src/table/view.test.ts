@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_VIEW, isPlain, readView, toFilter, writeView, type View } from "./view";
+import {
+  DEFAULT_VIEW,
+  isPlain,
+  parseLabel,
+  readView,
+  toFilter,
+  withLabel,
+  writeView,
+  type View,
+} from "./view";
 
 describe("the view in the URL", () => {
   it("round-trips every setting", () => {
@@ -10,6 +19,10 @@ describe("the view in the URL", () => {
       source: "ledger",
       range: "1h",
       search: '"failed logins" eu',
+      labels: [
+        { key: "env", value: "prod" },
+        { key: "path", value: "/a=b&c" },
+      ],
       sort: { by: "severity", descending: false },
       pageSize: 100,
     };
@@ -23,6 +36,24 @@ describe("the view in the URL", () => {
       ...DEFAULT_VIEW,
       statuses: ["open"],
     });
+  });
+
+  it("reads labels as key=value and keeps one value a key", () => {
+    expect(parseLabel("env=prod")).toEqual({ key: "env", value: "prod" });
+    expect(parseLabel("note=a=b")).toEqual({ key: "note", value: "a=b" });
+    expect(parseLabel("empty=")).toEqual({ key: "empty", value: "" });
+    expect(parseLabel("=prod")).toBeNull();
+    expect(parseLabel("env")).toBeNull();
+    expect(readView("?label=env%3Dprod&label=bogus").labels).toEqual([
+      { key: "env", value: "prod" },
+    ]);
+    const v = withLabel(withLabel(DEFAULT_VIEW, { key: "env", value: "prod" }), {
+      key: "env",
+      value: "staging",
+    });
+    expect(v.labels).toEqual([{ key: "env", value: "staging" }]);
+    expect(isPlain(v)).toBe(false);
+    expect(toFilter(v, 0).labels).toEqual(v.labels);
   });
 
   it("knows the plain view and turns ranges into times", () => {

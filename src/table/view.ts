@@ -3,6 +3,7 @@
 import type {
   EventFilter,
   EventQuery,
+  Label,
   Position,
   Severity,
   Sort,
@@ -34,6 +35,8 @@ export type View = {
   source: string | null;
   range: Range;
   search: string;
+  /** Labels an event must carry (each key = value). */
+  labels: Label[];
   sort: Sort;
   pageSize: number;
 };
@@ -48,9 +51,31 @@ export const DEFAULT_VIEW: View = {
   source: null,
   range: "all",
   search: "",
+  labels: [],
   sort: { by: "time", descending: true },
   pageSize: 50,
 };
+
+/** The most labels a view names (the core's `EventFilter::MAX_LABELS`). */
+export const MAX_VIEW_LABELS = 16;
+
+/** `key=value` as a label (split at the first `=`), or null when it names no key. */
+export function parseLabel(text: string): Label | null {
+  const at = text.indexOf("=");
+  if (at <= 0 || text.slice(0, at).trim() === "") return null;
+  return { key: text.slice(0, at).trim(), value: text.slice(at + 1).trim() };
+}
+
+export function labelText(l: Label): string {
+  return `${l.key}=${l.value}`;
+}
+
+/** `view` with `label` added (replacing another value of the same key), or as it was. */
+export function withLabel(view: View, label: Label): View {
+  const others = view.labels.filter((l) => l.key !== label.key);
+  if (others.length >= MAX_VIEW_LABELS) return view;
+  return { ...view, labels: [...others, label] };
+}
 
 export const FIRST: Nav = { page: 1, position: { at: "first" } };
 
@@ -67,6 +92,7 @@ export function isPlain(v: View): boolean {
     v.source === null &&
     v.range === "all" &&
     v.search.trim() === "" &&
+    v.labels.length === 0 &&
     v.sort.by === "time" &&
     v.sort.descending
   );
@@ -82,6 +108,7 @@ export function toFilter(v: View, now: number): EventFilter {
     from: v.range === "all" ? null : now - RANGES[v.range],
     to: null,
     search: v.search.trim() === "" ? null : v.search,
+    labels: v.labels,
   };
 }
 
@@ -104,6 +131,11 @@ export function readView(search: string): View {
     source: p.get("source") || null,
     range: pick(p.get("range"), Object.keys(RANGES) as Range[]) ?? "all",
     search: p.get("q") ?? "",
+    labels: p
+      .getAll("label")
+      .map(parseLabel)
+      .filter((l): l is Label => l !== null)
+      .slice(0, MAX_VIEW_LABELS),
     sort: { by: sortBy, descending: p.get("dir") !== "asc" },
     pageSize: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_VIEW.pageSize,
   };
@@ -117,6 +149,7 @@ export function writeView(v: View): string {
   if (v.source) p.set("source", v.source);
   if (v.range !== "all") p.set("range", v.range);
   if (v.search) p.set("q", v.search);
+  for (const l of v.labels) p.append("label", labelText(l));
   if (v.sort.by !== "time") p.set("sort", v.sort.by);
   if (!v.sort.descending) p.set("dir", "asc");
   if (v.pageSize !== DEFAULT_VIEW.pageSize) p.set("size", String(v.pageSize));

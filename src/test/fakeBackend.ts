@@ -24,6 +24,7 @@ import type {
   TeamStatus,
   ExportOutcome,
   Minute,
+  Label,
   Page,
   Position,
   SimConfig,
@@ -100,6 +101,8 @@ export class FakeBackend {
   histories = new Map<number, Change[]>();
   /** Per event: what its source sent (details JSON text, links). */
   fromSource = new Map<number, { details: string | null; links: Link[] }>();
+  /** Per event: its labels, in key order. */
+  labels = new Map<number, Label[]>();
   /** The sources that share dedup keys. */
   dedupGroups: DedupGroups = { groups: [] };
   /** Team mode's state; `null`: the desk works alone. */
@@ -252,7 +255,13 @@ export class FakeBackend {
           },
         ];
         const history = all.slice(-HISTORY_PAGE);
-        return { event: e, history, older: all.length - history.length, ...from };
+        return {
+          event: e,
+          history,
+          older: all.length - history.length,
+          labels: this.labels.get(e.id) ?? [],
+          ...from,
+        };
       }
       case "event_history": {
         // The store's paging (rows::history_before): up to `limit` changes before `before`.
@@ -548,6 +557,11 @@ export class FakeBackend {
       .filter((e) => !f?.minSeverity || rank[e.severity] >= rank[f.minSeverity])
       .filter((e) => !f?.kind || e.kind === f.kind)
       .filter((e) => !f?.source || e.source === f.source)
+      .filter((e) =>
+        (f?.labels ?? []).every((l) =>
+          (this.labels.get(e.id) ?? []).some((m) => m.key === l.key && m.value === l.value),
+        ),
+      )
       .filter(
         (e) =>
           !f?.search ||
