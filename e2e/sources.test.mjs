@@ -38,7 +38,7 @@ import {
 // A passed scenario's folders go; a failed one's stay, with its artifacts, for a look.
 afterEach((t) => settleWorkspaces(t.passed));
 
-test("21. a RabbitMQ stream read from the Sources panel: its alert appears within 1 s, and Alertmanager's resolved completes the row, which says who", async () => {
+test("21. a RabbitMQ stream read from the Sources panel: its alert appears within 1 s, shows its labels and filters the table by one, and Alertmanager's resolved completes the row, which says who", async () => {
   const ws = workspace("rabbitmq");
   const queue = `e2e-alerts-${process.pid}`;
   cliAs("guest", "declare", "--queue", queue);
@@ -103,6 +103,22 @@ test("21. a RabbitMQ stream read from the Sources panel: its alert appears withi
       async () => /rabbitmq:.* status: open → completed/.test(await timeline.getText()),
       WAIT,
     );
+    // Its labels, one of which filters the table: the seeded events carry other labels.
+    await browser.$("section.labels").waitForExist(WAIT);
+    assert.deepEqual(
+      await browser.execute(() =>
+        [...document.querySelectorAll("section.labels button")].map((b) => b.textContent),
+      ),
+      ["alertname=DiskFull", "instance=db-7:9100", "severity=critical"],
+    );
+    await browser.$("aria/Show only events with instance=db-7:9100").click();
+    await waitForRows(browser, (ids) => ids.length === 1 && ids[0] === 21, "the label's view");
+    assert.equal(
+      await browser.execute(() => window.location.search),
+      "?label=instance%3Ddb-7%3A9100",
+    );
+    await browser.$("aria/Remove label instance=db-7:9100").click();
+    await waitForRows(browser, (ids) => ids.length === 21, "every event again");
   });
   // The queue is remembered (its URL in the session's secrets only): a restart reads it again.
   assert.ok(dbSetting(ws.db, "sources").queues.some((q) => q.queue === queue));
