@@ -435,10 +435,10 @@ fn bench(c: &mut Criterion) {
             ),
         ),
         (
-            "labels: env=prod + region=eu-west-1, by update",
+            "labels: env=staging + region=eu-west-1, by update",
             q(
                 EventFilter {
-                    labels: vec![label("env", "prod"), label("region", "eu-west-1")],
+                    labels: vec![label("env", "staging"), label("region", "eu-west-1")],
                     ..Default::default()
                 },
                 by_updated,
@@ -460,8 +460,19 @@ fn bench(c: &mut Criterion) {
         ),
     ];
 
-    // A label no view filtered on before: its ids are read from the label index first (here
-    // 80 % of the events), beside the same ids read by plain SQL.
+    let mut pct = Percentiles(Vec::new());
+    let group = format!("{n} events");
+    let mut g = c.benchmark_group(&group);
+    for (name, query) in &queries {
+        g.bench_function(*name, |b| {
+            b.iter(|| black_box(store.list_events(query).expect("page")))
+        });
+        pct.measure(name, || {
+            black_box(store.list_events(query).expect("page"));
+        });
+    }
+    // A label no view filtered on before (the shapes above did not name it): its ids are read
+    // from the label index first (here 80 % of the events), beside the same ids by plain SQL.
     {
         let prod = q(
             EventFilter {
@@ -493,17 +504,6 @@ fn bench(c: &mut Criterion) {
         );
     }
 
-    let mut pct = Percentiles(Vec::new());
-    let group = format!("{n} events");
-    let mut g = c.benchmark_group(&group);
-    for (name, query) in &queries {
-        g.bench_function(*name, |b| {
-            b.iter(|| black_box(store.list_events(query).expect("page")))
-        });
-        pct.measure(name, || {
-            black_box(store.list_events(query).expect("page"));
-        });
-    }
     // A search for a word not searched before: its hit set is read from the full-text index
     // first. 40 common terms in turn, more than the reader keeps.
     let words: Vec<String> = {

@@ -72,6 +72,20 @@ impl Bits {
         Bits { words, len }
     }
 
+    /// Every id in the set, descending.
+    pub(crate) fn ids_rev(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words.iter().enumerate().rev().flat_map(|(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = 63 - rest.leading_zeros() as usize;
+                    rest &= !(1 << bit);
+                    w * 64 + bit
+                })
+            })
+        })
+    }
+
     /// Every id in the set, ascending.
     pub(crate) fn ids(&self) -> impl Iterator<Item = usize> + '_ {
         self.words.iter().enumerate().flat_map(|(w, &word)| {
@@ -239,6 +253,7 @@ mod tests {
             assert!(!bits.contains(id), "{id}");
         }
         assert_eq!(bits.ids().collect::<Vec<_>>(), [1, 63, 64, 65, 1000]);
+        assert_eq!(bits.ids_rev().collect::<Vec<_>>(), [1000, 65, 64, 63, 1]);
         assert!(!bits.insert(-5, 1000));
         assert!(!bits.insert(1 << 33, 1000));
     }

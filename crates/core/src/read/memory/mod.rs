@@ -24,7 +24,7 @@ mod labels;
 
 use crate::db::rows::{last_seq, max_id, total};
 use crate::error::Result;
-use crate::model::{EventFilter, Label, Sort};
+use crate::model::{EventFilter, Label, Sort, SortKey};
 use columns::{Columns, Refresh};
 use expansions::Expansion;
 use hits::{Bits, HitSet, Loaded};
@@ -445,7 +445,14 @@ fn scan(
     };
     let ascending = read.sort.descending != read.forward;
     let (by, from, want) = (read.sort.by, read.from, read.want);
+    // Largest keys first: update times and severities grow with ids, so walking ids down
+    // fills the page early and most later ids are turned away at the first comparison
+    // instead of entering it (the order ids come in does not change the answer).
+    let downwards = !ascending && by != SortKey::Time;
     Some(match only {
+        Some(bits) if downwards => {
+            columns.scan(&p, Some(bits.ids_rev()), by, ascending, from, want)
+        }
         Some(bits) => columns.scan(&p, Some(bits.ids()), by, ascending, from, want),
         None => columns.scan(
             &p,
