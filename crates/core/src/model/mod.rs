@@ -9,6 +9,7 @@ mod changes;
 mod event;
 mod labels;
 mod limits;
+mod matcher;
 mod team;
 mod view;
 
@@ -22,6 +23,10 @@ pub use labels::{
     MAX_LABELS, MAX_LABEL_KEY, MAX_LABEL_VALUE,
 };
 pub use limits::MessageLimits;
+pub use matcher::{
+    matchers_text, parse_matchers, Compiled, MatchOp, Matcher, Subject, Subjects, LABEL_PREFIX,
+    MAX_MATCHERS, MAX_MATCHER_VALUE,
+};
 pub use team::{Member, Role, TeamRejection};
 pub use view::{EventFilter, EventQuery, Page, Position, Sort, SortKey};
 
