@@ -9,7 +9,7 @@ use crate::db::{self, actions, catch_up, rows, Access, Check, CommitFeed, Conn, 
 use crate::error::{Error, Result};
 use crate::model::{
     Action, Actor, BulkOutcome, CatchUp, Event, EventDetail, EventFilter, EventQuery, HistoryPage,
-    Page, Sort, Tally, Target,
+    Matcher, Page, Silence, SilenceDraft, Sort, Tally, Target, DEFAULT_MAX_SILENCE_MS,
 };
 use crate::read::query::Facets;
 use crate::read::Reader;
@@ -183,7 +183,7 @@ impl Store {
     }
 
     pub fn list_events(&self, query: &EventQuery) -> Result<Page> {
-        self.reader.lock().list_events(query)
+        self.reader.lock().list_events(query, self.clock.now_ms())
     }
 
     /// The window has shown its first rows: the work waiting for that starts (see
@@ -282,6 +282,38 @@ impl Store {
     /// Everything changed after `since`, for a window that missed pushes.
     pub fn changes_since(&self, since: i64) -> Result<CatchUp> {
         catch_up::changes_since(&mut self.readers.get(), since)
+    }
+
+    /// Every silence, newest first, as its newest version says.
+    pub fn silences(&self) -> Result<Vec<Silence>> {
+        db::silences::list(&*self.readers.get())
+    }
+
+    /// Makes a silence from `draft`, by `author` (the operator at this desk, or a named one).
+    pub fn add_silence(&self, draft: &SilenceDraft, author: &Actor) -> Result<Silence> {
+        self.write(|w| db::silences::add(w, draft, author, DEFAULT_MAX_SILENCE_MS))
+    }
+
+    /// Edits silence `id`, which must still be at version `expected` (a new version).
+    pub fn edit_silence(
+        &self,
+        id: i64,
+        expected: i64,
+        draft: &SilenceDraft,
+        author: &Actor,
+    ) -> Result<Silence> {
+        self.write(|w| db::silences::edit(w, id, expected, draft, author, DEFAULT_MAX_SILENCE_MS))
+    }
+
+    /// Ends silence `id` now (a new version).
+    pub fn expire_silence(&self, id: i64, expected: i64, author: &Actor) -> Result<Silence> {
+        self.write(|w| db::silences::expire(w, id, expected, author))
+    }
+
+    /// How many events that are not completed `matchers` match now: what a silence made of
+    /// them would mute.
+    pub fn preview_silence(&self, matchers: &[Matcher]) -> Result<i64> {
+        self.reader.lock().preview_silence(matchers)
     }
 
     /// A persisted setting, or `None` if it was never saved.

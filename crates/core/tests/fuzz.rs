@@ -6,7 +6,7 @@ use eventdesk_core::services::export::ExportFormat;
 use eventdesk_core::services::ingest::groups::DedupGroups;
 use eventdesk_core::{
     Action, AppSettings, Density, Error, EventFilter, EventQuery, Label, Position, Severity,
-    SimConfig, SimControl, Sort, SortKey, Status, Target, Theme,
+    SilencedView, SimConfig, SimControl, Sort, SortKey, Status, Target, Theme,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -113,6 +113,8 @@ impl Gen {
                     value: self.text(),
                 })
                 .collect(),
+            silenced: [SilencedView::Hide, SilencedView::Show, SilencedView::Only]
+                [self.0.random_range(0..3)],
         }
     }
 

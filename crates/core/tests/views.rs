@@ -698,3 +698,130 @@ fn totals_past_the_count_limits_are_bounds_and_say_so() {
         );
     }
 }
+
+#[test]
+fn silences_mute_what_they_match_in_every_view_with_and_without_the_memory() {
+    use eventdesk_core::model::{parse_matchers, Compiled, Matcher, Subjects};
+    use eventdesk_core::{Actor, Clock, Labels, SilenceDraft, SilencedView};
+    let (fx, _) = populated(900);
+    let now = fx.clock.now_ms();
+    let draft = |matchers: &str, starts_at: Option<i64>| SilenceDraft {
+        matchers: parse_matchers(matchers).unwrap(),
+        starts_at,
+        ends_at: now + 3_600_000,
+        comment: "maintenance".into(),
+    };
+    let mut made = Vec::new();
+    for (matchers, starts) in [
+        (r#"{source="payments-api", label.env="prod"}"#, None),
+        (r#"{title=~".*(Visa|Amex).*", severity!="info"}"#, None),
+        (r#"{label.region!~"eu-.*", kind="ledger.lag"}"#, None),
+        // Pending: mutes nothing yet.
+        (r#"kind=~".+""#, Some(now + 600_000)),
+    ] {
+        made.push(
+            fx.store
+                .add_silence(&draft(matchers, starts), &Actor::User)
+                .unwrap(),
+        );
+    }
+    let active: Vec<(i64, Vec<Compiled>)> = made[..3]
+        .iter()
+        .map(|s| {
+            let compiled: eventdesk_core::Result<Vec<Compiled>> =
+                s.matchers.iter().map(Matcher::compile).collect();
+            (s.id, compiled.unwrap())
+        })
+        .collect();
+    let mut rng = StdRng::seed_from_u64(1427);
+    for phase in 0..2 {
+        if phase == 1 {
+            // New events, and severities and titles changed, after the sets were built.
+            let mut conn = fx.store.connect().unwrap();
+            let mut sim = Simulator::new(SimConfig::new(7));
+            for _ in 0..20 {
+                fx.clock.advance(1_000);
+                sim.run_batch(&mut conn, &fx.feed, &*fx.clock, 10).unwrap();
+            }
+        }
+        let all = every_event(&fx);
+        let labels = oracle::plain_labels(fx.store.path());
+        let none = Labels::new();
+        let silence_of = |e: &Event| {
+            let s = Subjects {
+                source: &e.source,
+                kind: &e.kind,
+                severity: e.severity,
+                title: &e.title,
+                labels: labels.get(&e.id).unwrap_or(&none),
+            };
+            active
+                .iter()
+                .find(|(_, ms)| ms.iter().all(|m| m.matches(&s)))
+                .map(|(id, _)| *id)
+        };
+        assert!(all.iter().filter(|e| silence_of(e).is_some()).count() > 20);
+        for round in 0..60 {
+            let memory = round % 2 == 0;
+            fx.store.set_read_memory(memory);
+            let (mut filter, sort) = random_query(&mut rng, &all);
+            filter.silenced = [SilencedView::Hide, SilencedView::Show, SilencedView::Only]
+                [rng.random_range(0..3)];
+            let view = oracle::view_labelled(&all, &labels, &filter, sort);
+            let silenced = view.iter().filter(|e| silence_of(e).is_some()).count() as i64;
+            let expected: Vec<Event> = view
+                .into_iter()
+                .filter(|e| match filter.silenced {
+                    SilencedView::Hide => silence_of(e).is_none(),
+                    SilencedView::Only => silence_of(e).is_some(),
+                    SilencedView::Show => true,
+                })
+                .collect();
+            let ctx = format!("phase {phase} round {round} (memory {memory}): {filter:?} {sort:?}");
+            let size = 20;
+            let mut q = EventQuery {
+                page: 1,
+                page_size: size as i64,
+                filter: filter.clone(),
+                sort,
+                position: Some(Position::First),
+            };
+            for n in 1..=expected.len().div_ceil(size).max(1) {
+                let page = fx.store.list_events(&q).unwrap();
+                assert_eq!(page.total, expected.len() as i64, "{ctx}");
+                assert_eq!(page.silenced, silenced, "{ctx}");
+                assert_eq!(
+                    page.rows,
+                    oracle::page(&expected, n, size),
+                    "page {n}, {ctx}"
+                );
+                let marks: Vec<(i64, i64)> = page
+                    .silenced_by
+                    .iter()
+                    .map(|m| (m.event_id, m.silence_id))
+                    .collect();
+                let want: Vec<(i64, i64)> = page
+                    .rows
+                    .iter()
+                    .filter_map(|e| Some((e.id, silence_of(e)?)))
+                    .collect();
+                assert_eq!(marks, want, "marks of page {n}, {ctx}");
+                let Some(next) = page.next else { break };
+                q = EventQuery {
+                    page: n as i64 + 1,
+                    position: Some(next),
+                    ..q
+                };
+            }
+        }
+    }
+    // The pending silence starts: it mutes every event; then they all end.
+    fx.store.set_read_memory(true);
+    fx.clock.advance(600_000);
+    let page = fx.store.list_events(&EventQuery::new(1, 10)).unwrap();
+    assert_eq!((page.total, page.rows.len()), (0, 0));
+    fx.clock.advance(3_600_000);
+    let page = fx.store.list_events(&EventQuery::new(1, 10)).unwrap();
+    assert_eq!(page.silenced, 0);
+    assert_eq!(page.total, every_event(&fx).len() as i64);
+}

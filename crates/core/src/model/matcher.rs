@@ -123,6 +123,11 @@ pub struct Compiled {
 }
 
 impl Compiled {
+    /// The value or expression it compares with.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
     /// Whether `value` (the subject's value) passes.
     pub fn test(&self, value: &str) -> bool {
         match (&self.op, &self.regex) {
@@ -146,7 +151,9 @@ impl Matcher {
         let bad = |m: String| Error::invalid("matchers", format!("{self}: {m}"));
         let subject = Subject::of(&self.name).map_err(bad)?;
         if self.value.chars().count() > MAX_MATCHER_VALUE {
-            return Err(bad(format!("is longer than {MAX_MATCHER_VALUE} characters")));
+            return Err(bad(format!(
+                "is longer than {MAX_MATCHER_VALUE} characters"
+            )));
         }
         let regex = match self.op {
             MatchOp::Equal | MatchOp::NotEqual => None,
@@ -277,7 +284,9 @@ impl Parse {
         }
         let name: String = self.chars[start..self.at].iter().collect();
         if name.is_empty() {
-            let what = self.peek().map_or("the end".to_owned(), |c| format!("{c:?}"));
+            let what = self
+                .peek()
+                .map_or("the end".to_owned(), |c| format!("{c:?}"));
             return Err((self.at, format!("expected a name, found {what}")));
         }
         let op = if self.eat("=~") {

@@ -10,6 +10,7 @@ mod event;
 mod labels;
 mod limits;
 mod matcher;
+mod silence;
 mod team;
 mod view;
 
@@ -27,8 +28,11 @@ pub use matcher::{
     matchers_text, parse_matchers, Compiled, MatchOp, Matcher, Subject, Subjects, LABEL_PREFIX,
     MAX_MATCHERS, MAX_MATCHER_VALUE,
 };
+pub use silence::{
+    Silence, SilenceDraft, SilenceState, DEFAULT_MAX_SILENCE_MS, MAX_SILENCE_COMMENT,
+};
 pub use team::{Member, Role, TeamRejection};
-pub use view::{EventFilter, EventQuery, Page, Position, Sort, SortKey};
+pub use view::{EventFilter, EventQuery, Page, Position, SilenceMark, SilencedView, Sort, SortKey};
 
 /// The most characters of a refusal's reason kept and shown: a reason may quote what a sender
 /// sent, and nothing from outside is kept unbounded.

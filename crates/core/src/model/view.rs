@@ -85,6 +85,21 @@ pub struct EventFilter {
     pub search: Option<String>,
     /// Labels an event must carry, each with exactly this value.
     pub labels: Vec<Label>,
+    /// What the view does with events an active silence mutes.
+    pub silenced: SilencedView,
+}
+
+/// What a view does with muted events (see [`crate::model::Silence`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum SilencedView {
+    /// Left out, and counted in [`Page::silenced`].
+    #[default]
+    Hide,
+    /// Shown among the others, each marked with its silence.
+    Show,
+    /// Only they are shown.
+    Only,
 }
 
 impl EventFilter {
@@ -199,6 +214,14 @@ pub enum Position {
     },
 }
 
+/// A row of a page that a silence mutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SilenceMark {
+    pub event_id: i64,
+    pub silence_id: i64,
+}
+
 /// One page of events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -211,6 +234,11 @@ pub struct Page {
     pub total_exact: bool,
     /// The last change-log `seq` the page reflects: pushes up to it are already included.
     pub seq: i64,
+    /// How many events of the view (whatever it does with muted events) an active silence
+    /// mutes: the "42 silenced" the window shows.
+    pub silenced: i64,
+    /// The rows an active silence mutes, each with the silence (the lowest-numbered one).
+    pub silenced_by: Vec<SilenceMark>,
     /// The position of the following page, if any rows follow.
     pub next: Option<Position>,
     /// The position of the preceding page, if any rows precede.

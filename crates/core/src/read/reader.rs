@@ -41,9 +41,19 @@ impl Reader {
         self.enabled = enabled;
     }
 
-    /// One page of a view; see [`crate::read::query::list_events`].
-    pub fn list_events(&mut self, q: &EventQuery) -> Result<Page> {
+    /// How many events that are not completed `matchers` match now (a silence's preview).
+    pub fn preview_silence(&mut self, matchers: &[crate::model::Matcher]) -> Result<i64> {
+        let compiled = matchers
+            .iter()
+            .map(crate::model::Matcher::compile)
+            .collect::<Result<Vec<_>>>()?;
         let memory = self.enabled.then_some(&*self.memory);
-        crate::read::query::list_events(self.conn.raw_mut(), memory, q)
+        crate::read::query::muting::preview(self.conn.raw_mut(), memory, &compiled)
+    }
+
+    /// One page of a view; see [`crate::read::query::list_events`].
+    pub fn list_events(&mut self, q: &EventQuery, now: i64) -> Result<Page> {
+        let memory = self.enabled.then_some(&*self.memory);
+        crate::read::query::list_events(self.conn.raw_mut(), memory, q, now)
     }
 }

@@ -9,9 +9,10 @@
 //! the event's new `updated_at`. Events created since are read whole. Kind, source, title and
 //! creation time never change, and events are never deleted.
 
+use super::hits::Bits;
 use crate::db::rows::last_seq;
 use crate::error::{Error, Result};
-use crate::model::{EventFilter, Field, Severity, SortKey, Status};
+use crate::model::{Compiled, EventFilter, Field, Severity, SortKey, Status, Subject};
 use rusqlite::Connection;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -141,6 +142,62 @@ impl Columns {
 
     pub(crate) fn max_id(&self) -> i64 {
         self.max_id
+    }
+
+    /// The events (among `within`, or all) whose source, kind or severity — the subject of
+    /// `m` — passes it. `None` for a matcher on another subject.
+    pub(crate) fn field_matches(&self, m: &Compiled, within: Option<&Bits>) -> Option<Bits> {
+        let table = |names: &Names| {
+            let mut pass = vec![false; names.codes.len()];
+            for (name, &code) in &names.codes {
+                if let Some(p) = pass.get_mut(usize::from(code)) {
+                    *p = m.test(name);
+                }
+            }
+            pass
+        };
+        let (codes, pass): (Option<&[u16]>, Vec<bool>) = match m.subject {
+            Subject::Source => (Some(&self.source), table(&self.sources)),
+            Subject::Kind => (Some(&self.kind), table(&self.kinds)),
+            Subject::Severity => (
+                None,
+                Severity::ALL.iter().map(|s| m.test(s.as_str())).collect(),
+            ),
+            Subject::Title | Subject::Label(_) => return None,
+        };
+        let passes = |i: usize| -> bool {
+            let Some(&facts) = self.facts.get(i).filter(|&&f| f != NO_EVENT) else {
+                return false;
+            };
+            let at = match codes {
+                Some(codes) => codes.get(i).map_or(usize::MAX, |&c| usize::from(c)),
+                None => usize::from(facts & 0b11),
+            };
+            pass.get(at).copied().unwrap_or(false)
+        };
+        let mut out = Bits::default();
+        match within {
+            Some(bits) => bits.ids().filter(|&i| passes(i)).for_each(|i| out.set(i)),
+            None => {
+                let end = index(self.max_id)
+                    .map_or(0, |m| m + 1)
+                    .min(self.facts.len());
+                (1..end).filter(|&i| passes(i)).for_each(|i| out.set(i));
+            }
+        }
+        Some(out)
+    }
+
+    /// Every event held, as a set.
+    pub(crate) fn all(&self) -> Bits {
+        let mut out = Bits::default();
+        let end = index(self.max_id)
+            .map_or(0, |m| m + 1)
+            .min(self.facts.len());
+        (1..end)
+            .filter(|&i| self.facts[i] != NO_EVENT)
+            .for_each(|i| out.set(i));
+        out
     }
 
     /// Sets one event's columns; `false` when its id or a name cannot be held.

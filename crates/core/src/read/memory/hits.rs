@@ -36,7 +36,44 @@ impl Bits {
         true
     }
 
-    fn remove(&mut self, id: i64) {
+    /// Adds index `i` (an id the columns hold).
+    pub(super) fn set(&mut self, i: usize) {
+        let word = i / 64;
+        if word >= self.words.len() {
+            self.words.resize((word + 1).next_power_of_two(), 0);
+        }
+        let bit = 1 << (i % 64);
+        if self.words[word] & bit == 0 {
+            self.words[word] |= bit;
+            self.len += 1;
+        }
+    }
+
+    /// The ids in this set and not in `other`.
+    pub(super) fn and_not(&self, other: &Bits) -> Bits {
+        let words: Vec<u64> = self
+            .words
+            .iter()
+            .enumerate()
+            .map(|(i, a)| a & !other.words.get(i).copied().unwrap_or(0))
+            .collect();
+        let len = words.iter().map(|w| i64::from(w.count_ones())).sum();
+        Bits { words, len }
+    }
+
+    /// The ids in either set.
+    pub(super) fn or(&self, other: &Bits) -> Bits {
+        let n = self.words.len().max(other.words.len());
+        let words: Vec<u64> = (0..n)
+            .map(|i| {
+                self.words.get(i).copied().unwrap_or(0) | other.words.get(i).copied().unwrap_or(0)
+            })
+            .collect();
+        let len = words.iter().map(|w| i64::from(w.count_ones())).sum();
+        Bits { words, len }
+    }
+
+    pub(super) fn remove_id(&mut self, id: i64) {
         let Ok(i) = usize::try_from(id) else {
             return;
         };
@@ -154,7 +191,7 @@ impl HitSet {
             .prepare_cached("SELECT 1 FROM events_fts WHERE events_fts MATCH ?1 AND rowid = ?2")?;
         let bits = Arc::make_mut(&mut self.bits);
         for &id in ids.iter().filter(|&&id| id <= self.last) {
-            bits.remove(id);
+            bits.remove_id(id);
             if stmt.exists(rusqlite::params![fts, id])? && !bits.insert(id, held) {
                 return Ok(false);
             }

@@ -21,15 +21,17 @@ mod columns;
 mod expansions;
 mod hits;
 mod labels;
+pub(crate) mod muting;
 
 use crate::db::rows::{last_seq, max_id, total};
 use crate::error::Result;
-use crate::model::{EventFilter, Label, Sort, SortKey};
+use crate::model::{Compiled, EventFilter, Label, SilenceMark, SilencedView, Sort, SortKey};
 use columns::{Columns, Refresh};
 use expansions::Expansion;
 use hits::{Bits, HitSet, Loaded};
 use labels::LabelSet;
 use lru::LruCache;
+use muting::{Muted, Muting};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
@@ -64,6 +66,7 @@ struct State {
     hits: LruCache<String, HitSet>,
     expansions: LruCache<String, Expansion>,
     labels: LruCache<Label, LabelSet>,
+    muting: Muting,
     /// `PRAGMA data_version`, the log's last seq and this process's quiet commits, as of the
     /// last read: see [`Memory::sync`].
     seen: Option<(i64, i64, u64)>,
@@ -78,6 +81,7 @@ impl State {
         self.hits.clear();
         self.expansions.clear();
         self.labels.clear();
+        self.muting.forget();
     }
 }
 
@@ -89,8 +93,30 @@ pub(crate) struct Memory {
     quiet_commits: Arc<AtomicU64>,
 }
 
+/// What [`Memory::page_ids`] found.
+#[derive(Debug, Default)]
+pub(crate) struct IdPage {
+    pub total: i64,
+    pub ids: Vec<i64>,
+    pub silenced: i64,
+    pub silenced_by: Vec<SilenceMark>,
+}
+
+/// The silence that mutes each of `ids` that is muted.
+fn marks(muted: &Muted, ids: &[i64]) -> Vec<SilenceMark> {
+    ids.iter()
+        .filter_map(|&id| {
+            muted.silence_of(id).map(|silence_id| SilenceMark {
+                event_id: id,
+                silence_id,
+            })
+        })
+        .collect()
+}
+
 /// What [`Memory::page_ids`] reads: the first `want` ids past `from` (a sort value and id) in
 /// `sort` order, or against it when not `forward`.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct IdRead {
     pub sort: Sort,
     pub forward: bool,
@@ -106,6 +132,7 @@ impl Memory {
                 hits: LruCache::new(HIT_SETS_KEPT),
                 expansions: LruCache::new(EXPANSIONS_KEPT),
                 labels: LruCache::new(LABEL_SETS_KEPT),
+                muting: Muting::default(),
                 seen: None,
             }),
             built: Condvar::new(),
@@ -301,15 +328,68 @@ impl Memory {
             .map(|(total, _)| total))
     }
 
-    /// One pass over the columns (and `fts`'s hit set): the exact number of events in the
-    /// view, and the ids `read` asks for. `None` when the columns or hit set cannot answer.
+    /// How many events that are not completed `compiled` match, from the columns and the
+    /// label sets; `None` when they cannot answer.
+    pub(crate) fn preview(&self, conn: &Connection, compiled: &[Compiled]) -> Result<Option<i64>> {
+        let (mut state, usable) = self.with_columns(conn)?;
+        if !usable {
+            return Ok(None);
+        }
+        let bits = {
+            let State {
+                columns, labels, ..
+            } = &mut *state;
+            let Slot::Ready(columns) = columns else {
+                return Ok(None);
+            };
+            let label_bits = |key: &str, value: &str| {
+                label_bits(
+                    labels,
+                    conn,
+                    &Label {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                    },
+                )
+            };
+            match muting::build(conn, columns, compiled, label_bits)? {
+                Some(bits) => bits,
+                None => return Ok(None),
+            }
+        };
+        let not_completed = EventFilter {
+            statuses: vec![
+                crate::model::Status::Open,
+                crate::model::Status::Acknowledged,
+            ],
+            ..EventFilter::default()
+        };
+        let count = IdRead {
+            sort: Sort::default(),
+            forward: true,
+            from: None,
+            want: 0,
+        };
+        Ok(scan(&state, Some(&bits), &not_completed, &count).map(|(n, _)| n))
+    }
+
+    /// Whether a silence is active at `now`: then every view is read from the columns, which
+    /// know what is muted.
+    pub(crate) fn silences_active(&self, conn: &Connection, now: i64) -> Result<bool> {
+        self.state.lock().muting.any_active(conn, now)
+    }
+
+    /// One pass over the columns (and `fts`'s hit set, the labels' sets, the muted events at
+    /// `now`): the exact number of events in the view, the ids `read` asks for, and how many
+    /// events of the view are muted. `None` when the columns or a set cannot answer.
     pub(crate) fn page_ids(
         &self,
         conn: &Connection,
         fts: Option<&str>,
         f: &EventFilter,
         read: &IdRead,
-    ) -> Result<Option<(i64, Vec<i64>)>> {
+        now: i64,
+    ) -> Result<Option<IdPage>> {
         let (mut state, usable) = self.with_columns(conn)?;
         if !usable {
             return Ok(None);
@@ -325,7 +405,7 @@ impl Memory {
             }
         }
         for label in &f.labels {
-            let Some(bits) = label_bits(&mut state, conn, label)? else {
+            let Some(bits) = label_bits(&mut state.labels, conn, label)? else {
                 return Ok(None);
             };
             only = Some(match only {
@@ -333,7 +413,60 @@ impl Memory {
                 Some(before) => Arc::new(before.and(&bits)),
             });
         }
-        Ok(scan(&state, only.as_deref(), f, read))
+        let muted = {
+            let State {
+                columns,
+                labels,
+                muting,
+                ..
+            } = &mut *state;
+            let Slot::Ready(columns) = columns else {
+                return Ok(None);
+            };
+            muting.at(conn, columns, now, |key, value| {
+                label_bits(
+                    labels,
+                    conn,
+                    &Label {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                    },
+                )
+            })?
+        };
+        let Some(muted) = muted else {
+            if f.silenced == SilencedView::Only {
+                return Ok(Some(IdPage::default()));
+            }
+            return Ok(
+                scan(&state, only.as_deref(), f, read).map(|(total, ids)| IdPage {
+                    total,
+                    ids,
+                    ..IdPage::default()
+                }),
+            );
+        };
+        let within = |set: &Arc<Bits>| match &only {
+            None => Arc::clone(set),
+            Some(o) => Arc::new(o.and(set)),
+        };
+        let count = IdRead { want: 0, ..*read };
+        let Some((silenced, _)) = scan(&state, Some(&within(&muted.all)), f, &count) else {
+            return Ok(None);
+        };
+        let shown = match f.silenced {
+            SilencedView::Hide => Some(within(&muted.unmuted)),
+            SilencedView::Only => Some(within(&muted.all)),
+            SilencedView::Show => only,
+        };
+        Ok(
+            scan(&state, shown.as_deref(), f, read).map(|(total, ids)| IdPage {
+                total,
+                silenced_by: marks(&muted, &ids),
+                ids,
+                silenced,
+            }),
+        )
     }
 
     /// The terms `prefix` stands for, from memory while they are still right, otherwise from
@@ -413,18 +546,22 @@ fn load(state: &mut State, conn: &Connection, fts: &str, budget: Option<i64>) ->
 
 /// `label`'s set, brought up to `conn`'s snapshot and made the most recently used; `None`
 /// when some id cannot be held.
-fn label_bits(state: &mut State, conn: &Connection, label: &Label) -> Result<Option<Arc<Bits>>> {
-    if state.labels.get(label).is_none() {
-        state.labels.put(label.clone(), LabelSet::new());
+fn label_bits(
+    sets: &mut LruCache<Label, LabelSet>,
+    conn: &Connection,
+    label: &Label,
+) -> Result<Option<Arc<Bits>>> {
+    if sets.get(label).is_none() {
+        sets.put(label.clone(), LabelSet::new());
     }
     let held = total(conn)?;
-    let Some(set) = state.labels.get_mut(label) else {
+    let Some(set) = sets.get_mut(label) else {
         return Ok(None);
     };
     if set.read_more(conn, &label.key, &label.value, held)? {
         Ok(Some(Arc::clone(set.bits())))
     } else {
-        state.labels.pop(label);
+        sets.pop(label);
         Ok(None)
     }
 }

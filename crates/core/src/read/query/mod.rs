@@ -3,6 +3,7 @@
 //! by one pass over the reader's columns; both place their page with the one planner
 //! (`planner`) and count with `totals`.
 
+pub(crate) mod muting;
 pub(crate) mod planner;
 pub(crate) mod scan;
 pub(crate) mod search;
@@ -12,7 +13,7 @@ pub(crate) mod totals;
 use crate::db::rows::{find_event, last_seq, max_id};
 use crate::db::Handle;
 use crate::error::Result;
-use crate::model::{EventFilter, EventQuery, Page, SortKey};
+use crate::model::{EventFilter, EventQuery, Page, SilencedView, SortKey};
 use crate::read::memory::{IdRead, Memory};
 use planner::{assemble, plan, Known};
 use rusqlite::{params_from_iter, Connection};
@@ -21,10 +22,12 @@ use sql::{filter_where, read_sql, HitCheck};
 pub use totals::{COUNT_LIMIT, SEARCH_COUNT_LIMIT};
 
 /// One page of a view, in one read transaction so that rows, total and seq agree.
+/// Muted events are those of the silences active at `now`.
 pub(crate) fn list_events(
     conn: &mut Connection,
     memory: Option<&Memory>,
     q: &EventQuery,
+    now: i64,
 ) -> Result<Page> {
     q.validate()?;
     let terms = search::parse(q.filter.search.as_deref().unwrap_or(""))?;
@@ -34,12 +37,21 @@ pub(crate) fn list_events(
         memory.sync(&tx)?;
     }
     let search = search::fts_match(&tx, memory, terms.as_deref())?;
-    let from_columns = match memory.filter(|_| needs_columns(&q.filter)) {
-        Some(memory) => from_columns(&tx, memory, q, search.as_deref(), offset)?,
+    let muting = match memory {
+        Some(m) => m.silences_active(&tx, now)?,
+        None => muting::active(&tx, now)?,
+    };
+    let from_columns = match memory.filter(|_| muting || needs_columns(&q.filter)) {
+        Some(memory) => from_columns(&tx, memory, q, search.as_deref(), offset, now)?,
         None => None,
     };
     let page = match from_columns {
         Some(page) => page,
+        None if muting => muting::every_row(&tx, q, search.as_deref(), offset, now)?,
+        None if q.filter.silenced == SilencedView::Only => {
+            let plan = plan(q, offset, Known::Nothing);
+            assemble(q, &plan, Vec::new(), (0, true), last_seq(&tx)?)
+        }
         None => from_sql(&tx, memory, q, search.as_deref(), offset)?,
     };
     tx.finish()?;
@@ -99,6 +111,7 @@ fn from_columns(
     q: &EventQuery,
     search: Option<&str>,
     offset: i64,
+    now: i64,
 ) -> Result<Option<Page>> {
     let plan = plan(q, offset, Known::Nothing);
     let r = &plan.read;
@@ -109,9 +122,10 @@ fn from_columns(
         from: r.from,
         want: usize::try_from(want).unwrap_or(usize::MAX),
     };
-    let Some((total, ids)) = memory.page_ids(tx, search, &q.filter, &read)? else {
+    let Some(found) = memory.page_ids(tx, search, &q.filter, &read, now)? else {
         return Ok(None);
     };
+    let (total, ids) = (found.total, found.ids);
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids
         .into_iter()
@@ -127,7 +141,14 @@ fn from_columns(
             }
         }
     }
-    Ok(Some(assemble(q, &plan, rows, (total, true), last_seq(tx)?)))
+    let mut page = assemble(q, &plan, rows, (total, true), last_seq(tx)?);
+    page.silenced = found.silenced;
+    page.silenced_by = found
+        .silenced_by
+        .into_iter()
+        .filter(|m| page.rows.iter().any(|e| e.id == m.event_id))
+        .collect();
+    Ok(Some(page))
 }
 
 /// `EXPLAIN QUERY PLAN` of the SQL that reads the first page of `q`'s view.

@@ -146,6 +146,8 @@ pub(crate) fn assemble(
         total,
         total_exact,
         seq,
+        silenced: 0,
+        silenced_by: Vec::new(),
     }
 }
 

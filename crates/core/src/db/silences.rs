@@ -1,0 +1,186 @@
+//! Silences in the file (migration 014): each version a row, never changed. Made, edited and
+//! expired through the write path, so a failed write leaves nothing; read as their newest
+//! versions.
+
+use crate::db::{team_file, Handle, WriteTxn};
+use crate::error::{Error, Result};
+use crate::model::{Actor, Matcher, Silence, SilenceDraft, SilenceState};
+use rusqlite::{params, OptionalExtension, Row};
+
+const COLUMNS: &str = "id, version, matchers, starts_at, ends_at, author, comment, made_at";
+
+fn silence_from_row(r: &Row<'_>) -> rusqlite::Result<Silence> {
+    let text = |i: usize| r.get::<_, String>(i);
+    let bad = |i: usize, m: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, m.into())
+    };
+    let matchers: Vec<Matcher> =
+        serde_json::from_str(&text(2)?).map_err(|e| bad(2, e.to_string()))?;
+    Ok(Silence {
+        id: r.get(0)?,
+        version: r.get(1)?,
+        matchers,
+        starts_at: r.get(3)?,
+        ends_at: r.get(4)?,
+        author: text(5)?.parse().map_err(|e: String| bad(5, e))?,
+        comment: text(6)?,
+        made_at: r.get(7)?,
+    })
+}
+
+/// Every silence, newest first, each as its newest version says.
+pub fn list(conn: &impl Handle) -> Result<Vec<Silence>> {
+    let mut stmt = conn.raw().prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM silences s WHERE version = \
+         (SELECT max(version) FROM silences WHERE id = s.id) ORDER BY id DESC"
+    ))?;
+    let rows = stmt.query_map([], silence_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// One silence as its newest version says.
+pub fn find(conn: &impl Handle, id: i64) -> Result<Option<Silence>> {
+    Ok(conn
+        .raw()
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM silences WHERE id = ?1 ORDER BY version DESC LIMIT 1"
+        ))?
+        .query_row([id], silence_from_row)
+        .optional()?)
+}
+
+/// How many versions the file holds: it grows with every write, so it tells a reader whether
+/// silences changed.
+pub fn versions(conn: &impl Handle) -> Result<i64> {
+    Ok(conn
+        .raw()
+        .prepare_cached("SELECT count(*) FROM silences")?
+        .query_row([], |r| r.get(0))?)
+}
+
+fn no_silence(id: i64) -> Error {
+    Error::invalid("id", format!("there is no silence {id}"))
+}
+
+fn refuse_team_file(w: &WriteTxn<'_>) -> Result<()> {
+    match team_file(w)? {
+        Some(stream) => Err(Error::TeamFile { stream }),
+        None => Ok(()),
+    }
+}
+
+fn insert(w: &WriteTxn<'_>, s: &Silence) -> Result<()> {
+    let matchers = serde_json::to_string(&s.matchers).map_err(Error::storage)?;
+    w.tx()
+        .prepare_cached(
+            "INSERT INTO silences (id, version, matchers, starts_at, ends_at, author, comment, \
+             made_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            s.id,
+            s.version,
+            matchers,
+            s.starts_at,
+            s.ends_at,
+            s.author.as_text(),
+            s.comment,
+            s.made_at
+        ])?;
+    Ok(())
+}
+
+/// Makes a silence from `draft` (checked at the write's time, within `max_length` ms).
+pub fn add(
+    w: &mut WriteTxn<'_>,
+    draft: &SilenceDraft,
+    author: &Actor,
+    max_length: i64,
+) -> Result<Silence> {
+    refuse_team_file(w)?;
+    let now = w.now();
+    let (starts_at, _) = draft.check(now, max_length)?;
+    let id: i64 = w
+        .tx()
+        .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM silences")?
+        .query_row([], |r| r.get(0))?;
+    let silence = Silence {
+        id,
+        version: 1,
+        matchers: draft.matchers.clone(),
+        starts_at,
+        ends_at: draft.ends_at,
+        author: author.clone(),
+        comment: draft.comment.trim().to_owned(),
+        made_at: now,
+    };
+    insert(w, &silence)?;
+    Ok(silence)
+}
+
+/// The newest version of silence `id`, which must be `expected` (the version the operator
+/// saw) and not expired.
+fn current(w: &WriteTxn<'_>, id: i64, expected: i64) -> Result<Silence> {
+    let silence = find(w, id)?.ok_or_else(|| no_silence(id))?;
+    if silence.version != expected {
+        return Err(Error::invalid(
+            "version",
+            format!(
+                "silence {id} changed since it was shown (version {} now, {expected} shown): \
+                 look at it again",
+                silence.version
+            ),
+        ));
+    }
+    if silence.state(w.now()) == SilenceState::Expired {
+        return Err(Error::invalid(
+            "id",
+            format!("silence {id} has expired; make a new one"),
+        ));
+    }
+    Ok(silence)
+}
+
+/// Edits silence `id` (a new version): its matchers, start, end and comment become the
+/// draft's.
+pub fn edit(
+    w: &mut WriteTxn<'_>,
+    id: i64,
+    expected: i64,
+    draft: &SilenceDraft,
+    author: &Actor,
+    max_length: i64,
+) -> Result<Silence> {
+    refuse_team_file(w)?;
+    let old = current(w, id, expected)?;
+    let now = w.now();
+    let (starts_at, _) = draft.check(now, max_length)?;
+    let silence = Silence {
+        id,
+        version: old.version + 1,
+        matchers: draft.matchers.clone(),
+        starts_at,
+        ends_at: draft.ends_at,
+        author: author.clone(),
+        comment: draft.comment.trim().to_owned(),
+        made_at: now,
+    };
+    insert(w, &silence)?;
+    Ok(silence)
+}
+
+/// Ends silence `id` now (a new version); a pending one ends before it starts.
+pub fn expire(w: &mut WriteTxn<'_>, id: i64, expected: i64, author: &Actor) -> Result<Silence> {
+    refuse_team_file(w)?;
+    let old = current(w, id, expected)?;
+    let now = w.now();
+    let silence = Silence {
+        version: old.version + 1,
+        starts_at: old.starts_at.min(now),
+        ends_at: now,
+        author: author.clone(),
+        made_at: now,
+        ..old
+    };
+    insert(w, &silence)?;
+    Ok(silence)
+}
