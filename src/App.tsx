@@ -18,6 +18,7 @@ import { useSelection } from "./table/useSelection";
 import { useShortcuts } from "./window/useShortcuts";
 import { useView } from "./table/useView";
 import { withLabel } from "./table/view";
+import { SilencesPanel } from "./silences/SilencesPanel";
 import { useWarnings } from "./window/useWarnings";
 import { pageCount } from "./live/live";
 import { NoticeList, useNotices } from "./window/notices";
@@ -36,7 +37,7 @@ import {
 } from "./team/TeamPanel";
 import { FIRST } from "./table/view";
 
-type Panel = "sources" | "team" | "simulator" | "settings";
+type Panel = "sources" | "team" | "simulator" | "settings" | "silences";
 type Dialog = "shortcuts" | "about" | "export";
 
 export function App() {
@@ -60,6 +61,10 @@ export function App() {
     plain,
   );
   const data = query.data;
+  const silencedBy = useMemo(
+    () => new Map((data?.silencedBy ?? []).map((m) => [m.eventId, m.silenceId])),
+    [data?.silencedBy],
+  );
   const rows = useMemo(() => data?.rows ?? [], [data]);
   const selection = useSelection(rows, eventQuery);
   const { notices, push: notify, dismiss } = useNotices();
@@ -68,6 +73,8 @@ export function App() {
   const [current, setCurrent] = useState<number | null>(null);
   const [openId, setOpenId] = useState<number | null>(null);
   const [panels, setPanels] = useState<ReadonlySet<Panel>>(new Set());
+  // Matchers a new silence starts from ("Silence similar" in the detail pane).
+  const [silenceStart, setSilenceStart] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const togglePanel = (p: Panel) =>
     setPanels((all) => {
@@ -142,6 +149,14 @@ export function App() {
           <button
             type="button"
             className="toolbar"
+            aria-expanded={panels.has("silences")}
+            onClick={() => togglePanel("silences")}
+          >
+            Silences
+          </button>
+          <button
+            type="button"
+            className="toolbar"
             aria-expanded={panels.has("team")}
             onClick={() => togglePanel("team")}
           >
@@ -196,6 +211,7 @@ export function App() {
                 </button>
               </div>
               {panels.has("sources") && <SourcesPanel />}
+              {panels.has("silences") && <SilencesPanel start={silenceStart} />}
               {panels.has("team") && <TeamPanel team={team} />}
               {panels.has("simulator") && <SimulatorPanel />}
               {panels.has("settings") && <SettingsPanel />}
@@ -252,6 +268,7 @@ export function App() {
                   onToggleAll={selection.toggleAll}
                   hidden={hidden}
                   density={settings?.density ?? "comfortable"}
+                  silencedBy={silencedBy}
                 />
               ) : (
                 !query.isError && <p className="loading">Loading events…</p>
@@ -286,6 +303,10 @@ export function App() {
                 busy={actions.busy.has(openId)}
                 onAction={(a, e) => void actions.run(a, e)}
                 onLabel={(label) => setView(withLabel(view, label))}
+                onSilence={(text) => {
+                  setSilenceStart(text);
+                  setPanels((all) => new Set(all).add("silences"));
+                }}
                 onClose={() => setOpenId(null)}
               />
             )}

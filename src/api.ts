@@ -20,6 +20,9 @@ import {
   type Minute,
   type Page,
   type SimConfig,
+  type Silence,
+  type SilenceDraft,
+  type SilencePreview,
   type SimulatorStatus,
   type Format,
   type QueueKind,
@@ -117,6 +120,13 @@ export const api = {
   dedupGroups: (): Promise<DedupGroups> => unwrap(commands.dedupGroups()),
   setDedupGroups: (groups: DedupGroups): Promise<DedupGroups> =>
     unwrap(commands.setDedupGroups(groups)),
+  silences: (): Promise<Silence[]> => unwrap(commands.listSilences()),
+  previewSilence: (text: string): Promise<SilencePreview> => unwrap(commands.previewSilence(text)),
+  addSilence: (draft: SilenceDraft): Promise<Silence> => unwrap(commands.addSilence(draft)),
+  editSilence: (silence: Pick<Silence, "id" | "version">, draft: SilenceDraft): Promise<Silence> =>
+    unwrap(commands.editSilence(silence.id, silence.version, draft)),
+  expireSilence: (silence: Pick<Silence, "id" | "version">): Promise<Silence> =>
+    unwrap(commands.expireSilence(silence.id, silence.version)),
 };
 
 export const actionLabel: Record<Action, string> = {

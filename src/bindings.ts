@@ -37,6 +37,19 @@ export const commands = {
 	 *  columns read ahead) may start.
 	 */
 	firstRowsShown: () => typedError<null, AppError>(__TAURI_INVOKE("first_rows_shown")),
+	/**  Every silence, newest first. */
+	listSilences: () => typedError<Silence[], AppError>(__TAURI_INVOKE("list_silences")),
+	/**
+	 *  Reads written matchers (`{source="db-7", label.team=~"db.*"}`) and counts the events that
+	 *  are not completed they match now. `InvalidInput` says where the text is wrong.
+	 */
+	previewSilence: (text: string) => typedError<SilencePreview, AppError>(__TAURI_INVOKE("preview_silence", { text })),
+	/**  Makes a silence as the operator at this desk. */
+	addSilence: (draft: SilenceDraft) => typedError<Silence, AppError>(__TAURI_INVOKE("add_silence", { draft })),
+	/**  Edits a silence (a new version); refused when it changed since `expected_version`. */
+	editSilence: (id: number, expectedVersion: number, draft: SilenceDraft) => typedError<Silence, AppError>(__TAURI_INVOKE("edit_silence", { id, expectedVersion, draft })),
+	/**  Ends a silence now. */
+	expireSilence: (id: number, expectedVersion: number) => typedError<Silence, AppError>(__TAURI_INVOKE("expire_silence", { id, expectedVersion })),
 	/**  The operator's preferences (defaults until first saved). */
 	getSettings: () => typedError<AppSettings, AppError>(__TAURI_INVOKE("get_settings")),
 	/**  Validates, persists and applies new preferences; returns them as saved. */
@@ -460,6 +473,8 @@ export type EventFilter = {
 	search?: string | null,
 	/**  Labels an event must carry, each with exactly this value. */
 	labels?: Label[],
+	/**  What the view does with events an active silence mutes. */
+	silenced?: SilencedView,
 };
 
 /**  What `list_events` is asked for: a page of a filtered, sorted view. */
@@ -558,6 +573,16 @@ export type Link = {
 	text: string | null,
 };
 
+/**  How a matcher compares. */
+export type MatchOp = "=" | "!=" | "=~" | "!~";
+
+/**  One matcher, as written and stored. */
+export type Matcher = {
+	name: string,
+	op: MatchOp,
+	value: string,
+};
+
 /**  One broker user on a team's roster. */
 export type Member = {
 	/**  The RabbitMQ user name: what the broker proves on each message. */
@@ -587,6 +612,18 @@ export type Page = {
 	totalExact: boolean,
 	/**  The last change-log `seq` the page reflects: pushes up to it are already included. */
 	seq: number,
+	/**
+	 *  Whether a silence was active when the page was read: then any new event may be muted,
+	 *  so a window reads the page again rather than adding pushed events to it.
+	 */
+	silencing: boolean,
+	/**
+	 *  How many events of the view (whatever it does with muted events) an active silence
+	 *  mutes: the "42 silenced" the window shows.
+	 */
+	silenced: number,
+	/**  The rows an active silence mutes, each with the silence (the lowest-numbered one). */
+	silencedBy: SilenceMark[],
 	/**  The position of the following page, if any rows follow. */
 	next: Position | null,
 	/**  The position of the preceding page, if any rows precede. */
@@ -681,6 +718,51 @@ export type Seen = {
 
 /**  How bad an event is. Ordered: `Info < Warning < Error < Critical`. */
 export type Severity = "info" | "warning" | "error" | "critical";
+
+/**  One silence, as its newest version says. */
+export type Silence = {
+	id: number,
+	/**  1 when made; each edit or early expiry adds one. */
+	version: number,
+	matchers: Matcher[],
+	startsAt: number,
+	endsAt: number,
+	/**  Who made this version. */
+	author: Actor,
+	comment: string,
+	/**  When this version was made (the log's time). */
+	madeAt: number,
+};
+
+/**  A silence as an operator asks for it (made or edited). */
+export type SilenceDraft = {
+	matchers: Matcher[],
+	/**  Absent: now. */
+	startsAt: number | null,
+	endsAt: number,
+	comment: string,
+};
+
+/**  A row of a page that a silence mutes. */
+export type SilenceMark = {
+	eventId: number,
+	silenceId: number,
+};
+
+/**  Written matchers, read, and how many events that are not completed they match now. */
+export type SilencePreview = {
+	matchers: Matcher[],
+	matches: number,
+};
+
+/**  What a view does with muted events (see [`crate::model::Silence`]). */
+export type SilencedView = 
+/**  Left out, and counted in [`Page::silenced`]. */
+"hide" | 
+/**  Shown among the others, each marked with its silence. */
+"show" | 
+/**  Only they are shown. */
+"only";
 
 /**  How the simulator behaves. Persisted in the database; `EVENTDESK_SIM*` variables override it. */
 export type SimConfig = {

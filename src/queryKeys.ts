@@ -16,4 +16,5 @@ export const queryKeys = {
   dedupGroups: ["dedupGroups"] as const,
   team: ["team"] as const,
   teamSetup: ["teamSetup"] as const,
+  silences: ["silences"] as const,
 };

@@ -1,10 +1,12 @@
 //! [`WindowPush`]: where the pusher's merged change sets go. Each becomes the window's
 //! `EventsChanged` event, hands the tray its counts (carried in the set, so the tray never
-//! reads the store) and hands events that became critical to the notifier.
+//! reads the store) and hands events that became critical to the notifier. Events a silence
+//! mutes are taken out of the set's new and critical events first: they raise no notice and
+//! no sound.
 
 use crate::desktop;
 use crate::pushed::EventsChanged;
-use eventdesk_core::{AppSettings, ChangeSet, Tally};
+use eventdesk_core::{AppSettings, ChangeSet, Store, Tally};
 use parking_lot::Mutex;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
@@ -16,21 +18,30 @@ pub struct WindowPush<R: Runtime> {
     app: AppHandle<R>,
     notices: Option<Sender<ChangeSet>>,
     tray: Option<Sender<Tally>>,
+    store: Option<Arc<Store>>,
 }
 
 impl<R: Runtime> WindowPush<R> {
     /// Starts the notifier thread, which reads `settings` to know whether notices are on.
-    pub fn new(app: &AppHandle<R>, settings: Arc<Mutex<AppSettings>>) -> Self {
+    pub fn new(
+        app: &AppHandle<R>,
+        settings: Arc<Mutex<AppSettings>>,
+        store: Option<Arc<Store>>,
+    ) -> Self {
         WindowPush {
             app: app.clone(),
             notices: desktop::start_notifier(app, settings),
             tray: desktop::start_tray_counts(app),
+            store,
         }
     }
 
     /// Takes one merged set: notices first (they are the slowest to show), then the tray, then
     /// the window.
-    pub fn push(&mut self, set: ChangeSet) {
+    pub fn push(&mut self, mut set: ChangeSet) {
+        if let Some(store) = &self.store {
+            unmute(store, &mut set);
+        }
         if !set.critical.is_empty() {
             if let Some(tx) = &self.notices {
                 let _ = tx.send(critical_part(&set));
@@ -42,6 +53,23 @@ impl<R: Runtime> WindowPush<R> {
         if let Err(e) = EventsChanged(set).emit(&self.app) {
             tracing::warn!(error = %e, "push failed");
         }
+    }
+}
+
+/// Takes the events a silence mutes out of `set`'s new and critical events (a failed check
+/// leaves the set as it is: a notice too many, never one lost).
+fn unmute(store: &Store, set: &mut ChangeSet) {
+    let loud: Vec<i64> = set.created.iter().chain(&set.critical).copied().collect();
+    if loud.is_empty() {
+        return;
+    }
+    match store.muted(&loud) {
+        Ok(muted) if muted.is_empty() => {}
+        Ok(muted) => {
+            set.created.retain(|id| !muted.contains(id));
+            set.critical.retain(|id| !muted.contains(id));
+        }
+        Err(e) => tracing::warn!(error = %e, "could not tell which new events are silenced"),
     }
 }
 

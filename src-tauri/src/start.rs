@@ -63,7 +63,7 @@ pub fn start<R: Runtime>(
         Err(_) => AppSettings::default(),
     };
     let settings = Arc::new(Mutex::new(settings));
-    let mut sink = push::WindowPush::new(app, settings.clone());
+    let mut sink = push::WindowPush::new(app, settings.clone(), store.as_ref().ok().cloned());
     if let Err(e) = Pusher::new(desk.changes, PUSH_INTERVAL).spawn(move |set| sink.push(set)) {
         tracing::error!(error = %e, "cannot start the pusher: the table will not update live");
     }

@@ -127,6 +127,22 @@ function FromSource({ detail }: { detail: EventDetail }) {
   );
 }
 
+/**
+ * Matchers for events like this one: its labels when it has any (an Alertmanager alert is its
+ * labels), otherwise its source and kind.
+ */
+export function similar(detail: EventDetail): string {
+  const quote = (v: string) =>
+    `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+  const parts =
+    detail.labels.length > 0
+      ? detail.labels
+          .filter((l) => /^[\p{L}\p{N}_.\-:/@]+$/u.test(l.key))
+          .map((l) => `label.${l.key}=${quote(l.value)}`)
+      : [`source=${quote(detail.event.source)}`, `kind=${quote(detail.event.kind)}`];
+  return `{${parts.join(", ")}}`;
+}
+
 /** The event's labels, each a button that shows only the events carrying it. */
 function Labels({ labels, onLabel }: { labels: Label[]; onLabel: (label: Label) => void }) {
   if (labels.length === 0) return null;
@@ -209,11 +225,13 @@ type Props = {
   onAction: (action: Action, event: Event) => void;
   /** Filters the table by one of the event's labels. */
   onLabel: (label: Label) => void;
+  /** Starts a new silence from these matchers (written). */
+  onSilence: (matchers: string) => void;
   onClose: () => void;
 };
 
 /** The event's full record and its timeline from the change log (paged); read again when a push touches it (live/cacheFeed.ts). */
-export function DetailPane({ id, busy, onAction, onLabel, onClose }: Props) {
+export function DetailPane({ id, busy, onAction, onLabel, onSilence, onClose }: Props) {
   const names = useContext(OperatorNamesContext);
   const detail = useQuery({ queryKey: queryKeys.event(id), queryFn: () => api.getEvent(id) });
   const heading = useRef<HTMLHeadingElement>(null);
@@ -273,6 +291,9 @@ export function DetailPane({ id, busy, onAction, onLabel, onClose }: Props) {
                 {actionLabel[action]}
               </button>
             ))}
+            <button type="button" onClick={() => onSilence(similar(detail.data))}>
+              Silence similar…
+            </button>
           </div>
           <Labels labels={detail.data.labels} onLabel={onLabel} />
           <FromSource detail={detail.data} />

@@ -11,6 +11,9 @@ function page(n: number, ids: number[], seq: number, pageSize = 3): Page {
     total: 10,
     totalExact: true,
     seq,
+    silencing: false,
+    silenced: 0,
+    silencedBy: [],
     next: null,
     prev: null,
   };

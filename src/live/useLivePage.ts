@@ -58,8 +58,11 @@ function replay(page: Page, sets: ChangeSet[]): { page: Page; newEvents: number;
  * `plain` views (everything, newest first) fold pushes in place; filtered or sorted views are
  * read again on a push, so a change that leaves the filter leaves the view.
  */
-export function useLivePage(q: EventQuery, plain: boolean) {
+export function useLivePage(q: EventQuery, plainView: boolean) {
   const qc = useQueryClient();
+  // While a silence is active a new event may be muted, which only the core knows: the view
+  // is then read again on pushes like a filtered one.
+  const plain = plainView && !qc.getQueryData<Page>(queryKeys.page(q))?.silencing;
   const recent = useRef<ChangeSet[]>([]);
   const held = useRef<Held>(noneHeld);
   const key = useRef(queryKeys.page(q));
@@ -76,7 +79,7 @@ export function useLivePage(q: EventQuery, plain: boolean) {
     queryKey: queryKeys.page(q),
     queryFn: async () => {
       const page = await readPage(q);
-      return plain ? replay(page, recent.current).page : page;
+      return plain && !page.silencing ? replay(page, recent.current).page : page;
     },
     placeholderData: keepPreviousData,
     // The window mounts this once per load; a page already in the cache then is the one
@@ -152,7 +155,7 @@ export function useLivePage(q: EventQuery, plain: boolean) {
   useEffect(() => () => clearTimeout(timer.current), []);
   const apply = useCallback(
     (sets: ChangeSet[]) => {
-      if (!plainRef.current) {
+      if (!plainRef.current || qc.getQueryData<Page>(key.current)?.silencing) {
         if (sets.length > 0) reread();
         return;
       }

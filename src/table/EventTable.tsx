@@ -38,6 +38,8 @@ type Props = {
   /** Columns stepped aside for want of room (see `columns.ts`). */
   hidden: ReadonlySet<ColumnId>;
   density: Density;
+  /** The silence that mutes each row that is muted (when the view shows them). */
+  silencedBy?: ReadonlyMap<number, number>;
 };
 
 function SelectAll({
@@ -73,7 +75,7 @@ const SORTABLE: Record<string, SortKey> = {
 /** What the cells read at render time: the latest sets and handlers (see `EventRow`). */
 type Live = Pick<
   Props,
-  "rows" | "busy" | "selected" | "onAction" | "onOpen" | "onToggle" | "onToggleAll"
+  "rows" | "busy" | "selected" | "onAction" | "onOpen" | "onToggle" | "onToggleAll" | "silencedBy"
 >;
 
 export function EventTable(props: Props) {
@@ -178,6 +180,11 @@ export function EventTable(props: Props) {
               )}
               {note && <span className="override">{note}</span>}
               {live.current.busy.has(e.id) && <span className="pending">sending…</span>}
+              {live.current.silencedBy?.has(e.id) && (
+                <span className="silenced-by">
+                  silenced by #{live.current.silencedBy.get(e.id)}
+                </span>
+              )}
             </span>
           );
         },
@@ -289,6 +296,7 @@ export function EventTable(props: Props) {
             selected={selected.has(row.original.id)}
             busy={busy.has(row.original.id)}
             current={current === row.original.id}
+            silencedBy={props.silencedBy?.get(row.original.id)}
             onOpen={onOpen}
           />
         ))}
@@ -311,12 +319,14 @@ type RowProps = {
   selected: boolean;
   busy: boolean;
   current: boolean;
+  /** The silence muting it, if any. */
+  silencedBy: number | undefined;
   onOpen: (event: Event) => void;
 };
 
 /** One row; rendered again only when what it shows changed. */
 const EventRow = memo(
-  function EventRow({ row, selected, current, onOpen }: RowProps) {
+  function EventRow({ row, selected, current, silencedBy, onOpen }: RowProps) {
     const e = row.original;
     return (
       <tr
@@ -326,7 +336,8 @@ const EventRow = memo(
         data-created-at={e.createdAt}
         data-updated-at={e.updatedAt}
         data-current={current ? "true" : undefined}
-        className={`row-${e.status}${selected ? " selected" : ""}`}
+        data-silenced-by={silencedBy}
+        className={`row-${e.status}${selected ? " selected" : ""}${silencedBy ? " silenced" : ""}`}
         onClick={(click) => {
           // A click on the row itself (not on one of its controls) opens its details.
           if (!(click.target as HTMLElement).closest("button, input, a, select")) onOpen(e);
@@ -345,5 +356,6 @@ const EventRow = memo(
     a.columns === b.columns &&
     a.selected === b.selected &&
     a.busy === b.busy &&
-    a.current === b.current,
+    a.current === b.current &&
+    a.silencedBy === b.silencedBy,
 );

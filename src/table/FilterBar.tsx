@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { memo, useEffect, useRef, useState } from "react";
 import { api } from "../api";
-import type { Label, Severity, Status } from "../bindings";
+import type { Label, Severity, SilencedView, Status } from "../bindings";
 import {
   DEFAULT_VIEW,
   MAX_VIEW_LABELS,
@@ -204,6 +204,17 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
         onChange={(source) => onChange({ ...view, source })}
       />
       <LabelFilter view={view} onChange={onChange} />
+      <label>
+        Silenced
+        <select
+          value={view.silenced}
+          onChange={(e) => onChange({ ...view, silenced: e.target.value as SilencedView })}
+        >
+          <option value="hide">Hidden</option>
+          <option value="show">Shown</option>
+          <option value="only">Only silenced</option>
+        </select>
+      </label>
       <label>
         Time
         <select

@@ -47,6 +47,11 @@ export function Pagination({ page, number, onFirst, onPrev, onNext, onLast, onPa
         {exact ? "" : "more than "}
         {total.toLocaleString("en-US")} {total === 1 ? "event" : "events"}
       </span>
+      {(page?.silenced ?? 0) > 0 && (
+        <span className="silenced-count" data-silenced={page?.silenced}>
+          {page?.silenced.toLocaleString("en-US")} silenced
+        </span>
+      )}
     </nav>
   );
 }

@@ -23,6 +23,7 @@ describe("the view in the URL", () => {
         { key: "env", value: "prod" },
         { key: "path", value: "/a=b&c" },
       ],
+      silenced: "show",
       sort: { by: "severity", descending: false },
       pageSize: 100,
     };

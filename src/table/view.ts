@@ -5,6 +5,7 @@ import type {
   EventQuery,
   Label,
   Position,
+  SilencedView,
   Severity,
   Sort,
   SortKey,
@@ -37,6 +38,8 @@ export type View = {
   search: string;
   /** Labels an event must carry (each key = value). */
   labels: Label[];
+  /** What the view does with events an active silence mutes. */
+  silenced: SilencedView;
   sort: Sort;
   pageSize: number;
 };
@@ -52,6 +55,7 @@ export const DEFAULT_VIEW: View = {
   range: "all",
   search: "",
   labels: [],
+  silenced: "hide",
   sort: { by: "time", descending: true },
   pageSize: 50,
 };
@@ -82,6 +86,7 @@ export const FIRST: Nav = { page: 1, position: { at: "first" } };
 const STATUSES: Status[] = ["open", "acknowledged", "completed"];
 const SEVERITIES: Severity[] = ["info", "warning", "error", "critical"];
 const SORT_KEYS: SortKey[] = ["time", "updated", "severity"];
+const SILENCED: SilencedView[] = ["hide", "show", "only"];
 
 /** True for the plain view (everything, newest first), where pushes are applied in place. */
 export function isPlain(v: View): boolean {
@@ -93,6 +98,7 @@ export function isPlain(v: View): boolean {
     v.range === "all" &&
     v.search.trim() === "" &&
     v.labels.length === 0 &&
+    v.silenced === "hide" &&
     v.sort.by === "time" &&
     v.sort.descending
   );
@@ -109,6 +115,7 @@ export function toFilter(v: View, now: number): EventFilter {
     to: null,
     search: v.search.trim() === "" ? null : v.search,
     labels: v.labels,
+    silenced: v.silenced,
   };
 }
 
@@ -136,6 +143,7 @@ export function readView(search: string): View {
       .map(parseLabel)
       .filter((l): l is Label => l !== null)
       .slice(0, MAX_VIEW_LABELS),
+    silenced: pick(p.get("silenced"), SILENCED) ?? "hide",
     sort: { by: sortBy, descending: p.get("dir") !== "asc" },
     pageSize: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_VIEW.pageSize,
   };
@@ -150,6 +158,7 @@ export function writeView(v: View): string {
   if (v.range !== "all") p.set("range", v.range);
   if (v.search) p.set("q", v.search);
   for (const l of v.labels) p.append("label", labelText(l));
+  if (v.silenced !== "hide") p.set("silenced", v.silenced);
   if (v.sort.by !== "time") p.set("sort", v.sort.by);
   if (!v.sort.descending) p.set("dir", "asc");
   if (v.pageSize !== DEFAULT_VIEW.pageSize) p.set("size", String(v.pageSize));

@@ -25,7 +25,10 @@ import type {
   ExportOutcome,
   Minute,
   Label,
+  Matcher,
   Page,
+  Silence,
+  SilenceDraft,
   Position,
   SimConfig,
   Tally,
@@ -103,6 +106,8 @@ export class FakeBackend {
   fromSource = new Map<number, { details: string | null; links: Link[] }>();
   /** Per event: its labels, in key order. */
   labels = new Map<number, Label[]>();
+  /** Silences, as the core keeps them (newest version of each). */
+  silences: Silence[] = [];
   /** The sources that share dedup keys. */
   dedupGroups: DedupGroups = { groups: [] };
   /** Team mode's state; `null`: the desk works alone. */
@@ -399,6 +404,53 @@ export class FakeBackend {
         return this.sources;
       case "dedup_groups":
         return this.dedupGroups;
+      case "list_silences":
+        return [...this.silences].sort((x, y) => y.id - x.id);
+      case "preview_silence": {
+        const matchers = parseMatchers(a.text as string);
+        const matches = this.events.filter(
+          (e) => e.status !== "completed" && this.silenceMatches(matchers, e),
+        ).length;
+        return { matchers, matches };
+      }
+      case "add_silence": {
+        const d = a.draft as SilenceDraft;
+        if (d.comment.trim() === "")
+          throw {
+            type: "InvalidInput",
+            data: { field: "comment", message: "say why events are silenced" },
+          } satisfies AppError;
+        const s: Silence = {
+          id: this.silences.reduce((m, x) => Math.max(m, x.id), 0) + 1,
+          version: 1,
+          matchers: d.matchers,
+          startsAt: d.startsAt ?? this.now(),
+          endsAt: d.endsAt,
+          author: "user",
+          comment: d.comment.trim(),
+          madeAt: this.now(),
+        };
+        this.silences.push(s);
+        return s;
+      }
+      case "edit_silence": {
+        const old = this.silenceAt(a.id as number, a.expectedVersion as number);
+        const d = a.draft as SilenceDraft;
+        const next: Silence = {
+          ...old,
+          ...d,
+          startsAt: d.startsAt ?? old.startsAt,
+          version: old.version + 1,
+        };
+        this.silences = this.silences.map((x) => (x.id === old.id ? next : x));
+        return next;
+      }
+      case "expire_silence": {
+        const old = this.silenceAt(a.id as number, a.expectedVersion as number);
+        const next: Silence = { ...old, endsAt: this.now(), version: old.version + 1 };
+        this.silences = this.silences.map((x) => (x.id === old.id ? next : x));
+        return next;
+      }
       case "set_dedup_groups": {
         // The core's rules (DedupGroups::normalized and validate), on what this UI sends.
         const groups = (a.groups as DedupGroups).groups.map((g) =>
@@ -545,6 +597,41 @@ export class FakeBackend {
     return this.replace(e);
   }
 
+  /** Silence `id` at version `version`, or the core's refusal. */
+  silenceAt(id: number, version: number): Silence {
+    const old = this.silences.find((x) => x.id === id);
+    if (!old || old.version !== version)
+      throw {
+        type: "InvalidInput",
+        data: { field: "version", message: "the silence changed since it was shown" },
+      } satisfies AppError;
+    return old;
+  }
+
+  /** Whether `e` passes every matcher (equality on source, kind and labels: enough here). */
+  silenceMatches(matchers: Matcher[], e: Event): boolean {
+    return matchers.every((m) => {
+      const value =
+        m.name === "source"
+          ? e.source
+          : m.name === "kind"
+            ? e.kind
+            : m.name.startsWith("label.")
+              ? ((this.labels.get(e.id) ?? []).find((l) => `label.${l.key}` === m.name)?.value ??
+                "")
+              : "";
+      return m.op === "=" ? value === m.value : value !== m.value;
+    });
+  }
+
+  /** The active silence (lowest id) that mutes `e`. */
+  silenceOf(e: Event): number | undefined {
+    const now = this.now();
+    return [...this.silences]
+      .sort((x, y) => x.id - y.id)
+      .find((s) => s.startsAt <= now && now < s.endsAt && this.silenceMatches(s.matchers, e))?.id;
+  }
+
   /** A plain version of the real query engine: filter, sort, then slice by position or number. */
   list(q: EventQuery): Page {
     const f = q.filter;
@@ -552,7 +639,7 @@ export class FakeBackend {
     const by = q.sort?.by ?? "time";
     const key = (e: Event) =>
       by === "time" ? e.id : by === "updated" ? e.updatedAt : rank[e.severity];
-    const rows = this.events
+    const all = this.events
       .filter((e) => !f?.statuses?.length || f.statuses.includes(e.status))
       .filter((e) => !f?.minSeverity || rank[e.severity] >= rank[f.minSeverity])
       .filter((e) => !f?.kind || e.kind === f.kind)
@@ -568,6 +655,13 @@ export class FakeBackend {
           `${e.title} ${e.kind} ${e.source}`.toLowerCase().includes(f.search.toLowerCase()),
       )
       .sort((x, y) => key(x) - key(y) || x.id - y.id);
+    const now = this.now();
+    const silencing = this.silences.some((s) => s.startsAt <= now && now < s.endsAt);
+    const silenced = all.filter((e) => this.silenceOf(e) !== undefined).length;
+    const mode = f?.silenced ?? "hide";
+    const rows = all.filter((e) =>
+      mode === "show" ? true : (this.silenceOf(e) !== undefined) === (mode === "only"),
+    );
     if (q.sort?.descending ?? true) rows.reverse();
     const size = q.pageSize;
     const at = (p: Position | null | undefined): number => {
@@ -587,6 +681,12 @@ export class FakeBackend {
       total: rows.length,
       totalExact: true,
       seq: this.seq,
+      silencing,
+      silenced,
+      silencedBy: slice.flatMap((e) => {
+        const silenceId = this.silenceOf(e);
+        return silenceId === undefined ? [] : [{ eventId: e.id, silenceId }];
+      }),
       next: start + size < rows.length ? pos(slice.at(-1), "after") : null,
       prev: start > 0 ? pos(slice[0], "before") : null,
     };
@@ -664,4 +764,19 @@ export class FakeBackend {
   count(cmd: string): number {
     return this.calls.filter((c) => c.cmd === cmd).length;
   }
+}
+
+/** Written matchers, the few forms the UI tests write: `{a="x", b!="y"}`. */
+export function parseMatchers(text: string): Matcher[] {
+  const inner = text.trim().replace(/^\{/, "").replace(/\}$/, "");
+  if (inner.trim() === "") return [];
+  return inner.split(",").map((part) => {
+    const m = /^\s*([\w.:/@-]+)(!=|=)"?([^"]*)"?\s*$/.exec(part);
+    if (!m)
+      throw {
+        type: "InvalidInput",
+        data: { field: "matchers", message: `at character 1: cannot read ${part.trim()}` },
+      } satisfies AppError;
+    return { name: m[1] ?? "", op: m[2] as Matcher["op"], value: m[3] ?? "" };
+  });
 }

@@ -8,6 +8,7 @@ mod gateway;
 mod inspect;
 mod local;
 mod queues;
+mod silences;
 mod sources;
 mod team;
 
@@ -56,6 +57,8 @@ enum Command {
     /// version, last actor; no local ids or times), then each team action's outcome, so that
     /// two desks can be compared with `diff`.
     Dump(inspect::DumpArgs),
+    /// Silences in a desk's file: add, list, expire.
+    Silence(silences::SilenceArgs),
     /// Found a team: declare its stream and publish the founding roster message as the broker
     /// user, who becomes its first admin. Prints the join string, STREAM/ADMIN.
     CreateTeam(team::CreateTeamArgs),
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Settings(args) => inspect::settings(args),
         Command::Rejections(args) => inspect::rejections(args),
         Command::Dump(args) => inspect::dump(args),
+        Command::Silence(args) => silences::run(args),
         Command::CreateTeam(args) => team::create_team(args),
         Command::Roster(args) => team::roster(args),
         Command::Replicate(args) => team::replicate(args),

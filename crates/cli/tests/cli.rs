@@ -198,3 +198,85 @@ fn exports_the_events_carrying_the_labels_named() {
                            { "key": "region", "value": "us-east-1" }])
     );
 }
+
+#[test]
+fn silences_are_added_listed_and_expired_with_the_windows_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let db = db.to_str().unwrap();
+    assert!(cli(&["seed", "--db", db, "--events", "300"])
+        .status
+        .success());
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let open_prod: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM events WHERE source = 'payments-api' \
+             AND labels ->> '$.env' = 'prod' AND status != 'completed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(conn);
+    assert!(open_prod > 0);
+    let matchers = r#"{source="payments-api", label.env="prod"}"#;
+    let out = cli(&[
+        "silence",
+        "add",
+        "--db",
+        db,
+        "--match",
+        matchers,
+        "--minutes",
+        "60",
+        "--comment",
+        "deploy",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let made: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(made["id"], 1);
+    assert_eq!(made["matches"], open_prod);
+    assert_eq!(made["author"], "user");
+    // The same checks as the window's, each saying what is wrong; nothing is written.
+    for (args, says) in [
+        (
+            vec!["--match", "host=x", "--comment", "c"],
+            "unknown field \"host\"",
+        ),
+        (vec!["--match", "source=x", "--comment", " "], "say why"),
+        (
+            vec!["--match", r#"title=~"(""#, "--comment", "c"],
+            "at character 1",
+        ),
+        (
+            vec!["--match", r#"label.team!="db""#, "--comment", "c"],
+            "empty value",
+        ),
+    ] {
+        let mut all = vec!["silence", "add", "--db", db, "--minutes", "5"];
+        all.extend(args.iter().copied());
+        let out = cli(&all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(says), "{args:?}: {}", text(&out));
+    }
+    let listed = |db: &str| -> Vec<serde_json::Value> {
+        String::from_utf8(cli(&["silence", "list", "--db", db]).stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let now = listed(db);
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0]["state"], "active");
+    assert_eq!(now[0]["written"], matchers);
+    let out = cli(&["silence", "expire", "--db", db, "--id", "1", "--as", "Ana"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let now = listed(db);
+    assert_eq!(
+        (now[0]["state"].as_str(), now[0]["version"].as_i64()),
+        (Some("expired"), Some(2))
+    );
+    assert_eq!(now[0]["author"], "operator:Ana");
+    let out = cli(&["silence", "expire", "--db", db, "--id", "1"]);
+    assert!(text(&out).contains("has expired"), "{}", text(&out));
+}

@@ -310,6 +310,11 @@ impl Store {
         self.write(|w| db::silences::expire(w, id, expected, author))
     }
 
+    /// Which of `ids` a silence active now mutes: they raise no notification or sound.
+    pub fn muted(&self, ids: &[i64]) -> Result<Vec<i64>> {
+        self.reader.lock().muted(ids, self.clock.now_ms())
+    }
+
     /// How many events that are not completed `matchers` match now: what a silence made of
     /// them would mute.
     pub fn preview_silence(&self, matchers: &[Matcher]) -> Result<i64> {

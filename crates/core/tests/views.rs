@@ -761,6 +761,17 @@ fn silences_mute_what_they_match_in_every_view_with_and_without_the_memory() {
                 .map(|(id, _)| *id)
         };
         assert!(all.iter().filter(|e| silence_of(e).is_some()).count() > 20);
+        // What the pushes ask: which of these events are muted (no notice, no sound).
+        let ids: Vec<i64> = all.iter().map(|e| e.id).collect();
+        let want: Vec<i64> = all
+            .iter()
+            .filter(|e| silence_of(e).is_some())
+            .map(|e| e.id)
+            .collect();
+        for memory in [true, false] {
+            fx.store.set_read_memory(memory);
+            assert_eq!(fx.store.muted(&ids).unwrap(), want, "memory {memory}");
+        }
         for round in 0..60 {
             let memory = round % 2 == 0;
             fx.store.set_read_memory(memory);

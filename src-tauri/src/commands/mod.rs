@@ -3,8 +3,10 @@
 //! holds up another command or a push. Their names are part of the contract with the UI.
 
 mod desk;
+mod silences;
 
 pub use desk::*;
+pub use silences::*;
 
 use crate::export;
 use crate::state::{About, AppState};
@@ -17,7 +19,7 @@ use eventdesk_core::{
 use tauri::State;
 
 /// Runs `f` with the app's state on a blocking thread, off the async runtime's workers.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     state: State<'_, AppState>,
     f: impl FnOnce(&AppState) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {

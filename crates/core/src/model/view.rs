@@ -234,6 +234,9 @@ pub struct Page {
     pub total_exact: bool,
     /// The last change-log `seq` the page reflects: pushes up to it are already included.
     pub seq: i64,
+    /// Whether a silence was active when the page was read: then any new event may be muted,
+    /// so a window reads the page again rather than adding pushed events to it.
+    pub silencing: bool,
     /// How many events of the view (whatever it does with muted events) an active silence
     /// mutes: the "42 silenced" the window shows.
     pub silenced: i64,

@@ -51,6 +51,12 @@ impl Reader {
         crate::read::query::muting::preview(self.conn.raw_mut(), memory, &compiled)
     }
 
+    /// Which of `ids` the silences active at `now` mute.
+    pub fn muted(&mut self, ids: &[i64], now: i64) -> Result<Vec<i64>> {
+        let memory = self.enabled.then_some(&*self.memory);
+        crate::read::query::muting::muted(self.conn.raw_mut(), memory, ids, now)
+    }
+
     /// One page of a view; see [`crate::read::query::list_events`].
     pub fn list_events(&mut self, q: &EventQuery, now: i64) -> Result<Page> {
         let memory = self.enabled.then_some(&*self.memory);

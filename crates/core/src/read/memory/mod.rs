@@ -373,6 +373,50 @@ impl Memory {
         Ok(scan(&state, Some(&bits), &not_completed, &count).map(|(n, _)| n))
     }
 
+    /// Which of `ids` the silences active at `now` mute; `None` when the columns cannot
+    /// answer.
+    pub(crate) fn muted(
+        &self,
+        conn: &Connection,
+        ids: &[i64],
+        now: i64,
+    ) -> Result<Option<Vec<i64>>> {
+        if !self.silences_active(conn, now)? {
+            return Ok(Some(Vec::new()));
+        }
+        let (mut state, usable) = self.with_columns(conn)?;
+        if !usable {
+            return Ok(None);
+        }
+        let State {
+            columns,
+            labels,
+            muting,
+            ..
+        } = &mut *state;
+        let Slot::Ready(columns) = columns else {
+            return Ok(None);
+        };
+        let muted = muting.at(conn, columns, now, |key, value| {
+            label_bits(
+                labels,
+                conn,
+                &Label {
+                    key: key.to_owned(),
+                    value: value.to_owned(),
+                },
+            )
+        })?;
+        Ok(Some(match muted {
+            None => Vec::new(),
+            Some(m) => ids
+                .iter()
+                .copied()
+                .filter(|&id| m.all.contains(id))
+                .collect(),
+        }))
+    }
+
     /// Whether a silence is active at `now`: then every view is read from the columns, which
     /// know what is muted.
     pub(crate) fn silences_active(&self, conn: &Connection, now: i64) -> Result<bool> {

@@ -55,7 +55,10 @@ pub(crate) fn list_events(
         None => from_sql(&tx, memory, q, search.as_deref(), offset)?,
     };
     tx.finish()?;
-    Ok(page)
+    Ok(Page {
+        silencing: muting,
+        ..page
+    })
 }
 
 /// Whether a view is answered from the reader's columns: when it filters by kind, source,
@@ -149,6 +152,19 @@ fn from_columns(
         .filter(|m| page.rows.iter().any(|e| e.id == m.event_id))
         .collect();
     Ok(Some(page))
+}
+
+/// How many events that are not completed `matchers` match now, row by row (for the tool;
+/// the window's reader answers from its memory).
+pub fn preview_silence(
+    conn: &mut crate::db::Conn,
+    matchers: &[crate::model::Matcher],
+) -> Result<i64> {
+    let compiled = matchers
+        .iter()
+        .map(crate::model::Matcher::compile)
+        .collect::<Result<Vec<_>>>()?;
+    muting::preview(conn.raw_mut(), None, &compiled)
 }
 
 /// `EXPLAIN QUERY PLAN` of the SQL that reads the first page of `q`'s view.

@@ -146,6 +146,7 @@ pub(crate) fn assemble(
         total,
         total_exact,
         seq,
+        silencing: false,
         silenced: 0,
         silenced_by: Vec::new(),
     }
