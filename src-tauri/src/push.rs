@@ -40,7 +40,10 @@ impl<R: Runtime> WindowPush<R> {
     /// the window.
     pub fn push(&mut self, mut set: ChangeSet) {
         if let Some(store) = &self.store {
-            unmute(store, &mut set);
+            // A failed check leaves the set as it is: a notice too many, never one lost.
+            if let Err(e) = store.quiet_muted(&mut set) {
+                tracing::warn!(error = %e, "could not tell which new events are silenced");
+            }
         }
         if !set.critical.is_empty() {
             if let Some(tx) = &self.notices {
@@ -53,23 +56,6 @@ impl<R: Runtime> WindowPush<R> {
         if let Err(e) = EventsChanged(set).emit(&self.app) {
             tracing::warn!(error = %e, "push failed");
         }
-    }
-}
-
-/// Takes the events a silence mutes out of `set`'s new and critical events (a failed check
-/// leaves the set as it is: a notice too many, never one lost).
-fn unmute(store: &Store, set: &mut ChangeSet) {
-    let loud: Vec<i64> = set.created.iter().chain(&set.critical).copied().collect();
-    if loud.is_empty() {
-        return;
-    }
-    match store.muted(&loud) {
-        Ok(muted) if muted.is_empty() => {}
-        Ok(muted) => {
-            set.created.retain(|id| !muted.contains(id));
-            set.critical.retain(|id| !muted.contains(id));
-        }
-        Err(e) => tracing::warn!(error = %e, "could not tell which new events are silenced"),
     }
 }
 

@@ -207,6 +207,7 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
       <label>
         Silenced
         <select
+          aria-label="Silenced"
           value={view.silenced}
           onChange={(e) => onChange({ ...view, silenced: e.target.value as SilencedView })}
         >

@@ -9,8 +9,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use eventdesk_core::services::push::{Pusher, PUSH_INTERVAL};
 use eventdesk_core::services::seed;
 use eventdesk_core::{
-    db, CommitFeed, EventFilter, EventQuery, Label, Position, Severity, SimConfig, Simulator, Sort,
-    SortKey, Status, Store, SystemClock,
+    db, Actor, CommitFeed, EventFilter, EventQuery, Label, MatchOp, Matcher, Position, Severity,
+    SilenceDraft, SimConfig, Simulator, Sort, SortKey, Status, Store, SystemClock,
 };
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -565,6 +565,118 @@ fn bench(c: &mut Criterion) {
             ratio(worst.2 as f64, raw[0].2 as f64),
             "every shape < 5 ms",
         );
+    }
+    // Noise control: 1,000 active silences (issue 27). The shapes read again with them, beside
+    // the same shapes' p99 without them above; the first read builds every silence's matches.
+    {
+        let matcher = |name: &str, value: &str| Matcher {
+            name: name.into(),
+            op: MatchOp::Equal,
+            value: value.into(),
+        };
+        let facets = store.facets().expect("facets");
+        let regions = [
+            "eu-west-1",
+            "eu-central-1",
+            "us-east-1",
+            "us-west-2",
+            "ap-southeast-1",
+        ];
+        let now = eventdesk_core::Clock::now_ms(&SystemClock);
+        let mut made = Vec::new();
+        for i in 0..1_000usize {
+            let draft = SilenceDraft {
+                matchers: vec![
+                    matcher("source", &facets.sources[i % facets.sources.len()]),
+                    matcher("kind", &facets.kinds[(i / 7) % facets.kinds.len()]),
+                    matcher("label.region", regions[i % regions.len()]),
+                    matcher("label.env", if i % 3 == 0 { "staging" } else { "prod" }),
+                ],
+                starts_at: None,
+                ends_at: now + 86_400_000,
+                comment: format!("bench {i}"),
+            };
+            made.push(store.add_silence(&draft, &Actor::User).expect("silence"));
+        }
+        let t = Instant::now();
+        let first = store
+            .list_events(&q(all.clone(), time_desc, Some(Position::First)))
+            .expect("page");
+        let build = t.elapsed().as_nanos();
+        eprintln!(
+            "1,000 silences: first read {} ms, {} events silenced",
+            build / 1_000_000,
+            first.silenced
+        );
+        let mut with = Percentiles(Vec::new());
+        for (name, query) in &queries {
+            with.measure(name, || {
+                black_box(store.list_events(query).expect("page"));
+            });
+        }
+        let worst = with.0.iter().max_by_key(|p| p.2).expect("shapes");
+        let without = pct.0[..queries.len()]
+            .iter()
+            .max_by_key(|p| p.2)
+            .expect("shapes");
+        summary.row(
+            &format!(
+                "list_events p99 with 1,000 active silences ({} events silenced), worst of {} shapes: {}",
+                first.silenced,
+                with.0.len(),
+                worst.0
+            ),
+            millis(worst.2),
+            &format!("the same shapes without silences: {}", millis(without.2)),
+            ratio(worst.2 as f64, without.2 as f64),
+            "every shape < 5 ms",
+        );
+        summary.row(
+            "1,000 silences: the first read, which builds what each one mutes",
+            millis(build),
+            "—",
+            "—".into(),
+            "—",
+        );
+        let preview = [
+            matcher("source", "payments-api"),
+            matcher("label.env", "prod"),
+        ];
+        let mut times = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            black_box(store.preview_silence(&preview).expect("preview"));
+            times.push(t.elapsed().as_nanos());
+        }
+        let raw = rusqlite::Connection::open(&path).expect("connect");
+        let mut floor = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            let n: i64 = raw
+                .query_row(
+                    "SELECT count(*) FROM events WHERE source = 'payments-api' \
+                     AND status != 'completed' AND labels ->> '$.env' = 'prod'",
+                    [],
+                    |r| r.get(0),
+                )
+                .expect("count");
+            black_box(n);
+            floor.push(t.elapsed().as_nanos());
+        }
+        let (p99, floor50) = (quantile(&mut times, 0.99), quantile(&mut floor, 0.5));
+        summary.row(
+            "silence preview over every event, p99",
+            millis(p99),
+            &format!("the same count by plain SQL: {}", millis(floor50)),
+            ratio(p99 as f64, floor50 as f64),
+            "p99 < 50 ms",
+        );
+        // Expired, so that the write benchmarks below run as before.
+        for s in made {
+            store
+                .expire_silence(s.id, s.version, &Actor::User)
+                .expect("expire");
+        }
     }
     g.bench_function("get_event with history", |b| {
         b.iter(|| black_box(store.get_event(n / 2).expect("event")))

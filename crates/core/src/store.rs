@@ -8,8 +8,8 @@ use crate::clock::Clock;
 use crate::db::{self, actions, catch_up, rows, Access, Check, CommitFeed, Conn, Pool, WriteTxn};
 use crate::error::{Error, Result};
 use crate::model::{
-    Action, Actor, BulkOutcome, CatchUp, Event, EventDetail, EventFilter, EventQuery, HistoryPage,
-    Matcher, Page, Silence, SilenceDraft, Sort, Tally, Target, DEFAULT_MAX_SILENCE_MS,
+    Action, Actor, BulkOutcome, CatchUp, ChangeSet, Event, EventDetail, EventFilter, EventQuery,
+    HistoryPage, Matcher, Page, Silence, SilenceDraft, Sort, Tally, Target, DEFAULT_MAX_SILENCE_MS,
 };
 use crate::read::query::Facets;
 use crate::read::Reader;
@@ -313,6 +313,21 @@ impl Store {
     /// Which of `ids` a silence active now mutes: they raise no notification or sound.
     pub fn muted(&self, ids: &[i64]) -> Result<Vec<i64>> {
         self.reader.lock().muted(ids, self.clock.now_ms())
+    }
+
+    /// Takes the events a silence active now mutes out of `set`'s new and critical events, so
+    /// that they raise no notification or sound (their rows stay: views read them as muted).
+    pub fn quiet_muted(&self, set: &mut ChangeSet) -> Result<()> {
+        let loud: Vec<i64> = set.created.iter().chain(&set.critical).copied().collect();
+        if loud.is_empty() {
+            return Ok(());
+        }
+        let muted = self.muted(&loud)?;
+        if !muted.is_empty() {
+            set.created.retain(|id| !muted.contains(id));
+            set.critical.retain(|id| !muted.contains(id));
+        }
+        Ok(())
     }
 
     /// How many events that are not completed `matchers` match now: what a silence made of

@@ -836,3 +836,50 @@ fn silences_mute_what_they_match_in_every_view_with_and_without_the_memory() {
     assert_eq!(page.silenced, 0);
     assert_eq!(page.total, every_event(&fx).len() as i64);
 }
+
+#[test]
+fn muted_new_and_critical_events_raise_no_notice_or_sound() {
+    use crate::support::new_event;
+    use eventdesk_core::db::NewEvent;
+    use eventdesk_core::model::parse_matchers;
+    use eventdesk_core::{Actor, Clock, Notifier, SilenceDraft};
+    let f = crate::support::Fixture::new();
+    f.add_events(2);
+    f.published();
+    let now = f.clock.now_ms();
+    f.store
+        .add_silence(
+            &SilenceDraft {
+                matchers: parse_matchers(r#"{source="ledger-db", label.team="db"}"#).unwrap(),
+                starts_at: None,
+                ends_at: now + 3_600_000,
+                comment: "failover drill".into(),
+            },
+            &Actor::User,
+        )
+        .unwrap();
+    let critical = |source: &str| NewEvent {
+        source: source.into(),
+        severity: Severity::Critical,
+        labels: [("team".to_owned(), "db".to_owned())].into(),
+        ..new_event(9)
+    };
+    let mut conn = f.store.connect().unwrap();
+    let ids = f
+        .feed
+        .write(&mut conn, &*f.clock, |w| {
+            let muted = w.insert(&critical("ledger-db"), &Actor::Simulator)?;
+            let loud = w.insert(&critical("payments-db"), &Actor::Simulator)?;
+            Ok((muted, loud))
+        })
+        .unwrap();
+    let mut set = f.published().pop().unwrap();
+    assert_eq!(set.created, [ids.1, ids.0], "latest first");
+    f.store.quiet_muted(&mut set).unwrap();
+    assert_eq!(set.created, [ids.1]);
+    assert_eq!(set.critical, [ids.1]);
+    // Both rows stay in the set: the window reads the muted one as muted.
+    assert_eq!(set.rows.len(), 2);
+    let notice = Notifier::new(0).observe(&set, now).unwrap();
+    assert_eq!((notice.event_id, notice.count), (ids.1, 1));
+}

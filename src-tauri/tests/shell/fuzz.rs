@@ -154,6 +154,16 @@ impl Gen {
                     .collect(),
             ),
             "groups" => json!({ "groups": [[self.text(), self.text()]] }),
+            "draft" => json!({
+                "matchers": [{
+                    "name": self.pick(&["source", "kind", "label.team", "title", "host"]),
+                    "op": self.pick(&["=", "!=", "=~", "!~", "<"]),
+                    "value": self.text(),
+                }],
+                "startsAt": if self.0.random_bool(0.5) { Value::Null } else { self.int() },
+                "endsAt": self.int(),
+                "comment": self.text(),
+            }),
             "seen" => json!({ "rows": self.int(), "id": self.int(), "version": self.int() }),
             // The preferences, or the simulator's settings (both commands call it so).
             "settings" if self.0.random_bool(0.5) => json!({

@@ -53,9 +53,17 @@ pub(super) struct Muting {
     /// Events and changes the built sets reflect.
     last_id: i64,
     seq: i64,
-    /// The last union and its complement, for the active silences (id, version) and the
-    /// events they were made of.
-    cached: Option<(Vec<(i64, i64)>, i64, Arc<Bits>, Arc<Bits>)>,
+    /// The last union and its complement.
+    cached: Option<Union>,
+}
+
+/// A union of the active silences' sets, for the silences (id, version) and the events (up to
+/// an id) it was made of, with its complement among the events held.
+struct Union {
+    active: Vec<(i64, i64)>,
+    last_id: i64,
+    muted: Arc<Bits>,
+    unmuted: Arc<Bits>,
 }
 
 /// The columns the row-by-row test reads.
@@ -128,8 +136,8 @@ impl Muting {
             .map(|e| (e.silence.id, e.silence.version))
             .collect();
         let (all, unmuted) = match &self.cached {
-            Some((k, at, all, unmuted)) if *k == key && *at == self.last_id => {
-                (Arc::clone(all), Arc::clone(unmuted))
+            Some(u) if u.active == key && u.last_id == self.last_id => {
+                (Arc::clone(&u.muted), Arc::clone(&u.unmuted))
             }
             _ => {
                 let union = by
@@ -137,7 +145,12 @@ impl Muting {
                     .fold(Bits::default(), |acc, (_, bits)| acc.or(bits));
                 let unmuted = Arc::new(columns.all().and_not(&union));
                 let union = Arc::new(union);
-                self.cached = Some((key, self.last_id, Arc::clone(&union), Arc::clone(&unmuted)));
+                self.cached = Some(Union {
+                    active: key,
+                    last_id: self.last_id,
+                    muted: Arc::clone(&union),
+                    unmuted: Arc::clone(&unmuted),
+                });
                 (union, unmuted)
             }
         };
