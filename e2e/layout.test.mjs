@@ -117,7 +117,7 @@ test("26. screenshots of the main view, the detail pane, each panel and dark mod
       const size = `${w}x${h}`;
       await resizeTo(session, w, h);
       await shot(`${size}-main`);
-      for (const panel of ["Sources", "Team", "Simulator", "Settings"]) {
+      for (const panel of ["Sources", "Silences", "Team", "Simulator", "Settings"]) {
         await browser.$(`button=${panel}`).click();
         await browser.$("aside.drawer").waitForExist(WAIT);
         await shot(`${size}-panel-${panel.toLowerCase()}`);
@@ -149,7 +149,14 @@ test("26. screenshots of the main view, the detail pane, each panel and dark mod
     }
   });
   const sizes = ["1024x768", "1280x800", "1920x1080"];
-  const views = ["main", "panel-sources", "panel-team", "panel-simulator", "panel-settings"];
+  const views = [
+    "main",
+    "panel-sources",
+    "panel-silences",
+    "panel-team",
+    "panel-simulator",
+    "panel-settings",
+  ];
   const expected = sizes.flatMap((s) => [...views, "detail", "dark"].map((v) => `${s}-${v}`));
   assert.deepEqual([...taken].sort(), [...expected].sort());
   assert.deepEqual(

@@ -205,6 +205,9 @@ export function SilencesPanel({ start }: Props) {
       )}
       {silences.isError && <p role="alert">{messageOf(silences.error)}</p>}
       <ErrorLine error={error} />
+      {silences.data?.length === 0 && (
+        <p className="silence-meta">No silences yet: events are muted only by a silence.</p>
+      )}
       <ul className="silence-list" aria-label="Every silence">
         {sorted.map((s) => {
           const state = stateOf(s, now);
