@@ -158,3 +158,62 @@ receivers:
     });
     assert_eq!(desk.rows().len(), 2, "{:?}", desk.rows());
 }
+
+#[test]
+fn a_real_alertmanager_firing_into_a_desks_silence_is_muted_there() {
+    use eventdesk_core::model::parse_matchers;
+    use eventdesk_core::{Actor, Clock, EventQuery, SilenceDraft};
+    let desk = Desk::new();
+    let now = desk.store.clock().now_ms();
+    let silence = desk
+        .store
+        .add_silence(
+            &SilenceDraft {
+                matchers: parse_matchers(r#"{label.alertname="DiskFull", label.instance="db-9"}"#)
+                    .unwrap(),
+                starts_at: None,
+                ends_at: now + 3_600_000,
+                comment: "db-9 is being rebuilt".into(),
+            },
+            &Actor::User,
+        )
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = desk.serve(&rt, &HttpConfig::loopback(0, TOKEN)).unwrap();
+    let endpoint = server.address();
+    let config = format!(
+        "route:
+  receiver: eventdesk
+  group_by: [alertname, instance]
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: eventdesk
+    webhook_configs:
+      - url: http://{endpoint}/alertmanager
+        http_config: {{ authorization: {{ credentials: {TOKEN} }} }}
+"
+    );
+    let am = Alertmanager::start(&config);
+    am.post_alert("db-9", None);
+    am.post_alert("db-8", None);
+    am.wait_until(Duration::from_secs(30), "both alerts arrived", |_| {
+        desk.rows().len() == 2
+    });
+    // The silenced one is kept, unchanged, and left out of the default view, counted.
+    let page = desk.store.list_events(&EventQuery::new(1, 10)).unwrap();
+    let titles: Vec<&str> = page.rows.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(titles, ["Disk full on db-8"]);
+    assert_eq!(page.silenced, 1);
+    let muted = desk.store.muted(&[1, 2]).unwrap();
+    assert_eq!(muted.len(), 1);
+    let event = desk.store.get_event(muted[0]).unwrap();
+    assert_eq!(event.event.title, "Disk full on db-9");
+    assert_eq!(event.event.status, eventdesk_core::Status::Open);
+    assert!(event
+        .labels
+        .iter()
+        .any(|l| l.key == "instance" && l.value == "db-9"));
+    assert_eq!(silence.id, 1);
+}

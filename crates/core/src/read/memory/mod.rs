@@ -94,24 +94,31 @@ pub(crate) struct Memory {
 }
 
 /// What [`Memory::page_ids`] found.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct IdPage {
     pub total: i64,
     pub ids: Vec<i64>,
     pub silenced: i64,
-    pub silenced_by: Vec<SilenceMark>,
+    /// What muted events at the read, to mark the page's rows with.
+    pub muted: Option<Muted>,
 }
 
-/// The silence that mutes each of `ids` that is muted.
-fn marks(muted: &Muted, ids: &[i64]) -> Vec<SilenceMark> {
-    ids.iter()
-        .filter_map(|&id| {
-            muted.silence_of(id).map(|silence_id| SilenceMark {
-                event_id: id,
-                silence_id,
+impl IdPage {
+    /// The silence that mutes each of `ids` that is muted (looked up for a page's rows only:
+    /// each lookup asks every active silence).
+    pub(crate) fn marks(&self, ids: impl Iterator<Item = i64>) -> Vec<SilenceMark> {
+        let Some(muted) = &self.muted else {
+            return Vec::new();
+        };
+        ids.filter(|&id| muted.all.contains(id))
+            .filter_map(|id| {
+                muted.silence_of(id).map(|silence_id| SilenceMark {
+                    event_id: id,
+                    silence_id,
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }
 
 /// What [`Memory::page_ids`] reads: the first `want` ids past `from` (a sort value and id) in
@@ -506,9 +513,9 @@ impl Memory {
         Ok(
             scan(&state, shown.as_deref(), f, read).map(|(total, ids)| IdPage {
                 total,
-                silenced_by: marks(&muted, &ids),
                 ids,
                 silenced,
+                muted: Some(muted),
             }),
         )
     }

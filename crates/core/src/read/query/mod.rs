@@ -128,10 +128,11 @@ fn from_columns(
     let Some(found) = memory.page_ids(tx, search, &q.filter, &read, now)? else {
         return Ok(None);
     };
-    let (total, ids) = (found.total, found.ids);
-    let mut rows = Vec::with_capacity(ids.len());
-    for id in ids
-        .into_iter()
+    let total = found.total;
+    let mut rows = Vec::with_capacity(found.ids.len());
+    for &id in found
+        .ids
+        .iter()
         .skip(usize::try_from(r.offset).unwrap_or(usize::MAX))
     {
         match find_event(tx, id)? {
@@ -146,11 +147,7 @@ fn from_columns(
     }
     let mut page = assemble(q, &plan, rows, (total, true), last_seq(tx)?);
     page.silenced = found.silenced;
-    page.silenced_by = found
-        .silenced_by
-        .into_iter()
-        .filter(|m| page.rows.iter().any(|e| e.id == m.event_id))
-        .collect();
+    page.silenced_by = found.marks(page.rows.iter().map(|e| e.id));
     Ok(Some(page))
 }
 
