@@ -96,6 +96,16 @@ pub(crate) enum Refresh {
     CannotHold,
 }
 
+/// What [`Columns::scan`] reads: the first `want` ids in the order of `by` (ties by id;
+/// `ascending` or not) strictly past `from` (a sort value and id).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Walk {
+    pub by: SortKey,
+    pub ascending: bool,
+    pub from: Option<(i64, i64)>,
+    pub want: usize,
+}
+
 /// One event's row, as the columns take it.
 struct Row<'a> {
     id: i64,
@@ -317,6 +327,50 @@ impl Columns {
                 .is_none_or(|t| self.created.get(i).is_some_and(|&c| c < t))
     }
 
+    /// The matches among `candidates` (ascending ids; every event but `exclude` when `None`)
+    /// at positions `lo..hi` in ascending id order: a deep page by number without holding
+    /// every row before it.
+    pub(crate) fn matches_between(
+        &self,
+        p: &Predicate,
+        candidates: Option<impl Iterator<Item = usize>>,
+        exclude: Option<&Bits>,
+        lo: usize,
+        hi: usize,
+    ) -> Vec<i64> {
+        let mut out = Vec::with_capacity(hi.saturating_sub(lo).min(1 << 16));
+        let mut k = 0usize;
+        let mut visit = |i: usize| {
+            if k >= lo && k < hi {
+                if let Ok(id) = i64::try_from(i) {
+                    out.push(id);
+                }
+            }
+            k += 1;
+            k < hi
+        };
+        match candidates {
+            Some(ids) => {
+                for i in ids.filter(|&i| self.matches(p, i)) {
+                    if !visit(i) {
+                        break;
+                    }
+                }
+            }
+            None => {
+                let end = index(self.max_id)
+                    .map_or(0, |m| m + 1)
+                    .min(self.facts.len());
+                for i in 1..end {
+                    if self.matches(p, i) && exclude.is_none_or(|b| !b.has(i)) && !visit(i) {
+                        break;
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The exact number of matches among `candidates` (ascending ids; every event when
     /// `None`), and the first `want` of them in the order of `by` (ties by id; `ascending` or
     /// not) strictly past `from` (a sort value and id), as ids.
@@ -324,11 +378,15 @@ impl Columns {
         &self,
         p: &Predicate,
         candidates: Option<impl Iterator<Item = usize>>,
-        by: SortKey,
-        ascending: bool,
-        from: Option<(i64, i64)>,
-        want: usize,
+        exclude: Option<&Bits>,
+        walk: Walk,
     ) -> (i64, Vec<i64>) {
+        let Walk {
+            by,
+            ascending,
+            from,
+            want,
+        } = walk;
         let mut total = 0i64;
         // The `want` smallest keys past `from` (a max-heap), or the largest (a min-heap).
         let mut smallest: BinaryHeap<(i64, i64)> = BinaryHeap::new();
@@ -394,14 +452,28 @@ impl Columns {
                     .zip(&self.kind[..end])
                     .zip(&self.source[..end])
                     .zip(&self.created[..end]);
-                for (i, (((&facts, &kind), &source), &created)) in rows.enumerate() {
-                    if p.pass[usize::from(facts)]
+                let pass = |i: usize, facts: u8, kind: u16, source: u16, created: i64| {
+                    p.pass[usize::from(facts)]
                         && p.kind.is_none_or(|k| k == kind)
                         && p.source.is_none_or(|s| s == source)
                         && p.from.is_none_or(|t| created >= t)
                         && p.to.is_none_or(|t| created < t)
-                    {
-                        take(i);
+                        && exclude.is_none_or(|b| !b.has(i))
+                };
+                // Largest keys first when the page wants them: update times and severities
+                // grow with ids, so walking down fills the page from the first rows and the
+                // rest are turned away at one comparison instead of entering its heap.
+                if !ascending && by != SortKey::Time {
+                    for (i, (((&facts, &kind), &source), &created)) in rows.enumerate().rev() {
+                        if pass(i, facts, kind, source, created) {
+                            take(i);
+                        }
+                    }
+                } else {
+                    for (i, (((&facts, &kind), &source), &created)) in rows.enumerate() {
+                        if pass(i, facts, kind, source, created) {
+                            take(i);
+                        }
                     }
                 }
             }
@@ -452,6 +524,15 @@ pub(crate) struct Predicate {
 mod tests {
     use super::*;
 
+    fn walk(by: SortKey, ascending: bool, from: Option<(i64, i64)>, want: usize) -> Walk {
+        Walk {
+            by,
+            ascending,
+            from,
+            want,
+        }
+    }
+
     const ALL: Option<std::iter::Empty<usize>> = None;
 
     #[test]
@@ -477,7 +558,7 @@ mod tests {
         };
         let p = c.predicate(&f).unwrap();
         assert_eq!(
-            c.scan(&p, ALL, SortKey::Time, false, None, 10),
+            c.scan(&p, ALL, None, walk(SortKey::Time, false, None, 10)),
             (2, vec![2, 1])
         );
         let all = c.predicate(&EventFilter::default()).unwrap();
@@ -486,22 +567,43 @@ mod tests {
             c.scan(
                 &all,
                 Some([2, 4, 5].into_iter()),
-                SortKey::Time,
-                true,
                 None,
-                10
+                walk(SortKey::Time, true, None, 10)
             ),
             (2, vec![2, 5])
         );
         // By update time ascending (100 - id), after (97, 3): ids 2 then 1.
         assert_eq!(
-            c.scan(&all, ALL, SortKey::Updated, true, Some((97, 3)), 10),
+            c.scan(
+                &all,
+                ALL,
+                None,
+                walk(SortKey::Updated, true, Some((97, 3)), 10)
+            ),
             (4, vec![2, 1])
         );
         // Severity descending, two wanted.
         assert_eq!(
-            c.scan(&all, ALL, SortKey::Severity, false, None, 2),
+            c.scan(&all, ALL, None, walk(SortKey::Severity, false, None, 2)),
             (4, vec![5, 1])
+        );
+        // Leaving out ids 1 and 5 (muted), newest first and by severity, walked down.
+        let mut out = Bits::default();
+        out.set(1);
+        out.set(5);
+        assert_eq!(
+            c.scan(&all, ALL, Some(&out), walk(SortKey::Time, false, None, 10)),
+            (2, vec![3, 2])
+        );
+        assert_eq!(
+            c.scan(
+                &all,
+                ALL,
+                Some(&out),
+                walk(SortKey::Severity, false, None, 10)
+            )
+            .0,
+            2
         );
         let unknown = EventFilter {
             kind: Some("nope".into()),

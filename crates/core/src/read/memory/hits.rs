@@ -86,6 +86,14 @@ impl Bits {
         }
     }
 
+    /// Whether index `i` is in the set.
+    #[inline]
+    pub(crate) fn has(&self, i: usize) -> bool {
+        self.words
+            .get(i / 64)
+            .is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
     pub(crate) fn contains(&self, id: i64) -> bool {
         usize::try_from(id)
             .ok()

@@ -26,7 +26,7 @@ pub(crate) mod muting;
 use crate::db::rows::{last_seq, max_id, total};
 use crate::error::Result;
 use crate::model::{Compiled, EventFilter, Label, SilenceMark, SilencedView, Sort, SortKey};
-use columns::{Columns, Refresh};
+use columns::{Columns, Refresh, Walk};
 use expansions::Expansion;
 use hits::{Bits, HitSet, Loaded};
 use labels::LabelSet;
@@ -129,6 +129,8 @@ pub(crate) struct IdRead {
     pub forward: bool,
     pub from: Option<(i64, i64)>,
     pub want: usize,
+    /// How many of those to leave out first (a page by number).
+    pub skip: usize,
 }
 
 impl Memory {
@@ -323,6 +325,7 @@ impl Memory {
             forward: true,
             from: None,
             want: 0,
+            skip: 0,
         };
         // The set was just brought up to date: the pass needs only the columns.
         let (state, usable) = self.with_columns(conn)?;
@@ -376,6 +379,7 @@ impl Memory {
             forward: true,
             from: None,
             want: 0,
+            skip: 0,
         };
         Ok(scan(&state, Some(&bits), &not_completed, &count).map(|(n, _)| n))
     }
@@ -501,22 +505,30 @@ impl Memory {
             None => Arc::clone(set),
             Some(o) => Arc::new(o.and(set)),
         };
-        let count = IdRead { want: 0, ..*read };
+        let count = IdRead {
+            want: 0,
+            skip: 0,
+            ..*read
+        };
         let Some((silenced, _)) = scan(&state, Some(&within(&muted.all)), f, &count) else {
             return Ok(None);
         };
-        let shown = match f.silenced {
-            SilencedView::Hide => Some(within(&muted.unmuted)),
-            SilencedView::Only => Some(within(&muted.all)),
-            SilencedView::Show => only,
+        let (shown, exclude) = match (f.silenced, &only) {
+            // Every event but the muted: one pass over the columns skipping them.
+            (SilencedView::Hide, None) => (None, Some(Arc::clone(&muted.all))),
+            (SilencedView::Hide, Some(o)) => (Some(Arc::new(o.and_not(&muted.all))), None),
+            (SilencedView::Only, _) => (Some(within(&muted.all)), None),
+            (SilencedView::Show, _) => (only, None),
         };
         Ok(
-            scan(&state, shown.as_deref(), f, read).map(|(total, ids)| IdPage {
-                total,
-                ids,
-                silenced,
-                muted: Some(muted),
-            }),
+            scan_except(&state, shown.as_deref(), exclude.as_deref(), f, read).map(
+                |(total, ids)| IdPage {
+                    total,
+                    ids,
+                    silenced,
+                    muted: Some(muted),
+                },
+            ),
         )
     }
 
@@ -625,6 +637,18 @@ fn scan(
     f: &EventFilter,
     read: &IdRead,
 ) -> Option<(i64, Vec<i64>)> {
+    scan_except(state, only, None, f, read)
+}
+
+/// [`scan`], leaving out the ids in `exclude` (a pass over every event only: with `only`, the
+/// caller takes them out of it).
+fn scan_except(
+    state: &State,
+    only: Option<&Bits>,
+    exclude: Option<&Bits>,
+    f: &EventFilter,
+    read: &IdRead,
+) -> Option<(i64, Vec<i64>)> {
     let Slot::Ready(columns) = &state.columns else {
         return None;
     };
@@ -632,25 +656,49 @@ fn scan(
         return Some((0, Vec::new()));
     };
     let ascending = read.sort.descending != read.forward;
-    let (by, from, want) = (read.sort.by, read.from, read.want);
+    let (by, from, want, skip) = (read.sort.by, read.from, read.want, read.skip);
+    if skip > 0 && by == SortKey::Time && from.is_none() {
+        // A page by number in time order: count, then take its positions, holding nothing
+        // before them.
+        let count = Walk {
+            by,
+            ascending,
+            from: None,
+            want: 0,
+        };
+        let (total, _) = columns.scan(&p, only.map(Bits::ids), exclude, count);
+        let total = usize::try_from(total).unwrap_or(0);
+        let (lo, hi) = if ascending {
+            (skip, skip.saturating_add(want))
+        } else {
+            (
+                total.saturating_sub(skip.saturating_add(want)),
+                total.saturating_sub(skip),
+            )
+        };
+        let mut ids = columns.matches_between(&p, only.map(Bits::ids), exclude, lo, hi);
+        if !ascending {
+            ids.reverse();
+        }
+        return Some((i64::try_from(total).unwrap_or(i64::MAX), ids));
+    }
+    let walk = Walk {
+        by,
+        ascending,
+        from,
+        want: want.saturating_add(skip),
+    };
     // Largest keys first: update times and severities grow with ids, so walking ids down
     // fills the page early and most later ids are turned away at the first comparison
     // instead of entering it (the order ids come in does not change the answer).
     let downwards = !ascending && by != SortKey::Time;
-    Some(match only {
-        Some(bits) if downwards => {
-            columns.scan(&p, Some(bits.ids_rev()), by, ascending, from, want)
-        }
-        Some(bits) => columns.scan(&p, Some(bits.ids()), by, ascending, from, want),
-        None => columns.scan(
-            &p,
-            None::<std::iter::Empty<usize>>,
-            by,
-            ascending,
-            from,
-            want,
-        ),
-    })
+    let (total, mut ids) = match only {
+        Some(bits) if downwards => columns.scan(&p, Some(bits.ids_rev()), None, walk),
+        Some(bits) => columns.scan(&p, Some(bits.ids()), None, walk),
+        None => columns.scan(&p, None::<std::iter::Empty<usize>>, exclude, walk),
+    };
+    ids.drain(..skip.min(ids.len()));
+    Some((total, ids))
 }
 
 #[cfg(test)]

@@ -30,8 +30,6 @@ struct Entry {
 /// "silenced by" mark), lowest id first.
 pub(crate) struct Muted {
     pub(crate) all: Arc<Bits>,
-    /// Every event held but those.
-    pub(crate) unmuted: Arc<Bits>,
     pub(crate) by: Vec<(i64, Arc<Bits>)>,
 }
 
@@ -58,12 +56,11 @@ pub(super) struct Muting {
 }
 
 /// A union of the active silences' sets, for the silences (id, version) and the events (up to
-/// an id) it was made of, with its complement among the events held.
+/// an id) it was made of.
 struct Union {
     active: Vec<(i64, i64)>,
     last_id: i64,
     muted: Arc<Bits>,
-    unmuted: Arc<Bits>,
 }
 
 /// The columns the row-by-row test reads.
@@ -135,26 +132,22 @@ impl Muting {
             .filter(|e| e.silence.state(now) == SilenceState::Active)
             .map(|e| (e.silence.id, e.silence.version))
             .collect();
-        let (all, unmuted) = match &self.cached {
-            Some(u) if u.active == key && u.last_id == self.last_id => {
-                (Arc::clone(&u.muted), Arc::clone(&u.unmuted))
-            }
+        let all = match &self.cached {
+            Some(u) if u.active == key && u.last_id == self.last_id => Arc::clone(&u.muted),
             _ => {
-                let union = by
-                    .iter()
-                    .fold(Bits::default(), |acc, (_, bits)| acc.or(bits));
-                let unmuted = Arc::new(columns.all().and_not(&union));
-                let union = Arc::new(union);
+                let union = Arc::new(
+                    by.iter()
+                        .fold(Bits::default(), |acc, (_, bits)| acc.or(bits)),
+                );
                 self.cached = Some(Union {
                     active: key,
                     last_id: self.last_id,
                     muted: Arc::clone(&union),
-                    unmuted: Arc::clone(&unmuted),
                 });
-                (union, unmuted)
+                union
             }
         };
-        Ok(Some(Muted { all, unmuted, by }))
+        Ok(Some(Muted { all, by }))
     }
 
     /// Reads the silences again, keeping the sets of those whose version did not change.

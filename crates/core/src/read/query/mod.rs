@@ -118,23 +118,19 @@ fn from_columns(
 ) -> Result<Option<Page>> {
     let plan = plan(q, offset, Known::Nothing);
     let r = &plan.read;
-    let want = r.offset.saturating_add(r.limit).saturating_add(1);
     let read = IdRead {
         sort: q.sort,
         forward: r.forward,
         from: r.from,
-        want: usize::try_from(want).unwrap_or(usize::MAX),
+        want: usize::try_from(r.limit.saturating_add(1)).unwrap_or(usize::MAX),
+        skip: usize::try_from(r.offset).unwrap_or(usize::MAX),
     };
     let Some(found) = memory.page_ids(tx, search, &q.filter, &read, now)? else {
         return Ok(None);
     };
     let total = found.total;
     let mut rows = Vec::with_capacity(found.ids.len());
-    for &id in found
-        .ids
-        .iter()
-        .skip(usize::try_from(r.offset).unwrap_or(usize::MAX))
-    {
+    for &id in &found.ids {
         match find_event(tx, id)? {
             Some(event) => rows.push(event),
             None => {
