@@ -162,7 +162,7 @@ receivers:
 #[test]
 fn a_real_alertmanager_firing_into_a_desks_silence_is_muted_there() {
     use eventdesk_core::model::parse_matchers;
-    use eventdesk_core::{Actor, Clock, EventQuery, SilenceDraft};
+    use eventdesk_core::{Actor, EventQuery, SilenceDraft};
     let desk = Desk::new();
     let now = desk.store.clock().now_ms();
     let silence = desk
