@@ -198,6 +198,46 @@ impl Columns {
         Some(out)
     }
 
+    /// How many events are held.
+    pub(crate) fn held(&self) -> usize {
+        self.held
+    }
+
+    /// The first `n` events in id order (`ascending` or not) strictly past id `from`, leaving
+    /// out `exclude`: a view of every event but the muted ones, in time order, read from its
+    /// end without a pass over the rest.
+    pub(crate) fn walk_ids(
+        &self,
+        exclude: &Bits,
+        ascending: bool,
+        from: Option<i64>,
+        n: usize,
+    ) -> Vec<i64> {
+        let end = index(self.max_id)
+            .map_or(0, |m| m + 1)
+            .min(self.facts.len());
+        let keep = |i: &usize| self.facts[*i] != NO_EVENT && !exclude.has(*i);
+        let ids = |it: &mut dyn Iterator<Item = usize>| -> Vec<i64> {
+            it.filter(keep)
+                .take(n)
+                .filter_map(|i| i64::try_from(i).ok())
+                .collect()
+        };
+        if ascending {
+            let start = from
+                .and_then(|f| usize::try_from(f.saturating_add(1)).ok())
+                .unwrap_or(1)
+                .max(1);
+            ids(&mut (start..end))
+        } else {
+            let stop = from
+                .and_then(|f| usize::try_from(f).ok())
+                .unwrap_or(end)
+                .min(end);
+            ids(&mut (1..stop).rev())
+        }
+    }
+
     /// Every event held, as a set.
     pub(crate) fn all(&self) -> Bits {
         let mut out = Bits::default();
