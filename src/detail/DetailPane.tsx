@@ -14,6 +14,7 @@ import { actorLabel, formatDateTime, overrideText, statusText } from "../format"
 import { OperatorNamesContext } from "../team/TeamPanel";
 import { queryKeys } from "../queryKeys";
 import { ErrorLine } from "../controls";
+import { matchersText } from "../silences/SilencesPanel";
 
 function describe(c: Change): string {
   if (c.field === "created") return `created (${c.to})`;
@@ -132,15 +133,14 @@ function FromSource({ detail }: { detail: EventDetail }) {
  * labels), otherwise its source and kind.
  */
 export function similar(detail: EventDetail): string {
-  const quote = (v: string) =>
-    `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
-  const parts =
+  const is = (name: string, value: string) => ({ name, op: "=" as const, value });
+  return matchersText(
     detail.labels.length > 0
       ? detail.labels
           .filter((l) => /^[\p{L}\p{N}_.\-:/@]+$/u.test(l.key))
-          .map((l) => `label.${l.key}=${quote(l.value)}`)
-      : [`source=${quote(detail.event.source)}`, `kind=${quote(detail.event.kind)}`];
-  return `{${parts.join(", ")}}`;
+          .map((l) => is(`label.${l.key}`, l.value))
+      : [is("source", detail.event.source), is("kind", detail.event.kind)],
+  );
 }
 
 /** The event's labels, each a button that shows only the events carrying it. */

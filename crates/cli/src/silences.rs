@@ -2,7 +2,7 @@
 
 use crate::inspect::open_for_reading;
 use crate::local::open_for_writing;
-use eventdesk_core::db::{self, silences};
+use eventdesk_core::db::silences;
 use eventdesk_core::model::{matchers_text, parse_matchers};
 use eventdesk_core::{Actor, Clock, CommitFeed, Error, SilenceDraft, SystemClock};
 use std::path::PathBuf;
@@ -125,7 +125,6 @@ fn expire(args: ExpireArgs) -> Result<(), Error> {
     let silence = feed.write(&mut conn, &SystemClock, |w| {
         silences::expire(w, args.id, current.version, &author)
     })?;
-    drop(db::checkpoint(&conn));
     println!(
         "{}",
         serde_json::to_string(&silence).map_err(Error::storage)?

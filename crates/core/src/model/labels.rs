@@ -14,6 +14,15 @@ pub struct Label {
     pub value: String,
 }
 
+impl Label {
+    pub fn new(key: &str, value: &str) -> Label {
+        Label {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        }
+    }
+}
+
 /// An event's labels, by key.
 pub type Labels = BTreeMap<String, String>;
 

@@ -352,16 +352,8 @@ impl Memory {
             let Slot::Ready(columns) = columns else {
                 return Ok(None);
             };
-            let label_bits = |key: &str, value: &str| {
-                label_bits(
-                    labels,
-                    conn,
-                    &Label {
-                        key: key.to_owned(),
-                        value: value.to_owned(),
-                    },
-                )
-            };
+            let label_bits =
+                |key: &str, value: &str| label_bits(labels, conn, &Label::new(key, value));
             match muting::build(conn, columns, compiled, label_bits)? {
                 Some(bits) => bits,
                 None => return Ok(None),
@@ -399,25 +391,9 @@ impl Memory {
         if !usable {
             return Ok(None);
         }
-        let State {
-            columns,
-            labels,
-            muting,
-            ..
-        } = &mut *state;
-        let Slot::Ready(columns) = columns else {
+        let Some(muted) = muted_at(&mut state, conn, now)? else {
             return Ok(None);
         };
-        let muted = muting.at(conn, columns, now, |key, value| {
-            label_bits(
-                labels,
-                conn,
-                &Label {
-                    key: key.to_owned(),
-                    value: value.to_owned(),
-                },
-            )
-        })?;
         Ok(Some(match muted {
             None => Vec::new(),
             Some(m) => ids
@@ -468,26 +444,8 @@ impl Memory {
                 Some(before) => Arc::new(before.and(&bits)),
             });
         }
-        let muted = {
-            let State {
-                columns,
-                labels,
-                muting,
-                ..
-            } = &mut *state;
-            let Slot::Ready(columns) = columns else {
-                return Ok(None);
-            };
-            muting.at(conn, columns, now, |key, value| {
-                label_bits(
-                    labels,
-                    conn,
-                    &Label {
-                        key: key.to_owned(),
-                        value: value.to_owned(),
-                    },
-                )
-            })?
+        let Some(muted) = muted_at(&mut state, conn, now)? else {
+            return Ok(None);
         };
         let Some(muted) = muted else {
             if f.silenced == SilencedView::Only {
@@ -634,6 +592,24 @@ fn load(state: &mut State, conn: &Connection, fts: &str, budget: Option<i64>) ->
         Some(set) => set.read_more(conn, fts, budget, held),
         None => Ok(Loaded::Unusable),
     }
+}
+
+/// What mutes events at `now` (`Some(None)`: nothing), with the ready columns and the label
+/// sets; `None` when the columns are not ready.
+fn muted_at(state: &mut State, conn: &Connection, now: i64) -> Result<Option<Option<Muted>>> {
+    let State {
+        columns,
+        labels,
+        muting,
+        ..
+    } = state;
+    let Slot::Ready(columns) = columns else {
+        return Ok(None);
+    };
+    let muted = muting.at(conn, columns, now, |key, value| {
+        label_bits(labels, conn, &Label::new(key, value))
+    })?;
+    Ok(Some(muted))
 }
 
 /// `label`'s set, brought up to `conn`'s snapshot and made the most recently used; `None`

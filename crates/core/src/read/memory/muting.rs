@@ -94,19 +94,11 @@ impl Muting {
         now: i64,
         mut label_bits: impl FnMut(&str, &str) -> Result<Option<Arc<Bits>>>,
     ) -> Result<Option<Muted>> {
-        let versions = silences::versions(conn)?;
-        if self.versions != Some(versions) {
-            self.reload(conn, now)?;
-            self.versions = Some(versions);
-        }
         // Expired silences leave; their sets with them.
+        let active = self.any_active(conn, now)?;
         self.entries
             .retain(|e| e.silence.state(now) != SilenceState::Expired);
-        if !self
-            .entries
-            .iter()
-            .any(|e| e.silence.state(now) == SilenceState::Active)
-        {
+        if !active {
             return Ok(None);
         }
         self.follow(conn, columns)?;

@@ -97,27 +97,12 @@ pub(crate) fn every_row(
     let r = plan.read;
     let key = |e: &crate::model::Event| (sort_value(e, q.sort.by), e.id);
     // Past `from` in the read's direction: later in view order when reading forward.
-    let ascending_view = !q.sort.descending;
-    let past = |e: &crate::model::Event| match r.from {
-        None => true,
-        Some(from) => {
-            let later = if ascending_view {
-                key(e) > from
-            } else {
-                key(e) < from
-            };
-            let earlier = if ascending_view {
-                key(e) < from
-            } else {
-                key(e) > from
-            };
-            if r.forward {
-                later
-            } else {
-                earlier
-            }
-        }
+    let later = if q.sort.descending == r.forward {
+        std::cmp::Ordering::Less
+    } else {
+        std::cmp::Ordering::Greater
     };
+    let past = |e: &crate::model::Event| r.from.is_none_or(|from| key(e).cmp(&from) == later);
     let ordered: Box<dyn Iterator<Item = &(crate::model::Event, Option<i64>)>> = if r.forward {
         Box::new(rows.iter())
     } else {
