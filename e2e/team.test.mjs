@@ -134,3 +134,79 @@ test("23. a team desk: another desk's action shows within 1 s with its operator'
   assert.match(windowDesk, /"operator":"alice","outcome":"done"/);
   assert.match(windowDesk, /"operator":"bob","outcome":"done"/);
 });
+
+test("28. a team's silences: another desk's silence hides and counts the events it mutes; this desk's silence and its expiry go through the stream; every desk ends with the same silences", async () => {
+  const ws = workspace("team-silences");
+  const stream = `e2e-team-silences-${process.pid}`;
+  const teamRef = cliAs("alice", "create-team", "--stream", stream).trim();
+  cliAs("alice", "roster", "--stream", stream, "--set", "bob=operator:Bob B.");
+  publish(
+    stream,
+    pagerdutyTrigger("s0", "Replica lag on db-7"),
+    pagerdutyTrigger("s1", "Disk filling on db-8"),
+    pagerdutyTrigger("s2", "Disk full on db-9"),
+  );
+  const team = { EVENTDESK_TEAM: teamRef, ...asUser("alice"), EVENTDESK_DESK: "desk-e2e" };
+  await withApp("team-silences", ws, { ...SIM_OFF, ...team }, async (browser) => {
+    await waitForRows(browser, (ids) => ids.length === 3, "the team's events did not arrive");
+    // Bob, at another desk, silences the disk events for half an hour.
+    cliAs(
+      "bob",
+      "silence",
+      "add",
+      "--stream",
+      stream,
+      "--desk",
+      "desk-b",
+      "--match",
+      '{title=~"Disk.*"}',
+      "--minutes",
+      "30",
+      "--comment",
+      "disk swap",
+    );
+    await waitForRows(browser, (ids) => ids.join() === "1", "bob's silence did not mute them");
+    await waitForText(browser, ".silenced-count", "2 silenced");
+    await browser.$("aria/Silences").click();
+    await waitForText(
+      browser,
+      '.silence-list li[data-silence="1"] .silence-meta',
+      /Bob B\. \(bob\): disk swap/,
+    );
+    // Alice silences the last one from the window: through the stream, as alice.
+    const form = await browser.$("aria/New silence");
+    await form.$("textarea").setValue('{title="Replica lag on db-7"}');
+    await waitForText(browser, ".silence-preview", "Matches 1 open events now");
+    await form.$("aria/Why").setValue("failover drill");
+    await form.$("button[type=submit]").click();
+    await waitForRows(browser, (ids) => ids.length === 0, "alice's silence did not mute it");
+    await waitForText(browser, ".silenced-count", "3 silenced");
+    await waitForText(
+      browser,
+      '.silence-list li[data-silence="2"] .silence-meta',
+      /alice: failover/,
+    );
+    // She ends Bob's early: the disk events are back.
+    await browser.$('.silence-list li[data-silence="1"]').$("aria/Expire").click();
+    await waitForRows(browser, (ids) => ids.join() === "3,2", "the disk events did not return");
+    await waitForText(browser, ".silenced-count", "1 silenced");
+  });
+  const windowDesk = eventdeskCli("dump", "--team", "--db", ws.db);
+  const other = join(ws.dir, "other-desk.db");
+  for (let run = 0; run < 3; run++) {
+    cliAs("guest", "replicate", "--db", other, "--team", teamRef, "--until-idle", "2");
+    if (eventdeskCli("dump", "--team", "--db", other) === windowDesk) break;
+  }
+  assert.equal(eventdeskCli("dump", "--team", "--db", other), windowDesk);
+  const versions = windowDesk
+    .trim()
+    .split("\n")
+    .map(JSON.parse)
+    .filter((l) => l.silence)
+    .map(({ silence: s }) => [s.id, s.version, s.author]);
+  assert.deepEqual(versions, [
+    [1, 1, "operator:bob"],
+    [1, 2, "operator:alice"],
+    [2, 1, "operator:alice"],
+  ]);
+});

@@ -898,6 +898,11 @@ export type TeamStatus = {
 	/**  The messages every desk refused: how many, and the latest ones. */
 	rejected: number,
 	rejections: TeamRejection[],
+	/**
+	 *  How many versions of silences this desk has applied: it moves whenever an operator
+	 *  anywhere in the team makes, edits or expires one, so the window reads its views again.
+	 */
+	silenceVersions: number,
 };
 
 export type Theme = 

@@ -2,12 +2,13 @@
 // pending and expired, edited (a new version) and expired early. The matchers are read by the
 // core's own parser (preview_silence), which says where the text is wrong.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState, type FormEvent } from "react";
+import { useContext, useEffect, useState, type FormEvent } from "react";
 import { api, messageOf } from "../api";
 import type { Matcher, Silence, SilencePreview } from "../bindings";
 import { ErrorLine } from "../controls";
-import { actorName, formatDateTime } from "../format";
+import { actorLabel, formatDateTime } from "../format";
 import { queryKeys } from "../queryKeys";
+import { OperatorNamesContext } from "../team/TeamPanel";
 
 const HOUR = 3_600_000;
 export const DURATIONS: [string, number][] = [
@@ -170,6 +171,7 @@ export function SilencesPanel({ start }: Props) {
   const [editing, setEditing] = useState<Silence | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(() => Date.now());
+  const names = useContext(OperatorNamesContext);
   // States move with the clock: look again each minute and when the list changes.
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 60_000);
@@ -220,7 +222,7 @@ export function SilencesPanel({ start }: Props) {
               <div className="silence-meta">
                 {state === "pending" ? `from ${formatDateTime(s.startsAt)} ` : ""}
                 {state === "expired" ? "ended" : "until"} {formatDateTime(s.endsAt)} ·{" "}
-                {actorName(s.author)}: {s.comment}
+                {actorLabel(s.author, names)}: {s.comment}
               </div>
               {state !== "expired" && (
                 <div className="silence-buttons">

@@ -3,7 +3,7 @@
 // has it, and the messages every desk refused. State comes from Rust (`team_status`, then
 // `TeamChanged` pushes); nothing here polls.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { createContext, useEffect, useMemo, useState, type FormEvent } from "react";
+import { createContext, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { ago, api } from "../api";
 import { useCommand } from "../useCommand";
 import { events, type DeskView, type Member, type TeamStatus } from "../bindings";
@@ -13,7 +13,9 @@ import { queryKeys } from "../queryKeys";
 import { queueStateText } from "../sources/SourcesPanel";
 import { subscribe } from "../live/subscribe";
 
-/** The team's state, kept current by pushes; `null` when the desk works alone. */
+/** The team's state, kept current by pushes; `null` when the desk works alone. A silence
+ * made, edited or expired at any desk of the team moves `silenceVersions`: the silences and
+ * the views (what they mute) are read again. */
 export function useTeam(): TeamStatus | null {
   const qc = useQueryClient();
   const status = useQuery({ queryKey: queryKeys.team, queryFn: api.teamStatus });
@@ -21,6 +23,16 @@ export function useTeam(): TeamStatus | null {
     () => subscribe(events.teamChanged.listen, (s) => qc.setQueryData(queryKeys.team, s)),
     [qc],
   );
+  const silenceVersions = status.data?.silenceVersions;
+  const seen = useRef(silenceVersions);
+  useEffect(() => {
+    if (silenceVersions === undefined || seen.current === silenceVersions) return;
+    const first = seen.current === undefined;
+    seen.current = silenceVersions;
+    if (first) return;
+    void qc.invalidateQueries({ queryKey: queryKeys.silences });
+    void qc.invalidateQueries({ queryKey: queryKeys.pages });
+  }, [qc, silenceVersions]);
   return status.data ?? null;
 }
 

@@ -82,6 +82,7 @@ function team(over: Partial<TeamStatus> = {}): TeamStatus {
         size: 140,
       },
     ],
+    silenceVersions: 0,
     ...over,
   };
 }
@@ -162,6 +163,36 @@ describe("team mode", () => {
       }),
     );
     expect(await screen.findByText(/by Alice A\. \(alice\)/)).toBeInTheDocument();
+  });
+
+  it("reads its views and silences again when a silence is made at another desk of the team", async () => {
+    const backend = new FakeBackend(3);
+    backend.team = team();
+    renderApp();
+    const rowIds = () =>
+      Array.from(document.querySelectorAll("tbody tr[data-event-id]")).map((tr) =>
+        tr.getAttribute("data-event-id"),
+      );
+    await waitFor(() => expect(rowIds()).toEqual(["3", "2", "1"]));
+    // Bob's desk silences event 2's source; this desk hears of it from its replica.
+    const now = Date.now();
+    const source = backend.events.find((e) => e.id === 2)?.source ?? "";
+    backend.events.forEach((e) => {
+      if (e.id !== 2 && e.source === source) e.source = `${source}-other`;
+    });
+    backend.silences.push({
+      id: 1,
+      version: 1,
+      matchers: [{ name: "source", op: "=", value: source }],
+      startsAt: now - 1_000,
+      endsAt: now + 3_600_000,
+      author: "operator:bob",
+      comment: "deploy",
+      madeAt: now - 1_000,
+    });
+    await emit("team-changed", team({ silenceVersions: 1 }));
+    await waitFor(() => expect(rowIds()).toEqual(["3", "1"]));
+    expect(screen.getByText("1 silenced")).toBeInTheDocument();
   });
 
   it("marks a row as sending while its action travels through the team's stream", async () => {

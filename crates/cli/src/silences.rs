@@ -1,9 +1,14 @@
-//! `silence add|list|expire`: silences in a desk's file, with the same checks as the window's.
+//! `silence add|list|expire`: silences in a desk's file, with the same checks as the window's,
+//! or (`--stream`) published to a team's stream as the broker user the tool logs in as, for
+//! every desk of the team to apply.
 
+use crate::broker::BrokerArgs;
 use crate::inspect::open_for_reading;
 use crate::local::open_for_writing;
+use crate::team::stream_name;
 use eventdesk_core::db::silences;
-use eventdesk_core::model::{matchers_text, parse_matchers};
+use eventdesk_core::model::{matchers_text, parse_matchers, DEFAULT_MAX_SILENCE_MS};
+use eventdesk_core::services::team::{SilenceChange, SilenceMessage};
 use eventdesk_core::{Actor, Clock, CommitFeed, Error, SilenceDraft, SystemClock};
 use std::path::PathBuf;
 
@@ -24,10 +29,40 @@ pub struct SilenceArgs {
     command: SilenceCommand,
 }
 
+/// Where a silence is made: a desk's file, or a team's stream.
+#[derive(clap::Args)]
+pub struct Target {
+    /// A desk's file (working alone).
+    #[arg(long, required_unless_present = "stream", conflicts_with = "stream")]
+    db: Option<PathBuf>,
+    /// A team's stream: the silence is published as the broker user (`--amqp` or
+    /// EVENTDESK_AMQP_URL, with EVENTDESK_AMQP_PASSWORD) and every desk of the team applies
+    /// it; prints the message's id.
+    #[arg(long, value_parser = stream_name)]
+    stream: Option<String>,
+    #[command(flatten)]
+    broker: BrokerArgs,
+    /// The desk a team message is sent from (a label).
+    #[arg(long, default_value = "cli", requires = "stream")]
+    desk: String,
+}
+
+impl Target {
+    /// Publishes `change` to the team's stream, made at `at`; prints its id.
+    fn publish(&self, stream: &str, at: i64, change: SilenceChange) -> Result<(), Error> {
+        let message = SilenceMessage::new(&self.desk, at, change);
+        message.validate()?;
+        let broker = self.broker.broker()?;
+        crate::team::publish(&broker, stream, &message.id, message.to_body())?;
+        println!("{}", message.id);
+        Ok(())
+    }
+}
+
 #[derive(clap::Args)]
 pub struct AddArgs {
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    target: Target,
     /// The matchers, written as in the window.
     #[arg(long = "match", value_name = "MATCHERS")]
     matchers: String,
@@ -40,8 +75,8 @@ pub struct AddArgs {
     /// Why (required).
     #[arg(long)]
     comment: String,
-    /// Made by this operator (the desk's operator when absent).
-    #[arg(long = "as", value_name = "NAME")]
+    /// Made by this operator (the desk's operator when absent; on a team, the broker user).
+    #[arg(long = "as", value_name = "NAME", conflicts_with = "stream")]
     author: Option<String>,
 }
 
@@ -53,11 +88,15 @@ pub struct ListArgs {
 
 #[derive(clap::Args)]
 pub struct ExpireArgs {
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    target: Target,
     #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
     id: i64,
-    #[arg(long = "as", value_name = "NAME")]
+    /// The version shown (a team's stream: required, as `silence list` on a replica shows
+    /// it; a newer version makes every desk refuse the expiry).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
+    expected_version: Option<i64>,
+    #[arg(long = "as", value_name = "NAME", conflicts_with = "stream")]
     author: Option<String>,
 }
 
@@ -87,7 +126,18 @@ fn add(args: AddArgs) -> Result<(), Error> {
         ends_at: starts.max(now) + args.minutes * 60_000,
         comment: args.comment,
     };
-    let mut conn = open_for_writing(&args.db)?;
+    let db = match (&args.target.stream, &args.target.db) {
+        (Some(stream), _) => {
+            // Checked as every desk will check it, so that a mistake names its field here.
+            draft.check(now, DEFAULT_MAX_SILENCE_MS)?;
+            return args
+                .target
+                .publish(stream, now, SilenceChange::Add { draft });
+        }
+        (None, Some(db)) => db,
+        (None, None) => return Err(Error::invalid("db", "name a file (--db) or a stream")),
+    };
+    let mut conn = open_for_writing(db)?;
     let (feed, _rx) = CommitFeed::new();
     let silence = feed.write(&mut conn, &SystemClock, |w| {
         silences::add(
@@ -118,9 +168,32 @@ fn list(args: ListArgs) -> Result<(), Error> {
 
 fn expire(args: ExpireArgs) -> Result<(), Error> {
     let author = author(args.author.as_deref())?;
-    let mut conn = open_for_writing(&args.db)?;
+    let db = match (&args.target.stream, &args.target.db) {
+        (Some(stream), _) => {
+            let expected_version = args
+                .expected_version
+                .ok_or_else(|| Error::invalid("expected-version", "a team's expiry needs it"))?;
+            let change = SilenceChange::Expire {
+                silence: args.id,
+                expected_version,
+            };
+            return args.target.publish(stream, SystemClock.now_ms(), change);
+        }
+        (None, Some(db)) => db,
+        (None, None) => return Err(Error::invalid("db", "name a file (--db) or a stream")),
+    };
+    let mut conn = open_for_writing(db)?;
     let current = silences::find(&conn, args.id)?
         .ok_or_else(|| Error::invalid("id", format!("there is no silence {}", args.id)))?;
+    if args.expected_version.is_some_and(|v| v != current.version) {
+        return Err(Error::invalid(
+            "expected-version",
+            format!(
+                "silence {} is at version {} now: look at it again",
+                args.id, current.version
+            ),
+        ));
+    }
     let (feed, _rx) = CommitFeed::new();
     let silence = feed.write(&mut conn, &SystemClock, |w| {
         silences::expire(w, args.id, current.version, &author)

@@ -141,7 +141,12 @@ pub fn act(args: ActArgs) -> Result<(), Error> {
 /// How long publishing one message waits for the broker's confirm.
 const CONFIRM_WAIT: Duration = Duration::from_secs(10);
 
-fn publish(broker: &amqp::Broker, stream: &str, id: &str, body: Vec<u8>) -> Result<(), Error> {
+pub(crate) fn publish(
+    broker: &amqp::Broker,
+    stream: &str,
+    id: &str,
+    body: Vec<u8>,
+) -> Result<(), Error> {
     runtime()?.block_on(async {
         let publisher = Publisher::connect(broker).await?;
         let message = amqp::Publish {

@@ -508,6 +508,113 @@ fn local_writes_into_a_team_file_are_refused_and_the_file_is_unchanged() {
     assert_eq!(lines(&dump(&db)).len(), lines(&before).len() + 1);
 }
 
+#[test]
+fn a_teams_silences_are_made_through_its_stream_by_the_roster_and_every_desk_has_them() {
+    let team = Team::new("silence");
+    team.publish_as("producer", &events(0, 4));
+    let silence = |user: &str, args: &[&str]| {
+        let mut c = cli_as(user, &team.url);
+        c.args(["silence"])
+            .args(args)
+            .args(["--stream", &team.stream]);
+        with_input(&mut c, "")
+    };
+    let add = |user: &str, matchers: &str| {
+        silence(
+            user,
+            &[
+                "add",
+                "--match",
+                matchers,
+                "--minutes",
+                "60",
+                "--comment",
+                "db-1 maintenance",
+            ],
+        )
+    };
+    // Checked before it is published: a bad expression names where it is wrong.
+    let bad = add("bob", "source=~\"db-(\"");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("at character"));
+    let ok = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let bobs = ok(add("bob", "source=\"db-1\""));
+    let viewers = ok(add("dave", "source=\"db-2\""));
+    let producers = ok(add("producer", "source=\"db-3\""));
+    team.replicate_to("a", FIRST + 4 + 3);
+    // Bob's silence is 1 on every desk: he ends it; a stale version is refused.
+    let stale = ok(silence(
+        "carol",
+        &["expire", "--id", "1", "--expected-version", "2"],
+    ));
+    let ended = ok(silence(
+        "bob",
+        &["expire", "--id", "1", "--expected-version", "1"],
+    ));
+    let end = FIRST + 4 + 5;
+    team.replicate_to("a", end);
+    team.replicate_to("b", end);
+    let a = dump(&team.db("a"));
+    assert_eq!(a, dump(&team.db("b")), "two desks, the same silences");
+    let all = lines(&a);
+    let versions: Vec<&Value> = all.iter().filter_map(|l| l.get("silence")).collect();
+    assert_eq!(versions.len(), 2, "{a}");
+    assert_eq!(versions[0]["author"], "operator:bob");
+    assert_eq!(versions[0]["matchers"][0]["value"], "db-1");
+    assert_eq!(versions[1]["version"], 2);
+    assert!(versions[1]["endsAt"].as_i64() < versions[0]["endsAt"].as_i64());
+    let refused: HashMap<&str, &str> = all
+        .iter()
+        .filter(|l| l.get("rejected").is_some())
+        .filter_map(|l| Some((l["actionId"].as_str()?, l["reason"].as_str()?)))
+        .collect();
+    assert!(refused[viewers.as_str()].contains("viewer"), "{refused:?}");
+    assert!(
+        refused[producers.as_str()].contains("producer is not on the team's roster"),
+        "{refused:?}"
+    );
+    assert!(
+        refused[stale.as_str()].contains("changed since"),
+        "{refused:?}"
+    );
+    assert!(!refused.contains_key(bobs.as_str()) && !refused.contains_key(ended.as_str()));
+    // The replica lists it as expired; a silence made in the team's file by hand is refused.
+    let db = team.db("a");
+    let listed = run(
+        cli().args(["silence", "list", "--db", db.to_str().unwrap()]),
+        "",
+    );
+    let listed = lines(&listed);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["state"], "expired");
+    assert_eq!(listed[0]["author"], "operator:bob");
+    let out = cli()
+        .args([
+            "silence",
+            "add",
+            "--db",
+            db.to_str().unwrap(),
+            "--match",
+            "source=db-0",
+            "--minutes",
+            "5",
+            "--comment",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&team.stream));
+    assert_eq!(dump(&db), a);
+}
+
 /// Peak resident memory of a process so far, in MB (Linux: /proc).
 #[cfg(target_os = "linux")]
 fn peak_rss_mb(pid: u32) -> u64 {

@@ -3,14 +3,17 @@
 //! everywhere, keeps its place with the changes, and two replicas fed the same stream in
 //! different batches end with the same dump.
 
-use crate::support::Fixture;
+use crate::support::{Fixture, T0};
 use eventdesk_core::model::{Member, MessageLimits, Role};
 use eventdesk_core::services::ingest::{Applied, Applier, Delivery, Incoming, Outcome};
 use eventdesk_core::services::simulator::TeamSimulator;
 use eventdesk_core::services::team::{
-    self, ActionMessage, ActionResult, Replica, RosterMessage, TeamRef, TeamTarget,
+    self, ActionMessage, ActionResult, Replica, RosterMessage, SilenceChange, SilenceMessage,
+    TeamRef, TeamTarget,
 };
-use eventdesk_core::{Action, Actor, Error, EventFilter, EventQuery, Label, SimConfig, Status};
+use eventdesk_core::{
+    Action, Actor, Error, EventFilter, EventQuery, Label, SilenceDraft, SimConfig, Status,
+};
 use serde_json::json;
 
 /// A message at `offset` published by no proven user (a producer publishing alerts).
@@ -634,4 +637,187 @@ fn every_desk_name_a_team_takes_makes_actions_every_desk_applies() {
     for bad in ["", "has space", "semi;colon"] {
         assert!(team::check_desk(bad).is_err(), "{bad:?}");
     }
+}
+
+/// A silence message from `desk` at `at`.
+fn silence(id: &str, at: i64, change: SilenceChange) -> Vec<u8> {
+    SilenceMessage {
+        id: id.into(),
+        desk: "desk-a".into(),
+        at,
+        change,
+    }
+    .to_body()
+}
+
+fn silence_draft(matchers: &str, ends_at: i64, comment: &str) -> SilenceDraft {
+    SilenceDraft {
+        matchers: eventdesk_core::model::parse_matchers(matchers).unwrap(),
+        starts_at: None,
+        ends_at,
+        comment: comment.into(),
+    }
+}
+
+/// The team keys a silence active at `now` mutes on a desk.
+fn muted_keys(f: &Fixture, now: i64) -> Vec<String> {
+    let clock_now = eventdesk_core::Clock::now_ms(&*f.clock);
+    f.clock.advance(now - clock_now);
+    let conn = f.store.connect().unwrap();
+    let ids: Vec<i64> = (1..=20).collect();
+    let muted = f.store.muted(&ids).unwrap();
+    let mut keys: Vec<String> = team::team_keys(&conn, &muted)
+        .unwrap()
+        .into_iter()
+        .map(|k| k.unwrap())
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn a_teams_silences_travel_through_its_stream_and_every_desk_agrees_at_every_position() {
+    use eventdesk_core::services::team::SilenceResult;
+    const MIN: i64 = 60_000;
+    let t = T0 + 10 * MIN;
+    let add = |matchers: &str, ends: i64| SilenceChange::Add {
+        draft: silence_draft(matchers, ends, "db maintenance"),
+    };
+    let messages = vec![
+        by("alice", 0, &founding_roster()),
+        at(1, &trigger(Some("cpu"), "CPU hot on db-7")),
+        at(2, &trigger(Some("disk"), "Disk full on db-7")),
+        // Bob mutes one title for an hour: silence 1.
+        by(
+            "bob",
+            3,
+            &silence("b1", t, add("title=~\"CPU.*\"", t + 60 * MIN)),
+        ),
+        // A viewer, a message without a proven user, and a bad expression are refused.
+        by("dave", 4, &silence("d1", t, add("source=db-7", t + MIN))),
+        at(5, &silence("n1", t, add("source=db-7", t + MIN))),
+        by("carol", 6, &silence("c0", t, add("title=~\"(\"", t + MIN))),
+        // Carol's clock is five minutes behind: her silence is made at the team's latest
+        // time, so it starts when Bob's was made, on every desk. Silence 2.
+        by(
+            "carol",
+            7,
+            &silence("c1", t - 5 * MIN, add("title=~\"Disk.*\"", t + 30 * MIN)),
+        ),
+        at(8, &trigger(Some("disk2"), "Disk full on db-8")),
+        // An edit of a version that is not the newest is refused; a copy of b1 too.
+        by(
+            "carol",
+            9,
+            &silence(
+                "c2",
+                t + MIN,
+                SilenceChange::Edit {
+                    silence: 1,
+                    expected_version: 2,
+                    draft: silence_draft("source=db-7", t + 2 * MIN, "x"),
+                },
+            ),
+        ),
+        by("bob", 10, &silence("b1", t, add("source=db-8", t + MIN))),
+        // Bob ends Carol's silence after ten minutes; Carol narrows Bob's to one event.
+        by(
+            "bob",
+            11,
+            &silence(
+                "b2",
+                t + 10 * MIN,
+                SilenceChange::Expire {
+                    silence: 2,
+                    expected_version: 1,
+                },
+            ),
+        ),
+        by(
+            "carol",
+            12,
+            &silence(
+                "c3",
+                t + 11 * MIN,
+                SilenceChange::Edit {
+                    silence: 1,
+                    expected_version: 1,
+                    draft: silence_draft("title=\"CPU hot on db-7\"", t + 20 * MIN, "narrower"),
+                },
+            ),
+        ),
+    ];
+    // Desk B reads the stream a day later than desk A, in batches of three.
+    let (a, b) = (Fixture::new(), Fixture::new());
+    b.clock.advance(86_400_000);
+    let (mut ra, mut rb) = (replica(&a), replica(&b));
+    let moments = [
+        t - MIN,
+        t,
+        t + 5 * MIN,
+        t + 10 * MIN,
+        t + 15 * MIN,
+        t + 25 * MIN,
+    ];
+    let mut outcomes = Vec::new();
+    for (i, message) in messages.iter().enumerate() {
+        outcomes.extend(ra.apply(std::slice::from_ref(message)).unwrap());
+        if i % 3 == 2 || i == messages.len() - 1 {
+            rb.apply(&messages[i - i % 3..=i]).unwrap();
+            for now in moments {
+                assert_eq!(
+                    muted_keys(&a, now),
+                    muted_keys(&b, now),
+                    "after offset {i}, at {now}"
+                );
+            }
+        }
+    }
+    assert_eq!(dump(&a), dump(&b), "two desks, the same silences");
+    let refused: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| matches!(o, Outcome::Rejected(_)))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(refused, [4, 5, 6, 9, 10], "{outcomes:#?}");
+
+    let conn = a.store.connect().unwrap();
+    let result = |id: &str| team::silence_result(&conn, id).unwrap();
+    let refusal = |id: &str| match result(id) {
+        SilenceResult::Refused(reason) => reason,
+        other => panic!("{id}: {other:?}"),
+    };
+    assert!(refusal("d1").contains("viewer"), "{}", refusal("d1"));
+    assert!(refusal("n1").contains("no user_id"), "{}", refusal("n1"));
+    assert!(refusal("c0").contains("at character"), "{}", refusal("c0"));
+    assert!(refusal("c2").contains("changed since"), "{}", refusal("c2"));
+    // A copy of b1 is refused; b1 stays what it made.
+    assert!(
+        matches!(&outcomes[10], Outcome::Rejected(e) if e.to_string().contains("not applied again")),
+        "{:?}",
+        outcomes[10]
+    );
+    assert!(matches!(result("b1"), SilenceResult::Made(s) if s.id == 1 && s.version == 1));
+    let SilenceResult::Made(carols) = result("c1") else {
+        panic!("c1: {:?}", result("c1"))
+    };
+    assert_eq!((carols.id, carols.starts_at, carols.made_at), (2, t, t));
+    assert_eq!(carols.author, Actor::Operator("carol".into()));
+    let SilenceResult::Made(ended) = result("b2") else {
+        panic!("b2: {:?}", result("b2"))
+    };
+    assert_eq!(
+        (ended.id, ended.version, ended.ends_at),
+        (2, 2, t + 10 * MIN)
+    );
+    assert_eq!(result("never"), SilenceResult::Pending);
+
+    // What each moment mutes, as the newest versions say (read after later moments, so the
+    // reader goes back in time): the disk events under Carol's silence until Bob ended it;
+    // the CPU event under Bob's silence as Carol edited it (from her edit on).
+    assert_eq!(muted_keys(&a, t - MIN), Vec::<String>::new());
+    assert_eq!(muted_keys(&a, t + 5 * MIN), ["2", "8"]);
+    assert_eq!(muted_keys(&a, t + 15 * MIN), ["1"]);
+    assert_eq!(muted_keys(&a, t + 25 * MIN), Vec::<String>::new());
 }

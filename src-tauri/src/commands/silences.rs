@@ -1,8 +1,10 @@
-//! Silences: listed, previewed, made, edited and expired by the operator at this desk.
+//! Silences: listed, previewed, made, edited and expired by the operator at this desk (in
+//! team mode through the team's stream, as the broker user the desk logs in as).
 
 use super::blocking;
 use crate::state::AppState;
 use eventdesk_core::model::parse_matchers;
+use eventdesk_core::services::team::SilenceChange;
 use eventdesk_core::{Actor, Error, Matcher, Silence, SilenceDraft};
 use serde::Serialize;
 use specta::Type;
@@ -51,7 +53,11 @@ pub async fn add_silence(
     state: State<'_, AppState>,
     draft: SilenceDraft,
 ) -> Result<Silence, Error> {
-    blocking(state, move |s| s.store()?.add_silence(&draft, &Actor::User)).await
+    blocking(state, move |s| match s.team() {
+        Some(team) => team.silence(SilenceChange::Add { draft }),
+        None => s.store()?.add_silence(&draft, &Actor::User),
+    })
+    .await
 }
 
 /// Edits a silence (a new version); refused when it changed since `expected_version`.
@@ -63,9 +69,15 @@ pub async fn edit_silence(
     expected_version: i64,
     draft: SilenceDraft,
 ) -> Result<Silence, Error> {
-    blocking(state, move |s| {
-        s.store()?
-            .edit_silence(id, expected_version, &draft, &Actor::User)
+    blocking(state, move |s| match s.team() {
+        Some(team) => team.silence(SilenceChange::Edit {
+            silence: id,
+            expected_version,
+            draft,
+        }),
+        None => s
+            .store()?
+            .edit_silence(id, expected_version, &draft, &Actor::User),
     })
     .await
 }
@@ -78,9 +90,14 @@ pub async fn expire_silence(
     id: i64,
     expected_version: i64,
 ) -> Result<Silence, Error> {
-    blocking(state, move |s| {
-        s.store()?
-            .expire_silence(id, expected_version, &Actor::User)
+    blocking(state, move |s| match s.team() {
+        Some(team) => team.silence(SilenceChange::Expire {
+            silence: id,
+            expected_version,
+        }),
+        None => s
+            .store()?
+            .expire_silence(id, expected_version, &Actor::User),
     })
     .await
 }

@@ -47,11 +47,12 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/012_source_rejections.sql")),
         M::up(include_str!("../../migrations/013_labels.sql")),
         M::up(include_str!("../../migrations/014_silences.sql")),
+        M::up(include_str!("../../migrations/015_team_silences.sql")),
     ])
 }
 
 /// How many migrations there are.
-const MIGRATION_COUNT: i64 = 14;
+const MIGRATION_COUNT: i64 = 15;
 
 /// The schema version this Eventdesk writes.
 pub fn schema_version() -> i64 {

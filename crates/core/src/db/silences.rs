@@ -38,6 +38,15 @@ pub fn list(conn: &impl Handle) -> Result<Vec<Silence>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Every version of every silence, in id and version order.
+pub fn all_versions(conn: &impl Handle) -> Result<Vec<Silence>> {
+    let mut stmt = conn.raw().prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM silences ORDER BY id, version"
+    ))?;
+    let rows = stmt.query_map([], silence_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// One silence as its newest version says.
 pub fn find(conn: &impl Handle, id: i64) -> Result<Option<Silence>> {
     Ok(conn
@@ -69,12 +78,12 @@ fn refuse_team_file(w: &WriteTxn<'_>) -> Result<()> {
     }
 }
 
-fn insert(w: &WriteTxn<'_>, s: &Silence) -> Result<()> {
+fn insert(w: &WriteTxn<'_>, s: &Silence, origin: Option<&str>) -> Result<()> {
     let matchers = serde_json::to_string(&s.matchers).map_err(Error::storage)?;
     w.tx()
         .prepare_cached(
             "INSERT INTO silences (id, version, matchers, starts_at, ends_at, author, comment, \
-             made_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             made_at, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
         .execute(params![
             s.id,
@@ -84,12 +93,26 @@ fn insert(w: &WriteTxn<'_>, s: &Silence) -> Result<()> {
             s.ends_at,
             s.author.as_text(),
             s.comment,
-            s.made_at
+            s.made_at,
+            origin
         ])?;
     Ok(())
 }
 
-/// Makes a silence from `draft` (checked at the write's time, within `max_length` ms).
+/// A write of a silence: by whom, at what time, within what length, and (on a team desk) the
+/// team message it comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct Made<'a> {
+    pub author: &'a Actor,
+    /// The time the draft is checked at and the version made at (Unix ms).
+    pub at: i64,
+    pub max_length: i64,
+    /// The id of the team message that made it; `None` on a desk working alone.
+    pub origin: Option<&'a str>,
+}
+
+/// Makes a silence from `draft` (checked at the write's time, within `max_length` ms) on a
+/// desk working alone.
 pub fn add(
     w: &mut WriteTxn<'_>,
     draft: &SilenceDraft,
@@ -97,8 +120,22 @@ pub fn add(
     max_length: i64,
 ) -> Result<Silence> {
     refuse_team_file(w)?;
-    let now = w.now();
-    let (starts_at, _) = draft.check(now, max_length)?;
+    let at = w.now();
+    make(
+        w,
+        draft,
+        Made {
+            author,
+            at,
+            max_length,
+            origin: None,
+        },
+    )
+}
+
+/// Makes a silence from `draft`, checked at `made.at`.
+pub fn make(w: &mut WriteTxn<'_>, draft: &SilenceDraft, made: Made<'_>) -> Result<Silence> {
+    let (starts_at, _) = draft.check(made.at, made.max_length)?;
     let id: i64 = w
         .tx()
         .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM silences")?
@@ -109,17 +146,17 @@ pub fn add(
         matchers: draft.matchers.clone(),
         starts_at,
         ends_at: draft.ends_at,
-        author: author.clone(),
+        author: made.author.clone(),
         comment: draft.comment.trim().to_owned(),
-        made_at: now,
+        made_at: made.at,
     };
-    insert(w, &silence)?;
+    insert(w, &silence, made.origin)?;
     Ok(silence)
 }
 
 /// The newest version of silence `id`, which must be `expected` (the version the operator
-/// saw) and not expired.
-fn current(w: &WriteTxn<'_>, id: i64, expected: i64) -> Result<Silence> {
+/// saw) and not expired at `now`.
+fn current(w: &WriteTxn<'_>, id: i64, expected: i64, now: i64) -> Result<Silence> {
     let silence = find(w, id)?.ok_or_else(|| no_silence(id))?;
     if silence.version != expected {
         return Err(Error::invalid(
@@ -131,7 +168,7 @@ fn current(w: &WriteTxn<'_>, id: i64, expected: i64) -> Result<Silence> {
             ),
         ));
     }
-    if silence.state(w.now()) == SilenceState::Expired {
+    if silence.state(now) == SilenceState::Expired {
         return Err(Error::invalid(
             "id",
             format!("silence {id} has expired; make a new one"),
@@ -140,8 +177,8 @@ fn current(w: &WriteTxn<'_>, id: i64, expected: i64) -> Result<Silence> {
     Ok(silence)
 }
 
-/// Edits silence `id` (a new version): its matchers, start, end and comment become the
-/// draft's.
+/// Edits silence `id` (a new version) on a desk working alone: its matchers, start, end and
+/// comment become the draft's.
 pub fn edit(
     w: &mut WriteTxn<'_>,
     id: i64,
@@ -151,36 +188,92 @@ pub fn edit(
     max_length: i64,
 ) -> Result<Silence> {
     refuse_team_file(w)?;
-    let old = current(w, id, expected)?;
-    let now = w.now();
-    let (starts_at, _) = draft.check(now, max_length)?;
+    let at = w.now();
+    revise(
+        w,
+        id,
+        expected,
+        draft,
+        Made {
+            author,
+            at,
+            max_length,
+            origin: None,
+        },
+    )
+}
+
+/// Edits silence `id`, which must be at version `expected` and not expired at `made.at`.
+pub fn revise(
+    w: &mut WriteTxn<'_>,
+    id: i64,
+    expected: i64,
+    draft: &SilenceDraft,
+    made: Made<'_>,
+) -> Result<Silence> {
+    let old = current(w, id, expected, made.at)?;
+    let (starts_at, _) = draft.check(made.at, made.max_length)?;
     let silence = Silence {
         id,
         version: old.version + 1,
         matchers: draft.matchers.clone(),
         starts_at,
         ends_at: draft.ends_at,
-        author: author.clone(),
+        author: made.author.clone(),
         comment: draft.comment.trim().to_owned(),
-        made_at: now,
+        made_at: made.at,
     };
-    insert(w, &silence)?;
+    insert(w, &silence, made.origin)?;
     Ok(silence)
 }
 
-/// Ends silence `id` now (a new version); a pending one ends before it starts.
+/// Ends silence `id` now (a new version) on a desk working alone; a pending one ends before
+/// it starts.
 pub fn expire(w: &mut WriteTxn<'_>, id: i64, expected: i64, author: &Actor) -> Result<Silence> {
     refuse_team_file(w)?;
-    let old = current(w, id, expected)?;
-    let now = w.now();
+    let at = w.now();
+    end(
+        w,
+        id,
+        expected,
+        Made {
+            author,
+            at,
+            max_length: 0,
+            origin: None,
+        },
+    )
+}
+
+/// Ends silence `id` at `made.at` (a new version).
+pub fn end(w: &mut WriteTxn<'_>, id: i64, expected: i64, made: Made<'_>) -> Result<Silence> {
+    let old = current(w, id, expected, made.at)?;
     let silence = Silence {
         version: old.version + 1,
-        starts_at: old.starts_at.min(now),
-        ends_at: now,
-        author: author.clone(),
-        made_at: now,
+        starts_at: old.starts_at.min(made.at),
+        ends_at: made.at,
+        author: made.author.clone(),
+        made_at: made.at,
         ..old
     };
-    insert(w, &silence)?;
+    insert(w, &silence, made.origin)?;
     Ok(silence)
+}
+
+/// The version the team message `origin` made, if this desk applied one.
+pub fn by_origin(conn: &impl Handle, origin: &str) -> Result<Option<Silence>> {
+    Ok(conn
+        .raw()
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM silences WHERE origin = ?1"))?
+        .query_row([origin], silence_from_row)
+        .optional()?)
+}
+
+/// When the newest version was made: a team's silences are made at times that never go
+/// backwards in the log's order.
+pub fn latest_made_at(conn: &impl Handle) -> Result<Option<i64>> {
+    Ok(conn
+        .raw()
+        .prepare_cached("SELECT max(made_at) FROM silences")?
+        .query_row([], |r| r.get(0))?)
 }

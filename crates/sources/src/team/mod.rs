@@ -2,7 +2,7 @@
 //! by a [`Replica`] on the tokio runtime it starts on; the desk announces itself to the team
 //! ([`presence`]); the operator's actions on team events are published to the stream as the
 //! broker user the desk logs in as, and take effect when they come back from it, on every desk
-//! alike. An action waits for its own outcome (typically milliseconds) and answers as a local
+//! alike; so do its silences ([`TeamDesk::silence`]). An action waits for its own outcome (typically milliseconds) and answers as a local
 //! action would: a `Conflict` naming whoever got there first, `Forbidden` when the team refused
 //! it. While the broker is unreachable an action is refused with `Offline`; reads keep working
 //! and the replica catches up from its stored offset when the broker is back.
@@ -17,13 +17,15 @@ use crate::amqp::presence::{self, Heard};
 use crate::amqp::{
     self, Broker, Publish, Publisher, QueueKind, QueueSource, QueueState, StatusCell,
 };
+use eventdesk_core::model::DEFAULT_MAX_SILENCE_MS;
 use eventdesk_core::model::{Member, TeamRejection};
 use eventdesk_core::services::ingest::{Applier, Incoming, Outcome};
 use eventdesk_core::services::simulator::TeamSimulator;
 use eventdesk_core::services::team::{
-    self, ActionMessage, ActionOutcome, ActionResult, Progress, Replica, TeamRef, TeamTarget,
+    self, ActionMessage, ActionOutcome, ActionResult, Progress, Replica, SilenceChange,
+    SilenceMessage, SilenceResult, TeamRef, TeamTarget,
 };
-use eventdesk_core::{Action, BulkOutcome, Error, Event, SimControl, Store, Target};
+use eventdesk_core::{Action, BulkOutcome, Error, Event, Silence, SimControl, Store, Target};
 use parking_lot::Mutex;
 use serde::Serialize;
 use specta::Type;
@@ -93,6 +95,9 @@ pub struct TeamStatus {
     /// The messages every desk refused: how many, and the latest ones.
     pub rejected: i64,
     pub rejections: Vec<TeamRejection>,
+    /// How many versions of silences this desk has applied: it moves whenever an operator
+    /// anywhere in the team makes, edits or expires one, so the window reads its views again.
+    pub silence_versions: i64,
 }
 
 /// A desk of the team, as this desk heard it.
@@ -265,6 +270,7 @@ impl TeamDesk {
             roster: team::members(conn)?,
             rejected,
             rejections,
+            silence_versions: eventdesk_core::db::silences::versions(conn)?,
         })
     }
 
@@ -368,29 +374,74 @@ impl TeamDesk {
     /// Publishes the action and waits until this desk has applied it from the stream. Must
     /// not be called on the runtime's own threads (it blocks).
     fn send(&self, action: Action, targets: Vec<TeamTarget>) -> Result<Vec<ActionOutcome>, Error> {
+        let message = ActionMessage::new(&self.0.config.desk, action, targets);
+        message.validate()?;
+        self.send_and_wait(&message.id, message.to_body(), "action", |conn| {
+            Ok(match team::action_result(conn, &message.id)? {
+                ActionResult::Applied(outcomes) => {
+                    Some(Ok(outcomes.into_iter().map(|(_, o)| o).collect()))
+                }
+                ActionResult::Refused(reason) => Some(Err(Error::Forbidden { message: reason })),
+                ActionResult::Pending => None,
+            })
+        })
+    }
+
+    /// A change to the team's silences, made as the operator at this desk: checked here as
+    /// every desk will check it (so that a mistake names its field), published, and answered
+    /// with the version it made once this desk has applied it from the stream (`Forbidden`
+    /// with the team's reason when every desk refused it). Blocks: not for the runtime's own
+    /// threads.
+    pub fn silence(&self, change: SilenceChange) -> Result<Silence, Error> {
+        let at = eventdesk_core::clock::now_ms();
+        let current = |id: i64| {
+            eventdesk_core::db::silences::find(&*self.reader(), id)?
+                .ok_or_else(|| Error::invalid("id", format!("there is no silence {id}")))
+        };
+        match &change {
+            SilenceChange::Add { draft } => draft.check(at, DEFAULT_MAX_SILENCE_MS).map(drop)?,
+            SilenceChange::Edit { silence, draft, .. } => {
+                current(*silence)?;
+                draft.check(at, DEFAULT_MAX_SILENCE_MS).map(drop)?;
+            }
+            SilenceChange::Expire { silence, .. } => current(*silence).map(drop)?,
+        }
+        let message = SilenceMessage::new(&self.0.config.desk, at, change);
+        message.validate()?;
+        self.send_and_wait(&message.id, message.to_body(), "silence", |conn| {
+            Ok(match team::silence_result(conn, &message.id)? {
+                SilenceResult::Made(silence) => Some(Ok(silence)),
+                SilenceResult::Refused(reason) => Some(Err(Error::Forbidden { message: reason })),
+                SilenceResult::Pending => None,
+            })
+        })
+    }
+
+    /// Publishes one message (`what` it is, for messages) and waits until `result` finds what
+    /// became of it on this desk.
+    fn send_and_wait<T>(
+        &self,
+        id: &str,
+        body: Vec<u8>,
+        what: &str,
+        result: impl Fn(&eventdesk_core::db::Conn) -> Result<Option<Result<T, Error>>, Error>,
+    ) -> Result<T, Error> {
         if let QueueState::Offline { since, error } = amqp::status_of(&self.0.status).state {
             return Err(Error::Offline {
                 since,
                 message: error,
             });
         }
-        let message = ActionMessage::new(&self.0.config.desk, action, targets);
-        message.validate()?;
         let mut applied = self.0.applied.clone();
-        self.publish(&[(message.id.clone(), message.to_body())])
+        self.publish(&[(id.to_owned(), body)])
             .map_err(|e| Error::Offline {
                 since: eventdesk_core::clock::now_ms(),
                 message: e.to_string(),
             })?;
         let deadline = tokio::time::Instant::now() + COME_BACK;
         loop {
-            let result = team::action_result(&*self.reader(), &message.id)?;
-            match result {
-                ActionResult::Applied(outcomes) => {
-                    return Ok(outcomes.into_iter().map(|(_, o)| o).collect())
-                }
-                ActionResult::Refused(reason) => return Err(Error::Forbidden { message: reason }),
-                ActionResult::Pending => {}
+            if let Some(outcome) = result(&self.reader())? {
+                return outcome;
             }
             let changed = self
                 .0
@@ -399,9 +450,10 @@ impl TeamDesk {
             if !matches!(changed, Ok(Ok(()))) {
                 return Err(Error::Unreachable {
                     what: "the team's stream".into(),
-                    message: "the action was sent but has not come back yet; it takes effect \
-                              when this desk reads it"
-                        .into(),
+                    message: format!(
+                        "the {what} was sent but has not come back yet; it takes effect when \
+                         this desk reads it"
+                    ),
                 });
             }
         }

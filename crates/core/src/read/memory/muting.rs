@@ -48,6 +48,9 @@ pub(super) struct Muting {
     /// The silences' row count when they were last read (-1: never).
     versions: Option<i64>,
     entries: Vec<Entry>,
+    /// The latest moment expired silences were left out at: the entries hold every silence
+    /// for moments from then on, and are read again for an earlier one.
+    pruned_at: i64,
     /// Events and changes the built sets reflect.
     last_id: i64,
     seq: i64,
@@ -75,7 +78,7 @@ impl Muting {
     /// Whether a silence is active at `now` (reading the silences again if they changed).
     pub(super) fn any_active(&mut self, conn: &Connection, now: i64) -> Result<bool> {
         let versions = silences::versions(conn)?;
-        if self.versions != Some(versions) {
+        if self.versions != Some(versions) || now < self.pruned_at {
             self.reload(conn, now)?;
             self.versions = Some(versions);
         }
@@ -98,6 +101,7 @@ impl Muting {
         let active = self.any_active(conn, now)?;
         self.entries
             .retain(|e| e.silence.state(now) != SilenceState::Expired);
+        self.pruned_at = self.pruned_at.max(now);
         if !active {
             return Ok(None);
         }
@@ -145,6 +149,7 @@ impl Muting {
     /// Reads the silences again, keeping the sets of those whose version did not change.
     fn reload(&mut self, conn: &Connection, now: i64) -> Result<()> {
         let mut old: Vec<Entry> = std::mem::take(&mut self.entries);
+        self.pruned_at = now;
         for silence in silences::list(conn)? {
             if silence.state(now) == SilenceState::Expired {
                 continue;

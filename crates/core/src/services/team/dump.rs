@@ -6,8 +6,8 @@ use crate::db::Handle;
 use crate::error::{Error, Result};
 use serde::Serialize;
 
-/// How each event of a desk's file stands, what each team action did, the roster and the
-/// messages refused, as canonical JSON lines (keys sorted; events in team-key order, actions
+/// How each event of a desk's file stands, what each team action did, the roster, every
+/// version of every silence and the messages refused, as canonical JSON lines (keys sorted; events in team-key order, actions
 /// and refusals in stream order, members by user), so that two replicas of one stream can be
 /// compared with `diff`. Local ids are left out for team events
 /// (they may differ between desks).
@@ -37,6 +37,9 @@ pub fn dump(conn: &impl Handle, out: &mut dyn std::io::Write) -> Result<()> {
             out,
             &serde_json::json!({ "member": member.user, "role": member.role, "name": member.name }),
         )?;
+    }
+    for silence in crate::db::silences::all_versions(conn)? {
+        write_line(out, &serde_json::json!({ "silence": silence }))?;
     }
     for r in rejections {
         write_line(

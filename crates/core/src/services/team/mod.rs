@@ -16,6 +16,8 @@
 //!   admin on the roster at that point of the log acts; an action id is applied once.
 //! - **roster messages** ([`RosterMessage`]): an admin's changes to who is in the team and to
 //!   its limits ([`roster`]).
+//! - **silence messages** ([`SilenceMessage`]): an operator's new, edited or expired silence,
+//!   made at the time the message carries ([`silences`]).
 //!
 //! Every desk applies the same messages in the same order with the same rules, so every desk
 //! ends in the same state, conflicts and refusals included; each action's outcome is kept in
@@ -38,9 +40,11 @@ use std::sync::Arc;
 
 mod dump;
 pub mod roster;
+pub mod silences;
 
 pub use dump::dump;
 pub use roster::{RosterMessage, TeamRef};
+pub use silences::{silence_result, SilenceChange, SilenceMessage, SilenceResult};
 
 /// One event an action names: its team key and the version the operator saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -71,6 +75,7 @@ pub struct ActionMessage {
 pub enum TeamMessage {
     Action(ActionMessage),
     Roster(RosterMessage),
+    Silence(SilenceMessage),
 }
 
 /// A new id for a message published from `desk`.
@@ -487,7 +492,7 @@ impl Context<'_, '_> {
         let Some(kind) = value.get("eventdesk") else {
             return self.alerts(value);
         };
-        if kind == "action" {
+        if kind == "action" || kind == "silence" {
             self.action_id = value
                 .get("id")
                 .and_then(serde_json::Value::as_str)
@@ -498,6 +503,7 @@ impl Context<'_, '_> {
         match serde_json::from_value::<TeamMessage>(value) {
             Ok(TeamMessage::Action(action)) => self.action(user, action),
             Ok(TeamMessage::Roster(change)) => self.roster(user, change),
+            Ok(TeamMessage::Silence(change)) => self.silence(user, change),
             Err(e) => Ok(Outcome::Rejected(Error::invalid(
                 "body",
                 format!("is not an Eventdesk team message: {e}"),
@@ -578,19 +584,64 @@ impl Context<'_, '_> {
         Ok(Outcome::Applied(Vec::new()))
     }
 
-    /// An operator's action on each event it names, each outcome kept.
-    fn action(&mut self, user: Option<&str>, message: ActionMessage) -> Result<Outcome> {
-        let member = match self.member(user)? {
-            Ok(member) if member.role.acts() => member,
-            Ok(member) => {
-                return Ok(Outcome::Rejected(Error::Forbidden {
+    /// Who published the message, when the roster lets them act (an operator or an admin);
+    /// `Err` is the refusal.
+    fn acting(
+        &self,
+        user: Option<&str>,
+    ) -> Result<std::result::Result<crate::model::Member, Error>> {
+        Ok(self.member(user)?.and_then(|member| {
+            if member.role.acts() {
+                Ok(member)
+            } else {
+                Err(Error::Forbidden {
                     message: format!(
                         "{} is a {} of the team: a viewer's actions are not applied",
                         member.user,
                         member.role.as_str()
                     ),
-                }))
+                })
             }
+        }))
+    }
+
+    /// An operator's new, edited or expired silence; its id applied once.
+    fn silence(&mut self, user: Option<&str>, message: SilenceMessage) -> Result<Outcome> {
+        let member = match self.acting(user)? {
+            Ok(member) => member,
+            Err(refused) => return Ok(Outcome::Rejected(refused)),
+        };
+        let conn = &*self.w;
+        let earlier = crate::db::silences::by_origin(conn, &message.id)?
+            .map(|s| format!("applied as version {} of silence {}", s.version, s.id))
+            .or(rows::action_refused(conn, &message.id)?.map(|_| "refused before".to_owned()));
+        if let Some(earlier) = earlier {
+            return Ok(Outcome::Rejected(Error::Forbidden {
+                message: format!(
+                    "silence message {} was {earlier}: a copy is not applied again",
+                    message.id
+                ),
+            }));
+        }
+        let author = match Actor::operator(&member.user) {
+            Ok(author) => author,
+            Err(e) => return Ok(Outcome::Rejected(Error::invalid("user_id", e))),
+        };
+        match silences::apply(self.w, &message, &author) {
+            Ok(silence) => {
+                tracing::debug!(operator = %member.user, silence = silence.id,
+                                version = silence.version, "silence applied");
+                Ok(Outcome::Applied(Vec::new()))
+            }
+            Err(refused @ Error::InvalidInput { .. }) => Ok(Outcome::Rejected(refused)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// An operator's action on each event it names, each outcome kept.
+    fn action(&mut self, user: Option<&str>, message: ActionMessage) -> Result<Outcome> {
+        let member = match self.acting(user)? {
+            Ok(member) => member,
             Err(refused) => return Ok(Outcome::Rejected(refused)),
         };
         if let Err(e) = message.validate() {

@@ -1,0 +1,156 @@
+//! A team's silences: made, edited and expired by its operators through its stream, applied by
+//! every desk in stream order with the rules a desk working alone uses
+//! ([`crate::db::silences`]). Times come from the message (stamped once by the author's desk)
+//! and never go backwards in the log's order, so every desk makes the same versions with the
+//! same ids, starts and ends, whenever it reads the message.
+
+use super::{check_desk, check_text, new_id, TeamMessage};
+use crate::db::silences::{self, Made};
+use crate::db::{Handle, WriteTxn};
+use crate::error::{Error, Result};
+use crate::model::{Actor, Silence, SilenceDraft, DEFAULT_MAX_SILENCE_MS};
+use serde::{Deserialize, Serialize};
+
+/// The last millisecond of the year 9999: no message is made later.
+const MAX_TIME: i64 = 253_402_300_799_999;
+
+/// A change to the team's silences, as its stream carries it:
+/// `{"eventdesk":"silence","id":"…","desk":"…","at":1800000000000,"change":{"add":{"draft":{…}}}}`.
+/// Who makes it is not in the body: it is the publisher RabbitMQ proved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SilenceMessage {
+    /// Chosen by the desk that publishes it; a message id is applied once.
+    pub id: String,
+    /// The desk it was sent from (a label).
+    pub desk: String,
+    /// When the author's desk sent it (Unix ms): the time the change is checked at and made
+    /// at, on every desk (or the team's latest silence time, when that is later).
+    pub at: i64,
+    pub change: SilenceChange,
+}
+
+/// What a [`SilenceMessage`] does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum SilenceChange {
+    /// A new silence; its id is the next one in the team's log.
+    Add { draft: SilenceDraft },
+    /// A new version of silence `silence`, which must still be at `expected_version`.
+    Edit {
+        silence: i64,
+        expected_version: i64,
+        draft: SilenceDraft,
+    },
+    /// Ends silence `silence` at the message's time.
+    Expire { silence: i64, expected_version: i64 },
+}
+
+impl SilenceMessage {
+    /// `change` sent from `desk` at `at`, with a new id.
+    pub fn new(desk: &str, at: i64, change: SilenceChange) -> SilenceMessage {
+        SilenceMessage {
+            id: new_id(desk),
+            desk: desk.to_owned(),
+            at,
+            change,
+        }
+    }
+
+    /// A message any desk will read: names within limits, a time after 1970, ids and versions
+    /// of at least 1. (The draft is checked when applied, against the team's silences.)
+    pub fn validate(&self) -> Result<()> {
+        check_text("id", &self.id)?;
+        check_desk(&self.desk)?;
+        if !(1..=MAX_TIME).contains(&self.at) {
+            return Err(Error::invalid(
+                "at",
+                "must be a time between 1970 and 9999 (Unix ms)",
+            ));
+        }
+        match &self.change {
+            SilenceChange::Add { .. } => Ok(()),
+            SilenceChange::Edit {
+                silence,
+                expected_version,
+                ..
+            }
+            | SilenceChange::Expire {
+                silence,
+                expected_version,
+            } => {
+                if *silence < 1 {
+                    return Err(Error::invalid("silence", "must be at least 1"));
+                }
+                if *expected_version < 1 {
+                    return Err(Error::invalid("expectedVersion", "must be at least 1"));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The message as published.
+    pub fn to_body(&self) -> Vec<u8> {
+        serde_json::to_vec(&TeamMessage::Silence(self.clone())).unwrap_or_default()
+    }
+}
+
+/// Applies `message` from `author` (an operator the roster allows): `Err(InvalidInput)` is a
+/// refusal every desk makes alike.
+pub(super) fn apply(
+    w: &mut WriteTxn<'_>,
+    message: &SilenceMessage,
+    author: &Actor,
+) -> Result<Silence> {
+    message.validate()?;
+    // The log's time for silences never goes backwards: a desk whose clock is behind makes
+    // its change at the team's latest time, the same on every desk.
+    let at = message
+        .at
+        .max(silences::latest_made_at(&*w)?.unwrap_or(i64::MIN));
+    let made = Made {
+        author,
+        at,
+        max_length: DEFAULT_MAX_SILENCE_MS,
+        origin: Some(&message.id),
+    };
+    match &message.change {
+        SilenceChange::Add { draft } => silences::make(w, draft, made),
+        SilenceChange::Edit {
+            silence,
+            expected_version,
+            draft,
+        } => silences::revise(w, *silence, *expected_version, draft, made),
+        SilenceChange::Expire {
+            silence,
+            expected_version,
+        } => silences::end(w, *silence, *expected_version, made),
+    }
+}
+
+/// What became of a silence message on this desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SilenceResult {
+    /// It has not come back from the stream yet.
+    Pending,
+    /// Every desk refused it; the reason.
+    Refused(String),
+    /// The version it made.
+    Made(Silence),
+}
+
+/// What became of the silence message `id` on this desk.
+pub fn silence_result(conn: &impl Handle, id: &str) -> Result<SilenceResult> {
+    if let Some(silence) = silences::by_origin(conn, id)? {
+        return Ok(SilenceResult::Made(silence));
+    }
+    Ok(match crate::db::team::action_refused(conn, id)? {
+        Some(reason) => SilenceResult::Refused(reason),
+        None => SilenceResult::Pending,
+    })
+}
