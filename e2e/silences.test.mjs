@@ -2,10 +2,11 @@
 // Xvfb; on the Windows forge job, Microsoft Edge WebDriver), driven through the DOM by
 // accessible names and roles. Each scenario has its own database and app folders.
 //
-// Noise control in a real window: silences.
+// Noise control in a real window: silences and snoozes.
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  dbEvent,
   dbStats,
   eventdeskCli,
   eventdeskCliWithInput,
@@ -13,7 +14,15 @@ import {
   withApp,
   workspace,
 } from "./harness.mjs";
-import { SIM_OFF, WAIT, alertmanagerMessage, rowIds, waitForRows, waitForText } from "./steps.mjs";
+import {
+  SIM_OFF,
+  WAIT,
+  alertmanagerMessage,
+  dbEvents,
+  rowIds,
+  waitForRows,
+  waitForText,
+} from "./steps.mjs";
 
 // A passed scenario's folders go; a failed one's stay, with its artifacts, for a look.
 afterEach((t) => settleWorkspaces(t.passed));
@@ -68,5 +77,54 @@ test("27. silence similar from an event: the preview counts what it mutes, the e
       listed.map((s) => [s.id, s.state, s.comment]),
       [[1, "expired", "disk swap on db-7"]],
     );
+  });
+});
+
+test("29. snooze: from the detail pane the event leaves the table and is counted, the Snoozed view shows it alone, Wake brings it back; a snooze another program makes for seconds ends by itself and the timeline says so", async () => {
+  const ws = workspace("snooze");
+  eventdeskCli("seed", "--db", ws.db, "--events", "30", "--seed", "29");
+  const open = dbEvents(ws.db)
+    .filter((e) => e.status !== "completed")
+    .map((e) => e.id)
+    .sort((a, b) => b - a);
+  const [first, second] = open;
+  assert.ok(first && second, "the seed left two events open");
+  await withApp("snooze", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser, (ids) => ids[0] === 30);
+    await browser.$(`tr[data-event-id="${first}"] button.link`).click();
+    const pane = await browser.$(`aside[aria-labelledby="detail-heading"]`);
+    await waitForText(browser, "#detail-heading", `Event #${first}`);
+    await pane.$("aria/Snooze for").selectByAttribute("value", "60");
+    const sent = Date.now();
+    await pane.$("button=Snooze").click();
+    await waitForRows(browser, (ids) => !ids.includes(first), "the snoozed event did not leave");
+    await waitForText(browser, ".snoozed-count", "1 snoozed");
+    const until = dbEvent(ws.db, first).event.snoozedUntil;
+    assert.ok(until >= sent + 3_600_000 && until <= Date.now() + 3_600_000, `until ${until}`);
+    await waitForText(browser, ".detail .snoozed-until", /^Snoozed until /);
+
+    // The Snoozed view shows it alone, marked.
+    await browser.$("aria/Snoozed").selectByAttribute("value", "only");
+    await waitForRows(browser, (ids) => ids.join() === String(first), "the Snoozed view");
+    await waitForText(browser, `tr[data-event-id="${first}"] .snoozed-until`, /^snoozed until /);
+    await browser.$("aria/Snoozed").selectByAttribute("value", "hide");
+    await waitForRows(browser, (ids) => !ids.includes(first), "hidden again");
+
+    // Woken: back, and the timeline says who snoozed and woke it.
+    await pane.$("button=Wake").click();
+    await waitForRows(browser, (ids) => ids.includes(first), "the woken event did not return");
+    await browser.waitUntil(async () => !(await browser.$(".snoozed-count").isExisting()), WAIT);
+    await waitForText(browser, ".timeline li:last-child", /you woke it$/);
+
+    // Another program snoozes the next one for a few seconds: it leaves, then comes back by
+    // itself (nothing is written then), and its timeline says when.
+    const back = Date.now() + 6_000;
+    eventdeskCli("snooze", "--db", ws.db, "--id", String(second), "--until", String(back));
+    await waitForRows(browser, (ids) => !ids.includes(second), "the other program's snooze");
+    await waitForRows(browser, (ids) => ids.includes(second), "the snooze did not end");
+    assert.ok(Date.now() >= back, "the event came back before its time");
+    await browser.$(`tr[data-event-id="${second}"] button.link`).click();
+    await waitForText(browser, "#detail-heading", `Event #${second}`);
+    await waitForText(browser, ".timeline .came-back", /came back from its snooze$/);
   });
 });

@@ -135,7 +135,7 @@ test("23. a team desk: another desk's action shows within 1 s with its operator'
   assert.match(windowDesk, /"operator":"bob","outcome":"done"/);
 });
 
-test("28. a team's silences: another desk's silence hides and counts the events it mutes; this desk's silence and its expiry go through the stream; every desk ends with the same silences", async () => {
+test("28. a team's silences and snoozes: another desk's silence hides and counts the events it mutes; this desk's silence, its expiry and a snooze go through the stream; every desk ends with the same silences and snoozes", async () => {
   const ws = workspace("team-silences");
   const stream = `e2e-team-silences-${process.pid}`;
   const teamRef = cliAs("alice", "create-team", "--stream", stream).trim();
@@ -190,6 +190,13 @@ test("28. a team's silences: another desk's silence hides and counts the events 
     await browser.$('.silence-list li[data-silence="1"]').$("aria/Expire").click();
     await waitForRows(browser, (ids) => ids.join() === "3,2", "the disk events did not return");
     await waitForText(browser, ".silenced-count", "1 silenced");
+    // She snoozes a disk event from its detail pane: through the stream as well.
+    await closePanels(browser);
+    await browser.$('tr[data-event-id="3"] button.link').click();
+    await waitForText(browser, "#detail-heading", "Event #3");
+    await browser.$("aside.detail").$("button=Snooze").click();
+    await waitForRows(browser, (ids) => ids.join() === "2", "alice's snooze did not hide it");
+    await waitForText(browser, ".snoozed-count", "1 snoozed");
   });
   const windowDesk = eventdeskCli("dump", "--team", "--db", ws.db);
   const other = join(ws.dir, "other-desk.db");
@@ -209,4 +216,6 @@ test("28. a team's silences: another desk's silence hides and counts the events 
     [1, 2, "operator:alice"],
     [2, 1, "operator:alice"],
   ]);
+  assert.match(windowDesk, /"action":"snooze".*"operator":"alice","outcome":"done"/);
+  assert.match(windowDesk, /"snoozedUntil":\d+/);
 });

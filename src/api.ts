@@ -79,6 +79,14 @@ export const api = {
         action,
       ),
     ),
+  /** Snoozes events until `until` (Unix ms), or wakes them (`null`). */
+  snooze: (events: Pick<Event, "id" | "version">[], until: number | null): Promise<BulkOutcome[]> =>
+    unwrap(
+      commands.snoozeEvents(
+        events.map((e) => ({ id: e.id, expectedVersion: e.version })),
+        until,
+      ),
+    ),
   changesSince: (since: number): Promise<CatchUp> => unwrap(commands.changesSince(since)),
   simulatorStatus: (): Promise<SimulatorStatus> => unwrap(commands.simulatorStatus()),
   setSimulator: (settings: SimConfig): Promise<SimulatorStatus> =>

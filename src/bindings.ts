@@ -24,6 +24,8 @@ export const commands = {
 	reopenEvent: (id: number, expectedVersion: number) => typedError<Event, AppError>(__TAURI_INVOKE("reopen_event", { id, expectedVersion })),
 	/**  Applies one action to many events in one transaction; one outcome per event. */
 	bulkAction: (targets: Target[], action: Action) => typedError<BulkOutcome[], AppError>(__TAURI_INVOKE("bulk_action", { targets, action })),
+	/**  Snoozes events until `until` (Unix ms), or wakes them (`None`); one outcome per event. */
+	snoozeEvents: (targets: Target[], until: number | null) => typedError<BulkOutcome[], AppError>(__TAURI_INVOKE("snooze_events", { targets, until })),
 	/**  Everything changed after `since`, for a window that missed pushes. */
 	changesSince: (since: number) => typedError<CatchUp, AppError>(__TAURI_INVOKE("changes_since", { since })),
 	/**  The simulator's settings and how many changes it made. */
@@ -434,6 +436,11 @@ export type Event = {
 	 *  for an event of a desk working alone.
 	 */
 	teamKey: string | null,
+	/**
+	 *  Snoozed until then (Unix ms): while that is later than now, views that hide snoozed
+	 *  events leave it out. A time that has passed means it came back by itself.
+	 */
+	snoozedUntil: number | null,
 };
 
 /**
@@ -475,6 +482,8 @@ export type EventFilter = {
 	labels?: Label[],
 	/**  What the view does with events an active silence mutes. */
 	silenced?: SilencedView,
+	/**  What the view does with events snoozed now. */
+	snoozed?: SnoozedView,
 };
 
 /**  What `list_events` is asked for: a page of a filtered, sorted view. */
@@ -534,7 +543,12 @@ export type Field =
  */
 "occurred" | 
 /**  A source raised it again with another summary; `to` is the new title. */
-"title";
+"title" | 
+/**
+ *  Snoozed until `to` (Unix ms), or woken (`to` empty: by an operator, or because its
+ *  severity rose).
+ */
+"snoozed";
 
 /**  Which format a message is in. */
 export type Format = "pagerduty" | "alertmanager" | 
@@ -624,6 +638,16 @@ export type Page = {
 	silenced: number,
 	/**  The rows an active silence mutes, each with the silence (the lowest-numbered one). */
 	silencedBy: SilenceMark[],
+	/**
+	 *  How many events of the view (whatever it does with snoozed events) are snoozed now:
+	 *  the "3 snoozed" the window shows.
+	 */
+	snoozed: number,
+	/**
+	 *  When the next snoozed event (of any view) comes back: a window reads its page again
+	 *  then. `None` when no event is snoozed.
+	 */
+	nextWake: number | null,
 	/**  The position of the following page, if any rows follow. */
 	next: Position | null,
 	/**  The position of the preceding page, if any rows precede. */
@@ -782,6 +806,15 @@ export type SimulatorStatus = {
 	settings: SimConfig,
 	changes: number,
 };
+
+/**  What a view does with events snoozed now (see [`crate::model::Event::snoozed_until`]). */
+export type SnoozedView = 
+/**  Left out, and counted in [`Page::snoozed`]. */
+"hide" | 
+/**  Shown among the others. */
+"show" | 
+/**  Only they are shown: the Snoozed view. */
+"only";
 
 export type Sort = {
 	by: SortKey,

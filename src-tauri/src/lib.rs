@@ -31,6 +31,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::acknowledge_event,
             commands::reopen_event,
             commands::bulk_action,
+            commands::snooze_events,
             commands::changes_since,
             commands::simulator_status,
             commands::set_simulator,

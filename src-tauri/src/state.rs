@@ -167,6 +167,20 @@ impl AppState {
         }
     }
 
+    /// Snoozes events until `until`, or wakes them: through the team's stream in team mode,
+    /// or on this desk.
+    pub fn snooze(
+        &self,
+        targets: &[Target],
+        until: Option<i64>,
+    ) -> Result<Vec<BulkOutcome>, Error> {
+        eventdesk_core::db::actions::check_bulk(targets)?;
+        match self.team() {
+            Some(team) => team.snooze(targets, until),
+            None => self.store()?.snooze(targets, until),
+        }
+    }
+
     pub fn sources(&self) -> Result<&Sources, Error> {
         self.store()?;
         self.0

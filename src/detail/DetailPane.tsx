@@ -15,10 +15,13 @@ import { OperatorNamesContext } from "../team/TeamPanel";
 import { queryKeys } from "../queryKeys";
 import { ErrorLine } from "../controls";
 import { matchersText } from "../silences/SilencesPanel";
+import { SnoozeControl } from "./Snooze";
 
 function describe(c: Change): string {
   if (c.field === "created") return `created (${c.to})`;
   if (c.field === "occurred") return `raised it again (${c.to} times)`;
+  if (c.field === "snoozed")
+    return c.to === "" ? "woke it" : `snoozed it until ${formatDateTime(Number(c.to))}`;
   return `${c.field}: ${c.from ?? "—"} → ${c.to}`;
 }
 
@@ -186,6 +189,9 @@ function Timeline({ detail }: { detail: EventDetail }) {
   const changes = joined ? [...joined.changes, ...detail.history] : detail.history;
   const older = joined ? joined.older : detail.older;
   const first = changes[0];
+  // A snooze whose time passed ended then, by itself: no change marks it, the time does.
+  const until = detail.event.snoozedUntil;
+  const back = until !== null && until <= Date.now() ? until : null;
   const loadEarlier = () => {
     if (!first) return;
     setLoading(true);
@@ -214,6 +220,12 @@ function Timeline({ detail }: { detail: EventDetail }) {
             <strong>{actorLabel(c.actor, names)}</strong> {describe(c)}
           </li>
         ))}
+        {back !== null && (
+          <li className="came-back" data-came-back={back}>
+            <time dateTime={new Date(back).toISOString()}>{formatDateTime(back)}</time> came back
+            from its snooze
+          </li>
+        )}
       </ol>
     </>
   );
@@ -295,6 +307,7 @@ export function DetailPane({ id, busy, onAction, onLabel, onSilence, onClose }: 
               Silence similar…
             </button>
           </div>
+          <SnoozeControl event={e} />
           <Labels labels={detail.data.labels} onLabel={onLabel} />
           <FromSource detail={detail.data} />
           <Timeline detail={detail.data} />

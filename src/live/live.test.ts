@@ -14,6 +14,8 @@ function page(n: number, ids: number[], seq: number, pageSize = 3): Page {
     silencing: false,
     silenced: 0,
     silencedBy: [],
+    snoozed: 0,
+    nextWake: null,
     next: null,
     prev: null,
   };

@@ -55,14 +55,29 @@ function replay(page: Page, sets: ChangeSet[]): { page: Page; newEvents: number;
 }
 
 /**
+ * Whether what a page leaves out depends on more than its rows: a silence was active (a new
+ * event may be muted, which only the core knows) or an event was snoozed (a pushed change may
+ * end or start a snooze). Such a page is read again on pushes, like a filtered one.
+ */
+function hides(page: Page | undefined): boolean {
+  return page !== undefined && (page.silencing || page.nextWake !== null);
+}
+
+/** Whether a set snoozes or wakes an event (a row with a snooze, past or present). */
+function touchesSnoozes(sets: ChangeSet[]): boolean {
+  return sets.some((s) => s.rows.some((r) => r.snoozedUntil !== null));
+}
+
+/** The longest a timer may wait (setTimeout's limit, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
  * `plain` views (everything, newest first) fold pushes in place; filtered or sorted views are
  * read again on a push, so a change that leaves the filter leaves the view.
  */
 export function useLivePage(q: EventQuery, plainView: boolean) {
   const qc = useQueryClient();
-  // While a silence is active a new event may be muted, which only the core knows: the view
-  // is then read again on pushes like a filtered one.
-  const plain = plainView && !qc.getQueryData<Page>(queryKeys.page(q))?.silencing;
+  const plain = plainView && !hides(qc.getQueryData<Page>(queryKeys.page(q)));
   const recent = useRef<ChangeSet[]>([]);
   const held = useRef<Held>(noneHeld);
   const key = useRef(queryKeys.page(q));
@@ -79,7 +94,7 @@ export function useLivePage(q: EventQuery, plainView: boolean) {
     queryKey: queryKeys.page(q),
     queryFn: async () => {
       const page = await readPage(q);
-      return plain && !page.silencing ? replay(page, recent.current).page : page;
+      return plain && !hides(page) ? replay(page, recent.current).page : page;
     },
     placeholderData: keepPreviousData,
     // The window mounts this once per load; a page already in the cache then is the one
@@ -155,7 +170,7 @@ export function useLivePage(q: EventQuery, plainView: boolean) {
   useEffect(() => () => clearTimeout(timer.current), []);
   const apply = useCallback(
     (sets: ChangeSet[]) => {
-      if (!plainRef.current || qc.getQueryData<Page>(key.current)?.silencing) {
+      if (!plainRef.current || hides(qc.getQueryData<Page>(key.current)) || touchesSnoozes(sets)) {
         if (sets.length > 0) reread();
         return;
       }
@@ -184,6 +199,16 @@ export function useLivePage(q: EventQuery, plainView: boolean) {
   useEffect(() => {
     if (q.page === 1 || !plain) setNewEvents(0);
   }, [q.page, plain]);
+
+  // A snoozed event comes back by itself when its time passes: the page is read again then
+  // (the time comes with the page; nothing is polled).
+  const nextWake = query.data?.nextWake ?? null;
+  useEffect(() => {
+    if (nextWake === null) return;
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, nextWake - Date.now() + 1));
+    const wake = setTimeout(() => void qc.invalidateQueries({ queryKey: key.current }), wait);
+    return () => clearTimeout(wake);
+  }, [qc, nextWake]);
 
   const fetching = query.isFetching;
   useEffect(() => {

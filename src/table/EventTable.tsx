@@ -185,6 +185,9 @@ export function EventTable(props: Props) {
                   silenced by #{live.current.silencedBy.get(e.id)}
                 </span>
               )}
+              {e.snoozedUntil !== null && e.snoozedUntil > Date.now() && (
+                <span className="snoozed-until">snoozed until {formatTime(e.snoozedUntil)}</span>
+              )}
             </span>
           );
         },
@@ -337,6 +340,7 @@ const EventRow = memo(
         data-updated-at={e.updatedAt}
         data-current={current ? "true" : undefined}
         data-silenced-by={silencedBy}
+        data-snoozed-until={e.snoozedUntil ?? undefined}
         className={`row-${e.status}${selected ? " selected" : ""}${silencedBy ? " silenced" : ""}`}
         onClick={(click) => {
           // A click on the row itself (not on one of its controls) opens its details.

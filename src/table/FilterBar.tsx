@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { memo, useEffect, useRef, useState } from "react";
 import { api } from "../api";
-import type { Label, Severity, SilencedView, Status } from "../bindings";
+import type { Label, Severity, SilencedView, SnoozedView, Status } from "../bindings";
 import {
   DEFAULT_VIEW,
   MAX_VIEW_LABELS,
@@ -214,6 +214,18 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
           <option value="hide">Hidden</option>
           <option value="show">Shown</option>
           <option value="only">Only silenced</option>
+        </select>
+      </label>
+      <label>
+        Snoozed
+        <select
+          aria-label="Snoozed"
+          value={view.snoozed}
+          onChange={(e) => onChange({ ...view, snoozed: e.target.value as SnoozedView })}
+        >
+          <option value="hide">Hidden</option>
+          <option value="show">Shown</option>
+          <option value="only">Only snoozed</option>
         </select>
       </label>
       <label>

@@ -52,6 +52,11 @@ export function Pagination({ page, number, onFirst, onPrev, onNext, onLast, onPa
           {page?.silenced.toLocaleString("en-US")} silenced
         </span>
       )}
+      {(page?.snoozed ?? 0) > 0 && (
+        <span className="snoozed-count" data-snoozed={page?.snoozed}>
+          {page?.snoozed.toLocaleString("en-US")} snoozed
+        </span>
+      )}
     </nav>
   );
 }

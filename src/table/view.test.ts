@@ -24,6 +24,7 @@ describe("the view in the URL", () => {
         { key: "path", value: "/a=b&c" },
       ],
       silenced: "show",
+      snoozed: "only",
       sort: { by: "severity", descending: false },
       pageSize: 100,
     };

@@ -6,6 +6,7 @@ import type {
   Label,
   Position,
   SilencedView,
+  SnoozedView,
   Severity,
   Sort,
   SortKey,
@@ -40,6 +41,8 @@ export type View = {
   labels: Label[];
   /** What the view does with events an active silence mutes. */
   silenced: SilencedView;
+  /** What the view does with events snoozed now ("only": the Snoozed view). */
+  snoozed: SnoozedView;
   sort: Sort;
   pageSize: number;
 };
@@ -56,6 +59,7 @@ export const DEFAULT_VIEW: View = {
   search: "",
   labels: [],
   silenced: "hide",
+  snoozed: "hide",
   sort: { by: "time", descending: true },
   pageSize: 50,
 };
@@ -87,6 +91,7 @@ const STATUSES: Status[] = ["open", "acknowledged", "completed"];
 const SEVERITIES: Severity[] = ["info", "warning", "error", "critical"];
 const SORT_KEYS: SortKey[] = ["time", "updated", "severity"];
 const SILENCED: SilencedView[] = ["hide", "show", "only"];
+const SNOOZED: SnoozedView[] = ["hide", "show", "only"];
 
 /** True for the plain view (everything, newest first), where pushes are applied in place. */
 export function isPlain(v: View): boolean {
@@ -99,6 +104,7 @@ export function isPlain(v: View): boolean {
     v.search.trim() === "" &&
     v.labels.length === 0 &&
     v.silenced === "hide" &&
+    v.snoozed === "hide" &&
     v.sort.by === "time" &&
     v.sort.descending
   );
@@ -116,6 +122,7 @@ export function toFilter(v: View, now: number): EventFilter {
     search: v.search.trim() === "" ? null : v.search,
     labels: v.labels,
     silenced: v.silenced,
+    snoozed: v.snoozed,
   };
 }
 
@@ -144,6 +151,7 @@ export function readView(search: string): View {
       .filter((l): l is Label => l !== null)
       .slice(0, MAX_VIEW_LABELS),
     silenced: pick(p.get("silenced"), SILENCED) ?? "hide",
+    snoozed: pick(p.get("snoozed"), SNOOZED) ?? "hide",
     sort: { by: sortBy, descending: p.get("dir") !== "asc" },
     pageSize: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_VIEW.pageSize,
   };
@@ -159,6 +167,7 @@ export function writeView(v: View): string {
   if (v.search) p.set("q", v.search);
   for (const l of v.labels) p.append("label", labelText(l));
   if (v.silenced !== "hide") p.set("silenced", v.silenced);
+  if (v.snoozed !== "hide") p.set("snoozed", v.snoozed);
   if (v.sort.by !== "time") p.set("sort", v.sort.by);
   if (!v.sort.descending) p.set("dir", "asc");
   if (v.pageSize !== DEFAULT_VIEW.pageSize) p.set("size", String(v.pageSize));

@@ -57,6 +57,7 @@ export function makeEvent(id: number, over: Partial<Event> = {}): Event {
     occurrences: 1,
     lastSeenAt: T0 + id * 1000,
     teamKey: null,
+    snoozedUntil: null,
     ...over,
   };
 }
@@ -206,6 +207,29 @@ export class FakeBackend {
             outcome: "done",
             id: t.id,
             event: this.act(a.action as Action, t.id, t.expectedVersion),
+          };
+        });
+      case "snooze_events":
+        return (a.targets as Target[]).map((t): BulkOutcome => {
+          const e = this.events.find((x) => x.id === t.id);
+          if (!e) return { outcome: "notFound", id: t.id };
+          if (e.version !== t.expectedVersion) return { outcome: "conflict", id: t.id, current: e };
+          const until = (a.until as number | null) ?? null;
+          if (until !== null && e.status === "completed")
+            return {
+              outcome: "skipped",
+              id: t.id,
+              reason: `cannot snooze event ${t.id}: it is completed`,
+            };
+          return {
+            outcome: "done",
+            id: t.id,
+            event: this.record({
+              ...e,
+              snoozedUntil: until,
+              updatedBy: "user",
+              version: e.version + 1,
+            }),
           };
         });
       case "changes_since": {
@@ -659,9 +683,15 @@ export class FakeBackend {
     const silencing = this.silences.some((s) => s.startsAt <= now && now < s.endsAt);
     const silenced = all.filter((e) => this.silenceOf(e) !== undefined).length;
     const mode = f?.silenced ?? "hide";
-    const rows = all.filter((e) =>
-      mode === "show" ? true : (this.silenceOf(e) !== undefined) === (mode === "only"),
-    );
+    const snoozedNow = (e: Event) => e.snoozedUntil !== null && e.snoozedUntil > now;
+    const snoozed = all.filter(snoozedNow).length;
+    const snoozeMode = f?.snoozed ?? "hide";
+    const rows = all
+      .filter((e) =>
+        mode === "show" ? true : (this.silenceOf(e) !== undefined) === (mode === "only"),
+      )
+      .filter((e) => (snoozeMode === "show" ? true : snoozedNow(e) === (snoozeMode === "only")));
+    const wakes = this.events.filter(snoozedNow).map((e) => e.snoozedUntil as number);
     if (q.sort?.descending ?? true) rows.reverse();
     const size = q.pageSize;
     const at = (p: Position | null | undefined): number => {
@@ -687,6 +717,8 @@ export class FakeBackend {
         const silenceId = this.silenceOf(e);
         return silenceId === undefined ? [] : [{ eventId: e.id, silenceId }];
       }),
+      snoozed,
+      nextWake: wakes.length ? Math.min(...wakes) : null,
       next: start + size < rows.length ? pos(slice.at(-1), "after") : null,
       prev: start > 0 ? pos(slice[0], "before") : null,
     };

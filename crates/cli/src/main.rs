@@ -9,6 +9,7 @@ mod inspect;
 mod local;
 mod queues;
 mod silences;
+mod snooze;
 mod sources;
 mod team;
 
@@ -57,8 +58,11 @@ enum Command {
     /// version, last actor; no local ids or times), then each team action's outcome, so that
     /// two desks can be compared with `diff`.
     Dump(inspect::DumpArgs),
-    /// Silences in a desk's file: add, list, expire.
+    /// Silences in a desk's file or on a team's stream: add, list, expire.
     Silence(silences::SilenceArgs),
+    /// Snooze an event until a time (--minutes or --until), or wake it (--wake): in a desk's
+    /// file, or on a team's stream. Prints the event as JSON (or the message's id).
+    Snooze(snooze::SnoozeArgs),
     /// Found a team: declare its stream and publish the founding roster message as the broker
     /// user, who becomes its first admin. Prints the join string, STREAM/ADMIN.
     CreateTeam(team::CreateTeamArgs),
@@ -106,6 +110,7 @@ fn main() -> ExitCode {
         Command::Rejections(args) => inspect::rejections(args),
         Command::Dump(args) => inspect::dump(args),
         Command::Silence(args) => silences::run(args),
+        Command::Snooze(args) => snooze::snooze(args),
         Command::CreateTeam(args) => team::create_team(args),
         Command::Roster(args) => team::roster(args),
         Command::Replicate(args) => team::replicate(args),

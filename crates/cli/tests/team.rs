@@ -615,6 +615,69 @@ fn a_teams_silences_are_made_through_its_stream_by_the_roster_and_every_desk_has
     assert_eq!(dump(&db), a);
 }
 
+#[test]
+fn a_teams_snoozes_go_through_its_stream_and_every_desk_holds_the_same_times() {
+    let team = Team::new("snooze");
+    team.publish_as("producer", &events(0, 3));
+    let snooze = |user: &str, event: &str, version: &str, when: &[&str]| {
+        let mut c = cli_as(user, &team.url);
+        c.args(["snooze", "--stream", &team.stream, "--event", event])
+            .args(["--expected-version", version])
+            .args(when);
+        with_input(&mut c, "")
+    };
+    let ok = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let bobs = ok(snooze("bob", "2", "1", &["--minutes", "90"]));
+    let viewers = ok(snooze("dave", "3", "1", &["--minutes", "5"]));
+    let carols = ok(snooze("carol", "4", "1", &["--minutes", "5"]));
+    let woken = ok(snooze("carol", "4", "2", &["--wake"]));
+    let end = FIRST + 3 + 4;
+    team.replicate_to("a", end);
+    team.replicate_to("b", end);
+    let a = dump(&team.db("a"));
+    assert_eq!(a, dump(&team.db("b")), "two desks, the same snoozes");
+    let all = lines(&a);
+    let event = |key: &str| all.iter().find(|l| l["team"] == key).unwrap().clone();
+    let until = event("2")["snoozedUntil"].as_i64().expect("snoozed");
+    let now = eventdesk_core::clock::now_ms();
+    assert!(
+        until > now + 80 * 60_000 && until <= now + 90 * 60_000,
+        "{until}"
+    );
+    assert_eq!(event("2")["lastActor"], "operator:bob");
+    assert!(event("3").get("snoozedUntil").is_none());
+    assert!(event("4").get("snoozedUntil").is_none());
+    assert_eq!(event("4")["version"], 3);
+    let outcome = |id: &str| {
+        all.iter()
+            .find(|l| l["actionId"] == id)
+            .map(|l| {
+                (
+                    l["action"].clone(),
+                    l.get("outcome").cloned(),
+                    l.get("reason").cloned(),
+                )
+            })
+            .unwrap()
+    };
+    assert_eq!(outcome(&bobs).0, "snooze");
+    assert_eq!(outcome(&carols).1, Some(Value::from("done")));
+    assert_eq!(outcome(&woken).0, "wake");
+    assert!(outcome(&viewers)
+        .2
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .contains("viewer"));
+}
+
 /// Peak resident memory of a process so far, in MB (Linux: /proc).
 #[cfg(target_os = "linux")]
 fn peak_rss_mb(pid: u32) -> u64 {

@@ -20,8 +20,8 @@ pub use error::{Error, Result};
 pub use model::{
     Action, Actor, BulkOutcome, CatchUp, Change, ChangeSet, Event, EventDetail, EventFilter,
     EventQuery, Field, HistoryPage, Label, Labels, MatchOp, Matcher, Page, Position, Severity,
-    Silence, SilenceDraft, SilenceMark, SilenceState, SilencedView, Sort, SortKey, Status, Tally,
-    Target, HISTORY_PAGE,
+    Silence, SilenceDraft, SilenceMark, SilenceState, SilencedView, SnoozedView, Sort, SortKey,
+    Status, Tally, Target, HISTORY_PAGE,
 };
 pub use services::export::{ExportFormat, ExportOutcome};
 pub use services::notify::{Notice, Notifier};

@@ -279,6 +279,13 @@ impl Store {
         self.write(|w| actions::bulk(w, targets, action, Actor::User))
     }
 
+    /// Snoozes events until `until`, or wakes them (`None`), as the operator at this desk, in
+    /// one transaction, one outcome each.
+    pub fn snooze(&self, targets: &[Target], until: Option<i64>) -> Result<Vec<BulkOutcome>> {
+        actions::check_bulk(targets)?;
+        self.write(|w| actions::bulk_snooze(w, targets, until, Actor::User))
+    }
+
     /// Everything changed after `since`, for a window that missed pushes.
     pub fn changes_since(&self, since: i64) -> Result<CatchUp> {
         catch_up::changes_since(&mut self.readers.get(), since)

@@ -260,3 +260,108 @@ fn the_actions_offered_are_the_ones_the_write_path_applies() {
         }
     }
 }
+
+#[test]
+fn a_snooze_hides_an_event_until_its_time_a_rise_in_severity_or_a_wake_and_the_log_says_so() {
+    use eventdesk_core::{Clock, EventQuery, Field, Severity};
+    const HOUR: i64 = 3_600_000;
+    let f = Fixture::new();
+    let ids = f.add_events(3);
+    let now = f.clock.now_ms();
+    let shown = |f: &Fixture| -> Vec<i64> {
+        let page = f.store.list_events(&EventQuery::new(1, 10)).unwrap();
+        page.rows.iter().map(|e| e.id).collect()
+    };
+    let done = |outcomes: Vec<BulkOutcome>| match &outcomes[..] {
+        [BulkOutcome::Done { event, .. }] => event.clone(),
+        other => panic!("{other:?}"),
+    };
+    // Refused: a time that has passed, more than 30 days, a completed event.
+    for until in [now, now - 1, now + 31 * 24 * HOUR] {
+        let refused = f.store.snooze(&[t(ids[0], 1)], Some(until)).unwrap();
+        assert!(
+            matches!(&refused[..], [BulkOutcome::Skipped { reason, .. }] if reason.contains("until") || reason.contains("now") || reason.contains("days")),
+            "{refused:?}"
+        );
+    }
+    f.store.act(ids[2], 1, Action::Complete).unwrap();
+    let refused = f.store.snooze(&[t(ids[2], 2)], Some(now + HOUR)).unwrap();
+    assert!(
+        matches!(&refused[..], [BulkOutcome::Skipped { reason, .. }] if reason.contains("completed")),
+        "{refused:?}"
+    );
+    assert_eq!(shown(&f), [3, 2, 1]);
+
+    // Snoozed for an hour: out of the default view, counted, back by itself after it.
+    let e = done(f.store.snooze(&[t(ids[0], 1)], Some(now + HOUR)).unwrap());
+    assert_eq!((e.snoozed_until, e.version), (Some(now + HOUR), 2));
+    let page = f.store.list_events(&EventQuery::new(1, 10)).unwrap();
+    assert_eq!(
+        (shown(&f), page.snoozed, page.next_wake),
+        (vec![3, 2], 1, Some(now + HOUR))
+    );
+    f.clock.advance(HOUR);
+    let page = f.store.list_events(&EventQuery::new(1, 10)).unwrap();
+    assert_eq!(
+        (shown(&f), page.snoozed, page.next_wake),
+        (vec![3, 2, 1], 0, None)
+    );
+
+    // Snoozed again, then its severity rises: woken in the same change.
+    let now = f.clock.now_ms();
+    done(f.store.snooze(&[t(ids[0], 2)], Some(now + HOUR)).unwrap());
+    assert_eq!(shown(&f), [3, 2]);
+    let mut conn = f.store.connect().unwrap();
+    f.feed
+        .write(&mut conn, &*f.clock, |w| {
+            let e = w.current(ids[0])?;
+            w.set_severity(&e, Severity::Critical, &Actor::Simulator)
+        })
+        .unwrap();
+    assert_eq!(shown(&f), [3, 2, 1]);
+    // Snoozed, woken by the operator, snoozed, then completed: completing ends the snooze.
+    let e = done(f.store.snooze(&[t(ids[1], 1)], Some(now + HOUR)).unwrap());
+    let e = done(f.store.snooze(&[t(ids[1], e.version)], None).unwrap());
+    assert_eq!(e.snoozed_until, None);
+    let e = done(
+        f.store
+            .snooze(&[t(ids[1], e.version)], Some(now + 2 * HOUR))
+            .unwrap(),
+    );
+    let e = f.store.act(ids[1], e.version, Action::Complete).unwrap();
+    assert_eq!(e.snoozed_until, None);
+
+    let log = |id: i64| -> Vec<(Field, Option<String>, String)> {
+        f.store
+            .get_event(id)
+            .unwrap()
+            .history
+            .into_iter()
+            .filter(|c| c.field != Field::Created)
+            .map(|c| (c.field, c.from, c.to))
+            .collect()
+    };
+    // The first snooze ended at what is `now` since the clock moved an hour.
+    let (first, second) = (now, now + HOUR);
+    assert_eq!(
+        log(ids[0]),
+        [
+            (Field::Snoozed, None, first.to_string()),
+            (Field::Snoozed, Some(first.to_string()), second.to_string()),
+            (Field::Severity, Some("warning".into()), "critical".into()),
+            (Field::Snoozed, Some(second.to_string()), String::new()),
+        ]
+    );
+    assert_eq!(
+        log(ids[1])
+            .iter()
+            .map(|(field, _, to)| (*field, to.clone()))
+            .collect::<Vec<_>>(),
+        [
+            (Field::Snoozed, second.to_string()),
+            (Field::Snoozed, String::new()),
+            (Field::Snoozed, (now + 2 * HOUR).to_string()),
+            (Field::Status, "completed".into()),
+        ]
+    );
+}

@@ -106,6 +106,7 @@ fn critical_event(id: i64) -> Event {
         occurrences: 1,
         last_seen_at: T0,
         team_key: None,
+        snoozed_until: None,
     }
 }
 

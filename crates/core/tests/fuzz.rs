@@ -6,7 +6,7 @@ use eventdesk_core::services::export::ExportFormat;
 use eventdesk_core::services::ingest::groups::DedupGroups;
 use eventdesk_core::{
     Action, AppSettings, Density, Error, EventFilter, EventQuery, Label, Position, Severity,
-    SilencedView, SimConfig, SimControl, Sort, SortKey, Status, Target, Theme,
+    SilencedView, SimConfig, SimControl, SnoozedView, Sort, SortKey, Status, Target, Theme,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -115,6 +115,8 @@ impl Gen {
                 .collect(),
             silenced: [SilencedView::Hide, SilencedView::Show, SilencedView::Only]
                 [self.0.random_range(0..3)],
+            snoozed: [SnoozedView::Hide, SnoozedView::Show, SnoozedView::Only]
+                [self.0.random_range(0..3)],
         }
     }
 
@@ -207,6 +209,17 @@ fn a_hundred_thousand_random_and_extreme_calls_never_panic_and_fail_with_typed_e
                         expected_version: g.int(),
                     })
                     .collect();
+                if g.0.random_bool(0.3) {
+                    // Snoozed until a time near now, far off, in the past, or woken.
+                    let now = eventdesk_core::Clock::now_ms(&*f.clock);
+                    let until = match g.0.random_range(0..4) {
+                        0 => Some(now + g.0.random_range(-60_000..3_600_000)),
+                        1 => Some(g.int()),
+                        2 => Some(now + 40 * 86_400_000),
+                        _ => None,
+                    };
+                    return f.store.snooze(&targets, until).map(drop);
+                }
                 let action = g.action();
                 f.store.bulk(&targets, action).map(drop)
             }

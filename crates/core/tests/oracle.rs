@@ -53,7 +53,8 @@ pub fn plain_events(path: &Path) -> Vec<Event> {
         .prepare(
             "SELECT id, kind, source, severity, title, status, created_at, updated_at, updated_by, \
              completed_at, completed_by, reopened_at, reopened_by, version, dedup_key, \
-             occurrences, coalesce(last_seen_at, created_at), team_key FROM events ORDER BY id",
+             occurrences, coalesce(last_seen_at, created_at), team_key, snoozed_until \
+             FROM events ORDER BY id",
         )
         .unwrap();
     let rows = stmt
@@ -86,6 +87,7 @@ pub fn plain_events(path: &Path) -> Vec<Event> {
                 occurrences: r.get(15)?,
                 last_seen_at: r.get(16)?,
                 team_key: r.get(17)?,
+                snoozed_until: r.get(18)?,
             })
         })
         .unwrap();
@@ -229,6 +231,7 @@ fn the_reference_matcher_follows_the_documented_rules() {
         occurrences: 1,
         last_seen_at: 0,
         team_key: None,
+        snoozed_until: None,
     };
     for (search, hit) in [
         ("led", true),

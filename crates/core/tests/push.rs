@@ -23,6 +23,7 @@ fn row(id: i64, version: i64) -> Event {
         occurrences: 1,
         last_seen_at: 0,
         team_key: None,
+        snoozed_until: None,
     }
 }
 

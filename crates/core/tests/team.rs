@@ -821,3 +821,91 @@ fn a_teams_silences_travel_through_its_stream_and_every_desk_agrees_at_every_pos
     assert_eq!(muted_keys(&a, t + 15 * MIN), ["1"]);
     assert_eq!(muted_keys(&a, t + 25 * MIN), Vec::<String>::new());
 }
+
+#[test]
+fn a_teams_snoozes_are_checked_at_the_time_they_carry_and_every_desk_applies_them_alike() {
+    use eventdesk_core::services::team::SnoozeMessage;
+    const HOUR: i64 = 3_600_000;
+    let t = T0 + 60_000;
+    let snooze = |id: &str, at: i64, until: Option<i64>, event: &str, version: i64| {
+        SnoozeMessage {
+            id: id.into(),
+            desk: "desk-a".into(),
+            at,
+            until,
+            targets: vec![TeamTarget {
+                event: event.into(),
+                expected_version: version,
+            }],
+        }
+        .to_body()
+    };
+    let messages = vec![
+        by("alice", 0, &founding_roster()),
+        at(1, &trigger(Some("cpu"), "CPU hot on db-7")),
+        at(2, &trigger(Some("disk"), "Disk full on db-7")),
+        // Bob snoozes the CPU event for an hour; a viewer's snooze is refused.
+        by("bob", 3, &snooze("b1", t, Some(t + HOUR), "1", 1)),
+        by("dave", 4, &snooze("d1", t, Some(t + HOUR), "2", 1)),
+        // A time before the message's own, and more than 30 days after it, are skipped.
+        by("carol", 5, &snooze("c1", t, Some(t - 1), "2", 1)),
+        by(
+            "carol",
+            6,
+            &snooze("c2", t, Some(t + 31 * 24 * HOUR), "2", 1),
+        ),
+        // Carol snoozes the disk event; then wakes it; a stale version is a conflict.
+        by("carol", 7, &snooze("c3", t, Some(t + 2 * HOUR), "2", 1)),
+        by("carol", 8, &snooze("c4", t + 1, None, "2", 2)),
+        by("bob", 9, &snooze("b2", t + 2, Some(t + HOUR), "2", 2)),
+    ];
+    // Desk B applies the stream a day later (its own clock), in one batch.
+    let (a, b) = (Fixture::new(), Fixture::new());
+    b.clock.advance(86_400_000);
+    let outcomes = replica(&a).apply(&messages).unwrap();
+    replica(&b).apply(&messages).unwrap();
+    assert_eq!(dump(&a), dump(&b), "two desks, the same snoozes");
+    assert!(
+        matches!(&outcomes[4], Outcome::Rejected(Error::Forbidden { message }) if message.contains("viewer")),
+        "{:?}",
+        outcomes[4]
+    );
+    let outcome = |id: &str| outcomes_of(&a, id);
+    assert_eq!(outcome("b1"), [("1".into(), team::ActionOutcome::Done)]);
+    for id in ["c1", "c2"] {
+        assert!(
+            matches!(&outcome(id)[..], [(_, team::ActionOutcome::Skipped { reason })] if reason.contains("until") || reason.contains("now") || reason.contains("days")),
+            "{id}: {:?}",
+            outcome(id)
+        );
+    }
+    assert_eq!(outcome("c3"), [("2".into(), team::ActionOutcome::Done)]);
+    assert_eq!(outcome("c4"), [("2".into(), team::ActionOutcome::Done)]);
+    assert!(matches!(
+        &outcome("b2")[..],
+        [(_, team::ActionOutcome::Conflict { winner })] if winner == "operator:carol"
+    ));
+    let events = |f: &Fixture| {
+        let conn = f.store.connect().unwrap();
+        let lines = {
+            let mut out = Vec::new();
+            team::dump(&conn, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        lines
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|l| l.get("team").is_some_and(|t| !t.is_null()))
+            .map(|l| {
+                (
+                    l["team"].as_str().unwrap().to_owned(),
+                    l["snoozedUntil"].as_i64(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        events(&a),
+        [("1".to_owned(), Some(t + HOUR)), ("2".to_owned(), None)]
+    );
+}

@@ -700,11 +700,30 @@ fn totals_past_the_count_limits_are_bounds_and_say_so() {
 }
 
 #[test]
-fn silences_mute_what_they_match_in_every_view_with_and_without_the_memory() {
+fn silences_and_snoozes_leave_out_what_they_hold_in_every_view_with_and_without_the_memory() {
     use eventdesk_core::model::{parse_matchers, Compiled, Matcher, Subjects};
-    use eventdesk_core::{Actor, Clock, Labels, SilenceDraft, SilencedView};
+    use eventdesk_core::{
+        Actor, BulkOutcome, Clock, Labels, SilenceDraft, SilencedView, SnoozedView, Target,
+    };
     let (fx, _) = populated(900);
     let now = fx.clock.now_ms();
+    // Some events snoozed: a few for seconds (back by the second phase), most for hours.
+    let mut rng = StdRng::seed_from_u64(1427);
+    let targets: Vec<Target> = every_event(&fx)
+        .iter()
+        .filter(|e| e.status != Status::Completed && rng.random_bool(0.15))
+        .map(|e| Target {
+            id: e.id,
+            expected_version: e.version,
+        })
+        .collect();
+    for (i, chunk) in targets.chunks(10).enumerate() {
+        let until = now + if i == 0 { 5_000 } else { 3_600_000 + i as i64 };
+        for outcome in fx.store.snooze(chunk, Some(until)).unwrap() {
+            assert!(matches!(outcome, BulkOutcome::Done { .. }), "{outcome:?}");
+        }
+    }
+    assert!(targets.len() > 30, "{}", targets.len());
     let draft = |matchers: &str, starts_at: Option<i64>| SilenceDraft {
         matchers: parse_matchers(matchers).unwrap(),
         starts_at,
@@ -733,7 +752,6 @@ fn silences_mute_what_they_match_in_every_view_with_and_without_the_memory() {
             (s.id, compiled.unwrap())
         })
         .collect();
-    let mut rng = StdRng::seed_from_u64(1427);
     for phase in 0..2 {
         if phase == 1 {
             // New events, and severities and titles changed, after the sets were built.
@@ -761,6 +779,14 @@ fn silences_mute_what_they_match_in_every_view_with_and_without_the_memory() {
                 .map(|(id, _)| *id)
         };
         assert!(all.iter().filter(|e| silence_of(e).is_some()).count() > 20);
+        let now = fx.clock.now_ms();
+        let snoozed = |e: &Event| e.snoozed_until.is_some_and(|until| until > now);
+        let next_wake = all
+            .iter()
+            .filter(|e| snoozed(e))
+            .filter_map(|e| e.snoozed_until)
+            .min();
+        assert!(all.iter().filter(|e| snoozed(e)).count() > 20);
         // What the pushes ask: which of these events are muted (no notice, no sound).
         let ids: Vec<i64> = all.iter().map(|e| e.id).collect();
         let want: Vec<i64> = all
@@ -778,6 +804,8 @@ fn silences_mute_what_they_match_in_every_view_with_and_without_the_memory() {
             let (mut filter, mut sort) = random_query(&mut rng, &all);
             filter.silenced = [SilencedView::Hide, SilencedView::Show, SilencedView::Only]
                 [rng.random_range(0..3)];
+            filter.snoozed =
+                [SnoozedView::Hide, SnoozedView::Show, SnoozedView::Only][rng.random_range(0..3)];
             if round < 8 {
                 // The default view (every event but the muted ones, in time order) has a way
                 // of its own: both directions, with and without the memory.
@@ -789,12 +817,18 @@ fn silences_mute_what_they_match_in_every_view_with_and_without_the_memory() {
             }
             let view = oracle::view_labelled(&all, &labels, &filter, sort);
             let silenced = view.iter().filter(|e| silence_of(e).is_some()).count() as i64;
+            let snoozed_n = view.iter().filter(|e| snoozed(e)).count() as i64;
             let expected: Vec<Event> = view
                 .into_iter()
                 .filter(|e| match filter.silenced {
                     SilencedView::Hide => silence_of(e).is_none(),
                     SilencedView::Only => silence_of(e).is_some(),
                     SilencedView::Show => true,
+                })
+                .filter(|e| match filter.snoozed {
+                    SnoozedView::Hide => !snoozed(e),
+                    SnoozedView::Only => snoozed(e),
+                    SnoozedView::Show => true,
                 })
                 .collect();
             let ctx = format!("phase {phase} round {round} (memory {memory}): {filter:?} {sort:?}");
@@ -810,6 +844,8 @@ fn silences_mute_what_they_match_in_every_view_with_and_without_the_memory() {
                 let page = fx.store.list_events(&q).unwrap();
                 assert_eq!(page.total, expected.len() as i64, "{ctx}");
                 assert_eq!(page.silenced, silenced, "{ctx}");
+                assert_eq!(page.snoozed, snoozed_n, "{ctx}");
+                assert_eq!(page.next_wake, next_wake, "{ctx}");
                 assert_eq!(
                     page.rows,
                     oracle::page(&expected, n, size),

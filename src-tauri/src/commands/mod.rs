@@ -106,6 +106,17 @@ pub async fn bulk_action(
     blocking(state, move |s| s.bulk(&targets, action)).await
 }
 
+/// Snoozes events until `until` (Unix ms), or wakes them (`None`); one outcome per event.
+#[tauri::command]
+#[specta::specta]
+pub async fn snooze_events(
+    state: State<'_, AppState>,
+    targets: Vec<Target>,
+    until: Option<i64>,
+) -> Result<Vec<BulkOutcome>, Error> {
+    blocking(state, move |s| s.snooze(&targets, until)).await
+}
+
 /// Everything changed after `since`, for a window that missed pushes.
 #[tauri::command]
 #[specta::specta]

@@ -114,6 +114,14 @@ impl Gen {
         }
         match name {
             "id" | "expectedVersion" | "index" | "since" | "before" | "limit" => self.int(),
+            // A time near now (either side), far off, or none (a wake).
+            "until" => match self.0.random_range(0..4) {
+                0 => {
+                    json!(eventdesk_core::clock::now_ms() + self.0.random_range(-60_000..7_200_000))
+                }
+                1 => self.int(),
+                _ => Value::Null,
+            },
             // Never a port another test may be using: refused, or any free one.
             "port" => {
                 let ports = [0, 80, 1023, 70_000, -1];

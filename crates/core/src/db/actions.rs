@@ -3,7 +3,7 @@
 use crate::db::rows::{check_id, load_event};
 use crate::db::WriteTxn;
 use crate::error::{Error, Result};
-use crate::model::{Action, Actor, BulkOutcome, Event, Target};
+use crate::model::{Action, Actor, BulkOutcome, Event, Status, Target};
 
 /// Applies `action` to an event as `actor`. A stale `expected_version` is a `Conflict`; an
 /// action that is already in effect changes nothing and returns the event; an action that does
@@ -35,20 +35,84 @@ pub fn apply(
     load_event(w.tx(), id)
 }
 
-/// The most events one bulk request may name.
-pub const MAX_BULK: usize = 500;
+/// The longest an event may be snoozed: 30 days.
+pub const MAX_SNOOZE_MS: i64 = 30 * 86_400_000;
 
-/// Applies `action` to each target in one transaction. Each event gets its own outcome; the
-/// ones that conflict, are missing or do not apply are left alone.
-pub fn bulk(
+/// Snoozes an event that is not completed until `until` (later than now, within
+/// [`MAX_SNOOZE_MS`]), or wakes it (`None`), as `actor`. A stale `expected_version` is a
+/// `Conflict`; snoozing a completed event is `InvalidInput`; waking an event that is not
+/// snoozed changes nothing.
+pub fn snooze(
+    w: &mut WriteTxn<'_>,
+    id: i64,
+    expected_version: i64,
+    until: Option<i64>,
+    actor: Actor,
+) -> Result<Event> {
+    let now = w.now();
+    snooze_at(w, id, expected_version, until, actor, now)
+}
+
+/// [`snooze`], checked as at `now` (a team's: the time its message carries, so that every
+/// desk decides alike).
+pub fn snooze_at(
+    w: &mut WriteTxn<'_>,
+    id: i64,
+    expected_version: i64,
+    until: Option<i64>,
+    actor: Actor,
+    now: i64,
+) -> Result<Event> {
+    check_id(id)?;
+    if let Some(until) = until {
+        if until <= now {
+            return Err(Error::invalid("until", "must be later than now"));
+        }
+        if until - now > MAX_SNOOZE_MS {
+            return Err(Error::invalid(
+                "until",
+                format!(
+                    "is more than the {} days an event may be snoozed",
+                    MAX_SNOOZE_MS / 86_400_000
+                ),
+            ));
+        }
+    }
+    let event = w.load_expecting(id, expected_version)?;
+    match until {
+        None if !event.snoozed_at(now) => return Ok(event),
+        Some(_) if event.status == Status::Completed => {
+            return Err(Error::invalid(
+                "action",
+                format!("cannot snooze event {id}: it is completed"),
+            ))
+        }
+        _ => {}
+    }
+    w.set_snooze(&event, until, &actor)?;
+    load_event(w.tx(), id)
+}
+
+/// [`snooze`] for each target in one transaction, each with its own outcome (as [`bulk`]).
+pub fn bulk_snooze(
     w: &mut WriteTxn<'_>,
     targets: &[Target],
-    action: Action,
+    until: Option<i64>,
     actor: Actor,
+) -> Result<Vec<BulkOutcome>> {
+    outcomes(targets, |t| {
+        snooze(w, t.id, t.expected_version, until, actor.clone())
+    })
+}
+
+/// The outcome of `apply` on each target; only a storage failure ends the request.
+fn outcomes(
+    targets: &[Target],
+    mut apply: impl FnMut(&Target) -> Result<Event>,
 ) -> Result<Vec<BulkOutcome>> {
     let mut out = Vec::with_capacity(targets.len());
     for t in targets {
-        let outcome = match apply(w, t.id, t.expected_version, action, actor.clone()) {
+        let outcome = match apply(t) {
             Ok(event) => BulkOutcome::Done { id: t.id, event },
             Err(Error::Conflict { current, .. }) => BulkOutcome::Conflict {
                 id: t.id,
@@ -64,6 +128,22 @@ pub fn bulk(
         out.push(outcome);
     }
     Ok(out)
+}
+
+/// The most events one bulk request may name.
+pub const MAX_BULK: usize = 500;
+
+/// Applies `action` to each target in one transaction. Each event gets its own outcome; the
+/// ones that conflict, are missing or do not apply are left alone.
+pub fn bulk(
+    w: &mut WriteTxn<'_>,
+    targets: &[Target],
+    action: Action,
+    actor: Actor,
+) -> Result<Vec<BulkOutcome>> {
+    outcomes(targets, |t| {
+        apply(w, t.id, t.expected_version, action, actor.clone())
+    })
 }
 
 pub fn check_bulk(targets: &[Target]) -> Result<()> {

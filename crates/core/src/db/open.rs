@@ -48,11 +48,15 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/013_labels.sql")),
         M::up(include_str!("../../migrations/014_silences.sql")),
         M::up(include_str!("../../migrations/015_team_silences.sql")),
+        M::up_with_hook(
+            include_str!("../../migrations/016_snooze.sql"),
+            widen_for_snooze,
+        ),
     ])
 }
 
 /// How many migrations there are.
-const MIGRATION_COUNT: i64 = 15;
+const MIGRATION_COUNT: i64 = 16;
 
 /// The schema version this Eventdesk writes.
 pub fn schema_version() -> i64 {
@@ -92,15 +96,53 @@ fn widen_actor_checks(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::Hoo
         "CHECK (field IN ('created', 'status', 'severity'))".into(),
         "CHECK (field IN ('created', 'status', 'severity', 'occurred', 'title'))".into(),
     ));
+    edit_constraints(tx, &edits)
+}
+
+/// Migration 16's hook: the change log may say an event was snoozed or woken, and a team's
+/// action outcomes may be snoozes and wakes (the same way as migration 7's).
+fn widen_for_snooze(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    edit_constraints(
+        tx,
+        &[
+            (
+                "changes",
+                "CHECK (field IN ('created', 'status', 'severity', 'occurred', 'title'))".into(),
+                "CHECK (field IN ('created', 'status', 'severity', 'occurred', 'title', \
+                 'snoozed'))"
+                    .into(),
+            ),
+            (
+                "team_actions",
+                "CHECK (action IN ('acknowledge', 'complete', 'reopen'))".into(),
+                "CHECK (action IN ('acknowledge', 'complete', 'reopen', 'snooze', 'wake'))".into(),
+            ),
+        ],
+    )
+}
+
+/// Replaces each `(table, from, to)` constraint's text in the schema, which must hold it once
+/// (or hold `to` already), and bumps `schema_version` so that every connection reads the
+/// schema again.
+fn edit_constraints(
+    tx: &rusqlite::Transaction<'_>,
+    edits: &[(&str, String, String)],
+) -> rusqlite_migration::HookResult {
     let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
     tx.execute_batch("PRAGMA writable_schema = ON")?;
-    for (table, from, to) in &edits {
+    for (table, from, to) in edits {
         let changed = tx.execute(
             "UPDATE sqlite_schema SET sql = replace(sql, ?2, ?3) \
              WHERE type = 'table' AND name = ?1 AND instr(sql, ?2) > 0",
             rusqlite::params![table, from, to],
         )?;
-        if changed != 1 {
+        let already: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1 \
+             AND instr(sql, ?2) > 0",
+            rusqlite::params![table, to],
+            |r| r.get(0),
+        )?;
+        if changed != 1 && !already {
             return Err(rusqlite_migration::HookError::Hook(format!(
                 "{table} has no constraint {from}"
             )));

@@ -22,6 +22,9 @@ pub struct DumpEvent {
     pub last_actor: String,
     pub occurrences: i64,
     pub severity: Severity,
+    /// Snoozed until then (a time every desk agrees on: it comes from the message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snoozed_until: Option<i64>,
     pub source: String,
     pub status: Status,
     pub team: Option<String>,
@@ -73,7 +76,7 @@ pub fn snapshot(conn: &impl Handle) -> Result<TeamDump> {
 fn events(conn: &Connection) -> Result<Vec<DumpEvent>> {
     let mut stmt = conn.prepare(
         "SELECT id, team_key, kind, source, severity, title, status, updated_by, version, \
-         dedup_key, occurrences, labels FROM events",
+         dedup_key, occurrences, labels, snoozed_until FROM events",
     )?;
     let mut rows = stmt.query([])?;
     let mut events = Vec::new();
@@ -99,6 +102,7 @@ fn events(conn: &Connection) -> Result<Vec<DumpEvent>> {
             dedup_key: r.get(9)?,
             occurrences: r.get(10)?,
             labels: r.get(11)?,
+            snoozed_until: r.get(12)?,
         });
     }
     Ok(events)

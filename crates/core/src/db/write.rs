@@ -209,6 +209,7 @@ impl<'c> WriteTxn<'c> {
             occurrences: 1,
             last_seen_at: self.now,
             team_key: new.team_key.clone(),
+            snoozed_until: None,
         });
         self.created.push(id);
         self.count(None, (Status::Open, new.severity));
@@ -243,10 +244,12 @@ impl<'c> WriteTxn<'c> {
             _ => event.reopened_at.zip(event.reopened_by.clone()),
         };
         let text = |a: &Option<(i64, Actor)>| a.as_ref().map(|(_, by)| by.as_text());
+        // Completing an event ends its snooze.
+        let snoozed_until = event.snoozed_until.filter(|_| to != Status::Completed);
         let n = self.tx.prepare_cached(
             "UPDATE events SET status = ?2, completed_at = ?3, completed_by = ?4, reopened_at = ?5, \
-             reopened_by = ?6, updated_at = ?7, updated_by = ?8, version = version + 1 \
-             WHERE id = ?1 AND version = ?9",
+             reopened_by = ?6, updated_at = ?7, updated_by = ?8, version = version + 1, \
+             snoozed_until = ?10 WHERE id = ?1 AND version = ?9",
         )?
         .execute(params![
             event.id,
@@ -257,7 +260,8 @@ impl<'c> WriteTxn<'c> {
             text(&reopened),
             now,
             actor.as_text(),
-            event.version
+            event.version,
+            snoozed_until
         ])?;
         self.expect_one(n, event)?;
         self.log(
@@ -279,6 +283,44 @@ impl<'c> WriteTxn<'c> {
             updated_at: now,
             updated_by: actor.clone(),
             version: event.version + 1,
+            snoozed_until,
+            ..event.clone()
+        });
+        Ok(())
+    }
+
+    /// Snoozes `event` until `until` (Unix ms), or wakes it (`None`).
+    pub fn set_snooze(&mut self, event: &Event, until: Option<i64>, actor: &Actor) -> Result<()> {
+        if event.snoozed_until == until {
+            return Ok(());
+        }
+        let n = self
+            .tx
+            .prepare_cached(
+                "UPDATE events SET snoozed_until = ?2, updated_at = ?3, updated_by = ?4, \
+                 version = version + 1 WHERE id = ?1 AND version = ?5",
+            )?
+            .execute(params![
+                event.id,
+                until,
+                self.now,
+                actor.as_text(),
+                event.version
+            ])?;
+        self.expect_one(n, event)?;
+        let text = |t: Option<i64>| t.map(|t| t.to_string()).unwrap_or_default();
+        self.log(
+            event.id,
+            actor,
+            Field::Snoozed,
+            event.snoozed_until.map(|t| t.to_string()).as_deref(),
+            &text(until),
+        )?;
+        self.remember(Event {
+            snoozed_until: until,
+            updated_at: self.now,
+            updated_by: actor.clone(),
+            version: event.version + 1,
             ..event.clone()
         });
         Ok(())
@@ -288,11 +330,14 @@ impl<'c> WriteTxn<'c> {
         if event.severity == to {
             return Ok(());
         }
+        // A snoozed event whose severity rises is woken (in the same version).
+        let woken = event.snoozed_at(self.now) && to > event.severity;
+        let snoozed_until = event.snoozed_until.filter(|_| !woken);
         let n = self.tx.prepare_cached(
-            "UPDATE events SET severity = ?2, updated_at = ?3, updated_by = ?4, version = version + 1 \
-             WHERE id = ?1 AND version = ?5",
+            "UPDATE events SET severity = ?2, updated_at = ?3, updated_by = ?4, version = version + 1, \
+             snoozed_until = ?6 WHERE id = ?1 AND version = ?5",
         )?
-        .execute(params![event.id, to.rank(), self.now, actor.as_text(), event.version])?;
+        .execute(params![event.id, to.rank(), self.now, actor.as_text(), event.version, snoozed_until])?;
         self.expect_one(n, event)?;
         // An event becomes critical once (severity only rises).
         if to == Severity::Critical {
@@ -305,9 +350,19 @@ impl<'c> WriteTxn<'c> {
             Some(event.severity.as_str()),
             to.as_str(),
         )?;
+        if let Some(until) = event.snoozed_until.filter(|_| woken) {
+            self.log(
+                event.id,
+                actor,
+                Field::Snoozed,
+                Some(&until.to_string()),
+                "",
+            )?;
+        }
         self.count(Some((event.status, event.severity)), (event.status, to));
         self.remember(Event {
             severity: to,
+            snoozed_until,
             updated_at: self.now,
             updated_by: actor.clone(),
             version: event.version + 1,

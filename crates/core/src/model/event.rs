@@ -133,6 +133,9 @@ pub enum Field {
     Occurred,
     /// A source raised it again with another summary; `to` is the new title.
     Title,
+    /// Snoozed until `to` (Unix ms), or woken (`to` empty: by an operator, or because its
+    /// severity rose).
+    Snoozed,
 }
 
 macro_rules! text_enum {
@@ -166,7 +169,7 @@ macro_rules! text_enum {
 
 text_enum!(Severity { Info => "info", Warning => "warning", Error => "error", Critical => "critical" });
 text_enum!(Status { Open => "open", Acknowledged => "acknowledged", Completed => "completed" });
-text_enum!(Field { Created => "created", Status => "status", Severity => "severity", Occurred => "occurred", Title => "title" });
+text_enum!(Field { Created => "created", Status => "status", Severity => "severity", Occurred => "occurred", Title => "title", Snoozed => "snoozed" });
 
 impl Severity {
     /// The rank stored in the database, so that `ORDER BY severity` sorts by badness.
@@ -223,6 +226,16 @@ pub struct Event {
     /// message that created it, `1234` or `1234.2` for the third alert of one message. `None`
     /// for an event of a desk working alone.
     pub team_key: Option<String>,
+    /// Snoozed until then (Unix ms): while that is later than now, views that hide snoozed
+    /// events leave it out. A time that has passed means it came back by itself.
+    pub snoozed_until: Option<i64>,
+}
+
+impl Event {
+    /// Whether it is snoozed at `now`.
+    pub fn snoozed_at(&self, now: i64) -> bool {
+        self.snoozed_until.is_some_and(|until| until > now)
+    }
 }
 
 /// A link a source attached to an event (http or https only).

@@ -32,7 +32,9 @@ pub use silence::{
     Silence, SilenceDraft, SilenceState, DEFAULT_MAX_SILENCE_MS, MAX_SILENCE_COMMENT,
 };
 pub use team::{Member, Role, TeamRejection};
-pub use view::{EventFilter, EventQuery, Page, Position, SilenceMark, SilencedView, Sort, SortKey};
+pub use view::{
+    EventFilter, EventQuery, Page, Position, SilenceMark, SilencedView, SnoozedView, Sort, SortKey,
+};
 
 /// The most characters of a refusal's reason kept and shown: a reason may quote what a sender
 /// sent, and nothing from outside is kept unbounded.

@@ -87,6 +87,21 @@ pub struct EventFilter {
     pub labels: Vec<Label>,
     /// What the view does with events an active silence mutes.
     pub silenced: SilencedView,
+    /// What the view does with events snoozed now.
+    pub snoozed: SnoozedView,
+}
+
+/// What a view does with events snoozed now (see [`crate::model::Event::snoozed_until`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum SnoozedView {
+    /// Left out, and counted in [`Page::snoozed`].
+    #[default]
+    Hide,
+    /// Shown among the others.
+    Show,
+    /// Only they are shown: the Snoozed view.
+    Only,
 }
 
 /// What a view does with muted events (see [`crate::model::Silence`]).
@@ -242,6 +257,12 @@ pub struct Page {
     pub silenced: i64,
     /// The rows an active silence mutes, each with the silence (the lowest-numbered one).
     pub silenced_by: Vec<SilenceMark>,
+    /// How many events of the view (whatever it does with snoozed events) are snoozed now:
+    /// the "3 snoozed" the window shows.
+    pub snoozed: i64,
+    /// When the next snoozed event (of any view) comes back: a window reads its page again
+    /// then. `None` when no event is snoozed.
+    pub next_wake: Option<i64>,
     /// The position of the following page, if any rows follow.
     pub next: Option<Position>,
     /// The position of the preceding page, if any rows precede.

@@ -23,7 +23,7 @@ use eventdesk_core::services::ingest::{Applier, Incoming, Outcome};
 use eventdesk_core::services::simulator::TeamSimulator;
 use eventdesk_core::services::team::{
     self, ActionMessage, ActionOutcome, ActionResult, Progress, Replica, SilenceChange,
-    SilenceMessage, SilenceResult, TeamRef, TeamTarget,
+    SilenceMessage, SilenceResult, SnoozeMessage, TeamRef, TeamTarget,
 };
 use eventdesk_core::{Action, BulkOutcome, Error, Event, Silence, SimControl, Store, Target};
 use parking_lot::Mutex;
@@ -116,6 +116,19 @@ pub struct DeskView {
     pub simulating: bool,
     /// This desk.
     pub me: bool,
+}
+
+/// What became of the message `id` that changes events on this desk: one outcome per event,
+/// `Forbidden` when the team refused it, `None` before it came back.
+fn action_outcomes(
+    conn: &eventdesk_core::db::Conn,
+    id: &str,
+) -> Result<Option<Result<Vec<ActionOutcome>, Error>>, Error> {
+    Ok(match team::action_result(conn, id)? {
+        ActionResult::Applied(outcomes) => Some(Ok(outcomes.into_iter().map(|(_, o)| o).collect())),
+        ActionResult::Refused(reason) => Some(Err(Error::Forbidden { message: reason })),
+        ActionResult::Pending => None,
+    })
 }
 
 /// A replica that says when it has applied a batch.
@@ -295,6 +308,43 @@ impl TeamDesk {
     /// this desk alone for events that have no team key (which a team file refuses). One
     /// outcome per target, in order.
     pub fn bulk(&self, targets: &[Target], action: Action) -> Result<Vec<BulkOutcome>, Error> {
+        self.on_targets(
+            targets,
+            |shared| self.send(action, shared),
+            |own| self.0.store.bulk(own, action),
+        )
+    }
+
+    /// Snoozes each target until `until` (or wakes it): through the team's stream for team
+    /// events, checked by every desk as at the time this desk sends it. One outcome per target.
+    pub fn snooze(
+        &self,
+        targets: &[Target],
+        until: Option<i64>,
+    ) -> Result<Vec<BulkOutcome>, Error> {
+        self.on_targets(
+            targets,
+            |shared| {
+                let at = eventdesk_core::clock::now_ms();
+                let message = SnoozeMessage::new(&self.0.config.desk, at, until, shared);
+                message.validate()?;
+                self.send_and_wait(&message.id, message.to_body(), "snooze", |conn| {
+                    action_outcomes(conn, &message.id)
+                })
+            },
+            |own| self.0.store.snooze(own, until),
+        )
+    }
+
+    /// A change to each target: `shared` publishes the team events' (one message, answered
+    /// with one outcome each), `own` applies the others' on this desk (which a team file
+    /// refuses). One outcome per target, in order.
+    fn on_targets(
+        &self,
+        targets: &[Target],
+        shared_send: impl FnOnce(Vec<TeamTarget>) -> Result<Vec<ActionOutcome>, Error>,
+        own_apply: impl FnOnce(&[Target]) -> Result<Vec<BulkOutcome>, Error>,
+    ) -> Result<Vec<BulkOutcome>, Error> {
         let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
         let keys = team::team_keys(&*self.reader(), &ids)?;
         let shared: Vec<(usize, TeamTarget)> = targets
@@ -321,13 +371,13 @@ impl TeamDesk {
             .collect();
         let mut outcomes: Vec<Option<BulkOutcome>> = vec![None; targets.len()];
         if !shared.is_empty() {
-            let sent = self.send(action, shared.iter().map(|(_, t)| t.clone()).collect())?;
+            let sent = shared_send(shared.iter().map(|(_, t)| t.clone()).collect())?;
             for ((i, _), outcome) in shared.iter().zip(sent) {
                 outcomes[*i] = Some(self.bulk_outcome(targets[*i].id, outcome)?);
             }
         }
         if !own.is_empty() {
-            let mut done = self.0.store.bulk(&own, action)?.into_iter();
+            let mut done = own_apply(&own)?.into_iter();
             for slot in outcomes.iter_mut().filter(|o| o.is_none()) {
                 *slot = done.next();
             }
@@ -377,13 +427,7 @@ impl TeamDesk {
         let message = ActionMessage::new(&self.0.config.desk, action, targets);
         message.validate()?;
         self.send_and_wait(&message.id, message.to_body(), "action", |conn| {
-            Ok(match team::action_result(conn, &message.id)? {
-                ActionResult::Applied(outcomes) => {
-                    Some(Ok(outcomes.into_iter().map(|(_, o)| o).collect()))
-                }
-                ActionResult::Refused(reason) => Some(Err(Error::Forbidden { message: reason })),
-                ActionResult::Pending => None,
-            })
+            action_outcomes(conn, &message.id)
         })
     }
 

@@ -304,8 +304,8 @@ impl Columns {
             let (keep, set) = match parse::<Field>(text(row, 2)?)? {
                 Field::Status => (0b0011, status_code(parse(value)?) << 2),
                 Field::Severity => (0b1100, severity_code(parse(value)?)),
-                // Raised again or retitled: only its update time moves here.
-                Field::Occurred | Field::Title => (0b1111, 0),
+                // Raised again, retitled, snoozed or woken: only its update time moves here.
+                Field::Occurred | Field::Title | Field::Snoozed => (0b1111, 0),
                 // Creations are read with the new rows below.
                 Field::Created => continue,
             };

@@ -25,7 +25,9 @@ pub(crate) mod muting;
 
 use crate::db::rows::{last_seq, max_id, total};
 use crate::error::Result;
-use crate::model::{Compiled, EventFilter, Label, SilenceMark, SilencedView, Sort, SortKey};
+use crate::model::{
+    Compiled, EventFilter, Label, SilenceMark, SilencedView, SnoozedView, Sort, SortKey,
+};
 use columns::{Columns, Refresh, Walk};
 use expansions::Expansion;
 use hits::{Bits, HitSet, Loaded};
@@ -99,6 +101,7 @@ pub(crate) struct IdPage {
     pub total: i64,
     pub ids: Vec<i64>,
     pub silenced: i64,
+    pub snoozed: i64,
     /// What muted events at the read, to mark the page's rows with.
     pub muted: Option<Muted>,
 }
@@ -411,8 +414,9 @@ impl Memory {
     }
 
     /// One pass over the columns (and `fts`'s hit set, the labels' sets, the muted events at
-    /// `now`): the exact number of events in the view, the ids `read` asks for, and how many
-    /// events of the view are muted. `None` when the columns or a set cannot answer.
+    /// `now`, the events `snoozed` now): the exact number of events in the view, the ids `read`
+    /// asks for, and how many events of the view are muted and snoozed. `None` when the columns
+    /// or a set cannot answer.
     pub(crate) fn page_ids(
         &self,
         conn: &Connection,
@@ -420,6 +424,7 @@ impl Memory {
         f: &EventFilter,
         read: &IdRead,
         now: i64,
+        snoozed: &[i64],
     ) -> Result<Option<IdPage>> {
         let (mut state, usable) = self.with_columns(conn)?;
         if !usable {
@@ -447,8 +452,21 @@ impl Memory {
         let Some(muted) = muted_at(&mut state, conn, now)? else {
             return Ok(None);
         };
-        let Some(muted) = muted else {
-            if f.silenced == SilencedView::Only {
+        let snoozed = if snoozed.is_empty() {
+            None
+        } else {
+            let held = total(conn)?;
+            let mut bits = Bits::default();
+            for &id in snoozed {
+                if !bits.insert(id, held) {
+                    return Ok(None);
+                }
+            }
+            Some(Arc::new(bits))
+        };
+        let muted_all = muted.as_ref().map(|m| Arc::clone(&m.all));
+        if muted_all.is_none() && snoozed.is_none() {
+            if f.silenced == SilencedView::Only || f.snoozed == SnoozedView::Only {
                 return Ok(Some(IdPage::default()));
             }
             return Ok(
@@ -458,62 +476,96 @@ impl Memory {
                     ..IdPage::default()
                 }),
             );
+        }
+        // What the view leaves out (the sets it hides) and keeps to (its search, labels and
+        // the sets it shows alone).
+        let mut hidden: Option<Arc<Bits>> = None;
+        let mut shown = only.clone();
+        for (hide, alone, set) in [
+            (
+                f.silenced == SilencedView::Hide,
+                f.silenced == SilencedView::Only,
+                &muted_all,
+            ),
+            (
+                f.snoozed == SnoozedView::Hide,
+                f.snoozed == SnoozedView::Only,
+                &snoozed,
+            ),
+        ] {
+            let empty = Arc::new(Bits::default());
+            let set = set.as_ref().unwrap_or(&empty);
+            if hide && set.len() > 0 {
+                hidden = Some(match hidden {
+                    None => Arc::clone(set),
+                    Some(h) => Arc::new(h.or(set)),
+                });
+            }
+            if alone {
+                shown = Some(match shown {
+                    None => Arc::clone(set),
+                    Some(s) => Arc::new(s.and(set)),
+                });
+            }
+        }
+        // The default view (every event but the hidden ones, in time order): read from its
+        // end, its total from the count of events held, no pass over the rest.
+        let plain = EventFilter {
+            silenced: SilencedView::Hide,
+            snoozed: SnoozedView::Hide,
+            ..EventFilter::default()
         };
-        // The default view (every event but the muted ones, in time order): read from its
-        // end, its total from the counts, no pass over the rest.
-        if f.silenced == SilencedView::Hide
-            && only.is_none()
-            && *f
-                == (EventFilter {
-                    silenced: SilencedView::Hide,
-                    ..EventFilter::default()
-                })
-            && read.sort.by == SortKey::Time
-        {
-            if let Slot::Ready(columns) = &state.columns {
+        if only.is_none() && *f == plain && read.sort.by == SortKey::Time {
+            if let (Slot::Ready(columns), Some(hidden)) = (&state.columns, &hidden) {
                 let ascending = read.sort.descending != read.forward;
                 let held = i64::try_from(columns.held()).unwrap_or(i64::MAX);
                 let mut ids = columns.walk_ids(
-                    &muted.all,
+                    hidden,
                     ascending,
                     read.from.map(|(_, id)| id),
                     read.skip.saturating_add(read.want),
                 );
                 ids.drain(..read.skip.min(ids.len()));
                 return Ok(Some(IdPage {
-                    total: held - muted.all.len(),
+                    total: held - hidden.len(),
                     ids,
-                    silenced: muted.all.len(),
-                    muted: Some(muted),
+                    silenced: muted_all.as_ref().map_or(0, |m| m.len()),
+                    snoozed: snoozed.as_ref().map_or(0, |s| s.len()),
+                    muted,
                 }));
             }
         }
-        let within = |set: &Arc<Bits>| match &only {
-            None => Arc::clone(set),
-            Some(o) => Arc::new(o.and(set)),
-        };
         let count = IdRead {
             want: 0,
             skip: 0,
             ..*read
         };
-        let Some((silenced, _)) = scan(&state, Some(&within(&muted.all)), f, &count) else {
-            return Ok(None);
-        };
-        let (shown, exclude) = match (f.silenced, &only) {
-            // Every event but the muted: one pass over the columns skipping them.
-            (SilencedView::Hide, None) => (None, Some(Arc::clone(&muted.all))),
-            (SilencedView::Hide, Some(o)) => (Some(Arc::new(o.and_not(&muted.all))), None),
-            (SilencedView::Only, _) => (Some(within(&muted.all)), None),
-            (SilencedView::Show, _) => (only, None),
+        // How many events of the view each set holds, whatever the view does with them.
+        let mut counted = [0, 0];
+        for (n, set) in counted.iter_mut().zip([&muted_all, &snoozed]) {
+            if let Some(set) = set {
+                let within = match &only {
+                    None => Arc::clone(set),
+                    Some(o) => Arc::new(o.and(set)),
+                };
+                let Some((total, _)) = scan(&state, Some(&within), f, &count) else {
+                    return Ok(None);
+                };
+                *n = total;
+            }
+        }
+        let (shown, exclude) = match (shown, hidden) {
+            (Some(s), Some(h)) => (Some(Arc::new(s.and_not(&h))), None),
+            (s, h) => (s, h),
         };
         Ok(
             scan_except(&state, shown.as_deref(), exclude.as_deref(), f, read).map(
                 |(total, ids)| IdPage {
                     total,
                     ids,
-                    silenced,
-                    muted: Some(muted),
+                    silenced: counted[0],
+                    snoozed: counted[1],
+                    muted,
                 },
             ),
         )

@@ -13,7 +13,7 @@ pub(crate) mod totals;
 use crate::db::rows::{find_event, last_seq, max_id};
 use crate::db::Handle;
 use crate::error::Result;
-use crate::model::{EventFilter, EventQuery, Page, SilencedView, SortKey};
+use crate::model::{EventFilter, EventQuery, Page, SilencedView, SnoozedView, SortKey};
 use crate::read::memory::{IdRead, Memory};
 use planner::{assemble, plan, Known};
 use rusqlite::{params_from_iter, Connection};
@@ -41,14 +41,19 @@ pub(crate) fn list_events(
         Some(m) => m.silences_active(&tx, now)?,
         None => muting::active(&tx, now)?,
     };
-    let from_columns = match memory.filter(|_| muting || needs_columns(&q.filter)) {
-        Some(memory) => from_columns(&tx, memory, q, search.as_deref(), offset, now)?,
+    let snoozes = snoozed_at(&tx, now)?;
+    let snoozing = !snoozes.is_empty();
+    let snoozed: Vec<i64> = snoozes.iter().map(|(id, _)| *id).collect();
+    let from_columns = match memory.filter(|_| muting || snoozing || needs_columns(&q.filter)) {
+        Some(memory) => from_columns(&tx, memory, q, search.as_deref(), offset, now, &snoozed)?,
         None => None,
     };
     let page = match from_columns {
         Some(page) => page,
-        None if muting => muting::every_row(&tx, q, search.as_deref(), offset, now)?,
-        None if q.filter.silenced == SilencedView::Only => {
+        None if muting || snoozing => muting::every_row(&tx, q, search.as_deref(), offset, now)?,
+        None if q.filter.silenced == SilencedView::Only
+            || q.filter.snoozed == SnoozedView::Only =>
+        {
             let plan = plan(q, offset, Known::Nothing);
             assemble(q, &plan, Vec::new(), (0, true), last_seq(&tx)?)
         }
@@ -57,8 +62,18 @@ pub(crate) fn list_events(
     tx.finish()?;
     Ok(Page {
         silencing: muting,
+        next_wake: snoozes.iter().map(|(_, until)| *until).min(),
         ..page
     })
+}
+
+/// The events snoozed at `now`, each with the time it comes back (from the partial index of
+/// snoozed events: as many rows as there are snoozes).
+pub(crate) fn snoozed_at(conn: &Connection, now: i64) -> Result<Vec<(i64, i64)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, snoozed_until FROM events WHERE snoozed_until > ?1")?;
+    let rows = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Whether a view is answered from the reader's columns: when it filters by kind, source,
@@ -115,6 +130,7 @@ fn from_columns(
     search: Option<&str>,
     offset: i64,
     now: i64,
+    snoozed: &[i64],
 ) -> Result<Option<Page>> {
     let plan = plan(q, offset, Known::Nothing);
     let r = &plan.read;
@@ -125,7 +141,7 @@ fn from_columns(
         want: usize::try_from(r.limit.saturating_add(1)).unwrap_or(usize::MAX),
         skip: usize::try_from(r.offset).unwrap_or(usize::MAX),
     };
-    let Some(found) = memory.page_ids(tx, search, &q.filter, &read, now)? else {
+    let Some(found) = memory.page_ids(tx, search, &q.filter, &read, now, snoozed)? else {
         return Ok(None);
     };
     let total = found.total;
@@ -143,6 +159,7 @@ fn from_columns(
     }
     let mut page = assemble(q, &plan, rows, (total, true), last_seq(tx)?);
     page.silenced = found.silenced;
+    page.snoozed = found.snoozed;
     page.silenced_by = found.marks(page.rows.iter().map(|e| e.id));
     Ok(Some(page))
 }

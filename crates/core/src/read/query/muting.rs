@@ -1,12 +1,14 @@
-//! Views while a silence is active, without the reader's memory (a file whose ids the memory
-//! cannot hold, or a reader told not to use it): every row of the view is read and each is
-//! tested against the active silences. Slow at millions of events, and right: the memory's
+//! Views while a silence is active or an event is snoozed, without the reader's memory (a file
+//! whose ids the memory cannot hold, or a reader told not to use it): every row of the view is
+//! read and each is tested against the active silences and its snooze. Slow at millions of events, and right: the memory's
 //! answer is checked against it.
 
 use crate::db::rows::last_seq;
 use crate::db::silences;
 use crate::error::Result;
-use crate::model::{Compiled, EventQuery, Matcher, Page, SilenceMark, SilenceState, SilencedView};
+use crate::model::{
+    Compiled, EventQuery, Matcher, Page, SilenceMark, SilenceState, SilencedView, SnoozedView,
+};
 use crate::read::memory::muting::{read_subjects, SubjectRow};
 use crate::read::query::planner::{assemble, plan, sort_value, Known, Read};
 use crate::read::query::sql::{filter_where, read_rows, read_sql, HitCheck};
@@ -70,18 +72,26 @@ pub(crate) fn every_row(
         offset: 0,
     };
     let (sql, values) = read_sql(&w, search, HitCheck::AllHits, q.sort, &everything);
-    let mut silenced = 0;
+    let (mut silenced, mut snoozed) = (0, 0);
     let rows: Vec<(crate::model::Event, Option<i64>)> = read_rows(conn, &sql, &values)?
         .into_iter()
         .map(|e| {
             let by = silence_of(e.id);
             (e, by)
         })
-        .inspect(|(_, by)| silenced += i64::from(by.is_some()))
+        .inspect(|(e, by)| {
+            silenced += i64::from(by.is_some());
+            snoozed += i64::from(e.snoozed_at(now));
+        })
         .filter(|(_, by)| match q.filter.silenced {
             SilencedView::Hide => by.is_none(),
             SilencedView::Only => by.is_some(),
             SilencedView::Show => true,
+        })
+        .filter(|(e, _)| match q.filter.snoozed {
+            SnoozedView::Hide => !e.snoozed_at(now),
+            SnoozedView::Only => e.snoozed_at(now),
+            SnoozedView::Show => true,
         })
         .collect();
     let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
@@ -125,6 +135,7 @@ pub(crate) fn every_row(
     let events = picked.into_iter().map(|(e, _)| e.clone()).collect();
     let mut page = assemble(q, &plan, events, (total, true), last_seq(conn)?);
     page.silenced = silenced;
+    page.snoozed = snoozed;
     page.silenced_by = marks
         .into_iter()
         .filter(|m| page.rows.iter().any(|e| e.id == m.event_id))

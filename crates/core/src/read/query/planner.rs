@@ -149,6 +149,8 @@ pub(crate) fn assemble(
         silencing: false,
         silenced: 0,
         silenced_by: Vec::new(),
+        snoozed: 0,
+        next_wake: None,
     }
 }
 

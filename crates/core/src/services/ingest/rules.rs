@@ -42,6 +42,10 @@ pub enum Applied {
     Reopened {
         id: i64,
     },
+    /// An operator's snooze or wake, from a team's stream.
+    Snoozed {
+        id: i64,
+    },
     /// An operator's action refused: the event had changed since; `winner` made the change.
     Conflict {
         id: i64,

@@ -18,6 +18,8 @@
 //!   its limits ([`roster`]).
 //! - **silence messages** ([`SilenceMessage`]): an operator's new, edited or expired silence,
 //!   made at the time the message carries ([`silences`]).
+//! - **snooze messages** ([`SnoozeMessage`]): an operator's snooze or wake of events, checked
+//!   as at the time the message carries, kept like an action's outcomes.
 //!
 //! Every desk applies the same messages in the same order with the same rules, so every desk
 //! ends in the same state, conflicts and refusals included; each action's outcome is kept in
@@ -41,10 +43,12 @@ use std::sync::Arc;
 mod dump;
 pub mod roster;
 pub mod silences;
+mod snooze;
 
 pub use dump::dump;
 pub use roster::{RosterMessage, TeamRef};
 pub use silences::{silence_result, SilenceChange, SilenceMessage, SilenceResult};
+pub use snooze::SnoozeMessage;
 
 /// One event an action names: its team key and the version the operator saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -76,6 +80,7 @@ pub enum TeamMessage {
     Action(ActionMessage),
     Roster(RosterMessage),
     Silence(SilenceMessage),
+    Snooze(SnoozeMessage),
 }
 
 /// A new id for a message published from `desk`.
@@ -128,32 +133,48 @@ impl ActionMessage {
     pub fn validate(&self) -> Result<()> {
         check_text("id", &self.id)?;
         check_desk(&self.desk)?;
-        if self.targets.is_empty() || self.targets.len() > actions::MAX_BULK {
-            return Err(Error::invalid(
-                "targets",
-                format!("must name 1 to {} events", actions::MAX_BULK),
-            ));
-        }
-        let mut seen = std::collections::HashSet::new();
-        for t in &self.targets {
-            check_text("event", &t.event)?;
-            if t.expected_version < 1 {
-                return Err(Error::invalid("expectedVersion", "must be at least 1"));
-            }
-            if !seen.insert(&t.event) {
-                return Err(Error::invalid(
-                    "targets",
-                    format!("event {} is named twice", t.event),
-                ));
-            }
-        }
-        Ok(())
+        check_targets(&self.targets)
     }
 
     /// The message as published.
     pub fn to_body(&self) -> Vec<u8> {
         serde_json::to_vec(&TeamMessage::Action(self.clone())).unwrap_or_default()
     }
+}
+
+/// 1 to [`actions::MAX_BULK`] events, each once, with a version of at least 1.
+fn check_targets(targets: &[TeamTarget]) -> Result<()> {
+    if targets.is_empty() || targets.len() > actions::MAX_BULK {
+        return Err(Error::invalid(
+            "targets",
+            format!("must name 1 to {} events", actions::MAX_BULK),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in targets {
+        check_text("event", &t.event)?;
+        if t.expected_version < 1 {
+            return Err(Error::invalid("expectedVersion", "must be at least 1"));
+        }
+        if !seen.insert(&t.event) {
+            return Err(Error::invalid(
+                "targets",
+                format!("event {} is named twice", t.event),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The last millisecond of the year 9999: no message is made later.
+const MAX_TIME: i64 = 253_402_300_799_999;
+
+/// What a message that changes events names: its id, its desk, what it does, its targets.
+struct Targeted<'a> {
+    id: &'a str,
+    desk: &'a str,
+    verb: &'static str,
+    targets: &'a [TeamTarget],
 }
 
 /// The longest team stream name (its desks' source name, `team:STREAM`, is at most 64).
@@ -492,7 +513,7 @@ impl Context<'_, '_> {
         let Some(kind) = value.get("eventdesk") else {
             return self.alerts(value);
         };
-        if kind == "action" || kind == "silence" {
+        if kind == "action" || kind == "silence" || kind == "snooze" {
             self.action_id = value
                 .get("id")
                 .and_then(serde_json::Value::as_str)
@@ -504,6 +525,7 @@ impl Context<'_, '_> {
             Ok(TeamMessage::Action(action)) => self.action(user, action),
             Ok(TeamMessage::Roster(change)) => self.roster(user, change),
             Ok(TeamMessage::Silence(change)) => self.silence(user, change),
+            Ok(TeamMessage::Snooze(snooze)) => self.snooze(user, snooze),
             Err(e) => Ok(Outcome::Rejected(Error::invalid(
                 "body",
                 format!("is not an Eventdesk team message: {e}"),
@@ -640,17 +662,66 @@ impl Context<'_, '_> {
 
     /// An operator's action on each event it names, each outcome kept.
     fn action(&mut self, user: Option<&str>, message: ActionMessage) -> Result<Outcome> {
+        let action = message.action;
+        let targeted = Targeted {
+            id: &message.id,
+            desk: &message.desk,
+            verb: action.verb(),
+            targets: &message.targets,
+        };
+        self.on_targets(
+            user,
+            targeted,
+            message.validate(),
+            |w, id, version, operator| actions::apply(w, id, version, action, operator),
+            |id| match action {
+                Action::Acknowledge => Applied::Acknowledged { id },
+                Action::Complete => Applied::Completed { id },
+                Action::Reopen => Applied::Reopened { id },
+            },
+        )
+    }
+
+    /// An operator's snooze (or wake) of each event it names, checked as at the time the
+    /// message carries, each outcome kept.
+    fn snooze(&mut self, user: Option<&str>, message: SnoozeMessage) -> Result<Outcome> {
+        let (until, at) = (message.until, message.at);
+        let targeted = Targeted {
+            id: &message.id,
+            desk: &message.desk,
+            verb: message.verb(),
+            targets: &message.targets,
+        };
+        self.on_targets(
+            user,
+            targeted,
+            message.validate(),
+            |w, id, version, operator| actions::snooze_at(w, id, version, until, operator, at),
+            |id| Applied::Snoozed { id },
+        )
+    }
+
+    /// An operator's change (`apply`) to each event a message names, once per message id,
+    /// each outcome kept; `valid` is the message's own check.
+    fn on_targets(
+        &mut self,
+        user: Option<&str>,
+        message: Targeted<'_>,
+        valid: Result<()>,
+        apply: impl Fn(&mut WriteTxn<'_>, i64, i64, Actor) -> Result<crate::model::Event>,
+        done: impl Fn(i64) -> Applied,
+    ) -> Result<Outcome> {
         let member = match self.acting(user)? {
             Ok(member) => member,
             Err(refused) => return Ok(Outcome::Rejected(refused)),
         };
-        if let Err(e) = message.validate() {
+        if let Err(e) = valid {
             return Ok(Outcome::Rejected(e));
         }
         let conn = &*self.w;
-        let earlier = rows::action_applied_at(conn, &message.id)?
+        let earlier = rows::action_applied_at(conn, message.id)?
             .map(|at| format!("applied at offset {at}"))
-            .or(rows::action_refused(conn, &message.id)?.map(|_| "refused before".to_owned()));
+            .or(rows::action_refused(conn, message.id)?.map(|_| "refused before".to_owned()));
         if let Some(earlier) = earlier {
             return Ok(Outcome::Rejected(Error::Forbidden {
                 message: format!(
@@ -668,13 +739,7 @@ impl Context<'_, '_> {
             let id = rows::event_by_key(self.w, &target.event)?;
             let outcome = match id {
                 None => ActionOutcome::NotFound,
-                Some(id) => match actions::apply(
-                    self.w,
-                    id,
-                    target.expected_version,
-                    message.action,
-                    operator.clone(),
-                ) {
+                Some(id) => match apply(self.w, id, target.expected_version, operator.clone()) {
                     Ok(_) => ActionOutcome::Done,
                     Err(Error::Conflict { current, .. }) => ActionOutcome::Conflict {
                         winner: current.updated_by.as_text().into_owned(),
@@ -686,11 +751,7 @@ impl Context<'_, '_> {
                 },
             };
             applied.push(match (&outcome, id) {
-                (ActionOutcome::Done, Some(id)) => match message.action {
-                    Action::Acknowledge => Applied::Acknowledged { id },
-                    Action::Complete => Applied::Completed { id },
-                    Action::Reopen => Applied::Reopened { id },
-                },
+                (ActionOutcome::Done, Some(id)) => done(id),
                 (ActionOutcome::Conflict { winner }, Some(id)) => Applied::Conflict {
                     id,
                     winner: winner.clone(),
@@ -713,10 +774,10 @@ impl Context<'_, '_> {
                 &ActionRow {
                     offset: self.offset,
                     part,
-                    action_id: &message.id,
-                    desk: &message.desk,
+                    action_id: message.id,
+                    desk: message.desk,
                     operator: &member.user,
-                    action: message.action.verb(),
+                    action: message.verb,
                     event: &target.event,
                     expected_version: target.expected_version,
                     outcome: outcome.code(),

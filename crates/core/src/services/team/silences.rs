@@ -4,15 +4,12 @@
 //! and never go backwards in the log's order, so every desk makes the same versions with the
 //! same ids, starts and ends, whenever it reads the message.
 
-use super::{check_desk, check_text, new_id, TeamMessage};
+use super::{check_desk, check_text, new_id, TeamMessage, MAX_TIME};
 use crate::db::silences::{self, Made};
 use crate::db::{Handle, WriteTxn};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Silence, SilenceDraft, DEFAULT_MAX_SILENCE_MS};
 use serde::{Deserialize, Serialize};
-
-/// The last millisecond of the year 9999: no message is made later.
-const MAX_TIME: i64 = 253_402_300_799_999;
 
 /// A change to the team's silences, as its stream carries it:
 /// `{"eventdesk":"silence","id":"…","desk":"…","at":1800000000000,"change":{"add":{"draft":{…}}}}`.

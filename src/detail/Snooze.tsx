@@ -1,0 +1,100 @@
+// Snoozing an event from its detail pane: for a while, after which it comes back by itself
+// (or sooner, when its severity rises or someone wakes it). The core keeps the time; views
+// that hide snoozed events leave it out until then.
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { api, messageOf } from "../api";
+import type { BulkOutcome, Event } from "../bindings";
+import { ErrorLine } from "../controls";
+import { formatDateTime } from "../format";
+import { queryKeys } from "../queryKeys";
+
+/** How long a snooze lasts, from now: label and minutes. */
+const CHOICES: readonly (readonly [string, number])[] = [
+  ["15 minutes", 15],
+  ["1 hour", 60],
+  ["4 hours", 240],
+  ["1 day", 1_440],
+  ["1 week", 10_080],
+];
+
+/** What a snooze that did not apply says. */
+function refusal(outcome: BulkOutcome | undefined): string | null {
+  if (!outcome || outcome.outcome === "done") return null;
+  if (outcome.outcome === "conflict")
+    return `Event #${outcome.id} changed meanwhile: look at it again.`;
+  if (outcome.outcome === "notFound") return `Event #${outcome.id} is gone.`;
+  return outcome.reason;
+}
+
+/** "Snooze for …" on an event that is not completed; "Wake" on a snoozed one. */
+export function SnoozeControl({ event }: { event: Event }) {
+  const qc = useQueryClient();
+  const [minutes, setMinutes] = useState(60);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const until = event.snoozedUntil;
+  const snoozed = until !== null && until > Date.now();
+  // When the time passes the event comes back: its record is read again then.
+  useEffect(() => {
+    const wait = until === null ? 0 : until - Date.now();
+    if (wait <= 0 || wait > 2 ** 31 - 1) return;
+    const back = setTimeout(
+      () => void qc.invalidateQueries({ queryKey: queryKeys.event(event.id) }),
+      wait + 1,
+    );
+    return () => clearTimeout(back);
+  }, [qc, until, event.id]);
+  if (event.status === "completed" && !snoozed) return null;
+  const run = async (to: number | null) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const [outcome] = await api.snooze([event], to);
+      setError(refusal(outcome));
+      await qc.invalidateQueries({ queryKey: queryKeys.event(event.id) });
+      await qc.invalidateQueries({ queryKey: queryKeys.pages });
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="snooze">
+      {snoozed ? (
+        <>
+          <span className="snoozed-until">Snoozed until {formatDateTime(until)}</span>
+          <button type="button" disabled={busy} onClick={() => void run(null)}>
+            Wake
+          </button>
+        </>
+      ) : (
+        <>
+          <label>
+            Snooze for{" "}
+            <select
+              aria-label="Snooze for"
+              value={minutes}
+              onChange={(e) => setMinutes(Number(e.target.value))}
+            >
+              {CHOICES.map(([label, m]) => (
+                <option key={m} value={m}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => void run(Date.now() + minutes * 60_000)}
+          >
+            Snooze
+          </button>
+        </>
+      )}
+      <ErrorLine error={error} />
+    </div>
+  );
+}
