@@ -44,20 +44,24 @@ pub(crate) fn list_events(
     let snoozes = snoozed_at(&tx, now)?;
     let snoozing = !snoozes.is_empty();
     let snoozed: Vec<i64> = snoozes.iter().map(|(id, _)| *id).collect();
-    let from_columns = match memory.filter(|_| muting || snoozing || needs_columns(&q.filter)) {
+    // Only snoozed events: few, so the columns' sets answer (SQL would read the whole view).
+    let only_snoozed = snoozing && q.filter.snoozed == SnoozedView::Only;
+    let from_columns = match memory.filter(|_| muting || only_snoozed || needs_columns(&q.filter)) {
         Some(memory) => from_columns(&tx, memory, q, search.as_deref(), offset, now, &snoozed)?,
         None => None,
     };
     let page = match from_columns {
         Some(page) => page,
-        None if muting || snoozing => muting::every_row(&tx, q, search.as_deref(), offset, now)?,
+        None if muting || only_snoozed => {
+            muting::every_row(&tx, q, search.as_deref(), offset, now)?
+        }
         None if q.filter.silenced == SilencedView::Only
             || q.filter.snoozed == SnoozedView::Only =>
         {
             let plan = plan(q, offset, Known::Nothing);
             assemble(q, &plan, Vec::new(), (0, true), last_seq(&tx)?)
         }
-        None => from_sql(&tx, memory, q, search.as_deref(), offset)?,
+        None => from_sql(&tx, memory, q, search.as_deref(), offset, (&snoozed, now))?,
     };
     tx.finish()?;
     Ok(Page {
@@ -89,16 +93,26 @@ pub(crate) fn needs_columns(f: &EventFilter) -> bool {
         || !f.labels.is_empty()
 }
 
-/// A page read by SQL: the total first, then the page's rows along the order's index.
+/// A page read by SQL: the total first, then the page's rows along the order's index. The
+/// events `snoozed` at `now` (few) are counted by id; a view that hides them leaves them out
+/// of its total and of the rows it walks.
 fn from_sql(
     tx: &Connection,
     memory: Option<&Memory>,
     q: &EventQuery,
     search: Option<&str>,
     offset: i64,
+    (snoozed, now): (&[i64], i64),
 ) -> Result<Page> {
-    let (total, exact) = totals::view_total(tx, memory, &q.filter, search)?;
-    let dense = q.position.is_none()
+    let (mut total, exact) = totals::view_total(tx, memory, &q.filter, search)?;
+    let in_view = totals::among(tx, &q.filter, search, snoozed)?;
+    let hide = in_view > 0 && q.filter.snoozed == SnoozedView::Hide;
+    if hide {
+        // A lower bound less the snoozed is still one.
+        total -= in_view;
+    }
+    let dense = !hide
+        && q.position.is_none()
         && q.sort.by == SortKey::Time
         && q.filter == EventFilter::default()
         && exact
@@ -112,13 +126,22 @@ fn from_sql(
             dense,
         },
     );
-    let w = filter_where(&q.filter, Some(q.sort.by));
+    let mut w = filter_where(&q.filter, Some(q.sort.by));
+    if hide {
+        w.add(
+            "(snoozed_until IS NULL OR snoozed_until <= ?)",
+            [rusqlite::types::Value::Integer(now)],
+        );
+    }
     let read = planner::Read {
         limit: plan.read.limit + 1,
         ..plan.read
     };
     let rows = sql::rows(tx, memory, &q.filter, &w, search, q.sort, &read)?;
-    Ok(assemble(q, &plan, rows, (total, exact), last_seq(tx)?))
+    Ok(Page {
+        snoozed: in_view,
+        ..assemble(q, &plan, rows, (total, exact), last_seq(tx)?)
+    })
 }
 
 /// A page read from one pass over the reader's columns: the exact total and the page's ids,

@@ -31,6 +31,36 @@ pub(crate) fn view_total(
     counted_total(conn, f, search)
 }
 
+/// How many of `ids` (a few: the events snoozed now) the view of `f` and `search` holds, read
+/// by id.
+pub(crate) fn among(
+    conn: &Connection,
+    f: &EventFilter,
+    search: Option<&str>,
+    ids: &[i64],
+) -> Result<i64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut w = filter_where(f, None);
+    if let Some(fts) = search {
+        w.add(
+            "events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)",
+            [Value::Text(fts.to_owned())],
+        );
+    }
+    let list = serde_json::to_string(ids).map_err(crate::error::Error::storage)?;
+    let sql = format!(
+        "SELECT count(*) FROM json_each(?) AS snoozed CROSS JOIN events \
+         ON events.id = snoozed.value {}",
+        w.sql()
+    );
+    let values = std::iter::once(Value::Text(list)).chain(w.values);
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(values), |r| r.get(0))?)
+}
+
 /// The view's total: from the maintained counts when the filter allows, otherwise counted up
 /// to [`COUNT_LIMIT`] ([`SEARCH_COUNT_LIMIT`] for a search).
 pub(crate) fn counted_total(
