@@ -284,6 +284,11 @@ export type AppSettings = {
 	/**  Rows per page when a view does not say. */
 	pageSize: number,
 	density: Density,
+	/**
+	 *  The longest a silence made at this desk may last, in days (a team's silences obey the
+	 *  team's limit instead).
+	 */
+	maxSilenceDays: number,
 };
 
 /**  What happened to one event of a bulk request. */

@@ -4,8 +4,10 @@ import { useSettings } from "./settings";
 import { Check, ErrorLine, PageSizeSelect } from "../controls";
 
 const SEVERITIES: Severity[] = ["critical", "error", "warning", "info"];
+/** How long a silence made at this desk may last: the choices offered (the core takes 1 to 365). */
+const SILENCE_DAYS = [1, 3, 7, 14, 30, 90, 180, 365];
 
-/** Theme, row density, notifications, sounds, tray behaviour and page size; each change is saved at once. */
+/** Theme, row density, notifications, sounds, tray behaviour, page size and the longest silence; each change is saved at once. */
 export function SettingsPanel() {
   const { settings, error, save } = useSettings();
   const change = (next: Partial<AppSettings>) => settings && save.mutate({ ...settings, ...next });
@@ -66,6 +68,20 @@ export function SettingsPanel() {
               value={settings.pageSize}
               onChange={(pageSize) => change({ pageSize })}
             />
+          </label>
+          <label>
+            Longest silence
+            <select
+              id="setting-max-silence"
+              value={settings.maxSilenceDays}
+              onChange={(e) => change({ maxSilenceDays: Number(e.target.value) })}
+            >
+              {SILENCE_DAYS.map((d) => (
+                <option key={d} value={d}>
+                  {d === 1 ? "1 day" : `${d} days`}
+                </option>
+              ))}
+            </select>
           </label>
           {save.isPending && <span className="saving">Saving…</span>}
           <ErrorLine error={save.isError ? `Settings not saved: ${messageOf(save.error)}` : null} />

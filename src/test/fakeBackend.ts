@@ -98,6 +98,7 @@ export class FakeBackend {
     closeToTray: false,
     pageSize: 50,
     density: "comfortable",
+    maxSilenceDays: 30,
   };
   /** What the save dialog answers (null: the operator closed it). */
   savePath: string | null = "/tmp/view.csv";

@@ -28,6 +28,8 @@ describe("settings", () => {
     await waitFor(() => expect(backend.settings.sounds.critical).toBe(true));
     await user.click(screen.getByLabelText("Keep running in the tray when the window is closed"));
     await waitFor(() => expect(backend.settings.closeToTray).toBe(true));
+    await user.selectOptions(screen.getByLabelText("Longest silence"), "7");
+    await waitFor(() => expect(backend.settings.maxSilenceDays).toBe(7));
     expect(backend.settings.theme).toBe("dark");
   });
 

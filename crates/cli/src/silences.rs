@@ -7,9 +7,9 @@ use crate::inspect::open_for_reading;
 use crate::local::open_for_writing;
 use crate::team::stream_name;
 use eventdesk_core::db::silences;
-use eventdesk_core::model::{matchers_text, parse_matchers, DEFAULT_MAX_SILENCE_MS};
+use eventdesk_core::model::{matchers_text, parse_matchers};
 use eventdesk_core::services::team::{SilenceChange, SilenceMessage};
-use eventdesk_core::{Actor, Clock, CommitFeed, Error, SilenceDraft, SystemClock};
+use eventdesk_core::{Actor, AppSettings, Clock, CommitFeed, Error, SilenceDraft, SystemClock};
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand)]
@@ -128,8 +128,12 @@ fn add(args: AddArgs) -> Result<(), Error> {
     };
     let db = match (&args.target.stream, &args.target.db) {
         (Some(stream), _) => {
-            // Checked as every desk will check it, so that a mistake names its field here.
-            draft.check(now, DEFAULT_MAX_SILENCE_MS)?;
+            // Checked as every desk will check it (the length against the longest any team
+            // allows: the team's own limit is in its log), so that a mistake names its field.
+            draft.check(
+                now,
+                i64::from(*AppSettings::SILENCE_DAYS.end()) * 86_400_000,
+            )?;
             return args
                 .target
                 .publish(stream, now, SilenceChange::Add { draft });
@@ -138,14 +142,10 @@ fn add(args: AddArgs) -> Result<(), Error> {
         (None, None) => return Err(Error::invalid("db", "name a file (--db) or a stream")),
     };
     let mut conn = open_for_writing(db)?;
+    let max = AppSettings::load_from(&conn).0.max_silence_ms();
     let (feed, _rx) = CommitFeed::new();
     let silence = feed.write(&mut conn, &SystemClock, |w| {
-        silences::add(
-            w,
-            &draft,
-            &author,
-            eventdesk_core::model::DEFAULT_MAX_SILENCE_MS,
-        )
+        silences::add(w, &draft, &author, max)
     })?;
     let matches = eventdesk_core::read::query::preview_silence(&mut conn, &silence.matchers)?;
     let mut value = serde_json::to_value(&silence).map_err(Error::storage)?;

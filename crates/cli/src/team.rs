@@ -208,6 +208,7 @@ pub fn create_team(args: CreateTeamArgs) -> Result<(), Error> {
         }],
         remove: vec![],
         limits: Some(args.limits.limits()),
+        max_silence_days: None,
     };
     message.validate(&founder.admin)?;
     runtime()?.block_on(async {
@@ -253,6 +254,9 @@ pub struct RosterArgs {
     max_message: Option<u32>,
     #[arg(long, requires = "max_message")]
     max_alerts: Option<u32>,
+    /// The longest the team's silences may last, in days (1 to 365; 30 until set).
+    #[arg(long)]
+    max_silence_days: Option<u32>,
 }
 
 /// `USER=ROLE` or `USER=ROLE:NAME`.
@@ -289,6 +293,7 @@ pub fn roster(args: RosterArgs) -> Result<(), Error> {
                 max_message,
                 max_alerts,
             }),
+        max_silence_days: args.max_silence_days,
     };
     // The founder is not known here: every desk checks that it stays an admin.
     message.validate("")?;

@@ -4,3 +4,6 @@
 -- of the message is applied once.
 ALTER TABLE silences ADD COLUMN origin TEXT;
 CREATE UNIQUE INDEX silences_by_origin ON silences (origin) WHERE origin IS NOT NULL;
+
+-- The longest a team's silences may last, in days: set by its admins in the log.
+ALTER TABLE team_binding ADD COLUMN max_silence_days INTEGER NOT NULL DEFAULT 30;

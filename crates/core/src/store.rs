@@ -9,7 +9,7 @@ use crate::db::{self, actions, catch_up, rows, Access, Check, CommitFeed, Conn, 
 use crate::error::{Error, Result};
 use crate::model::{
     Action, Actor, BulkOutcome, CatchUp, ChangeSet, Event, EventDetail, EventFilter, EventQuery,
-    HistoryPage, Matcher, Page, Silence, SilenceDraft, Sort, Tally, Target, DEFAULT_MAX_SILENCE_MS,
+    HistoryPage, Matcher, Page, Silence, SilenceDraft, Sort, Tally, Target,
 };
 use crate::read::query::Facets;
 use crate::read::Reader;
@@ -298,7 +298,15 @@ impl Store {
 
     /// Makes a silence from `draft`, by `author` (the operator at this desk, or a named one).
     pub fn add_silence(&self, draft: &SilenceDraft, author: &Actor) -> Result<Silence> {
-        self.write(|w| db::silences::add(w, draft, author, DEFAULT_MAX_SILENCE_MS))
+        let max = self.max_silence_ms();
+        self.write(|w| db::silences::add(w, draft, author, max))
+    }
+
+    /// The longest a silence made at this desk may last (its preferences say).
+    fn max_silence_ms(&self) -> i64 {
+        crate::services::preferences::AppSettings::load(self)
+            .0
+            .max_silence_ms()
     }
 
     /// Edits silence `id`, which must still be at version `expected` (a new version).
@@ -309,7 +317,8 @@ impl Store {
         draft: &SilenceDraft,
         author: &Actor,
     ) -> Result<Silence> {
-        self.write(|w| db::silences::edit(w, id, expected, draft, author, DEFAULT_MAX_SILENCE_MS))
+        let max = self.max_silence_ms();
+        self.write(|w| db::silences::edit(w, id, expected, draft, author, max))
     }
 
     /// Ends silence `id` now (a new version).

@@ -33,6 +33,7 @@ fn settings_default_until_saved_then_survive_reopening_the_file() {
         close_to_tray: true,
         page_size: 100,
         density: Density::Compact,
+        max_silence_days: 7,
     };
     chosen.save(&f.store).unwrap();
 
@@ -60,7 +61,54 @@ fn invalid_settings_are_refused_and_nothing_is_written() {
         Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "pageSize"),
         other => panic!("expected InvalidInput, got {other:?}"),
     }
+    for days in [0, 366] {
+        let bad = AppSettings {
+            max_silence_days: days,
+            ..AppSettings::default()
+        };
+        match bad.save(&f.store) {
+            Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "maxSilenceDays"),
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
     assert_eq!(AppSettings::load(&f.store).0, good);
+}
+
+#[test]
+fn a_silence_longer_than_the_desks_setting_is_refused_saying_so() {
+    use eventdesk_core::model::parse_matchers;
+    use eventdesk_core::{Actor, Clock, SilenceDraft};
+    let f = Fixture::new();
+    let now = f.clock.now_ms();
+    let draft = |days: i64| SilenceDraft {
+        matchers: parse_matchers("source=db-7").unwrap(),
+        starts_at: None,
+        ends_at: now + days * 86_400_000,
+        comment: "maintenance".into(),
+    };
+    // 30 days by default; a desk may allow up to a year, or less.
+    assert!(f.store.add_silence(&draft(31), &Actor::User).is_err());
+    AppSettings {
+        max_silence_days: 90,
+        ..AppSettings::default()
+    }
+    .save(&f.store)
+    .unwrap();
+    f.store.add_silence(&draft(60), &Actor::User).unwrap();
+    AppSettings {
+        max_silence_days: 2,
+        ..AppSettings::default()
+    }
+    .save(&f.store)
+    .unwrap();
+    match f.store.add_silence(&draft(3), &Actor::User) {
+        Err(Error::InvalidInput { field, message }) => {
+            assert_eq!(field, "endsAt");
+            assert!(message.contains("2 days"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(f.store.silences().unwrap().len(), 1);
 }
 
 #[test]

@@ -235,6 +235,7 @@ fn a_hundred_thousand_random_and_extreme_calls_never_panic_and_fail_with_typed_e
                 control.update(config).map(drop)
             }
             8 => AppSettings {
+                max_silence_days: g.0.random_range(0..400),
                 theme: [Theme::System, Theme::Light, Theme::Dark][g.0.random_range(0..3)],
                 notifications: g.0.random(),
                 sounds: Default::default(),

@@ -39,6 +39,7 @@ fn founding_roster() -> Vec<u8> {
         ],
         remove: vec![],
         limits: None,
+        max_silence_days: None,
     }
     .to_body()
 }
@@ -429,6 +430,7 @@ fn who_acts_is_the_user_rabbitmq_proved_and_the_roster_allows() {
             set,
             remove: remove.into_iter().map(str::to_owned).collect(),
             limits: None,
+            max_silence_days: None,
         }
         .to_body()
     };
@@ -584,6 +586,7 @@ fn oversized_and_republished_messages_are_refused_alike_and_the_stream_goes_on()
         set: vec![],
         remove: vec![],
         limits: Some(limits),
+        max_silence_days: None,
     };
     r.apply(&[by("alice", 5, &raise.to_body())]).unwrap();
     assert_eq!(r.max_message(), 512 * 1024);
@@ -908,4 +911,50 @@ fn a_teams_snoozes_are_checked_at_the_time_they_carry_and_every_desk_applies_the
         events(&a),
         [("1".to_owned(), Some(t + HOUR)), ("2".to_owned(), None)]
     );
+}
+
+#[test]
+fn a_teams_silences_last_no_longer_than_its_admins_allow() {
+    const DAY: i64 = 86_400_000;
+    let t = T0 + 60_000;
+    let add = |days: i64| SilenceChange::Add {
+        draft: silence_draft("source=db-7", t + days * DAY, "maintenance"),
+    };
+    let limit = |id: &str, days: u32| {
+        RosterMessage {
+            id: id.into(),
+            set: vec![],
+            remove: vec![],
+            limits: None,
+            max_silence_days: Some(days),
+        }
+        .to_body()
+    };
+    let messages = vec![
+        by("alice", 0, &founding_roster()),
+        // 30 days until the admins say otherwise.
+        by("bob", 1, &silence("b1", t, add(31))),
+        by("alice", 2, &limit("a1", 90)),
+        by("bob", 3, &silence("b2", t, add(60))),
+        // An operator cannot change it; nor can an admin set it out of range.
+        by("bob", 4, &limit("b3", 365)),
+        by("alice", 5, &limit("a2", 0)),
+        by("alice", 6, &limit("a3", 2)),
+        by("bob", 7, &silence("b4", t, add(3))),
+    ];
+    let f = Fixture::new();
+    let outcomes = replica(&f).apply(&messages).unwrap();
+    let refused: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| matches!(o, Outcome::Rejected(_)))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(refused, [1, 4, 5, 7], "{outcomes:#?}");
+    assert!(
+        matches!(&outcomes[7], Outcome::Rejected(e) if e.to_string().contains("2 days")),
+        "{:?}",
+        outcomes[7]
+    );
+    assert_eq!(f.store.silences().unwrap().len(), 1);
 }

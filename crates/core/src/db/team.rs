@@ -21,6 +21,8 @@ pub struct Binding {
     /// The last message this desk applied: its offset and digest.
     pub last: Option<(i64, String)>,
     pub limits: MessageLimits,
+    /// The longest the team's silences may last, in days.
+    pub max_silence_days: u32,
 }
 
 /// The file's binding, if it is a team file.
@@ -29,7 +31,7 @@ pub fn binding(conn: &impl Handle) -> Result<Option<Binding>> {
     Ok(conn
         .prepare_cached(
             "SELECT stream, admin, first_offset, first_digest, last_offset, last_digest, \
-             max_message, max_alerts FROM team_binding",
+             max_message, max_alerts, max_silence_days FROM team_binding",
         )?
         .query_row([], |r| {
             let pair = |o: Option<i64>, d: Option<String>| o.zip(d);
@@ -42,6 +44,7 @@ pub fn binding(conn: &impl Handle) -> Result<Option<Binding>> {
                     max_message: r.get(6)?,
                     max_alerts: r.get(7)?,
                 },
+                max_silence_days: r.get(8)?,
             })
         })
         .optional()?)
@@ -85,6 +88,14 @@ pub fn set_limits(w: &WriteTxn<'_>, limits: MessageLimits) -> Result<()> {
     w.tx()
         .prepare_cached("UPDATE team_binding SET max_message = ?1, max_alerts = ?2")?
         .execute(params![limits.max_message, limits.max_alerts])?;
+    Ok(())
+}
+
+/// Sets the longest the team's silences may last, in days.
+pub fn set_max_silence_days(w: &WriteTxn<'_>, days: u32) -> Result<()> {
+    w.tx()
+        .prepare_cached("UPDATE team_binding SET max_silence_days = ?1")?
+        .execute([days])?;
     Ok(())
 }
 

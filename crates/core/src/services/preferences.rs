@@ -1,5 +1,5 @@
-//! The operator's preferences: theme, notifications, sounds, tray behaviour, page size and row
-//! density. Kept in the database's `settings` table, so they survive restarts and travel with
+//! The operator's preferences: theme, notifications, sounds, tray behaviour, page size, row
+//! density, and the longest a silence made at this desk may last. Kept in the database's `settings` table, so they survive restarts and travel with
 //! the file.
 
 use crate::error::{Error, Result};
@@ -52,6 +52,9 @@ pub struct AppSettings {
     /// Rows per page when a view does not say.
     pub page_size: i64,
     pub density: Density,
+    /// The longest a silence made at this desk may last, in days (a team's silences obey the
+    /// team's limit instead).
+    pub max_silence_days: u32,
 }
 
 impl Default for AppSettings {
@@ -63,14 +66,28 @@ impl Default for AppSettings {
             close_to_tray: false,
             page_size: 50,
             density: Density::Comfortable,
+            max_silence_days: 30,
         }
     }
 }
 
 impl AppSettings {
     pub const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
+    /// A silence may be allowed to last 1 day to a year.
+    pub const SILENCE_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
+
+    /// The longest a silence may last, in ms.
+    pub fn max_silence_ms(&self) -> i64 {
+        i64::from(self.max_silence_days) * 86_400_000
+    }
 
     pub fn validate(&self) -> Result<()> {
+        if !Self::SILENCE_DAYS.contains(&self.max_silence_days) {
+            return Err(Error::invalid(
+                "maxSilenceDays",
+                format!("must be 1 to 365 days, got {}", self.max_silence_days),
+            ));
+        }
         if !Self::PAGE_SIZES.contains(&self.page_size) {
             return Err(Error::invalid(
                 "pageSize",
@@ -88,8 +105,21 @@ impl AppSettings {
     /// saved (by an older version) take their defaults; unreadable preferences, and values that
     /// no longer pass [`AppSettings::validate`], fall back to the defaults with a warning.
     pub fn load(store: &Store) -> (AppSettings, Vec<String>) {
+        AppSettings::from_saved(store.load_setting::<serde_json::Value>(APP_SETTINGS))
+    }
+
+    /// [`AppSettings::load`] from a connection of the caller's (the tool's).
+    pub fn load_from(conn: &impl crate::db::Handle) -> (AppSettings, Vec<String>) {
+        let saved = crate::db::rows::setting(conn, APP_SETTINGS).and_then(|text| {
+            text.map(|t| serde_json::from_str(&t).map_err(Error::storage))
+                .transpose()
+        });
+        AppSettings::from_saved(saved)
+    }
+
+    fn from_saved(saved: Result<Option<serde_json::Value>>) -> (AppSettings, Vec<String>) {
         let defaults = AppSettings::default();
-        let saved = match store.load_setting::<serde_json::Value>(APP_SETTINGS) {
+        let saved = match saved {
             Ok(Some(saved)) => saved,
             Ok(None) => return (defaults, Vec::new()),
             Err(e) => {
@@ -119,7 +149,12 @@ impl AppSettings {
             warnings.push(format!(
                 "A saved preference was out of range ({e}); its default is used."
             ));
-            s.page_size = defaults.page_size;
+            if !Self::PAGE_SIZES.contains(&s.page_size) {
+                s.page_size = defaults.page_size;
+            }
+            if !Self::SILENCE_DAYS.contains(&s.max_silence_days) {
+                s.max_silence_days = defaults.max_silence_days;
+            }
         }
         (s, warnings)
     }

@@ -438,15 +438,19 @@ impl TeamDesk {
     /// threads.
     pub fn silence(&self, change: SilenceChange) -> Result<Silence, Error> {
         let at = eventdesk_core::clock::now_ms();
+        let max = eventdesk_core::db::team::binding(&*self.reader())?
+            .map_or(DEFAULT_MAX_SILENCE_MS, |b| {
+                i64::from(b.max_silence_days) * 86_400_000
+            });
         let current = |id: i64| {
             eventdesk_core::db::silences::find(&*self.reader(), id)?
                 .ok_or_else(|| Error::invalid("id", format!("there is no silence {id}")))
         };
         match &change {
-            SilenceChange::Add { draft } => draft.check(at, DEFAULT_MAX_SILENCE_MS).map(drop)?,
+            SilenceChange::Add { draft } => draft.check(at, max).map(drop)?,
             SilenceChange::Edit { silence, draft, .. } => {
                 current(*silence)?;
-                draft.check(at, DEFAULT_MAX_SILENCE_MS).map(drop)?;
+                draft.check(at, max).map(drop)?;
             }
             SilenceChange::Expire { silence, .. } => current(*silence).map(drop)?,
         }

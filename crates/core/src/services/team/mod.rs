@@ -602,6 +602,9 @@ impl Context<'_, '_> {
             rows::set_limits(self.w, limits)?;
             *self.limits = limits;
         }
+        if let Some(days) = change.max_silence_days {
+            rows::set_max_silence_days(self.w, days)?;
+        }
         tracing::debug!(admin = %member.user, offset = self.offset, "roster changed");
         Ok(Outcome::Applied(Vec::new()))
     }
@@ -649,7 +652,8 @@ impl Context<'_, '_> {
             Ok(author) => author,
             Err(e) => return Ok(Outcome::Rejected(Error::invalid("user_id", e))),
         };
-        match silences::apply(self.w, &message, &author) {
+        let max_days = rows::binding(&*self.w)?.map_or(30, |b| b.max_silence_days);
+        match silences::apply(self.w, &message, &author, i64::from(max_days) * 86_400_000) {
             Ok(silence) => {
                 tracing::debug!(operator = %member.user, silence = silence.id,
                                 version = silence.version, "silence applied");

@@ -75,6 +75,9 @@ pub struct RosterMessage {
     /// New limits for the team's messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<MessageLimits>,
+    /// The longest the team's silences may last from now on, in days (1 to 365).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_silence_days: Option<u32>,
 }
 
 /// The most roster changes one message makes.
@@ -91,7 +94,11 @@ impl RosterMessage {
                 format!("one message changes at most {MAX_CHANGES} users"),
             ));
         }
-        if self.set.is_empty() && self.remove.is_empty() && self.limits.is_none() {
+        if self.set.is_empty()
+            && self.remove.is_empty()
+            && self.limits.is_none()
+            && self.max_silence_days.is_none()
+        {
             return Err(Error::invalid("roster", "changes nothing"));
         }
         let mut named = std::collections::HashSet::new();
@@ -122,6 +129,15 @@ impl RosterMessage {
         }
         if let Some(limits) = &self.limits {
             check_limits(limits)?;
+        }
+        if self
+            .max_silence_days
+            .is_some_and(|d| !crate::services::preferences::AppSettings::SILENCE_DAYS.contains(&d))
+        {
+            return Err(Error::invalid(
+                "maxSilenceDays",
+                "a silence may be allowed to last 1 to 365 days",
+            ));
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use super::{check_desk, check_text, new_id, TeamMessage, MAX_TIME};
 use crate::db::silences::{self, Made};
 use crate::db::{Handle, WriteTxn};
 use crate::error::{Error, Result};
-use crate::model::{Actor, Silence, SilenceDraft, DEFAULT_MAX_SILENCE_MS};
+use crate::model::{Actor, Silence, SilenceDraft};
 use serde::{Deserialize, Serialize};
 
 /// A change to the team's silences, as its stream carries it:
@@ -97,12 +97,13 @@ impl SilenceMessage {
     }
 }
 
-/// Applies `message` from `author` (an operator the roster allows): `Err(InvalidInput)` is a
-/// refusal every desk makes alike.
+/// Applies `message` from `author` (an operator the roster allows), for silences of at most
+/// `max_length` ms (the team's limit): `Err(InvalidInput)` is a refusal every desk makes alike.
 pub(super) fn apply(
     w: &mut WriteTxn<'_>,
     message: &SilenceMessage,
     author: &Actor,
+    max_length: i64,
 ) -> Result<Silence> {
     message.validate()?;
     // The log's time for silences never goes backwards: a desk whose clock is behind makes
@@ -113,7 +114,7 @@ pub(super) fn apply(
     let made = Made {
         author,
         at,
-        max_length: DEFAULT_MAX_SILENCE_MS,
+        max_length,
         origin: Some(&message.id),
     };
     match &message.change {
