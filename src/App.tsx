@@ -246,6 +246,13 @@ export function App() {
                         rows.filter((r) => selection.selected.has(r.id)),
                       )
                     }
+                    onSnooze={(until) =>
+                      void actions.runBulk(
+                        "snooze",
+                        rows.filter((r) => selection.selected.has(r.id)),
+                        until,
+                      )
+                    }
                     onClear={() => selection.set([])}
                   />
                 )}

@@ -10,7 +10,7 @@ import { formatDateTime } from "../format";
 import { queryKeys } from "../queryKeys";
 
 /** How long a snooze lasts, from now: label and minutes. */
-const CHOICES: readonly (readonly [string, number])[] = [
+export const SNOOZE_CHOICES: readonly (readonly [string, number])[] = [
   ["15 minutes", 15],
   ["1 hour", 60],
   ["4 hours", 240],
@@ -78,7 +78,7 @@ export function SnoozeControl({ event }: { event: Event }) {
               value={minutes}
               onChange={(e) => setMinutes(Number(e.target.value))}
             >
-              {CHOICES.map(([label, m]) => (
+              {SNOOZE_CHOICES.map(([label, m]) => (
                 <option key={m} value={m}>
                   {label}
                 </option>

@@ -61,3 +61,28 @@ describe("snooze", () => {
     await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]), { timeout: 3_000 });
   });
 });
+
+describe("bulk snooze", () => {
+  it("snoozes the ticked rows for the chosen time and says how it went", async () => {
+    const backend = new FakeBackend(4);
+    backend.events.find((e) => e.id === 3)!.status = "completed";
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([4, 3, 2, 1]));
+    for (const id of [4, 3, 2]) await user.click(screen.getByLabelText(`Select event ${id}`));
+    await user.selectOptions(screen.getByRole("combobox", { name: "Snooze selected for" }), "15");
+    const before = Date.now();
+    await user.click(screen.getByRole("button", { name: "Snooze selected" }));
+    await waitFor(() => expect(rowIds()).toEqual([3, 1]));
+    expect(
+      await screen.findByText(/^Snoozed 2 · 0 conflicts · 0 not found · 1 skipped/),
+    ).toBeInTheDocument();
+    const until = (
+      backend.calls.filter((c) => c.cmd === "snooze_events").at(-1)?.args as {
+        until: number;
+      }
+    ).until;
+    expect(until - before).toBeGreaterThanOrEqual(15 * 60_000);
+    expect(until - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+    expect(screen.getByText("2 snoozed")).toBeInTheDocument();
+  });
+});

@@ -1,14 +1,19 @@
+import { useState } from "react";
 import type { Action } from "../bindings";
+import { SNOOZE_CHOICES } from "../detail/Snooze";
 
 type Props = {
   count: number;
   busy: boolean;
   onBulk: (action: Action) => void;
+  /** Snoozes the selected rows until then (Unix ms). */
+  onSnooze: (until: number) => void;
   onClear: () => void;
 };
 
 /** Shown while rows are selected: one command for all of them. */
-export function BulkBar({ count, busy, onBulk, onClear }: Props) {
+export function BulkBar({ count, busy, onBulk, onSnooze, onClear }: Props) {
+  const [minutes, setMinutes] = useState(60);
   return (
     <div className="bulk-bar" role="region" aria-label="Selection">
       <span>{count} selected</span>
@@ -17,6 +22,20 @@ export function BulkBar({ count, busy, onBulk, onClear }: Props) {
       </button>
       <button type="button" disabled={busy} onClick={() => onBulk("acknowledge")}>
         Acknowledge selected
+      </button>
+      <select
+        aria-label="Snooze selected for"
+        value={minutes}
+        onChange={(e) => setMinutes(Number(e.target.value))}
+      >
+        {SNOOZE_CHOICES.map(([label, m]) => (
+          <option key={m} value={m}>
+            {label}
+          </option>
+        ))}
+      </select>
+      <button type="button" disabled={busy} onClick={() => onSnooze(Date.now() + minutes * 60_000)}>
+        Snooze selected
       </button>
       <button type="button" onClick={onClear}>
         Clear selection

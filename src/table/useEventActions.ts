@@ -1,9 +1,11 @@
 // The operator's actions from the table, the detail pane and the keyboard: one event at a time
 // (a conflict shows the current row and offers the action again on it) or the ticked rows.
+import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import { actionLabel, actionsFor, api, CommandError, describeChange, messageOf } from "../api";
 import type { Action, BulkOutcome, Event } from "../bindings";
 import type { Notice, Tone } from "../window/notices";
+import { queryKeys } from "../queryKeys";
 
 const pastTense: Record<Action, string> = {
   acknowledge: "Acknowledged",
@@ -11,11 +13,12 @@ const pastTense: Record<Action, string> = {
   reopen: "Reopened",
 };
 
-/** "Completed 4 · 1 conflict · 1 not found · 0 skipped" */
-export function summarise(action: Action, outcomes: BulkOutcome[]): string {
+/** "Completed 4 · 1 conflict · 1 not found · 0 skipped" (or "Snoozed …"). */
+export function summarise(action: Action | "snooze", outcomes: BulkOutcome[]): string {
   const count = (o: BulkOutcome["outcome"]) => outcomes.filter((x) => x.outcome === o).length;
   const conflicts = count("conflict");
-  return `${pastTense[action]} ${count("done")} · ${conflicts} ${conflicts === 1 ? "conflict" : "conflicts"} · ${count("notFound")} not found · ${count("skipped")} skipped`;
+  const done = action === "snooze" ? "Snoozed" : pastTense[action];
+  return `${done} ${count("done")} · ${conflicts} ${conflicts === 1 ? "conflict" : "conflicts"} · ${count("notFound")} not found · ${count("skipped")} skipped`;
 }
 
 type Deps = {
@@ -29,6 +32,7 @@ type Deps = {
 export function useEventActions({ showRow, notify, select }: Deps) {
   const [busy, setBusy] = useState<ReadonlySet<number>>(new Set());
   const [bulkBusy, setBulkBusy] = useState(false);
+  const qc = useQueryClient();
 
   const run = useCallback(
     async (action: Action, event: Event) => {
@@ -67,12 +71,16 @@ export function useEventActions({ showRow, notify, select }: Deps) {
     [notify, showRow],
   );
 
+  /** `action` on the ticked rows, or a snooze of them until `until`. */
   const runBulk = useCallback(
-    async (action: Action, targets: Event[]) => {
+    async (action: Action | "snooze", targets: Event[], until?: number) => {
       if (targets.length === 0) return;
       setBulkBusy(true);
       try {
-        const outcomes = await api.bulk(action, targets);
+        const outcomes =
+          action === "snooze"
+            ? await api.snooze(targets, until ?? null)
+            : await api.bulk(action, targets);
         for (const o of outcomes) {
           if (o.outcome === "done") showRow(o.event);
           if (o.outcome === "conflict") showRow(o.current);
@@ -85,16 +93,16 @@ export function useEventActions({ showRow, notify, select }: Deps) {
           `${summarise(action, outcomes)}.${detail}`,
         );
         select(conflicts.map((c) => c.id));
+        // Snoozed rows leave the views that hide them: read them again.
+        if (action === "snooze") await qc.invalidateQueries({ queryKey: queryKeys.pages });
       } catch (e) {
-        notify(
-          "error",
-          `Could not ${actionLabel[action].toLowerCase()} the selected events: ${messageOf(e)}`,
-        );
+        const verb = action === "snooze" ? "snooze" : actionLabel[action].toLowerCase();
+        notify("error", `Could not ${verb} the selected events: ${messageOf(e)}`);
       } finally {
         setBulkBusy(false);
       }
     },
-    [notify, showRow, select],
+    [notify, showRow, select, qc],
   );
 
   return { busy, bulkBusy, run, runBulk };
