@@ -10,7 +10,7 @@ use eventdesk_core::services::push::{Pusher, PUSH_INTERVAL};
 use eventdesk_core::services::seed;
 use eventdesk_core::{
     db, Actor, CommitFeed, EventFilter, EventQuery, Label, MatchOp, Matcher, Position, Severity,
-    SilenceDraft, SimConfig, Simulator, Sort, SortKey, Status, Store, SystemClock,
+    SilenceDraft, SimConfig, Simulator, Sort, SortKey, Status, Store, SystemClock, Target,
 };
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -678,6 +678,57 @@ fn bench(c: &mut Criterion) {
                 .expire_silence(s.id, s.version, &Actor::User)
                 .expect("expire");
         }
+    }
+    // Snoozed events (issue 27): 200 of them, spread over the ids; the shapes read again.
+    {
+        let now = eventdesk_core::Clock::now_ms(&SystemClock);
+        let targets: Vec<Target> = (0..200)
+            .map(|i| {
+                let id = 1 + (n - 1) * i / 200;
+                Target {
+                    id,
+                    expected_version: store.get_event(id).expect("event").event.version,
+                }
+            })
+            .collect();
+        let snoozed = store
+            .snooze(&targets, Some(now + 3_600_000))
+            .expect("snooze")
+            .into_iter()
+            .filter(|o| matches!(o, eventdesk_core::BulkOutcome::Done { .. }))
+            .count();
+        let mut with = Percentiles(Vec::new());
+        for (name, query) in &queries {
+            with.measure(name, || {
+                black_box(store.list_events(query).expect("page"));
+            });
+        }
+        let worst = with.0.iter().max_by_key(|p| p.2).expect("shapes");
+        let without = pct.0[..queries.len()]
+            .iter()
+            .max_by_key(|p| p.2)
+            .expect("shapes");
+        let over = with.0.iter().filter(|p| p.2 >= 5_000_000).count();
+        summary.row(
+            &format!(
+                "list_events p99 with {snoozed} events snoozed, worst of {} shapes: {} ({over} over 5 ms)",
+                with.0.len(),
+                worst.0
+            ),
+            millis(worst.2),
+            &format!("the same shapes without snoozes: {}", millis(without.2)),
+            ratio(worst.2 as f64, without.2 as f64),
+            "every shape < 5 ms",
+        );
+        // Woken, so that the write benchmarks below run as before.
+        let woken: Vec<Target> = targets
+            .iter()
+            .map(|t| Target {
+                id: t.id,
+                expected_version: store.get_event(t.id).expect("event").event.version,
+            })
+            .collect();
+        store.snooze(&woken, None).expect("wake");
     }
     g.bench_function("get_event with history", |b| {
         b.iter(|| black_box(store.get_event(n / 2).expect("event")))
