@@ -210,11 +210,11 @@ test("28. a team's silences and snoozes: another desk's silence hides and counts
     .split("\n")
     .map(JSON.parse)
     .filter((l) => l.silence)
-    .map(({ silence: s }) => [s.id, s.version, s.author]);
+    .map(({ silence: s }) => [s.id, s.version, s.author, s.comment]);
   assert.deepEqual(versions, [
-    [1, 1, "operator:bob"],
-    [1, 2, "operator:alice"],
-    [2, 1, "operator:alice"],
+    [undefined, 1, "operator:bob", "disk swap"],
+    [undefined, 2, "operator:alice", "disk swap"],
+    [undefined, 1, "operator:alice", "failover drill"],
   ]);
   assert.match(windowDesk, /"action":"snooze".*"operator":"alice","outcome":"done"/);
   assert.match(windowDesk, /"snoozedUntil":\d+/);

@@ -761,6 +761,11 @@ export type Silence = {
 	comment: string,
 	/**  When this version was made (the log's time). */
 	madeAt: number,
+	/**
+	 *  Its identity in a team (the same on every desk, unlike `id`): the id of the stream
+	 *  message that made it. `None` for a silence of a desk working alone.
+	 */
+	teamKey: string | null,
 };
 
 /**  A silence as an operator asks for it (made or edited). */

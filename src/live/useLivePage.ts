@@ -202,13 +202,17 @@ export function useLivePage(q: EventQuery, plainView: boolean) {
 
   // A snoozed event comes back by itself when its time passes: the page is read again then
   // (the time comes with the page; nothing is polled).
+  // Armed again after each read: a read that came before the core's clock passed the time
+  // (a timer fired early, a clock stepped back) says the same time, and waits a second more.
   const nextWake = query.data?.nextWake ?? null;
+  const readAt = query.dataUpdatedAt;
   useEffect(() => {
     if (nextWake === null) return;
-    const wait = Math.min(MAX_TIMER_MS, Math.max(0, nextWake - Date.now() + 1));
+    const due = nextWake - Date.now() + 1;
+    const wait = Math.min(MAX_TIMER_MS, due > 0 ? due : 1_000);
     const wake = setTimeout(() => void qc.invalidateQueries({ queryKey: key.current }), wait);
     return () => clearTimeout(wake);
-  }, [qc, nextWake]);
+  }, [qc, nextWake, readAt]);
 
   const fetching = query.isFetching;
   useEffect(() => {

@@ -90,6 +90,7 @@ describe("silences", () => {
       author: "user",
       comment: "c",
       madeAt: 0,
+      teamKey: null,
     };
     expect([stateOf(s, 99), stateOf(s, 100), stateOf(s, 200)]).toEqual([
       "pending",

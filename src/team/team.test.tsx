@@ -189,6 +189,7 @@ describe("team mode", () => {
       author: "operator:bob",
       comment: "deploy",
       madeAt: now - 1_000,
+      teamKey: "desk-b-00000000000000a1",
     });
     await emit("team-changed", team({ silenceVersions: 1 }));
     await waitFor(() => expect(rowIds()).toEqual(["3", "1"]));

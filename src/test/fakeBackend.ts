@@ -454,6 +454,7 @@ export class FakeBackend {
           author: "user",
           comment: d.comment.trim(),
           madeAt: this.now(),
+          teamKey: null,
         };
         this.silences.push(s);
         return s;

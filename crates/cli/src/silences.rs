@@ -90,8 +90,13 @@ pub struct ListArgs {
 pub struct ExpireArgs {
     #[command(flatten)]
     target: Target,
-    #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
-    id: i64,
+    /// The silence's id in the file.
+    #[arg(long, requires = "db", value_parser = clap::value_parser!(i64).range(1..))]
+    id: Option<i64>,
+    /// A team silence's key (`silence list` on a replica shows it; `silence add --stream`
+    /// prints it).
+    #[arg(long, requires = "stream")]
+    key: Option<String>,
     /// The version shown (a team's stream: required, as `silence list` on a replica shows
     /// it; a newer version makes every desk refuse the expiry).
     #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
@@ -174,7 +179,10 @@ fn expire(args: ExpireArgs) -> Result<(), Error> {
                 .expected_version
                 .ok_or_else(|| Error::invalid("expected-version", "a team's expiry needs it"))?;
             let change = SilenceChange::Expire {
-                silence: args.id,
+                silence: args
+                    .key
+                    .clone()
+                    .ok_or_else(|| Error::invalid("key", "name the team's silence (--key)"))?,
                 expected_version,
             };
             return args.target.publish(stream, SystemClock.now_ms(), change);
@@ -182,21 +190,24 @@ fn expire(args: ExpireArgs) -> Result<(), Error> {
         (None, Some(db)) => db,
         (None, None) => return Err(Error::invalid("db", "name a file (--db) or a stream")),
     };
+    let id = args
+        .id
+        .ok_or_else(|| Error::invalid("id", "name the silence (--id)"))?;
     let mut conn = open_for_writing(db)?;
-    let current = silences::find(&conn, args.id)?
-        .ok_or_else(|| Error::invalid("id", format!("there is no silence {}", args.id)))?;
+    let current = silences::find(&conn, id)?
+        .ok_or_else(|| Error::invalid("id", format!("there is no silence {id}")))?;
     if args.expected_version.is_some_and(|v| v != current.version) {
         return Err(Error::invalid(
             "expected-version",
             format!(
-                "silence {} is at version {} now: look at it again",
-                args.id, current.version
+                "silence {id} is at version {} now: look at it again",
+                current.version
             ),
         ));
     }
     let (feed, _rx) = CommitFeed::new();
     let silence = feed.write(&mut conn, &SystemClock, |w| {
-        silences::expire(w, args.id, current.version, &author)
+        silences::expire(w, id, current.version, &author)
     })?;
     println!(
         "{}",

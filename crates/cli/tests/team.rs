@@ -549,14 +549,14 @@ fn a_teams_silences_are_made_through_its_stream_by_the_roster_and_every_desk_has
     let viewers = ok(add("dave", "source=\"db-2\""));
     let producers = ok(add("producer", "source=\"db-3\""));
     team.replicate_to("a", FIRST + 4 + 3);
-    // Bob's silence is 1 on every desk: he ends it; a stale version is refused.
+    // Bob's silence is named by its key on every desk: he ends it; a stale version is refused.
     let stale = ok(silence(
         "carol",
-        &["expire", "--id", "1", "--expected-version", "2"],
+        &["expire", "--key", &bobs, "--expected-version", "2"],
     ));
     let ended = ok(silence(
         "bob",
-        &["expire", "--id", "1", "--expected-version", "1"],
+        &["expire", "--key", &bobs, "--expected-version", "1"],
     ));
     let end = FIRST + 4 + 5;
     team.replicate_to("a", end);

@@ -700,8 +700,8 @@ fn a_teams_silences_travel_through_its_stream_and_every_desk_agrees_at_every_pos
         by("dave", 4, &silence("d1", t, add("source=db-7", t + MIN))),
         at(5, &silence("n1", t, add("source=db-7", t + MIN))),
         by("carol", 6, &silence("c0", t, add("title=~\"(\"", t + MIN))),
-        // Carol's clock is five minutes behind: her silence is made at the team's latest
-        // time, so it starts when Bob's was made, on every desk. Silence 2.
+        // Carol's clock is five minutes behind: her silence starts at the time her desk
+        // stamped, on every desk. Silence 2 (team key c1).
         by(
             "carol",
             7,
@@ -716,7 +716,7 @@ fn a_teams_silences_travel_through_its_stream_and_every_desk_agrees_at_every_pos
                 "c2",
                 t + MIN,
                 SilenceChange::Edit {
-                    silence: 1,
+                    silence: "b1".into(),
                     expected_version: 2,
                     draft: silence_draft("source=db-7", t + 2 * MIN, "x"),
                 },
@@ -731,7 +731,7 @@ fn a_teams_silences_travel_through_its_stream_and_every_desk_agrees_at_every_pos
                 "b2",
                 t + 10 * MIN,
                 SilenceChange::Expire {
-                    silence: 2,
+                    silence: "c1".into(),
                     expected_version: 1,
                 },
             ),
@@ -743,7 +743,7 @@ fn a_teams_silences_travel_through_its_stream_and_every_desk_agrees_at_every_pos
                 "c3",
                 t + 11 * MIN,
                 SilenceChange::Edit {
-                    silence: 1,
+                    silence: "b1".into(),
                     expected_version: 1,
                     draft: silence_draft("title=\"CPU hot on db-7\"", t + 20 * MIN, "narrower"),
                 },
@@ -805,7 +805,11 @@ fn a_teams_silences_travel_through_its_stream_and_every_desk_agrees_at_every_pos
     let SilenceResult::Made(carols) = result("c1") else {
         panic!("c1: {:?}", result("c1"))
     };
-    assert_eq!((carols.id, carols.starts_at, carols.made_at), (2, t, t));
+    assert_eq!(
+        (carols.id, carols.starts_at, carols.made_at),
+        (2, t - 5 * MIN, t - 5 * MIN)
+    );
+    assert_eq!(carols.team_key.as_deref(), Some("c1"));
     assert_eq!(carols.author, Actor::Operator("carol".into()));
     let SilenceResult::Made(ended) = result("b2") else {
         panic!("b2: {:?}", result("b2"))
@@ -819,7 +823,8 @@ fn a_teams_silences_travel_through_its_stream_and_every_desk_agrees_at_every_pos
     // What each moment mutes, as the newest versions say (read after later moments, so the
     // reader goes back in time): the disk events under Carol's silence until Bob ended it;
     // the CPU event under Bob's silence as Carol edited it (from her edit on).
-    assert_eq!(muted_keys(&a, t - MIN), Vec::<String>::new());
+    assert_eq!(muted_keys(&a, t - 6 * MIN), Vec::<String>::new());
+    assert_eq!(muted_keys(&a, t - MIN), ["2", "8"]);
     assert_eq!(muted_keys(&a, t + 5 * MIN), ["2", "8"]);
     assert_eq!(muted_keys(&a, t + 15 * MIN), ["1"]);
     assert_eq!(muted_keys(&a, t + 25 * MIN), Vec::<String>::new());
@@ -861,6 +866,15 @@ fn a_teams_snoozes_are_checked_at_the_time_they_carry_and_every_desk_applies_the
         by("carol", 7, &snooze("c3", t, Some(t + 2 * HOUR), "2", 1)),
         by("carol", 8, &snooze("c4", t + 1, None, "2", 2)),
         by("bob", 9, &snooze("b2", t + 2, Some(t + HOUR), "2", 2)),
+        // The CPU alert again, critical now: its rise wakes the event on every desk, whether
+        // the desk applies it while the snooze holds (A) or after it ran out (B).
+        at(
+            10,
+            json!({ "event_action": "trigger", "dedup_key": "cpu",
+                "payload": { "summary": "CPU hot on db-7", "source": "db-7", "severity": "critical" } })
+            .to_string()
+            .as_bytes(),
+        ),
     ];
     // Desk B applies the stream a day later (its own clock), in one batch.
     let (a, b) = (Fixture::new(), Fixture::new());
@@ -907,10 +921,7 @@ fn a_teams_snoozes_are_checked_at_the_time_they_carry_and_every_desk_applies_the
             })
             .collect::<Vec<_>>()
     };
-    assert_eq!(
-        events(&a),
-        [("1".to_owned(), Some(t + HOUR)), ("2".to_owned(), None)]
-    );
+    assert_eq!(events(&a), [("1".to_owned(), None), ("2".to_owned(), None)]);
 }
 
 #[test]
@@ -941,6 +952,21 @@ fn a_teams_silences_last_no_longer_than_its_admins_allow() {
         by("alice", 5, &limit("a2", 0)),
         by("alice", 6, &limit("a3", 2)),
         by("bob", 7, &silence("b4", t, add(3))),
+        // An expiry from a clock far ahead finds the silence over by then and is refused; it
+        // holds up no later silence.
+        by(
+            "carol",
+            8,
+            &silence(
+                "c1",
+                253_402_300_799_999,
+                SilenceChange::Expire {
+                    silence: "b2".into(),
+                    expected_version: 1,
+                },
+            ),
+        ),
+        by("bob", 9, &silence("b5", t + 1, add(1))),
     ];
     let f = Fixture::new();
     let outcomes = replica(&f).apply(&messages).unwrap();
@@ -950,11 +976,22 @@ fn a_teams_silences_last_no_longer_than_its_admins_allow() {
         .filter(|(_, o)| matches!(o, Outcome::Rejected(_)))
         .map(|(i, _)| i)
         .collect();
-    assert_eq!(refused, [1, 4, 5, 7], "{outcomes:#?}");
+    assert_eq!(refused, [1, 4, 5, 7, 8], "{outcomes:#?}");
     assert!(
         matches!(&outcomes[7], Outcome::Rejected(e) if e.to_string().contains("2 days")),
         "{:?}",
         outcomes[7]
     );
-    assert_eq!(f.store.silences().unwrap().len(), 1);
+    let listed = f.store.silences().unwrap();
+    assert_eq!(listed.len(), 2, "{listed:#?}");
+    let b2 = listed
+        .iter()
+        .find(|s| s.team_key.as_deref() == Some("b2"))
+        .unwrap();
+    assert_eq!((b2.version, b2.ends_at), (1, t + 60 * DAY));
+    let b5 = listed
+        .iter()
+        .find(|s| s.team_key.as_deref() == Some("b5"))
+        .unwrap();
+    assert_eq!((b5.starts_at, b5.made_at), (t + 1, t + 1));
 }

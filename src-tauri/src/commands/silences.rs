@@ -71,7 +71,7 @@ pub async fn edit_silence(
 ) -> Result<Silence, Error> {
     blocking(state, move |s| match s.team() {
         Some(team) => team.silence(SilenceChange::Edit {
-            silence: id,
+            silence: team.silence_key(id)?,
             expected_version,
             draft,
         }),
@@ -92,7 +92,7 @@ pub async fn expire_silence(
 ) -> Result<Silence, Error> {
     blocking(state, move |s| match s.team() {
         Some(team) => team.silence(SilenceChange::Expire {
-            silence: id,
+            silence: team.silence_key(id)?,
             expected_version,
         }),
         None => s

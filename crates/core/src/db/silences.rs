@@ -7,7 +7,9 @@ use crate::error::{Error, Result};
 use crate::model::{Actor, Matcher, Silence, SilenceDraft, SilenceState};
 use rusqlite::{params, OptionalExtension, Row};
 
-const COLUMNS: &str = "id, version, matchers, starts_at, ends_at, author, comment, made_at";
+/// A version's columns, with the team key of its silence (the origin of its first version).
+const COLUMNS: &str = "id, version, matchers, starts_at, ends_at, author, comment, made_at, \
+     (SELECT origin FROM silences first WHERE first.id = silences.id AND first.version = 1)";
 
 fn silence_from_row(r: &Row<'_>) -> rusqlite::Result<Silence> {
     let text = |i: usize| r.get::<_, String>(i);
@@ -25,14 +27,15 @@ fn silence_from_row(r: &Row<'_>) -> rusqlite::Result<Silence> {
         author: text(5)?.parse().map_err(|e: String| bad(5, e))?,
         comment: text(6)?,
         made_at: r.get(7)?,
+        team_key: r.get(8)?,
     })
 }
 
 /// Every silence, newest first, each as its newest version says.
 pub fn list(conn: &impl Handle) -> Result<Vec<Silence>> {
     let mut stmt = conn.raw().prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM silences s WHERE version = \
-         (SELECT max(version) FROM silences WHERE id = s.id) ORDER BY id DESC"
+        "SELECT {COLUMNS} FROM silences WHERE version = \
+         (SELECT max(version) FROM silences newest WHERE newest.id = silences.id) ORDER BY id DESC"
     ))?;
     let rows = stmt.query_map([], silence_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -149,6 +152,7 @@ pub fn make(w: &mut WriteTxn<'_>, draft: &SilenceDraft, made: Made<'_>) -> Resul
         author: made.author.clone(),
         comment: draft.comment.trim().to_owned(),
         made_at: made.at,
+        team_key: made.origin.map(str::to_owned),
     };
     insert(w, &silence, made.origin)?;
     Ok(silence)
@@ -222,6 +226,7 @@ pub fn revise(
         author: made.author.clone(),
         comment: draft.comment.trim().to_owned(),
         made_at: made.at,
+        team_key: old.team_key,
     };
     insert(w, &silence, made.origin)?;
     Ok(silence)
@@ -245,13 +250,14 @@ pub fn expire(w: &mut WriteTxn<'_>, id: i64, expected: i64, author: &Actor) -> R
     )
 }
 
-/// Ends silence `id` at `made.at` (a new version).
+/// Ends silence `id` at `made.at` (a new version; never later than it was to end).
 pub fn end(w: &mut WriteTxn<'_>, id: i64, expected: i64, made: Made<'_>) -> Result<Silence> {
     let old = current(w, id, expected, made.at)?;
+    let ends_at = made.at.min(old.ends_at);
     let silence = Silence {
         version: old.version + 1,
-        starts_at: old.starts_at.min(made.at),
-        ends_at: made.at,
+        starts_at: old.starts_at.min(ends_at),
+        ends_at,
         author: made.author.clone(),
         made_at: made.at,
         ..old
@@ -269,11 +275,12 @@ pub fn by_origin(conn: &impl Handle, origin: &str) -> Result<Option<Silence>> {
         .optional()?)
 }
 
-/// When the newest version was made: a team's silences are made at times that never go
-/// backwards in the log's order.
-pub fn latest_made_at(conn: &impl Handle) -> Result<Option<i64>> {
+/// The local id of the team silence `key` (the origin of its first version), if this desk has
+/// it.
+pub fn by_key(conn: &impl Handle, key: &str) -> Result<Option<i64>> {
     Ok(conn
         .raw()
-        .prepare_cached("SELECT max(made_at) FROM silences")?
-        .query_row([], |r| r.get(0))?)
+        .prepare_cached("SELECT id FROM silences WHERE origin = ?1 AND version = 1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
 }

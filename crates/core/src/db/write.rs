@@ -330,8 +330,9 @@ impl<'c> WriteTxn<'c> {
         if event.severity == to {
             return Ok(());
         }
-        // A snoozed event whose severity rises is woken (in the same version).
-        let woken = event.snoozed_at(self.now) && to > event.severity;
+        // A snoozed event whose severity rises is woken (in the same version). Whether its
+        // snooze had lapsed is not asked: a replica's clock must not decide what it writes.
+        let woken = event.snoozed_until.is_some() && to > event.severity;
         let snoozed_until = event.snoozed_until.filter(|_| !woken);
         let n = self.tx.prepare_cached(
             "UPDATE events SET severity = ?2, updated_at = ?3, updated_by = ?4, version = version + 1, \

@@ -23,6 +23,9 @@ pub struct Silence {
     pub comment: String,
     /// When this version was made (the log's time).
     pub made_at: i64,
+    /// Its identity in a team (the same on every desk, unlike `id`): the id of the stream
+    /// message that made it. `None` for a silence of a desk working alone.
+    pub team_key: Option<String>,
 }
 
 /// Where a silence is in its life at a moment.
@@ -223,6 +226,7 @@ mod tests {
             author: Actor::User,
             comment: "c".into(),
             made_at: NOW,
+            team_key: None,
         };
         assert_eq!(s.state(NOW - 1), SilenceState::Pending);
         assert_eq!(s.state(NOW), SilenceState::Active);

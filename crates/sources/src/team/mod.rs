@@ -442,17 +442,18 @@ impl TeamDesk {
             .map_or(DEFAULT_MAX_SILENCE_MS, |b| {
                 i64::from(b.max_silence_days) * 86_400_000
             });
-        let current = |id: i64| {
-            eventdesk_core::db::silences::find(&*self.reader(), id)?
-                .ok_or_else(|| Error::invalid("id", format!("there is no silence {id}")))
+        let current = |key: &str| {
+            eventdesk_core::db::silences::by_key(&*self.reader(), key)?.ok_or_else(|| {
+                Error::invalid("id", format!("there is no silence {key} in this team"))
+            })
         };
         match &change {
             SilenceChange::Add { draft } => draft.check(at, max).map(drop)?,
             SilenceChange::Edit { silence, draft, .. } => {
-                current(*silence)?;
+                current(silence)?;
                 draft.check(at, max).map(drop)?;
             }
-            SilenceChange::Expire { silence, .. } => current(*silence).map(drop)?,
+            SilenceChange::Expire { silence, .. } => current(silence).map(drop)?,
         }
         let message = SilenceMessage::new(&self.0.config.desk, at, change);
         message.validate()?;
@@ -462,6 +463,21 @@ impl TeamDesk {
                 SilenceResult::Refused(reason) => Some(Err(Error::Forbidden { message: reason })),
                 SilenceResult::Pending => None,
             })
+        })
+    }
+
+    /// The team key of this desk's silence `id` (what a team's messages name it by).
+    pub fn silence_key(&self, id: i64) -> Result<String, Error> {
+        let silence = eventdesk_core::db::silences::find(&*self.reader(), id)?
+            .ok_or_else(|| Error::invalid("id", format!("there is no silence {id}")))?;
+        silence.team_key.ok_or_else(|| {
+            Error::invalid(
+                "id",
+                format!(
+                    "silence {id} was made at this desk before it joined the team: the team \
+                     does not have it, and a team's file takes no writes of its own"
+                ),
+            )
         })
     }
 

@@ -39,7 +39,12 @@ pub fn dump(conn: &impl Handle, out: &mut dyn std::io::Write) -> Result<()> {
         )?;
     }
     for silence in crate::db::silences::all_versions(conn)? {
-        write_line(out, &serde_json::json!({ "silence": silence }))?;
+        // A team silence by its team key: local ids may differ between desks.
+        let mut line = serde_json::to_value(&silence).map_err(Error::storage)?;
+        if let (Some(fields), Some(_)) = (line.as_object_mut(), &silence.team_key) {
+            fields.remove("id");
+        }
+        write_line(out, &serde_json::json!({ "silence": line }))?;
     }
     for r in rejections {
         write_line(

@@ -1,8 +1,9 @@
 //! A team's silences: made, edited and expired by its operators through its stream, applied by
 //! every desk in stream order with the rules a desk working alone uses
-//! ([`crate::db::silences`]). Times come from the message (stamped once by the author's desk)
-//! and never go backwards in the log's order, so every desk makes the same versions with the
-//! same ids, starts and ends, whenever it reads the message.
+//! ([`crate::db::silences`]). Times come from the message (stamped once by the author's desk;
+//! a silence's versions are never made earlier than the one before), so every desk makes the
+//! same versions with the same starts and ends, whenever it reads the message. A team silence
+//! is named by its team key (the id of the message that made it), the same on every desk.
 
 use super::{check_desk, check_text, new_id, TeamMessage, MAX_TIME};
 use crate::db::silences::{self, Made};
@@ -22,7 +23,8 @@ pub struct SilenceMessage {
     /// The desk it was sent from (a label).
     pub desk: String,
     /// When the author's desk sent it (Unix ms): the time the change is checked at and made
-    /// at, on every desk (or the team's latest silence time, when that is later).
+    /// at, on every desk (or, for an edit or an expiry, the silence's last version's time
+    /// when that is later).
     pub at: i64,
     pub change: SilenceChange,
 }
@@ -35,16 +37,20 @@ pub struct SilenceMessage {
     deny_unknown_fields
 )]
 pub enum SilenceChange {
-    /// A new silence; its id is the next one in the team's log.
+    /// A new silence; its team key is the message's id.
     Add { draft: SilenceDraft },
-    /// A new version of silence `silence`, which must still be at `expected_version`.
+    /// A new version of the silence with team key `silence`, which must still be at
+    /// `expected_version`.
     Edit {
-        silence: i64,
+        silence: String,
         expected_version: i64,
         draft: SilenceDraft,
     },
-    /// Ends silence `silence` at the message's time.
-    Expire { silence: i64, expected_version: i64 },
+    /// Ends the silence with team key `silence` at the message's time.
+    Expire {
+        silence: String,
+        expected_version: i64,
+    },
 }
 
 impl SilenceMessage {
@@ -80,9 +86,7 @@ impl SilenceMessage {
                 silence,
                 expected_version,
             } => {
-                if *silence < 1 {
-                    return Err(Error::invalid("silence", "must be at least 1"));
-                }
+                check_text("silence", silence)?;
                 if *expected_version < 1 {
                     return Err(Error::invalid("expectedVersion", "must be at least 1"));
                 }
@@ -106,28 +110,38 @@ pub(super) fn apply(
     max_length: i64,
 ) -> Result<Silence> {
     message.validate()?;
-    // The log's time for silences never goes backwards: a desk whose clock is behind makes
-    // its change at the team's latest time, the same on every desk.
-    let at = message
-        .at
-        .max(silences::latest_made_at(&*w)?.unwrap_or(i64::MIN));
-    let made = Made {
+    let made = |at: i64| Made {
         author,
         at,
         max_length,
         origin: Some(&message.id),
     };
+    // A silence named by its team key, and the time its next version is made at: never
+    // before its last one (a desk whose clock is behind changes it at that time instead).
+    let named = |w: &WriteTxn<'_>, key: &str| -> Result<(i64, i64)> {
+        let id = silences::by_key(w, key)?.ok_or_else(|| {
+            Error::invalid("silence", format!("there is no silence {key} in this team"))
+        })?;
+        let last = silences::find(w, id)?.map_or(message.at, |s| s.made_at);
+        Ok((id, message.at.max(last)))
+    };
     match &message.change {
-        SilenceChange::Add { draft } => silences::make(w, draft, made),
+        SilenceChange::Add { draft } => silences::make(w, draft, made(message.at)),
         SilenceChange::Edit {
             silence,
             expected_version,
             draft,
-        } => silences::revise(w, *silence, *expected_version, draft, made),
+        } => {
+            let (id, at) = named(w, silence)?;
+            silences::revise(w, id, *expected_version, draft, made(at))
+        }
         SilenceChange::Expire {
             silence,
             expected_version,
-        } => silences::end(w, *silence, *expected_version, made),
+        } => {
+            let (id, at) = named(w, silence)?;
+            silences::end(w, id, *expected_version, made(at))
+        }
     }
 }
 
