@@ -98,6 +98,7 @@ export function App() {
     setHelpOpen: (show) => setDialog(show ? "shortcuts" : null),
     toggle: (e) => selection.toggle(e, false),
     act: (a, e) => void actions.run(a, e),
+    snooze: (e) => void actions.runBulk("snooze", [e], Date.now() + 3_600_000),
     quit: () =>
       void api
         .quit()
@@ -302,6 +303,7 @@ export function App() {
                   if (settings && settings.pageSize !== size)
                     saveSettings.mutate({ ...settings, pageSize: size });
                 }}
+                onShowHidden={(which) => setView({ ...view, [which]: "only" })}
               />
             </section>
             {openId !== null && (

@@ -86,3 +86,23 @@ describe("bulk snooze", () => {
     expect(screen.getByText("2 snoozed")).toBeInTheDocument();
   });
 });
+
+describe("snooze from the keyboard", () => {
+  it("z snoozes the current row for an hour; its count opens the Snoozed view", async () => {
+    const backend = new FakeBackend(3);
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    await user.keyboard("j");
+    await user.keyboard("z");
+    await waitFor(() => expect(rowIds()).toEqual([2, 1]));
+    const until = (
+      backend.calls.filter((c) => c.cmd === "snooze_events").at(-1)?.args as {
+        until: number;
+      }
+    ).until;
+    expect(Math.abs(until - (Date.now() + 3_600_000))).toBeLessThan(5_000);
+    await user.click(screen.getByRole("button", { name: "1 snoozed" }));
+    await waitFor(() => expect(rowIds()).toEqual([3]));
+    expect(window.location.search).toBe("?snoozed=only");
+  });
+});

@@ -10,9 +10,20 @@ type Props = {
   onNext: () => void;
   onLast: () => void;
   onPageSize: (size: number) => void;
+  /** Shows the events left out of the view: the silenced ones, or the snoozed ones. */
+  onShowHidden: (which: "silenced" | "snoozed") => void;
 };
 
-export function Pagination({ page, number, onFirst, onPrev, onNext, onLast, onPageSize }: Props) {
+export function Pagination({
+  page,
+  number,
+  onFirst,
+  onPrev,
+  onNext,
+  onLast,
+  onPageSize,
+  onShowHidden,
+}: Props) {
   const total = page?.total ?? 0;
   const exact = page?.totalExact ?? true;
   const size = page?.pageSize ?? 50;
@@ -48,14 +59,26 @@ export function Pagination({ page, number, onFirst, onPrev, onNext, onLast, onPa
         {total.toLocaleString("en-US")} {total === 1 ? "event" : "events"}
       </span>
       {(page?.silenced ?? 0) > 0 && (
-        <span className="silenced-count" data-silenced={page?.silenced}>
+        <button
+          type="button"
+          className="silenced-count link"
+          data-silenced={page?.silenced}
+          title="Show only the silenced events"
+          onClick={() => onShowHidden("silenced")}
+        >
           {page?.silenced.toLocaleString("en-US")} silenced
-        </span>
+        </button>
       )}
       {(page?.snoozed ?? 0) > 0 && (
-        <span className="snoozed-count" data-snoozed={page?.snoozed}>
+        <button
+          type="button"
+          className="snoozed-count link"
+          data-snoozed={page?.snoozed}
+          title="Show only the snoozed events (the Snoozed view)"
+          onClick={() => onShowHidden("snoozed")}
+        >
           {page?.snoozed.toLocaleString("en-US")} snoozed
-        </span>
+        </button>
       )}
     </nav>
   );

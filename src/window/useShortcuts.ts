@@ -1,4 +1,5 @@
-// The keyboard: j/k or the arrows move, Enter opens, c completes, a acknowledges, Space ticks,
+// The keyboard: j/k or the arrows move, Enter opens, c completes, a acknowledges, z snoozes for
+// an hour, Space ticks,
 // ? shows the list, Esc closes, Ctrl+Q quits. The listener is registered once and reads the latest state.
 import { useEffect, useRef } from "react";
 import type { Action, Event } from "../bindings";
@@ -16,6 +17,8 @@ export type ShortcutState = {
   setHelpOpen: (open: boolean) => void;
   toggle: (event: Event) => void;
   act: (action: Action, event: Event) => void;
+  /** Snoozes the event for an hour. */
+  snooze: (event: Event) => void;
   /** Quits the app: closing the window only hides it in the tray. */
   quit: () => void;
 };
@@ -84,6 +87,9 @@ export function useShortcuts(state: ShortcutState) {
           return;
         case "a":
           if (row && row.status === "open") s.act("acknowledge", row);
+          return;
+        case "z":
+          if (row && row.status !== "completed") s.snooze(row);
           return;
       }
     };
