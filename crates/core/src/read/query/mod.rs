@@ -53,7 +53,9 @@ pub(crate) fn list_events(
     let page = match from_columns {
         Some(page) => page,
         None if muting || only_snoozed => {
-            muting::every_row(&tx, q, search.as_deref(), offset, now)?
+            // With a silence active every row is read: the view counts what it mutes.
+            let within = (only_snoozed && !muting).then_some(&snoozed[..]);
+            muting::every_row(&tx, q, search.as_deref(), offset, now, within)?
         }
         None if q.filter.silenced == SilencedView::Only
             || q.filter.snoozed == SnoozedView::Only =>

@@ -48,13 +48,17 @@ pub(crate) fn every_row(
     search: Option<&str>,
     offset: i64,
     now: i64,
+    within: Option<&[i64]>,
 ) -> Result<Page> {
     let active = active_silences(conn, now)?;
-    let subjects: HashMap<i64, SubjectRow> = conn
-        .prepare("SELECT id, source, kind, severity, title, labels FROM events")?
-        .query_map([], read_subjects)?
-        .map(|r| r.map(|row| (row.id, row)))
-        .collect::<rusqlite::Result<_>>()?;
+    let subjects: HashMap<i64, SubjectRow> = if active.is_empty() {
+        HashMap::new()
+    } else {
+        conn.prepare("SELECT id, source, kind, severity, title, labels FROM events")?
+            .query_map([], read_subjects)?
+            .map(|r| r.map(|row| (row.id, row)))
+            .collect::<rusqlite::Result<_>>()?
+    };
     let silence_of = |id: i64| {
         let row = subjects.get(&id)?;
         let s = row.subjects();
@@ -63,8 +67,16 @@ pub(crate) fn every_row(
             .find(|(_, matchers)| matchers.iter().all(|m| m.matches(&s)))
             .map(|(silence, _)| *silence)
     };
-    // The whole view in view order.
-    let w = filter_where(&q.filter, Some(q.sort.by));
+    // The whole view in view order (or the part of it among `within`: the few snoozed events
+    // the Snoozed view shows, read by id).
+    let mut w = filter_where(&q.filter, Some(q.sort.by));
+    if let Some(ids) = within {
+        let list = serde_json::to_string(ids).map_err(crate::error::Error::storage)?;
+        w.add(
+            "events.id IN (SELECT value FROM json_each(?))",
+            [rusqlite::types::Value::Text(list)],
+        );
+    }
     let everything = Read {
         forward: true,
         from: None,
