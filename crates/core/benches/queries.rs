@@ -709,6 +709,13 @@ fn bench(c: &mut Criterion) {
             .max_by_key(|p| p.2)
             .expect("shapes");
         let over = with.0.iter().filter(|p| p.2 >= 5_000_000).count();
+        for p in with.0.iter().filter(|p| p.2 >= 5_000_000) {
+            eprintln!(
+                "with {snoozed} snoozed, over 5 ms: {} p99 {}",
+                p.0,
+                millis(p.2)
+            );
+        }
         summary.row(
             &format!(
                 "list_events p99 with {snoozed} events snoozed, worst of {} shapes: {} ({over} over 5 ms)",

@@ -956,3 +956,96 @@ fn muted_new_and_critical_events_raise_no_notice_or_sound() {
     let notice = Notifier::new(0).observe(&set, now).unwrap();
     assert_eq!((notice.event_id, notice.count), (ids.1, 1));
 }
+
+#[test]
+fn snoozed_events_leave_sql_read_views_every_page_by_number_and_by_position() {
+    use eventdesk_core::{BulkOutcome, Clock, SnoozedView, Target};
+    let (fx, _) = populated(600);
+    let now = fx.clock.now_ms();
+    let mut rng = StdRng::seed_from_u64(2929);
+    // Snoozed: the newest and the oldest events among others, so the bounds move at the ends.
+    let all = every_event(&fx);
+    let n = all.len();
+    let targets: Vec<Target> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| {
+            e.status != Status::Completed && (*i < 3 || *i + 3 >= n || rng.random_bool(0.1))
+        })
+        .map(|(_, e)| Target {
+            id: e.id,
+            expected_version: e.version,
+        })
+        .collect();
+    for chunk in targets.chunks(100) {
+        for o in fx.store.snooze(chunk, Some(now + 3_600_000)).unwrap() {
+            assert!(matches!(o, BulkOutcome::Done { .. }), "{o:?}");
+        }
+    }
+    let all = every_event(&fx);
+    let labels = oracle::plain_labels(fx.store.path());
+    let snoozed = |e: &Event| e.snoozed_until.is_some_and(|u| u > now);
+    for round in 0..24 {
+        let memory = round % 3 != 0;
+        fx.store.set_read_memory(memory);
+        let (mut filter, mut sort) = random_query(&mut rng, &all);
+        if round < 8 {
+            filter = EventFilter::default();
+            sort = Sort {
+                by: SortKey::Time,
+                descending: round < 4,
+            };
+        }
+        filter.snoozed = if round % 4 == 3 {
+            SnoozedView::Show
+        } else {
+            SnoozedView::Hide
+        };
+        let expected: Vec<Event> = oracle::view_labelled(&all, &labels, &filter, sort)
+            .into_iter()
+            .filter(|e| filter.snoozed == SnoozedView::Show || !snoozed(e))
+            .collect();
+        let ctx = format!("round {round} (memory {memory}): {filter:?} {sort:?}");
+        let size = 25;
+        let pages = expected.len().div_ceil(size).max(1);
+        for p in 1..=pages {
+            let q = EventQuery {
+                page: p as i64,
+                page_size: size as i64,
+                filter: filter.clone(),
+                sort,
+                position: None,
+            };
+            let page = fx.store.list_events(&q).unwrap();
+            assert_eq!(
+                page.rows,
+                oracle::page(&expected, p, size),
+                "page {p}, {ctx}"
+            );
+            if page.total_exact {
+                assert_eq!(page.total, expected.len() as i64, "{ctx}");
+            }
+        }
+        let mut q = EventQuery {
+            page: 1,
+            page_size: size as i64,
+            filter: filter.clone(),
+            sort,
+            position: Some(Position::First),
+        };
+        for p in 1..=pages {
+            let page = fx.store.list_events(&q).unwrap();
+            assert_eq!(
+                page.rows,
+                oracle::page(&expected, p, size),
+                "keyset {p}, {ctx}"
+            );
+            let Some(next) = page.next else { break };
+            q = EventQuery {
+                page: p as i64 + 1,
+                position: Some(next),
+                ..q
+            };
+        }
+    }
+}

@@ -63,7 +63,7 @@ pub(crate) fn list_events(
             let plan = plan(q, offset, Known::Nothing);
             assemble(q, &plan, Vec::new(), (0, true), last_seq(&tx)?)
         }
-        None => from_sql(&tx, memory, q, search.as_deref(), offset, (&snoozed, now))?,
+        None => from_sql(&tx, memory, q, search.as_deref(), offset, &snoozed)?,
     };
     tx.finish()?;
     Ok(Page {
@@ -96,7 +96,7 @@ pub(crate) fn needs_columns(f: &EventFilter) -> bool {
 }
 
 /// A page read by SQL: the total first, then the page's rows along the order's index. The
-/// events `snoozed` at `now` (few) are counted by id; a view that hides them leaves them out
+/// events `snoozed` now (few) are counted by id; a view that hides them leaves them out
 /// of its total and of the rows it walks.
 fn from_sql(
     tx: &Connection,
@@ -104,7 +104,7 @@ fn from_sql(
     q: &EventQuery,
     search: Option<&str>,
     offset: i64,
-    (snoozed, now): (&[i64], i64),
+    snoozed: &[i64],
 ) -> Result<Page> {
     let (mut total, exact) = totals::view_total(tx, memory, &q.filter, search)?;
     let in_view = totals::among(tx, &q.filter, search, snoozed)?;
@@ -113,26 +113,32 @@ fn from_sql(
         // A lower bound less the snoozed is still one.
         total -= in_view;
     }
-    let dense = !hide
-        && q.position.is_none()
+    // Ids 1..=n without gaps (events are never deleted): a page of the whole view in time
+    // order starts at an id known from its number, however deep, the hidden ones skipped.
+    let dense = q.position.is_none()
         && q.sort.by == SortKey::Time
         && q.filter == EventFilter::default()
         && exact
-        && max_id(tx)? == total;
-    let plan = plan(
-        q,
-        offset,
+        && max_id(tx)? == total + if hide { in_view } else { 0 };
+    let known = if dense && hide {
+        Known::Start {
+            bound: start_skipping(total + in_view, offset, snoozed, q.sort.descending),
+        }
+    } else {
         Known::Total {
             total,
             exact,
             dense,
-        },
-    );
+        }
+    };
+    let plan = plan(q, offset, known);
     let mut w = filter_where(&q.filter, Some(q.sort.by));
     if hide {
+        // By id, which every index holds: a walk that reads only its index stays so.
+        let list = serde_json::to_string(snoozed).map_err(crate::error::Error::storage)?;
         w.add(
-            "(snoozed_until IS NULL OR snoozed_until <= ?)",
-            [rusqlite::types::Value::Integer(now)],
+            "events.id NOT IN (SELECT value FROM json_each(?))",
+            [rusqlite::types::Value::Text(list)],
         );
     }
     let read = planner::Read {
@@ -144,6 +150,41 @@ fn from_sql(
         snoozed: in_view,
         ..assemble(q, &plan, rows, (total, exact), last_seq(tx)?)
     })
+}
+
+/// The exclusive bound (an id, in view order) after which the page at `offset` of every event
+/// but `hidden` starts, when ids run 1..=`n`: the bound leaves `offset` shown ids before it.
+fn start_skipping(n: i64, offset: i64, hidden: &[i64], descending: bool) -> i64 {
+    let mut hidden: Vec<i64> = hidden
+        .iter()
+        .copied()
+        .filter(|&h| (1..=n).contains(&h))
+        .collect();
+    hidden.sort_unstable();
+    // How many hidden ids come before the page when it starts after `bound`: those from the
+    // view's start to the bound, itself included.
+    let before = |bound: i64| -> i64 {
+        let n_hidden = if descending {
+            hidden.len() - hidden.partition_point(|&h| h < bound)
+        } else {
+            hidden.partition_point(|&h| h <= bound)
+        };
+        i64::try_from(n_hidden).unwrap_or(i64::MAX)
+    };
+    // Move the bound past as many ids as were hidden on the way, until that stops changing.
+    let mut skipped = 0;
+    loop {
+        let bound = if descending {
+            n - offset - skipped + 1
+        } else {
+            offset + skipped
+        };
+        let now = before(bound);
+        if now == skipped {
+            return bound;
+        }
+        skipped = now;
+    }
 }
 
 /// A page read from one pass over the reader's columns: the exact total and the page's ids,

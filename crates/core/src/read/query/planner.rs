@@ -40,6 +40,11 @@ pub(crate) enum Known {
         exact: bool,
         dense: bool,
     },
+    /// Where the page starts: after this id, in view order (an exclusive keyset bound of a
+    /// view in time order, worked out by the caller).
+    Start {
+        bound: i64,
+    },
 }
 
 /// Where `q`'s page is, as a read. `offset` is [`EventQuery::offset`].
@@ -76,6 +81,11 @@ pub(crate) fn plan(q: &EventQuery, offset: i64, known: Known) -> Plan {
                 None,
             )
         }
+        (None, Known::Start { bound }) => plan(
+            read(true, Some((bound, bound)), size, 0),
+            Some(offset > 0),
+            None,
+        ),
         (Some(Position::First), _) => plan(read(true, None, size, 0), Some(false), None),
         (Some(Position::After { value, id }), _) => {
             plan(read(true, Some((value, id)), size, 0), Some(true), None)
