@@ -292,7 +292,7 @@ impl Memory {
     }
 
     /// The hit set of `fts` as last loaded, if it is complete.
-    fn hit_bits(&self, fts: &str) -> Option<Arc<Bits>> {
+    pub(crate) fn hit_bits(&self, fts: &str) -> Option<Arc<Bits>> {
         self.state
             .lock()
             .hits

@@ -107,7 +107,7 @@ fn from_sql(
     snoozed: &[i64],
 ) -> Result<Page> {
     let (mut total, exact) = totals::view_total(tx, memory, &q.filter, search)?;
-    let in_view = totals::among(tx, &q.filter, search, snoozed)?;
+    let in_view = totals::among(tx, memory, &q.filter, search, snoozed)?;
     let hide = in_view > 0 && q.filter.snoozed == SnoozedView::Hide;
     if hide {
         // A lower bound less the snoozed is still one.

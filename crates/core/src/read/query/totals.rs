@@ -35,6 +35,7 @@ pub(crate) fn view_total(
 /// by id.
 pub(crate) fn among(
     conn: &Connection,
+    memory: Option<&Memory>,
     f: &EventFilter,
     search: Option<&str>,
     ids: &[i64],
@@ -43,13 +44,22 @@ pub(crate) fn among(
         return Ok(0);
     }
     let mut w = filter_where(f, None);
+    let mut ids = ids.to_vec();
     if let Some(fts) = search {
-        w.add(
-            "events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)",
-            [Value::Text(fts.to_owned())],
-        );
+        // The search's hit set, when the reader holds it whole (the view's total was just
+        // counted from it): each id tested there, not every hit of a common word listed.
+        match memory.and_then(|m| m.hit_bits(fts)) {
+            Some(hits) => ids.retain(|&id| hits.contains(id)),
+            None => w.add(
+                "events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)",
+                [Value::Text(fts.to_owned())],
+            ),
+        }
+        if ids.is_empty() {
+            return Ok(0);
+        }
     }
-    let list = serde_json::to_string(ids).map_err(crate::error::Error::storage)?;
+    let list = serde_json::to_string(&ids).map_err(crate::error::Error::storage)?;
     let sql = format!(
         "SELECT count(*) FROM json_each(?) AS snoozed CROSS JOIN events \
          ON events.id = snoozed.value {}",
