@@ -523,7 +523,8 @@ fn preferences_are_validated_and_persist_across_restarts() {
             "sounds": { "critical": false, "error": false, "warning": false, "info": false },
             "closeToTray": false,
             "pageSize": 50,
-            "density": "comfortable"
+            "density": "comfortable",
+            "maxSilenceDays": 30
         })
     );
     let mut chosen = defaults.clone();
@@ -532,6 +533,7 @@ fn preferences_are_validated_and_persist_across_restarts() {
     chosen["sounds"]["critical"] = json!(true);
     chosen["closeToTray"] = json!(true);
     chosen["density"] = json!("compact");
+    chosen["maxSilenceDays"] = json!(7);
     chosen["pageSize"] = json!(7);
     let err = s
         .invoke("save_settings", json!({ "settings": chosen }))

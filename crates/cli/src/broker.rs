@@ -1,10 +1,11 @@
 //! What every command that talks to RabbitMQ shares: where the broker is (`--amqp` without a
 //! password, or `EVENTDESK_AMQP_URL`, with `EVENTDESK_AMQP_PASSWORD`), the limits of messages
-//! taken from outside, a runtime, and a stop on Ctrl+C or SIGTERM.
+//! taken from outside, a runtime, a stop on Ctrl+C or SIGTERM, and one message published with
+//! its confirm awaited.
 
 use eventdesk_core::model::MessageLimits;
 use eventdesk_core::Error;
-use eventdesk_sources::amqp::{self, Broker, QueueState};
+use eventdesk_sources::amqp::{self, Broker, Publisher, QueueState};
 use std::time::Duration;
 
 /// Where the broker is, for every command that talks to it.
@@ -101,4 +102,40 @@ pub fn ended(state: QueueState) -> Result<(), Error> {
         QueueState::Failed { error, .. } => Err(Error::storage(format!("stopped: {error}"))),
         _ => Ok(()),
     }
+}
+
+/// How long publishing one message waits for the broker's confirm.
+const CONFIRM_WAIT: Duration = Duration::from_secs(10);
+
+/// Publishes one message to `stream` as the broker user and waits for RabbitMQ's confirm.
+pub(crate) fn publish(
+    broker: &amqp::Broker,
+    stream: &str,
+    id: &str,
+    body: Vec<u8>,
+) -> Result<(), Error> {
+    runtime()?.block_on(async {
+        let publisher = Publisher::connect(broker).await?;
+        let message = amqp::Publish {
+            exchange: "",
+            routing_key: stream,
+            body: &body,
+            message_id: id,
+        };
+        let publishing = publisher.publish_one(&message);
+        let sent = tokio::time::timeout(CONFIRM_WAIT, publishing)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Unreachable {
+                    what: "RabbitMQ".into(),
+                    message: format!(
+                        "it did not confirm within {} s: the message may or may not be in the \
+                         stream (every desk shows what became of it once applied)",
+                        CONFIRM_WAIT.as_secs()
+                    ),
+                })
+            });
+        publisher.close().await;
+        sent
+    })
 }

@@ -53,7 +53,7 @@ impl Target {
         let message = SilenceMessage::new(&self.desk, at, change);
         message.validate()?;
         let broker = self.broker.broker()?;
-        crate::team::publish(&broker, stream, &message.id, message.to_body())?;
+        crate::broker::publish(&broker, stream, &message.id, message.to_body())?;
         println!("{}", message.id);
         Ok(())
     }

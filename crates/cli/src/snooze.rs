@@ -62,7 +62,7 @@ pub fn snooze(args: SnoozeArgs) -> Result<(), Error> {
         let message = SnoozeMessage::new(&args.desk, now, until, vec![target]);
         message.validate()?;
         let broker = args.broker.broker()?;
-        crate::team::publish(&broker, stream, &message.id, message.to_body())?;
+        crate::broker::publish(&broker, stream, &message.id, message.to_body())?;
         println!("{}", message.id);
         return Ok(());
     }

@@ -5,7 +5,7 @@
 //! user the tool logs in as (`--amqp` without a password, or `EVENTDESK_AMQP_URL`, with
 //! `EVENTDESK_AMQP_PASSWORD`).
 
-use crate::broker::{ended, interrupted, runtime, watch_state, BrokerArgs, LimitArgs};
+use crate::broker::{ended, interrupted, publish, runtime, watch_state, BrokerArgs, LimitArgs};
 use crate::local::open_for_any_writer;
 use eventdesk_core::model::{Member, MessageLimits, Role};
 use eventdesk_core::services::team::{
@@ -136,41 +136,6 @@ pub fn act(args: ActArgs) -> Result<(), Error> {
     publish(&broker, &args.stream, &message.id, message.to_body())?;
     println!("{}", message.id);
     Ok(())
-}
-
-/// How long publishing one message waits for the broker's confirm.
-const CONFIRM_WAIT: Duration = Duration::from_secs(10);
-
-pub(crate) fn publish(
-    broker: &amqp::Broker,
-    stream: &str,
-    id: &str,
-    body: Vec<u8>,
-) -> Result<(), Error> {
-    runtime()?.block_on(async {
-        let publisher = Publisher::connect(broker).await?;
-        let message = amqp::Publish {
-            exchange: "",
-            routing_key: stream,
-            body: &body,
-            message_id: id,
-        };
-        let publishing = publisher.publish_one(&message);
-        let sent = tokio::time::timeout(CONFIRM_WAIT, publishing)
-            .await
-            .unwrap_or_else(|_| {
-                Err(Error::Unreachable {
-                    what: "RabbitMQ".into(),
-                    message: format!(
-                        "it did not confirm within {} s: the message may or may not be in the \
-                         stream (every desk shows what became of it once applied)",
-                        CONFIRM_WAIT.as_secs()
-                    ),
-                })
-            });
-        publisher.close().await;
-        sent
-    })
 }
 
 #[derive(clap::Args)]

@@ -181,6 +181,7 @@ impl Gen {
                 "closeToTray": self.0.random_bool(0.5),
                 "pageSize": self.int(),
                 "density": self.pick(&["comfortable", "compact"]),
+                "maxSilenceDays": if self.0.random_bool(0.8) { json!(30) } else { self.int() },
             }),
             "settings" => json!({
                 "running": self.0.random_bool(0.1),
