@@ -18,6 +18,27 @@ export const SNOOZE_CHOICES: readonly (readonly [string, number])[] = [
   ["1 week", 10_080],
 ];
 
+/** How long to snooze, in minutes, from [`SNOOZE_CHOICES`]. */
+export function SnoozeFor(props: {
+  label: string;
+  minutes: number;
+  onChange: (minutes: number) => void;
+}) {
+  return (
+    <select
+      aria-label={props.label}
+      value={props.minutes}
+      onChange={(e) => props.onChange(Number(e.target.value))}
+    >
+      {SNOOZE_CHOICES.map(([label, m]) => (
+        <option key={m} value={m}>
+          {label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /** What a snooze that did not apply says. */
 function refusal(outcome: BulkOutcome | undefined): string | null {
   if (!outcome || outcome.outcome === "done") return null;
@@ -72,18 +93,7 @@ export function SnoozeControl({ event }: { event: Event }) {
       ) : (
         <>
           <label>
-            Snooze for{" "}
-            <select
-              aria-label="Snooze for"
-              value={minutes}
-              onChange={(e) => setMinutes(Number(e.target.value))}
-            >
-              {SNOOZE_CHOICES.map(([label, m]) => (
-                <option key={m} value={m}>
-                  {label}
-                </option>
-              ))}
-            </select>
+            Snooze for <SnoozeFor label="Snooze for" minutes={minutes} onChange={setMinutes} />
           </label>
           <button
             type="button"

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import type { Action } from "../bindings";
-import { SNOOZE_CHOICES } from "../detail/Snooze";
+import { SnoozeFor } from "../detail/Snooze";
 
 type Props = {
   count: number;
@@ -23,17 +23,7 @@ export function BulkBar({ count, busy, onBulk, onSnooze, onClear }: Props) {
       <button type="button" disabled={busy} onClick={() => onBulk("acknowledge")}>
         Acknowledge selected
       </button>
-      <select
-        aria-label="Snooze selected for"
-        value={minutes}
-        onChange={(e) => setMinutes(Number(e.target.value))}
-      >
-        {SNOOZE_CHOICES.map(([label, m]) => (
-          <option key={m} value={m}>
-            {label}
-          </option>
-        ))}
-      </select>
+      <SnoozeFor label="Snooze selected for" minutes={minutes} onChange={setMinutes} />
       <button type="button" disabled={busy} onClick={() => onSnooze(Date.now() + minutes * 60_000)}>
         Snooze selected
       </button>

@@ -114,6 +114,19 @@ pub struct Made<'a> {
     pub origin: Option<&'a str>,
 }
 
+impl<'a> Made<'a> {
+    /// A write at this desk, working alone (a team file refuses it), at the write's time.
+    fn here(w: &WriteTxn<'_>, author: &'a Actor, max_length: i64) -> Result<Made<'a>> {
+        refuse_team_file(w)?;
+        Ok(Made {
+            author,
+            at: w.now(),
+            max_length,
+            origin: None,
+        })
+    }
+}
+
 /// Makes a silence from `draft` (checked at the write's time, within `max_length` ms) on a
 /// desk working alone.
 pub fn add(
@@ -122,18 +135,8 @@ pub fn add(
     author: &Actor,
     max_length: i64,
 ) -> Result<Silence> {
-    refuse_team_file(w)?;
-    let at = w.now();
-    make(
-        w,
-        draft,
-        Made {
-            author,
-            at,
-            max_length,
-            origin: None,
-        },
-    )
+    let made = Made::here(w, author, max_length)?;
+    make(w, draft, made)
 }
 
 /// Makes a silence from `draft`, checked at `made.at`.
@@ -191,20 +194,8 @@ pub fn edit(
     author: &Actor,
     max_length: i64,
 ) -> Result<Silence> {
-    refuse_team_file(w)?;
-    let at = w.now();
-    revise(
-        w,
-        id,
-        expected,
-        draft,
-        Made {
-            author,
-            at,
-            max_length,
-            origin: None,
-        },
-    )
+    let made = Made::here(w, author, max_length)?;
+    revise(w, id, expected, draft, made)
 }
 
 /// Edits silence `id`, which must be at version `expected` and not expired at `made.at`.
@@ -235,19 +226,8 @@ pub fn revise(
 /// Ends silence `id` now (a new version) on a desk working alone; a pending one ends before
 /// it starts.
 pub fn expire(w: &mut WriteTxn<'_>, id: i64, expected: i64, author: &Actor) -> Result<Silence> {
-    refuse_team_file(w)?;
-    let at = w.now();
-    end(
-        w,
-        id,
-        expected,
-        Made {
-            author,
-            at,
-            max_length: 0,
-            origin: None,
-        },
-    )
+    let made = Made::here(w, author, 0)?;
+    end(w, id, expected, made)
 }
 
 /// Ends silence `id` at `made.at` (a new version; never later than it was to end).

@@ -169,6 +169,20 @@ fn check_targets(targets: &[TeamTarget]) -> Result<()> {
 /// The last millisecond of the year 9999: no message is made later.
 const MAX_TIME: i64 = 253_402_300_799_999;
 
+/// The head of a message stamped by the desk that sent it: its id, its desk, and a time
+/// between 1970 and 9999 (Unix ms).
+fn check_stamped(id: &str, desk: &str, at: i64) -> Result<()> {
+    check_text("id", id)?;
+    check_desk(desk)?;
+    if !(1..=MAX_TIME).contains(&at) {
+        return Err(Error::invalid(
+            "at",
+            "must be a time between 1970 and 9999 (Unix ms)",
+        ));
+    }
+    Ok(())
+}
+
 /// What a message that changes events names: its id, its desk, what it does, its targets.
 struct Targeted<'a> {
     id: &'a str,

@@ -5,7 +5,7 @@
 //! same versions with the same starts and ends, whenever it reads the message. A team silence
 //! is named by its team key (the id of the message that made it), the same on every desk.
 
-use super::{check_desk, check_text, new_id, TeamMessage, MAX_TIME};
+use super::{check_stamped, check_text, new_id, TeamMessage};
 use crate::db::silences::{self, Made};
 use crate::db::{Handle, WriteTxn};
 use crate::error::{Error, Result};
@@ -67,14 +67,7 @@ impl SilenceMessage {
     /// A message any desk will read: names within limits, a time after 1970, ids and versions
     /// of at least 1. (The draft is checked when applied, against the team's silences.)
     pub fn validate(&self) -> Result<()> {
-        check_text("id", &self.id)?;
-        check_desk(&self.desk)?;
-        if !(1..=MAX_TIME).contains(&self.at) {
-            return Err(Error::invalid(
-                "at",
-                "must be a time between 1970 and 9999 (Unix ms)",
-            ));
-        }
+        check_stamped(&self.id, &self.desk, self.at)?;
         match &self.change {
             SilenceChange::Add { .. } => Ok(()),
             SilenceChange::Edit {

@@ -2,8 +2,8 @@
 //! every desk applies it with the rules of a desk working alone ([`crate::db::actions`]),
 //! checked as at the time the message carries, so that every desk decides alike.
 
-use super::{check_desk, check_targets, check_text, new_id, TeamMessage, TeamTarget, MAX_TIME};
-use crate::error::{Error, Result};
+use super::{check_stamped, check_targets, new_id, TeamMessage, TeamTarget};
+use crate::error::Result;
 use serde::{Deserialize, Serialize};
 
 /// An operator's snooze, as a team's stream carries it:
@@ -47,14 +47,7 @@ impl SnoozeMessage {
     /// A message any desk will apply: names and targets as an action's, a time between 1970
     /// and 9999 (each event's snooze is checked when applied).
     pub fn validate(&self) -> Result<()> {
-        check_text("id", &self.id)?;
-        check_desk(&self.desk)?;
-        if !(1..=MAX_TIME).contains(&self.at) {
-            return Err(Error::invalid(
-                "at",
-                "must be a time between 1970 and 9999 (Unix ms)",
-            ));
-        }
+        check_stamped(&self.id, &self.desk, self.at)?;
         check_targets(&self.targets)
     }
 
