@@ -5,11 +5,13 @@
 //! whoever pushes changes to the window.
 
 use crate::clock::Clock;
-use crate::db::{self, actions, catch_up, rows, Access, Check, CommitFeed, Conn, Pool, WriteTxn};
+use crate::db::{
+    self, actions, catch_up, rows, timers, Access, Check, CommitFeed, Conn, Pool, WriteTxn,
+};
 use crate::error::{Error, Result};
 use crate::model::{
     Action, Actor, BulkOutcome, CatchUp, ChangeSet, Event, EventDetail, EventFilter, EventQuery,
-    HistoryPage, Matcher, Page, Silence, SilenceDraft, Sort, Tally, Target,
+    HistoryPage, Matcher, Page, Silence, SilenceDraft, Sort, Tally, Target, TimerPolicy,
 };
 use crate::read::query::Facets;
 use crate::read::Reader;
@@ -284,6 +286,24 @@ impl Store {
     pub fn snooze(&self, targets: &[Target], until: Option<i64>) -> Result<Vec<BulkOutcome>> {
         actions::check_bulk(targets)?;
         self.write(|w| actions::bulk_snooze(w, targets, until, Actor::User))
+    }
+
+    /// Makes the changes of the timers that have come under `policy`, in one transaction; see
+    /// [`timers::fire`].
+    pub fn fire_timers(&self, policy: &TimerPolicy) -> Result<Vec<timers::Due>> {
+        self.write(|w| timers::fire(w, policy))
+    }
+
+    /// The events whose timer has come by `now` under `policy` (at most
+    /// [`timers::MAX_FIRED`] of each), and when the next timer comes after them.
+    pub fn timers_due(
+        &self,
+        policy: &TimerPolicy,
+        now: i64,
+    ) -> Result<(Vec<timers::Due>, Option<i64>)> {
+        let conn = self.readers.get();
+        let due = timers::due(&*conn, policy, now, timers::MAX_FIRED)?;
+        Ok((due, timers::next(&*conn, policy)?))
     }
 
     /// Everything changed after `since`, for a window that missed pushes.

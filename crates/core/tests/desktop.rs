@@ -3,6 +3,7 @@
 
 use crate::support::{Fixture, T0};
 use eventdesk_core::db::NewEvent;
+use eventdesk_core::model::{AckTimeouts, TimerPolicy};
 use eventdesk_core::services::activity::{last_hour, MINUTES, MINUTE_MS};
 use eventdesk_core::services::export::{iso_utc, spreadsheet_safe, CSV_HEADER};
 use eventdesk_core::{
@@ -34,6 +35,13 @@ fn settings_default_until_saved_then_survive_reopening_the_file() {
         page_size: 100,
         density: Density::Compact,
         max_silence_days: 7,
+        timers: TimerPolicy {
+            ack_timeout_minutes: AckTimeouts {
+                critical: Some(15),
+                ..AckTimeouts::default()
+            },
+            expire_after_hours: Some(72),
+        },
     };
     chosen.save(&f.store).unwrap();
 
@@ -362,6 +370,7 @@ fn assert_record(record: &[String], e: &Event) {
         Some(Actor::Simulator) => "simulator".to_owned(),
         Some(Actor::Operator(name)) => format!("operator:{name}"),
         Some(Actor::Source(name)) => format!("source:{name}"),
+        Some(Actor::Timer(timer)) => format!("timer:{}", timer.as_str()),
         None => String::new(),
     };
     assert_eq!(record.len(), 18, "{record:?}");

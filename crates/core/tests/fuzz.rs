@@ -2,6 +2,7 @@
 //! all. None may panic; every failure is a typed error of the kind the input deserves.
 
 use crate::support::Fixture;
+use eventdesk_core::model::{AckTimeouts, TimerPolicy};
 use eventdesk_core::services::export::ExportFormat;
 use eventdesk_core::services::ingest::groups::DedupGroups;
 use eventdesk_core::{
@@ -236,6 +237,13 @@ fn a_hundred_thousand_random_and_extreme_calls_never_panic_and_fail_with_typed_e
             }
             8 => AppSettings {
                 max_silence_days: g.0.random_range(0..400),
+                timers: TimerPolicy {
+                    ack_timeout_minutes: AckTimeouts {
+                        critical: g.0.random_bool(0.5).then(|| g.0.random_range(0..20_000)),
+                        ..AckTimeouts::default()
+                    },
+                    expire_after_hours: g.0.random_bool(0.5).then(|| g.0.random_range(0..10_000)),
+                },
                 theme: [Theme::System, Theme::Light, Theme::Dark][g.0.random_range(0..3)],
                 notifications: g.0.random(),
                 sounds: Default::default(),

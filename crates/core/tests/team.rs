@@ -40,6 +40,7 @@ fn founding_roster() -> Vec<u8> {
         remove: vec![],
         limits: None,
         max_silence_days: None,
+        timers: None,
     }
     .to_body()
 }
@@ -431,6 +432,7 @@ fn who_acts_is_the_user_rabbitmq_proved_and_the_roster_allows() {
             remove: remove.into_iter().map(str::to_owned).collect(),
             limits: None,
             max_silence_days: None,
+            timers: None,
         }
         .to_body()
     };
@@ -587,6 +589,7 @@ fn oversized_and_republished_messages_are_refused_alike_and_the_stream_goes_on()
         remove: vec![],
         limits: Some(limits),
         max_silence_days: None,
+        timers: None,
     };
     r.apply(&[by("alice", 5, &raise.to_body())]).unwrap();
     assert_eq!(r.max_message(), 512 * 1024);
@@ -938,6 +941,7 @@ fn a_teams_silences_last_no_longer_than_its_admins_allow() {
             remove: vec![],
             limits: None,
             max_silence_days: Some(days),
+            timers: None,
         }
         .to_body()
     };

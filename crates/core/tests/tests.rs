@@ -17,5 +17,6 @@ mod push;
 mod seeding;
 mod simulator;
 mod team;
+mod timers;
 mod views;
 mod writes;

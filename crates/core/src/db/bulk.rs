@@ -106,8 +106,9 @@ impl<'c> BulkLoad<'c> {
             derived,
             events: Rows::new(
                 "INSERT INTO events (id, kind, source, severity, title, status, created_at, \
-                 updated_at, updated_by, completed_at, completed_by, version, labels) VALUES ",
-                13,
+                 updated_at, updated_by, completed_at, completed_by, version, labels, acked_at) \
+                 VALUES ",
+                14,
             ),
             labels: Rows::new("INSERT INTO event_labels (key, value, event_id) VALUES ", 3),
             changes: Rows::new(
@@ -127,6 +128,12 @@ impl<'c> BulkLoad<'c> {
         *self.counts.entry((e.status, e.severity_rank)).or_default() += 1;
         let stored =
             labels_text(&e.labels).map_or_else(null, |t| ToSqlOutput::Owned(Value::Text(t)));
+        // An acknowledged event was acknowledged by its last change.
+        let acked_at = if e.status == "acknowledged" {
+            int(e.updated_at)
+        } else {
+            null()
+        };
         self.events.push(
             &self.tx,
             [
@@ -143,6 +150,7 @@ impl<'c> BulkLoad<'c> {
                 completed_by,
                 int(e.version),
                 stored,
+                acked_at,
             ],
         )?;
         // Labels after their event (a foreign key).

@@ -8,10 +8,11 @@ use crate::db::Conn;
 use crate::db::WriteTxn;
 use crate::error::{Error, Result};
 use crate::model::ChangeSet;
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Where committed change sets go. Every writer of this process (the operator's commands, the
 /// simulator, the settings) commits through one feed; changes other processes commit are
@@ -21,6 +22,42 @@ use std::sync::Arc;
 pub struct CommitFeed {
     state: Arc<Mutex<State>>,
     quiet: Arc<AtomicU64>,
+    commits: CommitWatch,
+}
+
+/// Counts the commits of a [`CommitFeed`] (quiet ones and other processes' too), so that a
+/// thread can sleep until the next one or a time, whichever comes first.
+#[derive(Clone, Default)]
+pub struct CommitWatch(Arc<(Mutex<u64>, Condvar)>);
+
+impl CommitWatch {
+    /// The commits so far.
+    pub fn count(&self) -> u64 {
+        *self.0 .0.lock()
+    }
+
+    /// Waits until there have been more than `seen` commits, or until `until` (forever without
+    /// one); returns the commits so far.
+    pub fn wait(&self, seen: u64, until: Option<Instant>) -> u64 {
+        let (count, changed) = &*self.0;
+        let mut count = count.lock();
+        while *count <= seen {
+            match until {
+                Some(until) => {
+                    if changed.wait_until(&mut count, until).timed_out() {
+                        break;
+                    }
+                }
+                None => changed.wait(&mut count),
+            }
+        }
+        *count
+    }
+
+    fn bump(&self) {
+        *self.0 .0.lock() += 1;
+        self.0 .1.notify_all();
+    }
 }
 
 struct State {
@@ -42,6 +79,7 @@ impl CommitFeed {
                     halted: None,
                 })),
                 quiet: Arc::new(AtomicU64::new(0)),
+                commits: CommitWatch::default(),
             },
             rx,
         )
@@ -61,6 +99,11 @@ impl CommitFeed {
     /// change without new log entries can tell these apart from edits by other programs.
     pub fn quiet_commits(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.quiet)
+    }
+
+    /// A watch on this feed's commits.
+    pub fn commits(&self) -> CommitWatch {
+        self.commits.clone()
     }
 
     /// Runs `f` in an IMMEDIATE transaction on `conn`. On `Ok` it commits and publishes what
@@ -95,6 +138,8 @@ impl CommitFeed {
                 self.quiet.fetch_add(1, Ordering::Relaxed);
             }
         }
+        drop(state);
+        self.commits.bump();
         Ok(out)
     }
 
@@ -115,6 +160,8 @@ impl CommitFeed {
         tx.finish()?;
         state.published = Some(newest);
         let _ = state.tx.send(set);
+        drop(state);
+        self.commits.bump();
         Ok(true)
     }
 }

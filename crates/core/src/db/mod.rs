@@ -14,11 +14,12 @@ pub mod rows;
 pub mod silences;
 pub mod team;
 pub mod team_dump;
+pub mod timers;
 mod write;
 
 pub(crate) use conn::sealed::Raw;
 pub use conn::{Conn, Handle};
-pub use feed::CommitFeed;
+pub use feed::{CommitFeed, CommitWatch};
 pub use open::{
     checkpoint, connect, connect_read_only, data_version, default_path, ensure_ours, file_identity,
     in_memory, make_durable, prepare, quick_check, resolve_path, schema_version,

@@ -52,11 +52,15 @@ fn migrations() -> Migrations<'static> {
             include_str!("../../migrations/016_snooze.sql"),
             widen_for_snooze,
         ),
+        M::up_with_hook(
+            include_str!("../../migrations/017_timers.sql"),
+            widen_for_timers,
+        ),
     ])
 }
 
 /// How many migrations there are.
-const MIGRATION_COUNT: i64 = 16;
+const MIGRATION_COUNT: i64 = 17;
 
 /// The schema version this Eventdesk writes.
 pub fn schema_version() -> i64 {
@@ -119,6 +123,20 @@ fn widen_for_snooze(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookR
             ),
         ],
     )
+}
+
+/// Migration 17's hook: the desk's timers may change events (`timer:NAME` as an actor), the
+/// same way as migration 7's. (A team keeps a timer's outcomes as the reopen or completion
+/// it makes.)
+fn widen_for_timers(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    let source = |column: &str| format!("OR {column} GLOB 'source:?*')");
+    let timer = |column: &str| format!("OR {column} GLOB 'source:?*' OR {column} GLOB 'timer:?*')");
+    let mut edits: Vec<(&str, String, String)> = ["updated_by", "completed_by", "reopened_by"]
+        .into_iter()
+        .map(|c| ("events", source(c), timer(c)))
+        .collect();
+    edits.push(("changes", source("actor"), timer("actor")));
+    edit_constraints(tx, &edits)
 }
 
 /// Replaces each `(table, from, to)` constraint's text in the schema, which must hold it once

@@ -7,7 +7,9 @@ use crate::db::catch_up::published_range;
 use crate::db::rows::{load_event, tally, total};
 use crate::db::Handle;
 use crate::error::{Error, Result};
-use crate::model::{labels_text, Actor, ChangeSet, Event, Field, Labels, Link, Severity, Status};
+use crate::model::{
+    labels_text, Actor, ChangeSet, Event, Field, Labels, Link, Severity, Status, Timer,
+};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// What a new event starts with.
@@ -249,7 +251,8 @@ impl<'c> WriteTxn<'c> {
         let n = self.tx.prepare_cached(
             "UPDATE events SET status = ?2, completed_at = ?3, completed_by = ?4, reopened_at = ?5, \
              reopened_by = ?6, updated_at = ?7, updated_by = ?8, version = version + 1, \
-             snoozed_until = ?10 WHERE id = ?1 AND version = ?9",
+             snoozed_until = ?10, acked_at = CASE WHEN ?2 = 'acknowledged' THEN ?7 END \
+             WHERE id = ?1 AND version = ?9",
         )?
         .execute(params![
             event.id,
@@ -272,6 +275,10 @@ impl<'c> WriteTxn<'c> {
             to.as_str(),
         )?;
         self.count(Some((event.status, event.severity)), (to, event.severity));
+        // A critical event whose acknowledgement timed out is announced again.
+        if *actor == Actor::Timer(Timer::AckTimeout) && event.severity == Severity::Critical {
+            self.critical.push(event.id);
+        }
         let (completed_at, completed_by) = completed.unzip();
         let (reopened_at, reopened_by) = reopened.unzip();
         self.remember(Event {

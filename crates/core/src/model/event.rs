@@ -5,6 +5,8 @@ use specta::Type;
 use std::fmt;
 use std::str::FromStr;
 
+pub use super::timers::Timer;
+
 /// How bad an event is. Ordered: `Info < Warning < Error < Critical`.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Type,
@@ -28,8 +30,9 @@ pub enum Status {
 }
 
 /// Who made a change. Stored and sent as text: `user` (the operator at this desk),
-/// `operator:NAME` (a named operator), `simulator`, or `source:NAME` (where events came in:
-/// `alertmanager`, `pagerduty`, `stdin`, `rabbitmq:QUEUE`).
+/// `operator:NAME` (a named operator), `simulator`, `source:NAME` (where events came in:
+/// `alertmanager`, `pagerduty`, `stdin`, `rabbitmq:QUEUE`), or `timer:ack-timeout` and
+/// `timer:expiry` (the desk's timers, [`crate::model::Timer`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
 #[serde(into = "String", try_from = "String")]
 #[specta(type = String)]
@@ -38,6 +41,7 @@ pub enum Actor {
     Operator(String),
     Simulator,
     Source(String),
+    Timer(Timer),
 }
 
 impl Actor {
@@ -64,6 +68,7 @@ impl Actor {
             Actor::Simulator => Actor::SIMULATOR.into(),
             Actor::Operator(name) => format!("operator:{name}").into(),
             Actor::Source(name) => format!("source:{name}").into(),
+            Actor::Timer(timer) => format!("timer:{}", timer.as_str()).into(),
         }
     }
 }
@@ -100,6 +105,7 @@ impl FromStr for Actor {
             _ => match s.split_once(':') {
                 Some(("operator", name)) => Actor::operator(name),
                 Some(("source", name)) => Actor::source(name),
+                Some(("timer", name)) => name.parse().map(Actor::Timer),
                 _ => Err(format!("unknown actor {s:?}")),
             },
         }

@@ -12,6 +12,7 @@ mod limits;
 mod matcher;
 mod silence;
 mod team;
+mod timers;
 mod view;
 
 pub use action::{Action, BulkOutcome, CatchUp, Target};
@@ -32,6 +33,7 @@ pub use silence::{
     Silence, SilenceDraft, SilenceState, DEFAULT_MAX_SILENCE_MS, MAX_SILENCE_COMMENT,
 };
 pub use team::{Member, Role, TeamRejection};
+pub use timers::{AckTimeouts, Timer, TimerPolicy};
 pub use view::{
     EventFilter, EventQuery, Page, Position, SilenceMark, SilencedView, SnoozedView, Sort, SortKey,
 };

@@ -1,8 +1,9 @@
 //! The operator's preferences: theme, notifications, sounds, tray behaviour, page size, row
-//! density, and the longest a silence made at this desk may last. Kept in the database's `settings` table, so they survive restarts and travel with
-//! the file.
+//! density, the longest a silence made at this desk may last, and the desk's timers. Kept in
+//! the database's `settings` table, so they survive restarts and travel with the file.
 
 use crate::error::{Error, Result};
+use crate::model::TimerPolicy;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -55,6 +56,8 @@ pub struct AppSettings {
     /// The longest a silence made at this desk may last, in days (a team's silences obey the
     /// team's limit instead).
     pub max_silence_days: u32,
+    /// When this desk's timers act (a team's follow the team's instead).
+    pub timers: TimerPolicy,
 }
 
 impl Default for AppSettings {
@@ -67,6 +70,7 @@ impl Default for AppSettings {
             page_size: 50,
             density: Density::Comfortable,
             max_silence_days: 30,
+            timers: TimerPolicy::default(),
         }
     }
 }
@@ -82,6 +86,7 @@ impl AppSettings {
     }
 
     pub fn validate(&self) -> Result<()> {
+        self.timers.validate()?;
         if !Self::SILENCE_DAYS.contains(&self.max_silence_days) {
             return Err(Error::invalid(
                 "maxSilenceDays",
@@ -154,6 +159,9 @@ impl AppSettings {
             }
             if !Self::SILENCE_DAYS.contains(&s.max_silence_days) {
                 s.max_silence_days = defaults.max_silence_days;
+            }
+            if s.timers.validate().is_err() {
+                s.timers = defaults.timers;
             }
         }
         (s, warnings)

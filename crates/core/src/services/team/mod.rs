@@ -20,6 +20,9 @@
 //!   made at the time the message carries ([`silences`]).
 //! - **snooze messages** ([`SnoozeMessage`]): an operator's snooze or wake of events, checked
 //!   as at the time the message carries, kept like an action's outcomes.
+//! - **timer messages** ([`TimerMessage`]): an acknowledgement timed out or an event expired
+//!   under the team's policy, seen by one desk and applied by all, kept like an action's
+//!   outcomes ([`timers`]).
 //!
 //! Every desk applies the same messages in the same order with the same rules, so every desk
 //! ends in the same state, conflicts and refusals included; each action's outcome is kept in
@@ -34,7 +37,7 @@ use crate::db::team::{self as rows, ActionRow};
 use crate::db::{actions, CommitFeed, WriteTxn};
 use crate::db::{Conn, Handle};
 use crate::error::{Error, Result};
-use crate::model::{Action, Actor, MessageLimits, Role, TeamRejection};
+use crate::model::{Action, Actor, MessageLimits, Role, TeamRejection, Timer};
 use crate::services::ingest::{self, Applied, Applier, Delivery, Format, Incoming, Outcome};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
@@ -44,11 +47,13 @@ mod dump;
 pub mod roster;
 pub mod silences;
 mod snooze;
+mod timers;
 
 pub use dump::dump;
 pub use roster::{RosterMessage, TeamRef};
 pub use silences::{silence_result, SilenceChange, SilenceMessage, SilenceResult};
 pub use snooze::SnoozeMessage;
+pub use timers::TimerMessage;
 
 /// One event an action names: its team key and the version the operator saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -81,6 +86,7 @@ pub enum TeamMessage {
     Roster(RosterMessage),
     Silence(SilenceMessage),
     Snooze(SnoozeMessage),
+    Timer(TimerMessage),
 }
 
 /// A new id for a message published from `desk`.
@@ -527,7 +533,10 @@ impl Context<'_, '_> {
         let Some(kind) = value.get("eventdesk") else {
             return self.alerts(value);
         };
-        if kind == "action" || kind == "silence" || kind == "snooze" {
+        if ["action", "silence", "snooze", "timer"]
+            .iter()
+            .any(|k| kind == k)
+        {
             self.action_id = value
                 .get("id")
                 .and_then(serde_json::Value::as_str)
@@ -540,6 +549,7 @@ impl Context<'_, '_> {
             Ok(TeamMessage::Roster(change)) => self.roster(user, change),
             Ok(TeamMessage::Silence(change)) => self.silence(user, change),
             Ok(TeamMessage::Snooze(snooze)) => self.snooze(user, snooze),
+            Ok(TeamMessage::Timer(timer)) => self.timer(user, timer),
             Err(e) => Ok(Outcome::Rejected(Error::invalid(
                 "body",
                 format!("is not an Eventdesk team message: {e}"),
@@ -618,6 +628,9 @@ impl Context<'_, '_> {
         }
         if let Some(days) = change.max_silence_days {
             rows::set_max_silence_days(self.w, days)?;
+        }
+        if let Some(timers) = &change.timers {
+            rows::set_timers(self.w, timers)?;
         }
         tracing::debug!(admin = %member.user, offset = self.offset, "roster changed");
         Ok(Outcome::Applied(Vec::new()))
@@ -716,6 +729,36 @@ impl Context<'_, '_> {
             message.validate(),
             |w, id, version, operator| actions::snooze_at(w, id, version, until, operator, at),
             |id| Applied::Snoozed { id },
+        )
+    }
+
+    /// A timer's change to each event it names, under the team's policy as the log has it at
+    /// this point; the publisher must act (an operator or an admin), the change is the
+    /// timer's. Each outcome kept.
+    fn timer(&mut self, user: Option<&str>, message: TimerMessage) -> Result<Outcome> {
+        let timer = message.timer;
+        let policy = rows::binding(&*self.w)?
+            .map(|b| b.timers)
+            .unwrap_or_default();
+        let targeted = Targeted {
+            id: &message.id,
+            desk: &message.desk,
+            // Kept as what it does to the event.
+            verb: match timer {
+                Timer::AckTimeout => "reopen",
+                Timer::Expiry => "complete",
+            },
+            targets: &message.targets,
+        };
+        self.on_targets(
+            user,
+            targeted,
+            message.validate(),
+            |w, id, version, _publisher| crate::db::timers::apply(w, id, version, timer, &policy),
+            |id| match timer {
+                Timer::AckTimeout => Applied::Reopened { id },
+                Timer::Expiry => Applied::Completed { id },
+            },
         )
     }
 

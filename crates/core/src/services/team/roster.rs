@@ -5,7 +5,7 @@
 //! publish to the stream can neither act nor take the team over.
 
 use crate::error::{Error, Result};
-use crate::model::{Actor, Member, MessageLimits};
+use crate::model::{Actor, Member, MessageLimits, TimerPolicy};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -78,6 +78,10 @@ pub struct RosterMessage {
     /// The longest the team's silences may last from now on, in days (1 to 365).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_silence_days: Option<u32>,
+    /// The team's timers from now on (acknowledgement timeouts by severity, expiry), in place
+    /// of the ones before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timers: Option<TimerPolicy>,
 }
 
 /// The most roster changes one message makes.
@@ -98,6 +102,7 @@ impl RosterMessage {
             && self.remove.is_empty()
             && self.limits.is_none()
             && self.max_silence_days.is_none()
+            && self.timers.is_none()
         {
             return Err(Error::invalid("roster", "changes nothing"));
         }
@@ -138,6 +143,9 @@ impl RosterMessage {
                 "maxSilenceDays",
                 "a silence may be allowed to last 1 to 365 days",
             ));
+        }
+        if let Some(timers) = &self.timers {
+            timers.validate()?;
         }
         Ok(())
     }
