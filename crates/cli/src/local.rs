@@ -26,6 +26,10 @@ pub struct SeedArgs {
     /// The random seed (the same seed gives the same events).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Makes the history end this many hours ago instead of now (0 to 8760): a file that looks
+    /// like yesterday's, for trying timers and expiry.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=8760))]
+    hours_ago: u32,
 }
 
 #[derive(clap::Args)]
@@ -116,7 +120,7 @@ pub fn seed(args: SeedArgs) -> Result<(), Error> {
         &mut conn,
         args.events,
         args.seed,
-        SystemClock.now_ms(),
+        SystemClock.now_ms() - i64::from(args.hours_ago) * 3_600_000,
         |done, total| {
             let pct = (done * 100).checked_div(total).unwrap_or(100);
             let _ = write!(stderr, "\rseeding: {done}/{total} events ({pct}%)");

@@ -12,6 +12,7 @@ mod silences;
 mod snooze;
 mod sources;
 mod team;
+mod timers;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -174,6 +174,7 @@ pub fn create_team(args: CreateTeamArgs) -> Result<(), Error> {
         remove: vec![],
         limits: Some(args.limits.limits()),
         max_silence_days: None,
+        timers: None,
     };
     message.validate(&founder.admin)?;
     runtime()?.block_on(async {
@@ -222,6 +223,8 @@ pub struct RosterArgs {
     /// The longest the team's silences may last, in days (1 to 365; 30 until set).
     #[arg(long)]
     max_silence_days: Option<u32>,
+    #[command(flatten)]
+    timers: crate::timers::TimerArgs,
 }
 
 /// `USER=ROLE` or `USER=ROLE:NAME`.
@@ -259,6 +262,10 @@ pub fn roster(args: RosterArgs) -> Result<(), Error> {
                 max_alerts,
             }),
         max_silence_days: args.max_silence_days,
+        timers: args
+            .timers
+            .policy()
+            .map_err(|e| Error::invalid("ackTimeout", e))?,
     };
     // The founder is not known here: every desk checks that it stays an admin.
     message.validate("")?;

@@ -55,6 +55,10 @@ fn every_flag_is_checked_with_a_clear_message() {
             vec!["seed", "--db", db, "--events", "-4"],
             "invalid value '-4'",
         ),
+        (
+            vec!["seed", "--db", db, "--events", "4", "--hours-ago", "9000"],
+            "not in 0..=8760",
+        ),
         (vec!["show", "--db", db, "--id", "-1"], "not in 1.."),
         (
             vec!["stats", "--db", db, "--verbose"],
@@ -145,6 +149,25 @@ fn seeds_simulates_and_dumps_a_database() {
     assert!(lines
         .windows(2)
         .all(|w| w[0]["id"].as_i64() < w[1]["id"].as_i64()));
+
+    // A file that looks like yesterday's: its history ends about a day ago.
+    let old = dir.path().join("old.db");
+    let old = old.to_str().unwrap();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert!(
+        cli(&["seed", "--db", old, "--events", "30", "--hours-ago", "24"])
+            .status
+            .success()
+    );
+    let dump = String::from_utf8(cli(&["dump", "--db", old]).stdout).unwrap();
+    for line in dump.lines() {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        let updated = e["updatedAt"].as_i64().unwrap();
+        assert!(updated <= before - 23 * 3_600_000, "{e}");
+    }
 }
 
 #[test]

@@ -11,7 +11,8 @@
 //! - [`lines`]: newline-delimited JSON messages on standard input (or any reader);
 //! - [`startup`]: a desk as it starts (database, team mode, simulator, sources);
 //! - [`team`]: a team desk, whose file is a replica of the team's stream and whose actions go
-//!   through it.
+//!   through it;
+//! - [`timers`]: the desk's acknowledgement timeouts and expiry, as they come.
 //!
 //! What a message means (formats, rules) is in `eventdesk_core::services::ingest`; this crate
 //! holds only the network and stream code, so that the core builds without it.
@@ -23,3 +24,4 @@ pub mod http;
 pub mod lines;
 pub mod startup;
 pub mod team;
+pub mod timers;

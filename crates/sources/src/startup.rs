@@ -1,6 +1,6 @@
 //! A desk as it starts: its database opened (what is wrong with it kept as a note for the
 //! operator), team mode resolved and started, the simulator (writing to this file, or on a
-//! team desk publishing to the team's stream) and the desk's own sources. The window adds
+//! team desk publishing to the team's stream), the desk's timers and its own sources. The window adds
 //! only what is the window's: pushes, the tray, dialogs.
 
 use crate::desk::{FromEnvironment, SecretStore, Sources};
@@ -90,6 +90,10 @@ pub fn start(
         Some(_) => Some(control),
         None => start_simulator(open, control, feed, clock),
     };
+
+    if matches!(open.access(), Access::ReadWrite) {
+        crate::timers::start(open.clone(), team.clone());
+    }
 
     let (from_env, env_notes) = FromEnvironment::read(var);
     notes.extend(env_notes);

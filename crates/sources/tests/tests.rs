@@ -9,3 +9,4 @@ mod desk;
 mod http;
 mod lines;
 mod support;
+mod timers;

@@ -18,12 +18,12 @@ use crate::amqp::{
     self, Broker, Publish, Publisher, QueueKind, QueueSource, QueueState, StatusCell,
 };
 use eventdesk_core::model::DEFAULT_MAX_SILENCE_MS;
-use eventdesk_core::model::{Member, TeamRejection};
+use eventdesk_core::model::{Member, TeamRejection, Timer, TimerPolicy};
 use eventdesk_core::services::ingest::{Applier, Incoming, Outcome};
 use eventdesk_core::services::simulator::TeamSimulator;
 use eventdesk_core::services::team::{
     self, ActionMessage, ActionOutcome, ActionResult, Progress, Replica, SilenceChange,
-    SilenceMessage, SilenceResult, SnoozeMessage, TeamRef, TeamTarget,
+    SilenceMessage, SilenceResult, SnoozeMessage, TeamRef, TeamTarget, TimerMessage,
 };
 use eventdesk_core::{Action, BulkOutcome, Error, Event, Silence, SimControl, Store, Target};
 use parking_lot::Mutex;
@@ -98,6 +98,8 @@ pub struct TeamStatus {
     /// How many versions of silences this desk has applied: it moves whenever an operator
     /// anywhere in the team makes, edits or expires one, so the window reads its views again.
     pub silence_versions: i64,
+    /// The team's timers, as its admin set them on the roster.
+    pub timers: TimerPolicy,
 }
 
 /// A desk of the team, as this desk heard it.
@@ -284,6 +286,9 @@ impl TeamDesk {
             rejected,
             rejections,
             silence_versions: eventdesk_core::db::silences::versions(conn)?,
+            timers: eventdesk_core::db::team::binding(conn)?
+                .map(|b| b.timers)
+                .unwrap_or_default(),
         })
     }
 
@@ -418,6 +423,38 @@ impl TeamDesk {
             },
             ActionOutcome::NotFound => BulkOutcome::NotFound { id },
             ActionOutcome::Skipped { reason } => BulkOutcome::Skipped { id, reason },
+        })
+    }
+
+    /// The team's timers, as the log has them here.
+    pub fn timer_policy(&self) -> Result<TimerPolicy, Error> {
+        Ok(eventdesk_core::db::team::binding(&*self.reader())?
+            .map(|b| b.timers)
+            .unwrap_or_default())
+    }
+
+    /// Whether this desk's user may act on the team's events now (an operator or an admin on
+    /// the roster): only then does the desk publish what its timers see.
+    pub fn acts(&self) -> Result<bool, Error> {
+        Ok(
+            eventdesk_core::db::team::member(&*self.reader(), self.0.config.operator())?
+                .is_some_and(|m| m.role.acts()),
+        )
+    }
+
+    /// Publishes `timer`'s change to `targets`, seen now, and waits until this desk has
+    /// applied it from the stream; one outcome per target. Blocks: not for the runtime's own
+    /// threads.
+    pub fn publish_timer(
+        &self,
+        timer: Timer,
+        targets: Vec<TeamTarget>,
+    ) -> Result<Vec<ActionOutcome>, Error> {
+        let at = self.0.store.clock().now_ms();
+        let message = TimerMessage::new(&self.0.config.desk, at, timer, targets);
+        message.validate()?;
+        self.send_and_wait(&message.id, message.to_body(), "timer", |conn| {
+            action_outcomes(conn, &message.id)
         })
     }
 

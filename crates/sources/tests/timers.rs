@@ -1,0 +1,105 @@
+//! A team desk's timers against a real broker: the desk sees an acknowledgement time out under
+//! the team's policy, publishes the change, and applies it from the stream like every desk.
+
+use crate::support::{broker, trigger, unique};
+use eventdesk_core::model::{AckTimeouts, Timer, TimerPolicy};
+use eventdesk_core::services::team::{RosterMessage, TeamRef};
+use eventdesk_core::{Action, Actor, CommitFeed, ManualClock, Status, Store};
+use eventdesk_sources::amqp::{Broker, Publisher, QueueKind};
+use eventdesk_sources::team::{TeamConfig, TeamDesk};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn wait(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "waited 30 s for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_team_desk_publishes_an_acknowledgement_that_timed_out_and_applies_it_from_the_stream() {
+    let url = broker();
+    let stream = unique("timers");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let nodes = Broker::parse(&url, None).unwrap();
+    let send = |bodies: Vec<Vec<u8>>| {
+        rt.block_on(async {
+            let p = Publisher::connect(&nodes).await.unwrap();
+            p.declare(&stream, QueueKind::Stream, None, None, None)
+                .await
+                .unwrap();
+            p.publish("", &stream, bodies).await.unwrap();
+        });
+    };
+    // The founder (the broker's user) sets the team's policy: critical acknowledgements last
+    // ten minutes.
+    let policy = TimerPolicy {
+        ack_timeout_minutes: AckTimeouts {
+            critical: Some(10),
+            ..AckTimeouts::default()
+        },
+        expire_after_hours: None,
+    };
+    let roster = RosterMessage {
+        id: "r1".into(),
+        set: vec![],
+        remove: vec![],
+        limits: None,
+        max_silence_days: None,
+        timers: Some(policy),
+    };
+    send(vec![
+        roster.to_body(),
+        trigger("cpu", "CPU hot on db-7", "critical")
+            .to_string()
+            .into_bytes(),
+    ]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(eventdesk_core::clock::now_ms()));
+    let (feed, _rx) = CommitFeed::new();
+    let store = Arc::new(Store::open(&dir.path().join("a.db"), feed, clock.clone()).unwrap());
+    let _inside = rt.enter();
+    let team = TeamDesk::start(
+        store.clone(),
+        TeamConfig {
+            broker: nodes.clone(),
+            team: TeamRef::new(&stream, nodes.user()).unwrap(),
+            desk: "desk-a".into(),
+        },
+        || false,
+    )
+    .unwrap();
+    let event = |store: &Store| store.get_event(1).map(|d| d.event);
+    wait("the alert", || event(&store).is_ok());
+    wait("the policy", || team.timer_policy().unwrap() == policy);
+    eventdesk_sources::timers::start(store.clone(), Some(team.clone()));
+    team.act(1, 1, Action::Acknowledge).unwrap();
+
+    // Nine minutes on, nothing happens; at ten, the desk publishes the timeout.
+    clock.advance(9 * 60_000);
+    send(vec![trigger("disk", "Disk full", "warning")
+        .to_string()
+        .into_bytes()]);
+    wait("the second alert", || {
+        event(&store).is_ok() && store.get_event(2).is_ok()
+    });
+    assert_eq!(event(&store).unwrap().status, Status::Acknowledged);
+    clock.advance(60_000);
+    // Something commits (another alert): the desk looks at its timers again.
+    send(vec![trigger("mem", "Memory low", "info")
+        .to_string()
+        .into_bytes()]);
+    wait("the timeout", || {
+        event(&store).is_ok_and(|e| e.status == Status::Open)
+    });
+    let e = event(&store).unwrap();
+    assert_eq!(e.updated_by, Actor::Timer(Timer::AckTimeout));
+    assert_eq!(e.version, 3);
+    team.stop();
+}
