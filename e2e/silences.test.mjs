@@ -2,7 +2,7 @@
 // Xvfb; on the Windows forge job, Microsoft Edge WebDriver), driven through the DOM by
 // accessible names and roles. Each scenario has its own database and app folders.
 //
-// Noise control in a real window: silences and snoozes.
+// Noise control in a real window: silences, snoozes and the desk's timers.
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -18,6 +18,7 @@ import {
   SIM_OFF,
   WAIT,
   alertmanagerMessage,
+  closePanels,
   dbEvents,
   rowIds,
   waitForRows,
@@ -126,5 +127,60 @@ test("29. snooze: from the detail pane the event leaves the table and is counted
     await browser.$(`tr[data-event-id="${second}"] button.link`).click();
     await waitForText(browser, "#detail-heading", `Event #${second}`);
     await waitForText(browser, ".timeline .came-back", /came back from its snooze$/);
+  });
+});
+
+test("30. timers: set in Settings, an acknowledgement timeout reopens yesterday's acknowledged events of that severity (the timeline says why), and expiry completes the idle rest as Expired", async () => {
+  const ws = workspace("timers");
+  eventdeskCli("seed", "--db", ws.db, "--events", "40", "--seed", "30", "--hours-ago", "24");
+  const seeded = dbEvents(ws.db);
+  const acked = seeded.filter((e) => e.status === "acknowledged");
+  const bySeverity = new Map();
+  for (const e of acked) bySeverity.set(e.severity, (bySeverity.get(e.severity) ?? 0) + 1);
+  const [severity] = [...bySeverity].sort((a, b) => b[1] - a[1])[0] ?? [];
+  assert.ok(severity, "the seed left events acknowledged");
+  const timedOut = acked.filter((e) => e.severity === severity).map((e) => e.id);
+  const others = seeded.filter((e) => e.status !== "completed" && !timedOut.includes(e.id));
+  assert.ok(others.length > 0, "the seed left other events unfinished");
+  const now = (ids) => dbEvents(ws.db).filter((e) => ids.includes(e.id));
+  await withApp("timers", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser, (ids) => ids[0] === 40);
+    await browser.$("button=Settings").click();
+    await browser.$(`aria/${severity} events`).selectByAttribute("value", "5");
+    await browser.waitUntil(
+      () => now(timedOut).every((e) => e.status === "open" && e.updatedBy === "timer:ack-timeout"),
+      { ...WAIT, timeoutMsg: `the ${severity} acknowledgements did not time out` },
+    );
+    assert.deepEqual(
+      now(others.map((e) => e.id)).map((e) => e.status),
+      others.map((e) => e.status),
+      "a timer changed events it does not apply to",
+    );
+    const reopened = Math.max(...timedOut);
+    await waitForText(browser, `tr[data-event-id="${reopened}"] [data-status]`, /^Open/);
+    await closePanels(browser);
+    await browser.$(`tr[data-event-id="${reopened}"] button.link`).click();
+    await waitForText(browser, "#detail-heading", `Event #${reopened}`);
+    await waitForText(
+      browser,
+      ".timeline li:last-child",
+      /acknowledgement timeout reopened it: not completed in time$/,
+    );
+
+    // Expiry after 4 hours: what had no change since yesterday completes itself; what the
+    // timeout just reopened has changed since, and stays open.
+    await browser.$("button=Settings").click();
+    await browser.$("aria/Complete events unchanged for").selectByAttribute("value", "4");
+    const idle = others.map((e) => e.id);
+    await browser.waitUntil(
+      () => now(idle).every((e) => e.status === "completed" && e.completedBy === "timer:expiry"),
+      { ...WAIT, timeoutMsg: "the idle events did not expire" },
+    );
+    assert.ok(now(timedOut).every((e) => e.status === "open"));
+    await waitForText(
+      browser,
+      `tr[data-event-id="${Math.max(...idle)}"] [data-status]`,
+      /^Expired/,
+    );
   });
 });

@@ -144,6 +144,14 @@ export type About = {
 	logDir: string,
 };
 
+/**  Minutes an acknowledgement lasts, per severity; `None`: it never times out. */
+export type AckTimeouts = {
+	info: number | null,
+	warning: number | null,
+	error: number | null,
+	critical: number | null,
+};
+
 /**  What an operator can do to an event. */
 export type Action = "acknowledge" | "complete" | "reopen";
 
@@ -165,8 +173,9 @@ export type Activity = {
 
 /**
  *  Who made a change. Stored and sent as text: `user` (the operator at this desk),
- *  `operator:NAME` (a named operator), `simulator`, or `source:NAME` (where events came in:
- *  `alertmanager`, `pagerduty`, `stdin`, `rabbitmq:QUEUE`).
+ *  `operator:NAME` (a named operator), `simulator`, `source:NAME` (where events came in:
+ *  `alertmanager`, `pagerduty`, `stdin`, `rabbitmq:QUEUE`), or `timer:ack-timeout` and
+ *  `timer:expiry` (the desk's timers, [`crate::model::Timer`]).
  */
 export type Actor = string;
 
@@ -289,6 +298,8 @@ export type AppSettings = {
 	 *  team's limit instead).
 	 */
 	maxSilenceDays: number,
+	/**  When this desk's timers act (a team's follow the team's instead). */
+	timers: TimerPolicy,
 };
 
 /**  What happened to one event of a bulk request. */
@@ -946,11 +957,24 @@ export type TeamStatus = {
 	 *  anywhere in the team makes, edits or expires one, so the window reads its views again.
 	 */
 	silenceVersions: number,
+	/**  The team's timers, as its admin set them on the roster. */
+	timers: TimerPolicy,
 };
 
 export type Theme = 
 /**  Follow the operating system's light or dark setting. */
 "system" | "light" | "dark";
+
+/**  When a desk's (or a team's) timers act. Both are off until set. */
+export type TimerPolicy = {
+	/**
+	 *  An acknowledged event not completed within this many minutes (by its severity) is open
+	 *  again, and notifies again.
+	 */
+	ackTimeoutMinutes: AckTimeouts,
+	/**  An event that is not completed and had no change for this many hours completes itself. */
+	expireAfterHours: number | null,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -43,8 +43,9 @@ const noNames: OperatorNames = new Map();
 
 /**
  * Who made a change, as the window says it: "you" (this desk's operator), "simulator", a
- * named operator (in a team, the roster's display name for the broker user), or where the
- * event came from ("pagerduty", "alertmanager", "rabbitmq:alerts", "stdin").
+ * named operator (in a team, the roster's display name for the broker user), where the
+ * event came from ("pagerduty", "alertmanager", "rabbitmq:alerts", "stdin"), or one of the
+ * desk's timers ("acknowledgement timeout", "expiry").
  */
 export function actorName(actor: Event["updatedBy"], names: OperatorNames = noNames): string {
   if (actor === "user") return "you";
@@ -52,8 +53,15 @@ export function actorName(actor: Event["updatedBy"], names: OperatorNames = noNa
   const name = rest.join(":");
   if (kind === "operator" && name) return names.get(name) ?? name;
   if (kind === "source" && name) return name;
+  if (kind === "timer" && name) return TIMERS[name] ?? name;
   return actor;
 }
+
+/** The desk's timers as the window names them when they change an event. */
+const TIMERS: Record<string, string> = {
+  "ack-timeout": "acknowledgement timeout",
+  expiry: "expiry",
+};
 
 /** As `actorName`, with the broker user after a display name: "Bob B. (bob)". */
 export function actorLabel(actor: Event["updatedBy"], names: OperatorNames = noNames): string {
@@ -70,6 +78,7 @@ export function isSource(actor: Event["updatedBy"]): boolean {
 /** The status column's main words, e.g. "Completed by you". */
 export function statusText(e: Event, names: OperatorNames = noNames): string {
   if (e.status === "completed") {
+    if (e.completedBy === "timer:expiry") return "Expired";
     return `Completed by ${actorName(e.completedBy ?? e.updatedBy, names)}`;
   }
   return e.status === "open" ? "Open" : "Acknowledged";

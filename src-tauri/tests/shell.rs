@@ -524,7 +524,11 @@ fn preferences_are_validated_and_persist_across_restarts() {
             "closeToTray": false,
             "pageSize": 50,
             "density": "comfortable",
-            "maxSilenceDays": 30
+            "maxSilenceDays": 30,
+            "timers": {
+                "ackTimeoutMinutes": { "info": null, "warning": null, "error": null, "critical": null },
+                "expireAfterHours": null
+            }
         })
     );
     let mut chosen = defaults.clone();
@@ -534,6 +538,7 @@ fn preferences_are_validated_and_persist_across_restarts() {
     chosen["closeToTray"] = json!(true);
     chosen["density"] = json!("compact");
     chosen["maxSilenceDays"] = json!(7);
+    chosen["timers"]["ackTimeoutMinutes"]["critical"] = json!(15);
     chosen["pageSize"] = json!(7);
     let err = s
         .invoke("save_settings", json!({ "settings": chosen }))

@@ -22,6 +22,10 @@ function describe(c: Change): string {
   if (c.field === "occurred") return `raised it again (${c.to} times)`;
   if (c.field === "snoozed")
     return c.to === "" ? "woke it" : `snoozed it until ${formatDateTime(Number(c.to))}`;
+  if (c.field === "status" && c.actor === "timer:ack-timeout")
+    return "reopened it: not completed in time";
+  if (c.field === "status" && c.actor === "timer:expiry")
+    return "completed it: no change for too long";
   return `${c.field}: ${c.from ?? "—"} → ${c.to}`;
 }
 

@@ -2,14 +2,17 @@ import { messageOf } from "../api";
 import type { AppSettings, Density, Severity, Theme } from "../bindings";
 import { useSettings } from "./settings";
 import { Check, ErrorLine, PageSizeSelect } from "../controls";
+import { useTeam } from "../team/TeamPanel";
+import { TimerSettings } from "./Timers";
 
 const SEVERITIES: Severity[] = ["critical", "error", "warning", "info"];
 /** How long a silence made at this desk may last: the choices offered (the core takes 1 to 365). */
 const SILENCE_DAYS = [1, 3, 7, 14, 30, 90, 180, 365];
 
-/** Theme, row density, notifications, sounds, tray behaviour, page size and the longest silence; each change is saved at once. */
+/** Theme, row density, notifications, sounds, tray behaviour, page size, the longest silence and the desk's timers; each change is saved at once. */
 export function SettingsPanel() {
   const { settings, error, save } = useSettings();
+  const team = useTeam();
   const change = (next: Partial<AppSettings>) => settings && save.mutate({ ...settings, ...next });
   return (
     <section className="panel settings" aria-labelledby="settings-heading">
@@ -83,6 +86,11 @@ export function SettingsPanel() {
               ))}
             </select>
           </label>
+          <TimerSettings
+            timers={settings.timers}
+            team={team?.timers ?? null}
+            onChange={(timers) => change({ timers })}
+          />
           {save.isPending && <span className="saving">Saving…</span>}
           <ErrorLine error={save.isError ? `Settings not saved: ${messageOf(save.error)}` : null} />
         </>

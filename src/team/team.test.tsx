@@ -83,6 +83,10 @@ function team(over: Partial<TeamStatus> = {}): TeamStatus {
       },
     ],
     silenceVersions: 0,
+    timers: {
+      ackTimeoutMinutes: { info: null, warning: null, error: null, critical: 15 },
+      expireAfterHours: null,
+    },
     ...over,
   };
 }
@@ -135,6 +139,21 @@ describe("team mode", () => {
     expect(panel).toHaveTextContent("connection refused");
     await emit("team-changed", team({ catchingUp: true }));
     await waitFor(() => expect(badge()).toHaveTextContent("Catching up…"));
+  });
+
+  it("shows the team's timers in the settings, which only its admin changes", async () => {
+    const backend = new FakeBackend(1);
+    backend.team = team();
+    const { user } = renderApp();
+    await waitFor(() => expect(document.querySelector(".team-state")).not.toBeNull());
+    await user.click(screen.getByRole("button", { name: "Settings" }));
+    const critical = await screen.findByLabelText("critical events");
+    expect(critical).toHaveDisplayValue("15 min");
+    expect(critical).toBeDisabled();
+    expect(screen.getByLabelText("warning events")).toHaveDisplayValue("Never");
+    expect(screen.getByRole("region", { name: "Settings" })).toHaveTextContent(
+      "This desk follows its team's timers",
+    );
   });
 
   it("shows operators by the roster's display names, in the table and with their user in the detail pane", async () => {

@@ -99,6 +99,10 @@ export class FakeBackend {
     pageSize: 50,
     density: "comfortable",
     maxSilenceDays: 30,
+    timers: {
+      ackTimeoutMinutes: { info: null, warning: null, error: null, critical: null },
+      expireAfterHours: null,
+    },
   };
   /** What the save dialog answers (null: the operator closed it). */
   savePath: string | null = "/tmp/view.csv";

@@ -33,6 +33,59 @@ describe("settings", () => {
     expect(backend.settings.theme).toBe("dark");
   });
 
+  it("sets the desk's timers: an acknowledgement's time per severity, and expiry", async () => {
+    const backend = new FakeBackend(3);
+    const { user } = renderApp();
+    await user.click(await screen.findByRole("button", { name: "Settings" }));
+    await user.selectOptions(await screen.findByLabelText("critical events"), "15");
+    await waitFor(() => expect(backend.settings.timers.ackTimeoutMinutes.critical).toBe(15));
+    expect(screen.getByLabelText("critical events")).toHaveDisplayValue("15 min");
+    await user.selectOptions(screen.getByLabelText("Complete events unchanged for"), "72");
+    await waitFor(() => expect(backend.settings.timers.expireAfterHours).toBe(72));
+    expect(screen.getByLabelText("Complete events unchanged for")).toHaveDisplayValue("3 days");
+    await user.selectOptions(screen.getByLabelText("critical events"), "Never");
+    await waitFor(() => expect(backend.settings.timers.ackTimeoutMinutes.critical).toBeNull());
+    expect(backend.settings.timers.expireAfterHours).toBe(72);
+  });
+
+  it("says in the status and the timeline when one of the desk's timers changed an event", async () => {
+    const backend = new FakeBackend(2);
+    const first = backend.events.find((e) => e.id === 1);
+    if (!first) throw new Error("no event 1");
+    Object.assign(first, {
+      status: "completed",
+      completedBy: "timer:expiry",
+      completedAt: first.updatedAt,
+      updatedBy: "timer:expiry",
+    });
+    const change = (seq: number, actor: string, from: string | null, to: string) => ({
+      seq,
+      eventId: 1,
+      at: T0 + seq * 1000,
+      actor,
+      field: seq === 1 ? ("created" as const) : ("status" as const),
+      from,
+      to,
+    });
+    backend.histories.set(1, [
+      change(1, "simulator", null, "open"),
+      change(2, "user", "open", "acknowledged"),
+      change(3, "timer:ack-timeout", "acknowledged", "open"),
+      change(4, "timer:expiry", "open", "completed"),
+    ]);
+    const { user } = renderApp();
+    const row = () => document.querySelector('tr[data-event-id="1"]') as HTMLElement;
+    await waitFor(() => expect(row().querySelector("[data-status]")).toHaveTextContent(/^Expired/));
+    await user.click(within(row()).getByRole("button", { name: first.title }));
+    const timeline = await screen.findByRole("list", { name: "History" });
+    await waitFor(() =>
+      expect(timeline).toHaveTextContent(
+        "acknowledgement timeout reopened it: not completed in time",
+      ),
+    );
+    expect(timeline).toHaveTextContent("expiry completed it: no change for too long");
+  });
+
   it("opens with the saved page size and saves a new one", async () => {
     const backend = new FakeBackend(150);
     backend.settings = { ...backend.settings, pageSize: 100 };

@@ -182,6 +182,13 @@ impl Gen {
                 "pageSize": self.int(),
                 "density": self.pick(&["comfortable", "compact"]),
                 "maxSilenceDays": if self.0.random_bool(0.8) { json!(30) } else { self.int() },
+                "timers": {
+                    "ackTimeoutMinutes": {
+                        "info": null, "warning": null, "error": null,
+                        "critical": if self.0.random_bool(0.5) { json!(null) } else { self.int() },
+                    },
+                    "expireAfterHours": if self.0.random_bool(0.5) { json!(null) } else { self.int() },
+                },
             }),
             "settings" => json!({
                 "running": self.0.random_bool(0.1),
