@@ -11,7 +11,7 @@ use crate::db::{
 use crate::error::{Error, Result};
 use crate::model::{
     Action, Actor, BulkOutcome, CatchUp, ChangeSet, Event, EventDetail, EventFilter, EventQuery,
-    HistoryPage, Matcher, Page, Silence, SilenceDraft, Sort, Tally, Target, TimerPolicy,
+    HistoryPage, Matcher, Page, Sender, Silence, SilenceDraft, Sort, Tally, Target, TimerPolicy,
 };
 use crate::read::query::Facets;
 use crate::read::Reader;
@@ -306,6 +306,21 @@ impl Store {
         Ok((due, timers::next(&*conn, policy)?))
     }
 
+    /// Every sender the desk heard, as of now, the silent ones first.
+    pub fn senders(&self) -> Result<Vec<Sender>> {
+        db::senders::list(&*self.readers.get(), self.clock.now_ms())
+    }
+
+    /// What the senders' timer has to do now ([`db::senders::quiet`]).
+    pub fn quiet_senders(&self) -> Result<db::senders::Quiet> {
+        db::senders::quiet(&*self.readers.get(), self.clock.now_ms())
+    }
+
+    /// Raises and ends the desk's events about quiet senders ([`db::senders::fire`]).
+    pub fn fire_senders(&self) -> Result<(usize, Option<i64>)> {
+        self.write(db::senders::fire)
+    }
+
     /// Everything changed after `since`, for a window that missed pushes.
     pub fn changes_since(&self, since: i64) -> Result<CatchUp> {
         catch_up::changes_since(&mut self.readers.get(), since)
@@ -455,8 +470,13 @@ fn watch_other_writers(
                 };
                 // The first look catches up with what was committed since the store opened.
                 if seen.replace(version) != Some(version) {
-                    if let Err(e) = feed.publish_others(&mut conn) {
-                        tracing::warn!(error = %e, "changes by another program not published");
+                    match feed.publish_others(&mut conn) {
+                        // The file changed without a change to the log: waiters hear of it.
+                        Ok(false) => feed.commits().bump(),
+                        Ok(true) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "changes by another program not published");
+                        }
                     }
                 }
                 std::thread::sleep(OTHER_WRITERS_EVERY);

@@ -823,7 +823,7 @@ fn events_raised_before_keys_had_owners_belong_to_the_source_that_created_them()
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP INDEX events_acked; DROP INDEX events_unfinished; \
+            "DROP TABLE senders; DROP INDEX events_acked; DROP INDEX events_unfinished; \
              ALTER TABLE events DROP COLUMN acked_at; ALTER TABLE team_binding DROP COLUMN timers; \
              DROP INDEX events_snoozed; ALTER TABLE events DROP COLUMN snoozed_until; \
              ALTER TABLE team_binding DROP COLUMN max_silence_days; \

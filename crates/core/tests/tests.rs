@@ -15,6 +15,7 @@ mod oracle;
 mod paging;
 mod push;
 mod seeding;
+mod senders;
 mod simulator;
 mod team;
 mod timers;

@@ -54,7 +54,9 @@ impl CommitWatch {
         *count
     }
 
-    fn bump(&self) {
+    /// Counts a commit this feed did not make (another program changed the file, even
+    /// without a change to the log: a sender heard), waking whoever waits.
+    pub fn bump(&self) {
         *self.0 .0.lock() += 1;
         self.0 .1.notify_all();
     }

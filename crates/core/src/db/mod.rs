@@ -11,6 +11,7 @@ pub mod ingest;
 mod open;
 mod pool;
 pub mod rows;
+pub mod senders;
 pub mod silences;
 pub mod team;
 pub mod team_dump;

@@ -56,11 +56,12 @@ fn migrations() -> Migrations<'static> {
             include_str!("../../migrations/017_timers.sql"),
             widen_for_timers,
         ),
+        M::up(include_str!("../../migrations/018_senders.sql")),
     ])
 }
 
 /// How many migrations there are.
-const MIGRATION_COUNT: i64 = 17;
+const MIGRATION_COUNT: i64 = 18;
 
 /// The schema version this Eventdesk writes.
 pub fn schema_version() -> i64 {

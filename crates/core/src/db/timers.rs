@@ -143,6 +143,12 @@ pub fn apply(
             return Err(Error::invalid("timer", "events do not expire"))
         }
         Timer::Expiry => Status::Completed,
+        Timer::Senders => {
+            return Err(Error::invalid(
+                "timer",
+                "the senders' timer raises and ends events of its own only",
+            ))
+        }
     };
     w.set_status(&event, to, &Actor::Timer(timer))?;
     load_event(w.tx(), id)

@@ -57,6 +57,8 @@ pub struct WriteTxn<'c> {
     counts: std::collections::HashMap<(Status, Severity), i64>,
     /// This transaction applies a team's stream: the one writer a team file takes.
     from_team_stream: bool,
+    /// The senders heard (way in, name, heartbeat), each once, recorded at commit.
+    heard: std::collections::HashMap<(String, String), bool>,
 }
 
 impl<'c> WriteTxn<'c> {
@@ -81,6 +83,7 @@ impl<'c> WriteTxn<'c> {
             critical: Vec::new(),
             counts: std::collections::HashMap::new(),
             from_team_stream: false,
+            heard: std::collections::HashMap::new(),
         })
     }
 
@@ -96,6 +99,15 @@ impl<'c> WriteTxn<'c> {
 
     pub fn now(&self) -> i64 {
         self.now
+    }
+
+    /// Notes that `name` was heard through `way` (a heartbeat's or not), recorded with the
+    /// commit ([`crate::db::senders`]).
+    pub fn heard(&mut self, way: &str, name: &str, heartbeat: bool) {
+        *self
+            .heard
+            .entry((way.to_owned(), name.to_owned()))
+            .or_default() |= heartbeat;
     }
 
     fn log(
@@ -215,7 +227,12 @@ impl<'c> WriteTxn<'c> {
         });
         self.created.push(id);
         self.count(None, (Status::Open, new.severity));
-        if new.severity == Severity::Critical {
+        // Critical events are announced, and so is every event about a quiet sender.
+        let alarm = new
+            .dedup_key
+            .as_deref()
+            .is_some_and(|k| k.starts_with(crate::model::ALARM_KEY_PREFIX));
+        if new.severity == Severity::Critical || alarm {
             self.critical.push(id);
         }
         Ok(id)
@@ -481,6 +498,14 @@ impl<'c> WriteTxn<'c> {
     /// changes after it, they are read in this transaction and lead the set, so that sets
     /// follow on from each other.
     pub fn commit(self, published: Option<i64>) -> Result<Option<ChangeSet>> {
+        if !self.heard.is_empty() {
+            let heard: Vec<(String, String, bool)> = self
+                .heard
+                .iter()
+                .map(|((way, name), beat)| (way.clone(), name.clone(), *beat))
+                .collect();
+            crate::db::senders::record(&self.tx, &heard, self.now)?;
+        }
         {
             let mut stmt = self.tx.prepare_cached(
                 "INSERT INTO event_counts (status, severity, n) VALUES (?1, ?2, ?3) \

@@ -10,6 +10,7 @@ mod event;
 mod labels;
 mod limits;
 mod matcher;
+mod senders;
 mod silence;
 mod team;
 mod timers;
@@ -29,6 +30,7 @@ pub use matcher::{
     matchers_text, parse_matchers, Compiled, MatchOp, Matcher, Subject, Subjects, LABEL_PREFIX,
     MAX_MATCHERS, MAX_MATCHER_VALUE,
 };
+pub use senders::{NewAlarm, Sender, ALARM_KEY_PREFIX, LEARNED_AFTER, MAX_SENDERS, MIN_QUIET_MS};
 pub use silence::{
     Silence, SilenceDraft, SilenceState, DEFAULT_MAX_SILENCE_MS, MAX_SILENCE_COMMENT,
 };

@@ -17,6 +17,8 @@ pub enum Timer {
     AckTimeout,
     /// An event had no change for the policy's time: it is completed.
     Expiry,
+    /// A sender went quiet (the desk raises an event) or was heard again (it completes it).
+    Senders,
 }
 
 impl Timer {
@@ -24,6 +26,7 @@ impl Timer {
         match self {
             Timer::AckTimeout => "ack-timeout",
             Timer::Expiry => "expiry",
+            Timer::Senders => "senders",
         }
     }
 }
@@ -35,6 +38,7 @@ impl FromStr for Timer {
         match s {
             "ack-timeout" => Ok(Timer::AckTimeout),
             "expiry" => Ok(Timer::Expiry),
+            "senders" => Ok(Timer::Senders),
             _ => Err(format!("unknown timer {s:?}")),
         }
     }
@@ -146,7 +150,7 @@ mod tests {
 
     #[test]
     fn timers_are_named_as_stored() {
-        for t in [Timer::AckTimeout, Timer::Expiry] {
+        for t in [Timer::AckTimeout, Timer::Expiry, Timer::Senders] {
             assert_eq!(t.as_str().parse::<Timer>(), Ok(t));
         }
         assert!("later".parse::<Timer>().is_err());

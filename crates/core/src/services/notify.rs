@@ -72,7 +72,11 @@ impl Notifier {
             n => format!("{n} more critical events"),
         };
         Some(Notice {
-            title: format!("Critical: {}", latest.title),
+            // A critical event, or the desk's own warning that a sender went silent.
+            title: match latest.severity {
+                crate::model::Severity::Critical => format!("Critical: {}", latest.title),
+                _ => format!("Silent sender: {}", latest.title),
+            },
             body,
             event_id: latest.id,
             count,

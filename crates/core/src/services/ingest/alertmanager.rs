@@ -157,6 +157,8 @@ fn one(
         });
     }
     Ok(Alert {
+        sender: name.to_owned(),
+        heartbeat: name == "Watchdog",
         action,
         dedup_key: Some(fingerprint.to_owned()),
         title: title.to_owned(),

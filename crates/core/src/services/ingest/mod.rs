@@ -45,6 +45,12 @@ pub struct Alert {
     /// Checked when the message is read ([`crate::model::check_labels`]); an event keeps
     /// the labels of the trigger that created it.
     pub labels: Labels,
+    /// Who sent it, for the desk to learn its rhythm: Alertmanager's `alertname`,
+    /// PagerDuty's `payload.source`; empty when the message does not say.
+    pub sender: String,
+    /// A heartbeat (Alertmanager's `Watchdog`, PagerDuty's class `heartbeat`): heard, never
+    /// an event, and missed when it stops.
+    pub heartbeat: bool,
 }
 
 /// The longest title kept (PagerDuty's summary limit).

@@ -119,6 +119,8 @@ pub fn parse(message: &Value) -> Result<Alert> {
         }
     }
     Ok(Alert {
+        sender: source.to_owned(),
+        heartbeat: kind == "heartbeat",
         action,
         dedup_key,
         title: summary.to_owned(),

@@ -16,7 +16,7 @@
 use crate::db::rows::max_id;
 use crate::db::{NewEvent, WriteTxn};
 use crate::error::Result;
-use crate::model::{Actor, Event, Status};
+use crate::model::{Actor, Event, Status, ALARM_KEY_PREFIX};
 use crate::services::ingest::{Alert, AlertAction};
 
 /// What one alert event did.
@@ -93,6 +93,19 @@ pub fn apply(
     owners: &[String],
     team_key: Option<&str>,
 ) -> Result<Applied> {
+    // The sender is heard (unless the message is the desk's own about a quiet sender).
+    let own = alert
+        .dedup_key
+        .as_deref()
+        .is_some_and(|k| k.starts_with(ALARM_KEY_PREFIX));
+    if let (Actor::Source(way), false, false) = (source, alert.sender.is_empty(), own) {
+        w.heard(way, &alert.sender, alert.heartbeat);
+    }
+    if alert.heartbeat {
+        return Ok(Applied::Ignored {
+            reason: format!("a heartbeat from {}: heard, not shown", alert.sender),
+        });
+    }
     let found = match &alert.dedup_key {
         Some(key) => unfinished_with_key(w, key, owners, team_key.is_some())?,
         None => None,

@@ -746,7 +746,7 @@ impl Context<'_, '_> {
             // Kept as what it does to the event.
             verb: match timer {
                 Timer::AckTimeout => "reopen",
-                Timer::Expiry => "complete",
+                Timer::Expiry | Timer::Senders => "complete",
             },
             targets: &message.targets,
         };
@@ -757,7 +757,7 @@ impl Context<'_, '_> {
             |w, id, version, _publisher| crate::db::timers::apply(w, id, version, timer, &policy),
             |id| match timer {
                 Timer::AckTimeout => Applied::Reopened { id },
-                Timer::Expiry => Applied::Completed { id },
+                Timer::Expiry | Timer::Senders => Applied::Completed { id },
             },
         )
     }
