@@ -1,8 +1,9 @@
-//! The desk's timers, run: one thread that sleeps until the next acknowledgement times out or
-//! the next event expires (or until something commits, which may bring a timer closer or change
-//! the policy), then makes those changes. A desk working alone writes them under its own
-//! settings' policy; a team desk publishes them under the team's policy (when its user may act)
-//! and every desk applies them from the stream ([`eventdesk_core::db::timers`]).
+//! The desk's timers, run: one thread that sleeps until the next acknowledgement times out,
+//! the next event expires or the next sender goes quiet (or until something commits, which
+//! may bring one closer or change the policy), then makes those changes. A desk working alone
+//! writes them (timeouts and expiry under its own settings' policy); a team desk publishes
+//! them (under the team's policy, when its user may act) and every desk applies them from the
+//! stream ([`eventdesk_core::db::timers`], [`eventdesk_core::db::senders`]).
 
 use crate::team::TeamDesk;
 use eventdesk_core::db::timers::{Due, MAX_FIRED};
@@ -40,8 +41,7 @@ pub fn start(store: Arc<Store>, team: Option<TeamDesk>) {
 
 fn run(store: &Store, team: Option<&TeamDesk>) {
     let watch = store.feed().commits();
-    // What this desk published and has not seen change yet: not published again.
-    let mut sent = HashSet::new();
+    let mut sent = Sent::default();
     loop {
         let seen = watch.count();
         let looked = Instant::now();
@@ -71,7 +71,108 @@ fn run(store: &Store, team: Option<&TeamDesk>) {
     }
 }
 
-fn pass(
+fn pass(store: &Store, team: Option<&TeamDesk>, sent: &mut Sent) -> Result<Pass, Error> {
+    let quiet = senders(store, team, &mut sent.alarms)?;
+    let timers = timers(store, team, &mut sent.changes)?;
+    Ok(match (quiet, timers) {
+        (Pass::Until(a), Pass::Until(b)) => Pass::Until(match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }),
+        _ => Pass::Again,
+    })
+}
+
+/// What a team desk published and has not seen come back yet: not published again.
+#[derive(Default)]
+struct Sent {
+    changes: HashSet<(i64, i64, Timer)>,
+    alarms: HashSet<(String, bool)>,
+}
+
+/// The desk's events about quiet senders: raised while a sender is silent, ended when it is
+/// heard again. A team desk publishes them as alerts (keyed, so copies from other desks are
+/// occurrences of one event).
+fn senders(
+    store: &Store,
+    team: Option<&TeamDesk>,
+    sent: &mut HashSet<(String, bool)>,
+) -> Result<Pass, Error> {
+    let Some(team) = team else {
+        let (changed, next) = store.fire_senders()?;
+        if changed > 0 {
+            tracing::info!(events = changed, "quiet senders raised or ended");
+            return Ok(Pass::Again);
+        }
+        return Ok(Pass::Until(next));
+    };
+    let quiet = store.quiet_senders()?;
+    let wanted: HashSet<(String, bool)> = quiet
+        .raise
+        .iter()
+        .map(|s| (s.alarm_key(), true))
+        .chain(
+            quiet
+                .end
+                .iter()
+                .filter_map(|e| e.dedup_key.clone().map(|k| (k, false))),
+        )
+        .collect();
+    sent.retain(|k| wanted.contains(k));
+    let mut bodies = Vec::new();
+    for s in quiet
+        .raise
+        .iter()
+        .filter(|s| !sent.contains(&(s.alarm_key(), true)))
+    {
+        bodies.push((s.alarm_key(), true, alarm_trigger(s)));
+    }
+    for e in &quiet.end {
+        if let Some(key) = e
+            .dedup_key
+            .clone()
+            .filter(|k| !sent.contains(&(k.clone(), false)))
+        {
+            let body = serde_json::json!({ "event_action": "resolve", "dedup_key": key });
+            bodies.push((key, false, body.to_string().into_bytes()));
+        }
+    }
+    if bodies.is_empty() || !team.acts()? {
+        let later = (!sent.is_empty()).then(|| store.clock().now_ms() + RETRY.as_millis() as i64);
+        return Ok(Pass::Until(later.or(quiet.next)));
+    }
+    let desk = &team.config().desk;
+    let messages: Vec<(String, Vec<u8>)> = bodies
+        .iter()
+        .map(|(_, _, body)| (eventdesk_core::services::team::new_id(desk), body.clone()))
+        .collect();
+    team.publish(&messages)?;
+    for (key, raise, _) in bodies {
+        sent.insert((key, raise));
+    }
+    Ok(Pass::Again)
+}
+
+/// A PagerDuty trigger of the desk's event about a quiet sender, as a team's stream takes it.
+fn alarm_trigger(sender: &eventdesk_core::model::Sender) -> Vec<u8> {
+    let alarm = eventdesk_core::model::NewAlarm::about(sender);
+    serde_json::json!({
+        "event_action": "trigger",
+        "dedup_key": sender.alarm_key(),
+        "payload": {
+            "summary": alarm.title,
+            "source": sender.name,
+            "severity": alarm.severity.as_str(),
+            "class": alarm.kind,
+            "custom_details": alarm.labels,
+        },
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// Acknowledgement timeouts and expiry under the policy: written alone, published in a team.
+fn timers(
     store: &Store,
     team: Option<&TeamDesk>,
     sent: &mut HashSet<(i64, i64, Timer)>,

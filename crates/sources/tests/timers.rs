@@ -103,3 +103,92 @@ fn a_team_desk_publishes_an_acknowledgement_that_timed_out_and_applies_it_from_t
     assert_eq!(e.version, 3);
     team.stop();
 }
+
+#[test]
+fn a_team_desk_raises_a_lost_heartbeat_through_the_stream_and_ends_it_when_it_beats() {
+    let url = broker();
+    let stream = unique("senders");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let nodes = Broker::parse(&url, None).unwrap();
+    let send = |bodies: Vec<Vec<u8>>| {
+        rt.block_on(async {
+            let p = Publisher::connect(&nodes).await.unwrap();
+            p.declare(&stream, QueueKind::Stream, None, None, None)
+                .await
+                .unwrap();
+            p.publish("", &stream, bodies).await.unwrap();
+        });
+    };
+    let beat = || {
+        serde_json::json!({ "version": "4", "status": "firing", "alerts": [
+            { "status": "firing", "labels": { "alertname": "Watchdog" },
+              "annotations": { "summary": "The pipeline works" }, "fingerprint": "w" } ] })
+        .to_string()
+        .into_bytes()
+    };
+    send(vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(eventdesk_core::clock::now_ms()));
+    let (feed, _rx) = CommitFeed::new();
+    let store = Arc::new(Store::open(&dir.path().join("a.db"), feed, clock.clone()).unwrap());
+    let _inside = rt.enter();
+    let team = TeamDesk::start(
+        store.clone(),
+        TeamConfig {
+            broker: nodes.clone(),
+            team: TeamRef::new(&stream, nodes.user()).unwrap(),
+            desk: "desk-a".into(),
+        },
+        || false,
+    )
+    .unwrap();
+    eventdesk_sources::timers::start(store.clone(), Some(team.clone()));
+    // Three beats a minute apart, each heard before the clock moves on.
+    for n in 1..=3 {
+        send(vec![beat()]);
+        wait("a beat", || {
+            store
+                .senders()
+                .unwrap()
+                .first()
+                .is_some_and(|s| s.heard == n)
+        });
+        clock.advance(60_000);
+    }
+    let way = format!("team:{stream}");
+    let sender = store.senders().unwrap().remove(0);
+    assert_eq!(
+        (sender.way.as_str(), sender.heartbeat),
+        (way.as_str(), true)
+    );
+    assert!(store.get_event(1).is_err(), "a heartbeat became an event");
+
+    // Two intervals without a beat: the desk publishes the alarm, every desk applies it.
+    clock.advance(60_000);
+    send(vec![b"wake the desk".to_vec()]);
+    wait("the alarm", || store.get_event(1).is_ok());
+    let alarm = store.get_event(1).unwrap().event;
+    assert_eq!(
+        (alarm.severity, alarm.status, alarm.dedup_key.clone()),
+        (
+            eventdesk_core::Severity::Critical,
+            Status::Open,
+            Some(format!("eventdesk:quiet:{way}:Watchdog"))
+        )
+    );
+    assert!(alarm.team_key.is_some());
+    assert!(
+        alarm.title.starts_with("Heartbeat lost: Watchdog"),
+        "{}",
+        alarm.title
+    );
+
+    // A beat: the desk publishes the resolve.
+    send(vec![beat()]);
+    wait("the alarm to end", || {
+        store
+            .get_event(1)
+            .is_ok_and(|d| d.event.status == Status::Completed)
+    });
+    team.stop();
+}

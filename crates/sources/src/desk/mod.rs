@@ -193,6 +193,10 @@ impl Sources {
                 })
                 .collect(),
             secrets_kept: self.0.secrets.is_system(),
+            senders: self.0.store.senders().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "the senders could not be read");
+                Vec::new()
+            }),
         }
     }
 

@@ -81,6 +81,8 @@ pub struct SourcesStatus {
     pub queues: Vec<QueueView>,
     /// Whether secrets are in the system's credential store (else only for this session).
     pub secrets_kept: bool,
+    /// Every sender heard, the silent ones first (as of the status).
+    pub senders: Vec<eventdesk_core::model::Sender>,
 }
 
 /// The least time between two pushes of the Sources panel that only its sources' activity
@@ -107,6 +109,10 @@ impl SourcesStatus {
         quiet.http.activity = Activity::default();
         for q in &mut quiet.queues {
             q.status.activity = Activity::default();
+        }
+        // Who is heard moves all the time; who is silent is a change of state.
+        for s in &mut quiet.senders {
+            (s.last_at, s.heard, s.gap_ms, s.spread_ms) = (0, 0, None, None);
         }
         quiet
     }
@@ -206,6 +212,7 @@ mod tests {
             },
             queues: vec![],
             secrets_kept: true,
+            senders: vec![],
         }
     }
 
