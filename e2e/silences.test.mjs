@@ -184,3 +184,54 @@ test("30. timers: set in Settings, an acknowledgement timeout reopens yesterday'
     );
   });
 });
+
+test("31. senders: a heartbeat is heard, never shown; when it stops for twice its interval the desk raises a critical event of its own and the Sources panel says since when; a beat again completes it", async () => {
+  const ws = workspace("senders");
+  const beat = `${JSON.stringify({
+    version: "4",
+    status: "firing",
+    receiver: "eventdesk",
+    alerts: [
+      {
+        status: "firing",
+        fingerprint: "watchdog",
+        labels: { alertname: "Watchdog", severity: "none" },
+        annotations: { summary: "The alerting pipeline works" },
+      },
+    ],
+  })}\n`;
+  const state = 'tr[data-sender="stdin/Watchdog"] .sender-state';
+  await withApp("senders", ws, SIM_OFF, async (browser) => {
+    await browser.$("button=Sources").click();
+    await waitForText(browser, ".senders", /No sender heard yet/);
+    // Three beats about two seconds apart (the time passing is the test): its rhythm.
+    let next = Date.now();
+    for (let i = 0; i < 3; i++) {
+      await browser.waitUntil(() => Date.now() >= next, WAIT);
+      eventdeskCliWithInput(beat, "ingest", "--db", ws.db, "--format", "alertmanager");
+      next = Date.now() + 2_000;
+    }
+    await waitForText(browser, state, "heartbeat");
+    assert.equal(dbStats(ws.db).events, 0, "a heartbeat became an event");
+
+    // It stops: the desk raises its own event, critical, and the panel says since when.
+    await waitForRows(browser, (ids) => ids.length === 1, "the lost heartbeat's event");
+    await waitForText(browser, state, /^silent since /);
+    const [alarm] = dbEvents(ws.db);
+    assert.deepEqual(
+      [alarm.severity, alarm.kind, alarm.updatedBy],
+      ["critical", "heartbeat-lost", "timer:senders"],
+    );
+    assert.match(alarm.title, /^Heartbeat lost: Watchdog \(stdin\), usually every 2 s$/);
+
+    // It beats again: the event completes, by the sender watch.
+    eventdeskCliWithInput(beat, "ingest", "--db", ws.db, "--format", "alertmanager");
+    await browser.waitUntil(() => dbEvent(ws.db, alarm.id).event.status === "completed", WAIT);
+    await waitForText(browser, state, "heartbeat");
+    await waitForText(
+      browser,
+      `tr[data-event-id="${alarm.id}"] [data-status]`,
+      /^Completed by sender watch/,
+    );
+  });
+});

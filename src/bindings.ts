@@ -756,6 +756,31 @@ export type Seen = {
 	version: number,
 };
 
+/**
+ *  One sender as the desk heard it: through which way in (`pagerduty`, `alertmanager`,
+ *  `rabbitmq:QUEUE`, `team:STREAM`) and under which name (Alertmanager's `alertname`,
+ *  PagerDuty's `payload.source`).
+ */
+export type Sender = {
+	way: string,
+	name: string,
+	/**
+	 *  Its messages are heartbeats (Alertmanager's `Watchdog`, PagerDuty's class `heartbeat`):
+	 *  heard, never shown as events, and missed when they stop.
+	 */
+	heartbeat: boolean,
+	firstAt: number,
+	lastAt: number,
+	/**  How many times it was heard (one write counts once). */
+	heard: number,
+	/**  The usual time between two messages (a moving average), once heard twice. */
+	gapMs: number | null,
+	/**  How far a gap usually is from the usual one (a moving average). */
+	spreadMs: number | null,
+	/**  Since when it is silent, if it is (as of the read). */
+	silentSince: number | null,
+};
+
 /**  How bad an event is. Ordered: `Info < Warning < Error < Critical`. */
 export type Severity = "info" | "warning" | "error" | "critical";
 
@@ -866,6 +891,8 @@ export type SourcesStatus = {
 	queues: QueueView[],
 	/**  Whether secrets are in the system's credential store (else only for this session). */
 	secretsKept: boolean,
+	/**  Every sender heard, the silent ones first (as of the status). */
+	senders: Sender[],
 };
 
 /**  Where an event is in its life. */

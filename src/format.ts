@@ -61,6 +61,7 @@ export function actorName(actor: Event["updatedBy"], names: OperatorNames = noNa
 const TIMERS: Record<string, string> = {
   "ack-timeout": "acknowledgement timeout",
   expiry: "expiry",
+  senders: "sender watch",
 };
 
 /** As `actorName`, with the broker user after a display name: "Bob B. (bob)". */

@@ -1,5 +1,6 @@
 // Where events come in from: the loopback HTTP endpoint (PagerDuty Events v2 and Alertmanager)
 // and RabbitMQ queues or streams. Their state is pushed by Rust as it changes.
+import { Senders } from "./Senders";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { api, messageOf } from "../api";
@@ -434,7 +435,7 @@ function SimulatorSource() {
   );
 }
 
-/** Sources of events: the HTTP endpoint, RabbitMQ and the simulator. */
+/** Sources of events: the HTTP endpoint, RabbitMQ, who sends, and the simulator. */
 export function SourcesPanel() {
   const qc = useQueryClient();
   const status = useQuery({ queryKey: queryKeys.sources, queryFn: api.sourcesStatus });
@@ -456,6 +457,7 @@ export function SourcesPanel() {
           )}
           <HttpEndpoint status={status.data} />
           <Queues status={status.data} />
+          <Senders senders={status.data.senders} />
           <SharedKeys />
           <SimulatorSource />
         </>

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import { emit } from "@tauri-apps/api/event";
 import { actorName } from "../format";
-import { FakeBackend, makeEvent } from "../test/fakeBackend";
+import type { Sender } from "../bindings";
+import { FakeBackend, makeEvent, T0 } from "../test/fakeBackend";
 import { renderApp } from "../test/renderApp";
 
 function row(id: number): HTMLElement {
@@ -12,6 +13,39 @@ function row(id: number): HTMLElement {
 }
 
 describe("events from sources", () => {
+  it("lists who sends, the silent ones marked since when, and follows pushes", async () => {
+    const backend = new FakeBackend(1);
+    const sender = (name: string, over: Partial<Sender> = {}): Sender => ({
+      way: "alertmanager",
+      name,
+      heartbeat: false,
+      firstAt: T0,
+      lastAt: T0 + 60_000,
+      heard: 12,
+      gapMs: 30_000,
+      spreadMs: 1_000,
+      silentSince: null,
+      ...over,
+    });
+    backend.sources = { ...backend.sources, senders: [sender("DiskFull")] };
+    const { user } = renderApp();
+    await user.click(await screen.findByRole("button", { name: "Sources" }));
+    const table = await screen.findByRole("table", { name: "Senders" });
+    const line = (key: string) => table.querySelector(`tr[data-sender="${key}"]`);
+    expect(line("alertmanager/DiskFull")).toHaveTextContent("every 30 s");
+    expect(line("alertmanager/DiskFull")).toHaveTextContent("heard");
+    await emit("sources-changed", {
+      ...backend.sources,
+      senders: [
+        sender("Watchdog", { heartbeat: true, gapMs: 60_000, silentSince: T0 + 60_000 }),
+        sender("DiskFull"),
+      ],
+    });
+    await waitFor(() => expect(line("alertmanager/Watchdog")).toHaveClass("silent"));
+    expect(line("alertmanager/Watchdog")).toHaveTextContent(/every 60 s.*silent since /);
+    expect(actorName("timer:senders")).toBe("sender watch");
+  });
+
   it("names who made a change: you, the simulator, an operator or the source", () => {
     expect(actorName("user")).toBe("you");
     expect(actorName("simulator")).toBe("simulator");

@@ -132,6 +132,7 @@ export class FakeBackend {
     },
     queues: [],
     secretsKept: true,
+    senders: [],
   };
   token = "token-1";
   /** What the backend warns about at start. */
