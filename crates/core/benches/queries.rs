@@ -679,6 +679,51 @@ fn bench(c: &mut Criterion) {
                 .expect("expire");
         }
     }
+    // "Since you left" (issue 28): the summary over the last day of the seeded history (an
+    // event every 2 s with its changes: about 100,000), beside reading those changes' fields
+    // by plain SQL.
+    {
+        let now = eventdesk_core::Clock::now_ms(&SystemClock);
+        let since = now - 86_400_000;
+        let mut times = Vec::new();
+        let mut changes = 0;
+        for _ in 0..20 {
+            let t = Instant::now();
+            let h = store.handover(since, &Actor::User).expect("handover");
+            times.push(t.elapsed().as_nanos());
+            changes = h.changes;
+        }
+        let raw = rusqlite::Connection::open(&path).expect("connect");
+        let mut floor = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            let mut stmt = raw
+                .prepare_cached(
+                    "SELECT event_id, actor, field, from_value, to_value FROM changes \
+                     WHERE at >= ?1",
+                )
+                .expect("prepare");
+            let mut rows = stmt.query([since]).expect("query");
+            let mut n = 0u64;
+            while let Some(r) = rows.next().expect("row") {
+                black_box(r.get::<_, i64>(0).expect("id"));
+                n += 1;
+            }
+            black_box(n);
+            floor.push(t.elapsed().as_nanos());
+        }
+        let (p99, floor50) = (quantile(&mut times, 0.99), quantile(&mut floor, 0.5));
+        summary.row(
+            &format!("handover summary over the last day ({changes} changes), p99"),
+            millis(p99),
+            &format!(
+                "the day's changes read by plain SQL (a scan: no index on times): {}",
+                millis(floor50)
+            ),
+            ratio(p99 as f64, floor50 as f64),
+            "< 200 ms",
+        );
+    }
     // Snoozed events (issue 27): 200 of them, spread over the ids; the shapes read again.
     {
         let now = eventdesk_core::Clock::now_ms(&SystemClock);

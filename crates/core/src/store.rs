@@ -5,6 +5,7 @@
 //! whoever pushes changes to the window.
 
 use crate::clock::Clock;
+use crate::db::handover;
 use crate::db::{
     self, actions, catch_up, rows, timers, Access, Check, CommitFeed, Conn, Pool, WriteTxn,
 };
@@ -304,6 +305,30 @@ impl Store {
         let conn = self.readers.get();
         let due = timers::due(&*conn, policy, now, timers::MAX_FIRED)?;
         Ok((due, timers::next(&*conn, policy)?))
+    }
+
+    /// What changed from `since` to now, as `me` sees it ([`handover::summary`]).
+    pub fn handover(&self, since: i64, me: &Actor) -> Result<handover::Handover> {
+        handover::summary(&*self.readers.get(), since, self.clock.now_ms(), me)
+    }
+
+    /// What changed since `since`, or without it since the operator last looked (nothing the
+    /// first time), as `me` sees it.
+    pub fn handover_view(&self, since: Option<i64>, me: &Actor) -> Result<handover::HandoverView> {
+        let seen_at = self.load_setting::<i64>(handover::SEEN_SETTING)?;
+        let now = self.clock.now_ms();
+        let since = since.or(seen_at).unwrap_or(now).min(now);
+        Ok(handover::HandoverView {
+            seen_at,
+            handover: self.handover(since.max(now - handover::MAX_SPAN_MS), me)?,
+        })
+    }
+
+    /// Remembers that the operator looked now: the next summary starts here.
+    pub fn handover_seen(&self) -> Result<i64> {
+        let now = self.clock.now_ms();
+        self.save_setting(handover::SEEN_SETTING, &now)?;
+        Ok(now)
     }
 
     /// Every sender the desk heard, as of now, the silent ones first.

@@ -9,6 +9,7 @@ mod decoders;
 mod desktop;
 mod docs;
 mod fuzz;
+mod handover;
 mod hardening;
 mod ingest;
 mod oracle;

@@ -7,6 +7,7 @@ pub mod catch_up;
 pub mod check;
 mod conn;
 mod feed;
+pub mod handover;
 pub mod ingest;
 mod open;
 mod pool;

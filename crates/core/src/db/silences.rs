@@ -61,6 +61,17 @@ pub fn find(conn: &impl Handle, id: i64) -> Result<Option<Silence>> {
         .optional()?)
 }
 
+/// One silence as its first version says (who made it, when).
+pub fn first(conn: &impl Handle, id: i64) -> Result<Option<Silence>> {
+    Ok(conn
+        .raw()
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM silences WHERE id = ?1 AND version = 1"
+        ))?
+        .query_row([id], silence_from_row)
+        .optional()?)
+}
+
 /// How many versions the file holds: it grows with every write, so it tells a reader whether
 /// silences changed.
 pub fn versions(conn: &impl Handle) -> Result<i64> {
