@@ -5,6 +5,7 @@
 
 mod broker;
 mod gateway;
+mod handover;
 mod inspect;
 mod local;
 mod queues;
@@ -59,6 +60,10 @@ enum Command {
     /// version, last actor; no local ids or times), then each team action's outcome, so that
     /// two desks can be compared with `diff`.
     Dump(inspect::DumpArgs),
+    /// What changed since a moment (--since MS or --hours N): new events, severities raised,
+    /// events others completed or reopened, acknowledgements that timed out, silences made and
+    /// ended, each counted with its latest events. Prints JSON.
+    Handover(handover::HandoverArgs),
     /// Silences in a desk's file or on a team's stream: add, list, expire.
     Silence(silences::SilenceArgs),
     /// Snooze an event until a time (--minutes or --until), or wake it (--wake): in a desk's
@@ -110,6 +115,7 @@ fn main() -> ExitCode {
         Command::Settings(args) => inspect::settings(args),
         Command::Rejections(args) => inspect::rejections(args),
         Command::Dump(args) => inspect::dump(args),
+        Command::Handover(args) => handover::handover(args),
         Command::Silence(args) => silences::run(args),
         Command::Snooze(args) => snooze::snooze(args),
         Command::CreateTeam(args) => team::create_team(args),

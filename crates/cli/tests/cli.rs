@@ -59,6 +59,11 @@ fn every_flag_is_checked_with_a_clear_message() {
             vec!["seed", "--db", db, "--events", "4", "--hours-ago", "9000"],
             "not in 0..=8760",
         ),
+        (vec!["handover", "--db", db], "--since"),
+        (
+            vec!["handover", "--db", db, "--hours", "0"],
+            "not in 1..=744",
+        ),
         (vec!["show", "--db", db, "--id", "-1"], "not in 1.."),
         (
             vec!["stats", "--db", db, "--verbose"],
@@ -149,6 +154,13 @@ fn seeds_simulates_and_dumps_a_database() {
     assert!(lines
         .windows(2)
         .all(|w| w[0]["id"].as_i64() < w[1]["id"].as_i64()));
+
+    // What changed in the last hour: the 30 seeded events, and the simulator's 20.
+    let summary: serde_json::Value =
+        serde_json::from_slice(&cli(&["handover", "--db", db, "--hours", "1"]).stdout).unwrap();
+    assert_eq!(summary["created"]["count"], 50, "{summary}");
+    assert_eq!(summary["created"]["events"].as_array().unwrap().len(), 10);
+    assert_eq!(summary["created"]["events"][0]["id"], 50);
 
     // A file that looks like yesterday's: its history ends about a day ago.
     let old = dir.path().join("old.db");
