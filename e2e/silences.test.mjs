@@ -20,6 +20,7 @@ import {
   alertmanagerMessage,
   closePanels,
   dbEvents,
+  dbSetting,
   rowIds,
   waitForRows,
   waitForText,
@@ -233,5 +234,29 @@ test("31. senders: a heartbeat is heard, never shown; when it stops for twice it
       `tr[data-event-id="${alarm.id}"] [data-status]`,
       /^Completed by sender watch/,
     );
+  });
+});
+
+test("32. handover: on a desk's first start nothing opens; what another program changes is summed up in Handover, each event a link to it; Mark as read empties it", async () => {
+  const ws = workspace("handover");
+  eventdeskCli("seed", "--db", ws.db, "--events", "20", "--seed", "32");
+  await withApp("handover", ws, SIM_OFF, async (browser) => {
+    await waitForRows(browser, (ids) => ids[0] === 20);
+    assert.ok(!(await browser.$("aria/Since you left").isExisting()), "the summary opened");
+    await browser.waitUntil(() => dbSetting(ws.db, "handover_seen") !== undefined, WAIT);
+    // Another program: an alert, and a completion.
+    const alert = `${JSON.stringify(alertmanagerMessage("firing", "e2e-handover"))}\n`;
+    eventdeskCliWithInput(alert, "ingest", "--db", ws.db);
+    await waitForRows(browser, (ids) => ids[0] === 21, "the alert did not arrive");
+    await browser.$("button=Handover").click();
+    const created = '.handover [data-line="created"]';
+    await waitForText(browser, `${created} p`, "1 new event (1 critical)");
+    await browser.$(`${created} button.link`).click();
+    await waitForText(browser, "#detail-heading", "Event #21");
+    const summary = JSON.parse(eventdeskCli("handover", "--db", ws.db, "--hours", "1"));
+    assert.equal(summary.created.events[0].id, 21);
+
+    await browser.$(".handover").$("button=Mark as read").click();
+    await waitForText(browser, ".handover .hint", /^Nothing changed since /);
   });
 });

@@ -28,6 +28,7 @@ import { useSettings, useTheme } from "./settings/settings";
 import { ShortcutsDialog } from "./window/ShortcutsDialog";
 import { SimulatorPanel } from "./settings/SimulatorPanel";
 import { SourcesPanel } from "./sources/SourcesPanel";
+import { HandoverPanel, useHandoverAtStart } from "./handover/HandoverPanel";
 import {
   OperatorNamesContext,
   TeamPanel,
@@ -37,7 +38,7 @@ import {
 } from "./team/TeamPanel";
 import { FIRST } from "./table/view";
 
-type Panel = "sources" | "team" | "simulator" | "settings" | "silences";
+type Panel = "handover" | "sources" | "team" | "simulator" | "settings" | "silences";
 type Dialog = "shortcuts" | "about" | "export";
 
 export function App() {
@@ -86,6 +87,7 @@ export function App() {
     setOpenId(id);
     setCurrent(id);
   }, []);
+  useHandoverAtStart(() => setPanels((all) => new Set(all).add("handover")));
   useShortcuts({
     rows,
     current,
@@ -138,6 +140,14 @@ export function App() {
           </button>
           <button type="button" className="toolbar" onClick={() => setDialog("export")}>
             Export…
+          </button>
+          <button
+            type="button"
+            className="toolbar"
+            aria-expanded={panels.has("handover")}
+            onClick={() => togglePanel("handover")}
+          >
+            Handover
           </button>
           <button
             type="button"
@@ -211,6 +221,7 @@ export function App() {
                   Close
                 </button>
               </div>
+              {panels.has("handover") && <HandoverPanel onOpen={open} />}
               {panels.has("sources") && <SourcesPanel />}
               {panels.has("silences") && <SilencesPanel start={silenceStart} />}
               {panels.has("team") && <TeamPanel team={team} />}

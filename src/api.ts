@@ -13,6 +13,7 @@ import {
   type Event,
   type EventDetail,
   type EventQuery,
+  type HandoverView,
   type HistoryPage,
   type ExportFormat,
   type ExportOutcome,
@@ -135,6 +136,8 @@ export const api = {
     unwrap(commands.editSilence(silence.id, silence.version, draft)),
   expireSilence: (silence: Pick<Silence, "id" | "version">): Promise<Silence> =>
     unwrap(commands.expireSilence(silence.id, silence.version)),
+  handover: (since: number | null): Promise<HandoverView> => unwrap(commands.handover(since)),
+  handoverSeen: (): Promise<number> => unwrap(commands.handoverSeen()),
 };
 
 export const actionLabel: Record<Action, string> = {

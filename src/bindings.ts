@@ -26,6 +26,13 @@ export const commands = {
 	bulkAction: (targets: Target[], action: Action) => typedError<BulkOutcome[], AppError>(__TAURI_INVOKE("bulk_action", { targets, action })),
 	/**  Snoozes events until `until` (Unix ms), or wakes them (`None`); one outcome per event. */
 	snoozeEvents: (targets: Target[], until: number | null) => typedError<BulkOutcome[], AppError>(__TAURI_INVOKE("snooze_events", { targets, until })),
+	/**
+	 *  What changed since `since` (Unix ms) or, without it, since the operator last looked here
+	 *  (nothing the first time), with when that was.
+	 */
+	handover: (since: number | null) => typedError<HandoverView, AppError>(__TAURI_INVOKE("handover", { since })),
+	/**  Remembers that the operator has read the summary (now); returns that time. */
+	handoverSeen: () => typedError<number, AppError>(__TAURI_INVOKE("handover_seen")),
 	/**  Everything changed after `since`, for a window that missed pushes. */
 	changesSince: (since: number) => typedError<CatchUp, AppError>(__TAURI_INVOKE("changes_since", { since })),
 	/**  The simulator's settings and how many changes it made. */
@@ -302,6 +309,13 @@ export type AppSettings = {
 	timers: TimerPolicy,
 };
 
+/**  One event a line names. */
+export type Brief = {
+	id: number,
+	title: string,
+	severity: Severity,
+};
+
 /**  What happened to one event of a bulk request. */
 export type BulkOutcome = 
 /**  Applied (or already in effect); `event` is how it is now. */
@@ -571,6 +585,30 @@ export type Format = "pagerduty" | "alertmanager" |
 /**  Told apart by their fields: `event_action` (PagerDuty) or `alerts` (Alertmanager). */
 "auto";
 
+/**  What changed between `since` and `until`. */
+export type Handover = {
+	since: number,
+	until: number,
+	/**  How many changes the span holds. */
+	changes: number,
+	created: Line,
+	raised: Line,
+	/**  Completed by someone other than the reader (a source, another operator, expiry). */
+	completed: Line,
+	/**  Reopened by someone other than the reader. */
+	reopened: Line,
+	/**  Acknowledgements that timed out. */
+	timedOut: Line,
+	silencesMade: SilenceNote[],
+	silencesEnded: SilenceNote[],
+};
+
+/**  A summary, with when the operator last looked before it (`None`: never, at this desk). */
+export type HandoverView = {
+	seenAt: number | null,
+	handover: Handover,
+};
+
 /**  A page of an event's history: changes before a given one, oldest first. */
 export type HistoryPage = {
 	changes: Change[],
@@ -595,6 +633,15 @@ export type HttpStatus = {
 export type Label = {
 	key: string,
 	value: string,
+};
+
+/**  One line of the summary: how many events, and the latest of them. */
+export type Line = {
+	count: number,
+	/**  The critical ones among them (as they are now). */
+	critical: number,
+	/**  The latest [`LINE_EVENTS`], latest first. */
+	events: Brief[],
 };
 
 /**  A link a source attached to an event (http or https only). */
@@ -817,6 +864,15 @@ export type SilenceDraft = {
 export type SilenceMark = {
 	eventId: number,
 	silenceId: number,
+};
+
+/**  A silence made or ended in the span. */
+export type SilenceNote = {
+	id: number,
+	comment: string,
+	author: Actor,
+	/**  When it was made, or when it ended. */
+	at: number,
 };
 
 /**  Written matchers, read, and how many events that are not completed they match now. */

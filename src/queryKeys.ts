@@ -17,4 +17,5 @@ export const queryKeys = {
   team: ["team"] as const,
   teamSetup: ["teamSetup"] as const,
   silences: ["silences"] as const,
+  handover: ["handover"] as const,
 };

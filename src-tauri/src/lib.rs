@@ -32,6 +32,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::reopen_event,
             commands::bulk_action,
             commands::snooze_events,
+            commands::handover,
+            commands::handover_seen,
             commands::changes_since,
             commands::simulator_status,
             commands::set_simulator,

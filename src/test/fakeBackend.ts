@@ -13,6 +13,8 @@ import type {
   ChangeSet,
   DedupGroups,
   Event,
+  Handover,
+  HandoverView,
   EventQuery,
   Format,
   Link,
@@ -25,6 +27,7 @@ import type {
   ExportOutcome,
   Minute,
   Label,
+  Line,
   Matcher,
   Page,
   Silence,
@@ -84,6 +87,24 @@ export function idle(): Activity {
   };
 }
 
+const emptyLine = (): Line => ({ count: 0, critical: 0, events: [] });
+
+/** A summary in which nothing changed. */
+export function emptyHandover(): Handover {
+  return {
+    since: T0,
+    until: T0,
+    changes: 0,
+    created: emptyLine(),
+    raised: emptyLine(),
+    completed: emptyLine(),
+    reopened: emptyLine(),
+    timedOut: emptyLine(),
+    silencesMade: [],
+    silencesEnded: [],
+  };
+}
+
 export class FakeBackend {
   events: Event[];
   seq: number;
@@ -135,6 +156,8 @@ export class FakeBackend {
     senders: [],
   };
   token = "token-1";
+  /** "Since you left": what `handover` answers (the `since` asked for filled in). */
+  handover: HandoverView = { seenAt: null, handover: emptyHandover() };
   /** What the backend warns about at start. */
   warnings: string[] = [];
   /** Exports run until `finishExport` is called, so tests can look at the progress. */
@@ -554,6 +577,14 @@ export class FakeBackend {
         this.pendingExport = null;
         return running;
       }
+      case "handover":
+        return {
+          ...this.handover,
+          handover: { ...this.handover.handover, since: (a.since as number | null) ?? T0 },
+        } satisfies HandoverView;
+      case "handover_seen":
+        this.handover = { ...this.handover, seenAt: Date.now() };
+        return this.handover.seenAt;
       default:
         throw `unknown command ${cmd}`;
     }

@@ -3,9 +3,11 @@
 //! holds up another command or a push. Their names are part of the contract with the UI.
 
 mod desk;
+mod handover;
 mod silences;
 
 pub use desk::*;
+pub use handover::*;
 pub use silences::*;
 
 use crate::export;
