@@ -3,7 +3,7 @@
 //! desk's own (announced), completed when the sender is heard again.
 
 use crate::support::Fixture;
-use eventdesk_core::model::{Timer, MAX_SENDERS};
+use eventdesk_core::model::{Timer, MAX_ALARMS, MAX_SENDERS};
 use eventdesk_core::services::ingest::{Delivery, Format, Incoming, Ingester};
 use eventdesk_core::{Actor, Severity, Status};
 use serde_json::json;
@@ -177,4 +177,28 @@ fn a_desk_learns_a_bounded_number_of_senders() {
     let senders = f.store.senders().unwrap();
     assert_eq!(senders.len() as i64, MAX_SENDERS);
     assert!(!senders.iter().any(|s| s.name == "one-more"));
+
+    // All of them heartbeats that stop at once: no more than MAX_ALARMS events are raised.
+    f.feed
+        .write(&mut conn, &*f.clock, |w| {
+            for i in 0..MAX_ALARMS + 20 {
+                w.heard("pagerduty", &format!("host-{i}"), true);
+            }
+            Ok(())
+        })
+        .unwrap();
+    f.clock.advance(1_000);
+    f.feed
+        .write(&mut conn, &*f.clock, |w| {
+            for i in 0..MAX_ALARMS + 20 {
+                w.heard("pagerduty", &format!("host-{i}"), true);
+            }
+            Ok(())
+        })
+        .unwrap();
+    f.clock.advance(10_000);
+    assert_eq!(f.store.fire_senders().unwrap().0, MAX_ALARMS);
+    assert_eq!(f.store.fire_senders().unwrap().0, 0);
+    let silent = f.store.senders().unwrap();
+    assert!(silent.iter().filter(|s| s.silent_since.is_some()).count() > MAX_ALARMS);
 }

@@ -98,15 +98,17 @@ fn senders(
     team: Option<&TeamDesk>,
     sent: &mut HashSet<(String, bool)>,
 ) -> Result<Pass, Error> {
-    let Some(team) = team else {
-        let (changed, next) = store.fire_senders()?;
-        if changed > 0 {
-            tracing::info!(events = changed, "quiet senders raised or ended");
-            return Ok(Pass::Again);
-        }
-        return Ok(Pass::Until(next));
-    };
+    // Read first: a write only when there is something to write (an empty one would wake
+    // this thread again).
     let quiet = store.quiet_senders()?;
+    let Some(team) = team else {
+        if quiet.raise.is_empty() && quiet.end.is_empty() {
+            return Ok(Pass::Until(quiet.next));
+        }
+        let (changed, _) = store.fire_senders()?;
+        tracing::info!(events = changed, "quiet senders raised or ended");
+        return Ok(Pass::Again);
+    };
     let wanted: HashSet<(String, bool)> = quiet
         .raise
         .iter()
@@ -185,18 +187,16 @@ fn timers(
         sent.clear();
         return Ok(Pass::Until(None));
     }
-    let Some(team) = team else {
-        let fired = store.fire_timers(&policy)?;
-        if !fired.is_empty() {
-            tracing::info!(events = fired.len(), "timers changed events");
-            return Ok(Pass::Again);
-        }
-        return Ok(Pass::Until(
-            store.timers_due(&policy, store.clock().now_ms())?.1,
-        ));
-    };
     let now = store.clock().now_ms();
     let (due, next) = store.timers_due(&policy, now)?;
+    let Some(team) = team else {
+        if due.is_empty() {
+            return Ok(Pass::Until(next));
+        }
+        let fired = store.fire_timers(&policy)?;
+        tracing::info!(events = fired.len(), "timers changed events");
+        return Ok(Pass::Again);
+    };
     let key = |d: &Due| (d.id, d.version, d.timer);
     let due_now: HashSet<_> = due.iter().map(key).collect();
     sent.retain(|k| due_now.contains(k));

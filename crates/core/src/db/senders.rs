@@ -5,7 +5,9 @@
 
 use crate::db::{Handle, WriteTxn};
 use crate::error::{Error, Result};
-use crate::model::{Actor, Event, NewAlarm, Sender, Status, Timer, ALARM_KEY_PREFIX, MAX_SENDERS};
+use crate::model::{
+    Actor, Event, NewAlarm, Sender, Status, Timer, ALARM_KEY_PREFIX, MAX_ALARMS, MAX_SENDERS,
+};
 use rusqlite::{params, Connection};
 
 /// Records that `heard` (way in, name, heartbeat) were heard at `now`: a new sender (while
@@ -145,6 +147,7 @@ pub fn quiet(conn: &impl Handle, now: i64) -> Result<Quiet> {
             }
         }
     }
+    let held = alarms.len();
     for (key, event) in alarms {
         let silent = senders
             .iter()
@@ -153,6 +156,10 @@ pub fn quiet(conn: &impl Handle, now: i64) -> Result<Quiet> {
             quiet.end.push(event);
         }
     }
+    // At most MAX_ALARMS open at once, counting those that stay.
+    quiet
+        .raise
+        .truncate(MAX_ALARMS.saturating_sub(held - quiet.end.len()));
     Ok(quiet)
 }
 

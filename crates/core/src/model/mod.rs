@@ -30,7 +30,9 @@ pub use matcher::{
     matchers_text, parse_matchers, Compiled, MatchOp, Matcher, Subject, Subjects, LABEL_PREFIX,
     MAX_MATCHERS, MAX_MATCHER_VALUE,
 };
-pub use senders::{NewAlarm, Sender, ALARM_KEY_PREFIX, LEARNED_AFTER, MAX_SENDERS, MIN_QUIET_MS};
+pub use senders::{
+    NewAlarm, Sender, ALARM_KEY_PREFIX, LEARNED_AFTER, MAX_ALARMS, MAX_SENDERS, MIN_QUIET_MS,
+};
 pub use silence::{
     Silence, SilenceDraft, SilenceState, DEFAULT_MAX_SILENCE_MS, MAX_SILENCE_COMMENT,
 };

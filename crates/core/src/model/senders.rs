@@ -11,6 +11,9 @@ pub const LEARNED_AFTER: i64 = 5;
 pub const MIN_QUIET_MS: i64 = 5 * 60_000;
 /// The most senders a desk learns (what a flood of made-up names could add stops there).
 pub const MAX_SENDERS: i64 = 10_000;
+/// The most events about quiet senders open at once: a flood of senders that all go quiet
+/// raises no more than these (the Sources panel still lists every silent one).
+pub const MAX_ALARMS: usize = 100;
 /// The dedup keys of the events a desk raises about its senders start with this.
 pub const ALARM_KEY_PREFIX: &str = "eventdesk:quiet:";
 
