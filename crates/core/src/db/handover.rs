@@ -90,12 +90,14 @@ impl Handover {
 }
 
 /// The first `seq` whose change is at or after `at` (one past the last when none is).
-fn first_seq_at(conn: &rusqlite::Connection, at: i64) -> Result<i64> {
-    let bounds: Option<(i64, i64)> =
-        conn.query_row("SELECT min(seq), max(seq) FROM changes", [], |r| {
-            Ok(r.get::<_, Option<i64>>(0)?.zip(r.get::<_, Option<i64>>(1)?))
-        })?;
-    let Some((mut lo, max)) = bounds else {
+pub fn first_seq_at(conn: &rusqlite::Connection, at: i64) -> Result<i64> {
+    // Apart: SQLite answers min() and max() from the key's ends only one at a time (both in
+    // one statement read the whole table).
+    let end = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, Option<i64>>(0));
+    let (Some(mut lo), Some(max)) = (
+        end("SELECT min(seq) FROM changes")?,
+        end("SELECT max(seq) FROM changes")?,
+    ) else {
         return Ok(1);
     };
     let mut hi = max + 1;

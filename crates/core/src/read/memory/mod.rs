@@ -540,9 +540,21 @@ impl Memory {
             skip: 0,
             ..*read
         };
-        // How many events of the view each set holds, whatever the view does with them.
+        // How many events of the view each set holds, whatever the view does with them: every
+        // one of it when the view keeps to nothing (no search, label or filter), else a pass.
+        let unfiltered = only.is_none()
+            && *f
+                == (EventFilter {
+                    silenced: f.silenced,
+                    snoozed: f.snoozed,
+                    ..EventFilter::default()
+                });
         let mut counted = [0, 0];
         for (n, set) in counted.iter_mut().zip([&muted_all, &snoozed]) {
+            if let Some(set) = set.as_ref().filter(|_| unfiltered) {
+                *n = set.len();
+                continue;
+            }
             if let Some(set) = set {
                 let within = match &only {
                     None => Arc::clone(set),
