@@ -170,8 +170,8 @@ pub fn summary(conn: &impl Handle, since: i64, until: i64, me: &Actor) -> Result
     let mut brief = conn.prepare_cached("SELECT title, severity FROM events WHERE id = ?1")?;
     // The critical ones among a line's events, counted in one statement.
     let mut critical = conn.prepare_cached(
-        "SELECT count(*) FROM json_each(?1) AS named JOIN events ON events.id = named.value \
-         WHERE events.severity = ?2",
+        "SELECT count(*) FROM events \
+         WHERE severity = ?2 AND id IN (SELECT value FROM json_each(?1))",
     )?;
     let mut filled = Vec::with_capacity(5);
     for (order, _) in &lines {
