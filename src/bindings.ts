@@ -826,6 +826,8 @@ export type Sender = {
 	spreadMs: number | null,
 	/**  Since when it is silent, if it is (as of the read). */
 	silentSince: number | null,
+	/**  Heard often enough ([`LEARNED_AFTER`]) for its rhythm to count. */
+	learned: boolean,
 };
 
 /**  How bad an event is. Ordered: `Info < Warning < Error < Critical`. */

@@ -17,6 +17,16 @@ export function nothingChanged(h: Handover): boolean {
   return h.changes === 0 && h.silencesMade.length === 0 && h.silencesEnded.length === 0;
 }
 
+/** The lines about events, in the order shown: name, field, what the count is of (one, several). */
+const EVENT_LINES: [string, EventLine, [string, string]][] = [
+  ["created", "created", ["new event", "new events"]],
+  ["raised", "raised", ["raised in severity", "raised in severity"]],
+  ["completed", "completed", ["completed by others", "completed by others"]],
+  ["reopened", "reopened", ["reopened by others", "reopened by others"]],
+  ["timed-out", "timedOut", ["acknowledgement timed out", "acknowledgements timed out"]],
+];
+type EventLine = "created" | "raised" | "completed" | "reopened" | "timedOut";
+
 /** The spans offered besides "since you last looked", in hours. */
 const SPANS = [1, 8, 24];
 
@@ -116,36 +126,9 @@ export function HandoverPanel({ onOpen }: { onOpen: (id: number) => void }) {
       )}
       {h && (
         <>
-          <HandoverLine
-            name="created"
-            what={["new event", "new events"]}
-            line={h.created}
-            onOpen={onOpen}
-          />
-          <HandoverLine
-            name="raised"
-            what={["raised in severity", "raised in severity"]}
-            line={h.raised}
-            onOpen={onOpen}
-          />
-          <HandoverLine
-            name="completed"
-            what={["completed by others", "completed by others"]}
-            line={h.completed}
-            onOpen={onOpen}
-          />
-          <HandoverLine
-            name="reopened"
-            what={["reopened by others", "reopened by others"]}
-            line={h.reopened}
-            onOpen={onOpen}
-          />
-          <HandoverLine
-            name="timed-out"
-            what={["acknowledgement timed out", "acknowledgements timed out"]}
-            line={h.timedOut}
-            onOpen={onOpen}
-          />
+          {EVENT_LINES.map(([name, key, what]) => (
+            <HandoverLine key={name} name={name} what={what} line={h[key]} onOpen={onOpen} />
+          ))}
           <SilenceLines
             name="silences-made"
             what={["silence made", "silences made"]}

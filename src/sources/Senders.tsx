@@ -19,7 +19,7 @@ export function rhythm(gapMs: number | null): string {
 export function senderState(s: Sender): string {
   if (s.silentSince !== null) return `silent since ${formatTime(s.silentSince)}`;
   if (s.heartbeat) return "heartbeat";
-  return s.heard < 5 ? "learning its rhythm" : "heard";
+  return s.learned ? "heard" : "learning its rhythm";
 }
 
 export function Senders({ senders }: { senders: Sender[] }) {

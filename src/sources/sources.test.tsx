@@ -25,6 +25,7 @@ describe("events from sources", () => {
       gapMs: 30_000,
       spreadMs: 1_000,
       silentSince: null,
+      learned: true,
       ...over,
     });
     backend.sources = { ...backend.sources, senders: [sender("DiskFull")] };

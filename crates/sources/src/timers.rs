@@ -7,7 +7,8 @@
 
 use crate::team::TeamDesk;
 use eventdesk_core::db::timers::{Due, MAX_FIRED};
-use eventdesk_core::model::{Timer, TimerPolicy};
+use eventdesk_core::model::Timer;
+use eventdesk_core::services::ingest::pagerduty;
 use eventdesk_core::services::team::TeamTarget;
 use eventdesk_core::{AppSettings, Error, Store};
 use std::collections::HashSet;
@@ -135,8 +136,8 @@ fn senders(
             .clone()
             .filter(|k| !sent.contains(&(k.clone(), false)))
         {
-            let body = serde_json::json!({ "event_action": "resolve", "dedup_key": key });
-            bodies.push((key, false, body.to_string().into_bytes()));
+            let body = pagerduty::action_message("resolve", &key);
+            bodies.push((key, false, body));
         }
     }
     if bodies.is_empty() || !team.acts()? {
@@ -158,19 +159,15 @@ fn senders(
 /// A PagerDuty trigger of the desk's event about a quiet sender, as a team's stream takes it.
 fn alarm_trigger(sender: &eventdesk_core::model::Sender) -> Vec<u8> {
     let alarm = eventdesk_core::model::NewAlarm::about(sender);
-    serde_json::json!({
-        "event_action": "trigger",
-        "dedup_key": sender.alarm_key(),
-        "payload": {
-            "summary": alarm.title,
-            "source": sender.name,
-            "severity": alarm.severity.as_str(),
-            "class": alarm.kind,
-            "custom_details": alarm.labels,
-        },
-    })
-    .to_string()
-    .into_bytes()
+    let key = sender.alarm_key();
+    pagerduty::trigger_message(
+        &key,
+        &alarm.title,
+        &sender.name,
+        alarm.severity,
+        alarm.kind,
+        &alarm.labels,
+    )
 }
 
 /// Acknowledgement timeouts and expiry under the policy: written alone, published in a team.
@@ -216,14 +213,13 @@ fn timers(
         // A viewer's desk leaves the team's timers to the operators' desks.
         return Ok(Pass::Until(None));
     }
-    publish(team, &policy, fresh, sent)?;
+    publish(team, fresh, sent)?;
     Ok(Pass::Again)
 }
 
 /// Publishes each timer's events as one message (at most [`MAX_FIRED`] each).
 fn publish(
     team: &TeamDesk,
-    policy: &TimerPolicy,
     due: Vec<Due>,
     sent: &mut HashSet<(i64, i64, Timer)>,
 ) -> Result<(), Error> {
@@ -245,12 +241,7 @@ fn publish(
         }
         let count = targets.len();
         team.publish_timer(timer, targets)?;
-        tracing::info!(
-            events = count,
-            timer = timer.as_str(),
-            ?policy,
-            "timers published"
-        );
+        tracing::info!(events = count, timer = timer.as_str(), "timers published");
     }
     Ok(())
 }

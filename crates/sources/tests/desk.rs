@@ -2,7 +2,7 @@
 //! on and used, a queue added, read, kept across a restart and removed; on a team desk the
 //! endpoint publishes to the team's stream and queues are not read, saying why.
 
-use crate::support::{broker, post, trigger, unique, Desk};
+use crate::support::{broker, post, trigger, unique, wait, Desk};
 use eventdesk_core::model::MessageLimits;
 use eventdesk_core::services::ingest::Format;
 use eventdesk_core::services::team::{Replica, TeamRef};
@@ -12,7 +12,7 @@ use eventdesk_sources::desk::{FromEnvironment, SecretStore, Sources, SourcesStat
 use eventdesk_sources::gateway::StreamSink;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Secrets kept in memory, as a desk without a credential store keeps them.
 #[derive(Default)]
@@ -44,17 +44,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-fn wait(what: &str, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "waited 30 s for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn publish(url: &str, stream: &str, bodies: Vec<Vec<u8>>) {

@@ -1,41 +1,79 @@
-//! A team desk's timers against a real broker: the desk sees an acknowledgement time out under
-//! the team's policy, publishes the change, and applies it from the stream like every desk.
+//! A team desk's timers against a real broker: the desk sees an acknowledgement time out or a
+//! heartbeat stop under the team's policy, publishes the change, and applies it from the
+//! stream like every desk.
 
-use crate::support::{broker, trigger, unique};
+use crate::support::{broker, trigger, unique, wait};
 use eventdesk_core::model::{AckTimeouts, Timer, TimerPolicy};
 use eventdesk_core::services::team::{RosterMessage, TeamRef};
 use eventdesk_core::{Action, Actor, CommitFeed, ManualClock, Status, Store};
 use eventdesk_sources::amqp::{Broker, Publisher, QueueKind};
 use eventdesk_sources::team::{TeamConfig, TeamDesk};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-fn wait(what: &str, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "waited 30 s for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
+/// A team desk on a stream of its own, founded by the broker's user, its file on a clock the
+/// test moves, its timers running.
+struct Desk {
+    team: TeamDesk,
+    store: Arc<Store>,
+    clock: Arc<ManualClock>,
+    nodes: Broker,
+    stream: String,
+    rt: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl Desk {
+    fn start(prefix: &str) -> Desk {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let nodes = Broker::parse(&broker(), None).unwrap();
+        let stream = unique(prefix);
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(eventdesk_core::clock::now_ms()));
+        let (feed, _rx) = CommitFeed::new();
+        let store = Arc::new(Store::open(&dir.path().join("a.db"), feed, clock.clone()).unwrap());
+        let team = {
+            let _inside = rt.enter();
+            TeamDesk::start(
+                store.clone(),
+                TeamConfig {
+                    broker: nodes.clone(),
+                    team: TeamRef::new(&stream, nodes.user()).unwrap(),
+                    desk: "desk-a".into(),
+                },
+                || false,
+            )
+            .unwrap()
+        };
+        let desk = Desk {
+            team,
+            store,
+            clock,
+            nodes,
+            stream,
+            rt,
+            _dir: dir,
+        };
+        desk.send(vec![]);
+        eventdesk_sources::timers::start(desk.store.clone(), Some(desk.team.clone()));
+        desk
+    }
+
+    /// Publishes `bodies` to the team's stream as the founder.
+    fn send(&self, bodies: Vec<Vec<u8>>) {
+        self.rt.block_on(async {
+            let p = Publisher::connect(&self.nodes).await.unwrap();
+            p.declare(&self.stream, QueueKind::Stream, None, None, None)
+                .await
+                .unwrap();
+            p.publish("", &self.stream, bodies).await.unwrap();
+        });
     }
 }
 
 #[test]
 fn a_team_desk_publishes_an_acknowledgement_that_timed_out_and_applies_it_from_the_stream() {
-    let url = broker();
-    let stream = unique("timers");
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let nodes = Broker::parse(&url, None).unwrap();
-    let send = |bodies: Vec<Vec<u8>>| {
-        rt.block_on(async {
-            let p = Publisher::connect(&nodes).await.unwrap();
-            p.declare(&stream, QueueKind::Stream, None, None, None)
-                .await
-                .unwrap();
-            p.publish("", &stream, bodies).await.unwrap();
-        });
-    };
+    let desk = Desk::start("timers");
+    let (store, clock, team) = (&desk.store, &desk.clock, &desk.team);
     // The founder (the broker's user) sets the team's policy: critical acknowledgements last
     // ten minutes.
     let policy = TimerPolicy {
@@ -53,52 +91,36 @@ fn a_team_desk_publishes_an_acknowledgement_that_timed_out_and_applies_it_from_t
         max_silence_days: None,
         timers: Some(policy),
     };
-    send(vec![
+    desk.send(vec![
         roster.to_body(),
         trigger("cpu", "CPU hot on db-7", "critical")
             .to_string()
             .into_bytes(),
     ]);
 
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(eventdesk_core::clock::now_ms()));
-    let (feed, _rx) = CommitFeed::new();
-    let store = Arc::new(Store::open(&dir.path().join("a.db"), feed, clock.clone()).unwrap());
-    let _inside = rt.enter();
-    let team = TeamDesk::start(
-        store.clone(),
-        TeamConfig {
-            broker: nodes.clone(),
-            team: TeamRef::new(&stream, nodes.user()).unwrap(),
-            desk: "desk-a".into(),
-        },
-        || false,
-    )
-    .unwrap();
     let event = |store: &Store| store.get_event(1).map(|d| d.event);
-    wait("the alert", || event(&store).is_ok());
+    wait("the alert", || event(store).is_ok());
     wait("the policy", || team.timer_policy().unwrap() == policy);
-    eventdesk_sources::timers::start(store.clone(), Some(team.clone()));
     team.act(1, 1, Action::Acknowledge).unwrap();
 
     // Nine minutes on, nothing happens; at ten, the desk publishes the timeout.
     clock.advance(9 * 60_000);
-    send(vec![trigger("disk", "Disk full", "warning")
+    desk.send(vec![trigger("disk", "Disk full", "warning")
         .to_string()
         .into_bytes()]);
     wait("the second alert", || {
-        event(&store).is_ok() && store.get_event(2).is_ok()
+        event(store).is_ok() && store.get_event(2).is_ok()
     });
-    assert_eq!(event(&store).unwrap().status, Status::Acknowledged);
+    assert_eq!(event(store).unwrap().status, Status::Acknowledged);
     clock.advance(60_000);
     // Something commits (another alert): the desk looks at its timers again.
-    send(vec![trigger("mem", "Memory low", "info")
+    desk.send(vec![trigger("mem", "Memory low", "info")
         .to_string()
         .into_bytes()]);
     wait("the timeout", || {
-        event(&store).is_ok_and(|e| e.status == Status::Open)
+        event(store).is_ok_and(|e| e.status == Status::Open)
     });
-    let e = event(&store).unwrap();
+    let e = event(store).unwrap();
     assert_eq!(e.updated_by, Actor::Timer(Timer::AckTimeout));
     assert_eq!(e.version, 3);
     team.stop();
@@ -106,19 +128,8 @@ fn a_team_desk_publishes_an_acknowledgement_that_timed_out_and_applies_it_from_t
 
 #[test]
 fn a_team_desk_raises_a_lost_heartbeat_through_the_stream_and_ends_it_when_it_beats() {
-    let url = broker();
-    let stream = unique("senders");
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let nodes = Broker::parse(&url, None).unwrap();
-    let send = |bodies: Vec<Vec<u8>>| {
-        rt.block_on(async {
-            let p = Publisher::connect(&nodes).await.unwrap();
-            p.declare(&stream, QueueKind::Stream, None, None, None)
-                .await
-                .unwrap();
-            p.publish("", &stream, bodies).await.unwrap();
-        });
-    };
+    let desk = Desk::start("senders");
+    let (store, clock, team) = (&desk.store, &desk.clock, &desk.team);
     let beat = || {
         serde_json::json!({ "version": "4", "status": "firing", "alerts": [
             { "status": "firing", "labels": { "alertname": "Watchdog" },
@@ -126,26 +137,9 @@ fn a_team_desk_raises_a_lost_heartbeat_through_the_stream_and_ends_it_when_it_be
         .to_string()
         .into_bytes()
     };
-    send(vec![]);
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(eventdesk_core::clock::now_ms()));
-    let (feed, _rx) = CommitFeed::new();
-    let store = Arc::new(Store::open(&dir.path().join("a.db"), feed, clock.clone()).unwrap());
-    let _inside = rt.enter();
-    let team = TeamDesk::start(
-        store.clone(),
-        TeamConfig {
-            broker: nodes.clone(),
-            team: TeamRef::new(&stream, nodes.user()).unwrap(),
-            desk: "desk-a".into(),
-        },
-        || false,
-    )
-    .unwrap();
-    eventdesk_sources::timers::start(store.clone(), Some(team.clone()));
     // Three beats a minute apart, each heard before the clock moves on.
     for n in 1..=3 {
-        send(vec![beat()]);
+        desk.send(vec![beat()]);
         wait("a beat", || {
             store
                 .senders()
@@ -155,7 +149,7 @@ fn a_team_desk_raises_a_lost_heartbeat_through_the_stream_and_ends_it_when_it_be
         });
         clock.advance(60_000);
     }
-    let way = format!("team:{stream}");
+    let way = format!("team:{}", desk.stream);
     let sender = store.senders().unwrap().remove(0);
     assert_eq!(
         (sender.way.as_str(), sender.heartbeat),
@@ -165,7 +159,7 @@ fn a_team_desk_raises_a_lost_heartbeat_through_the_stream_and_ends_it_when_it_be
 
     // Two intervals without a beat: the desk publishes the alarm, every desk applies it.
     clock.advance(60_000);
-    send(vec![b"wake the desk".to_vec()]);
+    desk.send(vec![b"wake the desk".to_vec()]);
     wait("the alarm", || store.get_event(1).is_ok());
     let alarm = store.get_event(1).unwrap().event;
     assert_eq!(
@@ -184,7 +178,7 @@ fn a_team_desk_raises_a_lost_heartbeat_through_the_stream_and_ends_it_when_it_be
     );
 
     // A beat: the desk publishes the resolve.
-    send(vec![beat()]);
+    desk.send(vec![beat()]);
     wait("the alarm to end", || {
         store
             .get_event(1)

@@ -65,6 +65,7 @@ pub fn list(conn: &impl Handle, now: i64) -> Result<Vec<Sender>> {
             gap_ms: r.get(6)?,
             spread_ms: r.get(7)?,
             silent_since: None,
+            learned: false,
         })
     })?;
     let mut all = rows

@@ -38,6 +38,8 @@ pub struct Sender {
     pub spread_ms: Option<i64>,
     /// Since when it is silent, if it is (as of the read).
     pub silent_since: Option<i64>,
+    /// Heard often enough ([`LEARNED_AFTER`]) for its rhythm to count.
+    pub learned: bool,
 }
 
 impl Sender {
@@ -57,8 +59,9 @@ impl Sender {
         })
     }
 
-    /// Fills [`Sender::silent_since`] as of `now`.
+    /// Fills [`Sender::silent_since`] as of `now`, and [`Sender::learned`].
     pub fn as_of(mut self, now: i64) -> Sender {
+        self.learned = self.heard >= LEARNED_AFTER;
         self.silent_since = self
             .silent_after()
             .filter(|at| *at <= now)
@@ -150,6 +153,7 @@ mod tests {
             gap_ms: gap,
             spread_ms: spread,
             silent_since: None,
+            learned: false,
         }
     }
 
@@ -162,6 +166,8 @@ mod tests {
         assert_eq!(slow.clone().as_of(2_799_999).silent_since, None);
         assert_eq!(slow.as_of(2_800_000).silent_since, Some(1_000_000));
         // Not learned yet, or irregular (bursts of trouble): never called silent.
+        assert!(s.clone().as_of(0).learned);
+        assert!(!sender(4, Some(30_000), Some(0), false).as_of(0).learned);
         assert_eq!(sender(4, Some(30_000), Some(0), false).silent_after(), None);
         assert_eq!(
             sender(50, Some(30_000), Some(20_000), false).silent_after(),

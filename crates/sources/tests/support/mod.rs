@@ -198,3 +198,15 @@ fn rand_u64() -> u64 {
     );
     h.finish()
 }
+
+/// Waits (up to 30 s, looking every 20 ms) until `done`, or fails naming `what`.
+pub fn wait(what: &str, mut done: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "waited 30 s for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

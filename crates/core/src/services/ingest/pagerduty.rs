@@ -28,6 +28,32 @@ fn text<'a>(object: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>
     }
 }
 
+/// An Events API v2 trigger of `key`: what this desk sends when it speaks PagerDuty (the team
+/// simulator, the desk's own events about quiet senders on a team's stream). `details`
+/// become the event's labels.
+pub fn trigger_message(
+    key: &str,
+    summary: &str,
+    source: &str,
+    severity: Severity,
+    class: &str,
+    details: &Labels,
+) -> Vec<u8> {
+    serde_json::json!({ "event_action": "trigger", "dedup_key": key,
+            "payload": { "summary": summary, "source": source,
+                         "severity": severity.as_str(), "class": class,
+                         "custom_details": details } })
+    .to_string()
+    .into_bytes()
+}
+
+/// An Events API v2 `acknowledge` or `resolve` of `key`.
+pub fn action_message(verb: &str, key: &str) -> Vec<u8> {
+    serde_json::json!({ "event_action": verb, "dedup_key": key })
+        .to_string()
+        .into_bytes()
+}
+
 /// Reads one Events API v2 message. The routing key is not checked here (the HTTP endpoint
 /// compares it with its token; a queue's messages are trusted by the broker's permissions).
 pub fn parse(message: &Value) -> Result<Alert> {

@@ -8,9 +8,9 @@
 use super::{pace, random_event, Paced, SimConfig, SimControl};
 use crate::error::Result;
 use crate::model::{Labels, Severity};
+use crate::services::ingest::pagerduty;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::json;
 
 /// How many of its own recent alerts the simulator moves along.
 const WORKING_SET: usize = 32;
@@ -77,7 +77,7 @@ impl<P: FnMut(Vec<Vec<u8>>) -> Result<()>> TeamSimulator<P> {
         match alert.severity.escalated() {
             _ if !alert.acknowledged && roll < 0.45 => {
                 alert.acknowledged = true;
-                action("acknowledge", &alert.key)
+                pagerduty::action_message("acknowledge", &alert.key)
             }
             Some(worse) if roll < 0.7 => {
                 alert.severity = worse;
@@ -85,7 +85,7 @@ impl<P: FnMut(Vec<Vec<u8>>) -> Result<()>> TeamSimulator<P> {
             }
             _ => {
                 let key = self.working.remove(i).key;
-                action("resolve", &key)
+                pagerduty::action_message("resolve", &key)
             }
         }
     }
@@ -101,18 +101,14 @@ impl<P: FnMut(Vec<Vec<u8>>) -> Result<()>> TeamSimulator<P> {
 }
 
 fn trigger(alert: &Alert) -> Vec<u8> {
-    json!({ "event_action": "trigger", "dedup_key": alert.key,
-            "payload": { "summary": alert.title, "source": alert.source,
-                         "severity": alert.severity.as_str(), "class": alert.kind,
-                         "custom_details": alert.labels } })
-    .to_string()
-    .into_bytes()
-}
-
-fn action(verb: &str, key: &str) -> Vec<u8> {
-    json!({ "event_action": verb, "dedup_key": key })
-        .to_string()
-        .into_bytes()
+    pagerduty::trigger_message(
+        &alert.key,
+        &alert.title,
+        &alert.source,
+        alert.severity,
+        &alert.kind,
+        &alert.labels,
+    )
 }
 
 impl<P: FnMut(Vec<Vec<u8>>) -> Result<()>> Paced for TeamSimulator<P> {
