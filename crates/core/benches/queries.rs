@@ -623,6 +623,14 @@ fn bench(c: &mut Criterion) {
             .max_by_key(|p| p.2)
             .expect("shapes");
         let over = with.0.iter().filter(|p| p.2 >= 5_000_000).count();
+        for p in &with.0 {
+            eprintln!(
+                "with 1,000 silences: {} p50 {} p99 {}",
+                p.0,
+                millis(p.1),
+                millis(p.2)
+            );
+        }
         summary.row(
             &format!(
                 "list_events p99 with 1,000 active silences ({} events silenced), worst of {} shapes: {} ({over} over 5 ms)",

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::{Compiled, EventFilter, Field, Severity, SortKey, Status, Subject};
 use rusqlite::Connection;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, HashMap};
 
 /// The largest id held; beyond it views are read with SQL alone. Only a hand-edited file has
 /// ids below 1 or in the billions.
@@ -345,8 +345,11 @@ impl Columns {
             None => Some(None),
             Some(n) => names.codes.get(n).map(|&c| Some(c)),
         };
+        let any_status_or_severity =
+            f.statuses.is_empty() && f.severities.is_empty() && f.min_severity.is_none();
         Some(Predicate {
             pass,
+            any_status_or_severity,
             kind: code(&self.kinds, &f.kind)?,
             source: code(&self.sources, &f.source)?,
             from: f.from,
@@ -367,175 +370,311 @@ impl Columns {
                 .is_none_or(|t| self.created.get(i).is_some_and(|&c| c < t))
     }
 
-    /// The matches among `candidates` (ascending ids; every event but `exclude` when `None`)
-    /// at positions `lo..hi` in ascending id order: a deep page by number without holding
-    /// every row before it.
-    pub(crate) fn matches_between(
-        &self,
-        p: &Predicate,
-        candidates: Option<impl Iterator<Item = usize>>,
-        exclude: Option<&Bits>,
-        lo: usize,
-        hi: usize,
-    ) -> Vec<i64> {
+    /// One past the last index every column holds.
+    fn end(&self) -> usize {
+        index(self.max_id)
+            .map_or(0, |m| m + 1)
+            .min(self.facts.len())
+            .min(self.kind.len())
+            .min(self.source.len())
+            .min(self.created.len())
+            .min(self.updated.len())
+    }
+
+    /// Which of the 64 ids from `word * 64` pass `p`, as a word (bit `j`: id `word * 64 + j`):
+    /// one test per column over all 64 ids, without a branch, each column only while some id
+    /// still passes.
+    fn mask(&self, p: &Predicate, word: usize, end: usize) -> u64 {
+        let lo = word * 64;
+        let hi = (lo + 64).min(end);
+        if lo >= hi {
+            return 0;
+        }
+        let mut m = if p.any_status_or_severity {
+            bits_where(&self.facts[lo..hi], |f| f != NO_EVENT)
+        } else {
+            bits_where(&self.facts[lo..hi], |f| p.pass[usize::from(f)])
+        };
+        if let Some(k) = p.kind.filter(|_| m != 0) {
+            m &= bits_where(&self.kind[lo..hi], |x| x == k);
+        }
+        if let Some(s) = p.source.filter(|_| m != 0) {
+            m &= bits_where(&self.source[lo..hi], |x| x == s);
+        }
+        if let Some(t) = p.from.filter(|_| m != 0) {
+            m &= bits_where(&self.created[lo..hi], |c| c >= t);
+        }
+        if let Some(t) = p.to.filter(|_| m != 0) {
+            m &= bits_where(&self.created[lo..hi], |c| c < t);
+        }
+        m
+    }
+
+    /// [`Columns::mask`] for the few ids of `within` only.
+    fn mask_of(&self, p: &Predicate, word: usize, within: u64) -> u64 {
+        let mut m = 0u64;
+        let mut rest = within;
+        while rest != 0 {
+            let bit = rest.trailing_zeros();
+            rest &= rest - 1;
+            if self.matches(p, word * 64 + bit as usize) {
+                m |= 1 << bit;
+            }
+        }
+        m
+    }
+
+    /// One pass, 64 ids at a time: the events that pass `p` and `sets`, their exact number,
+    /// and how many of the events that pass `p` within `sets.within` each tallied set holds.
+    pub(crate) fn pass(&self, p: &Predicate, sets: &Sets<'_>) -> Pass {
+        let end = self.end();
+        let n = end.div_ceil(64);
+        let mut words = vec![0u64; n];
+        let mut total = 0i64;
+        let mut tally = [0i64; 2];
+        let word = |set: Option<&Bits>, w: usize, none: u64| set.map_or(none, |b| b.word(w));
+        for (w, out) in words.iter_mut().enumerate() {
+            let within = word(sets.within, w, u64::MAX);
+            let base = match within.count_ones() {
+                0 => continue,
+                1..=8 => self.mask_of(p, w, within),
+                _ => self.mask(p, w, end) & within,
+            };
+            if base == 0 {
+                continue;
+            }
+            for (t, set) in tally.iter_mut().zip(sets.tally) {
+                if let Some(set) = set {
+                    *t += i64::from((base & set.word(w)).count_ones());
+                }
+            }
+            let v = base & word(sets.keep, w, u64::MAX) & !word(sets.exclude, w, 0);
+            total += i64::from(v.count_ones());
+            *out = v;
+        }
+        Pass {
+            words,
+            total,
+            tally,
+        }
+    }
+}
+
+/// The sets a [`Columns::pass`] combines with a filter, word by word.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Sets<'a> {
+    /// Only these ids (a search's hits, a label's events).
+    pub within: Option<&'a Bits>,
+    /// Of those, only these (the sets a view shows alone).
+    pub keep: Option<&'a Bits>,
+    /// Leaving these out (the sets a view hides).
+    pub exclude: Option<&'a Bits>,
+    /// Counted among the events that pass the filter within `within`, whatever `keep` and
+    /// `exclude` do (how many of a view are silenced, snoozed).
+    pub tally: [Option<&'a Bits>; 2],
+}
+
+/// What a [`Columns::pass`] found: the view's events as words of 64 ids, how many, and the
+/// tallies.
+pub(crate) struct Pass {
+    words: Vec<u64>,
+    pub total: i64,
+    pub tally: [i64; 2],
+}
+
+impl Pass {
+    /// The view's ids in ascending order, from word `first` up.
+    fn up(&self, first: usize) -> impl Iterator<Item = usize> + '_ {
+        self.words
+            .iter()
+            .enumerate()
+            .skip(first)
+            .flat_map(|(w, &word)| {
+                let mut rest = word;
+                std::iter::from_fn(move || {
+                    (rest != 0).then(|| {
+                        let bit = rest.trailing_zeros() as usize;
+                        rest &= rest - 1;
+                        w * 64 + bit
+                    })
+                })
+            })
+    }
+
+    /// The view's ids in descending order, from word `last` down.
+    fn down(&self, last: usize) -> impl Iterator<Item = usize> + '_ {
+        let n = self.words.len().min(last.saturating_add(1));
+        self.words[..n]
+            .iter()
+            .enumerate()
+            .rev()
+            .flat_map(|(w, &word)| {
+                let mut rest = word;
+                std::iter::from_fn(move || {
+                    (rest != 0).then(|| {
+                        let bit = 63 - rest.leading_zeros() as usize;
+                        rest &= !(1 << bit);
+                        w * 64 + bit
+                    })
+                })
+            })
+    }
+
+    /// The view's ids at positions `lo..hi` in ascending id order: a deep page by number,
+    /// whole words skipped by their counts.
+    pub(crate) fn between(&self, lo: usize, hi: usize) -> Vec<i64> {
         let mut out = Vec::with_capacity(hi.saturating_sub(lo).min(1 << 16));
         let mut k = 0usize;
-        let mut visit = |i: usize| {
-            if k >= lo && k < hi {
+        let mut first = self.words.len();
+        for (w, word) in self.words.iter().enumerate() {
+            let n = word.count_ones() as usize;
+            if k + n > lo {
+                first = w;
+                break;
+            }
+            k += n;
+        }
+        for i in self.up(first) {
+            if k >= hi {
+                break;
+            }
+            if k >= lo {
                 if let Ok(id) = i64::try_from(i) {
                     out.push(id);
                 }
             }
             k += 1;
-            k < hi
-        };
-        match candidates {
-            Some(ids) => {
-                for i in ids.filter(|&i| self.matches(p, i)) {
-                    if !visit(i) {
-                        break;
-                    }
-                }
-            }
-            None => {
-                let end = index(self.max_id)
-                    .map_or(0, |m| m + 1)
-                    .min(self.facts.len());
-                for i in 1..end {
-                    if self.matches(p, i) && exclude.is_none_or(|b| !b.has(i)) && !visit(i) {
-                        break;
-                    }
-                }
-            }
         }
         out
     }
 
-    /// The exact number of matches among `candidates` (ascending ids; every event when
-    /// `None`), and the first `want` of them in the order of `by` (ties by id; `ascending` or
-    /// not) strictly past `from` (a sort value and id), as ids.
-    pub(crate) fn scan(
-        &self,
-        p: &Predicate,
-        candidates: Option<impl Iterator<Item = usize>>,
-        exclude: Option<&Bits>,
-        walk: Walk,
-    ) -> (i64, Vec<i64>) {
+    /// The first `want` of the view's ids in the order of `by` (ties by id; `ascending` or
+    /// not) strictly past `from` (a sort value and id), read from `columns`.
+    pub(crate) fn take(&self, columns: &Columns, walk: Walk) -> Vec<i64> {
         let Walk {
             by,
             ascending,
             from,
             want,
         } = walk;
-        let mut total = 0i64;
-        // The `want` smallest keys past `from` (a max-heap), or the largest (a min-heap).
-        let mut smallest: BinaryHeap<(i64, i64)> = BinaryHeap::new();
-        let mut largest: BinaryHeap<Reverse<(i64, i64)>> = BinaryHeap::new();
-        // Newest first: candidates come in ascending id order, so the page is the last `want`
-        // matches before `from`, kept in a ring instead of a heap every match would enter.
-        let newest_first = by == SortKey::Time && !ascending;
-        let mut latest: VecDeque<i64> = VecDeque::new();
-        let mut take = |i: usize| {
-            total += 1;
-            let Ok(id) = i64::try_from(i) else { return };
-            if want == 0 {
-                return;
-            }
-            if newest_first {
-                if from.is_none_or(|(_, before)| id < before) {
-                    latest.push_back(id);
-                    if latest.len() > want {
-                        latest.pop_front();
-                    }
-                }
-                return;
-            }
-            let key = match by {
-                SortKey::Time => (id, id),
-                SortKey::Severity => (
-                    i64::from(self.facts.get(i).copied().unwrap_or(0) & 0b11),
-                    id,
-                ),
-                SortKey::Updated => (self.updated.get(i).copied().unwrap_or(0), id),
+        if want == 0 {
+            return Vec::new();
+        }
+        let id_of = |i: usize| i64::try_from(i).ok();
+        if by == SortKey::Time {
+            // Ids are the order: the page is the first `want` past `from` in the walk's
+            // direction.
+            return if ascending {
+                let past = from.and_then(|(_, id)| usize::try_from(id).ok());
+                let first = past.map_or(0, |p| p.saturating_add(1) / 64);
+                self.up(first)
+                    .filter(|&i| past.is_none_or(|p| i > p))
+                    .take(want)
+                    .filter_map(id_of)
+                    .collect()
+            } else {
+                let before = from.and_then(|(_, id)| usize::try_from(id.max(0)).ok());
+                let last = before.map_or(usize::MAX, |b| b / 64);
+                self.down(last)
+                    .filter(|&i| before.is_none_or(|b| i < b))
+                    .take(want)
+                    .filter_map(id_of)
+                    .collect()
             };
-            if ascending {
-                if from.is_some_and(|f| key <= f) {
-                    return;
+        }
+        let severity = |i: usize| i64::from(columns.facts.get(i).copied().unwrap_or(0) & 0b11);
+        if by == SortKey::Severity {
+            // One walk per severity, from the first one the page wants: each ends when the
+            // page is full, which the highest severities usually fill in a few hundred ids.
+            let mut out = Vec::with_capacity(want.min(1 << 16));
+            let mut ranks = [0, 1, 2, 3];
+            if !ascending {
+                ranks.reverse();
+            }
+            for rank in ranks {
+                let room = want - out.len();
+                let past = match from {
+                    Some((r, _)) if (ascending && rank < r) || (!ascending && rank > r) => continue,
+                    Some((r, id)) if r == rank => Some(id),
+                    _ => None,
+                };
+                let ids: Vec<i64> = if ascending {
+                    let past = past.and_then(|p| usize::try_from(p).ok());
+                    self.up(past.map_or(0, |p| p.saturating_add(1) / 64))
+                        .filter(|&i| past.is_none_or(|p| i > p) && severity(i) == rank)
+                        .take(room)
+                        .filter_map(id_of)
+                        .collect()
+                } else {
+                    let before = past.and_then(|p| usize::try_from(p.max(0)).ok());
+                    self.down(before.map_or(usize::MAX, |b| b / 64))
+                        .filter(|&i| before.is_none_or(|b| i < b) && severity(i) == rank)
+                        .take(room)
+                        .filter_map(id_of)
+                        .collect()
+                };
+                out.extend(ids);
+                if out.len() >= want {
+                    break;
+                }
+            }
+            return out;
+        }
+        let key = |i: usize, id: i64| (columns.updated.get(i).copied().unwrap_or(0), id);
+        if ascending {
+            // The `want` smallest update times past `from` (a max-heap), walked up: they
+            // grow with ids, so the heap fills early and later ids leave at one comparison.
+            let mut smallest: BinaryHeap<(i64, i64)> = BinaryHeap::new();
+            for i in self.up(0) {
+                let Some(id) = id_of(i) else { continue };
+                let k = key(i, id);
+                if from.is_some_and(|f| k <= f) {
+                    continue;
                 }
                 if smallest.len() < want {
-                    smallest.push(key);
-                } else if smallest.peek().is_some_and(|&top| key < top) {
+                    smallest.push(k);
+                } else if smallest.peek().is_some_and(|&top| k < top) {
                     smallest.pop();
-                    smallest.push(key);
-                }
-            } else {
-                if from.is_some_and(|f| key >= f) {
-                    return;
-                }
-                if largest.len() < want {
-                    largest.push(Reverse(key));
-                } else if largest.peek().is_some_and(|&Reverse(top)| key > top) {
-                    largest.pop();
-                    largest.push(Reverse(key));
+                    smallest.push(k);
                 }
             }
-        };
-        match candidates {
-            Some(ids) => ids.filter(|&i| self.matches(p, i)).for_each(&mut take),
-            None => {
-                // Every id, the columns zipped: no bounds check per column.
-                let end = index(self.max_id)
-                    .map_or(0, |m| m + 1)
-                    .min(self.facts.len());
-                let rows = self.facts[..end]
-                    .iter()
-                    .zip(&self.kind[..end])
-                    .zip(&self.source[..end])
-                    .zip(&self.created[..end]);
-                let pass = |i: usize, facts: u8, kind: u16, source: u16, created: i64| {
-                    p.pass[usize::from(facts)]
-                        && p.kind.is_none_or(|k| k == kind)
-                        && p.source.is_none_or(|s| s == source)
-                        && p.from.is_none_or(|t| created >= t)
-                        && p.to.is_none_or(|t| created < t)
-                        && exclude.is_none_or(|b| !b.has(i))
-                };
-                // Largest keys first when the page wants them: update times and severities
-                // grow with ids, so walking down fills the page from the first rows and the
-                // rest are turned away at one comparison instead of entering its heap.
-                if !ascending && by != SortKey::Time {
-                    for (i, (((&facts, &kind), &source), &created)) in rows.enumerate().rev() {
-                        if pass(i, facts, kind, source, created) {
-                            take(i);
-                        }
-                    }
-                } else {
-                    for (i, (((&facts, &kind), &source), &created)) in rows.enumerate() {
-                        if pass(i, facts, kind, source, created) {
-                            take(i);
-                        }
-                    }
-                }
-            }
-        }
-        let ids = if newest_first {
-            latest.into_iter().rev().collect()
-        } else if ascending {
             smallest
                 .into_sorted_vec()
                 .into_iter()
                 .map(|(_, id)| id)
                 .collect()
         } else {
+            // The `want` largest (a min-heap), walked down for the same reason.
+            let mut largest: BinaryHeap<Reverse<(i64, i64)>> = BinaryHeap::new();
+            for i in self.down(usize::MAX) {
+                let Some(id) = id_of(i) else { continue };
+                let k = key(i, id);
+                if from.is_some_and(|f| k >= f) {
+                    continue;
+                }
+                if largest.len() < want {
+                    largest.push(Reverse(k));
+                } else if largest.peek().is_some_and(|&Reverse(top)| k > top) {
+                    largest.pop();
+                    largest.push(Reverse(k));
+                }
+            }
             // Ascending by Reverse(key) is descending by key.
             largest
                 .into_sorted_vec()
                 .into_iter()
                 .map(|Reverse((_, id))| id)
                 .collect()
-        };
-        (total, ids)
+        }
     }
+}
+
+/// Which of (at most 64) `values` pass `test`, as a word.
+fn bits_where<T: Copy>(values: &[T], test: impl Fn(T) -> bool) -> u64 {
+    values
+        .iter()
+        .enumerate()
+        .fold(0, |m, (j, &v)| m | u64::from(test(v)) << j)
 }
 
 fn read_row<'r>(row: &'r rusqlite::Row<'_>) -> Result<Row<'r>> {
@@ -554,6 +693,8 @@ fn read_row<'r>(row: &'r rusqlite::Row<'_>) -> Result<Row<'r>> {
 pub(crate) struct Predicate {
     /// By fact byte ([`NO_EVENT`] never passes).
     pass: [bool; 256],
+    /// Every status and severity passes (only [`NO_EVENT`] does not).
+    any_status_or_severity: bool,
     kind: Option<u16>,
     source: Option<u16>,
     from: Option<i64>,
@@ -573,7 +714,28 @@ mod tests {
         }
     }
 
-    const ALL: Option<std::iter::Empty<usize>> = None;
+    /// The size of the view `p`, `within` and `exclude` allow, and the ids `w` asks for.
+    fn scan(
+        c: &Columns,
+        p: &Predicate,
+        within: Option<&Bits>,
+        exclude: Option<&Bits>,
+        w: Walk,
+    ) -> (i64, Vec<i64>) {
+        let sets = Sets {
+            within,
+            exclude,
+            ..Sets::default()
+        };
+        let pass = c.pass(p, &sets);
+        (pass.total, pass.take(c, w))
+    }
+
+    fn bits(ids: &[usize]) -> Bits {
+        let mut b = Bits::default();
+        ids.iter().for_each(|&i| b.set(i));
+        b
+    }
 
     #[test]
     fn a_predicate_passes_the_filters_status_and_severity() {
@@ -598,15 +760,16 @@ mod tests {
         };
         let p = c.predicate(&f).unwrap();
         assert_eq!(
-            c.scan(&p, ALL, None, walk(SortKey::Time, false, None, 10)),
+            scan(&c, &p, None, None, walk(SortKey::Time, false, None, 10)),
             (2, vec![2, 1])
         );
         let all = c.predicate(&EventFilter::default()).unwrap();
         // Id 4 has no event; only some candidates.
         assert_eq!(
-            c.scan(
+            scan(
+                &c,
                 &all,
-                Some([2, 4, 5].into_iter()),
+                Some(&bits(&[2, 4, 5])),
                 None,
                 walk(SortKey::Time, true, None, 10)
             ),
@@ -614,9 +777,10 @@ mod tests {
         );
         // By update time ascending (100 - id), after (97, 3): ids 2 then 1.
         assert_eq!(
-            c.scan(
+            scan(
+                &c,
                 &all,
-                ALL,
+                None,
                 None,
                 walk(SortKey::Updated, true, Some((97, 3)), 10)
             ),
@@ -624,21 +788,63 @@ mod tests {
         );
         // Severity descending, two wanted.
         assert_eq!(
-            c.scan(&all, ALL, None, walk(SortKey::Severity, false, None, 2)),
+            scan(
+                &c,
+                &all,
+                None,
+                None,
+                walk(SortKey::Severity, false, None, 2)
+            ),
             (4, vec![5, 1])
+        );
+        // By severity from a position, up and down (ties by id).
+        let error = i64::from(severity_code(Severity::Error));
+        let critical = i64::from(severity_code(Severity::Critical));
+        assert_eq!(
+            scan(
+                &c,
+                &all,
+                None,
+                None,
+                walk(SortKey::Severity, true, Some((error, 2)), 10)
+            )
+            .1,
+            vec![1, 5]
+        );
+        assert_eq!(
+            scan(
+                &c,
+                &all,
+                None,
+                None,
+                walk(SortKey::Severity, false, Some((critical, 5)), 10)
+            )
+            .1,
+            vec![1, 2, 3]
+        );
+        assert_eq!(
+            scan(&c, &all, None, None, walk(SortKey::Severity, true, None, 3)).1,
+            vec![3, 2, 1]
         );
         // Leaving out ids 1 and 5 (muted), newest first and by severity, walked down.
         let mut out = Bits::default();
         out.set(1);
         out.set(5);
         assert_eq!(
-            c.scan(&all, ALL, Some(&out), walk(SortKey::Time, false, None, 10)),
+            scan(
+                &c,
+                &all,
+                None,
+                Some(&out),
+                walk(SortKey::Time, false, None, 10)
+            ),
             (2, vec![3, 2])
         );
         assert_eq!(
-            c.scan(
+            scan(
+                &c,
                 &all,
-                ALL,
+                None,
                 Some(&out),
                 walk(SortKey::Severity, false, None, 10)
             )
@@ -650,5 +856,75 @@ mod tests {
             ..Default::default()
         };
         assert!(c.predicate(&unknown).is_none());
+    }
+
+    #[test]
+    fn a_pass_keeps_excludes_tallies_and_pages_across_words() {
+        let mut c = Columns::default();
+        // 300 events over five words; every third one acknowledged, the rest open.
+        for id in 1..=300 {
+            let status = if id % 3 == 0 {
+                Status::Acknowledged
+            } else {
+                Status::Open
+            };
+            assert!(c.set(&Row {
+                id,
+                status,
+                severity: Severity::Warning,
+                kind: "k",
+                source: "s",
+                created: id,
+                updated: id,
+            }));
+        }
+        let acked = c
+            .predicate(&EventFilter {
+                statuses: vec![Status::Acknowledged],
+                ..Default::default()
+            })
+            .unwrap();
+        let evens = bits(&(2..=300).step_by(2).collect::<Vec<_>>());
+        let low = bits(&(1..=100).collect::<Vec<_>>());
+        let sets = Sets {
+            within: None,
+            keep: Some(&evens),
+            exclude: Some(&low),
+            tally: [Some(&low), Some(&evens)],
+        };
+        let pass = c.pass(&acked, &sets);
+        // Acknowledged, even and above 100: multiples of 6 from 102 to 300.
+        assert_eq!(pass.total, 34);
+        // Of the 100 acknowledged: 33 at or below 100, 50 even.
+        assert_eq!(pass.tally, [33, 50]);
+        assert_eq!(pass.between(0, 3), vec![102, 108, 114]);
+        assert_eq!(pass.between(32, 40), vec![294, 300]);
+        let time = |ascending, from, want| walk(SortKey::Time, ascending, from, want);
+        assert_eq!(
+            pass.take(&c, time(true, Some((126, 126)), 2)),
+            vec![132, 138]
+        );
+        assert_eq!(
+            pass.take(&c, time(false, Some((126, 126)), 2)),
+            vec![120, 114]
+        );
+        assert_eq!(pass.take(&c, time(false, None, 2)), vec![300, 294]);
+        assert_eq!(
+            pass.take(&c, walk(SortKey::Updated, true, Some((288, 288)), 5)),
+            vec![294, 300]
+        );
+        // A sparse `within` (a few ids a word) gives what a dense one does.
+        let few = bits(&[3, 6, 64, 66, 200, 204]);
+        let all = c.predicate(&EventFilter::default()).unwrap();
+        let sparse = c.pass(
+            &acked,
+            &Sets {
+                within: Some(&few),
+                ..Sets::default()
+            },
+        );
+        assert_eq!(sparse.total, 4);
+        assert_eq!(sparse.between(0, 10), vec![3, 6, 66, 204]);
+        assert_eq!(c.pass(&all, &Sets::default()).total, 300);
     }
 }

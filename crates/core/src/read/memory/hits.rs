@@ -101,6 +101,11 @@ impl Bits {
             .unwrap_or(false)
     }
 
+    /// The ids `word * 64 ..` as bits (none past the set's end).
+    pub(crate) fn word(&self, word: usize) -> u64 {
+        self.words.get(word).copied().unwrap_or(0)
+    }
+
     pub(crate) fn len(&self) -> i64 {
         self.len
     }
@@ -115,20 +120,6 @@ impl Bits {
             .collect();
         let len = words.iter().map(|w| i64::from(w.count_ones())).sum();
         Bits { words, len }
-    }
-
-    /// Every id in the set, descending.
-    pub(crate) fn ids_rev(&self) -> impl Iterator<Item = usize> + '_ {
-        self.words.iter().enumerate().rev().flat_map(|(w, &word)| {
-            let mut rest = word;
-            std::iter::from_fn(move || {
-                (rest != 0).then(|| {
-                    let bit = 63 - rest.leading_zeros() as usize;
-                    rest &= !(1 << bit);
-                    w * 64 + bit
-                })
-            })
-        })
     }
 
     /// Every id in the set, ascending.
@@ -298,7 +289,6 @@ mod tests {
             assert!(!bits.contains(id), "{id}");
         }
         assert_eq!(bits.ids().collect::<Vec<_>>(), [1, 63, 64, 65, 1000]);
-        assert_eq!(bits.ids_rev().collect::<Vec<_>>(), [1000, 65, 64, 63, 1]);
         assert!(!bits.insert(-5, 1000));
         assert!(!bits.insert(1 << 33, 1000));
     }

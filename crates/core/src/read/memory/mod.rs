@@ -28,7 +28,7 @@ use crate::error::Result;
 use crate::model::{
     Compiled, EventFilter, Label, SilenceMark, SilencedView, SnoozedView, Sort, SortKey,
 };
-use columns::{Columns, Refresh, Walk};
+use columns::{Columns, Refresh, Sets, Walk};
 use expansions::Expansion;
 use hits::{Bits, HitSet, Loaded};
 use labels::LabelSet;
@@ -477,11 +477,10 @@ impl Memory {
                 }),
             );
         }
-        // What the view leaves out (the sets it hides) and keeps to (its search, labels and
-        // the sets it shows alone).
+        // What the view leaves out (the sets it hides) and keeps to (the sets it shows alone).
         let mut hidden: Option<Arc<Bits>> = None;
-        let mut shown = only.clone();
-        for (hide, alone, set) in [
+        let mut alone: Option<Arc<Bits>> = None;
+        for (hide, only_these, set) in [
             (
                 f.silenced == SilencedView::Hide,
                 f.silenced == SilencedView::Only,
@@ -501,10 +500,10 @@ impl Memory {
                     Some(h) => Arc::new(h.or(set)),
                 });
             }
-            if alone {
-                shown = Some(match shown {
+            if only_these {
+                alone = Some(match alone {
                     None => Arc::clone(set),
-                    Some(s) => Arc::new(s.and(set)),
+                    Some(a) => Arc::new(a.and(set)),
                 });
             }
         }
@@ -515,7 +514,8 @@ impl Memory {
             snoozed: SnoozedView::Hide,
             ..EventFilter::default()
         };
-        if only.is_none() && *f == plain && read.sort.by == SortKey::Time {
+        if only.is_none() && *f == plain && read.sort.by == SortKey::Time && read.skip <= WALK_SKIP
+        {
             if let (Slot::Ready(columns), Some(hidden)) = (&state.columns, &hidden) {
                 let ascending = read.sort.descending != read.forward;
                 let held = i64::try_from(columns.held()).unwrap_or(i64::MAX);
@@ -535,51 +535,22 @@ impl Memory {
                 }));
             }
         }
-        let count = IdRead {
-            want: 0,
-            skip: 0,
-            ..*read
-        };
-        // How many events of the view each set holds, whatever the view does with them: every
-        // one of it when the view keeps to nothing (no search, label or filter), else a pass.
-        let unfiltered = only.is_none()
-            && *f
-                == (EventFilter {
-                    silenced: f.silenced,
-                    snoozed: f.snoozed,
-                    ..EventFilter::default()
-                });
-        let mut counted = [0, 0];
-        for (n, set) in counted.iter_mut().zip([&muted_all, &snoozed]) {
-            if let Some(set) = set.as_ref().filter(|_| unfiltered) {
-                *n = set.len();
-                continue;
-            }
-            if let Some(set) = set {
-                let within = match &only {
-                    None => Arc::clone(set),
-                    Some(o) => Arc::new(o.and(set)),
-                };
-                let Some((total, _)) = scan(&state, Some(&within), f, &count) else {
-                    return Ok(None);
-                };
-                *n = total;
-            }
-        }
-        let (shown, exclude) = match (shown, hidden) {
-            (Some(s), Some(h)) => (Some(Arc::new(s.and_not(&h))), None),
-            (s, h) => (s, h),
+        // One pass: the view, and how many of its events (whatever it does with them) each
+        // set holds.
+        let sets = Sets {
+            within: only.as_deref(),
+            keep: alone.as_deref(),
+            exclude: hidden.as_deref(),
+            tally: [muted_all.as_deref(), snoozed.as_deref()],
         };
         Ok(
-            scan_except(&state, shown.as_deref(), exclude.as_deref(), f, read).map(
-                |(total, ids)| IdPage {
-                    total,
-                    ids,
-                    silenced: counted[0],
-                    snoozed: counted[1],
-                    muted,
-                },
-            ),
+            scan_sets(&state, &sets, f, read).map(|(total, ids, tally)| IdPage {
+                total,
+                ids,
+                silenced: tally[0],
+                snoozed: tally[1],
+                muted,
+            }),
         )
     }
 
@@ -611,6 +582,10 @@ impl Memory {
         Ok(terms)
     }
 }
+
+/// The most rows a page by number skips walking from the default view's end; deeper, a
+/// pass counts its way there by whole words.
+const WALK_SKIP: usize = 20_000;
 
 /// The events retitled after a seq.
 const RETITLED: &str = "SELECT event_id FROM changes WHERE seq > ?1 AND field = 'title'";
@@ -698,45 +673,40 @@ fn label_bits(
     }
 }
 
-/// The pass of [`Memory::page_ids`] over ready columns and, for a search or labels, the ids
-/// they allow (complete sets); `None` when they cannot answer.
+/// [`scan_sets`] within `only` (every event when `None`), without tallies.
 fn scan(
     state: &State,
     only: Option<&Bits>,
     f: &EventFilter,
     read: &IdRead,
 ) -> Option<(i64, Vec<i64>)> {
-    scan_except(state, only, None, f, read)
+    let sets = Sets {
+        within: only,
+        ..Sets::default()
+    };
+    scan_sets(state, &sets, f, read).map(|(total, ids, _)| (total, ids))
 }
 
-/// [`scan`], leaving out the ids in `exclude` (a pass over every event only: with `only`, the
-/// caller takes them out of it).
-fn scan_except(
+/// One pass over the columns with `sets`: the exact number of events in the view, the ids
+/// `read` asks for, and the tallies; `None` when the columns are not ready.
+fn scan_sets(
     state: &State,
-    only: Option<&Bits>,
-    exclude: Option<&Bits>,
+    sets: &Sets<'_>,
     f: &EventFilter,
     read: &IdRead,
-) -> Option<(i64, Vec<i64>)> {
+) -> Option<(i64, Vec<i64>, [i64; 2])> {
     let Slot::Ready(columns) = &state.columns else {
         return None;
     };
     let Some(p) = columns.predicate(f) else {
-        return Some((0, Vec::new()));
+        return Some((0, Vec::new(), [0, 0]));
     };
+    let pass = columns.pass(&p, sets);
     let ascending = read.sort.descending != read.forward;
     let (by, from, want, skip) = (read.sort.by, read.from, read.want, read.skip);
-    if skip > 0 && by == SortKey::Time && from.is_none() {
-        // A page by number in time order: count, then take its positions, holding nothing
-        // before them.
-        let count = Walk {
-            by,
-            ascending,
-            from: None,
-            want: 0,
-        };
-        let (total, _) = columns.scan(&p, only.map(Bits::ids), exclude, count);
-        let total = usize::try_from(total).unwrap_or(0);
+    let ids = if skip > 0 && by == SortKey::Time && from.is_none() {
+        // A page by number in time order: its positions, holding nothing before them.
+        let total = usize::try_from(pass.total).unwrap_or(0);
         let (lo, hi) = if ascending {
             (skip, skip.saturating_add(want))
         } else {
@@ -745,29 +715,23 @@ fn scan_except(
                 total.saturating_sub(skip),
             )
         };
-        let mut ids = columns.matches_between(&p, only.map(Bits::ids), exclude, lo, hi);
+        let mut ids = pass.between(lo, hi);
         if !ascending {
             ids.reverse();
         }
-        return Some((i64::try_from(total).unwrap_or(i64::MAX), ids));
-    }
-    let walk = Walk {
-        by,
-        ascending,
-        from,
-        want: want.saturating_add(skip),
+        ids
+    } else {
+        let walk = Walk {
+            by,
+            ascending,
+            from,
+            want: want.saturating_add(skip),
+        };
+        let mut ids = pass.take(columns, walk);
+        ids.drain(..skip.min(ids.len()));
+        ids
     };
-    // Largest keys first: update times and severities grow with ids, so walking ids down
-    // fills the page early and most later ids are turned away at the first comparison
-    // instead of entering it (the order ids come in does not change the answer).
-    let downwards = !ascending && by != SortKey::Time;
-    let (total, mut ids) = match only {
-        Some(bits) if downwards => columns.scan(&p, Some(bits.ids_rev()), None, walk),
-        Some(bits) => columns.scan(&p, Some(bits.ids()), None, walk),
-        None => columns.scan(&p, None::<std::iter::Empty<usize>>, exclude, walk),
-    };
-    ids.drain(..skip.min(ids.len()));
-    Some((total, ids))
+    Some((pass.total, ids, pass.tally))
 }
 
 #[cfg(test)]
