@@ -12,7 +12,7 @@ for tool in dbus-run-session xvfb-run; do
 done
 # The scenarios by topic (or the files named on the command line).
 files=("$@")
-[ "${#files[@]}" -gt 0 ] || files=(e2e/table.test.mjs e2e/app.test.mjs e2e/sources.test.mjs e2e/silences.test.mjs e2e/team.test.mjs e2e/layout.test.mjs)
+[ "${#files[@]}" -gt 0 ] || files=(e2e/table.test.mjs e2e/app.test.mjs e2e/sources.test.mjs e2e/silences.test.mjs e2e/triage.test.mjs e2e/team.test.mjs e2e/layout.test.mjs)
 dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24" \
   node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \

@@ -88,6 +88,7 @@ export const api = {
         until,
       ),
     ),
+  addNote: (id: number, text: string): Promise<Event> => unwrap(commands.addNote(id, text)),
   changesSince: (since: number): Promise<CatchUp> => unwrap(commands.changesSince(since)),
   simulatorStatus: (): Promise<SimulatorStatus> => unwrap(commands.simulatorStatus()),
   setSimulator: (settings: SimConfig): Promise<SimulatorStatus> =>

@@ -26,6 +26,8 @@ export const commands = {
 	bulkAction: (targets: Target[], action: Action) => typedError<BulkOutcome[], AppError>(__TAURI_INVOKE("bulk_action", { targets, action })),
 	/**  Snoozes events until `until` (Unix ms), or wakes them (`None`); one outcome per event. */
 	snoozeEvents: (targets: Target[], until: number | null) => typedError<BulkOutcome[], AppError>(__TAURI_INVOKE("snooze_events", { targets, until })),
+	/**  Leaves a note on an event as the operator (through the team's stream on a team desk). */
+	addNote: (id: number, text: string) => typedError<Event, AppError>(__TAURI_INVOKE("add_note", { id, text })),
 	/**
 	 *  What changed since `since` (Unix ms) or, without it, since the operator last looked here
 	 *  (nothing the first time), with when that was.
@@ -578,7 +580,9 @@ export type Field =
  *  Snoozed until `to` (Unix ms), or woken (`to` empty: by an operator, or because its
  *  severity rose).
  */
-"snoozed";
+"snoozed" | 
+/**  A note left on the event; `to` is its text. It changes nothing else. */
+"note";
 
 /**  Which format a message is in. */
 export type Format = "pagerduty" | "alertmanager" | 
@@ -599,6 +603,8 @@ export type Handover = {
 	reopened: Line,
 	/**  Acknowledgements that timed out. */
 	timedOut: Line,
+	/**  Notes left by someone other than the reader. */
+	noted: Line,
 	silencesMade: SilenceNote[],
 	silencesEnded: SilenceNote[],
 };

@@ -32,6 +32,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::reopen_event,
             commands::bulk_action,
             commands::snooze_events,
+            commands::add_note,
             commands::handover,
             commands::handover_seen,
             commands::changes_since,

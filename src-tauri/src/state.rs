@@ -6,7 +6,7 @@ use crate::secrets::Secrets;
 use crate::sources::Sources;
 use crate::team::{Team, TeamSetup};
 use eventdesk_core::{
-    Action, AppSettings, BulkOutcome, Error, Event, ExportFormat, SimConfig, SimControl,
+    Action, Actor, AppSettings, BulkOutcome, Error, Event, ExportFormat, SimConfig, SimControl,
     SimulatorStatus, Store, Target,
 };
 use parking_lot::Mutex;
@@ -178,6 +178,14 @@ impl AppState {
         match self.team() {
             Some(team) => team.snooze(targets, until),
             None => self.store()?.snooze(targets, until),
+        }
+    }
+
+    /// Leaves a note on event `id`: through the team's stream in team mode, or on this desk.
+    pub fn note(&self, id: i64, text: &str) -> Result<Event, Error> {
+        match self.team() {
+            Some(team) => team.note(id, text),
+            None => self.store()?.add_note(id, text, Actor::User),
         }
     }
 

@@ -15,6 +15,7 @@ import { OperatorNamesContext } from "../team/TeamPanel";
 import { queryKeys } from "../queryKeys";
 import { ErrorLine } from "../controls";
 import { matchersText } from "../silences/SilencesPanel";
+import { NoteForm } from "./Notes";
 import { SnoozeControl } from "./Snooze";
 
 function describe(c: Change): string {
@@ -26,6 +27,7 @@ function describe(c: Change): string {
     return "reopened it: not completed in time";
   if (c.field === "status" && c.actor === "timer:expiry")
     return "completed it: no change for too long";
+  if (c.field === "note") return "left a note:";
   return `${c.field}: ${c.from ?? "—"} → ${c.to}`;
 }
 
@@ -219,9 +221,10 @@ function Timeline({ detail }: { detail: EventDetail }) {
       <ErrorLine error={error} />
       <ol className="timeline" aria-label="History">
         {changes.map((c) => (
-          <li key={c.seq} data-seq={c.seq} data-actor={c.actor}>
+          <li key={c.seq} data-seq={c.seq} data-actor={c.actor} data-field={c.field}>
             <time dateTime={new Date(c.at).toISOString()}>{formatDateTime(c.at)}</time>{" "}
             <strong>{actorLabel(c.actor, names)}</strong> {describe(c)}
+            {c.field === "note" && <p className="note-text">{c.to}</p>}
           </li>
         ))}
         {back !== null && (
@@ -315,6 +318,7 @@ export function DetailPane({ id, busy, onAction, onLabel, onSilence, onClose }: 
           <Labels labels={detail.data.labels} onLabel={onLabel} />
           <FromSource detail={detail.data} />
           <Timeline detail={detail.data} />
+          <NoteForm id={id} />
         </>
       )}
     </aside>

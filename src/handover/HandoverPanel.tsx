@@ -24,8 +24,9 @@ const EVENT_LINES: [string, EventLine, [string, string]][] = [
   ["completed", "completed", ["completed by others", "completed by others"]],
   ["reopened", "reopened", ["reopened by others", "reopened by others"]],
   ["timed-out", "timedOut", ["acknowledgement timed out", "acknowledgements timed out"]],
+  ["noted", "noted", ["with notes from others", "with notes from others"]],
 ];
-type EventLine = "created" | "raised" | "completed" | "reopened" | "timedOut";
+type EventLine = "created" | "raised" | "completed" | "reopened" | "timedOut" | "noted";
 
 /** The spans offered besides "since you last looked", in hours. */
 const SPANS = [1, 8, 24];

@@ -100,6 +100,7 @@ export function emptyHandover(): Handover {
     completed: emptyLine(),
     reopened: emptyLine(),
     timedOut: emptyLine(),
+    noted: emptyLine(),
     silencesMade: [],
     silencesEnded: [],
   };
@@ -320,6 +321,32 @@ export class FakeBackend {
           labels: this.labels.get(e.id) ?? [],
           ...from,
         };
+      }
+      case "add_note": {
+        // The core's check (model::check_note): trimmed, 1 to 2,000 characters.
+        const e = this.find(a.id as number);
+        const text = (a.text as string).trim();
+        if (text === "" || [...text].length > 2000) {
+          throw {
+            type: "InvalidInput",
+            data: {
+              field: "note",
+              message: text === "" ? "is empty" : `is ${[...text].length} characters long`,
+            },
+          } satisfies AppError;
+        }
+        const all: Change[] = this.histories.get(e.id) ?? [];
+        all.push({
+          seq: (all.at(-1)?.seq ?? 1) + 1,
+          eventId: e.id,
+          at: Date.now(),
+          actor: "user",
+          field: "note",
+          from: null,
+          to: text,
+        });
+        this.histories.set(e.id, all);
+        return e;
       }
       case "event_history": {
         // The store's paging (rows::history_before): up to `limit` changes before `before`.

@@ -8,6 +8,7 @@ mod gateway;
 mod handover;
 mod inspect;
 mod local;
+mod note;
 mod queues;
 mod silences;
 mod snooze;
@@ -61,11 +62,14 @@ enum Command {
     /// two desks can be compared with `diff`.
     Dump(inspect::DumpArgs),
     /// What changed since a moment (--since MS or --hours N): new events, severities raised,
-    /// events others completed or reopened, acknowledgements that timed out, silences made and
-    /// ended, each counted with its latest events. Prints JSON.
+    /// events others completed or reopened, acknowledgements that timed out, notes others left,
+    /// silences made and ended, each counted with its latest events. Prints JSON.
     Handover(handover::HandoverArgs),
     /// Silences in a desk's file or on a team's stream: add, list, expire.
     Silence(silences::SilenceArgs),
+    /// Leave a note on an event (--text): in a desk's file, or on a team's stream. Prints the
+    /// event as JSON (or the message's id).
+    Note(note::NoteArgs),
     /// Snooze an event until a time (--minutes or --until), or wake it (--wake): in a desk's
     /// file, or on a team's stream. Prints the event as JSON (or the message's id).
     Snooze(snooze::SnoozeArgs),
@@ -117,6 +121,7 @@ fn main() -> ExitCode {
         Command::Dump(args) => inspect::dump(args),
         Command::Handover(args) => handover::handover(args),
         Command::Silence(args) => silences::run(args),
+        Command::Note(args) => note::note(args),
         Command::Snooze(args) => snooze::snooze(args),
         Command::CreateTeam(args) => team::create_team(args),
         Command::Roster(args) => team::roster(args),

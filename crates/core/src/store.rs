@@ -289,6 +289,11 @@ impl Store {
         self.write(|w| actions::bulk_snooze(w, targets, until, Actor::User))
     }
 
+    /// Leaves a note on event `id` as `actor`; see [`actions::note`].
+    pub fn add_note(&self, id: i64, text: &str, actor: Actor) -> Result<Event> {
+        self.write(|w| actions::note(w, id, text, actor))
+    }
+
     /// Makes the changes of the timers that have come under `policy`, in one transaction; see
     /// [`timers::fire`].
     pub fn fire_timers(&self, policy: &TimerPolicy) -> Result<Vec<timers::Due>> {

@@ -6,6 +6,28 @@ use tempfile::TempDir;
 
 pub const T0: i64 = 1_764_000_000_000;
 
+/// Takes a file back to before migration 19 (notes): the search index of three columns and its
+/// trigger as migration 7 made them, no `notes` column, no `note` in the constraints.
+pub const UNDO_NOTES: &str = "DROP TRIGGER events_text_reindexed; \
+    DROP TABLE events_fts_terms; DROP TABLE events_fts; \
+    CREATE VIRTUAL TABLE events_fts USING fts5 (title, kind, source, content = 'events', \
+        content_rowid = 'id', tokenize = 'unicode61', prefix = '1 2 3'); \
+    INSERT INTO events_fts (events_fts) VALUES ('rebuild'); \
+    CREATE VIRTUAL TABLE events_fts_terms USING fts5vocab(events_fts, row); \
+    CREATE TRIGGER events_title_reindexed AFTER UPDATE OF title ON events \
+    WHEN NEW.title IS NOT OLD.title \
+      AND EXISTS (SELECT 1 FROM events_fts_docsize WHERE id = OLD.id) BEGIN \
+        INSERT INTO events_fts (events_fts, rowid, title, kind, source) \
+            VALUES ('delete', OLD.id, OLD.title, OLD.kind, OLD.source); \
+        INSERT INTO events_fts (rowid, title, kind, source) \
+            VALUES (NEW.id, NEW.title, NEW.kind, NEW.source); \
+    END; \
+    ALTER TABLE events DROP COLUMN notes; \
+    PRAGMA writable_schema = ON; \
+    UPDATE sqlite_schema SET sql = replace(sql, ', ''note''))', '))') \
+        WHERE type = 'table' AND name IN ('changes', 'team_actions'); \
+    PRAGMA writable_schema = OFF;";
+
 /// A store on a fresh temp-dir database, with a manual clock and the feed's receiving end.
 pub struct Fixture {
     pub _dir: TempDir,

@@ -999,3 +999,78 @@ fn a_teams_silences_last_no_longer_than_its_admins_allow() {
         .unwrap();
     assert_eq!((b5.starts_at, b5.made_at), (t + 1, t + 1));
 }
+
+#[test]
+fn a_teams_notes_are_kept_on_every_desk_with_the_author_rabbitmq_proved() {
+    use eventdesk_core::services::team::NoteMessage;
+    let note = |id: &str, event: &str, text: &str| {
+        NoteMessage {
+            id: id.into(),
+            desk: "desk-a".into(),
+            at: T0,
+            event: event.into(),
+            text: text.into(),
+        }
+        .to_body()
+    };
+    let messages = vec![
+        by("alice", 0, &founding_roster()),
+        at(1, &trigger(Some("cpu"), "CPU hot on db-7")),
+        by("bob", 2, &note("b1", "1", "rebooted db-7, watching")),
+        // A viewer's note is refused; a copy of bob's is not applied again; a note on no
+        // event, and an empty one, change nothing.
+        by("dave", 3, &note("d1", "1", "looks fine to me")),
+        by("bob", 4, &note("b1", "1", "rebooted db-7, watching")),
+        by("carol", 5, &note("c1", "9", "which one?")),
+        by("carol", 6, &note("c2", "1", "   ")),
+        by("carol", 7, &note("c3", "1", "the disk, not the cpu")),
+        // An action on the version before the notes: no conflict.
+        by("carol", 8, &act("c4", Action::Acknowledge, "1", 1)),
+    ];
+    let (a, b) = (Fixture::new(), Fixture::new());
+    let outcomes = replica(&a).apply(&messages).unwrap();
+    for part in messages.chunks(2) {
+        replica(&b).apply(part).unwrap();
+    }
+    assert_eq!(dump(&a), dump(&b), "two desks, the same notes");
+    for i in [3, 4, 6] {
+        assert!(
+            matches!(&outcomes[i], Outcome::Rejected(_)),
+            "{i}: {:?}",
+            outcomes[i]
+        );
+    }
+    assert_eq!(
+        outcomes_of(&a, "b1"),
+        [("1".into(), team::ActionOutcome::Done)]
+    );
+    assert_eq!(
+        outcomes_of(&a, "c1"),
+        [("9".into(), team::ActionOutcome::NotFound)]
+    );
+    assert_eq!(
+        outcomes_of(&a, "c4"),
+        [("1".into(), team::ActionOutcome::Done)]
+    );
+    let detail = a.store.get_event(1).unwrap();
+    let notes: Vec<(String, String)> = detail
+        .history
+        .iter()
+        .filter(|c| c.field == eventdesk_core::Field::Note)
+        .map(|c| (c.actor.as_text().into_owned(), c.to.clone()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            (
+                "operator:bob".to_owned(),
+                "rebooted db-7, watching".to_owned()
+            ),
+            (
+                "operator:carol".to_owned(),
+                "the disk, not the cpu".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(detail.event.status, Status::Acknowledged);
+}

@@ -12,6 +12,7 @@ mod fuzz;
 mod handover;
 mod hardening;
 mod ingest;
+mod notes;
 mod oracle;
 mod paging;
 mod push;

@@ -8,5 +8,6 @@ mod amqp;
 mod desk;
 mod http;
 mod lines;
+mod notes;
 mod support;
 mod timers;

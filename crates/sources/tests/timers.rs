@@ -12,18 +12,18 @@ use std::sync::Arc;
 
 /// A team desk on a stream of its own, founded by the broker's user, its file on a clock the
 /// test moves, its timers running.
-struct Desk {
-    team: TeamDesk,
-    store: Arc<Store>,
-    clock: Arc<ManualClock>,
-    nodes: Broker,
+pub struct Desk {
+    pub team: TeamDesk,
+    pub store: Arc<Store>,
+    pub clock: Arc<ManualClock>,
+    pub nodes: Broker,
     stream: String,
     rt: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
 
 impl Desk {
-    fn start(prefix: &str) -> Desk {
+    pub fn start(prefix: &str) -> Desk {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let nodes = Broker::parse(&broker(), None).unwrap();
         let stream = unique(prefix);
@@ -59,7 +59,7 @@ impl Desk {
     }
 
     /// Publishes `bodies` to the team's stream as the founder.
-    fn send(&self, bodies: Vec<Vec<u8>>) {
+    pub fn send(&self, bodies: Vec<Vec<u8>>) {
         self.rt.block_on(async {
             let p = Publisher::connect(&self.nodes).await.unwrap();
             p.declare(&self.stream, QueueKind::Stream, None, None, None)

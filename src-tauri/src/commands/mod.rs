@@ -119,6 +119,13 @@ pub async fn snooze_events(
     blocking(state, move |s| s.snooze(&targets, until)).await
 }
 
+/// Leaves a note on an event as the operator (through the team's stream on a team desk).
+#[tauri::command]
+#[specta::specta]
+pub async fn add_note(state: State<'_, AppState>, id: i64, text: String) -> Result<Event, Error> {
+    blocking(state, move |s| s.note(id, &text)).await
+}
+
 /// Everything changed after `since`, for a window that missed pushes.
 #[tauri::command]
 #[specta::specta]

@@ -35,6 +35,16 @@ pub fn apply(
     load_event(w.tx(), id)
 }
 
+/// Leaves a note on an event as `actor` (any state; the version is not asked: a note changes
+/// nothing an action decides on). A text that is empty, too long or holds control characters
+/// is `InvalidInput`, as is a note past the event's [`crate::model::MAX_NOTES`].
+pub fn note(w: &mut WriteTxn<'_>, id: i64, text: &str, actor: Actor) -> Result<Event> {
+    check_id(id)?;
+    let event = w.current(id)?;
+    w.add_note(&event, text, &actor)?;
+    load_event(w.tx(), id)
+}
+
 /// The longest an event may be snoozed: 30 days.
 pub const MAX_SNOOZE_MS: i64 = 30 * 86_400_000;
 

@@ -57,11 +57,15 @@ fn migrations() -> Migrations<'static> {
             widen_for_timers,
         ),
         M::up(include_str!("../../migrations/018_senders.sql")),
+        M::up_with_hook(
+            include_str!("../../migrations/019_notes.sql"),
+            widen_for_notes,
+        ),
     ])
 }
 
 /// How many migrations there are.
-const MIGRATION_COUNT: i64 = 18;
+const MIGRATION_COUNT: i64 = 19;
 
 /// The schema version this Eventdesk writes.
 pub fn schema_version() -> i64 {
@@ -138,6 +142,26 @@ fn widen_for_timers(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookR
         .collect();
     edits.push(("changes", source("actor"), timer("actor")));
     edit_constraints(tx, &edits)
+}
+
+/// Migration 19's hook: the change log may hold notes, and a team's action outcomes may be
+/// notes (the same way as migration 7's).
+fn widen_for_notes(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    edit_constraints(
+        tx,
+        &[
+            (
+                "changes",
+                "'occurred', 'title', 'snoozed'))".into(),
+                "'occurred', 'title', 'snoozed', 'note'))".into(),
+            ),
+            (
+                "team_actions",
+                "'reopen', 'snooze', 'wake'))".into(),
+                "'reopen', 'snooze', 'wake', 'note'))".into(),
+            ),
+        ],
+    )
 }
 
 /// Replaces each `(table, from, to)` constraint's text in the schema, which must hold it once

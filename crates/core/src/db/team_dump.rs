@@ -20,6 +20,9 @@ pub struct DumpEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<String>,
     pub last_actor: String,
+    /// Its notes' text, one per line in the order written, when it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
     pub occurrences: i64,
     pub severity: Severity,
     /// Snoozed until then (a time every desk agrees on: it comes from the message).
@@ -76,7 +79,7 @@ pub fn snapshot(conn: &impl Handle) -> Result<TeamDump> {
 fn events(conn: &Connection) -> Result<Vec<DumpEvent>> {
     let mut stmt = conn.prepare(
         "SELECT id, team_key, kind, source, severity, title, status, updated_by, version, \
-         dedup_key, occurrences, labels, snoozed_until FROM events",
+         dedup_key, occurrences, labels, snoozed_until, notes FROM events",
     )?;
     let mut rows = stmt.query([])?;
     let mut events = Vec::new();
@@ -103,6 +106,7 @@ fn events(conn: &Connection) -> Result<Vec<DumpEvent>> {
             occurrences: r.get(10)?,
             labels: r.get(11)?,
             snoozed_until: r.get(12)?,
+            notes: r.get(13)?,
         });
     }
     Ok(events)

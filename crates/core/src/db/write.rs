@@ -8,7 +8,8 @@ use crate::db::rows::{load_event, tally, total};
 use crate::db::Handle;
 use crate::error::{Error, Result};
 use crate::model::{
-    labels_text, Actor, ChangeSet, Event, Field, Labels, Link, Severity, Status, Timer,
+    check_note, labels_text, Actor, ChangeSet, Event, Field, Labels, Link, Severity, Status, Timer,
+    MAX_NOTES,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -419,6 +420,33 @@ impl<'c> WriteTxn<'c> {
         Ok(())
     }
 
+    /// Leaves a note (checked with [`check_note`]) on `event`: a log entry, and the text kept
+    /// with the event for search (which a trigger of migration 19 indexes again). Neither the
+    /// state nor the version changes, so a note never conflicts with an action; at most
+    /// [`MAX_NOTES`] per event.
+    pub fn add_note(&mut self, event: &Event, text: &str, actor: &Actor) -> Result<()> {
+        let text = check_note(text)?;
+        let held: i64 = self
+            .tx
+            .prepare_cached("SELECT count(*) FROM changes WHERE event_id = ?1 AND field = 'note'")?
+            .query_row([event.id], |r| r.get(0))?;
+        if held >= MAX_NOTES {
+            return Err(Error::invalid(
+                "note",
+                format!("event {} holds {MAX_NOTES} notes already", event.id),
+            ));
+        }
+        self.tx
+            .prepare_cached(
+                "UPDATE events SET notes = CASE WHEN notes IS NULL THEN ?2 \
+                 ELSE notes || char(10) || ?2 END WHERE id = ?1",
+            )?
+            .execute(params![event.id, text])?;
+        self.log(event.id, actor, Field::Note, None, &text)?;
+        self.remember(event.clone());
+        Ok(())
+    }
+
     /// Records that a source raised `event` again: one more occurrence, seen now, and what
     /// the source sent this time (`details`, `links`: replaced when given).
     pub fn occurred(
@@ -521,8 +549,8 @@ impl<'c> WriteTxn<'c> {
             // Ids created under one IMMEDIATE transaction are consecutive: no one else inserts.
             self.tx
                 .prepare_cached(
-                    "INSERT INTO events_fts (rowid, title, kind, source) \
-                     SELECT id, title, kind, source FROM events WHERE id BETWEEN ?1 AND ?2",
+                    "INSERT INTO events_fts (rowid, title, kind, source, notes) \
+                     SELECT id, title, kind, source, notes FROM events WHERE id BETWEEN ?1 AND ?2",
                 )?
                 .execute(params![first, last])?;
         }

@@ -142,6 +142,8 @@ pub enum Field {
     /// Snoozed until `to` (Unix ms), or woken (`to` empty: by an operator, or because its
     /// severity rose).
     Snoozed,
+    /// A note left on the event; `to` is its text. It changes nothing else.
+    Note,
 }
 
 macro_rules! text_enum {
@@ -175,7 +177,7 @@ macro_rules! text_enum {
 
 text_enum!(Severity { Info => "info", Warning => "warning", Error => "error", Critical => "critical" });
 text_enum!(Status { Open => "open", Acknowledged => "acknowledged", Completed => "completed" });
-text_enum!(Field { Created => "created", Status => "status", Severity => "severity", Occurred => "occurred", Title => "title", Snoozed => "snoozed" });
+text_enum!(Field { Created => "created", Status => "status", Severity => "severity", Occurred => "occurred", Title => "title", Snoozed => "snoozed", Note => "note" });
 
 impl Severity {
     /// The rank stored in the database, so that `ORDER BY severity` sorts by badness.

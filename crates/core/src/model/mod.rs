@@ -10,6 +10,7 @@ mod event;
 mod labels;
 mod limits;
 mod matcher;
+mod note;
 mod senders;
 mod silence;
 mod team;
@@ -30,6 +31,7 @@ pub use matcher::{
     matchers_text, parse_matchers, Compiled, MatchOp, Matcher, Subject, Subjects, LABEL_PREFIX,
     MAX_MATCHERS, MAX_MATCHER_VALUE,
 };
+pub use note::{check_note, MAX_NOTE, MAX_NOTES};
 pub use senders::{
     NewAlarm, Sender, ALARM_KEY_PREFIX, LEARNED_AFTER, MAX_ALARMS, MAX_SENDERS, MIN_QUIET_MS,
 };

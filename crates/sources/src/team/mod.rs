@@ -22,10 +22,12 @@ use eventdesk_core::model::{Member, TeamRejection, Timer, TimerPolicy};
 use eventdesk_core::services::ingest::{Applier, Incoming, Outcome};
 use eventdesk_core::services::simulator::TeamSimulator;
 use eventdesk_core::services::team::{
-    self, ActionMessage, ActionOutcome, ActionResult, Progress, Replica, SilenceChange,
-    SilenceMessage, SilenceResult, SnoozeMessage, TeamRef, TeamTarget, TimerMessage,
+    self, ActionMessage, ActionOutcome, ActionResult, NoteMessage, Progress, Replica,
+    SilenceChange, SilenceMessage, SilenceResult, SnoozeMessage, TeamRef, TeamTarget, TimerMessage,
 };
-use eventdesk_core::{Action, BulkOutcome, Error, Event, Silence, SimControl, Store, Target};
+use eventdesk_core::{
+    Action, Actor, BulkOutcome, Error, Event, Silence, SimControl, Store, Target,
+};
 use parking_lot::Mutex;
 use serde::Serialize;
 use specta::Type;
@@ -339,6 +341,29 @@ impl TeamDesk {
             },
             |own| self.0.store.snooze(own, until),
         )
+    }
+
+    /// Leaves a note on event `id`: through the team's stream for a team event (the author is
+    /// the broker user), on this desk for one without a team key (which a team file refuses).
+    pub fn note(&self, id: i64, text: &str) -> Result<Event, Error> {
+        let text = eventdesk_core::model::check_note(text)?;
+        let Some(key) = team::team_keys(&*self.reader(), &[id])?.pop().flatten() else {
+            return self.0.store.add_note(id, &text, Actor::User);
+        };
+        let at = eventdesk_core::clock::now_ms();
+        let message = NoteMessage::new(&self.0.config.desk, at, &key, &text);
+        message.validate()?;
+        let outcome = self.send_and_wait(&message.id, message.to_body(), "note", |conn| {
+            action_outcomes(conn, &message.id)
+        })?;
+        match outcome.into_iter().next() {
+            Some(ActionOutcome::Done) => Ok(self.0.store.get_event(id)?.event),
+            Some(ActionOutcome::NotFound) => Err(Error::NotFound { id }),
+            Some(ActionOutcome::Skipped { reason }) => Err(Error::invalid("note", reason)),
+            Some(ActionOutcome::Conflict { .. }) | None => {
+                Err(Error::storage("a note's outcome went missing"))
+            }
+        }
     }
 
     /// A change to each target: `shared` publishes the team events' (one message, answered

@@ -306,8 +306,8 @@ impl Columns {
                 Field::Severity => (0b1100, severity_code(parse(value)?)),
                 // Raised again, retitled, snoozed or woken: only its update time moves here.
                 Field::Occurred | Field::Title | Field::Snoozed => (0b1111, 0),
-                // Creations are read with the new rows below.
-                Field::Created => continue,
+                // Creations are read with the new rows below; a note changes no column.
+                Field::Created | Field::Note => continue,
             };
             if let (Some(f), Some(u)) = (self.facts.get_mut(i), self.updated.get_mut(i)) {
                 *f = *f & keep | set;

@@ -587,8 +587,8 @@ impl Memory {
 /// pass counts its way there by whole words.
 const WALK_SKIP: usize = 20_000;
 
-/// The events retitled after a seq.
-const RETITLED: &str = "SELECT event_id FROM changes WHERE seq > ?1 AND field = 'title'";
+/// The events retitled or noted after a seq (what the search index holds of them changed).
+const RETITLED: &str = "SELECT event_id FROM changes WHERE seq > ?1 AND field IN ('title', 'note')";
 
 /// Re-checks the hit sets for the events retitled after `since` (a title is the one thing
 /// about an event the search index holds that may change) and forgets the prefix expansions,

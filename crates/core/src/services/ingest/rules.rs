@@ -46,6 +46,10 @@ pub enum Applied {
     Snoozed {
         id: i64,
     },
+    /// An operator's note, from a team's stream.
+    Noted {
+        id: i64,
+    },
     /// An operator's action refused: the event had changed since; `winner` made the change.
     Conflict {
         id: i64,

@@ -44,12 +44,14 @@ use std::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 mod dump;
+mod note;
 pub mod roster;
 pub mod silences;
 mod snooze;
 mod timers;
 
 pub use dump::dump;
+pub use note::NoteMessage;
 pub use roster::{RosterMessage, TeamRef};
 pub use silences::{silence_result, SilenceChange, SilenceMessage, SilenceResult};
 pub use snooze::SnoozeMessage;
@@ -87,6 +89,7 @@ pub enum TeamMessage {
     Silence(SilenceMessage),
     Snooze(SnoozeMessage),
     Timer(TimerMessage),
+    Note(NoteMessage),
 }
 
 /// A new id for a message published from `desk`.
@@ -533,7 +536,7 @@ impl Context<'_, '_> {
         let Some(kind) = value.get("eventdesk") else {
             return self.alerts(value);
         };
-        if ["action", "silence", "snooze", "timer"]
+        if ["action", "silence", "snooze", "timer", "note"]
             .iter()
             .any(|k| kind == k)
         {
@@ -550,6 +553,7 @@ impl Context<'_, '_> {
             Ok(TeamMessage::Silence(change)) => self.silence(user, change),
             Ok(TeamMessage::Snooze(snooze)) => self.snooze(user, snooze),
             Ok(TeamMessage::Timer(timer)) => self.timer(user, timer),
+            Ok(TeamMessage::Note(note)) => self.note(user, note),
             Err(e) => Ok(Outcome::Rejected(Error::invalid(
                 "body",
                 format!("is not an Eventdesk team message: {e}"),
@@ -729,6 +733,29 @@ impl Context<'_, '_> {
             message.validate(),
             |w, id, version, operator| actions::snooze_at(w, id, version, until, operator, at),
             |id| Applied::Snoozed { id },
+        )
+    }
+
+    /// An operator's note on the event it names, kept once.
+    fn note(&mut self, user: Option<&str>, message: NoteMessage) -> Result<Outcome> {
+        // A note asks for no version: its one target names the event only.
+        let targets = [TeamTarget {
+            event: message.event.clone(),
+            expected_version: 1,
+        }];
+        let targeted = Targeted {
+            id: &message.id,
+            desk: &message.desk,
+            verb: "note",
+            targets: &targets,
+        };
+        let text = &message.text;
+        self.on_targets(
+            user,
+            targeted,
+            message.validate(),
+            |w, id, _version, operator| actions::note(w, id, text, operator),
+            |id| Applied::Noted { id },
         )
     }
 
