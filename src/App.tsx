@@ -56,7 +56,7 @@ export function App() {
     query: eventQuery,
     plain,
     sortBy,
-  } = useView(settings?.pageSize);
+  } = useView(settings?.pageSize, team ? `operator:${team.operator}` : "user");
   const { query, newEvents, paused, setPaused, heldChanges, showRow } = useLivePage(
     eventQuery,
     plain,

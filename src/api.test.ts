@@ -31,6 +31,7 @@ describe("describeError", () => {
       lastSeenAt: 0,
       teamKey: "12",
       snoozedUntil: null,
+      assignee: null,
     } as const;
     expect(describeError({ type: "Conflict", data: { expected: 1, current } }, 3_000)).toBe(
       "Event #7 was changed by bob 2 s ago: it is now error and completed. Nothing was changed.",

@@ -89,6 +89,17 @@ export const api = {
       ),
     ),
   addNote: (id: number, text: string): Promise<Event> => unwrap(commands.addNote(id, text)),
+  /** Assigns events to `assignee` (`user`, `operator:NAME`), or to nobody (`null`). */
+  assign: (
+    events: Pick<Event, "id" | "version">[],
+    assignee: string | null,
+  ): Promise<BulkOutcome[]> =>
+    unwrap(
+      commands.assignEvents(
+        events.map((e) => ({ id: e.id, expectedVersion: e.version })),
+        assignee,
+      ),
+    ),
   changesSince: (since: number): Promise<CatchUp> => unwrap(commands.changesSince(since)),
   simulatorStatus: (): Promise<SimulatorStatus> => unwrap(commands.simulatorStatus()),
   setSimulator: (settings: SimConfig): Promise<SimulatorStatus> =>

@@ -29,6 +29,11 @@ export const commands = {
 	/**  Leaves a note on an event as the operator (through the team's stream on a team desk). */
 	addNote: (id: number, text: string) => typedError<Event, AppError>(__TAURI_INVOKE("add_note", { id, text })),
 	/**
+	 *  Assigns events to `assignee` (`user`: this desk's operator; `operator:NAME`: a member of
+	 *  the team), or to nobody (`None`); one outcome per event.
+	 */
+	assignEvents: (targets: Target[], assignee: string | null) => typedError<BulkOutcome[], AppError>(__TAURI_INVOKE("assign_events", { targets, assignee })),
+	/**
 	 *  What changed since `since` (Unix ms) or, without it, since the operator last looked here
 	 *  (nothing the first time), with when that was.
 	 */
@@ -473,6 +478,8 @@ export type Event = {
 	 *  events leave it out. A time that has passed means it came back by itself.
 	 */
 	snoozedUntil: number | null,
+	/**  The operator it is assigned to (`user`: this desk's own), if anyone. */
+	assignee: Actor | null,
 };
 
 /**
@@ -506,10 +513,15 @@ export type EventFilter = {
 	/**  Created before (Unix ms). */
 	to?: number | null,
 	/**
-	 *  Full-text search over title, kind and source: words match as prefixes, `"quoted
-	 *  phrases"` as phrases; every part must match.
+	 *  Full-text search over title, kind, source and notes: words match as prefixes,
+	 *  `"quoted phrases"` as phrases; every part must match.
 	 */
 	search?: string | null,
+	/**
+	 *  Only events assigned to this operator (an actor's text: `user` for this desk's own,
+	 *  `operator:NAME`), or, when empty, only events nobody is assigned.
+	 */
+	assignee?: string | null,
 	/**  Labels an event must carry, each with exactly this value. */
 	labels?: Label[],
 	/**  What the view does with events an active silence mutes. */
@@ -582,7 +594,12 @@ export type Field =
  */
 "snoozed" | 
 /**  A note left on the event; `to` is its text. It changes nothing else. */
-"note";
+"note" | 
+/**
+ *  Claimed, assigned or released: `from` and `to` are the operator (an actor's text), or
+ *  empty for nobody.
+ */
+"assignee";
 
 /**  Which format a message is in. */
 export type Format = "pagerduty" | "alertmanager" | 
@@ -605,6 +622,8 @@ export type Handover = {
 	timedOut: Line,
 	/**  Notes left by someone other than the reader. */
 	noted: Line,
+	/**  Claimed or assigned by someone other than the reader. */
+	assigned: Line,
 	silencesMade: SilenceNote[],
 	silencesEnded: SilenceNote[],
 };

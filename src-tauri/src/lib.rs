@@ -33,6 +33,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::bulk_action,
             commands::snooze_events,
             commands::add_note,
+            commands::assign_events,
             commands::handover,
             commands::handover_seen,
             commands::changes_since,

@@ -181,6 +181,37 @@ impl AppState {
         }
     }
 
+    /// Assigns events to `assignee` (an actor's text: `user` for this desk's operator,
+    /// `operator:NAME` for a member of the team), or to nobody: through the team's stream in
+    /// team mode (`user` is then the desk's own broker user), or on this desk.
+    pub fn assign(
+        &self,
+        targets: &[Target],
+        assignee: Option<&str>,
+    ) -> Result<Vec<BulkOutcome>, Error> {
+        eventdesk_core::db::actions::check_bulk(targets)?;
+        let to = assignee
+            .map(|a| {
+                a.parse::<Actor>()
+                    .map_err(|e| Error::invalid("assignee", e))
+            })
+            .transpose()?;
+        if let Some(to) = &to {
+            eventdesk_core::db::actions::check_assignee(to)?;
+        }
+        match self.team() {
+            Some(team) => {
+                let name = match &to {
+                    None => None,
+                    Some(Actor::Operator(name)) => Some(name.clone()),
+                    Some(_) => Some(team.config().operator().to_owned()),
+                };
+                team.assign(targets, name.as_deref())
+            }
+            None => self.store()?.assign(targets, to.as_ref()),
+        }
+    }
+
     /// Leaves a note on event `id`: through the team's stream in team mode, or on this desk.
     pub fn note(&self, id: i64, text: &str) -> Result<Event, Error> {
         match self.team() {

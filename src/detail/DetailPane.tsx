@@ -10,11 +10,12 @@ import {
   type HistoryPage,
   type Label,
 } from "../bindings";
-import { actorLabel, formatDateTime, overrideText, statusText } from "../format";
+import { actorLabel, actorName, formatDateTime, overrideText, statusText } from "../format";
 import { OperatorNamesContext } from "../team/TeamPanel";
 import { queryKeys } from "../queryKeys";
 import { ErrorLine } from "../controls";
 import { matchersText } from "../silences/SilencesPanel";
+import { AssignControl } from "./Assign";
 import { NoteForm } from "./Notes";
 import { SnoozeControl } from "./Snooze";
 
@@ -28,6 +29,13 @@ function describe(c: Change): string {
   if (c.field === "status" && c.actor === "timer:expiry")
     return "completed it: no change for too long";
   if (c.field === "note") return "left a note:";
+  if (c.field === "assignee") {
+    if (c.to === "")
+      return c.from && c.from !== c.actor
+        ? `released it (was ${actorName(c.from)})`
+        : "released it";
+    return c.to === c.actor ? "took it" : `assigned it to ${actorName(c.to)}`;
+  }
   return `${c.field}: ${c.from ?? "—"} → ${c.to}`;
 }
 
@@ -314,6 +322,7 @@ export function DetailPane({ id, busy, onAction, onLabel, onSilence, onClose }: 
               Silence similar…
             </button>
           </div>
+          <AssignControl event={e} />
           <SnoozeControl event={e} />
           <Labels labels={detail.data.labels} onLabel={onLabel} />
           <FromSource detail={detail.data} />

@@ -25,8 +25,10 @@ const EVENT_LINES: [string, EventLine, [string, string]][] = [
   ["reopened", "reopened", ["reopened by others", "reopened by others"]],
   ["timed-out", "timedOut", ["acknowledgement timed out", "acknowledgements timed out"]],
   ["noted", "noted", ["with notes from others", "with notes from others"]],
+  ["assigned", "assigned", ["claimed or assigned by others", "claimed or assigned by others"]],
 ];
-type EventLine = "created" | "raised" | "completed" | "reopened" | "timedOut" | "noted";
+type EventLine =
+  "created" | "raised" | "completed" | "reopened" | "timedOut" | "noted" | "assigned";
 
 /** The spans offered besides "since you last looked", in hours. */
 const SPANS = [1, 8, 24];

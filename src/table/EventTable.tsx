@@ -10,6 +10,7 @@ import { actionLabel, actionsFor, api } from "../api";
 import type { Action, Density, Event, Sort, SortKey } from "../bindings";
 import { COLUMN_WIDTHS, type ColumnId } from "./columns";
 import {
+  actorName,
   formatDateTime,
   formatTime,
   overrideText,
@@ -183,6 +184,11 @@ export function EventTable(props: Props) {
               {live.current.silencedBy?.has(e.id) && (
                 <span className="silenced-by">
                   silenced by #{live.current.silencedBy.get(e.id)}
+                </span>
+              )}
+              {e.assignee !== null && (
+                <span className="assignee-mark" data-assignee={e.assignee}>
+                  {actorName(e.assignee, names)}
                 </span>
               )}
               {e.snoozedUntil !== null && e.snoozedUntil > Date.now() && (

@@ -11,6 +11,7 @@ import {
   withLabel,
   type Range,
   type View,
+  type Assigned,
 } from "./view";
 import { queryKeys } from "../queryKeys";
 
@@ -214,6 +215,18 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
           <option value="hide">Hidden</option>
           <option value="show">Shown</option>
           <option value="only">Only silenced</option>
+        </select>
+      </label>
+      <label>
+        Assigned
+        <select
+          aria-label="Assigned"
+          value={view.assigned}
+          onChange={(e) => onChange({ ...view, assigned: e.target.value as Assigned })}
+        >
+          <option value="any">Anyone</option>
+          <option value="mine">Mine</option>
+          <option value="none">Unassigned</option>
         </select>
       </label>
       <label>

@@ -26,16 +26,31 @@ export function firstQuery(search: string, now: number): EventQuery {
   return pageQuery(view, FIRST, toFilter(view, now));
 }
 
-export function useView(savedPageSize: number | undefined) {
+/**
+ * The view in the window's URL and its page; `me` is this operator as the core names
+ * assignees (for "Mine").
+ */
+export function useView(savedPageSize: number | undefined, me = "user") {
   const [view, setViewState] = useState<View>(() => readView(window.location.search));
   const [nav, setNav] = useState<Nav>(FIRST);
   // Relative time ranges become absolute when the view changes, so the query stays stable.
-  const [filter, setFilter] = useState(() => toFilter(view, Date.now()));
+  const [filter, setFilter] = useState(() => toFilter(view, Date.now(), me));
+  const meNow = useRef(me);
+  const viewNow = useRef(view);
+  useEffect(() => {
+    viewNow.current = view;
+  }, [view]);
+  // A team desk learns its operator after the first page: "Mine" is read again then.
+  useEffect(() => {
+    if (meNow.current === me) return;
+    meNow.current = me;
+    if (viewNow.current.assigned === "mine") setFilter(toFilter(viewNow.current, Date.now(), me));
+  }, [me]);
   const query: EventQuery = useMemo(() => pageQuery(view, nav, filter), [view, nav, filter]);
 
   const setView = useCallback((next: View) => {
     setViewState(next);
-    setFilter(toFilter(next, Date.now()));
+    setFilter(toFilter(next, Date.now(), meNow.current));
     setNav(FIRST);
     window.history.replaceState(null, "", `${window.location.pathname}${writeView(next)}`);
   }, []);

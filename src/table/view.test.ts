@@ -25,6 +25,7 @@ describe("the view in the URL", () => {
       ],
       silenced: "show",
       snoozed: "only",
+      assigned: "mine",
       sort: { by: "severity", descending: false },
       pageSize: 100,
     };
@@ -56,6 +57,16 @@ describe("the view in the URL", () => {
     expect(v.labels).toEqual([{ key: "env", value: "staging" }]);
     expect(isPlain(v)).toBe(false);
     expect(toFilter(v, 0).labels).toEqual(v.labels);
+  });
+
+  it("asks the core for this operator's events, or nobody's", () => {
+    const mine = { ...DEFAULT_VIEW, assigned: "mine" as const };
+    expect(toFilter(mine, 0).assignee).toBe("user");
+    expect(toFilter(mine, 0, "operator:bob").assignee).toBe("operator:bob");
+    expect(toFilter({ ...DEFAULT_VIEW, assigned: "none" }, 0).assignee).toBe("");
+    expect(toFilter(DEFAULT_VIEW, 0).assignee).toBeNull();
+    expect(isPlain(mine)).toBe(false);
+    expect(readView("?assigned=bogus").assigned).toBe("any");
   });
 
   it("knows the plain view and turns ranges into times", () => {

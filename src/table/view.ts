@@ -30,6 +30,9 @@ export const RANGE_LABELS: Record<Range, string> = {
   "7d": "Last 7 days",
 };
 
+export const ASSIGNED = ["any", "mine", "none"] as const;
+export type Assigned = (typeof ASSIGNED)[number];
+
 export type View = {
   statuses: Status[];
   minSeverity: Severity | null;
@@ -43,6 +46,8 @@ export type View = {
   silenced: SilencedView;
   /** What the view does with events snoozed now ("only": the Snoozed view). */
   snoozed: SnoozedView;
+  /** Whose events: anyone's, this operator's ("Mine") or nobody's ("Unassigned"). */
+  assigned: Assigned;
   sort: Sort;
   pageSize: number;
 };
@@ -60,6 +65,7 @@ export const DEFAULT_VIEW: View = {
   labels: [],
   silenced: "hide",
   snoozed: "hide",
+  assigned: "any",
   sort: { by: "time", descending: true },
   pageSize: 50,
 };
@@ -105,12 +111,17 @@ export function isPlain(v: View): boolean {
     v.labels.length === 0 &&
     v.silenced === "hide" &&
     v.snoozed === "hide" &&
+    v.assigned === "any" &&
     v.sort.by === "time" &&
     v.sort.descending
   );
 }
 
-export function toFilter(v: View, now: number): EventFilter {
+/**
+ * The core's filter of `v`, its time range fixed at `now`; `me` is this operator as the core
+ * names assignees (`user` on a desk alone, `operator:NAME` on a team desk).
+ */
+export function toFilter(v: View, now: number, me = "user"): EventFilter {
   return {
     statuses: v.statuses,
     severities: [],
@@ -123,6 +134,7 @@ export function toFilter(v: View, now: number): EventFilter {
     labels: v.labels,
     silenced: v.silenced,
     snoozed: v.snoozed,
+    assignee: v.assigned === "mine" ? me : v.assigned === "none" ? "" : null,
   };
 }
 
@@ -152,6 +164,7 @@ export function readView(search: string): View {
       .slice(0, MAX_VIEW_LABELS),
     silenced: pick(p.get("silenced"), SILENCED) ?? "hide",
     snoozed: pick(p.get("snoozed"), SNOOZED) ?? "hide",
+    assigned: pick(p.get("assigned"), ASSIGNED) ?? "any",
     sort: { by: sortBy, descending: p.get("dir") !== "asc" },
     pageSize: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_VIEW.pageSize,
   };
@@ -168,6 +181,7 @@ export function writeView(v: View): string {
   for (const l of v.labels) p.append("label", labelText(l));
   if (v.silenced !== "hide") p.set("silenced", v.silenced);
   if (v.snoozed !== "hide") p.set("snoozed", v.snoozed);
+  if (v.assigned !== "any") p.set("assigned", v.assigned);
   if (v.sort.by !== "time") p.set("sort", v.sort.by);
   if (!v.sort.descending) p.set("dir", "asc");
   if (v.pageSize !== DEFAULT_VIEW.pageSize) p.set("size", String(v.pageSize));

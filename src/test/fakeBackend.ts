@@ -61,6 +61,7 @@ export function makeEvent(id: number, over: Partial<Event> = {}): Event {
     lastSeenAt: T0 + id * 1000,
     teamKey: null,
     snoozedUntil: null,
+    assignee: null,
     ...over,
   };
 }
@@ -101,6 +102,7 @@ export function emptyHandover(): Handover {
     reopened: emptyLine(),
     timedOut: emptyLine(),
     noted: emptyLine(),
+    assigned: emptyLine(),
     silencesMade: [],
     silencesEnded: [],
   };
@@ -237,6 +239,24 @@ export class FakeBackend {
             outcome: "done",
             id: t.id,
             event: this.act(a.action as Action, t.id, t.expectedVersion),
+          };
+        });
+      case "assign_events":
+        return (a.targets as Target[]).map((t): BulkOutcome => {
+          const e = this.events.find((x) => x.id === t.id);
+          if (!e) return { outcome: "notFound", id: t.id };
+          if (e.version !== t.expectedVersion) return { outcome: "conflict", id: t.id, current: e };
+          const assignee = (a.assignee as string | null) ?? null;
+          if (e.assignee === assignee) return { outcome: "done", id: t.id, event: e };
+          return {
+            outcome: "done",
+            id: t.id,
+            event: this.record({
+              ...e,
+              assignee,
+              updatedBy: "user",
+              version: e.version + 1,
+            }),
           };
         });
       case "snooze_events":
@@ -733,6 +753,12 @@ export class FakeBackend {
       .filter((e) => !f?.minSeverity || rank[e.severity] >= rank[f.minSeverity])
       .filter((e) => !f?.kind || e.kind === f.kind)
       .filter((e) => !f?.source || e.source === f.source)
+      .filter(
+        (e) =>
+          f?.assignee === null ||
+          f?.assignee === undefined ||
+          (f.assignee === "" ? e.assignee === null : e.assignee === f.assignee),
+      )
       .filter((e) =>
         (f?.labels ?? []).every((l) =>
           (this.labels.get(e.id) ?? []).some((m) => m.key === l.key && m.value === l.value),

@@ -3,6 +3,7 @@
 //! or is damaged, is refused without being written to. Each command lives in the module that
 //! names it below; this file only dispatches.
 
+mod assign;
 mod broker;
 mod gateway;
 mod handover;
@@ -67,6 +68,9 @@ enum Command {
     Handover(handover::HandoverArgs),
     /// Silences in a desk's file or on a team's stream: add, list, expire.
     Silence(silences::SilenceArgs),
+    /// Claim an event (--me), assign it to an operator (--to NAME), or release it (--nobody):
+    /// in a desk's file, or on a team's stream. Prints the event as JSON (or the message's id).
+    Assign(assign::AssignArgs),
     /// Leave a note on an event (--text): in a desk's file, or on a team's stream. Prints the
     /// event as JSON (or the message's id).
     Note(note::NoteArgs),
@@ -121,6 +125,7 @@ fn main() -> ExitCode {
         Command::Dump(args) => inspect::dump(args),
         Command::Handover(args) => handover::handover(args),
         Command::Silence(args) => silences::run(args),
+        Command::Assign(args) => assign::assign(args),
         Command::Note(args) => note::note(args),
         Command::Snooze(args) => snooze::snooze(args),
         Command::CreateTeam(args) => team::create_team(args),

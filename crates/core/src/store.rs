@@ -289,6 +289,13 @@ impl Store {
         self.write(|w| actions::bulk_snooze(w, targets, until, Actor::User))
     }
 
+    /// Assigns each target to `to` (or nobody) as this desk's operator, in one transaction;
+    /// see [`actions::assign`].
+    pub fn assign(&self, targets: &[Target], to: Option<&Actor>) -> Result<Vec<BulkOutcome>> {
+        actions::check_bulk(targets)?;
+        self.write(|w| actions::bulk_assign(w, targets, to, Actor::User))
+    }
+
     /// Leaves a note on event `id` as `actor`; see [`actions::note`].
     pub fn add_note(&self, id: i64, text: &str, actor: Actor) -> Result<Event> {
         self.write(|w| actions::note(w, id, text, actor))

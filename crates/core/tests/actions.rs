@@ -365,3 +365,50 @@ fn a_snooze_hides_an_event_until_its_time_a_rise_in_severity_or_a_wake_and_the_l
         ]
     );
 }
+
+#[test]
+fn claim_assign_and_release_are_versioned_logged_and_the_first_claim_wins() {
+    let f = Fixture::new();
+    let ids = f.add_events(2);
+    let ann = Actor::operator("ann").unwrap();
+    // This desk's operator takes the first event: a new version, a log entry.
+    let [BulkOutcome::Done { event, .. }] =
+        &f.store.assign(&[t(ids[0], 1)], Some(&Actor::User)).unwrap()[..]
+    else {
+        panic!("not claimed");
+    };
+    assert_eq!(
+        (event.assignee.clone(), event.version),
+        (Some(Actor::User), 2)
+    );
+    let last = f.store.get_event(ids[0]).unwrap().history.pop().unwrap();
+    assert_eq!(
+        (last.field, last.from.as_deref(), last.to.as_str()),
+        (eventdesk_core::Field::Assignee, Some(""), "user")
+    );
+    // A second claim of the version the first one saw: a conflict, naming who won.
+    let second = f.store.assign(&[t(ids[0], 1)], Some(&ann)).unwrap();
+    assert!(
+        matches!(&second[..], [BulkOutcome::Conflict { current, .. }] if current.assignee == Some(Actor::User)),
+        "{second:?}"
+    );
+    // Assigned on to ann, then released; assigning it to whom it is assigned changes nothing.
+    f.store.assign(&[t(ids[0], 2)], Some(&ann)).unwrap();
+    let same = f.store.assign(&[t(ids[0], 3)], Some(&ann)).unwrap();
+    assert!(matches!(&same[..], [BulkOutcome::Done { event, .. }] if event.version == 3));
+    f.store.assign(&[t(ids[0], 3)], None).unwrap();
+    let e = f.store.get_event(ids[0]).unwrap();
+    assert_eq!((e.event.assignee, e.event.version), (None, 4));
+    assert_eq!(
+        e.history.last().unwrap().from.as_deref(),
+        Some("operator:ann")
+    );
+    // Only operators take events.
+    let source = Actor::source("pagerduty").unwrap();
+    let refused = f.store.assign(&[t(ids[1], 1)], Some(&source)).unwrap();
+    assert!(
+        matches!(&refused[..], [BulkOutcome::Skipped { reason, .. }] if reason.contains("not an operator")),
+        "{refused:?}"
+    );
+    assert_eq!(f.store.get_event(ids[1]).unwrap().event.version, 1);
+}

@@ -163,6 +163,7 @@ fn critical_event(id: i64) -> Event {
         last_seen_at: T0,
         team_key: None,
         snoozed_until: None,
+        assignee: None,
     }
 }
 

@@ -108,6 +108,7 @@ impl Gen {
             from: self.maybe(Gen::int),
             to: self.maybe(Gen::int),
             search: self.maybe(Gen::text),
+            assignee: self.maybe(Gen::text),
             labels: (0..self.0.random_range(0..3))
                 .map(|_| Label {
                     key: self.text(),

@@ -2,7 +2,7 @@
 //! bookkeeping that keeps a redelivered message from being applied twice, the schema upgrade
 //! that lets named sources write, and that reads see what sources change.
 
-use crate::support::{Fixture, T0, UNDO_NOTES};
+use crate::support::{Fixture, T0, UNDO_ASSIGNEES, UNDO_NOTES};
 use eventdesk_core::services::ingest::{Applied, Delivery, Format, Incoming, Ingester, Outcome};
 use eventdesk_core::{Actor, EventFilter, EventQuery, Severity, Sort, SortKey, Status};
 use serde_json::{json, Value};
@@ -823,7 +823,7 @@ fn events_raised_before_keys_had_owners_belong_to_the_source_that_created_them()
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            &format!("{UNDO_NOTES} DROP TABLE senders; DROP INDEX events_acked; DROP INDEX events_unfinished; \
+            &format!("{UNDO_ASSIGNEES} {UNDO_NOTES} DROP TABLE senders; DROP INDEX events_acked; DROP INDEX events_unfinished; \
              ALTER TABLE events DROP COLUMN acked_at; ALTER TABLE team_binding DROP COLUMN timers; \
              DROP INDEX events_snoozed; ALTER TABLE events DROP COLUMN snoozed_until; \
              ALTER TABLE team_binding DROP COLUMN max_silence_days; \

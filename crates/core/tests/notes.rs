@@ -1,7 +1,7 @@
 //! Notes: plain text left on an event, in its timeline with author and time, found by search,
 //! read by the handover; bounded, and never a conflict with an action.
 
-use crate::support::{Fixture, UNDO_NOTES};
+use crate::support::{Fixture, UNDO_ASSIGNEES, UNDO_NOTES};
 use eventdesk_core::model::{MAX_NOTE, MAX_NOTES};
 use eventdesk_core::{Action, Actor, Error, EventFilter, EventQuery, Field, Status};
 
@@ -114,7 +114,7 @@ fn a_bad_note_is_refused_and_nothing_is_written() {
 }
 
 #[test]
-fn the_handover_counts_the_notes_others_left() {
+fn the_handover_counts_the_notes_others_left_and_the_events_they_claimed() {
     let f = Fixture::new();
     let ids = f.add_events(3);
     let since = eventdesk_core::Clock::now_ms(&*f.clock);
@@ -127,6 +127,25 @@ fn the_handover_counts_the_notes_others_left() {
     let h = f.store.handover(since, &Actor::User).unwrap();
     assert_eq!(h.noted.count, 1);
     assert_eq!(h.noted.events[0].id, ids[0]);
+    // Bob claims one; this desk's operator takes another (left out of its own summary).
+    let mut conn = f.store.connect().unwrap();
+    f.feed
+        .write(&mut conn, &*f.clock, |w| {
+            eventdesk_core::db::actions::assign(w, ids[1], 1, Some(&bob), bob.clone())
+        })
+        .unwrap();
+    f.store
+        .assign(
+            &[eventdesk_core::Target {
+                id: ids[2],
+                expected_version: 1,
+            }],
+            Some(&Actor::User),
+        )
+        .unwrap();
+    let h = f.store.handover(since, &Actor::User).unwrap();
+    assert_eq!(h.assigned.count, 1);
+    assert_eq!(h.assigned.events[0].id, ids[1]);
     let for_bob = f.store.handover(since, &bob).unwrap();
     assert_eq!(for_bob.noted.count, 1);
     assert_eq!(for_bob.noted.events[0].id, ids[2]);
@@ -158,8 +177,10 @@ fn a_file_from_before_notes_keeps_its_search_and_takes_notes() {
     }
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(&format!("{UNDO_NOTES} PRAGMA user_version = 18;"))
-            .unwrap();
+        conn.execute_batch(&format!(
+            "{UNDO_ASSIGNEES} {UNDO_NOTES} PRAGMA user_version = 18;"
+        ))
+        .unwrap();
     }
     let store = open();
     let find = |text: &str| {

@@ -53,7 +53,7 @@ pub fn plain_events(path: &Path) -> Vec<Event> {
         .prepare(
             "SELECT id, kind, source, severity, title, status, created_at, updated_at, updated_by, \
              completed_at, completed_by, reopened_at, reopened_by, version, dedup_key, \
-             occurrences, coalesce(last_seen_at, created_at), team_key, snoozed_until \
+             occurrences, coalesce(last_seen_at, created_at), team_key, snoozed_until, assignee \
              FROM events ORDER BY id",
         )
         .unwrap();
@@ -88,6 +88,7 @@ pub fn plain_events(path: &Path) -> Vec<Event> {
                 last_seen_at: r.get(16)?,
                 team_key: r.get(17)?,
                 snoozed_until: r.get(18)?,
+                assignee: opt_actor(19)?,
             })
         })
         .unwrap();
@@ -160,6 +161,10 @@ pub fn in_view_labelled(e: &Event, labels: &Labels, f: &EventFilter) -> bool {
         && f.from.is_none_or(|t| e.created_at >= t)
         && f.to.is_none_or(|t| e.created_at < t)
         && f.search.as_ref().is_none_or(|s| search_matches(e, s))
+        && f.assignee.as_deref().is_none_or(|a| match &e.assignee {
+            None => a.is_empty(),
+            Some(to) => to.as_text() == a,
+        })
         && f.labels
             .iter()
             .all(|l| labels.get(&l.key) == Some(&l.value))
@@ -232,6 +237,7 @@ fn the_reference_matcher_follows_the_documented_rules() {
         last_seen_at: 0,
         team_key: None,
         snoozed_until: None,
+        assignee: None,
     };
     for (search, hit) in [
         ("led", true),

@@ -24,6 +24,7 @@ fn row(id: i64, version: i64) -> Event {
         last_seen_at: 0,
         team_key: None,
         snoozed_until: None,
+        assignee: None,
     }
 }
 

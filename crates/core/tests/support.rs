@@ -6,6 +6,16 @@ use tempfile::TempDir;
 
 pub const T0: i64 = 1_764_000_000_000;
 
+/// Takes a file back to before migration 20 (assignees): no `assignee` column or index, no
+/// `assignee` or `assign` in the constraints.
+pub const UNDO_ASSIGNEES: &str = "DROP INDEX events_assignee; \
+    ALTER TABLE events DROP COLUMN assignee; \
+    PRAGMA writable_schema = ON; \
+    UPDATE sqlite_schema SET sql = replace(replace(sql, ', ''assignee''))', '))'), \
+        ', ''assign''))', '))') \
+        WHERE type = 'table' AND name IN ('changes', 'team_actions'); \
+    PRAGMA writable_schema = OFF;";
+
 /// Takes a file back to before migration 19 (notes): the search index of three columns and its
 /// trigger as migration 7 made them, no `notes` column, no `note` in the constraints.
 pub const UNDO_NOTES: &str = "DROP TRIGGER events_text_reindexed; \

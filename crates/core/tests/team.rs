@@ -1074,3 +1074,91 @@ fn a_teams_notes_are_kept_on_every_desk_with_the_author_rabbitmq_proved() {
     );
     assert_eq!(detail.event.status, Status::Acknowledged);
 }
+
+#[test]
+fn a_teams_claims_are_first_in_the_log_wins_and_go_only_to_members_who_act() {
+    use eventdesk_core::services::team::AssignMessage;
+    let assign = |id: &str, assignee: Option<&str>, event: &str, version: i64| {
+        AssignMessage {
+            id: id.into(),
+            desk: "desk-a".into(),
+            at: T0,
+            assignee: assignee.map(str::to_owned),
+            targets: vec![TeamTarget {
+                event: event.into(),
+                expected_version: version,
+            }],
+        }
+        .to_body()
+    };
+    let messages = vec![
+        by("alice", 0, &founding_roster()),
+        at(1, &trigger(Some("cpu"), "CPU hot on db-7")),
+        at(2, &trigger(Some("disk"), "Disk full on db-7")),
+        // Bob and carol both claim version 1 of the CPU event: bob's is first in the log.
+        by("bob", 3, &assign("b1", Some("bob"), "1", 1)),
+        by("carol", 4, &assign("c1", Some("carol"), "1", 1)),
+        // Carol gives the disk event to a viewer, and to no one on the roster: refused; then
+        // to bob; a viewer assigns nothing.
+        by("carol", 5, &assign("c2", Some("dave"), "2", 1)),
+        by("carol", 6, &assign("c3", Some("erin"), "2", 1)),
+        by("carol", 7, &assign("c4", Some("bob"), "2", 1)),
+        by("dave", 8, &assign("d1", Some("dave"), "2", 2)),
+        // Bob releases the CPU event.
+        by("bob", 9, &assign("b2", None, "1", 2)),
+    ];
+    let (a, b) = (Fixture::new(), Fixture::new());
+    let outcomes = replica(&a).apply(&messages).unwrap();
+    for part in messages.chunks(3) {
+        replica(&b).apply(part).unwrap();
+    }
+    assert_eq!(dump(&a), dump(&b), "two desks, the same claims");
+    assert_eq!(
+        outcomes_of(&a, "b1"),
+        [("1".into(), team::ActionOutcome::Done)]
+    );
+    assert!(matches!(
+        &outcomes_of(&a, "c1")[..],
+        [(_, team::ActionOutcome::Conflict { winner })] if winner == "operator:bob"
+    ));
+    for (i, says) in [
+        (5, "viewer"),
+        (6, "not on the team's roster"),
+        (8, "viewer"),
+    ] {
+        assert!(
+            matches!(&outcomes[i], Outcome::Rejected(e) if e.to_string().contains(says)),
+            "{i}: {:?}",
+            outcomes[i]
+        );
+    }
+    assert_eq!(
+        outcomes_of(&a, "c4"),
+        [("2".into(), team::ActionOutcome::Done)]
+    );
+    assert_eq!(
+        outcomes_of(&a, "b2"),
+        [("1".into(), team::ActionOutcome::Done)]
+    );
+    let assignee = |id: i64| a.store.get_event(id).unwrap().event.assignee;
+    assert_eq!(assignee(1), None);
+    assert_eq!(assignee(2), Some(Actor::operator("bob").unwrap()));
+    // "Bob's" and "nobody's" views on the team file.
+    let view = |who: &str| {
+        a.store
+            .list_events(&EventQuery {
+                filter: EventFilter {
+                    assignee: Some(who.into()),
+                    ..EventFilter::default()
+                },
+                ..EventQuery::new(1, 10)
+            })
+            .unwrap()
+            .rows
+            .iter()
+            .map(|e| e.team_key.clone().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(view("operator:bob"), ["2"]);
+    assert_eq!(view(""), ["1"]);
+}

@@ -5,8 +5,8 @@ use crate::oracle;
 use crate::support::Fixture;
 use eventdesk_core::read::query::{explain, fts_query, COUNT_LIMIT, SEARCH_COUNT_LIMIT};
 use eventdesk_core::{
-    Error, Event, EventFilter, EventQuery, Label, Position, Severity, SimConfig, Simulator, Sort,
-    SortKey, Status,
+    Actor, Error, Event, EventFilter, EventQuery, Label, Position, Severity, SimConfig, Simulator,
+    Sort, SortKey, Status, Target,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -22,6 +22,25 @@ fn populated(changes: u64) -> (Fixture, Vec<Event>) {
         f.clock.advance(1_000);
         sim.run_batch(&mut conn, &f.feed, &*f.clock, 10).unwrap();
     }
+    // Some events claimed by this desk's operator, some assigned to ann, one released again.
+    let assign = |ids: &mut dyn Iterator<Item = &Event>, to: Option<&Actor>| {
+        let targets: Vec<Target> = ids
+            .map(|e| Target {
+                id: e.id,
+                expected_version: e.version,
+            })
+            .collect();
+        f.store.assign(&targets, to).unwrap();
+    };
+    let all = every_event(&f);
+    let ann = Actor::operator("ann").unwrap();
+    assign(
+        &mut all.iter().filter(|e| e.id % 7 == 0),
+        Some(&Actor::User),
+    );
+    assign(&mut all.iter().filter(|e| e.id % 11 == 0), Some(&ann));
+    let all = every_event(&f);
+    assign(&mut all.iter().filter(|e| e.id % 77 == 0), None);
     let all = every_event(&f);
     (f, all)
 }
@@ -108,6 +127,10 @@ fn random_query(rng: &mut StdRng, all: &[Event]) -> (EventFilter, Sort) {
                 }
             })
             .collect();
+    }
+    if rng.random_bool(0.25) {
+        f.assignee =
+            Some(["", "user", "operator:ann", "operator:bob"][rng.random_range(0..4)].into());
     }
     let by = [SortKey::Time, SortKey::Updated, SortKey::Severity][rng.random_range(0..3)];
     (

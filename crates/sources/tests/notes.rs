@@ -1,9 +1,9 @@
-//! A team desk's notes against a real broker: published as the broker's user, kept when they
-//! come back from the stream.
+//! A team desk's notes and claims against a real broker: published as the broker's user,
+//! kept when they come back from the stream.
 
 use crate::support::{trigger, wait};
 use crate::timers::Desk;
-use eventdesk_core::{Actor, Error, Field};
+use eventdesk_core::{Actor, BulkOutcome, Error, Field, Target};
 
 #[test]
 fn a_team_desks_note_travels_through_the_stream_with_the_broker_user_as_its_author() {
@@ -32,5 +32,38 @@ fn a_team_desks_note_travels_through_the_stream_with_the_broker_user_as_its_auth
         desk.store.get_event(1).unwrap().history.len(),
         history.len()
     );
+    desk.team.stop();
+}
+
+#[test]
+fn a_team_desk_claims_and_releases_through_the_stream() {
+    let desk = Desk::start("claims");
+    desk.send(vec![trigger("cpu", "CPU hot on db-7", "warning")
+        .to_string()
+        .into_bytes()]);
+    wait("the alert", || desk.store.get_event(1).is_ok());
+    let me = desk.nodes.user().to_owned();
+    let target = |version| Target {
+        id: 1,
+        expected_version: version,
+    };
+    let taken = desk.team.assign(&[target(1)], Some(&me)).unwrap();
+    assert!(
+        matches!(&taken[..], [BulkOutcome::Done { event, .. }] if event.assignee == Some(Actor::operator(&me).unwrap()) && event.version == 2),
+        "{taken:?}"
+    );
+    // The same version again: a conflict, naming this desk's user as the winner.
+    let again = desk.team.assign(&[target(1)], None).unwrap();
+    assert!(
+        matches!(&again[..], [BulkOutcome::Conflict { current, .. }] if current.version == 2),
+        "{again:?}"
+    );
+    // Someone not on the roster is refused by every desk.
+    assert!(matches!(
+        desk.team.assign(&[target(2)], Some("mallory")),
+        Err(Error::Forbidden { .. })
+    ));
+    let released = desk.team.assign(&[target(2)], None).unwrap();
+    assert!(matches!(&released[..], [BulkOutcome::Done { event, .. }] if event.assignee.is_none()));
     desk.team.stop();
 }

@@ -119,6 +119,18 @@ pub async fn snooze_events(
     blocking(state, move |s| s.snooze(&targets, until)).await
 }
 
+/// Assigns events to `assignee` (`user`: this desk's operator; `operator:NAME`: a member of
+/// the team), or to nobody (`None`); one outcome per event.
+#[tauri::command]
+#[specta::specta]
+pub async fn assign_events(
+    state: State<'_, AppState>,
+    targets: Vec<Target>,
+    assignee: Option<String>,
+) -> Result<Vec<BulkOutcome>, Error> {
+    blocking(state, move |s| s.assign(&targets, assignee.as_deref())).await
+}
+
 /// Leaves a note on an event as the operator (through the team's stream on a team desk).
 #[tauri::command]
 #[specta::specta]

@@ -45,6 +45,49 @@ pub fn note(w: &mut WriteTxn<'_>, id: i64, text: &str, actor: Actor) -> Result<E
     load_event(w.tx(), id)
 }
 
+/// Assigns an event to `to` (an operator: `user` or `operator:NAME`), or to nobody, as
+/// `actor`. A stale `expected_version` is a `Conflict` naming who changed it (so of two claims
+/// of one version the first wins); an assignee that is not an operator is `InvalidInput`;
+/// assigning it to whom it is assigned already changes nothing.
+pub fn assign(
+    w: &mut WriteTxn<'_>,
+    id: i64,
+    expected_version: i64,
+    to: Option<&Actor>,
+    actor: Actor,
+) -> Result<Event> {
+    check_id(id)?;
+    if let Some(to) = to {
+        check_assignee(to)?;
+    }
+    let event = w.load_expecting(id, expected_version)?;
+    w.set_assignee(&event, to, &actor)?;
+    load_event(w.tx(), id)
+}
+
+/// Whether events may be assigned to `to`: an operator (this desk's own or a named one).
+pub fn check_assignee(to: &Actor) -> Result<()> {
+    match to {
+        Actor::User | Actor::Operator(_) => Ok(()),
+        other => Err(Error::invalid(
+            "assignee",
+            format!("{} is not an operator", other.as_text()),
+        )),
+    }
+}
+
+/// [`assign`] on each target in one transaction, one outcome each.
+pub fn bulk_assign(
+    w: &mut WriteTxn<'_>,
+    targets: &[Target],
+    to: Option<&Actor>,
+    actor: Actor,
+) -> Result<Vec<BulkOutcome>> {
+    outcomes(targets, |t| {
+        assign(w, t.id, t.expected_version, to, actor.clone())
+    })
+}
+
 /// The longest an event may be snoozed: 30 days.
 pub const MAX_SNOOZE_MS: i64 = 30 * 86_400_000;
 

@@ -1,7 +1,8 @@
 //! "Since you left": what changed on the desk between two moments, from the change log — new
 //! events, severities raised, events others completed or reopened, acknowledgements that timed
-//! out, notes others left, silences made and ended — each line with its count and the latest
-//! events it is about, so that an operator taking over a shift sees where to look first.
+//! out, notes others left, events others claimed or assigned, silences made and ended — each
+//! line with its count and the latest events it is about, so that an operator taking over a
+//! shift sees where to look first.
 //!
 //! The log's times never go backwards in `seq` order (the write path's rule), so the first
 //! change at or after a time is found by a binary search over `seq` (a few dozen lookups by
@@ -80,6 +81,8 @@ pub struct Handover {
     pub timed_out: Line,
     /// Notes left by someone other than the reader.
     pub noted: Line,
+    /// Claimed or assigned by someone other than the reader.
+    pub assigned: Line,
     pub silences_made: Vec<SilenceNote>,
     pub silences_ended: Vec<SilenceNote>,
 }
@@ -144,7 +147,7 @@ pub fn summary(conn: &impl Handle, since: i64, until: i64, me: &Actor) -> Result
         ..Handover::default()
     };
     // Each line's events, latest first, each once.
-    let mut lines: [(Vec<i64>, HashSet<i64>); 6] = Default::default();
+    let mut lines: [(Vec<i64>, HashSet<i64>); 7] = Default::default();
     while let Some(r) = rows.next()? {
         out.changes += 1;
         let (event, actor, field): (i64, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
@@ -160,6 +163,7 @@ pub fn summary(conn: &impl Handle, since: i64, until: i64, me: &Actor) -> Result
                 Some(4)
             }
             ("note", _, _) if actor != mine => Some(5),
+            ("assignee", _, to) if actor != mine && !to.is_empty() => Some(6),
             _ => None,
         };
         if let Some(i) = line {
@@ -205,6 +209,7 @@ pub fn summary(conn: &impl Handle, since: i64, until: i64, me: &Actor) -> Result
     out.reopened = filled.next().unwrap_or_default();
     out.timed_out = filled.next().unwrap_or_default();
     out.noted = filled.next().unwrap_or_default();
+    out.assigned = filled.next().unwrap_or_default();
     let in_span = |t: i64| since <= t && t <= until;
     for s in crate::db::silences::list(conn)? {
         let first = first_version(conn, &s)?;

@@ -61,11 +61,15 @@ fn migrations() -> Migrations<'static> {
             include_str!("../../migrations/019_notes.sql"),
             widen_for_notes,
         ),
+        M::up_with_hook(
+            include_str!("../../migrations/020_assignee.sql"),
+            widen_for_assignees,
+        ),
     ])
 }
 
 /// How many migrations there are.
-const MIGRATION_COUNT: i64 = 19;
+const MIGRATION_COUNT: i64 = 20;
 
 /// The schema version this Eventdesk writes.
 pub fn schema_version() -> i64 {
@@ -159,6 +163,26 @@ fn widen_for_notes(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookRe
                 "team_actions",
                 "'reopen', 'snooze', 'wake'))".into(),
                 "'reopen', 'snooze', 'wake', 'note'))".into(),
+            ),
+        ],
+    )
+}
+
+/// Migration 20's hook: the change log may say who an event is assigned to, and a team's
+/// action outcomes may be assignments (the same way as migration 7's).
+fn widen_for_assignees(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    edit_constraints(
+        tx,
+        &[
+            (
+                "changes",
+                "'snoozed', 'note'))".into(),
+                "'snoozed', 'note', 'assignee'))".into(),
+            ),
+            (
+                "team_actions",
+                "'wake', 'note'))".into(),
+                "'wake', 'note', 'assign'))".into(),
             ),
         ],
     )

@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, Row};
 pub(crate) const EVENT_COLUMNS: &str =
     "id, kind, source, severity, title, status, created_at, updated_at, \
      updated_by, completed_at, completed_by, reopened_at, reopened_by, version, \
-     dedup_key, occurrences, last_seen_at, team_key, snoozed_until";
+     dedup_key, occurrences, last_seen_at, team_key, snoozed_until, assignee";
 
 fn parse<T: std::str::FromStr<Err = String>>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
     let text: String = row.get(idx)?;
@@ -63,6 +63,7 @@ pub(crate) fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
         last_seen_at: row.get::<_, Option<i64>>(16)?.unwrap_or(row.get(6)?),
         team_key: row.get(17)?,
         snoozed_until: row.get(18)?,
+        assignee: parse_opt(row, 19)?,
     })
 }
 

@@ -225,6 +225,7 @@ impl<'c> WriteTxn<'c> {
             last_seen_at: self.now,
             team_key: new.team_key.clone(),
             snoozed_until: None,
+            assignee: None,
         });
         self.created.push(id);
         self.count(None, (Status::Open, new.severity));
@@ -412,6 +413,44 @@ impl<'c> WriteTxn<'c> {
         self.log(event.id, actor, Field::Title, Some(&event.title), title)?;
         self.remember(Event {
             title: title.to_owned(),
+            updated_at: self.now,
+            updated_by: actor.clone(),
+            version: event.version + 1,
+            ..event.clone()
+        });
+        Ok(())
+    }
+
+    /// Assigns `event` to `to` (an operator), or to nobody (`None`), as `actor`: a new version
+    /// and an `assignee` log entry (from and to: the actor's text, or empty).
+    pub fn set_assignee(&mut self, event: &Event, to: Option<&Actor>, actor: &Actor) -> Result<()> {
+        if event.assignee.as_ref() == to {
+            return Ok(());
+        }
+        let text = |a: Option<&Actor>| a.map(|a| a.as_text().into_owned());
+        let n = self
+            .tx
+            .prepare_cached(
+                "UPDATE events SET assignee = ?2, updated_at = ?3, updated_by = ?4, \
+                 version = version + 1 WHERE id = ?1 AND version = ?5",
+            )?
+            .execute(params![
+                event.id,
+                text(to),
+                self.now,
+                actor.as_text(),
+                event.version
+            ])?;
+        self.expect_one(n, event)?;
+        self.log(
+            event.id,
+            actor,
+            Field::Assignee,
+            Some(&text(event.assignee.as_ref()).unwrap_or_default()),
+            &text(to).unwrap_or_default(),
+        )?;
+        self.remember(Event {
+            assignee: to.cloned(),
             updated_at: self.now,
             updated_by: actor.clone(),
             version: event.version + 1,

@@ -144,6 +144,9 @@ pub enum Field {
     Snoozed,
     /// A note left on the event; `to` is its text. It changes nothing else.
     Note,
+    /// Claimed, assigned or released: `from` and `to` are the operator (an actor's text), or
+    /// empty for nobody.
+    Assignee,
 }
 
 macro_rules! text_enum {
@@ -177,7 +180,7 @@ macro_rules! text_enum {
 
 text_enum!(Severity { Info => "info", Warning => "warning", Error => "error", Critical => "critical" });
 text_enum!(Status { Open => "open", Acknowledged => "acknowledged", Completed => "completed" });
-text_enum!(Field { Created => "created", Status => "status", Severity => "severity", Occurred => "occurred", Title => "title", Snoozed => "snoozed", Note => "note" });
+text_enum!(Field { Created => "created", Status => "status", Severity => "severity", Occurred => "occurred", Title => "title", Snoozed => "snoozed", Note => "note", Assignee => "assignee" });
 
 impl Severity {
     /// The rank stored in the database, so that `ORDER BY severity` sorts by badness.
@@ -237,6 +240,8 @@ pub struct Event {
     /// Snoozed until then (Unix ms): while that is later than now, views that hide snoozed
     /// events leave it out. A time that has passed means it came back by itself.
     pub snoozed_until: Option<i64>,
+    /// The operator it is assigned to (`user`: this desk's own), if anyone.
+    pub assignee: Option<Actor>,
 }
 
 impl Event {

@@ -80,9 +80,12 @@ pub struct EventFilter {
     pub from: Option<i64>,
     /// Created before (Unix ms).
     pub to: Option<i64>,
-    /// Full-text search over title, kind and source: words match as prefixes, `"quoted
-    /// phrases"` as phrases; every part must match.
+    /// Full-text search over title, kind, source and notes: words match as prefixes,
+    /// `"quoted phrases"` as phrases; every part must match.
     pub search: Option<String>,
+    /// Only events assigned to this operator (an actor's text: `user` for this desk's own,
+    /// `operator:NAME`), or, when empty, only events nobody is assigned.
+    pub assignee: Option<String>,
     /// Labels an event must carry, each with exactly this value.
     pub labels: Vec<Label>,
     /// What the view does with events an active silence mutes.
@@ -146,6 +149,20 @@ impl EventFilter {
                 format!("is longer than {} characters", Self::MAX_SEARCH),
             ));
         }
+        if let Some(actor) = self.assignee.as_deref().filter(|a| !a.is_empty()) {
+            let operator = actor.parse::<crate::model::Actor>().is_ok_and(|a| {
+                matches!(
+                    a,
+                    crate::model::Actor::User | crate::model::Actor::Operator(_)
+                )
+            });
+            if !operator {
+                return Err(Error::invalid(
+                    "assignee",
+                    "must be an operator (user or operator:NAME), or empty for nobody",
+                ));
+            }
+        }
         if self.labels.len() > Self::MAX_LABELS {
             return Err(Error::invalid(
                 "labels",
@@ -176,7 +193,8 @@ impl EventFilter {
 
     /// True when only status and severity filter, so the maintained counts give the total.
     pub fn counts_are_exact(&self) -> bool {
-        self.kind.is_none()
+        self.assignee.is_none()
+            && self.kind.is_none()
             && self.source.is_none()
             && self.from.is_none()
             && self.to.is_none()

@@ -22,8 +22,9 @@ use eventdesk_core::model::{Member, TeamRejection, Timer, TimerPolicy};
 use eventdesk_core::services::ingest::{Applier, Incoming, Outcome};
 use eventdesk_core::services::simulator::TeamSimulator;
 use eventdesk_core::services::team::{
-    self, ActionMessage, ActionOutcome, ActionResult, NoteMessage, Progress, Replica,
-    SilenceChange, SilenceMessage, SilenceResult, SnoozeMessage, TeamRef, TeamTarget, TimerMessage,
+    self, ActionMessage, ActionOutcome, ActionResult, AssignMessage, NoteMessage, Progress,
+    Replica, SilenceChange, SilenceMessage, SilenceResult, SnoozeMessage, TeamRef, TeamTarget,
+    TimerMessage,
 };
 use eventdesk_core::{
     Action, Actor, BulkOutcome, Error, Event, Silence, SimControl, Store, Target,
@@ -340,6 +341,31 @@ impl TeamDesk {
                 })
             },
             |own| self.0.store.snooze(own, until),
+        )
+    }
+
+    /// Assigns each target to `assignee` (a user of the roster) or to nobody: through the
+    /// team's stream for team events (every desk checks the assignee against its roster), on
+    /// this desk for the others. One outcome per target.
+    pub fn assign(
+        &self,
+        targets: &[Target],
+        assignee: Option<&str>,
+    ) -> Result<Vec<BulkOutcome>, Error> {
+        let to = assignee
+            .map(|name| Actor::operator(name).map_err(|e| Error::invalid("assignee", e)))
+            .transpose()?;
+        self.on_targets(
+            targets,
+            |shared| {
+                let at = eventdesk_core::clock::now_ms();
+                let message = AssignMessage::new(&self.0.config.desk, at, assignee, shared);
+                message.validate()?;
+                self.send_and_wait(&message.id, message.to_body(), "assignment", |conn| {
+                    action_outcomes(conn, &message.id)
+                })
+            },
+            |own| self.0.store.assign(own, to.as_ref()),
         )
     }
 

@@ -69,8 +69,11 @@ pub(crate) struct Columns {
     source: Vec<u16>,
     created: Vec<i64>,
     updated: Vec<i64>,
+    /// The assignee's code plus one; 0: nobody.
+    assignee: Vec<u16>,
     kinds: Names,
     sources: Names,
+    assignees: Names,
     /// The change log and the events they reflect, up to and including these.
     seq: i64,
     max_id: i64,
@@ -115,9 +118,10 @@ struct Row<'a> {
     source: &'a str,
     created: i64,
     updated: i64,
+    assignee: Option<&'a str>,
 }
 
-const ROW_COLUMNS: &str = "id, status, severity, kind, source, created_at, updated_at";
+const ROW_COLUMNS: &str = "id, status, severity, kind, source, created_at, updated_at, assignee";
 
 fn parse<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T> {
     text.parse().map_err(Error::storage)
@@ -250,12 +254,22 @@ impl Columns {
         out
     }
 
+    /// The column's code for an assignee (an actor's text; absent or empty: nobody); `None`
+    /// past 65,535 assignees.
+    fn assignee_code(&mut self, actor: Option<&str>) -> Option<u16> {
+        match actor {
+            None | Some("") => Some(0),
+            Some(actor) => self.assignees.code(actor)?.checked_add(1),
+        }
+    }
+
     /// Sets one event's columns; `false` when its id or a name cannot be held.
     fn set(&mut self, row: &Row<'_>) -> bool {
-        let (Some(i), Some(kind), Some(source)) = (
+        let (Some(i), Some(kind), Some(source), Some(assignee)) = (
             index(row.id).filter(|&i| plausible(i, self.held)),
             self.kinds.code(row.kind),
             self.sources.code(row.source),
+            self.assignee_code(row.assignee),
         ) else {
             return false;
         };
@@ -267,16 +281,18 @@ impl Columns {
             self.source.resize(len, 0);
             self.created.resize(len, 0);
             self.updated.resize(len, 0);
+            self.assignee.resize(len, 0);
         }
-        if let (Some(f), Some(k), Some(s), Some(c), Some(u)) = (
+        if let (Some(f), Some(k), Some(s), Some(c), Some(u), Some(a)) = (
             self.facts.get_mut(i),
             self.kind.get_mut(i),
             self.source.get_mut(i),
             self.created.get_mut(i),
             self.updated.get_mut(i),
+            self.assignee.get_mut(i),
         ) {
             *f = status_code(row.status) << 2 | severity_code(row.severity);
-            (*k, *s, *c, *u) = (kind, source, row.created, row.updated);
+            (*k, *s, *c, *u, *a) = (kind, source, row.created, row.updated, assignee);
         }
         self.max_id = self.max_id.max(row.id);
         true
@@ -301,13 +317,23 @@ impl Columns {
             };
             let at: i64 = row.get(1)?;
             let value = text(row, 3)?;
-            let (keep, set) = match parse::<Field>(text(row, 2)?)? {
+            let field = parse::<Field>(text(row, 2)?)?;
+            if field == Field::Assignee {
+                let Some(code) = self.assignee_code(Some(value)) else {
+                    return Ok(Refresh::CannotHold);
+                };
+                if let (Some(a), Some(u)) = (self.assignee.get_mut(i), self.updated.get_mut(i)) {
+                    (*a, *u) = (code, at);
+                }
+                continue;
+            }
+            let (keep, set) = match field {
                 Field::Status => (0b0011, status_code(parse(value)?) << 2),
                 Field::Severity => (0b1100, severity_code(parse(value)?)),
                 // Raised again, retitled, snoozed or woken: only its update time moves here.
                 Field::Occurred | Field::Title | Field::Snoozed => (0b1111, 0),
                 // Creations are read with the new rows below; a note changes no column.
-                Field::Created | Field::Note => continue,
+                Field::Created | Field::Note | Field::Assignee => continue,
             };
             if let (Some(f), Some(u)) = (self.facts.get_mut(i), self.updated.get_mut(i)) {
                 *f = *f & keep | set;
@@ -347,11 +373,17 @@ impl Columns {
         };
         let any_status_or_severity =
             f.statuses.is_empty() && f.severities.is_empty() && f.min_severity.is_none();
+        let assignee = match f.assignee.as_deref() {
+            None => None,
+            Some("") => Some(0),
+            Some(actor) => Some(self.assignees.codes.get(actor)?.checked_add(1)?),
+        };
         Some(Predicate {
             pass,
             any_status_or_severity,
             kind: code(&self.kinds, &f.kind)?,
             source: code(&self.sources, &f.source)?,
+            assignee,
             from: f.from,
             to: f.to,
         })
@@ -364,6 +396,7 @@ impl Columns {
         p.pass[usize::from(facts)]
             && p.kind.is_none_or(|k| self.kind.get(i) == Some(&k))
             && p.source.is_none_or(|s| self.source.get(i) == Some(&s))
+            && p.assignee.is_none_or(|a| self.assignee.get(i) == Some(&a))
             && p.from
                 .is_none_or(|t| self.created.get(i).is_some_and(|&c| c >= t))
             && p.to
@@ -379,6 +412,7 @@ impl Columns {
             .min(self.source.len())
             .min(self.created.len())
             .min(self.updated.len())
+            .min(self.assignee.len())
     }
 
     /// Which of the 64 ids from `word * 64` pass `p`, as a word (bit `j`: id `word * 64 + j`):
@@ -400,6 +434,9 @@ impl Columns {
         }
         if let Some(s) = p.source.filter(|_| m != 0) {
             m &= bits_where(&self.source[lo..hi], |x| x == s);
+        }
+        if let Some(a) = p.assignee.filter(|_| m != 0) {
+            m &= bits_where(&self.assignee[lo..hi], |x| x == a);
         }
         if let Some(t) = p.from.filter(|_| m != 0) {
             m &= bits_where(&self.created[lo..hi], |c| c >= t);
@@ -686,6 +723,10 @@ fn read_row<'r>(row: &'r rusqlite::Row<'_>) -> Result<Row<'r>> {
         source: text(row, 4)?,
         created: row.get(5)?,
         updated: row.get(6)?,
+        assignee: row
+            .get_ref(7)?
+            .as_str_or_null()
+            .map_err(rusqlite::Error::from)?,
     })
 }
 
@@ -697,6 +738,8 @@ pub(crate) struct Predicate {
     any_status_or_severity: bool,
     kind: Option<u16>,
     source: Option<u16>,
+    /// The assignee's code plus one; 0: nobody.
+    assignee: Option<u16>,
     from: Option<i64>,
     to: Option<i64>,
 }
@@ -748,6 +791,7 @@ mod tests {
             source: "s",
             created: id * 10,
             updated: 100 - id,
+            assignee: None,
         };
         assert!(c.set(&row(1, Status::Open, Severity::Critical)));
         assert!(c.set(&row(2, Status::Completed, Severity::Error)));
@@ -876,6 +920,7 @@ mod tests {
                 source: "s",
                 created: id,
                 updated: id,
+                assignee: (id % 5 == 0).then_some("operator:ann"),
             }));
         }
         let acked = c
@@ -926,5 +971,15 @@ mod tests {
         assert_eq!(sparse.total, 4);
         assert_eq!(sparse.between(0, 10), vec![3, 6, 66, 204]);
         assert_eq!(c.pass(&all, &Sets::default()).total, 300);
+        // By assignee: ann's (every fifth), nobody's, and one no event has.
+        let of = |assignee: &str| EventFilter {
+            assignee: Some(assignee.into()),
+            ..Default::default()
+        };
+        let anns = c.predicate(&of("operator:ann")).unwrap();
+        assert_eq!(c.pass(&anns, &Sets::default()).total, 60);
+        let nobodys = c.predicate(&of("")).unwrap();
+        assert_eq!(c.pass(&nobodys, &Sets::default()).total, 240);
+        assert!(c.predicate(&of("operator:bob")).is_none());
     }
 }

@@ -82,13 +82,14 @@ pub(crate) fn snoozed_at(conn: &Connection, now: i64) -> Result<Vec<(i64, i64)>>
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Whether a view is answered from the reader's columns: when it filters by kind, source,
-/// time or labels (each label's ids are a set kept in memory, like a search's hits). The maintained counts cannot total such a view, and once it is combined with
+/// Whether a view is answered from the reader's columns: when it filters by assignee, kind,
+/// source, time or labels (each label's ids are a set kept in memory, like a search's hits). The maintained counts cannot total such a view, and once it is combined with
 /// anything else (or sorted other than by time), no single index serves it, so SQL would walk
 /// one and read rows only to throw most away, while one pass over the columns counts exactly
 /// (benches/NOTES.md, "Views no single index serves").
 pub(crate) fn needs_columns(f: &EventFilter) -> bool {
-    f.kind.is_some()
+    f.assignee.is_some()
+        || f.kind.is_some()
         || f.source.is_some()
         || f.from.is_some()
         || f.to.is_some()

@@ -88,6 +88,14 @@ pub(crate) fn filter_where(f: &EventFilter, order: Option<SortKey>) -> Where {
             [Value::Text(source.clone())],
         );
     }
+    match f.assignee.as_deref() {
+        None => {}
+        Some("") => w.add("+assignee IS NULL", []),
+        Some(actor) => w.add(
+            &format!("{}assignee = ?", hint(by_time)),
+            [Value::Text(actor.to_owned())],
+        ),
+    }
     // Counting uses the created_at index; reading a page walks the order instead.
     if let Some(from) = f.from {
         w.add(

@@ -287,7 +287,9 @@ impl Counts {
                         Applied::Completed { .. } => self.completed += 1,
                         Applied::Ignored { .. } => self.ignored += 1,
                         Applied::Reopened { .. } => self.reopened += 1,
-                        Applied::Snoozed { .. } | Applied::Noted { .. } => self.updated += 1,
+                        Applied::Snoozed { .. }
+                        | Applied::Noted { .. }
+                        | Applied::Assigned { .. } => self.updated += 1,
                         Applied::Conflict { .. } => self.conflicts += 1,
                     }
                 }

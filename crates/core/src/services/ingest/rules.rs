@@ -50,6 +50,10 @@ pub enum Applied {
     Noted {
         id: i64,
     },
+    /// An operator's claim, assignment or release, from a team's stream.
+    Assigned {
+        id: i64,
+    },
     /// An operator's action refused: the event had changed since; `winner` made the change.
     Conflict {
         id: i64,

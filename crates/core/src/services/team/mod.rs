@@ -43,6 +43,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+mod assign;
 mod dump;
 mod note;
 pub mod roster;
@@ -50,6 +51,7 @@ pub mod silences;
 mod snooze;
 mod timers;
 
+pub use assign::AssignMessage;
 pub use dump::dump;
 pub use note::NoteMessage;
 pub use roster::{RosterMessage, TeamRef};
@@ -90,6 +92,7 @@ pub enum TeamMessage {
     Snooze(SnoozeMessage),
     Timer(TimerMessage),
     Note(NoteMessage),
+    Assign(AssignMessage),
 }
 
 /// A new id for a message published from `desk`.
@@ -536,7 +539,7 @@ impl Context<'_, '_> {
         let Some(kind) = value.get("eventdesk") else {
             return self.alerts(value);
         };
-        if ["action", "silence", "snooze", "timer", "note"]
+        if ["action", "silence", "snooze", "timer", "note", "assign"]
             .iter()
             .any(|k| kind == k)
         {
@@ -554,6 +557,7 @@ impl Context<'_, '_> {
             Ok(TeamMessage::Snooze(snooze)) => self.snooze(user, snooze),
             Ok(TeamMessage::Timer(timer)) => self.timer(user, timer),
             Ok(TeamMessage::Note(note)) => self.note(user, note),
+            Ok(TeamMessage::Assign(assign)) => self.assign(user, assign),
             Err(e) => Ok(Outcome::Rejected(Error::invalid(
                 "body",
                 format!("is not an Eventdesk team message: {e}"),
@@ -733,6 +737,48 @@ impl Context<'_, '_> {
             message.validate(),
             |w, id, version, operator| actions::snooze_at(w, id, version, until, operator, at),
             |id| Applied::Snoozed { id },
+        )
+    }
+
+    /// An operator's claim, assignment or release of each event it names: the assignee must
+    /// be an operator or admin of the roster as the log has it here; each outcome kept.
+    fn assign(&mut self, user: Option<&str>, message: AssignMessage) -> Result<Outcome> {
+        let assignee = match &message.assignee {
+            None => None,
+            Some(name) => match rows::member(&*self.w, name)? {
+                Some(m) if m.role.acts() => {
+                    Some(Actor::operator(name).map_err(|e| Error::invalid("assignee", e)))
+                }
+                Some(m) => Some(Err(Error::invalid(
+                    "assignee",
+                    format!(
+                        "{name} is a {} of the team: only operators and admins take events",
+                        m.role.as_str()
+                    ),
+                ))),
+                None => Some(Err(Error::invalid(
+                    "assignee",
+                    format!("{name} is not on the team's roster"),
+                ))),
+            },
+        };
+        let valid = match &assignee {
+            Some(Err(e)) => Err(e.clone()),
+            _ => message.validate(),
+        };
+        let to = assignee.and_then(std::result::Result::ok);
+        let targeted = Targeted {
+            id: &message.id,
+            desk: &message.desk,
+            verb: "assign",
+            targets: &message.targets,
+        };
+        self.on_targets(
+            user,
+            targeted,
+            valid,
+            |w, id, version, operator| actions::assign(w, id, version, to.as_ref(), operator),
+            |id| Applied::Assigned { id },
         )
     }
 
