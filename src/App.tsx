@@ -48,6 +48,8 @@ export function App() {
   usePushCues(settings?.sounds);
   const team = useTeam();
   const names = useOperatorNames(team);
+  // This operator as the core names assignees.
+  const me = team ? `operator:${team.operator}` : "user";
   const {
     view,
     setView,
@@ -56,7 +58,7 @@ export function App() {
     query: eventQuery,
     plain,
     sortBy,
-  } = useView(settings?.pageSize, team ? `operator:${team.operator}` : "user");
+  } = useView(settings?.pageSize, me);
   const { query, newEvents, paused, setPaused, heldChanges, showRow } = useLivePage(
     eventQuery,
     plain,
@@ -70,7 +72,7 @@ export function App() {
   const selection = useSelection(rows, eventQuery);
   const { notices, push: notify, dismiss } = useNotices();
   useWarnings(notify);
-  const actions = useEventActions({ showRow, notify, select: selection.set });
+  const actions = useEventActions({ showRow, notify, select: selection.set, me });
   const [current, setCurrent] = useState<number | null>(null);
   const [openId, setOpenId] = useState<number | null>(null);
   const [panels, setPanels] = useState<ReadonlySet<Panel>>(new Set());
@@ -101,6 +103,7 @@ export function App() {
     toggle: (e) => selection.toggle(e, false),
     act: (a, e) => void actions.run(a, e),
     snooze: (e) => void actions.runBulk("snooze", [e], Date.now() + 3_600_000),
+    take: (e) => void actions.runBulk("take", [e]),
     quit: () =>
       void api
         .quit()
@@ -263,6 +266,12 @@ export function App() {
                         "snooze",
                         rows.filter((r) => selection.selected.has(r.id)),
                         until,
+                      )
+                    }
+                    onTake={() =>
+                      void actions.runBulk(
+                        "take",
+                        rows.filter((r) => selection.selected.has(r.id)),
                       )
                     }
                     onClear={() => selection.set([])}

@@ -54,4 +54,24 @@ describe("claim and assign", () => {
       "Event #1 changed meanwhile: bob has it now.",
     );
   });
+
+  it("t takes the current row, and Take selected the ticked ones", async () => {
+    const backend = new FakeBackend(3);
+    const { user } = renderApp();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    await user.keyboard("j");
+    await user.keyboard("t");
+    await waitFor(() =>
+      expect(document.querySelector('tr[data-event-id="3"] .assignee-mark')).toHaveTextContent(
+        "you",
+      ),
+    );
+    expect(await screen.findByText(/^Took 1 · 0 conflicts/)).toBeInTheDocument();
+    await user.keyboard("j");
+    await user.keyboard(" ");
+    await user.keyboard("j");
+    await user.keyboard(" ");
+    await user.click(screen.getByRole("button", { name: "Take selected" }));
+    await waitFor(() => expect(backend.events.every((e) => e.assignee === "user")).toBe(true));
+  });
 });

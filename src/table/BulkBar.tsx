@@ -8,11 +8,13 @@ type Props = {
   onBulk: (action: Action) => void;
   /** Snoozes the selected rows until then (Unix ms). */
   onSnooze: (until: number) => void;
+  /** Takes the selected rows (assigns them to this operator). */
+  onTake: () => void;
   onClear: () => void;
 };
 
 /** Shown while rows are selected: one command for all of them. */
-export function BulkBar({ count, busy, onBulk, onSnooze, onClear }: Props) {
+export function BulkBar({ count, busy, onBulk, onSnooze, onTake, onClear }: Props) {
   const [minutes, setMinutes] = useState(60);
   return (
     <div className="bulk-bar" role="region" aria-label="Selection">
@@ -22,6 +24,9 @@ export function BulkBar({ count, busy, onBulk, onSnooze, onClear }: Props) {
       </button>
       <button type="button" disabled={busy} onClick={() => onBulk("acknowledge")}>
         Acknowledge selected
+      </button>
+      <button type="button" disabled={busy} onClick={onTake}>
+        Take selected
       </button>
       <SnoozeFor label="Snooze selected for" minutes={minutes} onChange={setMinutes} />
       <button type="button" disabled={busy} onClick={() => onSnooze(Date.now() + minutes * 60_000)}>

@@ -13,11 +13,14 @@ const pastTense: Record<Action, string> = {
   reopen: "Reopened",
 };
 
-/** "Completed 4 · 1 conflict · 1 not found · 0 skipped" (or "Snoozed …"). */
-export function summarise(action: Action | "snooze", outcomes: BulkOutcome[]): string {
+/** What a command on the ticked rows does: an action, a snooze, or taking them. */
+export type BulkKind = Action | "snooze" | "take";
+
+/** "Completed 4 · 1 conflict · 1 not found · 0 skipped" (or "Snoozed …", "Took …"). */
+export function summarise(action: BulkKind, outcomes: BulkOutcome[]): string {
   const count = (o: BulkOutcome["outcome"]) => outcomes.filter((x) => x.outcome === o).length;
   const conflicts = count("conflict");
-  const done = action === "snooze" ? "Snoozed" : pastTense[action];
+  const done = action === "snooze" ? "Snoozed" : action === "take" ? "Took" : pastTense[action];
   return `${done} ${count("done")} · ${conflicts} ${conflicts === 1 ? "conflict" : "conflicts"} · ${count("notFound")} not found · ${count("skipped")} skipped`;
 }
 
@@ -27,9 +30,11 @@ type Deps = {
   notify: (tone: Tone, text: string, retry?: Notice["retry"]) => void;
   /** Ticks exactly these rows (after a bulk action: the ones that conflicted). */
   select: (ids: number[]) => void;
+  /** This operator as the core names assignees (`user`, or `operator:NAME` on a team). */
+  me: string;
 };
 
-export function useEventActions({ showRow, notify, select }: Deps) {
+export function useEventActions({ showRow, notify, select, me }: Deps) {
   const [busy, setBusy] = useState<ReadonlySet<number>>(new Set());
   const [bulkBusy, setBulkBusy] = useState(false);
   const qc = useQueryClient();
@@ -71,16 +76,18 @@ export function useEventActions({ showRow, notify, select }: Deps) {
     [notify, showRow],
   );
 
-  /** `action` on the ticked rows, or a snooze of them until `until`. */
+  /** `action` on the ticked rows, a snooze of them until `until`, or taking them. */
   const runBulk = useCallback(
-    async (action: Action | "snooze", targets: Event[], until?: number) => {
+    async (action: BulkKind, targets: Event[], until?: number) => {
       if (targets.length === 0) return;
       setBulkBusy(true);
       try {
         const outcomes =
           action === "snooze"
             ? await api.snooze(targets, until ?? null)
-            : await api.bulk(action, targets);
+            : action === "take"
+              ? await api.assign(targets, me)
+              : await api.bulk(action, targets);
         for (const o of outcomes) {
           if (o.outcome === "done") showRow(o.event);
           if (o.outcome === "conflict") showRow(o.current);
@@ -93,16 +100,18 @@ export function useEventActions({ showRow, notify, select }: Deps) {
           `${summarise(action, outcomes)}.${detail}`,
         );
         select(conflicts.map((c) => c.id));
-        // Snoozed rows leave the views that hide them: read them again.
-        if (action === "snooze") await qc.invalidateQueries({ queryKey: queryKeys.pages });
+        // Snoozed rows leave the views that hide them, taken ones join "Mine": read them again.
+        if (action === "snooze" || action === "take")
+          await qc.invalidateQueries({ queryKey: queryKeys.pages });
       } catch (e) {
-        const verb = action === "snooze" ? "snooze" : actionLabel[action].toLowerCase();
+        const verb =
+          action === "snooze" || action === "take" ? action : actionLabel[action].toLowerCase();
         notify("error", `Could not ${verb} the selected events: ${messageOf(e)}`);
       } finally {
         setBulkBusy(false);
       }
     },
-    [notify, showRow, select, qc],
+    [notify, showRow, select, qc, me],
   );
 
   return { busy, bulkBusy, run, runBulk };

@@ -6,6 +6,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Enter", "open the row's details"],
   ["c", "complete the row"],
   ["a", "acknowledge the row"],
+  ["t", "take the row (assign it to you)"],
   ["z", "snooze the row for an hour"],
   ["Space", "select or unselect the row"],
   ["Esc", "close details or this help"],

@@ -1,5 +1,5 @@
-// The keyboard: j/k or the arrows move, Enter opens, c completes, a acknowledges, z snoozes for
-// an hour, Space ticks,
+// The keyboard: j/k or the arrows move, Enter opens, c completes, a acknowledges, t takes, z
+// snoozes for an hour, Space ticks,
 // ? shows the list, Esc closes, Ctrl+Q quits. The listener is registered once and reads the latest state.
 import { useEffect, useRef } from "react";
 import type { Action, Event } from "../bindings";
@@ -19,6 +19,8 @@ export type ShortcutState = {
   act: (action: Action, event: Event) => void;
   /** Snoozes the event for an hour. */
   snooze: (event: Event) => void;
+  /** Takes the event: assigns it to this operator. */
+  take: (event: Event) => void;
   /** Quits the app: closing the window only hides it in the tray. */
   quit: () => void;
 };
@@ -90,6 +92,9 @@ export function useShortcuts(state: ShortcutState) {
           return;
         case "z":
           if (row && row.status !== "completed") s.snooze(row);
+          return;
+        case "t":
+          if (row) s.take(row);
           return;
       }
     };
