@@ -159,7 +159,7 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
       <input
         type="search"
         aria-label="Search events"
-        placeholder='Search title, kind, source — "exact phrase", prefix*'
+        placeholder='Search title, kind, source, notes — "exact phrase", prefix*'
         value={text}
         onChange={(e) => type(e.target.value)}
       />
@@ -214,7 +214,7 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
         >
           <option value="hide">Hidden</option>
           <option value="show">Shown</option>
-          <option value="only">Only silenced</option>
+          <option value="only">Only</option>
         </select>
       </label>
       <label>
@@ -238,7 +238,7 @@ export const FilterBar = memo(function FilterBar({ view, onChange }: Props) {
         >
           <option value="hide">Hidden</option>
           <option value="show">Shown</option>
-          <option value="only">Only snoozed</option>
+          <option value="only">Only</option>
         </select>
       </label>
       <label>
