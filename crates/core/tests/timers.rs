@@ -148,6 +148,35 @@ fn acknowledgements_time_out_by_severity_and_idle_events_expire_as_changes_of_th
 }
 
 #[test]
+fn a_snoozed_critical_event_whose_acknowledgement_times_out_is_reopened_without_a_notice() {
+    let f = Fixture::new();
+    let id = add(&f, Severity::Critical);
+    f.store.act(id, 1, Action::Acknowledge).unwrap();
+    let snoozed = f
+        .store
+        .snooze(
+            &[eventdesk_core::Target {
+                id,
+                expected_version: 2,
+            }],
+            Some(f.clock.now_ms() + 2 * HOUR),
+        )
+        .unwrap();
+    assert!(matches!(
+        &snoozed[..],
+        [eventdesk_core::BulkOutcome::Done { .. }]
+    ));
+    f.published();
+    f.clock.advance(10 * MINUTE);
+    assert_eq!(f.store.fire_timers(&policy()).unwrap().len(), 1);
+    let e = f.store.get_event(id).unwrap().event;
+    assert_eq!(e.status, Status::Open);
+    assert!(e.snoozed_at(f.clock.now_ms()), "still snoozed");
+    let sets = f.published();
+    assert!(sets.iter().all(|s| s.critical.is_empty()), "{sets:?}");
+}
+
+#[test]
 fn a_timer_changes_only_what_it_applies_to_and_a_large_file_in_bounded_passes() {
     let f = Fixture::new();
     let policy = policy();

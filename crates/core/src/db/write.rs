@@ -294,8 +294,12 @@ impl<'c> WriteTxn<'c> {
             to.as_str(),
         )?;
         self.count(Some((event.status, event.severity)), (to, event.severity));
-        // A critical event whose acknowledgement timed out is announced again.
-        if *actor == Actor::Timer(Timer::AckTimeout) && event.severity == Severity::Critical {
+        // A critical event whose acknowledgement timed out is announced again, unless it is
+        // snoozed (it stays out of the views until then, and says nothing either).
+        if *actor == Actor::Timer(Timer::AckTimeout)
+            && event.severity == Severity::Critical
+            && !event.snoozed_at(self.now)
+        {
             self.critical.push(event.id);
         }
         let (completed_at, completed_by) = completed.unzip();
