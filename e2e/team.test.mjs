@@ -219,3 +219,59 @@ test("28. a team's silences and snoozes: another desk's silence hides and counts
   assert.match(windowDesk, /"action":"snooze".*"operator":"alice","outcome":"done"/);
   assert.match(windowDesk, /"snoozedUntil":\d+/);
 });
+
+test("35. a team's notes and claims: this desk takes an event and leaves a note through the stream, another desk's claim shows with its operator's name, and every desk ends the same", async () => {
+  const ws = workspace("team-triage");
+  const stream = `e2e-team-triage-${process.pid}`;
+  const teamRef = cliAs("alice", "create-team", "--stream", stream).trim();
+  cliAs("alice", "roster", "--stream", stream, "--set", "bob=operator:Bob B.");
+  publish(
+    stream,
+    pagerdutyTrigger("t0", "Replica lag on db-7"),
+    pagerdutyTrigger("t1", "Disk full on db-9"),
+  );
+  const team = { EVENTDESK_TEAM: teamRef, ...asUser("alice"), EVENTDESK_DESK: "desk-e2e" };
+  await withApp("team-triage", ws, { ...SIM_OFF, ...team }, async (browser) => {
+    await waitForRows(browser, (ids) => ids.length === 2, "the team's events did not arrive");
+    // Alice takes event 2 and leaves a note on it: both go through the stream, as alice.
+    await browser.$('tr[data-event-id="2"] button.link').click();
+    await waitForText(browser, "#detail-heading", "Event #2");
+    await browser.$(".detail .assign").$("button=Take").click();
+    await waitForText(browser, ".detail .assignee", "Yours");
+    await browser.$("aria/New note").setValue("Swapping the disk now");
+    await browser.$("button=Add note").click();
+    await waitForText(
+      browser,
+      '.timeline li[data-field="note"] .note-text',
+      "Swapping the disk now",
+    );
+    // Bob, at another desk, claims event 1 (the version he saw): the row says so.
+    const key = dbEvent(ws.db, 1).event.teamKey;
+    cliAs(
+      "bob",
+      "assign",
+      "--stream",
+      stream,
+      "--desk",
+      "desk-b",
+      "--event",
+      key,
+      "--expected-version",
+      "1",
+      "--me",
+    );
+    await waitForText(browser, 'tr[data-event-id="1"] .assignee-mark', "Bob B.");
+    await browser.$("aria/Assigned").selectByAttribute("value", "mine");
+    await waitForRows(browser, (ids) => ids.join() === "2", "alice's Mine view");
+  });
+  const windowDesk = eventdeskCli("dump", "--team", "--db", ws.db);
+  const other = join(ws.dir, "other-desk.db");
+  for (let run = 0; run < 3; run++) {
+    cliAs("guest", "replicate", "--db", other, "--team", teamRef, "--until-idle", "2");
+    if (eventdeskCli("dump", "--team", "--db", other) === windowDesk) break;
+  }
+  assert.equal(eventdeskCli("dump", "--team", "--db", other), windowDesk);
+  assert.match(windowDesk, /"assignee":"operator:alice"/);
+  assert.match(windowDesk, /"assignee":"operator:bob"/);
+  assert.match(windowDesk, /"notes":"Swapping the disk now"/);
+});

@@ -177,6 +177,31 @@ fn a_desk_learns_a_bounded_number_of_senders() {
     let senders = f.store.senders().unwrap();
     assert_eq!(senders.len() as i64, MAX_SENDERS);
     assert!(!senders.iter().any(|s| s.name == "one-more"));
+    // A commit that names a sender the full table has no room for still hears the known
+    // ones it names, whatever their order.
+    let left_out = (0..MAX_SENDERS + 5)
+        .map(|i| format!("host-{i}"))
+        .find(|name| !senders.iter().any(|s| s.name == *name))
+        .unwrap();
+    for _ in 0..20 {
+        f.clock.advance(10);
+        f.feed
+            .write(&mut conn, &*f.clock, |w| {
+                w.heard("pagerduty", &left_out, false);
+                for i in 0..50 {
+                    w.heard("pagerduty", &format!("host-{i}"), false);
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    let heard = f.store.senders().unwrap();
+    for i in 0..50 {
+        let name = format!("host-{i}");
+        if let Some(s) = heard.iter().find(|s| s.name == name) {
+            assert_eq!(s.heard, 21, "{name} was not heard every time");
+        }
+    }
 
     // All of them heartbeats, heard twice a second apart, that stop at once: no more than
     // MAX_ALARMS events are raised.

@@ -37,8 +37,10 @@ pub(crate) fn record(conn: &Connection, heard: &[(String, String, bool)], now: i
             Some(n) => n,
             None => conn.query_row("SELECT count(*) FROM senders", [], |r| r.get(0))?,
         };
+        count = Some(n);
+        // A full table takes no new sender; the known ones after it are still heard.
         if n >= MAX_SENDERS {
-            break;
+            continue;
         }
         new.execute(params![way, name, heartbeat, now])?;
         count = Some(n + 1);

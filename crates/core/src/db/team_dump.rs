@@ -11,6 +11,9 @@ use serde::Serialize;
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DumpEvent {
+    /// Who has it (an operator's actor text), when someone does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
     pub dedup_key: Option<String>,
     /// Only for an event outside the team (a local one).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,7 +82,7 @@ pub fn snapshot(conn: &impl Handle) -> Result<TeamDump> {
 fn events(conn: &Connection) -> Result<Vec<DumpEvent>> {
     let mut stmt = conn.prepare(
         "SELECT id, team_key, kind, source, severity, title, status, updated_by, version, \
-         dedup_key, occurrences, labels, snoozed_until, notes FROM events",
+         dedup_key, occurrences, labels, snoozed_until, notes, assignee FROM events",
     )?;
     let mut rows = stmt.query([])?;
     let mut events = Vec::new();
@@ -107,6 +110,7 @@ fn events(conn: &Connection) -> Result<Vec<DumpEvent>> {
             labels: r.get(11)?,
             snoozed_until: r.get(12)?,
             notes: r.get(13)?,
+            assignee: r.get(14)?,
         });
     }
     Ok(events)
