@@ -96,6 +96,24 @@ export function row(browser, id) {
   return browser.$(`tr[data-event-id="${id}"]`);
 }
 
+/**
+ * Opens event `id`'s detail pane from its row and waits for it. A push may re-render the row
+ * between finding its link and clicking it (a stale element): the click is tried again.
+ */
+export async function openEvent(browser, id) {
+  await browser.waitUntil(
+    async () => {
+      try {
+        await browser.$(`tr[data-event-id="${id}"] button.link`).click();
+        return (await browser.$("#detail-heading").getText()) === `Event #${id}`;
+      } catch {
+        return false;
+      }
+    },
+    { ...WAIT, timeoutMsg: `the detail pane of event #${id} did not open` },
+  );
+}
+
 /** The notices on screen that are about event `id`, with their text. */
 export async function noticesAbout(browser, id) {
   return browser.execute(

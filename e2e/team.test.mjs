@@ -17,6 +17,7 @@ import {
   closePanels,
   documentWasNotReloaded,
   markDocument,
+  openEvent,
   pagerdutyTrigger,
   publish,
   row,
@@ -234,8 +235,7 @@ test("35. a team's notes and claims: this desk takes an event and leaves a note 
   await withApp("team-triage", ws, { ...SIM_OFF, ...team }, async (browser) => {
     await waitForRows(browser, (ids) => ids.length === 2, "the team's events did not arrive");
     // Alice takes event 2 and leaves a note on it: both go through the stream, as alice.
-    await browser.$('tr[data-event-id="2"] button.link').click();
-    await waitForText(browser, "#detail-heading", "Event #2");
+    await openEvent(browser, 2);
     await browser.$(".detail .assign").$("button=Take").click();
     await waitForText(browser, ".detail .assignee", "Yours");
     await browser.$("aria/New note").setValue("Swapping the disk now");

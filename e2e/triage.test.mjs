@@ -6,7 +6,7 @@
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { dbEvent, eventdeskCli, settleWorkspaces, withApp, workspace } from "./harness.mjs";
-import { SIM_OFF, WAIT, waitForRows, waitForText } from "./steps.mjs";
+import { SIM_OFF, WAIT, openEvent, waitForRows, waitForText } from "./steps.mjs";
 
 // A passed scenario's folders go; a failed one's stay, with its artifacts, for a look.
 afterEach((t) => settleWorkspaces(t.passed));
@@ -16,8 +16,7 @@ test("33. notes: one typed in the detail pane is in the timeline and the file, a
   eventdeskCli("seed", "--db", ws.db, "--events", "30", "--seed", "33");
   await withApp("notes", ws, SIM_OFF, async (browser) => {
     await waitForRows(browser, (ids) => ids[0] === 30);
-    await browser.$('tr[data-event-id="28"] button.link').click();
-    await waitForText(browser, "#detail-heading", "Event #28");
+    await openEvent(browser, 28);
     const box = await browser.$("aria/New note");
     await box.setValue("Swapped the RAID controller on db-7");
     await browser.keys(["Control", "Enter"]);
@@ -69,8 +68,7 @@ test("34. claim and assign: Take in the detail pane makes the event yours, Mine 
   eventdeskCli("seed", "--db", ws.db, "--events", "30", "--seed", "34");
   await withApp("assign", ws, SIM_OFF, async (browser) => {
     await waitForRows(browser, (ids) => ids[0] === 30);
-    await browser.$('tr[data-event-id="29"] button.link').click();
-    await waitForText(browser, "#detail-heading", "Event #29");
+    await openEvent(browser, 29);
     await browser.$(".detail .assign").$("button=Take").click();
     await waitForText(browser, ".detail .assignee", "Yours");
     await waitForText(browser, 'tr[data-event-id="29"] .assignee-mark', "you");
