@@ -31,6 +31,7 @@ import { SourcesPanel } from "./sources/SourcesPanel";
 import { HandoverPanel, useHandoverAtStart } from "./handover/HandoverPanel";
 import {
   OperatorNamesContext,
+  operatorOf,
   TeamPanel,
   teamSummary,
   useOperatorNames,
@@ -48,8 +49,7 @@ export function App() {
   usePushCues(settings?.sounds);
   const team = useTeam();
   const names = useOperatorNames(team);
-  // This operator as the core names assignees.
-  const me = team ? `operator:${team.operator}` : "user";
+  const me = operatorOf(team);
   const {
     view,
     setView,

@@ -183,7 +183,7 @@ impl AppState {
 
     /// Assigns events to `assignee` (an actor's text: `user` for this desk's operator,
     /// `operator:NAME` for a member of the team), or to nobody: through the team's stream in
-    /// team mode (`user` is then the desk's own broker user), or on this desk.
+    /// team mode, or on this desk.
     pub fn assign(
         &self,
         targets: &[Target],
@@ -191,23 +191,10 @@ impl AppState {
     ) -> Result<Vec<BulkOutcome>, Error> {
         eventdesk_core::db::actions::check_bulk(targets)?;
         let to = assignee
-            .map(|a| {
-                a.parse::<Actor>()
-                    .map_err(|e| Error::invalid("assignee", e))
-            })
+            .map(eventdesk_core::db::actions::parse_assignee)
             .transpose()?;
-        if let Some(to) = &to {
-            eventdesk_core::db::actions::check_assignee(to)?;
-        }
         match self.team() {
-            Some(team) => {
-                let name = match &to {
-                    None => None,
-                    Some(Actor::Operator(name)) => Some(name.clone()),
-                    Some(_) => Some(team.config().operator().to_owned()),
-                };
-                team.assign(targets, name.as_deref())
-            }
+            Some(team) => team.assign(targets, to.as_ref()),
             None => self.store()?.assign(targets, to.as_ref()),
         }
     }

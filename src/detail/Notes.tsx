@@ -2,9 +2,10 @@
 // with author and time, found by search; on a team desk, sent through the team's stream).
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, messageOf } from "../api";
+import { api } from "../api";
 import { ErrorLine } from "../controls";
 import { queryKeys } from "../queryKeys";
+import { useCommand } from "../useCommand";
 
 /** The longest note, in characters (the core's `MAX_NOTE`). */
 export const MAX_NOTE = 2000;
@@ -13,30 +14,22 @@ export const MAX_NOTE = 2000;
 export function NoteForm({ id }: { id: number }) {
   const qc = useQueryClient();
   const [text, setText] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { run, busy, error } = useCommand(async (note: string) => {
+    await api.addNote(id, note);
+    setText("");
+    await qc.invalidateQueries({ queryKey: queryKeys.event(id) });
+  });
   const length = [...text.trim()].length;
   const tooLong = length > MAX_NOTE;
-  const add = async () => {
-    if (length === 0 || tooLong || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api.addNote(id, text);
-      setText("");
-      await qc.invalidateQueries({ queryKey: queryKeys.event(id) });
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
+  const add = () => {
+    if (length > 0 && !tooLong && !busy) void run(text);
   };
   return (
     <form
       className="note-form"
       onSubmit={(e) => {
         e.preventDefault();
-        void add();
+        add();
       }}
     >
       <textarea
@@ -48,7 +41,7 @@ export function NoteForm({ id }: { id: number }) {
         onKeyDown={(e) => {
           if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
             e.preventDefault();
-            void add();
+            add();
           }
         }}
       />

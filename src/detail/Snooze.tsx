@@ -3,11 +3,12 @@
 // that hide snoozed events leave it out until then.
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { api, messageOf } from "../api";
-import type { BulkOutcome, Event } from "../bindings";
+import { api } from "../api";
+import type { Event } from "../bindings";
 import { ErrorLine } from "../controls";
 import { formatDateTime } from "../format";
 import { queryKeys } from "../queryKeys";
+import { useEventCommand } from "./eventCommand";
 
 /** How long a snooze lasts, from now: label and minutes. */
 export const SNOOZE_CHOICES: readonly (readonly [string, number])[] = [
@@ -39,21 +40,13 @@ export function SnoozeFor(props: {
   );
 }
 
-/** What a snooze that did not apply says. */
-function refusal(outcome: BulkOutcome | undefined): string | null {
-  if (!outcome || outcome.outcome === "done") return null;
-  if (outcome.outcome === "conflict")
-    return `Event #${outcome.id} changed meanwhile: look at it again.`;
-  if (outcome.outcome === "notFound") return `Event #${outcome.id} is gone.`;
-  return outcome.reason;
-}
-
 /** "Snooze for …" on an event that is not completed; "Wake" on a snoozed one. */
 export function SnoozeControl({ event }: { event: Event }) {
   const qc = useQueryClient();
   const [minutes, setMinutes] = useState(60);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { run, busy, error } = useEventCommand(event, (to: number | null) =>
+    api.snooze([event], to),
+  );
   const until = event.snoozedUntil;
   const snoozed = until !== null && until > Date.now();
   // When the time passes the event comes back: its record is read again then.
@@ -67,20 +60,6 @@ export function SnoozeControl({ event }: { event: Event }) {
     return () => clearTimeout(back);
   }, [qc, until, event.id]);
   if (event.status === "completed" && !snoozed) return null;
-  const run = async (to: number | null) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const [outcome] = await api.snooze([event], to);
-      setError(refusal(outcome));
-      await qc.invalidateQueries({ queryKey: queryKeys.event(event.id) });
-      await qc.invalidateQueries({ queryKey: queryKeys.pages });
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <div className="snooze">
       {snoozed ? (

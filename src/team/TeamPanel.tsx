@@ -36,6 +36,11 @@ export function useTeam(): TeamStatus | null {
   return status.data ?? null;
 }
 
+/** This desk's operator as the core names assignees: `user` alone, `operator:NAME` on a team. */
+export function operatorOf(team: TeamStatus | null): string {
+  return team ? `operator:${team.operator}` : "user";
+}
+
 /** The team's display names by broker user, for whoever shows an actor; empty alone. */
 export const OperatorNamesContext = createContext<OperatorNames>(new Map());
 

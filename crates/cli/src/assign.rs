@@ -3,11 +3,11 @@
 //! tool logs in as.
 
 use crate::broker::BrokerArgs;
-use crate::local::open_for_writing;
+use crate::local::{author, change_event};
 use crate::team::stream_name;
 use eventdesk_core::db::{actions, rows};
 use eventdesk_core::services::team::{AssignMessage, TeamTarget};
-use eventdesk_core::{Actor, Clock, CommitFeed, Error, SystemClock};
+use eventdesk_core::{Actor, Clock, Error, SystemClock};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -75,24 +75,17 @@ pub fn assign(args: AssignArgs) -> Result<(), Error> {
     let (Some(db), Some(id)) = (&args.db, args.id) else {
         return Err(Error::invalid("id", "name the event (--db and --id)"));
     };
-    let author = match args.author.as_deref() {
-        None => Actor::User,
-        Some(name) => Actor::operator(name).map_err(|m| Error::invalid("as", m))?,
-    };
+    let author = author(args.author.as_deref())?;
     let to = match (&args.to, args.me) {
         (Some(name), _) => Some(Actor::operator(name).map_err(|m| Error::invalid("to", m))?),
         (None, true) => Some(author.clone()),
         (None, false) => None,
     };
-    let mut conn = open_for_writing(db)?;
-    let (feed, _rx) = CommitFeed::new();
-    let event = feed.write(&mut conn, &SystemClock, |w| {
+    change_event(db, |w| {
         let version = match args.expected_version {
             Some(version) => version,
             None => rows::load_event(&*w, id)?.version,
         };
         actions::assign(w, id, version, to.as_ref(), author)
-    })?;
-    println!("{}", serde_json::to_string(&event).map_err(Error::storage)?);
-    Ok(())
+    })
 }

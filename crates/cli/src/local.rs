@@ -4,7 +4,7 @@
 use eventdesk_core::db::{self, rows, Access, Check};
 use eventdesk_core::services::seed;
 use eventdesk_core::{
-    Actor, Clock, CommitFeed, Error, SimConfig, SimControl, Simulator, SystemClock,
+    Actor, Clock, CommitFeed, Error, Event, SimConfig, SimControl, Simulator, SystemClock,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -99,6 +99,27 @@ pub fn open_for_writing(path: &Path) -> Result<db::Conn, Error> {
         Some(stream) => Err(Error::TeamFile { stream }),
         None => Ok(conn),
     }
+}
+
+/// The operator `--as` names, or the desk's own when absent.
+pub fn author(name: Option<&str>) -> Result<Actor, Error> {
+    match name {
+        None => Ok(Actor::User),
+        Some(name) => Actor::operator(name).map_err(|m| Error::invalid("as", m)),
+    }
+}
+
+/// Makes `change` to one event of a desk's file in one transaction, and prints the event as
+/// it is then, as JSON (what `snooze`, `note` and `assign` print on a file).
+pub fn change_event(
+    path: &Path,
+    change: impl FnOnce(&mut db::WriteTxn<'_>) -> Result<Event, Error>,
+) -> Result<(), Error> {
+    let mut conn = open_for_writing(path)?;
+    let (feed, _rx) = CommitFeed::new();
+    let event = feed.write(&mut conn, &SystemClock, change)?;
+    println!("{}", serde_json::to_string(&event).map_err(Error::storage)?);
+    Ok(())
 }
 
 /// A connection for writing: the file is checked (and created, migrated) first.

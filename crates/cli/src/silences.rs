@@ -4,12 +4,12 @@
 
 use crate::broker::BrokerArgs;
 use crate::inspect::open_for_reading;
-use crate::local::open_for_writing;
+use crate::local::{author, open_for_writing};
 use crate::team::stream_name;
 use eventdesk_core::db::silences;
 use eventdesk_core::model::{matchers_text, parse_matchers};
 use eventdesk_core::services::team::{SilenceChange, SilenceMessage};
-use eventdesk_core::{Actor, AppSettings, Clock, CommitFeed, Error, SilenceDraft, SystemClock};
+use eventdesk_core::{AppSettings, Clock, CommitFeed, Error, SilenceDraft, SystemClock};
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand)]
@@ -103,13 +103,6 @@ pub struct ExpireArgs {
     expected_version: Option<i64>,
     #[arg(long = "as", value_name = "NAME", conflicts_with = "stream")]
     author: Option<String>,
-}
-
-fn author(name: Option<&str>) -> Result<Actor, Error> {
-    match name {
-        None => Ok(Actor::User),
-        Some(name) => Actor::operator(name).map_err(|m| Error::invalid("as", m)),
-    }
 }
 
 pub fn run(args: SilenceArgs) -> Result<(), Error> {

@@ -2,11 +2,11 @@
 //! file, or (`--stream`) through a team's stream as the broker user the tool logs in as.
 
 use crate::broker::BrokerArgs;
-use crate::local::open_for_writing;
+use crate::local::{author, change_event};
 use crate::team::stream_name;
 use eventdesk_core::db::{actions, rows};
 use eventdesk_core::services::team::{SnoozeMessage, TeamTarget};
-use eventdesk_core::{Actor, Clock, CommitFeed, Error, SystemClock};
+use eventdesk_core::{Clock, Error, SystemClock};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -69,19 +69,12 @@ pub fn snooze(args: SnoozeArgs) -> Result<(), Error> {
     let (Some(db), Some(id)) = (&args.db, args.id) else {
         return Err(Error::invalid("id", "name the event (--db and --id)"));
     };
-    let author = match args.author.as_deref() {
-        None => Actor::User,
-        Some(name) => Actor::operator(name).map_err(|m| Error::invalid("as", m))?,
-    };
-    let mut conn = open_for_writing(db)?;
-    let (feed, _rx) = CommitFeed::new();
-    let event = feed.write(&mut conn, &SystemClock, |w| {
+    let author = author(args.author.as_deref())?;
+    change_event(db, |w| {
         let version = match args.expected_version {
             Some(version) => version,
             None => rows::load_event(&*w, id)?.version,
         };
         actions::snooze(w, id, version, until, author)
-    })?;
-    println!("{}", serde_json::to_string(&event).map_err(Error::storage)?);
-    Ok(())
+    })
 }

@@ -42,14 +42,14 @@ fn a_team_desk_claims_and_releases_through_the_stream() {
         .to_string()
         .into_bytes()]);
     wait("the alert", || desk.store.get_event(1).is_ok());
-    let me = desk.nodes.user().to_owned();
+    let me = Actor::operator(desk.nodes.user()).unwrap();
     let target = |version| Target {
         id: 1,
         expected_version: version,
     };
     let taken = desk.team.assign(&[target(1)], Some(&me)).unwrap();
     assert!(
-        matches!(&taken[..], [BulkOutcome::Done { event, .. }] if event.assignee == Some(Actor::operator(&me).unwrap()) && event.version == 2),
+        matches!(&taken[..], [BulkOutcome::Done { event, .. }] if event.assignee == Some(me.clone()) && event.version == 2),
         "{taken:?}"
     );
     // The same version again: a conflict, naming this desk's user as the winner.
@@ -60,7 +60,8 @@ fn a_team_desk_claims_and_releases_through_the_stream() {
     );
     // Someone not on the roster is refused by every desk.
     assert!(matches!(
-        desk.team.assign(&[target(2)], Some("mallory")),
+        desk.team
+            .assign(&[target(2)], Some(&Actor::operator("mallory").unwrap())),
         Err(Error::Forbidden { .. })
     ));
     let released = desk.team.assign(&[target(2)], None).unwrap();

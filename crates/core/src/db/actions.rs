@@ -67,13 +67,22 @@ pub fn assign(
 
 /// Whether events may be assigned to `to`: an operator (this desk's own or a named one).
 pub fn check_assignee(to: &Actor) -> Result<()> {
-    match to {
-        Actor::User | Actor::Operator(_) => Ok(()),
-        other => Err(Error::invalid(
-            "assignee",
-            format!("{} is not an operator", other.as_text()),
-        )),
+    if to.is_operator() {
+        return Ok(());
     }
+    Err(Error::invalid(
+        "assignee",
+        format!("{} is not an operator", to.as_text()),
+    ))
+}
+
+/// An assignee as a command names it (an actor's text: `user`, `operator:NAME`), checked.
+pub fn parse_assignee(text: &str) -> Result<Actor> {
+    let to = text
+        .parse::<Actor>()
+        .map_err(|e| Error::invalid("assignee", e))?;
+    check_assignee(&to)?;
+    Ok(to)
 }
 
 /// [`assign`] on each target in one transaction, one outcome each.

@@ -61,6 +61,11 @@ impl Actor {
         check_name(&name.replace(' ', "_")).map(|()| Actor::Operator(name.to_owned()))
     }
 
+    /// Whether it is an operator (this desk's own or a named one): who events are assigned to.
+    pub fn is_operator(&self) -> bool {
+        matches!(self, Actor::User | Actor::Operator(_))
+    }
+
     /// The stored form: `user`, `simulator`, `operator:NAME`, `source:NAME`.
     pub fn as_text(&self) -> std::borrow::Cow<'static, str> {
         match self {

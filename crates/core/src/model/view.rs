@@ -150,13 +150,10 @@ impl EventFilter {
             ));
         }
         if let Some(actor) = self.assignee.as_deref().filter(|a| !a.is_empty()) {
-            let operator = actor.parse::<crate::model::Actor>().is_ok_and(|a| {
-                matches!(
-                    a,
-                    crate::model::Actor::User | crate::model::Actor::Operator(_)
-                )
-            });
-            if !operator {
+            if !actor
+                .parse::<crate::model::Actor>()
+                .is_ok_and(|a| a.is_operator())
+            {
                 return Err(Error::invalid(
                     "assignee",
                     "must be an operator (user or operator:NAME), or empty for nobody",

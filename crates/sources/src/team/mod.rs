@@ -344,17 +344,22 @@ impl TeamDesk {
         )
     }
 
-    /// Assigns each target to `assignee` (a user of the roster) or to nobody: through the
-    /// team's stream for team events (every desk checks the assignee against its roster), on
-    /// this desk for the others. One outcome per target.
+    /// Assigns each target to `to` (a member of the roster; `user`: this desk's own broker
+    /// user) or to nobody: through the team's stream for team events (every desk checks the
+    /// assignee against its roster), on this desk for the others. One outcome per target.
     pub fn assign(
         &self,
         targets: &[Target],
-        assignee: Option<&str>,
+        to: Option<&Actor>,
     ) -> Result<Vec<BulkOutcome>, Error> {
-        let to = assignee
-            .map(|name| Actor::operator(name).map_err(|e| Error::invalid("assignee", e)))
-            .transpose()?;
+        if let Some(to) = to {
+            eventdesk_core::db::actions::check_assignee(to)?;
+        }
+        let assignee = match to {
+            Some(Actor::Operator(name)) => Some(name.as_str()),
+            Some(_) => Some(self.0.config.operator()),
+            None => None,
+        };
         self.on_targets(
             targets,
             |shared| {
@@ -365,7 +370,7 @@ impl TeamDesk {
                     action_outcomes(conn, &message.id)
                 })
             },
-            |own| self.0.store.assign(own, to.as_ref()),
+            |own| self.0.store.assign(own, to),
         )
     }
 

@@ -9,7 +9,7 @@
 //! the event's new `updated_at`. Events created since are read whole. Kind, source, title and
 //! creation time never change, and events are never deleted.
 
-use super::hits::Bits;
+use super::hits::{ids_down, ids_up, Bits};
 use crate::db::rows::last_seq;
 use crate::error::{Error, Result};
 use crate::model::{Compiled, EventFilter, Field, Severity, SortKey, Status, Subject};
@@ -522,39 +522,12 @@ pub(crate) struct Pass {
 impl Pass {
     /// The view's ids in ascending order, from word `first` up.
     fn up(&self, first: usize) -> impl Iterator<Item = usize> + '_ {
-        self.words
-            .iter()
-            .enumerate()
-            .skip(first)
-            .flat_map(|(w, &word)| {
-                let mut rest = word;
-                std::iter::from_fn(move || {
-                    (rest != 0).then(|| {
-                        let bit = rest.trailing_zeros() as usize;
-                        rest &= rest - 1;
-                        w * 64 + bit
-                    })
-                })
-            })
+        ids_up(&self.words, first)
     }
 
     /// The view's ids in descending order, from word `last` down.
     fn down(&self, last: usize) -> impl Iterator<Item = usize> + '_ {
-        let n = self.words.len().min(last.saturating_add(1));
-        self.words[..n]
-            .iter()
-            .enumerate()
-            .rev()
-            .flat_map(|(w, &word)| {
-                let mut rest = word;
-                std::iter::from_fn(move || {
-                    (rest != 0).then(|| {
-                        let bit = 63 - rest.leading_zeros() as usize;
-                        rest &= !(1 << bit);
-                        w * 64 + bit
-                    })
-                })
-            })
+        ids_down(&self.words, last)
     }
 
     /// The view's ids at positions `lo..hi` in ascending id order: a deep page by number,

@@ -124,17 +124,38 @@ impl Bits {
 
     /// Every id in the set, ascending.
     pub(crate) fn ids(&self) -> impl Iterator<Item = usize> + '_ {
-        self.words.iter().enumerate().flat_map(|(w, &word)| {
-            let mut rest = word;
-            std::iter::from_fn(move || {
-                (rest != 0).then(|| {
-                    let bit = rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    w * 64 + bit
-                })
+        ids_up(&self.words, 0)
+    }
+}
+
+/// The ids whose bits `words` set (bit `j` of word `w`: id `w * 64 + j`), ascending from word
+/// `first`.
+pub(crate) fn ids_up(words: &[u64], first: usize) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().skip(first).flat_map(|(w, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let bit = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                w * 64 + bit
             })
         })
-    }
+    })
+}
+
+/// [`ids_up`], descending from word `last`.
+pub(crate) fn ids_down(words: &[u64], last: usize) -> impl Iterator<Item = usize> + '_ {
+    let n = words.len().min(last.saturating_add(1));
+    words[..n].iter().enumerate().rev().flat_map(|(w, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let bit = 63 - rest.leading_zeros() as usize;
+                rest &= !(1 << bit);
+                w * 64 + bit
+            })
+        })
+    })
 }
 
 /// The ids matching one full-text query, as far as it has been read.
